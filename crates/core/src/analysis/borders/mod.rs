@@ -1,0 +1,560 @@
+//! Borders: which jurisdictions of each level touch, where, and for how long; the zones along the
+//! borders; and the gaps and overlaps between neighbours.
+//!
+//! # Method
+//! Adjacency from shared boundary segments (exact vertex matching, then near-collinear matching
+//! within `snap_tolerance_m`; see [`adjacency`]). A pair sharing a line of positive length is an
+//! `edge` border (PySAL's rook contiguity); a pair touching only at points is a `point` border
+//! (queen minus rook). `length_km` is the geodesic length on the WGS84 ellipsoid (Karney 2013) of
+//! the shared line, not its planar length. Border zones: the shared line buffered by
+//! `zone_width_m`, clipped to each side. Topology QA: see [`topology`].
+//!
+//! # Units
+//! Lengths in km, areas in km² (zones) and m² (topology issues), distances in m.
+//!
+//! # References
+//! - Anselin, L. (1988) *Spatial Econometrics: Methods and Models*, Kluwer (rook/queen contiguity).
+//! - Rey, S. J. & Anselin, L. (2007) PySAL: a Python library of spatial analytical methods,
+//!   *Review of Regional Studies* 37(1), 5–27 (`libpysal.weights.Rook/Queen`).
+//! - Karney, C. F. F. (2013) Algorithms for geodesics, *J. Geodesy* 87, 43–55,
+//!   doi:10.1007/s00190-012-0578-z.
+
+pub mod adjacency;
+pub mod topology;
+pub mod zones;
+
+use std::collections::BTreeMap;
+
+use geo::{Centroid, Geometry, LineString, MultiLineString};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::AnalysisOutput;
+use crate::error::AnalysisError;
+use crate::region::{Level, Region};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{Column, ColumnType, Table, Value};
+pub use topology::{TopologyIssue, TopologyKind};
+pub use zones::BorderZone;
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "borders",
+    title: "Borders, border zones and topology QA",
+    description: "Which jurisdictions of each level touch, the shared boundary and its geodesic length, \
+                  the zones within a distance of each border on both sides, and gaps/overlaps between neighbours.",
+    requires: &["jurisdictions"],
+    params: &[
+        ParamSpec {
+            name: "zone_width_m",
+            unit: Some("m"),
+            default: ParamDefault::Number(1000.0),
+            min: Some(1.0),
+            description: "Width of the border zone on each side of a border.",
+        },
+        ParamSpec {
+            name: "snap_tolerance_m",
+            unit: Some("m"),
+            default: ParamDefault::Number(1.0),
+            min: Some(0.0),
+            description: "Boundary segments of two units that run within this distance of each other count as shared (0: exact vertices only, as PySAL).",
+        },
+        ParamSpec {
+            name: "topology_min_area_m2",
+            unit: Some("m²"),
+            default: ParamDefault::Number(100.0),
+            min: Some(0.0),
+            description: "Smallest gap or overlap between neighbours that is reported.",
+        },
+        ParamSpec {
+            name: "levels",
+            unit: None,
+            default: ParamDefault::Text("all"),
+            min: None,
+            description: "Levels to analyse: `all` or a comma-separated list of province, city, county, township.",
+        },
+    ],
+    outputs: &[
+        OutputSpec { name: "borders", spatial: true, description: "One row per pair of touching units of one level (a < b), with the shared line." },
+        OutputSpec { name: "border_islands", spatial: false, description: "Units with no neighbour at their level." },
+        OutputSpec { name: "border_zones", spatial: true, description: "Land within zone_width_m of each edge border, one row per side." },
+        OutputSpec { name: "topology_issues", spatial: true, description: "Gaps and overlaps between units of one level." },
+    ],
+    references: &[
+        "Anselin, L. (1988) Spatial Econometrics: Methods and Models. Kluwer.",
+        "Rey, S. J. & Anselin, L. (2007) PySAL: a Python library of spatial analytical methods. Review of Regional Studies 37(1), 5–27.",
+        "Karney, C. F. F. (2013) Algorithms for geodesics. J. Geodesy 87, 43–55. doi:10.1007/s00190-012-0578-z",
+    ],
+};
+
+/// How two units touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BorderKind {
+    /// They share a line of positive length.
+    Edge,
+    /// They touch at points only.
+    Point,
+}
+
+impl BorderKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BorderKind::Edge => "edge",
+            BorderKind::Point => "point",
+        }
+    }
+}
+
+/// The border between two units of one level; `a` and `b` are region indices with code(a) < code(b).
+#[derive(Debug, Clone)]
+pub struct Border {
+    pub a: usize,
+    pub b: usize,
+    pub level: Level,
+    pub kind: BorderKind,
+    pub length_km: f64,
+    pub cross_province: bool,
+    pub cross_city: bool,
+    /// The shared line in the analysis CRS (empty for point borders).
+    pub geometry: MultiLineString,
+}
+
+/// Borders and islands of one level.
+#[derive(Debug, Clone)]
+pub struct LevelBorders {
+    pub level: Level,
+    pub borders: Vec<Border>,
+    /// Region indices of units with no neighbour at this level.
+    pub islands: Vec<usize>,
+}
+
+/// Typed parameters of the borders analysis.
+#[derive(Debug, Clone)]
+pub struct BordersParams {
+    pub zone_width_m: f64,
+    pub snap_tolerance_m: f64,
+    pub topology_min_area_m2: f64,
+    /// `None` for every level present.
+    pub levels: Option<Vec<Level>>,
+}
+
+impl BordersParams {
+    pub fn from_params(params: &Params) -> Result<Self, AnalysisError> {
+        let text = params.text("levels").trim();
+        let levels = if text.eq_ignore_ascii_case("all") {
+            None
+        } else {
+            let parsed: Option<Vec<Level>> = text.split(',').map(Level::parse).collect();
+            Some(parsed.ok_or_else(|| AnalysisError::Param {
+                analysis: SPEC.name.into(),
+                param: "levels".into(),
+                message: format!(
+                    "`{text}` is not `all` or a list of province, city, county, township"
+                ),
+            })?)
+        };
+        Ok(Self {
+            zone_width_m: params.number("zone_width_m"),
+            snap_tolerance_m: params.number("snap_tolerance_m"),
+            topology_min_area_m2: params.number("topology_min_area_m2"),
+            levels,
+        })
+    }
+}
+
+/// Everything the borders analysis finds.
+#[derive(Debug, Clone)]
+pub struct BordersResult {
+    pub levels: Vec<LevelBorders>,
+    pub zones: Vec<BorderZone>,
+    pub topology: Vec<TopologyIssue>,
+}
+
+impl BordersResult {
+    /// All borders of all levels, in output order.
+    pub fn all_borders(&self) -> Vec<&Border> {
+        self.levels.iter().flat_map(|l| &l.borders).collect()
+    }
+}
+
+/// Runs the whole analysis.
+pub fn run(region: &Region, params: &BordersParams) -> Result<BordersResult, AnalysisError> {
+    let levels = params.levels.clone().unwrap_or_else(|| region.levels());
+    let mut result = BordersResult {
+        levels: Vec::new(),
+        zones: Vec::new(),
+        topology: Vec::new(),
+    };
+    for level in levels {
+        let level_borders = borders_at_level(region, level, params.snap_tolerance_m)?;
+        let indices = region.indices_at(level);
+        result.topology.extend(topology::topology_issues(
+            region,
+            level,
+            &indices,
+            params.topology_min_area_m2,
+            params.snap_tolerance_m.max(1.0),
+        )?);
+        result.levels.push(level_borders);
+    }
+    let all: Vec<Border> = result.all_borders().into_iter().cloned().collect();
+    result.zones = zones::border_zones(region, &all, params.zone_width_m)?;
+    Ok(result)
+}
+
+/// Borders and islands among the units of one level.
+pub fn borders_at_level(
+    region: &Region,
+    level: Level,
+    snap_tolerance_m: f64,
+) -> Result<LevelBorders, AnalysisError> {
+    let indices = region.indices_at(level);
+    let geometries: Vec<_> = indices
+        .iter()
+        .map(|&i| &region.jurisdictions[i].geometry)
+        .collect();
+    let contacts = adjacency::find_contacts(&geometries, snap_tolerance_m);
+    let mut has_neighbour = vec![false; indices.len()];
+    let built: Vec<Result<Border, AnalysisError>> = contacts
+        .par_iter()
+        .map(|(&(x, y), contact)| {
+            build_border(
+                region,
+                level,
+                indices[x as usize],
+                indices[y as usize],
+                contact,
+            )
+        })
+        .collect();
+    for &(x, y) in contacts.keys() {
+        has_neighbour[x as usize] = true;
+        has_neighbour[y as usize] = true;
+    }
+    let mut borders = built.into_iter().collect::<Result<Vec<_>, _>>()?;
+    borders.sort_by(|p, q| {
+        let code = |i: usize| region.jurisdictions[i].code.as_str();
+        (code(p.a), code(p.b)).cmp(&(code(q.a), code(q.b)))
+    });
+    let islands = indices
+        .iter()
+        .zip(&has_neighbour)
+        .filter(|(_, &n)| !n)
+        .map(|(&i, _)| i)
+        .collect();
+    Ok(LevelBorders {
+        level,
+        borders,
+        islands,
+    })
+}
+
+fn build_border(
+    region: &Region,
+    level: Level,
+    i: usize,
+    j: usize,
+    contact: &adjacency::Contact,
+) -> Result<Border, AnalysisError> {
+    let (ju, jv) = (&region.jurisdictions[i], &region.jurisdictions[j]);
+    let (a, b) = if ju.code <= jv.code { (i, j) } else { (j, i) };
+    let lines: Vec<LineString> = adjacency::merge_pieces(&contact.pieces);
+    let mut length_m = 0.0;
+    for line in &lines {
+        length_m += region.geodesic_length_m(line)?;
+    }
+    let differ_at = |level: Level| {
+        let up = |k: usize| {
+            region
+                .ancestor_at(&region.jurisdictions[k], level)
+                .map(|u| u.code.as_str())
+        };
+        // A unit above `level` has no ancestor there: count it as its own, so the flag is set.
+        match (up(a), up(b)) {
+            (Some(x), Some(y)) => x != y,
+            _ => true,
+        }
+    };
+    Ok(Border {
+        a,
+        b,
+        level,
+        kind: if lines.is_empty() {
+            BorderKind::Point
+        } else {
+            BorderKind::Edge
+        },
+        length_km: length_m / 1000.0,
+        cross_province: differ_at(Level::Province),
+        cross_city: differ_at(Level::City),
+        geometry: MultiLineString::new(lines),
+    })
+}
+
+fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> Column {
+    Column::new(name, kind, unit, description)
+}
+
+/// The `borders` table (geometry in the analysis CRS; point borders have none).
+pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
+    let mut table = Table::new(
+        "borders",
+        vec![
+            col(
+                "a",
+                ColumnType::Text,
+                None,
+                "code of the first unit (a < b)",
+            ),
+            col("b", ColumnType::Text, None, "code of the second unit"),
+            col("a_name", ColumnType::Text, None, "name of a"),
+            col("b_name", ColumnType::Text, None, "name of b"),
+            col(
+                "level",
+                ColumnType::Text,
+                None,
+                "administrative level of both units",
+            ),
+            col(
+                "kind",
+                ColumnType::Text,
+                None,
+                "edge: shared line; point: corner contact only",
+            ),
+            col(
+                "length_km",
+                ColumnType::Real,
+                Some("km"),
+                "geodesic length of the shared line (WGS84)",
+            ),
+            col(
+                "cross_province",
+                ColumnType::Bool,
+                None,
+                "the units lie in different provinces",
+            ),
+            col(
+                "cross_city",
+                ColumnType::Bool,
+                None,
+                "the units lie in different cities",
+            ),
+        ],
+        true,
+    );
+    for border in borders {
+        let (a, b) = (
+            &region.jurisdictions[border.a],
+            &region.jurisdictions[border.b],
+        );
+        let geometry = (!border.geometry.0.is_empty())
+            .then(|| Geometry::MultiLineString(border.geometry.clone()));
+        table.push(
+            vec![
+                a.code.as_str().into(),
+                b.code.as_str().into(),
+                a.name.as_str().into(),
+                b.name.as_str().into(),
+                border.level.name().into(),
+                border.kind.name().into(),
+                Value::Real(round_to(border.length_km, 6)),
+                border.cross_province.into(),
+                border.cross_city.into(),
+            ],
+            geometry,
+        );
+    }
+    table
+}
+
+/// Rounds for output tables so that results are byte-stable across platforms' last-bit noise.
+pub(crate) fn round_to(x: f64, decimals: i32) -> f64 {
+    let factor = 10f64.powi(decimals);
+    (x * factor).round() / factor
+}
+
+fn islands_table(region: &Region, result: &BordersResult) -> Table {
+    let mut table = Table::new(
+        "border_islands",
+        vec![
+            col("code", ColumnType::Text, None, "unit code"),
+            col("name", ColumnType::Text, None, "unit name"),
+            col("level", ColumnType::Text, None, "administrative level"),
+        ],
+        false,
+    );
+    for level in &result.levels {
+        for &i in &level.islands {
+            let j = &region.jurisdictions[i];
+            table.push(
+                vec![
+                    j.code.as_str().into(),
+                    j.name.as_str().into(),
+                    level.level.name().into(),
+                ],
+                None,
+            );
+        }
+    }
+    table
+}
+
+fn zones_table(region: &Region, result: &BordersResult, borders: &[&Border]) -> Table {
+    let mut table = Table::new(
+        "border_zones",
+        vec![
+            col(
+                "a",
+                ColumnType::Text,
+                None,
+                "code of the border's first unit",
+            ),
+            col(
+                "b",
+                ColumnType::Text,
+                None,
+                "code of the border's second unit",
+            ),
+            col("level", ColumnType::Text, None, "administrative level"),
+            col(
+                "side",
+                ColumnType::Text,
+                None,
+                "code of the unit this part lies in",
+            ),
+            col("side_name", ColumnType::Text, None, "name of that unit"),
+            col(
+                "area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "area of this side's zone",
+            ),
+        ],
+        true,
+    );
+    for zone in &result.zones {
+        let border = borders[zone.border];
+        let side = &region.jurisdictions[zone.side];
+        table.push(
+            vec![
+                region.jurisdictions[border.a].code.as_str().into(),
+                region.jurisdictions[border.b].code.as_str().into(),
+                border.level.name().into(),
+                side.code.as_str().into(),
+                side.name.as_str().into(),
+                Value::Real(round_to(zone.area_km2, 6)),
+            ],
+            Some(Geometry::MultiPolygon(zone.geometry.clone())),
+        );
+    }
+    table
+}
+
+fn topology_table(region: &Region, result: &BordersResult) -> Result<Table, AnalysisError> {
+    let mut table = Table::new(
+        "topology_issues",
+        vec![
+            col("kind", ColumnType::Text, None, "gap or overlap"),
+            col("level", ColumnType::Text, None, "administrative level"),
+            col(
+                "units",
+                ColumnType::Text,
+                None,
+                "codes of the units involved, `;`-separated",
+            ),
+            col(
+                "area_m2",
+                ColumnType::Real,
+                Some("m²"),
+                "area of the gap or overlap",
+            ),
+            col(
+                "lon",
+                ColumnType::Real,
+                Some("°"),
+                "longitude of its centroid (WGS84)",
+            ),
+            col(
+                "lat",
+                ColumnType::Real,
+                Some("°"),
+                "latitude of its centroid (WGS84)",
+            ),
+        ],
+        true,
+    );
+    for issue in &result.topology {
+        let codes: Vec<&str> = issue
+            .units
+            .iter()
+            .map(|&i| region.jurisdictions[i].code.as_str())
+            .collect();
+        let (lon, lat) = match issue.geometry.centroid() {
+            Some(c) => region.crs.unproject(c.x(), c.y())?,
+            None => (f64::NAN, f64::NAN),
+        };
+        table.push(
+            vec![
+                issue.kind.name().into(),
+                issue.level.name().into(),
+                codes.join(";").into(),
+                Value::Real(round_to(issue.area_m2, 3)),
+                Value::Real(round_to(lon, 7)),
+                Value::Real(round_to(lat, 7)),
+            ],
+            Some(Geometry::MultiPolygon(issue.geometry.clone())),
+        );
+    }
+    Ok(table)
+}
+
+fn summary(region: &Region, result: &BordersResult, zone_width_m: f64) -> serde_json::Value {
+    let mut levels = BTreeMap::new();
+    for level in &result.levels {
+        let edges: Vec<&Border> = level
+            .borders
+            .iter()
+            .filter(|b| b.kind == BorderKind::Edge)
+            .collect();
+        let cross: Vec<&&Border> = edges.iter().filter(|b| b.cross_province).collect();
+        let count = |kind: TopologyKind| {
+            result
+                .topology
+                .iter()
+                .filter(|t| t.level == level.level && t.kind == kind)
+                .count()
+        };
+        levels.insert(
+            level.level.name(),
+            json!({
+                "units": region.indices_at(level.level).len(),
+                "edge_borders": edges.len(),
+                "point_borders": level.borders.len() - edges.len(),
+                "total_length_km": round_to(edges.iter().map(|b| b.length_km).sum(), 3),
+                "cross_province_edge_borders": cross.len(),
+                "cross_province_length_km": round_to(cross.iter().map(|b| b.length_km).sum(), 3),
+                "islands": level.islands.iter().map(|&i| &region.jurisdictions[i].code).collect::<Vec<_>>(),
+                "gaps": count(TopologyKind::Gap),
+                "overlaps": count(TopologyKind::Overlap),
+            }),
+        );
+    }
+    json!({ "zone_width_m": zone_width_m, "levels": levels })
+}
+
+/// Adapter for the analysis registry: typed params in, tables and summary out.
+pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+    let params = BordersParams::from_params(params)?;
+    let result = run(region, &params)?;
+    let borders = result.all_borders();
+    Ok(AnalysisOutput {
+        tables: vec![
+            borders_table(region, &borders),
+            islands_table(region, &result),
+            zones_table(region, &result, &borders),
+            topology_table(region, &result)?,
+        ],
+        summary: summary(region, &result, params.zone_width_m),
+    })
+}

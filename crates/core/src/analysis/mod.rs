@@ -1,0 +1,35 @@
+//! The analyses, one module each, and the registry that the CLI, the report and the server iterate.
+//!
+//! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
+
+pub mod borders;
+
+use crate::error::AnalysisError;
+use crate::region::Region;
+use crate::spec::{AnalysisSpec, Params};
+use crate::table::Table;
+
+/// What an analysis hands to the writers: tables (named as in its spec) and a summary section.
+#[derive(Debug, Clone)]
+pub struct AnalysisOutput {
+    pub tables: Vec<Table>,
+    /// Headline figures for summary.json; must be deterministic (no timestamps).
+    pub summary: serde_json::Value,
+}
+
+/// A registered analysis: its spec and its entry point.
+pub struct Analysis {
+    pub spec: &'static AnalysisSpec,
+    pub run: fn(&Region, &Params) -> Result<AnalysisOutput, AnalysisError>,
+}
+
+/// Every analysis, in the order `analyze` runs them (later ones may read earlier outputs' inputs).
+pub const REGISTRY: &[Analysis] = &[Analysis {
+    spec: &borders::SPEC,
+    run: borders::run_for_pipeline,
+}];
+
+/// Looks an analysis up by name.
+pub fn find(name: &str) -> Option<&'static Analysis> {
+    REGISTRY.iter().find(|a| a.spec.name == name)
+}

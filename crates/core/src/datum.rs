@@ -1,0 +1,224 @@
+//! Chinese web-map datums: GCJ-02 ("Mars coordinates") and BD-09 (Baidu), to and from WGS84.
+//!
+//! Neither is an EPSG CRS. The forward transform WGS84 → GCJ-02 is the public closed formula
+//! (reverse-engineered, published in many open-source projects, e.g. `eviltransform`); BD-09 is a
+//! further rotation/scale on top of GCJ-02. The inverses have no closed form: they are solved here by
+//! fixed-point iteration on the forward formula until the residual is below 1e-12° (≈ 0.1 µm), far
+//! inside the 0.01 m the project promises.
+//!
+//! # Units
+//! Longitude and latitude in degrees.
+//!
+//! # References
+//! - methods.md §7 (datums used in China).
+//! - `googollee/eviltransform` (public forward formula, Krasovsky 1940 ellipsoid constants).
+
+use std::f64::consts::PI;
+
+/// Semi-major axis of the Krasovsky 1940 ellipsoid used by the GCJ-02 formula, in metres.
+const KRASOVSKY_A_M: f64 = 6_378_245.0;
+/// First eccentricity squared of the Krasovsky 1940 ellipsoid.
+const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943;
+/// Baidu's rotation constant (π · 3000 / 180).
+const BD_X_PI: f64 = PI * 3000.0 / 180.0;
+
+/// A horizontal datum or CRS a layer can be declared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Datum {
+    /// WGS84 longitude/latitude (EPSG:4326).
+    Wgs84,
+    /// CGCS2000 longitude/latitude (EPSG:4490); equal to WGS84 within ~0.1 m for this work.
+    Cgcs2000,
+    /// GCJ-02, the obfuscated datum of Amap, Tencent and most Chinese web maps.
+    Gcj02,
+    /// BD-09, Baidu's datum (GCJ-02 plus a further offset).
+    Bd09,
+    /// A projected CRS by EPSG code (e.g. 32651 UTM 51N, 4549 CGCS2000 3-degree GK CM 120E).
+    Epsg(u16),
+}
+
+impl Datum {
+    /// Parses `wgs84`, `cgcs2000`, `gcj02`, `bd09`, `EPSG:4326`, `EPSG:4490` or `EPSG:<projected code>`.
+    pub fn parse(text: &str) -> Option<Datum> {
+        let lower = text.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "wgs84" | "wgs-84" | "epsg:4326" => Some(Datum::Wgs84),
+            "cgcs2000" | "epsg:4490" => Some(Datum::Cgcs2000),
+            "gcj02" | "gcj-02" => Some(Datum::Gcj02),
+            "bd09" | "bd-09" => Some(Datum::Bd09),
+            _ => lower
+                .strip_prefix("epsg:")
+                .and_then(|code| code.parse::<u16>().ok())
+                .map(Datum::Epsg),
+        }
+    }
+
+    /// True for the longitude/latitude datums, whose coordinates must lie in ±180°/±90°.
+    pub fn is_geographic(self) -> bool {
+        !matches!(self, Datum::Epsg(_))
+    }
+
+    /// The name written back into manifests and outputs.
+    pub fn name(self) -> String {
+        match self {
+            Datum::Wgs84 => "wgs84".into(),
+            Datum::Cgcs2000 => "cgcs2000".into(),
+            Datum::Gcj02 => "gcj02".into(),
+            Datum::Bd09 => "bd09".into(),
+            Datum::Epsg(code) => format!("EPSG:{code}"),
+        }
+    }
+}
+
+/// GCJ-02 applies no shift outside this box (the published formula's "out of China" test).
+fn outside_china(lon: f64, lat: f64) -> bool {
+    !(72.004..=137.8347).contains(&lon) || !(0.8293..=55.8271).contains(&lat)
+}
+
+fn shift_lat(x: f64, y: f64) -> f64 {
+    let mut r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    r += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    r += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
+    r += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+    r
+}
+
+fn shift_lon(x: f64, y: f64) -> f64 {
+    let mut r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    r += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    r += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
+    r += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+    r
+}
+
+/// WGS84 → GCJ-02 by the public closed formula.
+pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    if outside_china(lon, lat) {
+        return (lon, lat);
+    }
+    let d_lat = shift_lat(lon - 105.0, lat - 35.0);
+    let d_lon = shift_lon(lon - 105.0, lat - 35.0);
+    let rad_lat = lat / 180.0 * PI;
+    let magic = 1.0 - KRASOVSKY_EE * rad_lat.sin().powi(2);
+    let sqrt_magic = magic.sqrt();
+    let d_lat =
+        (d_lat * 180.0) / ((KRASOVSKY_A_M * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
+    let d_lon = (d_lon * 180.0) / (KRASOVSKY_A_M / sqrt_magic * rad_lat.cos() * PI);
+    (lon + d_lon, lat + d_lat)
+}
+
+/// GCJ-02 → BD-09 by Baidu's public formula.
+pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
+    let z = (lon * lon + lat * lat).sqrt() + 0.00002 * (lat * BD_X_PI).sin();
+    let theta = lat.atan2(lon) + 0.000003 * (lon * BD_X_PI).cos();
+    (z * theta.cos() + 0.0065, z * theta.sin() + 0.006)
+}
+
+/// Inverts a forward datum shift by fixed-point iteration: the shift varies slowly (its Jacobian
+/// is tiny), so each step gains several digits; 30 steps is a generous cap.
+fn invert(forward: impl Fn(f64, f64) -> (f64, f64), lon: f64, lat: f64) -> (f64, f64) {
+    let (mut x, mut y) = (lon, lat);
+    for _ in 0..30 {
+        let (fx, fy) = forward(x, y);
+        let (dx, dy) = (fx - lon, fy - lat);
+        x -= dx;
+        y -= dy;
+        if dx.abs() < 1e-12 && dy.abs() < 1e-12 {
+            break;
+        }
+    }
+    (x, y)
+}
+
+/// GCJ-02 → WGS84, the iterative inverse of [`wgs84_to_gcj02`].
+pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    invert(wgs84_to_gcj02, lon, lat)
+}
+
+/// BD-09 → GCJ-02, the iterative inverse of [`gcj02_to_bd09`].
+pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    invert(gcj02_to_bd09, lon, lat)
+}
+
+/// BD-09 → WGS84.
+pub fn bd09_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    let (glon, glat) = bd09_to_gcj02(lon, lat);
+    gcj02_to_wgs84(glon, glat)
+}
+
+/// WGS84 → BD-09.
+pub fn wgs84_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
+    let (glon, glat) = wgs84_to_gcj02(lon, lat);
+    gcj02_to_bd09(glon, glat)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Distance, Geodesic, Point};
+
+    fn metres_between(a: (f64, f64), b: (f64, f64)) -> f64 {
+        Geodesic.distance(Point::new(a.0, a.1), Point::new(b.0, b.1))
+    }
+
+    /// Published pairs from the test table of `googollee/eviltransform` (WGS84 → GCJ-02).
+    #[test]
+    fn forward_matches_published_pairs() {
+        let cases = [
+            (
+                (121.5272106, 31.1774276),
+                (121.531541859215, 31.17530398364597),
+            ), // Shanghai
+            (
+                (113.912316, 22.543847),
+                (113.9171764808363, 22.540796131694766),
+            ), // Shenzhen
+            (
+                (116.377817, 39.911954),
+                (116.38404722455657, 39.91334545536069),
+            ), // Beijing
+        ];
+        for (wgs, gcj) in cases {
+            let got = wgs84_to_gcj02(wgs.0, wgs.1);
+            assert!(
+                metres_between(got, gcj) < 1e-3,
+                "{wgs:?} → {got:?}, expected {gcj:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn inverse_round_trips_to_a_centimetre_in_shanghai() {
+        let wgs = (121.4737, 31.2304); // People's Square, Shanghai
+        let gcj = wgs84_to_gcj02(wgs.0, wgs.1);
+        let shift_m = metres_between(wgs, gcj);
+        assert!(
+            (400.0..700.0).contains(&shift_m),
+            "GCJ-02 shift {shift_m} m"
+        );
+        let back = gcj02_to_wgs84(gcj.0, gcj.1);
+        assert!(metres_between(back, wgs) < 0.01);
+    }
+
+    #[test]
+    fn bd09_round_trips() {
+        let wgs = (120.1551, 30.2741); // Hangzhou
+        let bd = wgs84_to_bd09(wgs.0, wgs.1);
+        assert!(metres_between(bd, wgs) > 500.0);
+        let back = bd09_to_wgs84(bd.0, bd.1);
+        assert!(metres_between(back, wgs) < 0.01);
+    }
+
+    #[test]
+    fn no_shift_outside_china() {
+        assert_eq!(wgs84_to_gcj02(2.35, 48.85), (2.35, 48.85));
+    }
+
+    #[test]
+    fn parses_datum_names() {
+        assert_eq!(Datum::parse("GCJ02"), Some(Datum::Gcj02));
+        assert_eq!(Datum::parse("EPSG:4490"), Some(Datum::Cgcs2000));
+        assert_eq!(Datum::parse("epsg:32651"), Some(Datum::Epsg(32651)));
+        assert_eq!(Datum::parse("mars"), None);
+    }
+}

@@ -1,0 +1,23 @@
+//! borderscape-core: the region model and the analyses of cross-border ecological governance.
+//!
+//! No file I/O lives here: readers and writers are in `borderscape-io`. Every analysis is a pure
+//! function of a [`Region`](region::Region) and its [`Params`](spec::Params).
+//!
+//! - [`datum`]: GCJ-02 / BD-09 ↔ WGS84.
+//! - [`crs`]: the projected analysis CRS.
+//! - [`region`]: jurisdictions, levels and layers in the analysis CRS.
+//! - [`table`]: typed tables with optional geometry, the shape of all inputs and outputs.
+//! - [`spec`]: declared parameters and outputs of analyses.
+//! - [`analysis`]: the analyses and their registry.
+
+pub mod analysis;
+pub mod crs;
+pub mod datum;
+pub mod error;
+pub mod region;
+pub mod spec;
+pub mod table;
+
+pub use error::AnalysisError;
+pub use region::{Jurisdiction, Level, Region};
+pub use table::{Column, ColumnType, Table, Value};

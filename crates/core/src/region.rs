@@ -1,0 +1,170 @@
+//! The region: jurisdictions and the other layers of a project, all in one projected analysis CRS.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::{Coord, Distance, Geodesic, Geometry, LineString, MapCoords, MultiPolygon, Point};
+use serde::Serialize;
+
+use crate::crs::AnalysisCrs;
+use crate::error::AnalysisError;
+use crate::table::Table;
+
+/// An administrative level, from the top of the hierarchy down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Province,
+    City,
+    County,
+    Township,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [Level::Province, Level::City, Level::County, Level::Township];
+
+    /// Parses the English names (`province`, `city`, `county`, `township`) and the Chinese ones
+    /// (省, 市, 区县/县/区, 乡镇/街道).
+    pub fn parse(text: &str) -> Option<Level> {
+        match text.trim().to_lowercase().as_str() {
+            "province" | "省" | "省级" => Some(Level::Province),
+            "city" | "prefecture" | "市" | "地级市" | "市级" => Some(Level::City),
+            "county" | "district" | "区县" | "县" | "区" | "县级" => Some(Level::County),
+            "township" | "town" | "乡镇" | "街道" | "乡" | "镇" => Some(Level::Township),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::City => "city",
+            Level::County => "county",
+            Level::Township => "township",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A jurisdiction (province, city, county, township) with its geometry in the analysis CRS.
+#[derive(Debug, Clone)]
+pub struct Jurisdiction {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent: Option<String>,
+    pub geometry: MultiPolygon,
+}
+
+/// Everything an analysis reads, in one projected CRS.
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub name: String,
+    pub crs: AnalysisCrs,
+    pub jurisdictions: Vec<Jurisdiction>,
+    /// Other input layers by kind (`plans`, `rivers`, …), geometries in the analysis CRS.
+    pub layers: BTreeMap<String, Table>,
+    index_by_code: HashMap<String, usize>,
+}
+
+impl Region {
+    /// Builds a region; codes are assumed unique (validation checks that before).
+    pub fn new(
+        name: &str,
+        crs: AnalysisCrs,
+        jurisdictions: Vec<Jurisdiction>,
+        layers: BTreeMap<String, Table>,
+    ) -> Self {
+        let index_by_code = jurisdictions
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (j.code.clone(), i))
+            .collect();
+        Self {
+            name: name.to_string(),
+            crs,
+            jurisdictions,
+            layers,
+            index_by_code,
+        }
+    }
+
+    /// The levels present in the data, top first.
+    pub fn levels(&self) -> Vec<Level> {
+        let mut levels: Vec<Level> = self.jurisdictions.iter().map(|j| j.level).collect();
+        levels.sort();
+        levels.dedup();
+        levels
+    }
+
+    /// Indices of the jurisdictions of one level, in input order.
+    pub fn indices_at(&self, level: Level) -> Vec<usize> {
+        (0..self.jurisdictions.len())
+            .filter(|&i| self.jurisdictions[i].level == level)
+            .collect()
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<&Jurisdiction> {
+        self.index_by_code
+            .get(code)
+            .map(|&i| &self.jurisdictions[i])
+    }
+
+    /// The unit itself if it is at `level`, else its ancestor at `level` (walking parents);
+    /// `None` when the unit is above `level` or the chain is broken.
+    pub fn ancestor_at<'a>(
+        &'a self,
+        j: &'a Jurisdiction,
+        level: Level,
+    ) -> Option<&'a Jurisdiction> {
+        let mut current = j;
+        for _ in 0..Level::ALL.len() + 2 {
+            if current.level == level {
+                return Some(current);
+            }
+            if current.level < level {
+                return None;
+            }
+            current = self.by_code(current.parent.as_deref()?)?;
+        }
+        None
+    }
+
+    /// Geodesic length (WGS84 ellipsoid, Karney's algorithm) of a line given in the analysis CRS, in metres.
+    pub fn geodesic_length_m(&self, line: &LineString) -> Result<f64, AnalysisError> {
+        let mut total = 0.0;
+        let mut previous: Option<Point> = None;
+        for c in line.coords() {
+            let (lon, lat) = self.crs.unproject(c.x, c.y)?;
+            let p = Point::new(lon, lat);
+            if let Some(q) = previous {
+                total += Geodesic.distance(q, p);
+            }
+            previous = Some(p);
+        }
+        Ok(total)
+    }
+
+    /// A geometry in the analysis CRS converted to WGS84 lon/lat.
+    pub fn to_wgs84(&self, geometry: &Geometry) -> Result<Geometry, AnalysisError> {
+        geometry.try_map_coords(|c: Coord| {
+            let (x, y) = self.crs.unproject(c.x, c.y)?;
+            Ok(Coord { x, y })
+        })
+    }
+
+    /// Converts every geometry of a table from the analysis CRS to WGS84 (for writers).
+    pub fn table_to_wgs84(&self, table: &Table) -> Result<Table, AnalysisError> {
+        let mut out = table.clone();
+        if let Some(geoms) = out.geometries.as_mut() {
+            for g in geoms.iter_mut().flatten() {
+                *g = self.to_wgs84(g)?;
+            }
+        }
+        Ok(out)
+    }
+}

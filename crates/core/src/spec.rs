@@ -1,0 +1,203 @@
+//! Declared specifications of analyses: inputs, parameters (with units and defaults) and outputs.
+//!
+//! The spec beside each analysis is the single source of truth: the CLI (`analyze --list`), the
+//! manifest parser, the output metadata and the report all read it (the pattern of InVEST's
+//! `MODEL_SPEC`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::AnalysisError;
+
+/// The default of a parameter, which also fixes its type.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamDefault {
+    Number(f64),
+    Text(&'static str),
+    Bool(bool),
+}
+
+/// One parameter of an analysis.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    /// Unit of a numeric parameter (`m`, `km`, `m²`, …); `None` for dimensionless or text.
+    pub unit: Option<&'static str>,
+    pub default: ParamDefault,
+    /// Smallest allowed value of a numeric parameter.
+    pub min: Option<f64>,
+    pub description: &'static str,
+}
+
+/// One output (a layer or an attribute table) of an analysis.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct OutputSpec {
+    pub name: &'static str,
+    /// True for a layer with geometry, false for an attribute-only table.
+    pub spatial: bool,
+    pub description: &'static str,
+}
+
+/// What an analysis needs, accepts and produces.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AnalysisSpec {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// Layer kinds that must be present for the analysis to run (`jurisdictions`, `plans`, …).
+    pub requires: &'static [&'static str],
+    pub params: &'static [ParamSpec],
+    pub outputs: &'static [OutputSpec],
+    /// Method references (full citations) shown in docs and the report.
+    pub references: &'static [&'static str],
+}
+
+/// A parameter value as given in the manifest or resolved from its default.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+/// Parameters of one analysis, resolved against its spec: every declared parameter has a value
+/// of the declared type.
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    #[serde(skip)]
+    analysis: &'static str,
+    values: BTreeMap<String, ParamValue>,
+}
+
+impl Params {
+    /// Fills defaults and checks names, types and ranges of the given values.
+    pub fn resolve(
+        spec: &AnalysisSpec,
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Result<Params, AnalysisError> {
+        let error = |param: &str, message: String| AnalysisError::Param {
+            analysis: spec.name.to_string(),
+            param: param.to_string(),
+            message,
+        };
+        if let Some(unknown) = given
+            .keys()
+            .find(|k| !spec.params.iter().any(|p| p.name == *k))
+        {
+            let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+            return Err(error(
+                unknown,
+                format!("unknown parameter (known: {})", known.join(", ")),
+            ));
+        }
+        let mut values = BTreeMap::new();
+        for p in spec.params {
+            let value = match (given.get(p.name), p.default) {
+                (None, ParamDefault::Number(x)) => ParamValue::Number(x),
+                (None, ParamDefault::Text(t)) => ParamValue::Text(t.to_string()),
+                (None, ParamDefault::Bool(b)) => ParamValue::Bool(b),
+                (Some(v @ ParamValue::Number(x)), ParamDefault::Number(_)) => {
+                    if !x.is_finite() {
+                        return Err(error(p.name, format!("must be a finite number, got {x}")));
+                    }
+                    if let Some(min) = p.min.filter(|min| x < min) {
+                        return Err(error(p.name, format!("must be at least {min}, got {x}")));
+                    }
+                    v.clone()
+                }
+                (Some(v @ ParamValue::Text(_)), ParamDefault::Text(_))
+                | (Some(v @ ParamValue::Bool(_)), ParamDefault::Bool(_)) => v.clone(),
+                (Some(v), default) => {
+                    return Err(error(
+                        p.name,
+                        format!("expected a value like {default:?}, got {v:?}"),
+                    ))
+                }
+            };
+            values.insert(p.name.to_string(), value);
+        }
+        Ok(Params {
+            analysis: spec.name,
+            values,
+        })
+    }
+
+    /// All defaults of a spec.
+    pub fn defaults(spec: &AnalysisSpec) -> Params {
+        Self::resolve(spec, &BTreeMap::new()).expect("defaults satisfy their own spec")
+    }
+
+    /// A numeric parameter. Panics only on a name the analysis did not declare (a bug).
+    pub fn number(&self, name: &str) -> f64 {
+        match self.values.get(name) {
+            Some(ParamValue::Number(x)) => *x,
+            other => panic!(
+                "analysis {} read undeclared number parameter {name}: {other:?}",
+                self.analysis
+            ),
+        }
+    }
+
+    /// A text parameter. Panics only on a name the analysis did not declare (a bug).
+    pub fn text(&self, name: &str) -> &str {
+        match self.values.get(name) {
+            Some(ParamValue::Text(t)) => t,
+            other => panic!(
+                "analysis {} read undeclared text parameter {name}: {other:?}",
+                self.analysis
+            ),
+        }
+    }
+
+    /// Replaces one value (used by CLI flags that override the manifest).
+    pub fn set(&mut self, name: &str, value: ParamValue) {
+        self.values.insert(name.to_string(), value);
+    }
+
+    pub fn values(&self) -> &BTreeMap<String, ParamValue> {
+        &self.values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: AnalysisSpec = AnalysisSpec {
+        name: "demo",
+        title: "Demo",
+        description: "",
+        requires: &[],
+        params: &[ParamSpec {
+            name: "width_m",
+            unit: Some("m"),
+            default: ParamDefault::Number(1000.0),
+            min: Some(0.0),
+            description: "",
+        }],
+        outputs: &[],
+        references: &[],
+    };
+
+    #[test]
+    fn resolves_defaults_and_rejects_bad_values() {
+        assert_eq!(Params::defaults(&SPEC).number("width_m"), 1000.0);
+        let mut given = BTreeMap::new();
+        given.insert("width_m".to_string(), ParamValue::Number(-1.0));
+        assert!(Params::resolve(&SPEC, &given)
+            .unwrap_err()
+            .to_string()
+            .contains("at least 0"));
+        given.insert("width_m".to_string(), ParamValue::Text("wide".into()));
+        assert!(Params::resolve(&SPEC, &given).is_err());
+        let mut unknown = BTreeMap::new();
+        unknown.insert("height_m".to_string(), ParamValue::Number(1.0));
+        assert!(Params::resolve(&SPEC, &unknown)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown parameter"));
+    }
+}
