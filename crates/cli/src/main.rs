@@ -1,1 +1,101 @@
-fn main() {}
+//! The `borderscape` command: parse arguments, resolve a plan, run it, map the outcome to an exit
+//! code (0 ok, 1 invalid input, 2 usage error, 3 internal error). No analysis maths lives here.
+
+mod commands;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Cross-border ecological governance analysis for city clusters.
+#[derive(Debug, Parser)]
+#[command(name = "borderscape", version, about, propagate_version = true)]
+struct Cli {
+    /// Print nothing but errors.
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the bundled Yangtze River Delta demonstration project and analyse it.
+    Demo(commands::demo::Args),
+    /// Validate a project's inputs and list every problem (exit 1 if any error).
+    Check(commands::check::Args),
+    /// Run the analyses of a project and write results.gpkg, tables/, summary.json and report.html.
+    Analyze(commands::analyze::Args),
+    /// Borders between the jurisdictions of one level of a polygon layer.
+    Borders(commands::borders::Args),
+    /// Convert a layer between formats (GeoJSON, Shapefile→, GeoPackage, CSV) and datums.
+    Convert(commands::convert::Args),
+}
+
+/// How a command failed, which decides the exit code.
+pub enum Failure {
+    /// The user's input is invalid (exit 1).
+    Input(anyhow::Error),
+    /// A bug (exit 3).
+    Internal(anyhow::Error),
+}
+
+impl From<borderscape_io::IoError> for Failure {
+    fn from(e: borderscape_io::IoError) -> Self {
+        if e.is_input_error() {
+            Failure::Input(e.into())
+        } else {
+            Failure::Internal(e.into())
+        }
+    }
+}
+
+impl From<borderscape_core::AnalysisError> for Failure {
+    fn from(e: borderscape_core::AnalysisError) -> Self {
+        borderscape_io::IoError::from(e).into()
+    }
+}
+
+/// Shared options every command receives.
+pub struct Context {
+    pub quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context { quiet: cli.quiet };
+    let outcome = std::panic::catch_unwind(|| match cli.command {
+        Command::Demo(args) => commands::demo::run(&ctx, args),
+        Command::Check(args) => commands::check::run(&ctx, args),
+        Command::Analyze(args) => commands::analyze::run(&ctx, args),
+        Command::Borders(args) => commands::borders::run(&ctx, args),
+        Command::Convert(args) => commands::convert::run(&ctx, args),
+    });
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(Failure::Input(e))) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+        Ok(Err(Failure::Internal(e))) => {
+            eprintln!("internal error (this is a bug in borderscape, please report it): {e:#}");
+            ExitCode::from(3)
+        }
+        Err(_) => {
+            eprintln!("internal error: borderscape panicked (this is a bug, please report it)");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// A path argument's default output folder next to a project.
+pub fn default_results_dir(project: &std::path::Path) -> PathBuf {
+    let root = if project.is_dir() {
+        project.to_path_buf()
+    } else {
+        project.parent().map(PathBuf::from).unwrap_or_default()
+    };
+    root.join("results")
+}

@@ -1,1 +1,22 @@
-pub fn x() {}
+//! borderscape-io: readers, writers, the project manifest, datums and validation.
+//!
+//! - [`read`]: GeoJSON, Shapefile (UTF-8/GBK DBF), GeoPackage and CSV into tables.
+//! - [`gpkg`], [`geojson_io`], [`csv_io`]: the formats, both ways.
+//! - [`manifest`]: `borderscape.toml`.
+//! - [`load`]: a project into a validated [`Region`](borderscape_core::Region).
+//! - [`write`]: layers and analysis outputs to files, atomically.
+
+pub mod atomic;
+pub mod csv_io;
+pub mod error;
+pub mod geojson_io;
+pub mod gpkg;
+pub mod load;
+pub mod manifest;
+pub mod read;
+pub mod shapefile_io;
+pub mod transform;
+pub mod validate;
+pub mod write;
+
+pub use error::{IoError, Problem, Severity};

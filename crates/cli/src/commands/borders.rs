@@ -1,0 +1,103 @@
+//! `borderscape borders LAYER`: the borders between the jurisdictions of one level.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use borderscape_core::analysis::borders::{borders_at_level, borders_table};
+use borderscape_core::Level;
+use borderscape_io::gpkg::Srs;
+use borderscape_io::load::load;
+use borderscape_io::manifest::{LayerKind, Project};
+use borderscape_io::read::Format;
+use borderscape_io::write::{write_csv, write_table};
+use borderscape_io::{csv_io, gpkg};
+
+use crate::progress::Step;
+use crate::{Context, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A polygon layer of jurisdictions with code, name and level fields (and parent, for the cross-province/-city flags).
+    layer: PathBuf,
+    /// The level to analyse (default: the finest level in the layer).
+    #[arg(long)]
+    level: Option<String>,
+    /// Datum of the layer: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.
+    #[arg(long, default_value = "wgs84")]
+    datum: String,
+    /// Output file: .csv (attributes), .geojson or .gpkg (with the shared lines). Default: CSV on stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Field mapping, e.g. `--field code=adcode --field name=NAME`.
+    #[arg(long = "field", value_parser = parse_mapping)]
+    fields: Vec<(String, String)>,
+    /// Boundary segments within this distance count as shared (metres; 0 = exact vertices only).
+    #[arg(long, default_value_t = 1.0)]
+    snap_tolerance_m: f64,
+}
+
+fn parse_mapping(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+        .ok_or_else(|| format!("`{text}` is not FIELD=COLUMN"))
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let fields: BTreeMap<String, String> = args.fields.iter().cloned().collect();
+    let project = Project::single_layer(LayerKind::Jurisdictions, &args.layer, &args.datum, fields);
+    let step = Step::start(ctx.quiet, "read and validate");
+    let (region, _, _) = load(project, false).into_region()?;
+    step.done();
+    let level = match &args.level {
+        Some(text) => {
+            Level::parse(text).ok_or_else(|| Failure::Input(anyhow!("unknown level `{text}`")))?
+        }
+        None => *region
+            .levels()
+            .last()
+            .ok_or_else(|| Failure::Input(anyhow!("the layer has no jurisdictions")))?,
+    };
+    let step = Step::start(ctx.quiet, &format!("borders at {level} level"));
+    let result = borders_at_level(&region, level, args.snap_tolerance_m)?;
+    step.done();
+    let borders: Vec<_> = result.borders.iter().collect();
+    let table = region.table_to_wgs84(&borders_table(&region, &borders))?;
+    match &args.out {
+        None => csv_io::write(std::io::stdout().lock(), &table, false)
+            .map_err(|e| Failure::Internal(anyhow!("writing to stdout: {e}")))?,
+        Some(path) => match Format::require(path)? {
+            Format::Csv => write_csv(path, &table, false)?,
+            Format::GeoPackage => gpkg::write(path, &[&table], Srs::WGS84)?,
+            _ => write_table(path, &table, Srs::WGS84)?,
+        },
+    }
+    if !ctx.quiet {
+        let edges = result
+            .borders
+            .iter()
+            .filter(|b| b.geometry.0.len() > 0)
+            .count();
+        let islands: Vec<String> = result
+            .islands
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{} {}",
+                    region.jurisdictions[i].code, region.jurisdictions[i].name
+                )
+            })
+            .collect();
+        eprintln!(
+            "{} {level} units: {edges} edge borders, {} point borders, islands: {}",
+            region.indices_at(level).len(),
+            result.borders.len() - edges,
+            if islands.is_empty() {
+                "none".to_string()
+            } else {
+                islands.join(", ")
+            }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! `borderscape check PROJECT`: validate every input and list every problem.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use borderscape_io::load::{jurisdiction_counts, load};
+use borderscape_io::manifest::Project;
+use serde_json::json;
+
+use crate::{Context, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The project folder (or its borderscape.toml).
+    project: PathBuf,
+    /// Print a JSON report: {"layers", "jurisdictions", "errors", "warnings"}.
+    #[arg(long)]
+    json: bool,
+    /// Skip the gap/overlap check between neighbouring jurisdictions.
+    #[arg(long)]
+    no_topology: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let project = Project::load(&args.project)?;
+    let loaded = load(project, !args.no_topology);
+    let counts: BTreeMap<String, usize> = loaded
+        .region
+        .as_ref()
+        .map(|r| {
+            jurisdiction_counts(r)
+                .into_iter()
+                .map(|(l, n)| (l.name().to_string(), n))
+                .collect()
+        })
+        .unwrap_or_default();
+    let errors: Vec<_> = loaded.errors().cloned().collect();
+    let warnings: Vec<_> = loaded.warnings().cloned().collect();
+    if args.json {
+        let layers: BTreeMap<&str, usize> = loaded
+            .layers
+            .iter()
+            .map(|l| (l.kind.as_str(), l.features))
+            .collect();
+        let report = json!({ "layers": layers, "jurisdictions": counts, "errors": errors, "warnings": warnings });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialisable")
+        );
+    } else if !ctx.quiet || !errors.is_empty() {
+        for layer in &loaded.layers {
+            println!(
+                "{:<14} {:>7} features  {}",
+                layer.kind, layer.features, layer.path
+            );
+        }
+        for (level, n) in &counts {
+            println!("{level:<14} {n:>7} jurisdictions");
+        }
+        for p in &errors {
+            println!("error: {p}");
+        }
+        for p in &warnings {
+            println!("warning: {p}");
+        }
+        println!("{} error(s), {} warning(s)", errors.len(), warnings.len());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Input(anyhow!(
+            "{} error(s) in the inputs of {}",
+            errors.len(),
+            args.project.display()
+        )))
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod analyze;
+pub mod borders;
+pub mod check;
+pub mod convert;
+pub mod demo;

@@ -1,0 +1,117 @@
+//! Atomic outputs: everything is written to a temporary path beside the target and renamed into
+//! place only when complete, so a failed run leaves no half-written file or folder behind.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::IoError;
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Calls `write` with a temporary path in the target's folder, then renames it to `path`.
+pub fn write_file_atomically(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    let dir = parent_of(path);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| IoError::file(&dir, format!("cannot create folder: {e}")))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| IoError::file(path, format!("cannot create a temporary file: {e}")))?
+        .into_temp_path();
+    write(&temp)?;
+    temp.persist(path).map_err(|e| {
+        IoError::file(
+            path,
+            format!("cannot move the finished file into place: {e}"),
+        )
+    })
+}
+
+/// Calls `write` with a fresh temporary folder beside `dir`, then swaps it in for `dir`
+/// (replacing an older one only after the new one is complete).
+pub fn write_dir_atomically(
+    dir: &Path,
+    write: impl FnOnce(&Path) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    let parent = parent_of(dir);
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| IoError::file(&parent, format!("cannot create folder: {e}")))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempdir_in(&parent)
+        .map_err(|e| IoError::file(dir, format!("cannot create a temporary folder: {e}")))?;
+    write(temp.path())?;
+    let finished = temp.keep();
+    if dir.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(dir, &old)
+            .map_err(|e| IoError::file(dir, format!("cannot replace the old output: {e}")))?;
+        std::fs::rename(&finished, dir)
+            .map_err(|e| IoError::file(dir, format!("cannot move the output into place: {e}")))?;
+        std::fs::remove_dir_all(&old)
+            .map_err(|e| IoError::file(&old, format!("cannot remove the old output: {e}")))?;
+    } else {
+        std::fs::rename(&finished, dir)
+            .map_err(|e| IoError::file(dir, format!("cannot move the output into place: {e}")))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_writes_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv");
+        let failed = write_file_atomically(&target, |tmp| {
+            std::fs::write(tmp, "half").unwrap();
+            Err(IoError::Internal("boom".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        let out = dir.path().join("results");
+        let failed = write_dir_atomically(&out, |tmp| {
+            std::fs::write(tmp.join("a.csv"), "x").unwrap();
+            Err(IoError::Internal("boom".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn successful_writes_replace_old_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("results");
+        for content in ["first", "second"] {
+            write_dir_atomically(&out, |tmp| {
+                std::fs::write(tmp.join("a.txt"), content).map_err(|e| IoError::file(tmp, e))
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(out.join("a.txt")).unwrap(),
+            "second"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

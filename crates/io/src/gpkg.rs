@@ -1,0 +1,520 @@
+//! GeoPackage (OGC 12-128r18, version 1.4) reader and writer on SQLite.
+//!
+//! The writer creates the required metadata tables, one feature table per spatial [`Table`]
+//! (with an R-tree spatial index and its maintenance triggers, the `gpkg_rtree_index` extension)
+//! and one `attributes` table per non-spatial one. Geometries are stored as GeoPackage binary:
+//! the `GP` header with an xy envelope, then little-endian WKB. Files open in GDAL/QGIS; the
+//! tests check that with `ogrinfo`.
+
+use std::path::Path;
+
+use borderscape_core::crs::epsg_wkt;
+use borderscape_core::table::{Column, ColumnType, Table, Value};
+use geo::{BoundingRect, Geometry};
+use geo_traits::to_geo::ToGeoGeometry;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::atomic::write_file_atomically;
+use crate::error::{IoError, Problem, Severity};
+use crate::read::ReadResult;
+
+/// `GPKG` in ASCII, the SQLite application id of a GeoPackage.
+const APPLICATION_ID: i32 = 0x4750_4B47;
+/// GeoPackage 1.4.0.
+const USER_VERSION: i32 = 10400;
+
+/// The spatial reference system of the geometries written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Srs {
+    pub epsg: u16,
+}
+
+impl Srs {
+    pub const WGS84: Srs = Srs { epsg: 4326 };
+}
+
+fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> IoError + '_ {
+    move |e| IoError::file(path, format!("SQLite: {e}"))
+}
+
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+const METADATA_SQL: &str = "
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+INSERT INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
+";
+
+/// The R-tree maintenance triggers of the spec (Annex F.3), for table `t` and column `c`.
+fn rtree_triggers(t: &str, c: &str) -> String {
+    let rt = format!("rtree_{t}_{c}");
+    let (qt, qc, qrt) = (quote(t), quote(c), quote(&rt));
+    let trigger = |suffix: &str| quote(&format!("{rt}_{suffix}"));
+    format!(
+        "CREATE TRIGGER {ins} AFTER INSERT ON {qt} WHEN (new.{qc} NOT NULL AND NOT ST_IsEmpty(NEW.{qc}))
+BEGIN INSERT OR REPLACE INTO {qrt} VALUES (NEW.fid, ST_MinX(NEW.{qc}), ST_MaxX(NEW.{qc}), ST_MinY(NEW.{qc}), ST_MaxY(NEW.{qc})); END;
+CREATE TRIGGER {up1} AFTER UPDATE OF {qc} ON {qt} WHEN OLD.fid = NEW.fid AND (NEW.{qc} NOTNULL AND NOT ST_IsEmpty(NEW.{qc}))
+BEGIN INSERT OR REPLACE INTO {qrt} VALUES (NEW.fid, ST_MinX(NEW.{qc}), ST_MaxX(NEW.{qc}), ST_MinY(NEW.{qc}), ST_MaxY(NEW.{qc})); END;
+CREATE TRIGGER {up2} AFTER UPDATE OF {qc} ON {qt} WHEN OLD.fid = NEW.fid AND (NEW.{qc} ISNULL OR ST_IsEmpty(NEW.{qc}))
+BEGIN DELETE FROM {qrt} WHERE id = OLD.fid; END;
+CREATE TRIGGER {up3} AFTER UPDATE ON {qt} WHEN OLD.fid != NEW.fid AND (NEW.{qc} NOTNULL AND NOT ST_IsEmpty(NEW.{qc}))
+BEGIN DELETE FROM {qrt} WHERE id = OLD.fid;
+INSERT OR REPLACE INTO {qrt} VALUES (NEW.fid, ST_MinX(NEW.{qc}), ST_MaxX(NEW.{qc}), ST_MinY(NEW.{qc}), ST_MaxY(NEW.{qc})); END;
+CREATE TRIGGER {up4} AFTER UPDATE ON {qt} WHEN OLD.fid != NEW.fid AND (NEW.{qc} ISNULL OR ST_IsEmpty(NEW.{qc}))
+BEGIN DELETE FROM {qrt} WHERE id IN (OLD.fid, NEW.fid); END;
+CREATE TRIGGER {del} AFTER DELETE ON {qt} WHEN old.{qc} NOT NULL
+BEGIN DELETE FROM {qrt} WHERE id = OLD.fid; END;",
+        ins = trigger("insert"),
+        up1 = trigger("update1"),
+        up2 = trigger("update2"),
+        up3 = trigger("update3"),
+        up4 = trigger("update4"),
+        del = trigger("delete"),
+    )
+}
+
+fn sql_type(kind: ColumnType) -> &'static str {
+    match kind {
+        ColumnType::Bool => "BOOLEAN",
+        ColumnType::Int => "INTEGER",
+        ColumnType::Real => "REAL",
+        ColumnType::Text => "TEXT",
+    }
+}
+
+fn geometry_type_name(g: &Geometry) -> &'static str {
+    match g {
+        Geometry::Point(_) => "POINT",
+        Geometry::LineString(_) | Geometry::Line(_) => "LINESTRING",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "POLYGON",
+        Geometry::MultiPoint(_) => "MULTIPOINT",
+        Geometry::MultiLineString(_) => "MULTILINESTRING",
+        Geometry::MultiPolygon(_) => "MULTIPOLYGON",
+        Geometry::GeometryCollection(_) => "GEOMETRYCOLLECTION",
+    }
+}
+
+/// The declared type of a layer: the common type of its geometries, else GEOMETRY.
+fn layer_geometry_type(table: &Table) -> &'static str {
+    let mut names = table
+        .geometries
+        .iter()
+        .flatten()
+        .flatten()
+        .map(geometry_type_name);
+    match names.next() {
+        Some(first) if names.all(|n| n == first) => first,
+        _ => "GEOMETRY",
+    }
+}
+
+/// Encodes a geometry as a GeoPackage binary blob.
+pub fn encode_geometry(g: &Geometry, srs_id: i32) -> Result<Vec<u8>, IoError> {
+    let mut blob = Vec::with_capacity(64);
+    blob.extend_from_slice(b"GP");
+    blob.push(0); // version 1
+    match g.bounding_rect() {
+        Some(r) => {
+            blob.push(0b0000_0011); // little endian, envelope [minx, maxx, miny, maxy]
+            blob.extend_from_slice(&srs_id.to_le_bytes());
+            for v in [r.min().x, r.max().x, r.min().y, r.max().y] {
+                blob.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        None => {
+            blob.push(0b0001_0001); // little endian, empty, no envelope
+            blob.extend_from_slice(&srs_id.to_le_bytes());
+        }
+    }
+    let options = wkb::writer::WriteOptions {
+        endianness: wkb::Endianness::LittleEndian,
+    };
+    wkb::writer::write_geometry(&mut blob, g, &options)
+        .map_err(|e| IoError::Internal(format!("WKB encoding failed: {e}")))?;
+    Ok(blob)
+}
+
+/// Decodes a GeoPackage binary blob (`None` for an empty geometry).
+pub fn decode_geometry(blob: &[u8]) -> Result<Option<Geometry>, String> {
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return Err("not a GeoPackage geometry (no GP header)".into());
+    }
+    let flags = blob[3];
+    if flags & 0b0010_0000 != 0 {
+        return Err("extended GeoPackage geometries are not supported".into());
+    }
+    let envelope_bytes = match (flags >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        other => return Err(format!("invalid envelope code {other}")),
+    };
+    let start = 8 + envelope_bytes;
+    if blob.len() < start {
+        return Err("truncated GeoPackage geometry header".into());
+    }
+    if flags & 0b0001_0000 != 0 && blob.len() == start {
+        return Ok(None);
+    }
+    let wkb = wkb::reader::read_wkb(&blob[start..]).map_err(|e| format!("invalid WKB: {e}"))?;
+    Ok(wkb.try_to_geometry())
+}
+
+fn to_sql(v: &Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as S;
+    match v {
+        Value::Null => S::Null,
+        Value::Bool(b) => S::Integer(*b as i64),
+        Value::Int(i) => S::Integer(*i),
+        Value::Real(r) if r.is_finite() => S::Real(*r),
+        Value::Real(_) => S::Null,
+        Value::Text(t) => S::Text(t.clone()),
+    }
+}
+
+/// Writes `tables` (geometries in `srs`) into a new GeoPackage at `path`, atomically.
+pub fn write(path: &Path, tables: &[&Table], srs: Srs) -> Result<(), IoError> {
+    write_file_atomically(path, |tmp| write_into(tmp, path, tables, srs))
+}
+
+fn write_into(tmp: &Path, path: &Path, tables: &[&Table], srs: Srs) -> Result<(), IoError> {
+    let err = sql_error(path);
+    let mut conn = Connection::open(tmp).map_err(&err)?;
+    conn.pragma_update(None, "application_id", APPLICATION_ID)
+        .map_err(&err)?;
+    conn.pragma_update(None, "user_version", USER_VERSION)
+        .map_err(&err)?;
+    conn.pragma_update(None, "journal_mode", "OFF")
+        .map_err(&err)?;
+    conn.pragma_update(None, "synchronous", "OFF")
+        .map_err(&err)?;
+    let tx = conn.transaction().map_err(&err)?;
+    tx.execute_batch(METADATA_SQL).map_err(&err)?;
+    let wkt = epsg_wkt(srs.epsg)
+        .ok_or_else(|| IoError::file(path, format!("EPSG:{} has no known definition", srs.epsg)))?;
+    tx.execute(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, 'EPSG', ?2, ?3, NULL)",
+        params![format!("EPSG:{}", srs.epsg), srs.epsg as i64, wkt],
+    )
+    .map_err(&err)?;
+    for table in tables {
+        write_table(&tx, table, srs, path)?;
+    }
+    tx.commit().map_err(&err)?;
+    conn.close().map_err(|(_, e)| err(e))?;
+    Ok(())
+}
+
+fn write_table(
+    tx: &rusqlite::Transaction,
+    table: &Table,
+    srs: Srs,
+    path: &Path,
+) -> Result<(), IoError> {
+    let err = sql_error(path);
+    let name = &table.name;
+    let spatial = table.geometries.is_some();
+    let mut defs = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
+    if spatial {
+        defs.push(format!("geom {}", layer_geometry_type(table)));
+    }
+    defs.extend(
+        table
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", quote(&c.name), sql_type(c.kind))),
+    );
+    tx.execute_batch(&format!(
+        "CREATE TABLE {} ({});",
+        quote(name),
+        defs.join(", ")
+    ))
+    .map_err(&err)?;
+
+    let placeholders: Vec<String> = (1..=table.columns.len() + spatial as usize + 1)
+        .map(|i| format!("?{i}"))
+        .collect();
+    let mut names = vec!["fid".to_string()];
+    if spatial {
+        names.push("geom".into());
+    }
+    names.extend(table.columns.iter().map(|c| quote(&c.name)));
+    let mut insert = tx
+        .prepare(&format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            quote(name),
+            names.join(", "),
+            placeholders.join(", ")
+        ))
+        .map_err(&err)?;
+    let mut bounds: Option<geo::Rect> = None;
+    for (i, row) in table.rows.iter().enumerate() {
+        let mut values = vec![rusqlite::types::Value::Integer(i as i64 + 1)];
+        if spatial {
+            values.push(match table.geometry(i) {
+                Some(g) => {
+                    if let Some(r) = g.bounding_rect() {
+                        bounds = Some(bounds.map_or(r, |b| union_rect(b, r)));
+                    }
+                    rusqlite::types::Value::Blob(encode_geometry(g, srs.epsg as i32)?)
+                }
+                None => rusqlite::types::Value::Null,
+            });
+        }
+        values.extend(row.iter().map(to_sql));
+        insert
+            .execute(rusqlite::params_from_iter(values))
+            .map_err(&err)?;
+    }
+    drop(insert);
+
+    let description = "";
+    if spatial {
+        let (minx, miny, maxx, maxy) = bounds.map_or((None, None, None, None), |b| {
+            (
+                Some(b.min().x),
+                Some(b.min().y),
+                Some(b.max().x),
+                Some(b.max().y),
+            )
+        });
+        tx.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
+             VALUES (?1, 'features', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![name, description, minx, miny, maxx, maxy, srs.epsg as i64],
+        )
+        .map_err(&err)?;
+        tx.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+            params![name, layer_geometry_type(table), srs.epsg as i64],
+        )
+        .map_err(&err)?;
+        write_rtree(tx, table, path)?;
+    } else {
+        tx.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?1, 'attributes', ?1, ?2)",
+            params![name, description],
+        )
+        .map_err(&err)?;
+    }
+    Ok(())
+}
+
+fn union_rect(a: geo::Rect, b: geo::Rect) -> geo::Rect {
+    geo::Rect::new(
+        geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+        geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+    )
+}
+
+fn write_rtree(tx: &rusqlite::Transaction, table: &Table, path: &Path) -> Result<(), IoError> {
+    let err = sql_error(path);
+    let rtree = quote(&format!("rtree_{}_geom", table.name));
+    tx.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy);"
+    ))
+    .map_err(&err)?;
+    let mut insert = tx
+        .prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))
+        .map_err(&err)?;
+    for i in 0..table.len() {
+        if let Some(r) = table.geometry(i).and_then(|g| g.bounding_rect()) {
+            insert
+                .execute(params![
+                    i as i64 + 1,
+                    r.min().x,
+                    r.max().x,
+                    r.min().y,
+                    r.max().y
+                ])
+                .map_err(&err)?;
+        }
+    }
+    drop(insert);
+    tx.execute(
+        "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        params![table.name],
+    )
+    .map_err(&err)?;
+    tx.execute_batch(&rtree_triggers(&table.name, "geom"))
+        .map_err(&err)?;
+    Ok(())
+}
+
+/// The layers (tables) listed in a GeoPackage's `gpkg_contents`, with their data type.
+pub fn list_layers(path: &Path) -> Result<Vec<(String, String)>, IoError> {
+    let conn = open_read_only(path)?;
+    let mut stmt = conn
+        .prepare("SELECT table_name, data_type FROM gpkg_contents ORDER BY table_name")
+        .map_err(sql_error(path))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(sql_error(path))?;
+    rows.collect::<Result<_, _>>().map_err(sql_error(path))
+}
+
+fn open_read_only(path: &Path) -> Result<Connection, IoError> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(sql_error(path))?;
+    let is_gpkg: Option<i64> = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| IoError::file(path, format!("not a GeoPackage: {e}")))?;
+    if is_gpkg != Some(1) {
+        return Err(IoError::file(
+            path,
+            "not a GeoPackage (no gpkg_contents table)",
+        ));
+    }
+    Ok(conn)
+}
+
+/// Reads one layer of a GeoPackage: the named one, else the only one, else the one named like the file.
+pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
+    let layers = list_layers(path)?;
+    let stem = crate::geojson_io::layer_name(path);
+    let chosen = match layer {
+        Some(name) => layers.iter().find(|(n, _)| n == name),
+        None if layers.len() == 1 => layers.first(),
+        None => layers.iter().find(|(n, _)| *n == stem),
+    };
+    let Some((name, _)) = chosen else {
+        let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(IoError::file(
+            path,
+            format!(
+                "choose a layer (`layer = ...`): it has {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    let conn = open_read_only(path)?;
+    let err = sql_error(path);
+    let geometry_column: Option<String> = conn
+        .query_row(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(&err)?;
+    let mut info = conn
+        .prepare(&format!("PRAGMA table_info({})", quote(name)))
+        .map_err(&err)?;
+    let table_columns: Vec<(String, String, bool)> = info
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(5)? > 0,
+            ))
+        })
+        .map_err(&err)?
+        .collect::<Result<_, _>>()
+        .map_err(&err)?;
+    let attributes: Vec<&(String, String, bool)> = table_columns
+        .iter()
+        .filter(|(n, _, pk)| !pk && Some(n) != geometry_column.as_ref())
+        .collect();
+    let columns: Vec<Column> = attributes
+        .iter()
+        .map(|(n, t, _)| {
+            let t = t.to_ascii_uppercase();
+            let kind = if t.contains("INT") && !t.contains("POINT") {
+                ColumnType::Int
+            } else if t.contains("REAL") || t.contains("DOUBLE") || t.contains("FLOAT") {
+                ColumnType::Real
+            } else if t.contains("BOOL") {
+                ColumnType::Bool
+            } else {
+                ColumnType::Text
+            };
+            Column::new(n, kind, None, "")
+        })
+        .collect();
+    let mut select: Vec<String> = attributes.iter().map(|(n, _, _)| quote(n)).collect();
+    if let Some(g) = &geometry_column {
+        select.push(quote(g));
+    }
+    let select = if select.is_empty() {
+        "1".to_string()
+    } else {
+        select.join(", ")
+    };
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {select} FROM {} ORDER BY rowid",
+            quote(name)
+        ))
+        .map_err(&err)?;
+    let mut table = Table::new(name, columns, geometry_column.is_some());
+    let mut problems = Vec::new();
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut index = 0;
+    while let Some(row) = rows.next().map_err(&err)? {
+        let mut values = Vec::with_capacity(table.columns.len());
+        for (c, col) in table.columns.iter().enumerate() {
+            values.push(from_sql(row.get_ref(c).map_err(&err)?, col.kind));
+        }
+        let geometry = match &geometry_column {
+            Some(g) => match row.get_ref(table.columns.len()).map_err(&err)? {
+                rusqlite::types::ValueRef::Blob(blob) => {
+                    decode_geometry(blob).unwrap_or_else(|message| {
+                        problems.push(Problem::feature(
+                            Severity::Error,
+                            path,
+                            index,
+                            None,
+                            Some(g),
+                            message,
+                        ));
+                        None
+                    })
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        table.push(values, geometry);
+        index += 1;
+    }
+    Ok(ReadResult { table, problems })
+}
+
+fn from_sql(v: rusqlite::types::ValueRef, kind: ColumnType) -> Value {
+    use rusqlite::types::ValueRef as S;
+    match (v, kind) {
+        (S::Null, _) => Value::Null,
+        (S::Integer(i), ColumnType::Bool) => Value::Bool(i != 0),
+        (S::Integer(i), ColumnType::Real) => Value::Real(i as f64),
+        (S::Integer(i), _) => Value::Int(i),
+        (S::Real(r), _) => Value::Real(r),
+        (S::Text(t), _) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        (S::Blob(_), _) => Value::Null,
+    }
+}

@@ -1,0 +1,415 @@
+//! Loading a project: read every layer, map its fields, validate it, convert it to WGS84 and then
+//! to the analysis CRS, and build the [`Region`]. Problems are collected, not thrown, so that
+//! `check` can list all of them; the region is built only when there are no errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use borderscape_core::analysis::borders::topology::topology_issues;
+use borderscape_core::crs::AnalysisCrs;
+use borderscape_core::datum::Datum;
+use borderscape_core::table::{Table, Value};
+use borderscape_core::{Jurisdiction, Level, Region};
+use geo::{BoundingRect, Geometry, MultiPolygon};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{IoError, Problem, Severity};
+use crate::manifest::{GeometryRequirement, LayerKind, LayerSection, Project};
+use crate::read::{read_table, ReadOptions};
+use crate::transform::{project_table, DatumConversion};
+use crate::validate::{check_geometry, check_jurisdictions, FeatureRef, JurisdictionRecord};
+
+/// What is known about one input layer, for `check` and summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    pub kind: String,
+    pub path: String,
+    pub features: usize,
+    pub datum: Option<String>,
+    pub synthetic: bool,
+    pub description: Option<String>,
+    pub sha256: String,
+}
+
+/// A project after loading.
+#[derive(Debug)]
+pub struct LoadedProject {
+    pub project: Project,
+    pub layers: Vec<LayerInfo>,
+    pub problems: Vec<Problem>,
+    /// Present when there were no errors.
+    pub region: Option<Region>,
+}
+
+impl LoadedProject {
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| !p.is_error())
+    }
+
+    /// The region, or every error as one `IoError`.
+    pub fn into_region(self) -> Result<(Region, Vec<LayerInfo>, Project), IoError> {
+        match self.region {
+            Some(region) => Ok((region, self.layers, self.project)),
+            None => Err(IoError::Invalid(self.problems)),
+        }
+    }
+}
+
+fn sha256_of(path: &Path) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => format!("{:x}", Sha256::digest(bytes)),
+        Err(_) => String::new(),
+    }
+}
+
+/// A layer after reading and validation, geometries still in its own datum.
+struct ReadLayer {
+    kind: LayerKind,
+    path: PathBuf,
+    datum: Datum,
+    table: Table,
+}
+
+/// Loads and validates a project; `with_topology` adds the gap/overlap QA between neighbours.
+pub fn load(project: Project, with_topology: bool) -> LoadedProject {
+    let mut problems = Vec::new();
+    let mut infos = Vec::new();
+    let mut read_layers = Vec::new();
+    for (kind_name, section) in &project.manifest.layers {
+        let kind =
+            LayerKind::parse(kind_name).expect("kinds were checked when the manifest was loaded");
+        let path = project.layer_path(section);
+        match read_layer(&project, kind, section, &path, &mut problems) {
+            Ok(Some(layer)) => {
+                infos.push(LayerInfo {
+                    kind: kind_name.clone(),
+                    path: section.path.display().to_string(),
+                    features: layer.table.len(),
+                    datum: section.datum.clone(),
+                    synthetic: section.synthetic,
+                    description: section.description.clone(),
+                    sha256: sha256_of(&path),
+                });
+                read_layers.push(layer);
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(Problem::file(Severity::Error, &path, e.to_string())),
+        }
+    }
+    let region = if problems.iter().any(Problem::is_error) {
+        None
+    } else {
+        match build_region(&project, read_layers) {
+            Ok(region) => Some(region),
+            Err(e) => {
+                problems.push(Problem::file(
+                    Severity::Error,
+                    &project.manifest_path,
+                    e.to_string(),
+                ));
+                None
+            }
+        }
+    };
+    if let (Some(region), true) = (&region, with_topology) {
+        problems.extend(topology_warnings(&project, region));
+    }
+    LoadedProject {
+        project,
+        layers: infos,
+        problems,
+        region,
+    }
+}
+
+fn read_layer(
+    project: &Project,
+    kind: LayerKind,
+    section: &LayerSection,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<ReadLayer>, IoError> {
+    let manifest = &project.manifest_path;
+    let spatial = kind.geometry() != GeometryRequirement::None;
+    let datum = match (&section.datum, spatial) {
+        (Some(text), _) => Datum::parse(text).ok_or_else(|| {
+            IoError::file(
+                manifest,
+                format!(
+                    "[layers.{}] datum `{text}` is not wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>",
+                    kind.name()
+                ),
+            )
+        })?,
+        (None, true) => {
+            return Err(IoError::file(
+                manifest,
+                format!(
+                    "[layers.{}] needs `datum = ...` (wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>)",
+                    kind.name()
+                ),
+            ))
+        }
+        (None, false) => Datum::Wgs84,
+    };
+    let options = ReadOptions {
+        layer: section.layer.clone(),
+        encoding: section.encoding.clone(),
+        csv_geometry: if spatial {
+            Default::default()
+        } else {
+            crate::csv_io::CsvGeometry::None
+        },
+    };
+    let read = read_table(path, &options)?;
+    problems.extend(read.problems);
+    let mut table = read.table;
+    let canonical: Vec<&str> = kind
+        .required_fields()
+        .iter()
+        .chain(kind.optional_fields())
+        .copied()
+        .collect();
+    for key in section.fields.keys() {
+        if !canonical.contains(&key.as_str()) {
+            problems.push(Problem::file(
+                Severity::Error,
+                manifest,
+                format!(
+                    "[layers.{}] fields: `{key}` is not a field of this kind (known: {})",
+                    kind.name(),
+                    canonical.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut missing = false;
+    for field in &canonical {
+        let source = section
+            .fields
+            .get(*field)
+            .map(String::as_str)
+            .unwrap_or(field);
+        match table.column_index(source) {
+            Some(i) => {
+                if source != *field {
+                    if let Some(clash) = table.column_index(field) {
+                        table.columns[clash].name = format!("{field}_original");
+                    }
+                }
+                table.columns[i].name = field.to_string();
+            }
+            None if kind.required_fields().contains(field) => {
+                missing = true;
+                let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    file: path.display().to_string(),
+                    feature: None,
+                    code: None,
+                    field: Some(source.to_string()),
+                    message: format!("required field is missing (columns: {}); map it with `fields = {{ {field} = \"...\" }}`", columns.join(", ")),
+                });
+            }
+            None => {}
+        }
+    }
+    if missing {
+        return Ok(None);
+    }
+    let code_column = table
+        .column_index("code")
+        .or_else(|| table.column_index("id"));
+    for i in 0..table.len() {
+        let code = code_column.map(|c| table.rows[i][c].to_text());
+        let at = FeatureRef {
+            file: path,
+            index: i,
+            code: code.as_deref(),
+        };
+        if spatial {
+            problems.extend(check_geometry(
+                &at,
+                table.geometry(i),
+                kind.geometry(),
+                datum,
+            ));
+        }
+    }
+    if kind == LayerKind::Jurisdictions {
+        problems.extend(check_jurisdictions(path, &jurisdiction_records(&table)));
+    }
+    Ok(Some(ReadLayer {
+        kind,
+        path: path.to_path_buf(),
+        datum,
+        table,
+    }))
+}
+
+fn text(table: &Table, row: usize, column: &str) -> Option<String> {
+    let c = table.column_index(column)?;
+    match &table.rows[row][c] {
+        Value::Null => None,
+        v => Some(v.to_text().trim().to_string()),
+    }
+}
+
+fn jurisdiction_records(table: &Table) -> Vec<JurisdictionRecord> {
+    (0..table.len())
+        .map(|i| JurisdictionRecord {
+            index: i,
+            code: text(table, i, "code"),
+            name: text(table, i, "name"),
+            level: text(table, i, "level"),
+            parent: text(table, i, "parent"),
+        })
+        .collect()
+}
+
+fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoError> {
+    let mut wgs84_layers = Vec::new();
+    for layer in layers {
+        let conversion = DatumConversion::new(layer.datum, Datum::Wgs84)?;
+        let table = conversion
+            .convert_table(&layer.table)
+            .map_err(|e| IoError::file(&layer.path, e))?;
+        wgs84_layers.push((layer.kind, layer.path, table));
+    }
+    let crs = choose_crs(project, &wgs84_layers)?;
+    let mut jurisdictions = Vec::new();
+    let mut others = BTreeMap::new();
+    for (kind, path, table) in wgs84_layers {
+        let projected = project_table(&table, &crs).map_err(|e| IoError::file(&path, e))?;
+        if kind == LayerKind::Jurisdictions {
+            jurisdictions = to_jurisdictions(&projected);
+        } else {
+            others.insert(kind.name().to_string(), projected);
+        }
+    }
+    Ok(Region::new(
+        &project.manifest.region.name,
+        crs,
+        jurisdictions,
+        others,
+    ))
+}
+
+fn choose_crs(
+    project: &Project,
+    layers: &[(LayerKind, PathBuf, Table)],
+) -> Result<AnalysisCrs, IoError> {
+    let setting = project.manifest.region.crs.trim();
+    if !setting.eq_ignore_ascii_case("auto") {
+        return match Datum::parse(setting) {
+            Some(Datum::Epsg(code)) => Ok(AnalysisCrs::from_epsg(code)?),
+            _ => Err(IoError::file(
+                &project.manifest_path,
+                format!("[region] crs `{setting}` must be `auto` or a projected `EPSG:<code>`"),
+            )),
+        };
+    }
+    // Centre on the jurisdictions when there are some, else on everything.
+    let preferred: Vec<&Table> = layers
+        .iter()
+        .filter(|(k, _, _)| *k == LayerKind::Jurisdictions)
+        .map(|(_, _, t)| t)
+        .collect();
+    let tables: Vec<&Table> = if preferred.is_empty() {
+        layers.iter().map(|(_, _, t)| t).collect()
+    } else {
+        preferred
+    };
+    let rects: Vec<geo::Rect> = tables
+        .iter()
+        .flat_map(|t| t.geometries.iter().flatten().flatten())
+        .filter_map(Geometry::bounding_rect)
+        .collect();
+    let Some(first) = rects.first() else {
+        return Err(IoError::file(
+            &project.manifest_path,
+            "no layer has geometry: cannot choose an analysis CRS",
+        ));
+    };
+    let (mut x0, mut y0, mut x1, mut y1) =
+        (first.min().x, first.min().y, first.max().x, first.max().y);
+    for r in &rects {
+        x0 = x0.min(r.min().x);
+        y0 = y0.min(r.min().y);
+        x1 = x1.max(r.max().x);
+        y1 = y1.max(r.max().y);
+    }
+    Ok(AnalysisCrs::albers_for_bounds(x0, y0, x1, y1))
+}
+
+fn to_jurisdictions(table: &Table) -> Vec<Jurisdiction> {
+    (0..table.len())
+        .map(|i| Jurisdiction {
+            code: text(table, i, "code").unwrap_or_default(),
+            name: text(table, i, "name").unwrap_or_default(),
+            level: text(table, i, "level")
+                .and_then(|l| Level::parse(&l))
+                .expect("levels were validated"),
+            parent: text(table, i, "parent").filter(|p| !p.is_empty()),
+            geometry: match table.geometry(i) {
+                Some(Geometry::MultiPolygon(mp)) => mp.clone(),
+                Some(Geometry::Polygon(p)) => MultiPolygon::new(vec![p.clone()]),
+                _ => MultiPolygon::new(vec![]),
+            },
+        })
+        .collect()
+}
+
+/// Gaps and overlaps between units of one level, as warnings (the data stays usable).
+fn topology_warnings(project: &Project, region: &Region) -> Vec<Problem> {
+    let Some(section) = project.manifest.layers.get("jurisdictions") else {
+        return Vec::new();
+    };
+    let path = project.layer_path(section);
+    let mut problems = Vec::new();
+    for level in region.levels() {
+        let indices = region.indices_at(level);
+        match topology_issues(region, level, &indices, 100.0, 1.0) {
+            Ok(issues) => {
+                for issue in issues {
+                    let codes: Vec<&str> = issue
+                        .units
+                        .iter()
+                        .map(|&i| region.jurisdictions[i].code.as_str())
+                        .collect();
+                    problems.push(Problem::file(
+                        Severity::Warning,
+                        &path,
+                        format!(
+                            "{} of {:.0} m² between {} units {}",
+                            issue.kind.name(),
+                            issue.area_m2,
+                            level,
+                            codes.join(", ")
+                        ),
+                    ));
+                }
+            }
+            Err(e) => problems.push(Problem::file(
+                Severity::Warning,
+                &path,
+                format!("topology QA failed: {e}"),
+            )),
+        }
+    }
+    problems
+}
+
+/// Feature counts per level, for `check` and summary.json.
+pub fn jurisdiction_counts(region: &Region) -> BTreeMap<Level, usize> {
+    let mut counts = BTreeMap::new();
+    for j in &region.jurisdictions {
+        *counts.entry(j.level).or_insert(0) += 1;
+    }
+    counts
+}

@@ -1,0 +1,282 @@
+//! The project manifest `borderscape.toml`: region, layers (path, field mapping, datum) and a
+//! parameter section per analysis.
+//!
+//! ```toml
+//! [region]
+//! name = "Yangtze River Delta"
+//! crs = "auto"                          # or a projected EPSG code, e.g. "EPSG:32651"
+//!
+//! [layers.jurisdictions]
+//! path = "jurisdictions.geojson"
+//! datum = "gcj02"                       # wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:<code>
+//! fields = { code = "code", name = "name", level = "level", parent = "parent" }
+//!
+//! [analysis.borders]
+//! zone_width_m = 1000
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use borderscape_core::spec::ParamValue;
+use serde::Deserialize;
+
+use crate::error::IoError;
+
+/// The kinds of layer a project can declare, with the fields each needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LayerKind {
+    Jurisdictions,
+    Plans,
+    Ecology,
+    Rivers,
+    Lakes,
+    Facilities,
+    Roads,
+    Stations,
+    Indicators,
+    Governance,
+}
+
+/// The geometry a layer kind must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryRequirement {
+    Polygonal,
+    Lineal,
+    Point,
+    /// An attribute table (CSV); geometry is ignored if present.
+    None,
+}
+
+impl LayerKind {
+    pub const ALL: [LayerKind; 10] = [
+        LayerKind::Jurisdictions,
+        LayerKind::Plans,
+        LayerKind::Ecology,
+        LayerKind::Rivers,
+        LayerKind::Lakes,
+        LayerKind::Facilities,
+        LayerKind::Roads,
+        LayerKind::Stations,
+        LayerKind::Indicators,
+        LayerKind::Governance,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerKind::Jurisdictions => "jurisdictions",
+            LayerKind::Plans => "plans",
+            LayerKind::Ecology => "ecology",
+            LayerKind::Rivers => "rivers",
+            LayerKind::Lakes => "lakes",
+            LayerKind::Facilities => "facilities",
+            LayerKind::Roads => "roads",
+            LayerKind::Stations => "stations",
+            LayerKind::Indicators => "indicators",
+            LayerKind::Governance => "governance",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<LayerKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Canonical fields that must be mapped to a column of the file.
+    pub fn required_fields(self) -> &'static [&'static str] {
+        match self {
+            LayerKind::Jurisdictions => &["code", "name", "level"],
+            LayerKind::Plans => &["class"],
+            LayerKind::Ecology => &["kind"],
+            LayerKind::Facilities => &["type"],
+            LayerKind::Stations => &["id"],
+            LayerKind::Indicators => &["unit", "year"],
+            LayerKind::Governance => &["id", "start", "name"],
+            LayerKind::Rivers | LayerKind::Lakes | LayerKind::Roads => &[],
+        }
+    }
+
+    /// Canonical fields that may be mapped.
+    pub fn optional_fields(self) -> &'static [&'static str] {
+        match self {
+            LayerKind::Jurisdictions => &["parent"],
+            LayerKind::Plans => &["id", "control", "jurisdiction", "plan"],
+            LayerKind::Ecology => &["id", "name", "protected"],
+            LayerKind::Rivers => &["id", "name", "from_node", "to_node"],
+            LayerKind::Lakes => &["id", "name"],
+            LayerKind::Facilities => &["id", "name"],
+            LayerKind::Roads => &["id", "class"],
+            LayerKind::Stations => &["name", "river"],
+            LayerKind::Indicators | LayerKind::Governance => &[],
+        }
+    }
+
+    pub fn geometry(self) -> GeometryRequirement {
+        match self {
+            LayerKind::Jurisdictions | LayerKind::Plans | LayerKind::Ecology | LayerKind::Lakes => {
+                GeometryRequirement::Polygonal
+            }
+            LayerKind::Rivers | LayerKind::Roads => GeometryRequirement::Lineal,
+            LayerKind::Facilities | LayerKind::Stations => GeometryRequirement::Point,
+            LayerKind::Indicators | LayerKind::Governance => GeometryRequirement::None,
+        }
+    }
+}
+
+/// `[region]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSection {
+    pub name: String,
+    /// `auto` (Albers equal-area centred on the region) or `EPSG:<projected code>`.
+    #[serde(default = "auto")]
+    pub crs: String,
+}
+
+fn auto() -> String {
+    "auto".into()
+}
+
+/// `[layers.<kind>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSection {
+    /// Path relative to the manifest's folder.
+    pub path: PathBuf,
+    /// Datum/CRS of the coordinates; required for spatial layers.
+    pub datum: Option<String>,
+    /// Canonical field → column name in the file; unmapped canonical fields default to their own name.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// GeoPackage layer name.
+    pub layer: Option<String>,
+    /// DBF text encoding of a Shapefile (`gbk`, `utf-8`, …).
+    pub encoding: Option<String>,
+    /// True for generated (not observed) data; carried into outputs and the report.
+    #[serde(default)]
+    pub synthetic: bool,
+    /// Where the data comes from, in a sentence.
+    pub description: Option<String>,
+}
+
+/// The whole manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub region: RegionSection,
+    #[serde(default)]
+    pub layers: BTreeMap<String, LayerSection>,
+    /// Parameters per analysis name.
+    #[serde(default)]
+    pub analysis: BTreeMap<String, toml::Table>,
+}
+
+/// A manifest with the folder its paths are relative to.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub manifest_path: PathBuf,
+    pub manifest: Manifest,
+}
+
+/// The manifest's file name inside a project folder.
+pub const MANIFEST_NAME: &str = "borderscape.toml";
+
+impl Project {
+    /// Loads `PROJECT/borderscape.toml` (or a manifest path given directly).
+    pub fn load(path: &Path) -> Result<Project, IoError> {
+        let manifest_path = if path.is_dir() {
+            path.join(MANIFEST_NAME)
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| IoError::file(&manifest_path, e))?;
+        let manifest: Manifest = toml::from_str(&text)
+            .map_err(|e| IoError::file(&manifest_path, e.to_string().trim_end()))?;
+        for kind in manifest.layers.keys() {
+            if LayerKind::parse(kind).is_none() {
+                let known: Vec<&str> = LayerKind::ALL.iter().map(|k| k.name()).collect();
+                return Err(IoError::file(
+                    &manifest_path,
+                    format!(
+                        "unknown layer kind `[layers.{kind}]` (known: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        let root = manifest_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Ok(Project {
+            root,
+            manifest_path,
+            manifest,
+        })
+    }
+
+    /// The absolute path of a layer's file.
+    pub fn layer_path(&self, layer: &LayerSection) -> PathBuf {
+        self.root.join(&layer.path)
+    }
+
+    /// Parameters given for an analysis, converted to spec values (numbers, text, booleans).
+    pub fn analysis_params(&self, analysis: &str) -> Result<BTreeMap<String, ParamValue>, IoError> {
+        let mut out = BTreeMap::new();
+        for (key, value) in self.manifest.analysis.get(analysis).into_iter().flatten() {
+            let v = match value {
+                toml::Value::Integer(i) => ParamValue::Number(*i as f64),
+                toml::Value::Float(x) => ParamValue::Number(*x),
+                toml::Value::String(s) => ParamValue::Text(s.clone()),
+                toml::Value::Boolean(b) => ParamValue::Bool(*b),
+                other => {
+                    return Err(IoError::file(
+                        &self.manifest_path,
+                        format!("[analysis.{analysis}] {key}: expected a number, text or boolean, got {other}"),
+                    ))
+                }
+            };
+            out.insert(key.clone(), v);
+        }
+        Ok(out)
+    }
+}
+
+impl Project {
+    /// A project of one layer, for commands that take a file instead of a project (`borders`).
+    pub fn single_layer(
+        kind: LayerKind,
+        path: &Path,
+        datum: &str,
+        fields: BTreeMap<String, String>,
+    ) -> Project {
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+        let mut layers = BTreeMap::new();
+        layers.insert(
+            kind.name().to_string(),
+            LayerSection {
+                path: name,
+                datum: Some(datum.to_string()),
+                fields,
+                layer: None,
+                encoding: None,
+                synthetic: false,
+                description: None,
+            },
+        );
+        Project {
+            root,
+            manifest_path: path.to_path_buf(),
+            manifest: Manifest {
+                region: RegionSection {
+                    name: crate::geojson_io::layer_name(path),
+                    crs: auto(),
+                },
+                layers,
+                analysis: BTreeMap::new(),
+            },
+        }
+    }
+}

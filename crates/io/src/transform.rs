@@ -1,0 +1,92 @@
+//! Moving geometries between a layer's declared datum, WGS84 and the analysis CRS.
+
+use borderscape_core::crs::{AnalysisCrs, EpsgToWgs84};
+use borderscape_core::datum::{self, Datum};
+use borderscape_core::table::Table;
+use borderscape_core::AnalysisError;
+use geo::{Coord, MapCoords};
+
+/// A coordinate conversion from one datum to another through WGS84.
+pub struct DatumConversion {
+    from: Datum,
+    to: Datum,
+    from_epsg: Option<EpsgToWgs84>,
+    to_epsg: Option<AnalysisCrs>,
+}
+
+impl DatumConversion {
+    pub fn new(from: Datum, to: Datum) -> Result<Self, AnalysisError> {
+        let from_epsg = match from {
+            Datum::Epsg(code) => Some(EpsgToWgs84::new(code)?),
+            _ => None,
+        };
+        let to_epsg = match to {
+            Datum::Epsg(code) => Some(AnalysisCrs::from_epsg(code)?),
+            _ => None,
+        };
+        Ok(Self {
+            from,
+            to,
+            from_epsg,
+            to_epsg,
+        })
+    }
+
+    fn to_wgs84(&self, x: f64, y: f64) -> Result<(f64, f64), AnalysisError> {
+        Ok(match self.from {
+            Datum::Wgs84 | Datum::Cgcs2000 => (x, y),
+            Datum::Gcj02 => datum::gcj02_to_wgs84(x, y),
+            Datum::Bd09 => datum::bd09_to_wgs84(x, y),
+            Datum::Epsg(_) => self
+                .from_epsg
+                .as_ref()
+                .expect("built in new")
+                .convert(x, y)?,
+        })
+    }
+
+    fn from_wgs84(&self, lon: f64, lat: f64) -> Result<(f64, f64), AnalysisError> {
+        Ok(match self.to {
+            Datum::Wgs84 | Datum::Cgcs2000 => (lon, lat),
+            Datum::Gcj02 => datum::wgs84_to_gcj02(lon, lat),
+            Datum::Bd09 => datum::wgs84_to_bd09(lon, lat),
+            Datum::Epsg(_) => self
+                .to_epsg
+                .as_ref()
+                .expect("built in new")
+                .project(lon, lat)?,
+        })
+    }
+
+    /// Converts one coordinate; the identity when both datums are WGS84-equivalent.
+    pub fn convert(&self, c: Coord) -> Result<Coord, AnalysisError> {
+        let (lon, lat) = self.to_wgs84(c.x, c.y)?;
+        let (x, y) = self.from_wgs84(lon, lat)?;
+        Ok(Coord { x, y })
+    }
+
+    /// Converts every geometry of a table.
+    pub fn convert_table(&self, table: &Table) -> Result<Table, AnalysisError> {
+        let mut out = table.clone();
+        if let Some(geoms) = out.geometries.as_mut() {
+            for g in geoms.iter_mut().flatten() {
+                *g = g.try_map_coords(|c| self.convert(c))?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Projects every geometry of a WGS84 table into the analysis CRS.
+pub fn project_table(table: &Table, crs: &AnalysisCrs) -> Result<Table, AnalysisError> {
+    let mut out = table.clone();
+    if let Some(geoms) = out.geometries.as_mut() {
+        for g in geoms.iter_mut().flatten() {
+            *g = g.try_map_coords(|c: Coord| {
+                let (x, y) = crs.project(c.x, c.y)?;
+                Ok(Coord { x, y })
+            })?;
+        }
+    }
+    Ok(out)
+}

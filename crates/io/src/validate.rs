@@ -1,0 +1,378 @@
+//! Validation of layer contents: coordinates, geometry validity, and the jurisdiction hierarchy.
+//! Messages name the file, the feature (index and code) and the field; they live here, in one place.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use borderscape_core::datum::Datum;
+use borderscape_core::Level;
+use geo::line_intersection::{line_intersection, LineIntersection};
+use geo::{CoordsIter, Geometry, Line, LineString, Polygon};
+use rstar::{RTree, RTreeObject, AABB};
+
+use crate::error::{Problem, Severity};
+use crate::manifest::GeometryRequirement;
+
+/// Where a feature is, for messages.
+pub struct FeatureRef<'a> {
+    pub file: &'a Path,
+    pub index: usize,
+    pub code: Option<&'a str>,
+}
+
+impl FeatureRef<'_> {
+    fn error(&self, field: &str, message: String) -> Problem {
+        Problem::feature(
+            Severity::Error,
+            self.file,
+            self.index,
+            self.code,
+            Some(field),
+            message,
+        )
+    }
+}
+
+/// Checks one geometry: presence and type, finite coordinates, range for geographic datums,
+/// and for polygons ring sizes and self-intersections.
+pub fn check_geometry(
+    at: &FeatureRef,
+    geometry: Option<&Geometry>,
+    requirement: GeometryRequirement,
+    datum: Datum,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let Some(geometry) = geometry else {
+        if requirement != GeometryRequirement::None {
+            problems.push(at.error("geometry", "the feature has no geometry".into()));
+        }
+        return problems;
+    };
+    let type_ok = match requirement {
+        GeometryRequirement::Polygonal => {
+            matches!(geometry, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
+        }
+        GeometryRequirement::Lineal => matches!(
+            geometry,
+            Geometry::LineString(_) | Geometry::MultiLineString(_)
+        ),
+        GeometryRequirement::Point => {
+            matches!(geometry, Geometry::Point(_) | Geometry::MultiPoint(_))
+        }
+        GeometryRequirement::None => true,
+    };
+    if !type_ok {
+        problems.push(at.error(
+            "geometry",
+            format!(
+                "expected {requirement:?} geometry, found {}",
+                type_name(geometry)
+            ),
+        ));
+        return problems;
+    }
+    if geometry.coords_count() == 0 {
+        problems.push(at.error("geometry", "the geometry is empty".into()));
+        return problems;
+    }
+    if let Some(c) = geometry
+        .coords_iter()
+        .find(|c| !c.x.is_finite() || !c.y.is_finite())
+    {
+        problems.push(at.error(
+            "geometry",
+            format!("coordinate ({}, {}) is not a finite number", c.x, c.y),
+        ));
+        return problems;
+    }
+    if datum.is_geographic() {
+        if let Some(c) = geometry
+            .coords_iter()
+            .find(|c| c.x.abs() > 180.0 || c.y.abs() > 90.0)
+        {
+            problems.push(at.error(
+                "geometry",
+                format!(
+                    "coordinate ({}, {}) is out of range for {} longitude/latitude (|lon| ≤ 180, |lat| ≤ 90); is the datum right?",
+                    c.x,
+                    c.y,
+                    datum.name()
+                ),
+            ));
+            return problems;
+        }
+    }
+    let polygons: Vec<&Polygon> = match geometry {
+        Geometry::Polygon(p) => vec![p],
+        Geometry::MultiPolygon(mp) => mp.iter().collect(),
+        _ => vec![],
+    };
+    for (part, polygon) in polygons.iter().enumerate() {
+        for (r, ring) in std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .enumerate()
+        {
+            let distinct: HashSet<(u64, u64)> = ring
+                .coords()
+                .map(|c| (c.x.to_bits(), c.y.to_bits()))
+                .collect();
+            if distinct.len() < 3 {
+                let which = if r == 0 {
+                    "exterior ring".into()
+                } else {
+                    format!("interior ring {r}")
+                };
+                problems.push(at.error(
+                    "geometry",
+                    format!("polygon {part}: {which} has fewer than 3 distinct points"),
+                ));
+            }
+        }
+    }
+    if problems.is_empty() && !polygons.is_empty() {
+        if let Some((x, y)) = first_crossing(&polygons) {
+            problems.push(at.error(
+                "geometry",
+                format!("invalid polygon: boundary crosses itself or another ring near ({x:.6}, {y:.6})"),
+            ));
+        }
+    }
+    problems
+}
+
+fn type_name(g: &Geometry) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::LineString(_) | Geometry::Line(_) => "LineString",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "Polygon",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+struct IndexedLine {
+    line: Line,
+}
+
+impl RTreeObject for IndexedLine {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners(
+            [self.line.start.x, self.line.start.y],
+            [self.line.end.x, self.line.end.y],
+        )
+    }
+}
+
+/// The first place where two boundary segments cross properly or overlap along a line (a
+/// self-intersection, a spike, or two rings crossing). Touching at vertices is allowed, as OGC
+/// allows rings to touch at points. O(n log n) with an R-tree, where geo's validation is O(n²).
+fn first_crossing(polygons: &[&Polygon]) -> Option<(f64, f64)> {
+    let rings: Vec<&LineString> = polygons
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .collect();
+    let lines: Vec<IndexedLine> = rings
+        .iter()
+        .flat_map(|r| r.lines())
+        .filter(|l| l.start != l.end)
+        .map(|line| IndexedLine { line })
+        .collect();
+    let tree = RTree::bulk_load(lines);
+    for a in tree.iter() {
+        for b in tree.locate_in_envelope_intersecting(&a.envelope()) {
+            if std::ptr::eq(a, b) {
+                continue;
+            }
+            match line_intersection(a.line, b.line) {
+                Some(LineIntersection::SinglePoint {
+                    intersection,
+                    is_proper: true,
+                }) => return Some((intersection.x, intersection.y)),
+                Some(LineIntersection::Collinear { intersection })
+                    if intersection.start != intersection.end =>
+                {
+                    return Some((intersection.start.x, intersection.start.y))
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// One jurisdiction record as read, before it is trusted.
+pub struct JurisdictionRecord {
+    pub index: usize,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub level: Option<String>,
+    pub parent: Option<String>,
+}
+
+/// Checks codes, names, levels and the parent hierarchy of a jurisdictions layer.
+pub fn check_jurisdictions(file: &Path, records: &[JurisdictionRecord]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let err = |r: &JurisdictionRecord, field: &str, message: String| {
+        Problem::feature(
+            Severity::Error,
+            file,
+            r.index,
+            r.code.as_deref(),
+            Some(field),
+            message,
+        )
+    };
+    let mut first_index: HashMap<&str, usize> = HashMap::new();
+    let mut levels: HashMap<&str, Level> = HashMap::new();
+    for r in records {
+        match r.code.as_deref() {
+            None | Some("") => problems.push(err(r, "code", "the code is missing".into())),
+            Some(code) => {
+                if let Some(first) = first_index.insert(code, r.index) {
+                    problems.push(err(
+                        r,
+                        "code",
+                        format!("duplicate code {code}: feature {first} has it too"),
+                    ));
+                    first_index.insert(code, first);
+                }
+            }
+        }
+        if r.name.as_deref().is_none_or(str::is_empty) {
+            problems.push(err(r, "name", "the name is missing".into()));
+        }
+        match r.level.as_deref().map(|l| (l, Level::parse(l))) {
+            None => problems.push(err(r, "level", "the level is missing".into())),
+            Some((text, None)) => problems.push(err(
+                r,
+                "level",
+                format!("unknown level `{text}` (use province, city, county or township)"),
+            )),
+            Some((_, Some(level))) => {
+                if let Some(code) = r.code.as_deref() {
+                    levels.entry(code).or_insert(level);
+                }
+            }
+        }
+    }
+    for r in records {
+        let (Some(parent), Some(code)) = (
+            r.parent.as_deref().filter(|p| !p.is_empty()),
+            r.code.as_deref(),
+        ) else {
+            continue;
+        };
+        match (levels.get(parent), levels.get(code)) {
+            (None, _) if !first_index.contains_key(parent) => problems.push(err(
+                r,
+                "parent",
+                format!("parent code {parent} is not a jurisdiction of this layer"),
+            )),
+            (Some(&parent_level), Some(&level)) if parent_level >= level => problems.push(err(
+                r,
+                "level",
+                format!("level {level} is not below its parent {parent}'s level {parent_level}"),
+            )),
+            _ => {}
+        }
+        if parent == code {
+            problems.push(err(
+                r,
+                "parent",
+                "a jurisdiction cannot be its own parent".into(),
+            ));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn at() -> FeatureRef<'static> {
+        FeatureRef {
+            file: Path::new("x.geojson"),
+            index: 3,
+            code: Some("A"),
+        }
+    }
+
+    #[test]
+    fn bow_tie_is_invalid_and_named() {
+        let bow_tie = Geometry::Polygon(
+            polygon![(x: 0., y: 0.), (x: 2., y: 2.), (x: 2., y: 0.), (x: 0., y: 2.)],
+        );
+        let problems = check_geometry(
+            &at(),
+            Some(&bow_tie),
+            GeometryRequirement::Polygonal,
+            Datum::Wgs84,
+        );
+        assert_eq!(problems.len(), 1);
+        let text = problems[0].to_string();
+        assert!(
+            text.contains("x.geojson: feature 3 (code A): field `geometry`"),
+            "{text}"
+        );
+        assert!(text.contains("(1.000000, 1.000000)"), "{text}");
+    }
+
+    #[test]
+    fn square_is_valid_and_range_is_checked() {
+        let square = Geometry::Polygon(
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.)],
+        );
+        assert!(check_geometry(
+            &at(),
+            Some(&square),
+            GeometryRequirement::Polygonal,
+            Datum::Wgs84
+        )
+        .is_empty());
+        let far = Geometry::Polygon(polygon![(x: 200., y: 0.), (x: 201., y: 0.), (x: 201., y: 1.)]);
+        let problems = check_geometry(
+            &at(),
+            Some(&far),
+            GeometryRequirement::Polygonal,
+            Datum::Gcj02,
+        );
+        assert!(problems[0].message.contains("out of range"));
+        assert!(check_geometry(
+            &at(),
+            Some(&far),
+            GeometryRequirement::Polygonal,
+            Datum::Epsg(32651)
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn hierarchy_problems_are_found() {
+        let rec =
+            |index: usize, code: &str, level: &str, parent: Option<&str>| JurisdictionRecord {
+                index,
+                code: Some(code.into()),
+                name: Some("n".into()),
+                level: Some(level.into()),
+                parent: parent.map(Into::into),
+            };
+        let records = vec![
+            rec(0, "1", "province", None),
+            rec(1, "11", "city", Some("1")),
+            rec(2, "11", "city", Some("1")),
+            rec(3, "111", "county", Some("9")),
+            rec(4, "12", "province", Some("11")),
+        ];
+        let problems = check_jurisdictions(Path::new("j.geojson"), &records);
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 3, "{text:#?}");
+        assert!(text[0].contains("feature 2 (code 11): field `code`: duplicate code 11"));
+        assert!(text[1].contains("feature 3 (code 111): field `parent`: parent code 9"));
+        assert!(text[2].contains("feature 4 (code 12): field `level`"));
+    }
+}
