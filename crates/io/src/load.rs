@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use borderscape_core::analysis::borders::topology::topology_issues;
+use borderscape_core::analysis::borders::topology::{topology_issues, TopologyKind};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::table::{Table, Value};
 use borderscape_core::{Jurisdiction, Level, Region};
-use geo::{BoundingRect, Geometry, MultiPolygon};
+use geo::{BoundingRect, Centroid, Geometry, MultiPolygon};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -382,14 +382,22 @@ fn topology_warnings(project: &Project, region: &Region) -> Vec<Problem> {
                         .iter()
                         .map(|&i| region.jurisdictions[i].code.as_str())
                         .collect();
+                    let place = issue
+                        .geometry
+                        .centroid()
+                        .and_then(|c| region.crs.unproject(c.x(), c.y()).ok())
+                        .map(|(lon, lat)| format!(" near ({lon:.5}, {lat:.5}) WGS84"))
+                        .unwrap_or_default();
+                    let what = match issue.kind {
+                        TopologyKind::Gap => "gap (land enclosed by no unit)",
+                        TopologyKind::Overlap => "overlap",
+                    };
                     problems.push(Problem::file(
                         Severity::Warning,
                         &path,
                         format!(
-                            "{} of {:.0} m² between {} units {}",
-                            issue.kind.name(),
+                            "{what} of {:.0} m² along {level} units {}{place}",
                             issue.area_m2,
-                            level,
                             codes.join(", ")
                         ),
                     ));

@@ -558,3 +558,187 @@ pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutp
         summary: summary(region, &result, params.zone_width_m),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::AnalysisCrs;
+    use crate::region::Jurisdiction;
+    use geo::{polygon, MultiPolygon};
+
+    /// A square of side `size_m` with its lower-left corner at (x, y), in metres.
+    fn square(x: f64, y: f64, size_m: f64) -> MultiPolygon {
+        MultiPolygon::new(vec![polygon![
+            (x: x, y: y), (x: x + size_m, y: y), (x: x + size_m, y: y + size_m), (x: x, y: y + size_m)
+        ]])
+    }
+
+    fn unit(code: &str, parent: &str, geometry: MultiPolygon) -> Jurisdiction {
+        Jurisdiction {
+            code: code.into(),
+            name: format!("unit {code}"),
+            level: Level::County,
+            parent: Some(parent.into()),
+            geometry,
+        }
+    }
+
+    /// The named fixture, in an Albers CRS centred on Shanghai (metres near the origin):
+    /// - A and B share a 10 km edge (A in province P1, B in P2);
+    /// - C touches B at one corner only;
+    /// - D is an island;
+    /// - E lies 50 m from F along 10 km: a gap strip only if enclosed, so G closes it;
+    /// - H and I overlap by a 1 km × 100 m strip.
+    fn fixture() -> Region {
+        let crs = AnalysisCrs::albers_for_bounds(120.5, 30.5, 122.5, 32.0);
+        let mut units = vec![
+            Jurisdiction {
+                code: "P1".into(),
+                name: "province 1".into(),
+                level: Level::Province,
+                parent: None,
+                geometry: square(-50_000.0, -50_000.0, 1.0),
+            },
+            Jurisdiction {
+                code: "P2".into(),
+                name: "province 2".into(),
+                level: Level::Province,
+                parent: None,
+                geometry: square(-60_000.0, -60_000.0, 1.0),
+            },
+        ];
+        units.push(unit("A", "P1", square(0.0, 0.0, 10_000.0)));
+        units.push(unit("B", "P2", square(10_000.0, 0.0, 10_000.0)));
+        units.push(unit("C", "P2", square(20_000.0, 10_000.0, 10_000.0)));
+        units.push(unit("D", "P1", square(100_000.0, 100_000.0, 5_000.0)));
+        // E (0..10 km) and F (10.05..20 km) with a 50 m gap, closed above and below by G.
+        units.push(unit("E", "P1", square(0.0, -40_000.0, 10_000.0)));
+        let f = polygon![(x: 10_050.0, y: -40_000.0), (x: 20_000.0, y: -40_000.0), (x: 20_000.0, y: -30_000.0), (x: 10_050.0, y: -30_000.0)];
+        units.push(unit("F", "P1", MultiPolygon::new(vec![f])));
+        let g = MultiPolygon::new(vec![
+            polygon![(x: 0.0, y: -30_000.0), (x: 20_000.0, y: -30_000.0), (x: 20_000.0, y: -29_000.0), (x: 0.0, y: -29_000.0)],
+            polygon![(x: 0.0, y: -41_000.0), (x: 20_000.0, y: -41_000.0), (x: 20_000.0, y: -40_000.0), (x: 0.0, y: -40_000.0)],
+        ]);
+        units.push(unit("G", "P1", g));
+        units.push(unit("H", "P2", square(50_000.0, 0.0, 1_000.0)));
+        units.push(unit("I", "P2", square(50_900.0, 0.0, 1_000.0)));
+        Region::new("fixture", crs, units, BTreeMap::new())
+    }
+
+    fn params() -> BordersParams {
+        BordersParams {
+            zone_width_m: 1000.0,
+            snap_tolerance_m: 1.0,
+            topology_min_area_m2: 100.0,
+            levels: Some(vec![Level::County]),
+        }
+    }
+
+    fn find<'a>(
+        result: &'a BordersResult,
+        region: &Region,
+        a: &str,
+        b: &str,
+    ) -> Option<&'a Border> {
+        result
+            .all_borders()
+            .into_iter()
+            .find(|x| region.jurisdictions[x.a].code == a && region.jurisdictions[x.b].code == b)
+    }
+
+    #[test]
+    fn finds_edges_corners_islands_gaps_and_overlaps() {
+        let region = fixture();
+        let result = run(&region, &params()).unwrap();
+
+        let ab = find(&result, &region, "A", "B").expect("A–B border");
+        assert_eq!(ab.kind, BorderKind::Edge);
+        // 10 km in an equal-area projection near its centre: geodesic length within 0.2 %.
+        assert!((ab.length_km - 10.0).abs() < 0.02, "{}", ab.length_km);
+        assert!(ab.cross_province && ab.cross_city);
+
+        let bc = find(&result, &region, "B", "C").expect("B–C corner");
+        assert_eq!(bc.kind, BorderKind::Point);
+        assert_eq!(bc.length_km, 0.0);
+
+        let islands: Vec<&str> = result.levels[0]
+            .islands
+            .iter()
+            .map(|&i| region.jurisdictions[i].code.as_str())
+            .collect();
+        assert_eq!(islands, ["D"]);
+        assert!(
+            find(&result, &region, "E", "F").is_none(),
+            "a 50 m gap is not a shared border"
+        );
+
+        let gaps: Vec<&TopologyIssue> = result
+            .topology
+            .iter()
+            .filter(|t| t.kind == TopologyKind::Gap)
+            .collect();
+        assert_eq!(gaps.len(), 1);
+        assert!(
+            (gaps[0].area_m2 - 50.0 * 10_000.0).abs() < 1.0,
+            "{}",
+            gaps[0].area_m2
+        );
+        let gap_units: Vec<&str> = gaps[0]
+            .units
+            .iter()
+            .map(|&i| region.jurisdictions[i].code.as_str())
+            .collect();
+        assert_eq!(gap_units, ["E", "F", "G"]);
+
+        let overlaps: Vec<&TopologyIssue> = result
+            .topology
+            .iter()
+            .filter(|t| t.kind == TopologyKind::Overlap)
+            .collect();
+        assert_eq!(overlaps.len(), 1);
+        assert!((overlaps[0].area_m2 - 100.0 * 1_000.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn border_zones_cover_both_sides() {
+        let region = fixture();
+        let result = run(&region, &params()).unwrap();
+        let borders = result.all_borders();
+        let ab = borders
+            .iter()
+            .position(|b| {
+                region.jurisdictions[b.a].code == "A" && region.jurisdictions[b.b].code == "B"
+            })
+            .unwrap();
+        let sides: Vec<&BorderZone> = result.zones.iter().filter(|z| z.border == ab).collect();
+        assert_eq!(sides.len(), 2);
+        for zone in sides {
+            // 1 km deep along the 10 km border; the round end caps fall outside both squares.
+            assert!((zone.area_km2 - 10.0).abs() < 0.01, "{}", zone.area_km2);
+        }
+    }
+
+    #[test]
+    fn pipeline_tables_and_summary() {
+        let region = fixture();
+        let mut params = Params::defaults(&SPEC);
+        params.set("levels", crate::spec::ParamValue::Text("county".into()));
+        let output = run_for_pipeline(&region, &params).unwrap();
+        let names: Vec<&str> = output.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "borders",
+                "border_islands",
+                "border_zones",
+                "topology_issues"
+            ]
+        );
+        assert_eq!(
+            output.summary["levels"]["county"]["islands"],
+            serde_json::json!(["D"])
+        );
+        assert_eq!(output.summary["levels"]["county"]["gaps"], 1);
+        assert_eq!(output.summary["levels"]["county"]["point_borders"], 1);
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers for the end-to-end tests: run the real binary in temporary folders.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The outcome of one run of `borderscape`.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn borderscape(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_borderscape"))
+        .args(args)
+        .output()
+        .expect("run borderscape");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `../shared/data/<rel>` seen from the repository root.
+pub fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
+}
+
+pub fn test_data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// A project folder with one jurisdictions layer written from `geojson` text (datum wgs84).
+pub fn project_with_jurisdictions(dir: &Path, geojson: &str) -> PathBuf {
+    std::fs::write(dir.join("j.geojson"), geojson).unwrap();
+    std::fs::write(
+        dir.join("borderscape.toml"),
+        "[region]\nname = \"test\"\n[layers.jurisdictions]\npath = \"j.geojson\"\ndatum = \"wgs84\"\n",
+    )
+    .unwrap();
+    dir.to_path_buf()
+}
+
+/// A GeoJSON feature of a square jurisdiction (side `size` degrees, lower-left corner x, y).
+pub fn square_feature(
+    code: &str,
+    level: &str,
+    parent: Option<&str>,
+    x: f64,
+    y: f64,
+    size: f64,
+) -> String {
+    let parent = parent.map_or("null".to_string(), |p| format!("\"{p}\""));
+    format!(
+        r#"{{"type":"Feature","properties":{{"code":"{code}","name":"n{code}","level":"{level}","parent":{parent}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}}}}"#,
+        x2 = x + size,
+        y2 = y + size
+    )
+}
+
+pub fn collection(features: &[String]) -> String {
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+/// True when GDAL's `ogrinfo` is on the PATH (the test script installs it).
+pub fn ogrinfo(args: &[&str]) -> String {
+    let out = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo is installed by scripts/test (gdal-bin)");
+    assert!(
+        out.status.success(),
+        "ogrinfo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,0 +1,296 @@
+//! Issue 2: manifest, readers/writers, datums, validation and the CLI, end to end.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn yrd_project(dir: &std::path::Path) -> std::path::PathBuf {
+    let manifest = format!(
+        "[region]\nname = \"YRD\"\n[layers.jurisdictions]\npath = \"{}\"\ndatum = \"gcj02\"\n",
+        shared("yrd/jurisdictions.geojson").display()
+    );
+    std::fs::write(dir.join("borderscape.toml"), manifest).unwrap();
+    dir.to_path_buf()
+}
+
+#[test]
+fn check_reports_the_real_yrd_hierarchy() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = yrd_project(dir.path());
+    let run = borderscape(&["check", project.to_str().unwrap(), "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["layers"]["jurisdictions"], 350);
+    assert_eq!(report["jurisdictions"]["province"], 4);
+    assert_eq!(report["jurisdictions"]["city"], 41);
+    assert_eq!(report["jurisdictions"]["county"], 305);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0);
+}
+
+/// Each broken input: exit 1, and a message naming the file, the feature and the field.
+fn assert_invalid(geojson: &str, expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_with_jurisdictions(dir.path(), geojson);
+    let run = borderscape(&["check", project.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    for part in expected {
+        assert!(text.contains(part), "`{part}` missing from:\n{text}");
+    }
+    // Nothing is written next to the inputs.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["borderscape.toml", "j.geojson"]);
+}
+
+fn province() -> String {
+    square_feature("1", "province", None, 120.0, 30.0, 2.0)
+}
+
+#[test]
+fn truncated_json_is_named() {
+    let text = collection(&[province()]);
+    assert_invalid(&text[..text.len() / 2], &["j.geojson", "not valid GeoJSON"]);
+}
+
+#[test]
+fn duplicate_code_is_named() {
+    let features = [
+        province(),
+        square_feature("11", "city", Some("1"), 120.0, 30.0, 1.0),
+        square_feature("11", "city", Some("1"), 121.0, 30.0, 1.0),
+    ];
+    assert_invalid(
+        &collection(&features),
+        &["j.geojson: feature 2 (code 11): field `code`: duplicate code 11"],
+    );
+}
+
+#[test]
+fn unknown_parent_is_named() {
+    let features = [
+        province(),
+        square_feature("11", "city", Some("9"), 120.0, 30.0, 1.0),
+    ];
+    assert_invalid(
+        &collection(&features),
+        &["j.geojson: feature 1 (code 11): field `parent`: parent code 9"],
+    );
+}
+
+#[test]
+fn out_of_range_coordinate_is_named() {
+    let features = [
+        province(),
+        square_feature("11", "city", Some("1"), 190.0, 30.0, 1.0),
+    ];
+    assert_invalid(
+        &collection(&features),
+        &[
+            "j.geojson: feature 1 (code 11): field `geometry`",
+            "out of range",
+        ],
+    );
+}
+
+#[test]
+fn self_intersecting_polygon_is_named() {
+    let bow_tie = r#"{"type":"Feature","properties":{"code":"11","name":"bow","level":"city","parent":"1"},"geometry":{"type":"Polygon","coordinates":[[[120,30],[121,31],[121,30],[120,31],[120,30]]]}}"#;
+    assert_invalid(
+        &collection(&[province(), bow_tie.to_string()]),
+        &["feature 1 (code 11): field `geometry`: invalid polygon"],
+    );
+}
+
+#[test]
+fn unclosed_ring_and_missing_field_are_named() {
+    let open = r#"{"type":"Feature","properties":{"code":"11","name":"open","level":"city","parent":"1"},"geometry":{"type":"Polygon","coordinates":[[[120,30],[121,31],[121,30],[120,30.5]]]}}"#;
+    assert_invalid(
+        &collection(&[province(), open.to_string()]),
+        &["feature 1: field `geometry`: polygon 0: exterior ring is not closed"],
+    );
+    let nameless = collection(&[
+        r#"{"type":"Feature","properties":{"code":"1","level":"province"},"geometry":null}"#
+            .to_string(),
+    ]);
+    assert_invalid(
+        &nameless,
+        &["j.geojson: field `name`: required field is missing"],
+    );
+}
+
+#[test]
+fn convert_round_trips_yrd_through_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = shared("yrd/jurisdictions.geojson");
+    let gpkg = dir.path().join("yrd.gpkg");
+    let back = dir.path().join("back.geojson");
+    let run = borderscape(&[
+        "convert",
+        source.to_str().unwrap(),
+        gpkg.to_str().unwrap(),
+        "--from-datum",
+        "gcj02",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let info = ogrinfo(&["-so", "-al", gpkg.to_str().unwrap()]);
+    assert!(info.contains("Feature Count: 350"), "{info}");
+    assert!(info.contains("Geometry: Multi Polygon"), "{info}");
+    let run = borderscape(&[
+        "convert",
+        gpkg.to_str().unwrap(),
+        back.to_str().unwrap(),
+        "--from-datum",
+        "gcj02",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let original: Value = serde_json::from_str(&std::fs::read_to_string(&source).unwrap()).unwrap();
+    let round: Value = serde_json::from_str(&std::fs::read_to_string(&back).unwrap()).unwrap();
+    let (a, b) = (
+        original["features"].as_array().unwrap(),
+        round["features"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), b.len());
+    for (fa, fb) in a.iter().zip(b) {
+        assert_eq!(fa["properties"], fb["properties"]);
+        let (ca, cb) = (
+            flatten(&fa["geometry"]["coordinates"]),
+            flatten(&fb["geometry"]["coordinates"]),
+        );
+        assert_eq!(ca.len(), cb.len());
+        assert!(ca.iter().zip(&cb).all(|(x, y)| (x - y).abs() <= 1e-9));
+    }
+}
+
+fn flatten(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(flatten).collect(),
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn convert_gcj02_to_wgs84_moves_shanghai_by_the_published_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("p.csv");
+    // The GCJ-02 image of WGS84 (121.5272106, 31.1774276) by the published formula (eviltransform's test table).
+    std::fs::write(
+        &input,
+        "name,lon,lat\nshanghai,121.531541859215,31.17530398364597\n",
+    )
+    .unwrap();
+    let output = dir.path().join("w.csv");
+    let run = borderscape(&[
+        "convert",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+        "--from-datum",
+        "gcj02",
+        "--to-datum",
+        "wgs84",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&output).unwrap();
+    let wkt = text.lines().nth(1).unwrap();
+    let nums: Vec<f64> = wkt
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let (lon, lat) = (nums[nums.len() - 2], nums[nums.len() - 1]);
+    // 1e-7° is about 1 cm.
+    assert!(
+        (lon - 121.5272106).abs() < 1e-7 && (lat - 31.1774276).abs() < 1e-7,
+        "{wkt}"
+    );
+}
+
+#[test]
+fn broken_convert_input_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.geojson");
+    std::fs::write(
+        &input,
+        collection(&[square_feature("1", "province", None, 200.0, 30.0, 1.0)]),
+    )
+    .unwrap();
+    let output = dir.path().join("out.gpkg");
+    let run = borderscape(&["convert", input.to_str().unwrap(), output.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("bad.geojson: feature 0: field `geometry`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(borderscape(&["analyze"]).code, 2);
+    assert_eq!(borderscape(&["no-such-command"]).code, 2);
+}
+
+/// A Shapefile written by GDAL with a GBK-encoded DBF reads with correct Chinese names, with and
+/// without its .cpg file.
+#[test]
+fn gbk_shapefile_reads_chinese_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("src.geojson");
+    let features = [
+        r#"{"type":"Feature","properties":{"code":"1","name":"江苏省","level":"province","parent":null},"geometry":{"type":"Polygon","coordinates":[[[118,32],[119,32],[119,33],[118,33],[118,32]]]}}"#.to_string(),
+        r#"{"type":"Feature","properties":{"code":"11","name":"苏州市","level":"city","parent":"1"},"geometry":{"type":"Polygon","coordinates":[[[118,32],[119,32],[119,33],[118,33],[118,32]]]}}"#.to_string(),
+    ];
+    std::fs::write(&source, collection(&features)).unwrap();
+    let shp = dir.path().join("j.shp");
+    let out = std::process::Command::new("ogr2ogr")
+        .args([
+            "-f",
+            "ESRI Shapefile",
+            "-lco",
+            "ENCODING=GBK",
+            shp.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ])
+        .output()
+        .expect("ogr2ogr (gdal-bin) is installed by scripts/test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dbf = std::fs::read(dir.path().join("j.dbf")).unwrap();
+    let gbk = encoding_rs::GBK.encode("苏州市").0.into_owned();
+    assert!(
+        dbf.windows(gbk.len()).any(|w| w == gbk.as_slice()),
+        "the DBF really is GBK"
+    );
+    std::fs::write(
+        dir.path().join("borderscape.toml"),
+        "[region]\nname = \"t\"\n[layers.jurisdictions]\npath = \"j.shp\"\ndatum = \"wgs84\"\n",
+    )
+    .unwrap();
+    let converted = dir.path().join("out.csv");
+    for pass in ["with .cpg", "without .cpg"] {
+        let run = borderscape(&["check", dir.path().to_str().unwrap(), "--json"]);
+        assert_eq!(run.code, 0, "{pass}: {}{}", run.stdout, run.stderr);
+        let run = borderscape(&[
+            "convert",
+            shp.to_str().unwrap(),
+            converted.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{pass}: {}", run.stderr);
+        let text = std::fs::read_to_string(&converted).unwrap();
+        assert!(
+            text.contains("江苏省") && text.contains("苏州市"),
+            "{pass}: {text}"
+        );
+        let _ = std::fs::remove_file(dir.path().join("j.cpg"));
+    }
+}
