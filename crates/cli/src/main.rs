@@ -32,6 +32,8 @@ enum Command {
     Borders(commands::borders::Args),
     /// Convert a layer between formats (GeoJSON, Shapefile→, GeoPackage, CSV) and datums.
     Convert(commands::convert::Args),
+    /// Simplify a polygon layer, keeping neighbours' shared borders identical.
+    Simplify(commands::simplify::Args),
 }
 
 /// How a command failed, which decides the exit code.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(&ctx, args),
         Command::Borders(args) => commands::borders::run(&ctx, args),
         Command::Convert(args) => commands::convert::run(&ctx, args),
+        Command::Simplify(args) => commands::simplify::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -8,13 +8,17 @@
 //! - [`region`]: jurisdictions, levels and layers in the analysis CRS.
 //! - [`table`]: typed tables with optional geometry, the shape of all inputs and outputs.
 //! - [`spec`]: declared parameters and outputs of analyses.
+//! - [`geometry`]: fast validity checks (boundary crossings).
+//! - [`simplify`]: topology-preserving simplification (shared borders simplified once).
 //! - [`analysis`]: the analyses and their registry.
 
 pub mod analysis;
 pub mod crs;
 pub mod datum;
 pub mod error;
+pub mod geometry;
 pub mod region;
+pub mod simplify;
 pub mod spec;
 pub mod table;
 

@@ -65,11 +65,17 @@ pub enum ParamValue {
 
 /// Parameters of one analysis, resolved against its spec: every declared parameter has a value
 /// of the declared type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Params {
-    #[serde(skip)]
     analysis: &'static str,
     values: BTreeMap<String, ParamValue>,
+}
+
+/// Serialises as the plain name → value map (for summary.json).
+impl Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.values.serialize(serializer)
+    }
 }
 
 impl Params {

@@ -1,4 +1,4 @@
-//! GeoPackage (OGC 12-128r18, version 1.4) reader and writer on SQLite.
+//! GeoPackage (OGC 12-128, version 1.3) reader and writer on SQLite.
 //!
 //! The writer creates the required metadata tables, one feature table per spatial [`Table`]
 //! (with an R-tree spatial index and its maintenance triggers, the `gpkg_rtree_index` extension)
@@ -20,8 +20,9 @@ use crate::read::ReadResult;
 
 /// `GPKG` in ASCII, the SQLite application id of a GeoPackage.
 const APPLICATION_ID: i32 = 0x4750_4B47;
-/// GeoPackage 1.4.0.
-const USER_VERSION: i32 = 10400;
+/// GeoPackage 1.3.0: what GDAL 3.6 (Debian 12) reads without a warning; the tables written
+/// here are the same in 1.3 and 1.4.
+const USER_VERSION: i32 = 10300;
 
 /// The spatial reference system of the geometries written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //!
 //! - [`read`]: GeoJSON, Shapefile (UTF-8/GBK DBF), GeoPackage and CSV into tables.
 //! - [`gpkg`], [`geojson_io`], [`csv_io`]: the formats, both ways.
-//! - [`manifest`]: `borderscape.toml`.
+//! - [`manifest`]: the project manifest, `borderscape.toml`.
 //! - [`load`]: a project into a validated [`Region`](borderscape_core::Region).
 //! - [`write`]: layers and analysis outputs to files, atomically.
 
@@ -13,6 +13,7 @@ pub mod geojson_io;
 pub mod gpkg;
 pub mod load;
 pub mod manifest;
+pub mod pipeline;
 pub mod read;
 pub mod shapefile_io;
 pub mod transform;

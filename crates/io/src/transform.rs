@@ -32,7 +32,7 @@ impl DatumConversion {
         })
     }
 
-    fn to_wgs84(&self, x: f64, y: f64) -> Result<(f64, f64), AnalysisError> {
+    fn source_to_wgs84(&self, x: f64, y: f64) -> Result<(f64, f64), AnalysisError> {
         Ok(match self.from {
             Datum::Wgs84 | Datum::Cgcs2000 => (x, y),
             Datum::Gcj02 => datum::gcj02_to_wgs84(x, y),
@@ -45,7 +45,7 @@ impl DatumConversion {
         })
     }
 
-    fn from_wgs84(&self, lon: f64, lat: f64) -> Result<(f64, f64), AnalysisError> {
+    fn wgs84_to_target(&self, lon: f64, lat: f64) -> Result<(f64, f64), AnalysisError> {
         Ok(match self.to {
             Datum::Wgs84 | Datum::Cgcs2000 => (lon, lat),
             Datum::Gcj02 => datum::wgs84_to_gcj02(lon, lat),
@@ -60,8 +60,8 @@ impl DatumConversion {
 
     /// Converts one coordinate; the identity when both datums are WGS84-equivalent.
     pub fn convert(&self, c: Coord) -> Result<Coord, AnalysisError> {
-        let (lon, lat) = self.to_wgs84(c.x, c.y)?;
-        let (x, y) = self.from_wgs84(lon, lat)?;
+        let (lon, lat) = self.source_to_wgs84(c.x, c.y)?;
+        let (x, y) = self.wgs84_to_target(lon, lat)?;
         Ok(Coord { x, y })
     }
 

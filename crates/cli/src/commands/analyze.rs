@@ -1,19 +1,107 @@
 //! `borderscape analyze PROJECT`: run the registered analyses and write the results.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
+use borderscape_core::analysis::REGISTRY;
+use borderscape_io::load::load;
+use borderscape_io::manifest::Project;
+use borderscape_io::pipeline::{plan, summary, write_outputs, Finished};
+use serde_json::Value;
 
-use crate::{Context, Failure};
+use crate::progress::Step;
+use crate::{default_results_dir, Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    project: PathBuf,
+    /// The project folder (or its borderscape.toml).
+    #[arg(required_unless_present = "list")]
+    project: Option<PathBuf>,
+    /// Output folder (default: PROJECT/results); replaced only when the run succeeds.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only these analyses (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
+    /// List the analyses with their inputs, parameters (units, defaults) and outputs, and exit.
+    #[arg(long)]
+    list: bool,
 }
 
-pub fn run(_ctx: &Context, args: Args) -> Result<(), Failure> {
-    Err(Failure::Internal(anyhow!(
-        "analyze {} is not built yet",
-        args.project.display()
-    )))
+pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    if args.list {
+        print_list();
+        return Ok(());
+    }
+    let project_path = args.project.expect("clap requires it without --list");
+    let out = args
+        .out
+        .unwrap_or_else(|| default_results_dir(&project_path));
+    analyze(ctx, &project_path, &out, args.only.as_deref())?;
+    if !ctx.quiet {
+        eprintln!(
+            "results in {}: report.html, results.gpkg, summary.json, tables/",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Loads, validates, runs and writes; returns summary.json's content.
+pub fn analyze(
+    ctx: &Context,
+    project_path: &Path,
+    out: &Path,
+    only: Option<&[String]>,
+) -> Result<Value, Failure> {
+    let project = Project::load(project_path)?;
+    let planned = plan(&project, only)?;
+    if planned.is_empty() {
+        return Err(Failure::Input(anyhow!(
+            "no analysis can run: the project lacks their input layers (see `analyze --list`)"
+        )));
+    }
+    let step = Step::start(ctx.quiet, "read and validate inputs");
+    let (region, layers, _) = load(project, false).into_region()?;
+    step.done();
+    let mut finished = Vec::new();
+    for p in planned {
+        let step = Step::start(ctx.quiet, p.analysis.spec.title);
+        let output = (p.analysis.run)(&region, &p.params)?;
+        let seconds = step.done().as_secs_f64();
+        finished.push(Finished {
+            name: p.analysis.spec.name,
+            params: p.params,
+            output,
+            seconds,
+        });
+    }
+    let step = Step::start(ctx.quiet, "write results");
+    let summary = summary(&region, &layers, &finished);
+    let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
+    let report = borderscape_report::render(&summary, &tables);
+    write_outputs(out, &region, &finished, &summary, &report)?;
+    step.done();
+    Ok(summary)
+}
+
+fn print_list() {
+    for a in REGISTRY {
+        let spec = a.spec;
+        println!("{} — {}\n  {}", spec.name, spec.title, spec.description);
+        println!("  inputs: {}", spec.requires.join(", "));
+        for p in spec.params {
+            let unit = p.unit.map(|u| format!(" {u}")).unwrap_or_default();
+            let default = serde_json::to_string(&p.default).unwrap_or_default();
+            println!("  param {} = {default}{unit}: {}", p.name, p.description);
+        }
+        for o in spec.outputs {
+            println!(
+                "  output {}{}: {}",
+                o.name,
+                if o.spatial { " (layer)" } else { " (table)" },
+                o.description
+            );
+        }
+    }
 }

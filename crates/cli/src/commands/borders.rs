@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::borders::{borders_at_level, borders_table};
+use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind};
 use borderscape_core::Level;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::load;
@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         let edges = result
             .borders
             .iter()
-            .filter(|b| b.geometry.0.len() > 0)
+            .filter(|b| b.kind == BorderKind::Edge)
             .count();
         let islands: Vec<String> = result
             .islands

@@ -5,3 +5,4 @@ pub mod borders;
 pub mod check;
 pub mod convert;
 pub mod demo;
+pub mod simplify;

@@ -136,10 +136,13 @@ fn add_owner(owners: &mut Vec<u32>, owner: u32) {
     }
 }
 
+/// A pair of owners and, when they run along each other, the shared piece.
+type NearFind = ((u32, u32), Option<(Coord, Coord)>);
+
 /// Phase 3: shared pieces and touches among segments that have no exact twin.
 fn near_contacts(unmatched: &[Segment], tolerance: f64) -> Contacts {
     let tree = RTree::bulk_load(unmatched.to_vec());
-    let found: Vec<((u32, u32), Option<(Coord, Coord)>)> = unmatched
+    let found: Vec<NearFind> = unmatched
         .par_iter()
         .flat_map_iter(|s| {
             let search = AABB::from_corners(

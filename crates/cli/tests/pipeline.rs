@@ -1,0 +1,155 @@
+//! Issue 4: the bundled demo and the `analyze` pipeline, end to end.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn demo_writes_every_output_and_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a");
+    let second = dir.path().join("b");
+    for out in [&first, &second] {
+        let run = borderscape(&["demo", "--out", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let results = first.join("results");
+    for name in [
+        "report.html",
+        "results.gpkg",
+        "summary.json",
+        "run.json",
+        "tables/borders.csv",
+    ] {
+        assert!(results.join(name).exists(), "{name} missing");
+    }
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        summary["region"]["jurisdictions"],
+        serde_json::json!({"city": 41, "county": 305, "province": 4})
+    );
+    let county = &summary["analyses"]["borders"]["results"]["levels"]["county"];
+    // The simplified demo boundaries keep every county pair of the full data (832 = PySAL's queen pairs).
+    assert_eq!(
+        county["edge_borders"].as_u64().unwrap() + county["point_borders"].as_u64().unwrap(),
+        832
+    );
+    assert_eq!(county["islands"], serde_json::json!(["330921"]));
+    assert!(summary["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["sha256"].as_str().unwrap().len() == 64));
+
+    let info = ogrinfo(&["-so", results.join("results.gpkg").to_str().unwrap()]);
+    for layer in [
+        "borders (Multi Line String)",
+        "border_zones (Multi Polygon)",
+        "border_islands (None)",
+    ] {
+        assert!(info.contains(layer), "{layer} missing from:\n{info}");
+    }
+    // Same seed, same inputs: byte-identical summary and tables.
+    let again = second.join("results");
+    assert_eq!(
+        std::fs::read(results.join("summary.json")).unwrap(),
+        std::fs::read(again.join("summary.json")).unwrap()
+    );
+    assert_eq!(
+        files_of(&results.join("tables")),
+        files_of(&again.join("tables"))
+    );
+}
+
+#[test]
+fn failed_analysis_leaves_no_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let features = [
+        square_feature("1", "province", None, 120.0, 30.0, 1.0),
+        square_feature("1", "province", None, 121.0, 30.0, 1.0),
+    ];
+    let project = project_with_jurisdictions(dir.path(), &collection(&features));
+    let run = borderscape(&["analyze", project.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("feature 1 (code 1): field `code`: duplicate code 1"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.path().join("results").exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn analyze_runs_a_small_project_and_lists_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    let features = [
+        square_feature("1", "province", None, 120.0, 30.0, 2.0),
+        square_feature("11", "city", Some("1"), 120.0, 30.0, 1.0),
+        square_feature("12", "city", Some("1"), 121.0, 30.0, 1.0),
+    ];
+    let project = project_with_jurisdictions(dir.path(), &collection(&features));
+    std::fs::write(
+        project.join("borderscape.toml"),
+        "[region]\nname = \"t\"\n[layers.jurisdictions]\npath = \"j.geojson\"\ndatum = \"wgs84\"\n[analysis.borders]\nzone_width_m = 500\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--only",
+        "borders",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["analyses"]["borders"]["params"]["zone_width_m"],
+        500.0
+    );
+    assert_eq!(
+        summary["analyses"]["borders"]["results"]["levels"]["city"]["edge_borders"],
+        1
+    );
+
+    let bad = borderscape(&["analyze", project.to_str().unwrap(), "--only", "nonsense"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("unknown analysis `nonsense`"),
+        "{}",
+        bad.stderr
+    );
+
+    let list = borderscape(&["analyze", "--list"]);
+    assert_eq!(list.code, 0);
+    assert!(
+        list.stdout.contains("param zone_width_m = 1000.0 m"),
+        "{}",
+        list.stdout
+    );
+}

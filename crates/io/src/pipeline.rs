@@ -1,0 +1,164 @@
+//! The `analyze` pipeline: choose the analyses a project can run, run them, and write
+//! `results.gpkg`, `tables/*.csv`, `summary.json`, `run.json` and `report.html` into one folder,
+//! atomically. summary.json and the tables hold no timestamps (same inputs → same bytes);
+//! timings go to run.json.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use borderscape_core::analysis::{Analysis, AnalysisOutput, REGISTRY};
+use borderscape_core::spec::Params;
+use borderscape_core::Region;
+use serde_json::{json, Value};
+
+use crate::atomic::write_dir_atomically;
+use crate::error::IoError;
+use crate::gpkg::{self, Srs};
+use crate::load::{jurisdiction_counts, LayerInfo};
+use crate::manifest::Project;
+use crate::write::write_csv;
+
+/// An analysis chosen to run, with its resolved parameters.
+pub struct Planned {
+    pub analysis: &'static Analysis,
+    pub params: Params,
+}
+
+/// An analysis that ran.
+pub struct Finished {
+    pub name: &'static str,
+    pub params: Params,
+    pub output: AnalysisOutput,
+    pub seconds: f64,
+}
+
+/// The analyses to run: those named in `only` (all of which must be runnable), or every analysis
+/// whose input layers the project has. Parameters come from `[analysis.<name>]`.
+pub fn plan(project: &Project, only: Option<&[String]>) -> Result<Vec<Planned>, IoError> {
+    if let Some(names) = only {
+        for name in names {
+            if !REGISTRY.iter().any(|a| a.spec.name == name) {
+                let known: Vec<&str> = REGISTRY.iter().map(|a| a.spec.name).collect();
+                return Err(IoError::file(
+                    &project.manifest_path,
+                    format!("unknown analysis `{name}` (known: {})", known.join(", ")),
+                ));
+            }
+        }
+    }
+    for name in project.manifest.analysis.keys() {
+        if !REGISTRY.iter().any(|a| a.spec.name == name) {
+            return Err(IoError::file(
+                &project.manifest_path,
+                format!("[analysis.{name}] is not an analysis"),
+            ));
+        }
+    }
+    let mut planned = Vec::new();
+    for analysis in REGISTRY {
+        let spec = analysis.spec;
+        let wanted = only.is_none_or(|names| names.iter().any(|n| n == spec.name));
+        let missing: Vec<&str> = spec
+            .requires
+            .iter()
+            .copied()
+            .filter(|k| !project.manifest.layers.contains_key(*k))
+            .collect();
+        if !wanted {
+            continue;
+        }
+        if !missing.is_empty() {
+            if only.is_some() {
+                return Err(IoError::file(
+                    &project.manifest_path,
+                    format!(
+                        "analysis `{}` needs the layer(s) {}",
+                        spec.name,
+                        missing.join(", ")
+                    ),
+                ));
+            }
+            continue;
+        }
+        let given = project.analysis_params(spec.name)?;
+        let params =
+            Params::resolve(spec, &given).map_err(|e| IoError::file(&project.manifest_path, e))?;
+        planned.push(Planned { analysis, params });
+    }
+    Ok(planned)
+}
+
+/// The machine-readable summary of a run (deterministic: no times, no absolute paths).
+pub fn summary(region: &Region, layers: &[LayerInfo], finished: &[Finished]) -> Value {
+    let counts: BTreeMap<&str, usize> = jurisdiction_counts(region)
+        .into_iter()
+        .map(|(l, n)| (l.name(), n))
+        .collect();
+    let synthetic: Vec<&str> = layers
+        .iter()
+        .filter(|l| l.synthetic)
+        .map(|l| l.kind.as_str())
+        .collect();
+    let mut analyses = serde_json::Map::new();
+    for f in finished {
+        let tables: BTreeMap<&str, usize> = f
+            .output
+            .tables
+            .iter()
+            .map(|t| (t.name.as_str(), t.len()))
+            .collect();
+        analyses.insert(
+            f.name.to_string(),
+            json!({ "params": f.params, "results": f.output.summary, "tables": tables }),
+        );
+    }
+    json!({
+        "borderscape_version": env!("CARGO_PKG_VERSION"),
+        "region": { "name": region.name, "jurisdictions": counts },
+        "crs": { "name": region.crs.name, "proj": region.crs.proj_string, "epsg": region.crs.epsg },
+        "synthetic_layers": synthetic,
+        "inputs": layers,
+        "analyses": analyses,
+    })
+}
+
+/// Writes every output of a run into `out_dir` (replaced only when complete).
+pub fn write_outputs(
+    out_dir: &Path,
+    region: &Region,
+    finished: &[Finished],
+    summary: &Value,
+    report_html: &str,
+) -> Result<(), IoError> {
+    let run: BTreeMap<&str, f64> = finished.iter().map(|f| (f.name, f.seconds)).collect();
+    write_dir_atomically(out_dir, |dir| {
+        let mut wgs84 = Vec::new();
+        for f in finished {
+            for table in &f.output.tables {
+                wgs84.push(region.table_to_wgs84(table)?);
+            }
+        }
+        gpkg::write(
+            &dir.join("results.gpkg"),
+            &wgs84.iter().collect::<Vec<_>>(),
+            Srs::WGS84,
+        )?;
+        let tables = dir.join("tables");
+        std::fs::create_dir_all(&tables).map_err(|e| IoError::file(&tables, e))?;
+        for table in &wgs84 {
+            write_csv(&tables.join(format!("{}.csv", table.name)), table, false)?;
+        }
+        let write = |name: &str, text: String| {
+            std::fs::write(dir.join(name), text).map_err(|e| IoError::file(&dir.join(name), e))
+        };
+        write(
+            "summary.json",
+            serde_json::to_string_pretty(summary).expect("serialisable") + "\n",
+        )?;
+        write(
+            "run.json",
+            serde_json::to_string_pretty(&json!({ "seconds": run })).expect("serialisable") + "\n",
+        )?;
+        write("report.html", report_html.to_string())
+    })
+}

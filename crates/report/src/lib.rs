@@ -1,0 +1,126 @@
+//! borderscape-report: the self-contained `report.html` of an analysis run.
+//!
+//! One file, inline CSS, no network access: it opens from disk. It takes everything from the
+//! run's summary and the analyses' specs (titles, parameters with units, references), so labels
+//! cannot drift from the code.
+
+use borderscape_core::analysis::REGISTRY;
+use borderscape_core::table::Table;
+use serde_json::Value;
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}
+.banner{background:#fff4d6;border:1px solid #e0b84a;padding:.75rem 1rem;margin:1rem 0}code{background:#f5f5f5;padding:0 .2rem}";
+
+/// Renders the report from the summary and the output tables (geometries are not needed).
+pub fn render(summary: &Value, tables: &[&Table]) -> String {
+    let mut html = String::new();
+    let region = summary["region"]["name"].as_str().unwrap_or("region");
+    html.push_str(&format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>borderscape — {}</title><style>{STYLE}</style></head><body>",
+        escape(region)
+    ));
+    html.push_str(&format!("<h1>borderscape report: {}</h1>", escape(region)));
+    if let Some(synthetic) = summary["synthetic_layers"]
+        .as_array()
+        .filter(|s| !s.is_empty())
+    {
+        let names: Vec<String> = synthetic
+            .iter()
+            .filter_map(Value::as_str)
+            .map(escape)
+            .collect();
+        html.push_str(&format!(
+            "<div class=\"banner\"><strong>Synthetic data.</strong> These layers are generated, not observed: {}. Results that use them illustrate the method, not the region.</div>",
+            names.join(", ")
+        ));
+    }
+    html.push_str("<h2>Region</h2><table><tr><th>level</th><th>jurisdictions</th></tr>");
+    if let Some(levels) = summary["region"]["jurisdictions"].as_object() {
+        for (level, n) in levels {
+            html.push_str(&format!("<tr><td>{}</td><td>{n}</td></tr>", escape(level)));
+        }
+    }
+    html.push_str("</table>");
+    for analysis in REGISTRY {
+        let section = &summary["analyses"][analysis.spec.name];
+        if section.is_null() {
+            continue;
+        }
+        html.push_str(&format!(
+            "<h2>{}</h2><p>{}</p>",
+            escape(analysis.spec.title),
+            escape(analysis.spec.description)
+        ));
+        html.push_str(&format!(
+            "<pre>{}</pre>",
+            escape(&serde_json::to_string_pretty(&section["results"]).unwrap_or_default())
+        ));
+        html.push_str(
+            "<h3>Outputs</h3><table><tr><th>table</th><th>rows</th><th>description</th></tr>",
+        );
+        for output in analysis.spec.outputs {
+            let rows = tables
+                .iter()
+                .find(|t| t.name == output.name)
+                .map_or(0, |t| t.len());
+            html.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{rows}</td><td>{}</td></tr>",
+                output.name,
+                escape(output.description)
+            ));
+        }
+        html.push_str("</table>");
+    }
+    html.push_str("<h2>Methods</h2>");
+    html.push_str(&format!(
+        "<p>Analysis CRS: {}. Lengths in km are geodesic on the WGS84 ellipsoid; areas are computed in the equal-area analysis CRS.</p>",
+        escape(summary["crs"]["name"].as_str().unwrap_or(""))
+    ));
+    for analysis in REGISTRY {
+        let section = &summary["analyses"][analysis.spec.name];
+        if section.is_null() {
+            continue;
+        }
+        html.push_str(&format!("<h3>{}</h3><table><tr><th>parameter</th><th>value</th><th>unit</th><th>meaning</th></tr>", escape(analysis.spec.title)));
+        for p in analysis.spec.params {
+            html.push_str(&format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                p.name,
+                escape(&section["params"][p.name].to_string()),
+                p.unit.unwrap_or(""),
+                escape(p.description)
+            ));
+        }
+        html.push_str("</table><ul>");
+        for r in analysis.spec.references {
+            html.push_str(&format!("<li>{}</li>", escape(r)));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("<h2>Inputs</h2><table><tr><th>layer</th><th>file</th><th>features</th><th>datum</th><th>synthetic</th><th>sha256</th></tr>");
+    for input in summary["inputs"].as_array().into_iter().flatten() {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            escape(input["kind"].as_str().unwrap_or("")),
+            escape(input["path"].as_str().unwrap_or("")),
+            input["features"],
+            escape(input["datum"].as_str().unwrap_or("")),
+            input["synthetic"],
+            escape(input["sha256"].as_str().unwrap_or(""))
+        ));
+    }
+    html.push_str(&format!(
+        "</table><p>borderscape {}</p></body></html>\n",
+        escape(summary["borderscape_version"].as_str().unwrap_or(""))
+    ));
+    html
+}
