@@ -39,10 +39,9 @@ fn read_rows(path: &std::path::Path) -> BTreeMap<(String, String), Row> {
         .collect()
 }
 
-fn ours(level: &str) -> (BTreeMap<(String, String), Row>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("borders.csv");
-    let run = borderscape(&[
+/// Runs `borderscape borders` on the real YRD layer at `level`, writing `out`.
+fn run_borders(level: &str, out: &std::path::Path) -> Run {
+    borderscape(&[
         "borders",
         shared("yrd/jurisdictions.geojson").to_str().unwrap(),
         "--datum",
@@ -51,7 +50,13 @@ fn ours(level: &str) -> (BTreeMap<(String, String), Row>, String) {
         level,
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ])
+}
+
+fn ours(level: &str) -> (BTreeMap<(String, String), Row>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("borders.csv");
+    let run = run_borders(level, &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     (read_rows(&out), run.stderr)
 }
@@ -168,16 +173,7 @@ fn inland_county_perimeter_is_the_sum_of_its_borders() {
 fn borders_writes_geopackage_that_gdal_opens() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("borders.gpkg");
-    let run = borderscape(&[
-        "borders",
-        shared("yrd/jurisdictions.geojson").to_str().unwrap(),
-        "--datum",
-        "gcj02",
-        "--level",
-        "city",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = run_borders("city", &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let info = ogrinfo(&["-so", out.to_str().unwrap(), "borders"]);
     assert!(info.contains("Feature Count: 100"), "{info}");

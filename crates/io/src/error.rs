@@ -64,6 +64,18 @@ impl Problem {
         }
     }
 
+    /// An error in the geometry of one feature (no code known yet at read time).
+    pub fn geometry(file: &Path, feature: usize, message: impl Into<String>) -> Self {
+        Self::feature(
+            Severity::Error,
+            file,
+            feature,
+            None,
+            Some("geometry"),
+            message,
+        )
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

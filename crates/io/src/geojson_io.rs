@@ -5,7 +5,7 @@ use std::path::Path;
 use borderscape_core::table::{format_real, Column, ColumnType, Table, Value};
 use geojson::{Feature, FeatureCollection, GeoJson, GeometryValue, JsonObject, JsonValue};
 
-use crate::error::{IoError, Problem, Severity};
+use crate::error::{IoError, Problem};
 use crate::read::{infer_columns, ReadResult};
 
 /// Reads a FeatureCollection (or a single Feature/Geometry) into a table.
@@ -40,26 +40,12 @@ pub fn read(path: &Path) -> Result<ReadResult, IoError> {
             None => None,
             Some(g) => {
                 check_rings(&g.value, &mut |message| {
-                    problems.push(Problem::feature(
-                        Severity::Error,
-                        path,
-                        i,
-                        None,
-                        Some("geometry"),
-                        message,
-                    ))
+                    problems.push(Problem::geometry(path, i, message))
                 });
                 match geo::Geometry::<f64>::try_from(g.value) {
                     Ok(geometry) => Some(geometry),
                     Err(e) => {
-                        problems.push(Problem::feature(
-                            Severity::Error,
-                            path,
-                            i,
-                            None,
-                            Some("geometry"),
-                            e.to_string(),
-                        ));
+                        problems.push(Problem::geometry(path, i, e.to_string()));
                         None
                     }
                 }

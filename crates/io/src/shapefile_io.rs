@@ -11,7 +11,7 @@ use borderscape_core::table::{Column, ColumnType, Table, Value};
 use dbase::encoding::{DynEncoding, EncodingRs};
 use dbase::FieldValue;
 
-use crate::error::{IoError, Problem, Severity};
+use crate::error::{IoError, Problem};
 use crate::geojson_io::layer_name;
 use crate::read::ReadResult;
 
@@ -155,14 +155,7 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
             shape => match geo::Geometry::<f64>::try_from(shape) {
                 Ok(g) => Some(g),
                 Err(e) => {
-                    problems.push(Problem::feature(
-                        Severity::Error,
-                        path,
-                        i,
-                        None,
-                        Some("geometry"),
-                        e.to_string(),
-                    ));
+                    problems.push(Problem::geometry(path, i, e.to_string()));
                     None
                 }
             },
