@@ -11,6 +11,7 @@ use borderscape_core::datum::Datum;
 use borderscape_core::table::{Table, Value};
 use borderscape_core::{Jurisdiction, Level, Region};
 use geo::{BoundingRect, Centroid, Geometry, MultiPolygon};
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -225,21 +226,20 @@ fn read_layer(
     let code_column = table
         .column_index("code")
         .or_else(|| table.column_index("id"));
-    for i in 0..table.len() {
-        let code = code_column.map(|c| table.rows[i][c].to_text());
-        let at = FeatureRef {
-            file: path,
-            index: i,
-            code: code.as_deref(),
-        };
-        if spatial {
-            problems.extend(check_geometry(
-                &at,
-                table.geometry(i),
-                kind.geometry(),
-                datum,
-            ));
-        }
+    if spatial {
+        let found: Vec<Vec<Problem>> = (0..table.len())
+            .into_par_iter()
+            .map(|i| {
+                let code = code_column.map(|c| table.rows[i][c].to_text());
+                let at = FeatureRef {
+                    file: path,
+                    index: i,
+                    code: code.as_deref(),
+                };
+                check_geometry(&at, table.geometry(i), kind.geometry(), datum)
+            })
+            .collect();
+        problems.extend(found.into_iter().flatten());
     }
     if kind == LayerKind::Jurisdictions {
         problems.extend(check_jurisdictions(path, &jurisdiction_records(&table)));

@@ -5,6 +5,7 @@ use borderscape_core::datum::{self, Datum};
 use borderscape_core::table::Table;
 use borderscape_core::AnalysisError;
 use geo::{Coord, MapCoords};
+use rayon::prelude::*;
 
 /// A coordinate conversion from one datum to another through WGS84.
 pub struct DatumConversion {
@@ -65,28 +66,31 @@ impl DatumConversion {
         Ok(Coord { x, y })
     }
 
-    /// Converts every geometry of a table.
+    /// Converts every geometry of a table (features in parallel).
     pub fn convert_table(&self, table: &Table) -> Result<Table, AnalysisError> {
-        let mut out = table.clone();
-        if let Some(geoms) = out.geometries.as_mut() {
-            for g in geoms.iter_mut().flatten() {
-                *g = g.try_map_coords(|c| self.convert(c))?;
-            }
-        }
-        Ok(out)
+        map_table(table, |c| self.convert(c))
     }
 }
 
 /// Projects every geometry of a WGS84 table into the analysis CRS.
 pub fn project_table(table: &Table, crs: &AnalysisCrs) -> Result<Table, AnalysisError> {
+    map_table(table, |c| {
+        let (x, y) = crs.project(c.x, c.y)?;
+        Ok(Coord { x, y })
+    })
+}
+
+/// Applies a fallible coordinate function to every geometry of a table, features in parallel.
+fn map_table(
+    table: &Table,
+    f: impl Fn(Coord) -> Result<Coord, AnalysisError> + Sync,
+) -> Result<Table, AnalysisError> {
     let mut out = table.clone();
     if let Some(geoms) = out.geometries.as_mut() {
-        for g in geoms.iter_mut().flatten() {
-            *g = g.try_map_coords(|c: Coord| {
-                let (x, y) = crs.project(c.x, c.y)?;
-                Ok(Coord { x, y })
-            })?;
-        }
+        geoms
+            .par_iter_mut()
+            .flatten()
+            .try_for_each(|g| g.try_map_coords(&f).map(|mapped| *g = mapped))?;
     }
     Ok(out)
 }
