@@ -5,11 +5,19 @@ use std::path::{Path, PathBuf};
 
 use crate::error::IoError;
 
-fn parent_of(path: &Path) -> PathBuf {
-    match path.parent() {
+/// The target's folder (created if needed) and the hidden prefix of its temporary sibling.
+fn prepare(target: &Path) -> Result<(PathBuf, String), IoError> {
+    let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
-    }
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| IoError::file(&parent, format!("cannot create folder: {e}")))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((parent, format!(".{name}.")))
 }
 
 /// Calls `write` with a temporary path in the target's folder, then renames it to `path`.
@@ -17,15 +25,9 @@ pub fn write_file_atomically(
     path: &Path,
     write: impl FnOnce(&Path) -> Result<(), IoError>,
 ) -> Result<(), IoError> {
-    let dir = parent_of(path);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| IoError::file(&dir, format!("cannot create folder: {e}")))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (dir, prefix) = prepare(path)?;
     let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&prefix)
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| IoError::file(path, format!("cannot create a temporary file: {e}")))?
@@ -45,22 +47,16 @@ pub fn write_dir_atomically(
     dir: &Path,
     write: impl FnOnce(&Path) -> Result<(), IoError>,
 ) -> Result<(), IoError> {
-    let parent = parent_of(dir);
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| IoError::file(&parent, format!("cannot create folder: {e}")))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (parent, prefix) = prepare(dir)?;
     let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&prefix)
         .suffix(".tmp")
         .tempdir_in(&parent)
         .map_err(|e| IoError::file(dir, format!("cannot create a temporary folder: {e}")))?;
     write(temp.path())?;
     let finished = temp.keep();
     if dir.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        let old = parent.join(format!("{prefix}old-{}", std::process::id()));
         std::fs::rename(dir, &old)
             .map_err(|e| IoError::file(dir, format!("cannot replace the old output: {e}")))?;
         std::fs::rename(&finished, dir)
