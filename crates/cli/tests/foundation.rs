@@ -249,21 +249,16 @@ fn gbk_shapefile_reads_chinese_names() {
     ];
     std::fs::write(&source, collection(&features)).unwrap();
     let shp = dir.path().join("j.shp");
-    let out = std::process::Command::new("ogr2ogr")
-        .args([
+    gdal(
+        "ogr2ogr",
+        &[
             "-f",
             "ESRI Shapefile",
             "-lco",
             "ENCODING=GBK",
             shp.to_str().unwrap(),
             source.to_str().unwrap(),
-        ])
-        .output()
-        .expect("ogr2ogr (gdal-bin) is installed by scripts/test");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let dbf = std::fs::read(dir.path().join("j.dbf")).unwrap();
     let gbk = encoding_rs::GBK.encode("苏州市").0.into_owned();

@@ -6,7 +6,7 @@ use borderscape_core::table::{format_real, Column, ColumnType, Table, Value};
 use geojson::{Feature, FeatureCollection, GeoJson, GeometryValue, JsonObject, JsonValue};
 
 use crate::error::{IoError, Problem};
-use crate::read::{infer_columns, ReadResult};
+use crate::read::{geometry_or_problem, infer_columns, ReadResult};
 
 /// Reads a FeatureCollection (or a single Feature/Geometry) into a table.
 pub fn read(path: &Path) -> Result<ReadResult, IoError> {
@@ -42,13 +42,7 @@ pub fn read(path: &Path) -> Result<ReadResult, IoError> {
                 check_rings(&g.value, &mut |message| {
                     problems.push(Problem::geometry(path, i, message))
                 });
-                match geo::Geometry::<f64>::try_from(g.value) {
-                    Ok(geometry) => Some(geometry),
-                    Err(e) => {
-                        problems.push(Problem::geometry(path, i, e.to_string()));
-                        None
-                    }
-                }
+                geometry_or_problem(geo::Geometry::try_from(g.value), path, i, &mut problems)
             }
         };
         table.push(row, geometry);

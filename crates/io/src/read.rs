@@ -69,6 +69,18 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<ReadResult, IoEr
     }
 }
 
+/// A converted geometry, or `None` with the conversion error recorded against feature `index`.
+pub(crate) fn geometry_or_problem<E: std::fmt::Display>(
+    converted: Result<geo::Geometry, E>,
+    path: &Path,
+    index: usize,
+    problems: &mut Vec<Problem>,
+) -> Option<geo::Geometry> {
+    converted
+        .map_err(|e| problems.push(Problem::geometry(path, index, e.to_string())))
+        .ok()
+}
+
 /// Columns from the (name, kind) pairs of every record, in order of first appearance; a column
 /// mixing integers and reals is real, any other mix is text.
 pub(crate) fn infer_columns<'a, R, I>(records: R) -> Vec<Column>

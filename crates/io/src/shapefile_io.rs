@@ -11,9 +11,9 @@ use borderscape_core::table::{Column, ColumnType, Table, Value};
 use dbase::encoding::{DynEncoding, EncodingRs};
 use dbase::FieldValue;
 
-use crate::error::{IoError, Problem};
+use crate::error::IoError;
 use crate::geojson_io::layer_name;
-use crate::read::ReadResult;
+use crate::read::{geometry_or_problem, ReadResult};
 
 fn encoding_by_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
     let label = label.trim().trim_start_matches('\u{feff}');
@@ -152,13 +152,7 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
             .collect();
         let geometry = match shape {
             shapefile::Shape::NullShape => None,
-            shape => match geo::Geometry::<f64>::try_from(shape) {
-                Ok(g) => Some(g),
-                Err(e) => {
-                    problems.push(Problem::geometry(path, i, e.to_string()));
-                    None
-                }
-            },
+            shape => geometry_or_problem(geo::Geometry::try_from(shape), path, i, &mut problems),
         };
         table.push(row, geometry);
     }

@@ -71,16 +71,22 @@ pub fn collection(features: &[String]) -> String {
     )
 }
 
-/// True when GDAL's `ogrinfo` is on the PATH (the test script installs it).
-pub fn ogrinfo(args: &[&str]) -> String {
-    let out = Command::new("ogrinfo")
+/// Runs a GDAL command-line tool (gdal-bin, installed by scripts/test), asserts success and
+/// returns its standard output.
+pub fn gdal(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool)
         .args(args)
         .output()
-        .expect("ogrinfo is installed by scripts/test (gdal-bin)");
+        .unwrap_or_else(|e| panic!("{tool} (gdal-bin) is installed by scripts/test: {e}"));
     assert!(
         out.status.success(),
-        "ogrinfo failed: {}",
+        "{tool} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `ogrinfo ARGS`: what GDAL (and so QGIS) sees in a file.
+pub fn ogrinfo(args: &[&str]) -> String {
+    gdal("ogrinfo", args)
 }
