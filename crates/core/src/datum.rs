@@ -75,20 +75,40 @@ fn outside_china(lon: f64, lat: f64) -> bool {
     !(72.004..=137.8347).contains(&lon) || !(0.8293..=55.8271).contains(&lat)
 }
 
-fn shift_lat(x: f64, y: f64) -> f64 {
-    let mut r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
-    r += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
-    r += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
-    r += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
-    r
-}
-
-fn shift_lon(x: f64, y: f64) -> f64 {
-    let mut r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
-    r += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
-    r += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
-    r += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
-    r
+/// The formula's latitude and longitude shifts (before scaling to degrees) at offsets x = λ − 105,
+/// y = φ − 35. Each sine is computed once: sin 2πx, sin 6πx, sin πx/3 and sin πy/3 come from
+/// multiple-angle identities (sin 2a = 2 sin a cos a, sin 3a = 3 sin a − 4 sin³a,
+/// sin 4a = 4 sin a cos a (1 − 2 sin²a)), which are exact to rounding.
+fn shifts(x: f64, y: f64) -> (f64, f64) {
+    let sin4 = |(s, c): (f64, f64)| 4.0 * s * c * (1.0 - 2.0 * s * s);
+    let (sx1, cx1) = (x * PI).sin_cos();
+    let sx2 = 2.0 * sx1 * cx1;
+    let sx6 = sx2 * (3.0 - 4.0 * sx2 * sx2);
+    let x12 = (x * PI / 12.0).sin_cos();
+    let sx30 = (x * PI / 30.0).sin();
+    let sy1 = (y * PI).sin();
+    let y12 = (y * PI / 12.0).sin_cos();
+    let sy30 = (y * PI / 30.0).sin();
+    let common = (20.0 * sx6 + 20.0 * sx2) * 2.0 / 3.0;
+    let lat = -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * x.abs().sqrt()
+        + common
+        + (20.0 * sy1 + 40.0 * sin4(y12)) * 2.0 / 3.0
+        + (160.0 * y12.0 + 320.0 * sy30) * 2.0 / 3.0;
+    let lon = 300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * x.abs().sqrt()
+        + common
+        + (20.0 * sx1 + 40.0 * sin4(x12)) * 2.0 / 3.0
+        + (150.0 * x12.0 + 300.0 * sx30) * 2.0 / 3.0;
+    (lat, lon)
 }
 
 /// WGS84 → GCJ-02 by the public closed formula.
@@ -96,14 +116,13 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
     if outside_china(lon, lat) {
         return (lon, lat);
     }
-    let d_lat = shift_lat(lon - 105.0, lat - 35.0);
-    let d_lon = shift_lon(lon - 105.0, lat - 35.0);
-    let rad_lat = lat / 180.0 * PI;
-    let magic = 1.0 - KRASOVSKY_EE * rad_lat.sin().powi(2);
+    let (d_lat, d_lon) = shifts(lon - 105.0, lat - 35.0);
+    let (sin_lat, cos_lat) = (lat / 180.0 * PI).sin_cos();
+    let magic = 1.0 - KRASOVSKY_EE * sin_lat * sin_lat;
     let sqrt_magic = magic.sqrt();
     let d_lat =
         (d_lat * 180.0) / ((KRASOVSKY_A_M * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
-    let d_lon = (d_lon * 180.0) / (KRASOVSKY_A_M / sqrt_magic * rad_lat.cos() * PI);
+    let d_lon = (d_lon * 180.0) / (KRASOVSKY_A_M / sqrt_magic * cos_lat * PI);
     (lon + d_lon, lat + d_lat)
 }
 

@@ -76,8 +76,31 @@ struct ReadLayer {
     table: Table,
 }
 
-/// Loads and validates a project; `with_topology` adds the gap/overlap QA between neighbours.
-pub fn load(project: Project, with_topology: bool) -> LoadedProject {
+/// Which jurisdiction geometries to keep.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LevelFilter {
+    /// Every level.
+    #[default]
+    All,
+    /// These levels only.
+    Only(Vec<Level>),
+    /// The finest level present.
+    Finest,
+}
+
+/// How to load a project.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Check gaps and overlaps between neighbouring jurisdictions (reported as warnings).
+    pub topology: bool,
+    /// Jurisdictions outside the filter keep their attributes (the hierarchy stays whole) but lose
+    /// their geometry, which is then neither validated nor converted: a command that needs one
+    /// level does not pay for the others.
+    pub jurisdiction_geometry: LevelFilter,
+}
+
+/// Loads and validates a project.
+pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
     let mut problems = Vec::new();
     let mut infos = Vec::new();
     let mut read_layers = Vec::new();
@@ -85,7 +108,7 @@ pub fn load(project: Project, with_topology: bool) -> LoadedProject {
         let kind =
             LayerKind::parse(kind_name).expect("kinds were checked when the manifest was loaded");
         let path = project.layer_path(section);
-        match read_layer(&project, kind, section, &path, &mut problems) {
+        match read_layer(&project, kind, section, &path, options, &mut problems) {
             Ok(Some(layer)) => {
                 infos.push(LayerInfo {
                     kind: kind_name.clone(),
@@ -117,7 +140,7 @@ pub fn load(project: Project, with_topology: bool) -> LoadedProject {
             }
         }
     };
-    if let (Some(region), true) = (&region, with_topology) {
+    if let (Some(region), true) = (&region, options.topology) {
         problems.extend(topology_warnings(&project, region));
     }
     LoadedProject {
@@ -133,6 +156,7 @@ fn read_layer(
     kind: LayerKind,
     section: &LayerSection,
     path: &Path,
+    options: &LoadOptions,
     problems: &mut Vec<Problem>,
 ) -> Result<Option<ReadLayer>, IoError> {
     let manifest = &project.manifest_path;
@@ -158,7 +182,7 @@ fn read_layer(
         }
         (None, false) => Datum::Wgs84,
     };
-    let options = ReadOptions {
+    let read_options = ReadOptions {
         layer: section.layer.clone(),
         encoding: section.encoding.clone(),
         csv_geometry: if spatial {
@@ -167,7 +191,7 @@ fn read_layer(
             crate::csv_io::CsvGeometry::None
         },
     };
-    let read = read_table(path, &options)?;
+    let read = read_table(path, &read_options)?;
     problems.extend(read.problems);
     let mut table = read.table;
     let canonical: Vec<&str> = kind
@@ -223,6 +247,9 @@ fn read_layer(
     if missing {
         return Ok(None);
     }
+    if kind == LayerKind::Jurisdictions {
+        drop_unwanted_geometry(&mut table, &options.jurisdiction_geometry);
+    }
     let code_column = table
         .column_index("code")
         .or_else(|| table.column_index("id"));
@@ -236,7 +263,15 @@ fn read_layer(
                     index: i,
                     code: code.as_deref(),
                 };
-                check_geometry(&at, table.geometry(i), kind.geometry(), datum)
+                match (table.geometry(i), kind) {
+                    // A jurisdiction whose geometry the level filter dropped.
+                    (None, LayerKind::Jurisdictions)
+                        if options.jurisdiction_geometry != LevelFilter::All =>
+                    {
+                        Vec::new()
+                    }
+                    (geometry, _) => check_geometry(&at, geometry, kind.geometry(), datum),
+                }
             })
             .collect();
         problems.extend(found.into_iter().flatten());
@@ -250,6 +285,24 @@ fn read_layer(
         datum,
         table,
     }))
+}
+
+fn drop_unwanted_geometry(table: &mut Table, filter: &LevelFilter) {
+    let levels: Vec<Option<Level>> = (0..table.len())
+        .map(|i| text(table, i, "level").and_then(|l| Level::parse(&l)))
+        .collect();
+    let wanted: Vec<Level> = match filter {
+        LevelFilter::All => return,
+        LevelFilter::Only(levels) => levels.clone(),
+        LevelFilter::Finest => levels.iter().flatten().max().into_iter().copied().collect(),
+    };
+    if let Some(geometries) = table.geometries.as_mut() {
+        for (g, level) in geometries.iter_mut().zip(&levels) {
+            if !level.is_some_and(|l| wanted.contains(&l)) {
+                *g = None;
+            }
+        }
+    }
 }
 
 fn text(table: &Table, row: usize, column: &str) -> Option<String> {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use borderscape_core::analysis::REGISTRY;
-use borderscape_io::load::load;
+use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
 use borderscape_io::pipeline::{plan, summary, write_outputs, Finished};
 use serde_json::Value;
@@ -62,7 +62,7 @@ pub fn analyze(
         )));
     }
     let step = Step::start(ctx.quiet, "read and validate inputs");
-    let (region, layers, _) = load(project, false).into_region()?;
+    let (region, layers, _) = load(project, &LoadOptions::default()).into_region()?;
     step.done();
     let mut finished = Vec::new();
     for p in planned {

@@ -7,7 +7,7 @@ use anyhow::anyhow;
 use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind};
 use borderscape_core::Level;
 use borderscape_io::gpkg::Srs;
-use borderscape_io::load::load;
+use borderscape_io::load::{load, LevelFilter, LoadOptions};
 use borderscape_io::manifest::{LayerKind, Project};
 use borderscape_io::read::Format;
 use borderscape_io::write::{write_csv, write_table};
@@ -46,13 +46,22 @@ fn parse_mapping(text: &str) -> Result<(String, String), String> {
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let fields: BTreeMap<String, String> = args.fields.iter().cloned().collect();
     let project = Project::single_layer(LayerKind::Jurisdictions, &args.layer, &args.datum, fields);
+    let requested = match &args.level {
+        Some(text) => Some(
+            Level::parse(text).ok_or_else(|| Failure::Input(anyhow!("unknown level `{text}`")))?,
+        ),
+        None => None,
+    };
+    let options = LoadOptions {
+        topology: false,
+        jurisdiction_geometry: requested
+            .map_or(LevelFilter::Finest, |l| LevelFilter::Only(vec![l])),
+    };
     let step = Step::start(ctx.quiet, "read and validate");
-    let (region, _, _) = load(project, false).into_region()?;
+    let (region, _, _) = load(project, &options).into_region()?;
     step.done();
-    let level = match &args.level {
-        Some(text) => {
-            Level::parse(text).ok_or_else(|| Failure::Input(anyhow!("unknown level `{text}`")))?
-        }
+    let level = match requested {
+        Some(level) => level,
         None => *region
             .levels()
             .last()

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_io::load::{jurisdiction_counts, load};
+use borderscape_io::load::{jurisdiction_counts, load, LoadOptions};
 use borderscape_io::manifest::Project;
 use serde_json::json;
 
@@ -24,7 +24,13 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let project = Project::load(&args.project)?;
-    let loaded = load(project, !args.no_topology);
+    let loaded = load(
+        project,
+        &LoadOptions {
+            topology: !args.no_topology,
+            ..Default::default()
+        },
+    );
     let counts: BTreeMap<String, usize> = loaded
         .region
         .as_ref()

@@ -78,71 +78,121 @@ fn segments_of(owner: u32, geometry: &MultiPolygon) -> Vec<Segment> {
 }
 
 /// Finds the contacts among `geometries` (one level, analysis CRS, metres).
+///
+/// Equal segments and equal vertices are brought together by sorting keys (in parallel), which
+/// is several times faster than hash maps of owner lists at this size (~400k segments).
 pub fn find_contacts(geometries: &[&MultiPolygon], snap_tolerance_m: f64) -> Contacts {
     let segments: Vec<Segment> = geometries
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, g)| segments_of(i as u32, g))
         .collect();
+    let mut contacts = ContactsBuilder::default();
 
-    let mut owners_by_edge: HashMap<(VertexKey, VertexKey), Vec<u32>> = HashMap::new();
-    let mut owners_by_vertex: HashMap<VertexKey, Vec<u32>> = HashMap::new();
-    for s in &segments {
-        add_owner(
-            owners_by_edge.entry(edge_key(s.a, s.b)).or_default(),
-            s.owner,
-        );
-        add_owner(
-            owners_by_vertex.entry(vertex_key(s.a)).or_default(),
-            s.owner,
-        );
-    }
-
-    let mut contacts = Contacts::new();
-    let mut unmatched = Vec::new();
-    // Walk segments in input order so that pieces come out in ring order (deterministic output).
-    for s in &segments {
-        let owners = &owners_by_edge[&edge_key(s.a, s.b)];
-        if owners.len() == 1 {
-            unmatched.push(*s);
+    // Phase 1: (segment index, other owner) for every segment another unit holds too.
+    let mut by_edge: Vec<((VertexKey, VertexKey), u32, u32)> = segments
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| (edge_key(s.a, s.b), s.owner, i as u32))
+        .collect();
+    by_edge.par_sort_unstable();
+    let mut matched = vec![false; segments.len()];
+    let mut partners: Vec<(u32, u32)> = Vec::new();
+    for group in by_edge.chunk_by(|x, y| x.0 == y.0) {
+        if group.iter().all(|g| g.1 == group[0].1) {
             continue;
         }
-        for &other in owners.iter().filter(|&&o| o > s.owner) {
-            let contact = contacts.entry((s.owner, other)).or_default();
-            contact.pieces.push((s.a, s.b));
-            contact.touches = true;
+        for &(_, owner, segment) in group {
+            matched[segment as usize] = true;
+            partners.extend(group.iter().filter(|g| g.1 > owner).map(|g| (segment, g.1)));
         }
     }
-    for owners in owners_by_vertex.values().filter(|o| o.len() > 1) {
-        for (x, &i) in owners.iter().enumerate() {
-            for &j in &owners[x + 1..] {
-                contacts.entry((i.min(j), i.max(j))).or_default().touches = true;
+    // In segment order, so that pieces come out in ring order (deterministic output).
+    partners.sort_unstable();
+    for (segment, other) in partners {
+        let s = &segments[segment as usize];
+        contacts.get((s.owner, other)).pieces.push((s.a, s.b));
+    }
+
+    // Phase 2: units holding the same vertex touch.
+    let mut by_vertex: Vec<(VertexKey, u32)> = segments
+        .par_iter()
+        .map(|s| (vertex_key(s.a), s.owner))
+        .collect();
+    by_vertex.par_sort_unstable();
+    by_vertex.dedup();
+    for group in by_vertex
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|g| g.len() > 1)
+    {
+        for (x, &(_, i)) in group.iter().enumerate() {
+            for &(_, j) in &group[x + 1..] {
+                contacts.get((i, j));
             }
         }
     }
+
+    // Phase 3: near-collinear segments without an exact twin.
     if snap_tolerance_m > 0.0 {
-        for (pair, near) in near_contacts(&unmatched, snap_tolerance_m) {
-            let contact = contacts.entry(pair).or_default();
-            contact.touches = true;
-            contact.pieces.extend(near.pieces);
+        let unmatched: Vec<Segment> = segments
+            .iter()
+            .zip(&matched)
+            .filter(|(_, &m)| !m)
+            .map(|(s, _)| *s)
+            .collect();
+        for (pair, piece) in near_contacts(&unmatched, snap_tolerance_m) {
+            contacts.get(pair).pieces.extend(piece);
         }
     }
-    contacts
+    contacts.finish()
 }
 
-fn add_owner(owners: &mut Vec<u32>, owner: u32) {
-    if !owners.contains(&owner) {
-        owners.push(owner);
+/// Collects contacts by pair; consecutive segments usually belong to the same pair, so the last
+/// one is remembered.
+#[derive(Default)]
+struct ContactsBuilder {
+    index: HashMap<(u32, u32), usize>,
+    contacts: Vec<((u32, u32), Contact)>,
+    last: Option<((u32, u32), usize)>,
+}
+
+impl ContactsBuilder {
+    /// The contact of a pair (in either order), created touching.
+    fn get(&mut self, (i, j): (u32, u32)) -> &mut Contact {
+        let pair = (i.min(j), i.max(j));
+        let at = match self.last {
+            Some((p, at)) if p == pair => at,
+            _ => {
+                let next = self.contacts.len();
+                let at = *self.index.entry(pair).or_insert(next);
+                if at == next {
+                    self.contacts.push((
+                        pair,
+                        Contact {
+                            pieces: Vec::new(),
+                            touches: true,
+                        },
+                    ));
+                }
+                self.last = Some((pair, at));
+                at
+            }
+        };
+        &mut self.contacts[at].1
+    }
+
+    fn finish(self) -> Contacts {
+        self.contacts.into_iter().collect()
     }
 }
 
 /// A pair of owners and, when they run along each other, the shared piece.
 type NearFind = ((u32, u32), Option<(Coord, Coord)>);
 
-/// Phase 3: shared pieces and touches among segments that have no exact twin.
-fn near_contacts(unmatched: &[Segment], tolerance: f64) -> Contacts {
+/// Phase 3: shared pieces (or bare touches) among segments that have no exact twin.
+fn near_contacts(unmatched: &[Segment], tolerance: f64) -> Vec<NearFind> {
     let tree = RTree::bulk_load(unmatched.to_vec());
-    let found: Vec<NearFind> = unmatched
+    unmatched
         .par_iter()
         .flat_map_iter(|s| {
             let search = AABB::from_corners(
@@ -156,14 +206,7 @@ fn near_contacts(unmatched: &[Segment], tolerance: f64) -> Contacts {
                 })
                 .collect::<Vec<_>>()
         })
-        .collect();
-    let mut contacts = Contacts::new();
-    for (pair, piece) in found {
-        let contact = contacts.entry(pair).or_default();
-        contact.touches = true;
-        contact.pieces.extend(piece);
-    }
-    contacts
+        .collect()
 }
 
 /// `Some(Some(piece))` when `t` runs along `s` within `tolerance` over more than `tolerance`;
