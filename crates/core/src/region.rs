@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, Distance, Geodesic, Geometry, LineString, MapCoords, MultiPolygon, Point};
+use geo::{Coord, Geometry, LineString, MapCoords, MultiPolygon};
 use serde::Serialize;
 
 use crate::crs::AnalysisCrs;
 use crate::error::AnalysisError;
+use crate::geometry::ellipsoidal_distance_m;
 use crate::table::Table;
 
 /// An administrative level, from the top of the hierarchy down.
@@ -134,15 +135,15 @@ impl Region {
         None
     }
 
-    /// Geodesic length (WGS84 ellipsoid, Karney's algorithm) of a line given in the analysis CRS, in metres.
+    /// Length on the WGS84 ellipsoid of a line given in the analysis CRS, in metres: the vertices
+    /// are unprojected and each segment measured by [`ellipsoidal_distance_m`] (geodesic to 1e-7).
     pub fn geodesic_length_m(&self, line: &LineString) -> Result<f64, AnalysisError> {
         let mut total = 0.0;
-        let mut previous: Option<Point> = None;
+        let mut previous: Option<(f64, f64)> = None;
         for c in line.coords() {
-            let (lon, lat) = self.crs.unproject(c.x, c.y)?;
-            let p = Point::new(lon, lat);
+            let p = self.crs.unproject(c.x, c.y)?;
             if let Some(q) = previous {
-                total += Geodesic.distance(q, p);
+                total += ellipsoidal_distance_m(q, p);
             }
             previous = Some(p);
         }

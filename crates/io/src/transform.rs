@@ -4,7 +4,7 @@ use borderscape_core::crs::{AnalysisCrs, EpsgToWgs84};
 use borderscape_core::datum::{self, Datum};
 use borderscape_core::table::Table;
 use borderscape_core::AnalysisError;
-use geo::{Coord, MapCoords};
+use geo::{Coord, CoordsIter, MapCoordsInPlace};
 use rayon::prelude::*;
 
 /// A coordinate conversion from one datum to another through WGS84.
@@ -80,17 +80,40 @@ pub fn project_table(table: &Table, crs: &AnalysisCrs) -> Result<Table, Analysis
     })
 }
 
-/// Applies a fallible coordinate function to every geometry of a table, features in parallel.
+/// Applies a fallible coordinate function to every geometry of a table. Each distinct coordinate
+/// is converted once (neighbouring polygons share every border vertex), in parallel.
 fn map_table(
     table: &Table,
     f: impl Fn(Coord) -> Result<Coord, AnalysisError> + Sync,
 ) -> Result<Table, AnalysisError> {
     let mut out = table.clone();
-    if let Some(geoms) = out.geometries.as_mut() {
-        geoms
-            .par_iter_mut()
-            .flatten()
-            .try_for_each(|g| g.try_map_coords(&f).map(|mapped| *g = mapped))?;
-    }
+    let Some(geoms) = out.geometries.as_mut() else {
+        return Ok(out);
+    };
+    let bits = |c: Coord| (c.x.to_bits(), c.y.to_bits());
+    let mut distinct: Vec<(u64, u64)> = geoms
+        .par_iter()
+        .flatten()
+        .flat_map_iter(|g| g.coords_iter().map(bits))
+        .collect();
+    distinct.par_sort_unstable();
+    distinct.dedup();
+    let converted: Vec<Coord> = distinct
+        .par_iter()
+        .map(|&(x, y)| {
+            f(Coord {
+                x: f64::from_bits(x),
+                y: f64::from_bits(y),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    geoms.par_iter_mut().flatten().for_each(|g| {
+        g.map_coords_in_place(|c| {
+            let at = distinct
+                .binary_search(&bits(c))
+                .expect("every coordinate was collected");
+            converted[at]
+        })
+    });
     Ok(out)
 }

@@ -1,13 +1,13 @@
 //! Validation of layer contents: coordinates, geometry validity, and the jurisdiction hierarchy.
 //! Messages name the file, the feature (index and code) and the field; they live here, in one place.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::first_crossing;
 use borderscape_core::Level;
-use geo::{CoordsIter, Geometry, Polygon};
+use geo::{CoordsIter, Geometry, LineString, Polygon};
 
 use crate::error::{Problem, Severity};
 use crate::manifest::GeometryRequirement;
@@ -111,11 +111,7 @@ pub fn check_geometry(
             .chain(polygon.interiors())
             .enumerate()
         {
-            let distinct: HashSet<(u64, u64)> = ring
-                .coords()
-                .map(|c| (c.x.to_bits(), c.y.to_bits()))
-                .collect();
-            if distinct.len() < 3 {
+            if !has_three_distinct_points(ring) {
                 let which = if r == 0 {
                     "exterior ring".into()
                 } else {
@@ -137,6 +133,18 @@ pub fn check_geometry(
         }
     }
     problems
+}
+
+/// True when the ring has at least three distinct points (a scan, no allocation).
+fn has_three_distinct_points(ring: &LineString) -> bool {
+    let mut points = ring.coords();
+    let Some(first) = points.next() else {
+        return false;
+    };
+    let Some(second) = points.by_ref().find(|c| *c != first) else {
+        return false;
+    };
+    points.any(|c| c != first && c != second)
 }
 
 fn type_name(g: &Geometry) -> &'static str {
