@@ -32,6 +32,8 @@ enum Command {
     Borders(commands::borders::Args),
     /// Convert a layer between formats (GeoJSON, Shapefile→, GeoPackage, CSV) and datums.
     Convert(commands::convert::Args),
+    /// Moran's I (global, local, bivariate) of a variable of a layer.
+    Moran(commands::moran::Args),
     /// Simplify a polygon layer, keeping neighbours' shared borders identical.
     Simplify(commands::simplify::Args),
 }
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Borders(args) => commands::borders::run(&ctx, args),
         Command::Convert(args) => commands::convert::run(&ctx, args),
         Command::Simplify(args) => commands::simplify::run(&ctx, args),
+        Command::Moran(args) => commands::moran::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@
 //! - [`spec`]: declared parameters and outputs of analyses.
 //! - [`geometry`]: fast validity checks (boundary crossings).
 //! - [`simplify`]: topology-preserving simplification (shared borders simplified once).
+//! - [`spatial_weights`]: contiguity, distance-band, k-nearest and GAL weights.
 //! - [`analysis`]: the analyses and their registry.
 
 pub mod analysis;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod geometry;
 pub mod region;
 pub mod simplify;
+pub mod spatial_weights;
 pub mod spec;
 pub mod table;
 

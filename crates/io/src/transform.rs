@@ -117,3 +117,32 @@ fn map_table(
     });
     Ok(out)
 }
+
+/// A table converted from `datum` to WGS84 and then to an Albers equal-area CRS centred on it
+/// (for commands that take one layer rather than a project).
+pub fn to_local_albers(table: &Table, datum: Datum) -> Result<(Table, AnalysisCrs), AnalysisError> {
+    use geo::BoundingRect;
+    let wgs84 = DatumConversion::new(datum, Datum::Wgs84)?.convert_table(table)?;
+    let rects: Vec<geo::Rect> = wgs84
+        .geometries
+        .iter()
+        .flatten()
+        .flatten()
+        .filter_map(|g| g.bounding_rect())
+        .collect();
+    let bounds = rects
+        .iter()
+        .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, r| {
+            (
+                b.0.min(r.min().x),
+                b.1.min(r.min().y),
+                b.2.max(r.max().x),
+                b.3.max(r.max().y),
+            )
+        });
+    if rects.is_empty() {
+        return Err(AnalysisError::Input("the layer has no geometry".into()));
+    }
+    let crs = AnalysisCrs::albers_for_bounds(bounds.0, bounds.1, bounds.2, bounds.3);
+    Ok((project_table(&wgs84, &crs)?, crs))
+}

@@ -5,4 +5,5 @@ pub mod borders;
 pub mod check;
 pub mod convert;
 pub mod demo;
+pub mod moran;
 pub mod simplify;

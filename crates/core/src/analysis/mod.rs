@@ -1,8 +1,10 @@
 //! The analyses, one module each, and the registry that the CLI, the report and the server iterate.
 //!
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
+//! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
 
 pub mod borders;
+pub mod morans_i;
 
 use crate::error::AnalysisError;
 use crate::region::Region;
