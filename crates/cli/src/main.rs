@@ -34,6 +34,8 @@ enum Command {
     Convert(commands::convert::Args),
     /// Moran's I (global, local, bivariate) of a variable of a layer.
     Moran(commands::moran::Args),
+    /// Coupling coordination degree of subsystems from an indicator table.
+    Coupling(commands::coupling::Args),
     /// Simplify a polygon layer, keeping neighbours' shared borders identical.
     Simplify(commands::simplify::Args),
 }
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => commands::convert::run(&ctx, args),
         Command::Simplify(args) => commands::simplify::run(&ctx, args),
         Command::Moran(args) => commands::moran::run(&ctx, args),
+        Command::Coupling(args) => commands::coupling::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

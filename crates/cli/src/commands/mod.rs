@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod borders;
 pub mod check;
 pub mod convert;
+pub mod coupling;
 pub mod demo;
 pub mod moran;
 pub mod simplify;

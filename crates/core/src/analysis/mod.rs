@@ -1,9 +1,11 @@
 //! The analyses, one module each, and the registry that the CLI, the report and the server iterate.
 //!
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
+//! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
 //! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
 
 pub mod borders;
+pub mod coupling;
 pub mod morans_i;
 
 use crate::error::AnalysisError;
