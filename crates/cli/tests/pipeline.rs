@@ -62,6 +62,14 @@ fn demo_writes_every_output_and_is_reproducible() {
         .iter()
         .all(|i| i["sha256"].as_str().unwrap().len() == 64));
 
+    // Taihu crosses the boundary of Wuzhong (320506, Suzhou): counted whole (CBC) its habitat
+    // mesh is larger than cut at the border (CUT).
+    assert_eq!(summary["analyses"]["effective_mesh"]["results"]["habitat_layer"], "lakes");
+    let mesh = std::fs::read_to_string(results.join("tables/synergy_jurisdiction.csv")).unwrap();
+    let wuzhong: Vec<&str> = mesh.lines().find(|l| l.starts_with("320506,")).unwrap().split(',').collect();
+    let (cut, cbc): (f64, f64) = (wuzhong[5].parse().unwrap(), wuzhong[6].parse().unwrap());
+    assert!(cut > 100.0 && cbc > 1.2 * cut, "{wuzhong:?}");
+
     let info = ogrinfo(&["-so", results.join("results.gpkg").to_str().unwrap()]);
     for layer in [
         "borders (Multi Line String)",

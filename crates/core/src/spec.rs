@@ -48,6 +48,8 @@ pub struct AnalysisSpec {
     pub description: &'static str,
     /// Layer kinds that must be present for the analysis to run (`jurisdictions`, `plans`, …).
     pub requires: &'static [&'static str],
+    /// Layer kinds of which at least one must be present (empty: no such condition).
+    pub requires_any: &'static [&'static str],
     pub params: &'static [ParamSpec],
     pub outputs: &'static [OutputSpec],
     /// Method references (full citations) shown in docs and the report.
@@ -177,6 +179,7 @@ mod tests {
         title: "Demo",
         description: "",
         requires: &[],
+        requires_any: &[],
         params: &[ParamSpec {
             name: "width_m",
             unit: Some("m"),

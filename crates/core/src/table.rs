@@ -90,6 +90,13 @@ pub fn format_real(x: f64) -> String {
     }
 }
 
+/// Rounds a figure for output tables and summaries, so that they are byte-stable across
+/// platforms' last-bit noise; −0 becomes 0.
+pub fn round_to(x: f64, decimals: i32) -> f64 {
+    let factor = 10f64.powi(decimals);
+    (x * factor).round() / factor + 0.0
+}
+
 /// The storage type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -58,12 +58,16 @@ pub fn plan(project: &Project, only: Option<&[String]>) -> Result<Vec<Planned>, 
     for analysis in REGISTRY {
         let spec = analysis.spec;
         let wanted = only.is_none_or(|names| names.iter().any(|n| n == spec.name));
-        let missing: Vec<&str> = spec
+        let has = |k: &&str| project.manifest.layers.contains_key(*k);
+        let mut missing: Vec<String> = spec
             .requires
             .iter()
-            .copied()
-            .filter(|k| !project.manifest.layers.contains_key(*k))
+            .filter(|k| !has(k))
+            .map(|k| k.to_string())
             .collect();
+        if !spec.requires_any.is_empty() && !spec.requires_any.iter().any(has) {
+            missing.push(format!("one of {}", spec.requires_any.join("/")));
+        }
         if !wanted {
             continue;
         }

@@ -89,7 +89,12 @@ fn print_list() {
     for a in REGISTRY {
         let spec = a.spec;
         println!("{} — {}\n  {}", spec.name, spec.title, spec.description);
-        println!("  inputs: {}", spec.requires.join(", "));
+        let any = if spec.requires_any.is_empty() {
+            String::new()
+        } else {
+            format!(" and one of {}", spec.requires_any.join(", "))
+        };
+        println!("  inputs: {}{any}", spec.requires.join(", "));
         for p in spec.params {
             let unit = p.unit.map(|u| format!(" {u}")).unwrap_or_default();
             let default = serde_json::to_string(&p.default).unwrap_or_default();

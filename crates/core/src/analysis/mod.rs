@@ -2,10 +2,12 @@
 //!
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
 //! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
+//! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
 //! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
 
 pub mod borders;
 pub mod coupling;
+pub mod effective_mesh;
 pub mod morans_i;
 
 use crate::error::AnalysisError;
@@ -28,10 +30,16 @@ pub struct Analysis {
 }
 
 /// Every analysis, in the order `analyze` runs them (later ones may read earlier outputs' inputs).
-pub const REGISTRY: &[Analysis] = &[Analysis {
-    spec: &borders::SPEC,
-    run: borders::run_for_pipeline,
-}];
+pub const REGISTRY: &[Analysis] = &[
+    Analysis {
+        spec: &borders::SPEC,
+        run: borders::run_for_pipeline,
+    },
+    Analysis {
+        spec: &effective_mesh::SPEC,
+        run: effective_mesh::run_for_pipeline,
+    },
+];
 
 /// Looks an analysis up by name.
 pub fn find(name: &str) -> Option<&'static Analysis> {

@@ -34,7 +34,7 @@ use super::AnalysisOutput;
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{Column, ColumnType, Table, Value};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
 pub use topology::{TopologyIssue, TopologyKind};
 pub use zones::BorderZone;
 
@@ -44,6 +44,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Which jurisdictions of each level touch, the shared boundary and its geodesic length, \
                   the zones within a distance of each border on both sides, and gaps/overlaps between neighbours.",
     requires: &["jurisdictions"],
+    requires_any: &[],
     params: &[
         ParamSpec {
             name: "zone_width_m",
@@ -366,12 +367,6 @@ pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
         );
     }
     table
-}
-
-/// Rounds for output tables so that results are byte-stable across platforms' last-bit noise.
-pub(crate) fn round_to(x: f64, decimals: i32) -> f64 {
-    let factor = 10f64.powi(decimals);
-    (x * factor).round() / factor
 }
 
 fn islands_table(region: &Region, result: &BordersResult) -> Table {

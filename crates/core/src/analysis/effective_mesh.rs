@@ -1,0 +1,358 @@
+//! Fragmentation by borders: effective mesh size of habitat per jurisdiction, cut at the
+//! jurisdiction's boundary (CUT) and counted whole across it (CBC), and FRAGSTATS DIVISION/SPLIT.
+//!
+//! # Formulas
+//! Habitat polygons are merged into patches (their union; each connected polygon is a patch).
+//! In a reporting unit of area A_t, patch i has the area A_i inside the unit and A_i^cmpl in all.
+//! CUT (Jaeger 2000): m_eff = (1/A_t) Σ A_i², patches clipped at the unit's boundary.
+//! CBC (Moser et al. 2007): m_eff = (1/A_t) Σ A_i · A_i^cmpl.
+//! CBC/CUT ≥ 1 measures fragmentation that exists only because of the administrative border.
+//! DIVISION = 1 − Σ (A_i / A_t)², SPLIT = A_t² / Σ A_i² (FRAGSTATS class level, clipped pieces).
+//! Areas in km² from the equal-area analysis CRS. Worked example (methods.md §5.3): a 100 km² unit
+//! holding 50 km² of a 150 km² patch: CUT 25 km², CBC 75 km².
+//!
+//! # References
+//! - Jaeger, J. A. G. (2000) Landscape division, splitting index, and effective mesh size.
+//!   *Landscape Ecology* 15, 115–130, doi:10.1023/A:1008129329289.
+//! - Moser, B., Jaeger, J. A. G., Tappeiner, U., Tasser, E. & Eiselt, B. (2007) Modification of
+//!   the effective mesh size for measuring landscape fragmentation to solve the boundary
+//!   problem. *Landscape Ecology* 22, 447–459, doi:10.1007/s10980-006-9023-0.
+//! - McGarigal, K. (2015) FRAGSTATS help, v4.2 (DIVISION, SPLIT, MESH).
+
+use std::collections::BTreeMap;
+
+use geo::{Area, BooleanOps, BoundingRect, Geometry, MultiPolygon, Polygon};
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use serde_json::json;
+
+use super::AnalysisOutput;
+use crate::error::{contain_panic, AnalysisError};
+use crate::region::{Jurisdiction, Level, Region};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "effective_mesh",
+    title: "Fragmentation by borders: effective mesh size (CUT, CBC)",
+    description: "Effective mesh size of habitat per jurisdiction with patches cut at the boundary (CUT) and counted whole across it (CBC); their ratio is fragmentation that exists only because of the border.",
+    requires: &["jurisdictions"],
+    requires_any: &["ecology", "lakes"],
+    params: &[ParamSpec {
+        name: "habitat",
+        unit: None,
+        default: ParamDefault::Text("auto"),
+        min: None,
+        description: "Layer whose polygons are habitat: ecology, lakes, or auto (ecology if present, else lakes).",
+    }],
+    outputs: &[OutputSpec {
+        name: "synergy_jurisdiction",
+        spatial: false,
+        description: "Per jurisdiction: habitat area, CUT and CBC effective mesh size, their ratio, DIVISION and SPLIT.",
+    }],
+    references: &[
+        "Jaeger, J. A. G. (2000) Landscape division, splitting index, and effective mesh size. Landscape Ecology 15, 115–130. doi:10.1023/A:1008129329289",
+        "Moser, B. et al. (2007) Modification of the effective mesh size for measuring landscape fragmentation to solve the boundary problem. Landscape Ecology 22, 447–459. doi:10.1007/s10980-006-9023-0",
+        "McGarigal, K. (2015) FRAGSTATS help, version 4.2.",
+    ],
+};
+
+/// Habitat patches: connected polygons of the union, each with its complete area.
+pub struct Patches {
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    patches: Vec<(Polygon, f64)>,
+}
+
+impl Patches {
+    /// Merges habitat polygons into patches.
+    pub fn new(habitat: &[MultiPolygon]) -> Result<Self, AnalysisError> {
+        let union = contain_panic(
+            || "union of the habitat polygons".into(),
+            || geo::unary_union(habitat.iter()),
+        )?;
+        let patches: Vec<(Polygon, f64)> = union
+            .0
+            .into_iter()
+            .map(|p| {
+                let a = p.unsigned_area();
+                (p, a)
+            })
+            .collect();
+        let tree = RTree::bulk_load(
+            patches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (p, _))| {
+                    p.bounding_rect().map(|r| {
+                        GeomWithData::new(
+                            Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                            i,
+                        )
+                    })
+                })
+                .collect(),
+        );
+        Ok(Self { tree, patches })
+    }
+
+    pub fn len(&self) -> usize {
+        self.patches.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patches.is_empty()
+    }
+}
+
+/// Mesh sizes of one reporting unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mesh {
+    pub unit_area_km2: f64,
+    pub habitat_area_km2: f64,
+    pub cut_km2: f64,
+    pub cbc_km2: f64,
+    pub division: f64,
+    /// Undefined (None) without habitat.
+    pub split: Option<f64>,
+}
+
+impl Mesh {
+    /// CBC / CUT, undefined without habitat.
+    pub fn cbc_cut_ratio(&self) -> Option<f64> {
+        (self.cut_km2 > 0.0).then(|| self.cbc_km2 / self.cut_km2)
+    }
+}
+
+/// CUT and CBC effective mesh size of the habitat inside `unit`.
+pub fn mesh_of(unit: &MultiPolygon, patches: &Patches, name: &str) -> Result<Mesh, AnalysisError> {
+    let unit_area = unit.unsigned_area();
+    let mut pieces: Vec<(f64, f64)> = Vec::new(); // (area inside, complete patch area), m²
+    if let Some(r) = unit.bounding_rect() {
+        let envelope = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        for candidate in patches.tree.locate_in_envelope_intersecting(&envelope) {
+            let (patch, complete) = &patches.patches[candidate.data];
+            let inside = contain_panic(
+                || format!("habitat clipped to {name}"),
+                || MultiPolygon::new(vec![patch.clone()]).intersection(unit),
+            )?;
+            pieces.extend(
+                inside
+                    .iter()
+                    .map(|p| (p.unsigned_area(), *complete))
+                    .filter(|(a, _)| *a > 0.0),
+            );
+        }
+    }
+    let km2 = 1e-6;
+    let sum_sq: f64 = pieces.iter().map(|(a, _)| a * a).sum();
+    let sum_cbc: f64 = pieces.iter().map(|(a, c)| a * c).sum();
+    let (cut, cbc) = if unit_area > 0.0 {
+        (sum_sq / unit_area, sum_cbc / unit_area)
+    } else {
+        (0.0, 0.0)
+    };
+    Ok(Mesh {
+        unit_area_km2: unit_area * km2,
+        habitat_area_km2: pieces.iter().map(|(a, _)| a).sum::<f64>() * km2,
+        cut_km2: cut * km2,
+        cbc_km2: cbc * km2,
+        division: if unit_area > 0.0 {
+            1.0 - sum_sq / (unit_area * unit_area)
+        } else {
+            1.0
+        },
+        split: (sum_sq > 0.0).then(|| unit_area * unit_area / sum_sq),
+    })
+}
+
+fn habitat_layer(
+    region: &Region,
+    params: &Params,
+) -> Result<(String, Vec<MultiPolygon>), AnalysisError> {
+    let choice = params.text("habitat");
+    let name = match choice {
+        "auto" => ["ecology", "lakes"]
+            .into_iter()
+            .find(|k| region.layers.contains_key(*k)),
+        "ecology" | "lakes" => Some(choice),
+        _ => {
+            return Err(AnalysisError::Param {
+                analysis: SPEC.name.into(),
+                param: "habitat".into(),
+                message: format!("`{choice}` is not ecology, lakes or auto"),
+            })
+        }
+    }
+    .filter(|k| region.layers.contains_key(*k))
+    .ok_or_else(|| {
+        AnalysisError::Input(format!(
+            "effective_mesh: the project has no `{choice}` habitat layer"
+        ))
+    })?;
+    let table = &region.layers[name];
+    let polygons = (0..table.len())
+        .filter_map(|i| match table.geometry(i) {
+            Some(Geometry::MultiPolygon(mp)) => Some(mp.clone()),
+            Some(Geometry::Polygon(p)) => Some(MultiPolygon::new(vec![p.clone()])),
+            _ => None,
+        })
+        .collect();
+    Ok((name.to_string(), polygons))
+}
+
+/// Runs the analysis over every jurisdiction of every level.
+pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+    let (layer, habitat) = habitat_layer(region, params)?;
+    let patches = Patches::new(&habitat)?;
+    let meshes: Vec<Result<Mesh, AnalysisError>> = region
+        .jurisdictions
+        .par_iter()
+        .map(|j: &Jurisdiction| mesh_of(&j.geometry, &patches, &format!("{} ({})", j.code, j.name)))
+        .collect();
+    let meshes = meshes.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let col = |n: &str, k: ColumnType, u: Option<&str>, d: &str| Column::new(n, k, u, d);
+    let mut table = Table::new(
+        "synergy_jurisdiction",
+        vec![
+            col("code", ColumnType::Text, None, "jurisdiction code"),
+            col("name", ColumnType::Text, None, "jurisdiction name"),
+            col("level", ColumnType::Text, None, "administrative level"),
+            col(
+                "unit_area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "area of the jurisdiction",
+            ),
+            col(
+                "habitat_area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "habitat inside it",
+            ),
+            col(
+                "cut_mesh_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "effective mesh size, patches cut at the boundary (CUT)",
+            ),
+            col(
+                "cbc_mesh_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "effective mesh size, patches counted whole (CBC)",
+            ),
+            col(
+                "cbc_cut_ratio",
+                ColumnType::Real,
+                None,
+                "CBC / CUT: fragmentation by the border alone",
+            ),
+            col(
+                "division",
+                ColumnType::Real,
+                None,
+                "FRAGSTATS DIVISION of the habitat",
+            ),
+            col(
+                "split",
+                ColumnType::Real,
+                None,
+                "FRAGSTATS SPLIT of the habitat",
+            ),
+        ],
+        false,
+    );
+    // Per level, units ranked by the mesh size the border takes away (CBC − CUT, km²): the ratio
+    // alone ranks slivers of large patches first.
+    let mut per_level: BTreeMap<Level, Vec<(f64, f64, &Jurisdiction)>> = BTreeMap::new();
+    for (j, m) in region.jurisdictions.iter().zip(&meshes) {
+        let ratio = m.cbc_cut_ratio();
+        if let Some(r) = ratio {
+            per_level
+                .entry(j.level)
+                .or_default()
+                .push((m.cbc_km2 - m.cut_km2, r, j));
+        }
+        table.push(
+            vec![
+                j.code.as_str().into(),
+                j.name.as_str().into(),
+                j.level.name().into(),
+                Value::Real(round_to(m.unit_area_km2, 6)),
+                Value::Real(round_to(m.habitat_area_km2, 6)),
+                Value::Real(round_to(m.cut_km2, 6)),
+                Value::Real(round_to(m.cbc_km2, 6)),
+                Value::from(ratio.map(|r| round_to(r, 6))),
+                Value::Real(round_to(m.division, 9)),
+                Value::from(m.split.map(|s| round_to(s, 6))),
+            ],
+            None,
+        );
+    }
+    let mut levels = serde_json::Map::new();
+    for (level, mut units) in per_level {
+        units.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.2.code.cmp(&b.2.code)));
+        let top: Vec<serde_json::Value> = units
+            .iter()
+            .take(5)
+            .map(|(lost, r, j)| {
+                json!({ "code": j.code, "name": j.name, "cbc_minus_cut_km2": round_to(*lost, 3), "cbc_cut_ratio": round_to(*r, 4) })
+            })
+            .collect();
+        levels.insert(
+            level.name().into(),
+            json!({ "units_with_habitat": units.len(), "most_fragmented_by_borders": top }),
+        );
+    }
+    Ok(AnalysisOutput {
+        tables: vec![table],
+        summary: json!({ "habitat_layer": layer, "patches": patches.len(), "levels": levels }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon {
+        MultiPolygon::new(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
+    }
+
+    /// methods.md §5.3: a 100 km² county holding 50 km² of a 150 km² forest patch.
+    #[test]
+    fn worked_example_cut_25_cbc_75() {
+        let county = rect(0.0, 0.0, 10_000.0, 10_000.0);
+        let forest = rect(5_000.0, 0.0, 20_000.0, 10_000.0); // 150 km², half of the county's width
+        let patches = Patches::new(&[forest]).unwrap();
+        let m = mesh_of(&county, &patches, "county").unwrap();
+        assert!((m.cut_km2 - 25.0).abs() < 1e-9, "{m:?}");
+        assert!((m.cbc_km2 - 75.0).abs() < 1e-9, "{m:?}");
+        assert!((m.cbc_cut_ratio().unwrap() - 3.0).abs() < 1e-12);
+        assert!((m.division - 0.75).abs() < 1e-12);
+        assert!((m.split.unwrap() - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn touching_habitat_merges_and_no_habitat_is_undefined() {
+        let unit = rect(0.0, 0.0, 10_000.0, 10_000.0);
+        // Two adjacent polygons form one 40 km² patch wholly inside: CUT = CBC = 16 km².
+        let patches = Patches::new(&[
+            rect(0.0, 0.0, 2_000.0, 10_000.0),
+            rect(2_000.0, 0.0, 4_000.0, 10_000.0),
+        ])
+        .unwrap();
+        assert_eq!(patches.len(), 1);
+        let m = mesh_of(&unit, &patches, "unit").unwrap();
+        assert!((m.cut_km2 - 16.0).abs() < 1e-9 && (m.cbc_km2 - 16.0).abs() < 1e-9);
+        let empty = Patches::new(&[rect(50_000.0, 0.0, 51_000.0, 1_000.0)]).unwrap();
+        let none = mesh_of(&unit, &empty, "unit").unwrap();
+        assert_eq!(
+            (none.cut_km2, none.cbc_cut_ratio(), none.split),
+            (0.0, None, None)
+        );
+    }
+}
