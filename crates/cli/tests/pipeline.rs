@@ -64,11 +64,38 @@ fn demo_writes_every_output_and_is_reproducible() {
 
     // Taihu crosses the boundary of Wuzhong (320506, Suzhou): counted whole (CBC) its habitat
     // mesh is larger than cut at the border (CUT).
-    assert_eq!(summary["analyses"]["effective_mesh"]["results"]["habitat_layer"], "lakes");
+    assert_eq!(
+        summary["analyses"]["effective_mesh"]["results"]["habitat_layer"],
+        "lakes"
+    );
     let mesh = std::fs::read_to_string(results.join("tables/synergy_jurisdiction.csv")).unwrap();
-    let wuzhong: Vec<&str> = mesh.lines().find(|l| l.starts_with("320506,")).unwrap().split(',').collect();
+    let wuzhong: Vec<&str> = mesh
+        .lines()
+        .find(|l| l.starts_with("320506,"))
+        .unwrap()
+        .split(',')
+        .collect();
     let (cut, cbc): (f64, f64) = (wuzhong[5].parse().unwrap(), wuzhong[6].parse().unwrap());
     assert!(cut > 100.0 && cbc > 1.2 * cut, "{wuzhong:?}");
+
+    // Synthetic indicators: labelled as such, and analysed (5 indicators × 14 years).
+    assert_eq!(
+        summary["synthetic_layers"],
+        serde_json::json!(["indicators"])
+    );
+    let synergy = &summary["analyses"]["synergy"];
+    assert_eq!(synergy["tables"]["moran_indicators"], 70);
+    assert_eq!(synergy["results"]["borders"]["pairs"], 832);
+    assert_eq!(
+        synergy["results"]["coupling"]["systems"],
+        serde_json::json!(["ecology", "economy"])
+    );
+    let report = std::fs::read_to_string(results.join("report.html")).unwrap();
+    assert!(
+        report.contains("Synthetic data.")
+            && report.contains("generated, not observed: indicators"),
+        "banner missing"
+    );
 
     let info = ogrinfo(&["-so", results.join("results.gpkg").to_str().unwrap()]);
     for layer in [

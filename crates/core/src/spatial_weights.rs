@@ -229,6 +229,26 @@ impl SpatialWeights {
         self
     }
 
+    /// The weights among `keep` (indices into these weights, in the order given); links to units
+    /// outside `keep` are dropped and the transform is re-applied.
+    pub fn subset(&self, keep: &[usize]) -> SpatialWeights {
+        let mut position = vec![usize::MAX; self.len()];
+        for (new, &old) in keep.iter().enumerate() {
+            position[old] = new;
+        }
+        let neighbours = keep
+            .iter()
+            .map(|&old| {
+                self.neighbours[old]
+                    .iter()
+                    .filter(|(j, _)| position[*j] != usize::MAX)
+                    .map(|&(j, _)| (position[j], 1.0))
+                    .collect()
+            })
+            .collect();
+        Self::binary(neighbours).with_transform(self.transform)
+    }
+
     pub fn len(&self) -> usize {
         self.neighbours.len()
     }
@@ -286,6 +306,8 @@ mod tests {
         let band = SpatialWeights::distance_band(&pts, 1.5);
         assert_eq!(band.neighbours[0], vec![(1, 1.0)]);
         assert_eq!(band.islands(), vec![2, 3]);
+        let sub = band.subset(&[1, 0]);
+        assert_eq!(sub.neighbours, vec![vec![(1, 1.0)], vec![(0, 1.0)]]);
         let knn = SpatialWeights::k_nearest(&pts, 2);
         assert_eq!(knn.neighbours[0], vec![(1, 1.0), (2, 1.0)]);
         assert_eq!(knn.lag(&[1.0, 2.0, 3.0, 4.0])[0], 5.0);

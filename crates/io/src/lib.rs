@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod pipeline;
 pub mod read;
 pub mod shapefile_io;
+pub mod synthetic;
 pub mod transform;
 pub mod validate;
 pub mod write;

