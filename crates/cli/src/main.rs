@@ -36,6 +36,8 @@ enum Command {
     Moran(commands::moran::Args),
     /// Coupling coordination degree of subsystems from an indicator table.
     Coupling(commands::coupling::Args),
+    /// Stages, networks and profile of regional coordination from a registry of arrangements.
+    Governance(commands::governance::Args),
     /// Simplify a polygon layer, keeping neighbours' shared borders identical.
     Simplify(commands::simplify::Args),
 }
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Simplify(args) => commands::simplify::run(&ctx, args),
         Command::Moran(args) => commands::moran::run(&ctx, args),
         Command::Coupling(args) => commands::coupling::run(&ctx, args),
+        Command::Governance(args) => commands::governance::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -97,6 +97,28 @@ fn demo_writes_every_output_and_is_reproducible() {
         "banner missing"
     );
 
+    // Governance coverage: the Demonstration Zone (38) covers Qingpu–Wujiang; Wujiang and Kunshan,
+    // both in Suzhou, share no cross-jurisdiction arrangement.
+    let coverage = std::fs::read_to_string(results.join("tables/border_governance.csv")).unwrap();
+    let row = |prefix: &str| {
+        coverage
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert!(row("310118,320509,")[5].split(';').any(|id| id == "38"));
+    assert_eq!(row("320509,320583,")[4], "0");
+    assert!(
+        summary["analyses"]["governance"]["results"]["stages"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
+
     let info = ogrinfo(&["-so", results.join("results.gpkg").to_str().unwrap()]);
     for layer in [
         "borders (Multi Line String)",

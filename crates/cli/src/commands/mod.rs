@@ -6,5 +6,6 @@ pub mod check;
 pub mod convert;
 pub mod coupling;
 pub mod demo;
+pub mod governance;
 pub mod moran;
 pub mod simplify;

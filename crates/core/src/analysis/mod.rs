@@ -3,12 +3,14 @@
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
 //! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
+//! - [`governance`]: arrangements over time, stages, networks and border coverage.
 //! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 pub mod borders;
 pub mod coupling;
 pub mod effective_mesh;
+pub mod governance;
 pub mod morans_i;
 pub mod synergy;
 
@@ -44,6 +46,10 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis {
         spec: &synergy::SPEC,
         run: synergy::run_for_pipeline,
+    },
+    Analysis {
+        spec: &governance::SPEC,
+        run: governance::run_for_pipeline,
     },
 ];
 

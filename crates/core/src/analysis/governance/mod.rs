@@ -1,0 +1,837 @@
+//! Governance and meta-governance: the registry of coordination arrangements over time, the
+//! stages of the coordination model found from the data, the co-participation networks of each
+//! stage, and which arrangements cover each border (its meta-governance profile).
+//!
+//! # Indicators (methods.md §6) [P unless noted]
+//! - Active in year y: start ≤ y ≤ end; without an end date an arrangement lasts to the registry's
+//!   last year, except a declaration or abolition (binding 0), which is an event of its year.
+//! - Mode mix: the mean over active arrangements of their mode vectors (equal shares of the modes
+//!   each uses: H hierarchy, M market, N network; Meuleman 2008 [C]); mode diversity = Shannon
+//!   entropy of the mix (nats). Goal mix likewise (economic / ecological / integrated).
+//! - Meta-governance tools: hands-off (framing, storytelling, design) and hands-on (facilitation,
+//!   participation) (Sørensen 2006; Sørensen & Torfing 2009 [R]); the share of hands-on uses.
+//! - Shadow of hierarchy (proxy): the share of active arrangements that use H or are national.
+//! - Stages: [`stages`] on the yearly mode mix. Networks: [`network`] per stage, of participants
+//!   and aggregated to provinces.
+//! - Coverage: an arrangement covers a border when two *different* participants represent its two
+//!   sides (a participant represents a unit it equals, contains or lies in). So a Shanghai–Jiangsu
+//!   agreement covers every county border between them, but not the borders inside Jiangsu.
+//!
+//! # References
+//! - Meuleman, L. (2008) *Public Management and the Metagovernance of Hierarchies, Networks and
+//!   Markets*. Physica-Verlag.
+//! - Sørensen, E. (2006) Metagovernance: the changing role of politicians in processes of
+//!   democratic governance. *American Review of Public Administration* 36(1), 98–114.
+//! - Jessop, B. (1998) The rise of governance and the risks of failure. *ISSJ* 50(155), 29–45.
+
+pub mod network;
+pub mod registry;
+pub mod stages;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::borders::{borders_at_level, BorderKind};
+use super::AnalysisOutput;
+use crate::error::AnalysisError;
+use crate::region::{Level, Region};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+use network::Network;
+use registry::{Arrangement, Mode, GOALS};
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "governance",
+    title: "Governance and meta-governance: timeline, stages, networks, border coverage",
+    description: "The yearly mix of governance modes, goals, bindingness and meta-governance tools of the registered arrangements; the stages of the coordination model found from the data; co-participation networks per stage; and which arrangements cover each border.",
+    requires: &["jurisdictions", "governance"],
+    requires_any: &[],
+    params: &[
+        ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, description: "Number of stages, or auto (least BIC)." },
+        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), description: "Most stages tried with auto." },
+        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), description: "Shortest stage." },
+    ],
+    outputs: &[
+        OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy." },
+        OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics." },
+        OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality." },
+        OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals." },
+    ],
+    references: &[
+        "Meuleman, L. (2008) Public Management and the Metagovernance of Hierarchies, Networks and Markets. Physica-Verlag.",
+        "Sørensen, E. (2006) Metagovernance. American Review of Public Administration 36(1), 98–114.",
+        "Fisher, W. D. (1958) On grouping for maximum homogeneity. JASA 53, 789–798.",
+        "Brandes, U. (2001) A faster algorithm for betweenness centrality. J. Math. Sociology 25(2), 163–177.",
+    ],
+};
+
+/// One year of the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearMix {
+    pub year: i32,
+    pub active: usize,
+    /// H, M, N shares.
+    pub modes: [f64; 3],
+    pub mode_diversity: f64,
+    /// economic, ecological, integrated shares.
+    pub goals: [f64; 3],
+    pub mean_binding: f64,
+    pub hands_off_tools: usize,
+    pub hands_on_tools: usize,
+    pub shadow_of_hierarchy: f64,
+}
+
+/// A stage of the coordination model.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub start: i32,
+    pub end: i32,
+    pub modes: [f64; 3],
+    pub goals: [f64; 3],
+    pub mean_binding: f64,
+    pub hands_on_share: f64,
+    pub dominant: String,
+    /// Ids and names of the most binding arrangements started in the stage.
+    pub key_arrangements: Vec<String>,
+    pub description: String,
+}
+
+fn mean_of(vectors: &[[f64; 3]]) -> [f64; 3] {
+    let mut m = [0.0; 3];
+    for v in vectors {
+        for k in 0..3 {
+            m[k] += v[k] / vectors.len() as f64;
+        }
+    }
+    m
+}
+
+/// The timeline from the first start year to the registry's last year.
+pub fn timeline(arrangements: &[Arrangement]) -> Vec<YearMix> {
+    let first = arrangements.iter().map(|a| a.start.year).min().unwrap_or(0);
+    let horizon = arrangements
+        .iter()
+        .map(|a| a.end.map_or(a.start.year, |e| e.year).max(a.start.year))
+        .max()
+        .unwrap_or(0);
+    (first..=horizon)
+        .map(|year| {
+            let active: Vec<&Arrangement> = arrangements
+                .iter()
+                .filter(|a| a.active_in(year, horizon))
+                .collect();
+            let modes = mean_of(&active.iter().map(|a| a.mode_shares()).collect::<Vec<_>>());
+            let goals = mean_of(
+                &active
+                    .iter()
+                    .map(|a| GOALS.map(|g| f64::from(u8::from(a.goal == g))))
+                    .collect::<Vec<_>>(),
+            );
+            let tools: Vec<registry::Tool> = active
+                .iter()
+                .flat_map(|a| a.tools.iter().copied())
+                .collect();
+            let n = active.len().max(1) as f64;
+            YearMix {
+                year,
+                active: active.len(),
+                modes,
+                mode_diversity: -modes
+                    .iter()
+                    .filter(|&&p| p > 0.0)
+                    .map(|p| p * p.ln())
+                    .sum::<f64>(),
+                goals,
+                mean_binding: active.iter().map(|a| a.binding as f64).sum::<f64>() / n,
+                hands_off_tools: tools.iter().filter(|t| !t.hands_on()).count(),
+                hands_on_tools: tools.iter().filter(|t| t.hands_on()).count(),
+                shadow_of_hierarchy: active
+                    .iter()
+                    .filter(|a| a.modes.contains(&Mode::H) || a.level == "national")
+                    .count() as f64
+                    / n,
+            }
+        })
+        .collect()
+}
+
+/// Finds the stages of the timeline (`k` given, or by BIC) and describes them.
+pub fn find_stages(
+    arrangements: &[Arrangement],
+    years: &[YearMix],
+    k: Option<usize>,
+    max_stages: usize,
+    min_years: usize,
+) -> Vec<Stage> {
+    let series: Vec<Vec<f64>> = years.iter().map(|y| y.modes.to_vec()).collect();
+    let segmentation = match k {
+        Some(k) => stages::segment(&series, k, min_years),
+        None => stages::choose(&series, max_stages, min_years),
+    };
+    let Some(segmentation) = segmentation else {
+        return Vec::new();
+    };
+    let mut bounds: Vec<(usize, usize)> = segmentation
+        .starts
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .collect();
+    bounds.push((*segmentation.starts.last().expect("k ≥ 1"), years.len()));
+    bounds
+        .into_iter()
+        .map(|(i, j)| {
+            let span = &years[i..j];
+            let (start, end) = (span[0].year, span[span.len() - 1].year);
+            let modes = mean_of(&span.iter().map(|y| y.modes).collect::<Vec<_>>());
+            let goals = mean_of(&span.iter().map(|y| y.goals).collect::<Vec<_>>());
+            let (on, off): (usize, usize) = span.iter().fold((0, 0), |(a, b), y| (a + y.hands_on_tools, b + y.hands_off_tools));
+            let mut started: Vec<&Arrangement> = arrangements.iter().filter(|a| (start..=end).contains(&a.start.year)).collect();
+            started.sort_by(|a, b| b.binding.cmp(&a.binding).then(a.start.cmp(&b.start)));
+            let key_arrangements: Vec<String> = started.iter().take(3).map(|a| format!("{} {} ({})", a.id, a.name, a.start.year)).collect();
+            let dominant = describe_modes(modes);
+            // What marks a stage is what it starts: the goals of the arrangements begun in it.
+            let started_goals = GOALS.map(|g| started.iter().filter(|a| a.goal == g).count());
+            let goal_text = GOALS
+                .iter()
+                .zip(started_goals)
+                .filter(|(_, n)| *n > 0)
+                .map(|(g, n)| format!("{n} {g}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mean_binding = span.iter().map(|y| y.mean_binding).sum::<f64>() / span.len() as f64;
+            let hands_on_share = if on + off > 0 { on as f64 / (on + off) as f64 } else { 0.0 };
+            let description = format!(
+                "{start}–{end}: {dominant}; mean bindingness {mean_binding:.1}; {:.0} % hands-on tools; {} arrangements started ({})",
+                hands_on_share * 100.0,
+                started.len(),
+                if goal_text.is_empty() { "none".to_string() } else { goal_text }
+            );
+            Stage { start, end, modes, goals, mean_binding, hands_on_share, dominant, key_arrangements, description }
+        })
+        .collect()
+}
+
+/// "hierarchy", "network + hierarchy", …: the modes with at least a quarter of the mix, largest first.
+fn describe_modes(modes: [f64; 3]) -> String {
+    let mut ranked: Vec<(f64, Mode)> = Mode::ALL.iter().map(|&m| (modes[m as usize], m)).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let main: Vec<&str> = ranked
+        .iter()
+        .filter(|(s, _)| *s >= 0.25)
+        .map(|(_, m)| m.name())
+        .collect();
+    if main.is_empty() {
+        ranked[0].1.name().to_string()
+    } else {
+        main.join(" + ")
+    }
+}
+
+/// The participants' co-participation network among arrangements active in [start, end].
+pub fn stage_network(arrangements: &[Arrangement], start: i32, end: i32, horizon: i32) -> Network {
+    let active = arrangements
+        .iter()
+        .filter(|a| a.start.year <= end && a.last_year(horizon) >= start);
+    Network::from_groups(active.map(|a| a.participants.as_slice()))
+}
+
+fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> Column {
+    Column::new(name, kind, unit, description)
+}
+
+/// Whether participant `p` represents unit `u`: it is the unit, one of its ancestors or inside it.
+fn represents(region: &Region, p: &str, u: &str) -> bool {
+    let chain = |code: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current = region.by_code(code);
+        while let Some(j) = current {
+            out.push(j.code.clone());
+            current = j.parent.as_deref().and_then(|c| region.by_code(c));
+        }
+        out
+    };
+    chain(u).iter().any(|c| c == p) || chain(p).iter().any(|c| c == u)
+}
+
+fn province_of(region: &Region, code: &str) -> String {
+    region
+        .by_code(code)
+        .and_then(|j| region.ancestor_at(j, Level::Province))
+        .map_or_else(|| code.chars().take(2).collect(), |p| p.code.clone())
+}
+
+pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+    let known: Vec<String> = region
+        .jurisdictions
+        .iter()
+        .map(|j| j.code.clone())
+        .collect();
+    let arrangements =
+        registry::parse(&region.layers["governance"], Some(&known)).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("governance registry: {p}"))
+                .collect();
+            AnalysisError::Input(lines.join("\n"))
+        })?;
+    if arrangements.is_empty() {
+        return Err(AnalysisError::Input(
+            "the governance registry is empty".into(),
+        ));
+    }
+    let k = match params.text("stages") {
+        "auto" => None,
+        text => Some(
+            text.parse::<usize>()
+                .ok()
+                .filter(|k| *k >= 1)
+                .ok_or_else(|| AnalysisError::Param {
+                    analysis: SPEC.name.into(),
+                    param: "stages".into(),
+                    message: format!("`{text}` is not auto or a positive whole number"),
+                })?,
+        ),
+    };
+    let years = timeline(&arrangements);
+    let horizon = years.last().map_or(0, |y| y.year);
+    let stage_list = find_stages(
+        &arrangements,
+        &years,
+        k,
+        params.number("max_stages") as usize,
+        params.number("min_stage_years") as usize,
+    );
+    let mut tables = vec![timeline_table(&years)];
+    let (stage_table, network_table, stage_summaries) =
+        stage_tables(region, &arrangements, &stage_list, horizon);
+    tables.extend([stage_table, network_table]);
+    let (coverage, coverage_summary) = coverage_table(region, &arrangements, horizon)?;
+    tables.push(coverage);
+    Ok(AnalysisOutput {
+        tables,
+        summary: json!({
+            "arrangements": arrangements.len(),
+            "years": [years.first().map(|y| y.year), horizon],
+            "stages": stage_summaries,
+            "coverage": coverage_summary,
+        }),
+    })
+}
+
+fn timeline_table(years: &[YearMix]) -> Table {
+    let mut t = Table::new(
+        "governance_timeline",
+        vec![
+            col("year", ColumnType::Int, None, "year"),
+            col("active", ColumnType::Int, None, "arrangements in force"),
+            col(
+                "share_hierarchy",
+                ColumnType::Real,
+                None,
+                "H share of the mode mix",
+            ),
+            col("share_market", ColumnType::Real, None, "M share"),
+            col("share_network", ColumnType::Real, None, "N share"),
+            col(
+                "mode_diversity",
+                ColumnType::Real,
+                Some("nats"),
+                "Shannon entropy of the mode mix",
+            ),
+            col(
+                "share_economic",
+                ColumnType::Real,
+                None,
+                "economic goal share",
+            ),
+            col(
+                "share_ecological",
+                ColumnType::Real,
+                None,
+                "ecological goal share",
+            ),
+            col(
+                "share_integrated",
+                ColumnType::Real,
+                None,
+                "integrated goal share",
+            ),
+            col(
+                "mean_binding",
+                ColumnType::Real,
+                Some("0–5"),
+                "mean bindingness",
+            ),
+            col(
+                "hands_off_tools",
+                ColumnType::Int,
+                None,
+                "uses of framing, storytelling, design",
+            ),
+            col(
+                "hands_on_tools",
+                ColumnType::Int,
+                None,
+                "uses of facilitation, participation",
+            ),
+            col(
+                "shadow_of_hierarchy",
+                ColumnType::Real,
+                None,
+                "share using H or national",
+            ),
+        ],
+        false,
+    );
+    for y in years {
+        let r = |x: f64| Value::Real(round_to(x, 6));
+        t.push(
+            vec![
+                Value::Int(y.year as i64),
+                y.active.into(),
+                r(y.modes[0]),
+                r(y.modes[1]),
+                r(y.modes[2]),
+                r(y.mode_diversity),
+                r(y.goals[0]),
+                r(y.goals[1]),
+                r(y.goals[2]),
+                r(y.mean_binding),
+                y.hands_off_tools.into(),
+                y.hands_on_tools.into(),
+                r(y.shadow_of_hierarchy),
+            ],
+            None,
+        );
+    }
+    t
+}
+
+/// The stages table, the per-stage network table and a JSON summary of each stage.
+pub fn stage_tables(
+    region: &Region,
+    arrangements: &[Arrangement],
+    stage_list: &[Stage],
+    horizon: i32,
+) -> (Table, Table, Vec<serde_json::Value>) {
+    let mut stages_t = Table::new(
+        "governance_stages",
+        vec![
+            col("stage", ColumnType::Int, None, "stage number"),
+            col("start", ColumnType::Int, None, "first year"),
+            col("end", ColumnType::Int, None, "last year"),
+            col(
+                "dominant_modes",
+                ColumnType::Text,
+                None,
+                "modes with ≥ 25 % of the mix",
+            ),
+            col("share_hierarchy", ColumnType::Real, None, "mean H share"),
+            col("share_market", ColumnType::Real, None, "mean M share"),
+            col("share_network", ColumnType::Real, None, "mean N share"),
+            col(
+                "mean_binding",
+                ColumnType::Real,
+                Some("0–5"),
+                "mean bindingness",
+            ),
+            col(
+                "hands_on_share",
+                ColumnType::Real,
+                None,
+                "share of hands-on tool uses",
+            ),
+            col(
+                "network_nodes",
+                ColumnType::Int,
+                None,
+                "participants in force in the stage",
+            ),
+            col(
+                "network_density",
+                ColumnType::Real,
+                None,
+                "density of the co-participation network",
+            ),
+            col(
+                "province_network_density",
+                ColumnType::Real,
+                None,
+                "density with participants aggregated to provinces",
+            ),
+            col(
+                "cross_province_share",
+                ColumnType::Real,
+                None,
+                "share of ties between different provinces",
+            ),
+            col(
+                "key_arrangements",
+                ColumnType::Text,
+                None,
+                "most binding arrangements started in the stage",
+            ),
+            col("description", ColumnType::Text, None, "summary"),
+        ],
+        false,
+    );
+    let mut network_t = Table::new(
+        "governance_network",
+        vec![
+            col("stage", ColumnType::Int, None, "stage number"),
+            col("code", ColumnType::Text, None, "participant code"),
+            col("name", ColumnType::Text, None, "participant name"),
+            col(
+                "degree_centrality",
+                ColumnType::Real,
+                None,
+                "degree / (n − 1)",
+            ),
+            col(
+                "betweenness",
+                ColumnType::Real,
+                None,
+                "normalised betweenness centrality",
+            ),
+        ],
+        false,
+    );
+    let mut summaries = Vec::new();
+    for (s, stage) in stage_list.iter().enumerate() {
+        let net = stage_network(arrangements, stage.start, stage.end, horizon);
+        let provinces: Vec<Vec<String>> = arrangements
+            .iter()
+            .filter(|a| a.start.year <= stage.end && a.last_year(horizon) >= stage.start)
+            .map(|a| {
+                a.participants
+                    .iter()
+                    .map(|p| province_of(region, p))
+                    .collect()
+            })
+            .collect();
+        let province_net = Network::from_groups(provinces.iter().map(Vec::as_slice));
+        let cross = net.cross_share(|c| province_of(region, c));
+        let r = |x: f64| Value::Real(round_to(x, 6));
+        stages_t.push(
+            vec![
+                Value::Int(s as i64 + 1),
+                Value::Int(stage.start as i64),
+                Value::Int(stage.end as i64),
+                stage.dominant.as_str().into(),
+                r(stage.modes[0]),
+                r(stage.modes[1]),
+                r(stage.modes[2]),
+                r(stage.mean_binding),
+                r(stage.hands_on_share),
+                net.nodes.len().into(),
+                r(net.density()),
+                r(province_net.density()),
+                Value::from(cross.map(|c| round_to(c, 6))),
+                stage.key_arrangements.join("; ").into(),
+                stage.description.as_str().into(),
+            ],
+            None,
+        );
+        for ((code, degree), between) in net
+            .nodes
+            .iter()
+            .zip(net.degree_centrality())
+            .zip(net.betweenness())
+        {
+            let name = region.by_code(code).map_or("", |j| j.name.as_str());
+            network_t.push(
+                vec![
+                    Value::Int(s as i64 + 1),
+                    code.as_str().into(),
+                    name.into(),
+                    r(degree),
+                    r(between),
+                ],
+                None,
+            );
+        }
+        summaries.push(json!({
+            "start": stage.start,
+            "end": stage.end,
+            "description": stage.description,
+            "dominant_modes": stage.dominant,
+            "key_arrangements": stage.key_arrangements,
+            "network": { "nodes": net.nodes.len(), "density": round_to(net.density(), 4), "cross_province_share": cross.map(|c| round_to(c, 4)) },
+        }));
+    }
+    (stages_t, network_t, summaries)
+}
+
+fn coverage_table(
+    region: &Region,
+    arrangements: &[Arrangement],
+    horizon: i32,
+) -> Result<(Table, serde_json::Value), AnalysisError> {
+    let mut t = Table::new(
+        "border_governance",
+        vec![
+            col(
+                "a",
+                ColumnType::Text,
+                None,
+                "code of the first unit (a < b)",
+            ),
+            col("b", ColumnType::Text, None, "code of the second unit"),
+            col("level", ColumnType::Text, None, "administrative level"),
+            col("length_km", ColumnType::Real, Some("km"), "border length"),
+            col(
+                "arrangements",
+                ColumnType::Int,
+                None,
+                "arrangements covering the border",
+            ),
+            col("ids", ColumnType::Text, None, "their ids, `;`-separated"),
+            col(
+                "first_year",
+                ColumnType::Int,
+                None,
+                "first year any was in force",
+            ),
+            col(
+                "active_in_last_year",
+                ColumnType::Int,
+                None,
+                "arrangements in force in the registry's last year",
+            ),
+            col(
+                "max_binding",
+                ColumnType::Int,
+                Some("0–5"),
+                "strongest bindingness",
+            ),
+            col("modes", ColumnType::Text, None, "modes used (H, M, N)"),
+            col(
+                "tools",
+                ColumnType::Text,
+                None,
+                "meta-governance tools used",
+            ),
+            col("goals", ColumnType::Text, None, "goal orientations"),
+        ],
+        false,
+    );
+    let mut summary = BTreeMap::new();
+    for level in region.levels() {
+        let borders = borders_at_level(region, level, 1.0)?;
+        let (mut total_km, mut covered_km, mut covered_n) = (0.0, 0.0, 0usize);
+        let edges: Vec<_> = borders
+            .borders
+            .iter()
+            .filter(|b| b.kind == BorderKind::Edge)
+            .collect();
+        for border in &edges {
+            let (a, b) = (
+                &region.jurisdictions[border.a].code,
+                &region.jurisdictions[border.b].code,
+            );
+            let covering: Vec<&Arrangement> = arrangements
+                .iter()
+                .filter(|arr| {
+                    let on = |side: &str| -> Vec<&String> {
+                        arr.participants
+                            .iter()
+                            .filter(|p| represents(region, p, side))
+                            .collect()
+                    };
+                    let (pa, pb) = (on(a), on(b));
+                    pa.iter().any(|p| pb.iter().any(|q| p != q))
+                })
+                .collect();
+            total_km += border.length_km;
+            if !covering.is_empty() {
+                covered_km += border.length_km;
+                covered_n += 1;
+            }
+            let join = |items: Vec<String>| {
+                let mut items = items;
+                items.sort();
+                items.dedup();
+                items.join(";")
+            };
+            t.push(
+                vec![
+                    a.as_str().into(),
+                    b.as_str().into(),
+                    level.name().into(),
+                    Value::Real(round_to(border.length_km, 6)),
+                    covering.len().into(),
+                    covering
+                        .iter()
+                        .map(|c| c.id.clone())
+                        .collect::<Vec<_>>()
+                        .join(";")
+                        .into(),
+                    Value::from(covering.iter().map(|c| c.start.year as i64).min()),
+                    covering
+                        .iter()
+                        .filter(|c| c.active_in(horizon, horizon))
+                        .count()
+                        .into(),
+                    Value::from(covering.iter().map(|c| c.binding as i64).max()),
+                    join(
+                        covering
+                            .iter()
+                            .flat_map(|c| c.modes.iter().map(|m| format!("{m:?}")))
+                            .collect(),
+                    )
+                    .into(),
+                    join(
+                        covering
+                            .iter()
+                            .flat_map(|c| c.tools.iter().map(|t| t.name().to_string()))
+                            .collect(),
+                    )
+                    .into(),
+                    join(covering.iter().map(|c| c.goal.clone()).collect()).into(),
+                ],
+                None,
+            );
+        }
+        summary.insert(
+            level.name(),
+            json!({
+                "edge_borders": edges.len(),
+                "covered_borders": covered_n,
+                "covered_length_share": if total_km > 0.0 { round_to(covered_km / total_km, 4) } else { 0.0 },
+            }),
+        );
+    }
+    Ok((t, json!(summary)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Column, ColumnType, Table};
+
+    fn registry(rows: &[[&str; 11]]) -> Table {
+        let names = [
+            "id",
+            "start",
+            "end",
+            "name",
+            "level",
+            "type",
+            "goal",
+            "modes",
+            "participants",
+            "binding",
+            "tools",
+        ];
+        let mut t = Table::new(
+            "r",
+            names
+                .iter()
+                .map(|n| Column::new(n, ColumnType::Text, None, ""))
+                .collect(),
+            false,
+        );
+        for r in rows {
+            t.push(r.iter().map(|v| (*v).into()).collect(), None);
+        }
+        t
+    }
+
+    /// One-year arrangements: hierarchy only 1990–1999, network 2000–2009, mixed H;N 2010–2019.
+    fn planted() -> Vec<Arrangement> {
+        let mut rows = Vec::new();
+        let years: Vec<(String, &str)> = (1990..2020)
+            .map(|y| {
+                (
+                    y.to_string(),
+                    if y < 2000 {
+                        "H"
+                    } else if y < 2010 {
+                        "N"
+                    } else {
+                        "H;N"
+                    },
+                )
+            })
+            .collect();
+        for (y, m) in &years {
+            rows.push([
+                y.as_str(),
+                y.as_str(),
+                y.as_str(),
+                "a",
+                "provincial",
+                "agreement",
+                "integrated",
+                m,
+                "1;2",
+                "2",
+                "design",
+            ]);
+        }
+        registry::parse(&registry(&rows), None).unwrap()
+    }
+
+    #[test]
+    fn stage_finder_recovers_planted_regimes() {
+        let arrangements = planted();
+        let years = timeline(&arrangements);
+        let stages = find_stages(&arrangements, &years, None, 6, 3);
+        let spans: Vec<(i32, i32)> = stages.iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(spans, vec![(1990, 1999), (2000, 2009), (2010, 2019)]);
+        assert_eq!(stages[0].dominant, "hierarchy");
+        assert_eq!(stages[1].dominant, "network");
+        assert_eq!(stages[2].dominant, "hierarchy + network");
+        // Asked for two, it makes the best single break.
+        assert_eq!(find_stages(&arrangements, &years, Some(2), 6, 3).len(), 2);
+    }
+
+    #[test]
+    fn unchanging_registry_is_one_stage() {
+        let rows: Vec<[&str; 11]> = vec![[
+            "1", "1990", "2020", "a", "national", "plan", "economic", "H;N", "1;2", "3", "framing",
+        ]];
+        let arrangements = registry::parse(&registry(&rows), None).unwrap();
+        let years = timeline(&arrangements);
+        assert_eq!(find_stages(&arrangements, &years, None, 6, 3).len(), 1);
+    }
+
+    #[test]
+    fn registry_problems_name_row_and_column() {
+        let rows: Vec<[&str; 11]> = vec![
+            [
+                "1", "2001-13", "", "a", "city", "plan", "economic", "H", "1", "2", "design",
+            ],
+            [
+                "2",
+                "2005",
+                "2003",
+                "b",
+                "city",
+                "plan",
+                "economical",
+                "X",
+                "9",
+                "7",
+                "hugging",
+            ],
+        ];
+        let problems = registry::parse(&registry(&rows), Some(&["1".to_string()])).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "row 0: column `start`: `2001-13` is not YYYY or YYYY-MM",
+                "row 1: column `end`: ends (2003) before it starts (2005)",
+                "row 1: column `goal`: `economical` is not economic, ecological or integrated",
+                "row 1: column `modes`: unknown mode `X` (H, M, N)",
+                "row 1: column `modes`: no mode given",
+                "row 1: column `tools`: unknown tool `hugging` (framing, storytelling, design, facilitation, participation)",
+                "row 1: column `binding`: `7` is not 0–5",
+                "row 1: column `participants`: 9 is not a jurisdiction code",
+            ]
+        );
+    }
+}

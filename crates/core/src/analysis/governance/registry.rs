@@ -1,0 +1,303 @@
+//! The registry of coordination arrangements: typed rows parsed from a table (the columns of
+//! `shared/data/governance/yrd_chronology.csv`), validated with messages naming row and column.
+
+use serde::Serialize;
+
+use crate::table::Table;
+
+/// A governance mode (Meuleman 2008): hierarchy, market, network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Mode {
+    H,
+    M,
+    N,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::H, Mode::M, Mode::N];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::H => "hierarchy",
+            Mode::M => "market",
+            Mode::N => "network",
+        }
+    }
+}
+
+/// Meta-governance tools (Sørensen 2006; Sørensen & Torfing 2009).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tool {
+    Framing,
+    Storytelling,
+    Design,
+    Facilitation,
+    Participation,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 5] = [
+        Tool::Framing,
+        Tool::Storytelling,
+        Tool::Design,
+        Tool::Facilitation,
+        Tool::Participation,
+    ];
+
+    fn parse(text: &str) -> Option<Tool> {
+        Self::ALL.into_iter().find(|t| t.name() == text)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Framing => "framing",
+            Tool::Storytelling => "storytelling",
+            Tool::Design => "design",
+            Tool::Facilitation => "facilitation",
+            Tool::Participation => "participation",
+        }
+    }
+
+    /// Hands-off tools shape the context (framing, storytelling, design); hands-on tools act in
+    /// the network (facilitation, participation).
+    pub fn hands_on(self) -> bool {
+        matches!(self, Tool::Facilitation | Tool::Participation)
+    }
+}
+
+/// A year with an optional month, as the registry writes dates (`YYYY` or `YYYY-MM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: Option<u8>,
+}
+
+impl YearMonth {
+    fn parse(text: &str) -> Option<YearMonth> {
+        let (year, month) = match text.split_once('-') {
+            Some((y, m)) => (
+                y,
+                Some(m.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?),
+            ),
+            None => (text, None),
+        };
+        let year = year
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1800..=2200).contains(y))?;
+        Some(YearMonth { year, month })
+    }
+}
+
+/// One arrangement of the registry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Arrangement {
+    pub id: String,
+    pub name: String,
+    pub start: YearMonth,
+    pub end: Option<YearMonth>,
+    pub level: String,
+    pub kind: String,
+    pub goal: String,
+    pub modes: Vec<Mode>,
+    pub participants: Vec<String>,
+    /// 0 declaration … 5 law (methods.md §6).
+    pub binding: u8,
+    pub tools: Vec<Tool>,
+    /// 0-based row in the registry table.
+    pub row: usize,
+}
+
+impl Arrangement {
+    /// The last year it is in force. Without an end date an arrangement lasts to `horizon`,
+    /// except a bare declaration or abolition (binding 0), which is an event of its start year.
+    pub fn last_year(&self, horizon: i32) -> i32 {
+        match self.end {
+            Some(end) => end.year,
+            None if self.binding == 0 => self.start.year,
+            None => horizon,
+        }
+    }
+
+    pub fn active_in(&self, year: i32, horizon: i32) -> bool {
+        self.start.year <= year && year <= self.last_year(horizon)
+    }
+
+    /// Its mode vector: equal shares of the modes it uses (H, M, N).
+    pub fn mode_shares(&self) -> [f64; 3] {
+        let mut v = [0.0; 3];
+        for m in &self.modes {
+            v[*m as usize] += 1.0 / self.modes.len() as f64;
+        }
+        v
+    }
+}
+
+/// A registry problem: row (0-based), column, message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegistryProblem {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RegistryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "row {}: column `{}`: {}",
+            self.row, self.column, self.message
+        )
+    }
+}
+
+pub const GOALS: [&str; 3] = ["economic", "ecological", "integrated"];
+
+/// Parses and validates the registry. `known_codes`, when given, are the jurisdiction codes that
+/// participants must be among.
+pub fn parse(
+    table: &Table,
+    known_codes: Option<&[String]>,
+) -> Result<Vec<Arrangement>, Vec<RegistryProblem>> {
+    let mut problems = Vec::new();
+    let mut missing = Vec::new();
+    let mut column = |name: &str| {
+        let c = table.column_index(name);
+        if c.is_none() {
+            missing.push(RegistryProblem {
+                row: 0,
+                column: name.into(),
+                message: "the column is missing".into(),
+            });
+        }
+        c
+    };
+    let columns = [
+        "id",
+        "start",
+        "end",
+        "name",
+        "level",
+        "type",
+        "goal",
+        "modes",
+        "participants",
+        "binding",
+        "tools",
+    ]
+    .map(&mut column);
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let [id, start, end, name, level, kind, goal, modes, participants, binding, tools] =
+        columns.map(|c| c.expect("checked"));
+    let mut out = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        let text = |c: usize| row[c].to_text().trim().to_string();
+        let mut bad = |column: &str, message: String| {
+            problems.push(RegistryProblem {
+                row: r,
+                column: column.into(),
+                message,
+            })
+        };
+        let start_date = YearMonth::parse(&text(start));
+        if start_date.is_none() {
+            bad("start", format!("`{}` is not YYYY or YYYY-MM", text(start)));
+        }
+        let end_date = match text(end).as_str() {
+            "" => None,
+            t => {
+                let e = YearMonth::parse(t);
+                if e.is_none() {
+                    bad("end", format!("`{t}` is not YYYY or YYYY-MM"));
+                }
+                e
+            }
+        };
+        if let (Some(s), Some(e)) = (start_date, end_date) {
+            if e < s {
+                bad(
+                    "end",
+                    format!("ends ({}) before it starts ({})", text(end), text(start)),
+                );
+            }
+        }
+        let goal_text = text(goal);
+        if !GOALS.contains(&goal_text.as_str()) {
+            bad(
+                "goal",
+                format!("`{goal_text}` is not economic, ecological or integrated"),
+            );
+        }
+        let mut mode_list = Vec::new();
+        for m in text(modes)
+            .split(';')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
+            match m {
+                "H" => mode_list.push(Mode::H),
+                "M" => mode_list.push(Mode::M),
+                "N" => mode_list.push(Mode::N),
+                other => bad("modes", format!("unknown mode `{other}` (H, M, N)")),
+            }
+        }
+        if mode_list.is_empty() {
+            bad("modes", "no mode given".into());
+        }
+        mode_list.sort();
+        mode_list.dedup();
+        let mut tool_list = Vec::new();
+        for t in text(tools)
+            .split(';')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            match Tool::parse(t) {
+                Some(tool) => tool_list.push(tool),
+                None => bad("tools", format!("unknown tool `{t}` (framing, storytelling, design, facilitation, participation)")),
+            }
+        }
+        let binding_value = text(binding).parse::<u8>().ok().filter(|b| *b <= 5);
+        if binding_value.is_none() {
+            bad("binding", format!("`{}` is not 0–5", text(binding)));
+        }
+        let people: Vec<String> = text(participants)
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+        if people.is_empty() {
+            bad("participants", "no participant given".into());
+        }
+        if let Some(known) = known_codes {
+            for p in people.iter().filter(|p| !known.contains(p)) {
+                bad("participants", format!("{p} is not a jurisdiction code"));
+            }
+        }
+        if let (Some(start), Some(binding)) = (start_date, binding_value) {
+            out.push(Arrangement {
+                id: text(id),
+                name: text(name),
+                start,
+                end: end_date,
+                level: text(level),
+                kind: text(kind),
+                goal: goal_text,
+                modes: mode_list,
+                participants: people,
+                binding,
+                tools: tool_list,
+                row: r,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
