@@ -69,6 +69,8 @@ pub struct Region {
     pub jurisdictions: Vec<Jurisdiction>,
     /// Other input layers by kind (`plans`, `rivers`, …), geometries in the analysis CRS.
     pub layers: BTreeMap<String, Table>,
+    /// Kinds of the layers that are generated, not observed (outputs built on them must say so).
+    pub synthetic_layers: std::collections::BTreeSet<String>,
     index_by_code: HashMap<String, usize>,
 }
 
@@ -90,6 +92,7 @@ impl Region {
             crs,
             jurisdictions,
             layers,
+            synthetic_layers: Default::default(),
             index_by_code,
         }
     }

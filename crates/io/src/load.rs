@@ -345,12 +345,15 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
             others.insert(kind.name().to_string(), projected);
         }
     }
-    Ok(Region::new(
-        &project.manifest.region.name,
-        crs,
-        jurisdictions,
-        others,
-    ))
+    let mut region = Region::new(&project.manifest.region.name, crs, jurisdictions, others);
+    region.synthetic_layers = project
+        .manifest
+        .layers
+        .iter()
+        .filter(|(_, l)| l.synthetic)
+        .map(|(k, _)| k.clone())
+        .collect();
+    Ok(region)
 }
 
 fn choose_crs(

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use borderscape_core::analysis::REGISTRY;
+use borderscape_core::analysis::{Prior, REGISTRY};
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
 use borderscape_io::pipeline::{plan, summary, write_outputs, Finished};
@@ -67,7 +67,13 @@ pub fn analyze(
     let mut finished = Vec::new();
     for p in planned {
         let step = Step::start(ctx.quiet, p.analysis.spec.title);
-        let output = (p.analysis.run)(&region, &p.params)?;
+        let prior = Prior::new(
+            finished
+                .iter()
+                .map(|f: &Finished| (f.name, &f.output))
+                .collect(),
+        );
+        let output = (p.analysis.run)(&region, &p.params, &prior)?;
         let seconds = step.done().as_secs_f64();
         finished.push(Finished {
             name: p.analysis.spec.name,

@@ -27,7 +27,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::json;
 
-use super::AnalysisOutput;
+use super::{AnalysisOutput, Prior};
 use crate::error::{contain_panic, AnalysisError};
 use crate::region::{Jurisdiction, Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -202,7 +202,11 @@ fn habitat_layer(
 }
 
 /// Runs the analysis over every jurisdiction of every level.
-pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    _prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
     let (layer, habitat) = habitat_layer(region, params)?;
     let patches = Patches::new(&habitat)?;
     let meshes: Vec<Result<Mesh, AnalysisError>> = region

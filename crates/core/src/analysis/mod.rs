@@ -27,10 +27,31 @@ pub struct AnalysisOutput {
     pub summary: serde_json::Value,
 }
 
+/// The outputs of the analyses that ran before this one in a run (registry order), so that an
+/// analysis can build on another's results (governance outcomes on synergy's border coordination).
+#[derive(Default)]
+pub struct Prior<'a> {
+    outputs: Vec<(&'static str, &'a AnalysisOutput)>,
+}
+
+impl<'a> Prior<'a> {
+    pub fn new(outputs: Vec<(&'static str, &'a AnalysisOutput)>) -> Self {
+        Self { outputs }
+    }
+
+    /// A table of an earlier analysis, if it ran.
+    pub fn table(&self, analysis: &str, table: &str) -> Option<&'a Table> {
+        self.outputs
+            .iter()
+            .find(|(name, _)| *name == analysis)
+            .and_then(|(_, output)| output.tables.iter().find(|t| t.name == table))
+    }
+}
+
 /// A registered analysis: its spec and its entry point.
 pub struct Analysis {
     pub spec: &'static AnalysisSpec,
-    pub run: fn(&Region, &Params) -> Result<AnalysisOutput, AnalysisError>,
+    pub run: fn(&Region, &Params, &Prior) -> Result<AnalysisOutput, AnalysisError>,
 }
 
 /// Every analysis, in the order `analyze` runs them (later ones may read earlier outputs' inputs).

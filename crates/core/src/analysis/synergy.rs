@@ -27,7 +27,7 @@ use serde_json::json;
 
 use super::coupling::{c_class, coordination, d_class, entropy_weights, CouplingModel};
 use super::morans_i::{self, Permutations};
-use super::AnalysisOutput;
+use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spatial_weights::{SpatialWeights, Transform};
@@ -169,7 +169,11 @@ fn parse_systems(text: &str, indicators: &[String]) -> Result<Systems, AnalysisE
         .collect()
 }
 
-pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    _prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
     let level = Level::parse(params.text("level")).ok_or_else(|| AnalysisError::Param {
         analysis: SPEC.name.into(),
         param: "level".into(),

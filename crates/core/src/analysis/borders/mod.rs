@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-use super::AnalysisOutput;
+use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -539,7 +539,11 @@ fn summary(region: &Region, result: &BordersResult, zone_width_m: f64) -> serde_
 }
 
 /// Adapter for the analysis registry: typed params in, tables and summary out.
-pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    _prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
     let params = BordersParams::from_params(params)?;
     let result = run(region, &params)?;
     let borders = result.all_borders();
@@ -718,7 +722,7 @@ mod tests {
         let region = fixture();
         let mut params = Params::defaults(&SPEC);
         params.set("levels", crate::spec::ParamValue::Text("county".into()));
-        let output = run_for_pipeline(&region, &params).unwrap();
+        let output = run_for_pipeline(&region, &params, &Prior::default()).unwrap();
         let names: Vec<&str> = output.tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,

@@ -25,6 +25,7 @@
 //! - Jessop, B. (1998) The rise of governance and the risks of failure. *ISSJ* 50(155), 29–45.
 
 pub mod network;
+pub mod outcomes;
 pub mod registry;
 pub mod stages;
 
@@ -34,7 +35,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::borders::{borders_at_level, BorderKind};
-use super::AnalysisOutput;
+use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -52,12 +53,16 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, description: "Number of stages, or auto (least BIC)." },
         ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), description: "Most stages tried with auto." },
         ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), description: "Shortest stage." },
+        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), description: "Change of D_border beyond the controls' that counts as improved or worsened." },
+        ParamSpec { name: "permutations", unit: None, default: ParamDefault::Number(999.0), min: Some(0.0), description: "Permutations of the outcome comparison." },
+        ParamSpec { name: "seed", unit: None, default: ParamDefault::Number(12345.0), min: Some(0.0), description: "Seed of the permutations." },
     ],
     outputs: &[
         OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy." },
         OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics." },
         OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality." },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals." },
+        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination against uncovered borders (needs synergy)." },
     ],
     references: &[
         "Meuleman, L. (2008) Public Management and the Metagovernance of Hierarchies, Networks and Markets. Physica-Verlag.",
@@ -255,6 +260,29 @@ fn represents(region: &Region, p: &str, u: &str) -> bool {
     chain(u).iter().any(|c| c == p) || chain(p).iter().any(|c| c == u)
 }
 
+/// The arrangements covering the border between units `a` and `b`: two different participants
+/// represent its two sides.
+pub fn covering<'r>(
+    region: &Region,
+    arrangements: &'r [Arrangement],
+    a: &str,
+    b: &str,
+) -> Vec<&'r Arrangement> {
+    arrangements
+        .iter()
+        .filter(|arr| {
+            let on = |side: &str| -> Vec<&String> {
+                arr.participants
+                    .iter()
+                    .filter(|p| represents(region, p, side))
+                    .collect()
+            };
+            let (pa, pb) = (on(a), on(b));
+            pa.iter().any(|p| pb.iter().any(|q| p != q))
+        })
+        .collect()
+}
+
 fn province_of(region: &Region, code: &str) -> String {
     region
         .by_code(code)
@@ -262,7 +290,11 @@ fn province_of(region: &Region, code: &str) -> String {
         .map_or_else(|| code.chars().take(2).collect(), |p| p.code.clone())
 }
 
-pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutput, AnalysisError> {
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
     let known: Vec<String> = region
         .jurisdictions
         .iter()
@@ -309,6 +341,21 @@ pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutp
     tables.extend([stage_table, network_table]);
     let (coverage, coverage_summary) = coverage_table(region, &arrangements, horizon)?;
     tables.push(coverage);
+    let outcome_summary = match prior.table("synergy", "synergy_border") {
+        Some(border_d) => {
+            let settings = outcomes::OutcomeSettings {
+                threshold: params.number("outcome_threshold"),
+                permutations: params.number("permutations") as usize,
+                seed: params.number("seed") as u64,
+            };
+            let (table, summary) = outcomes::outcomes(region, &arrangements, border_d, &settings)?;
+            tables.push(table);
+            summary
+        }
+        None => json!(
+            "not computed: the synergy analysis (indicators with coupling systems) did not run"
+        ),
+    };
     Ok(AnalysisOutput {
         tables,
         summary: json!({
@@ -316,6 +363,7 @@ pub fn run_for_pipeline(region: &Region, params: &Params) -> Result<AnalysisOutp
             "years": [years.first().map(|y| y.year), horizon],
             "stages": stage_summaries,
             "coverage": coverage_summary,
+            "outcomes": outcome_summary,
         }),
     })
 }
@@ -631,19 +679,7 @@ fn coverage_table(
                 &region.jurisdictions[border.a].code,
                 &region.jurisdictions[border.b].code,
             );
-            let covering: Vec<&Arrangement> = arrangements
-                .iter()
-                .filter(|arr| {
-                    let on = |side: &str| -> Vec<&String> {
-                        arr.participants
-                            .iter()
-                            .filter(|p| represents(region, p, side))
-                            .collect()
-                    };
-                    let (pa, pb) = (on(a), on(b));
-                    pa.iter().any(|p| pb.iter().any(|q| p != q))
-                })
-                .collect();
+            let covering = covering(region, arrangements, a, b);
             total_km += border.length_km;
             if !covering.is_empty() {
                 covered_km += border.length_km;
