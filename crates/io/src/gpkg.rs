@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use borderscape_core::crs::epsg_wkt;
+use borderscape_core::geometry::union_rect;
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use geo::{BoundingRect, Geometry};
 use geo_traits::to_geo::ToGeoGeometry;
@@ -320,13 +321,6 @@ fn write_table(
         .map_err(&err)?;
     }
     Ok(())
-}
-
-fn union_rect(a: geo::Rect, b: geo::Rect) -> geo::Rect {
-    geo::Rect::new(
-        geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-        geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-    )
 }
 
 fn write_rtree(tx: &rusqlite::Transaction, table: &Table, path: &Path) -> Result<(), IoError> {

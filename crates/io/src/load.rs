@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use borderscape_core::analysis::borders::topology::{topology_issues, TopologyKind};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
+use borderscape_core::geometry::union_rect;
 use borderscape_core::table::{Table, Value};
 use borderscape_core::{Jurisdiction, Level, Region};
-use geo::{BoundingRect, Centroid, Geometry, MultiPolygon};
+use geo::{Centroid, Geometry, MultiPolygon};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -18,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{IoError, Problem, Severity};
 use crate::manifest::{GeometryRequirement, LayerKind, LayerSection, Project};
 use crate::read::{read_table, ReadOptions};
-use crate::transform::{project_table, DatumConversion};
+use crate::transform::{bounds, to_analysis_crs, wgs84_box, DatumConversion};
 use crate::validate::{check_geometry, check_jurisdictions, FeatureRef, JurisdictionRecord};
 
 /// What is known about one input layer, for `check` and summary.json.
@@ -326,23 +327,29 @@ fn jurisdiction_records(table: &Table) -> Vec<JurisdictionRecord> {
 }
 
 fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoError> {
-    let mut wgs84_layers = Vec::new();
+    let mut prepared = Vec::new();
     for layer in layers {
         let conversion = DatumConversion::new(layer.datum, Datum::Wgs84)?;
-        let table = conversion
-            .convert_table(&layer.table)
+        let wgs84_box = bounds(&layer.table)
+            .map(|raw| wgs84_box(raw, &conversion))
+            .transpose()
             .map_err(|e| IoError::file(&layer.path, e))?;
-        wgs84_layers.push((layer.kind, layer.path, table));
+        prepared.push((layer, conversion, wgs84_box));
     }
-    let crs = choose_crs(project, &wgs84_layers)?;
+    let boxes: Vec<(LayerKind, geo::Rect)> = prepared
+        .iter()
+        .filter_map(|(l, _, b)| b.map(|b| (l.kind, b)))
+        .collect();
+    let crs = choose_crs(project, &boxes)?;
     let mut jurisdictions = Vec::new();
     let mut others = BTreeMap::new();
-    for (kind, path, table) in wgs84_layers {
-        let projected = project_table(&table, &crs).map_err(|e| IoError::file(&path, e))?;
-        if kind == LayerKind::Jurisdictions {
+    for (layer, conversion, _) in prepared {
+        let projected = to_analysis_crs(&layer.table, &conversion, &crs)
+            .map_err(|e| IoError::file(&layer.path, e))?;
+        if layer.kind == LayerKind::Jurisdictions {
             jurisdictions = to_jurisdictions(&projected);
         } else {
-            others.insert(kind.name().to_string(), projected);
+            others.insert(layer.kind.name().to_string(), projected);
         }
     }
     let mut region = Region::new(&project.manifest.region.name, crs, jurisdictions, others);
@@ -356,10 +363,9 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
     Ok(region)
 }
 
-fn choose_crs(
-    project: &Project,
-    layers: &[(LayerKind, PathBuf, Table)],
-) -> Result<AnalysisCrs, IoError> {
+/// The analysis CRS: the manifest's EPSG code, or an Albers projection centred on the
+/// jurisdictions (on every layer when there are none). `boxes` are WGS84 extents by layer kind.
+fn choose_crs(project: &Project, boxes: &[(LayerKind, geo::Rect)]) -> Result<AnalysisCrs, IoError> {
     let setting = project.manifest.region.crs.trim();
     if !setting.eq_ignore_ascii_case("auto") {
         return match Datum::parse(setting) {
@@ -370,37 +376,28 @@ fn choose_crs(
             )),
         };
     }
-    // Centre on the jurisdictions when there are some, else on everything.
-    let preferred: Vec<&Table> = layers
+    let preferred: Vec<geo::Rect> = boxes
         .iter()
-        .filter(|(k, _, _)| *k == LayerKind::Jurisdictions)
-        .map(|(_, _, t)| t)
+        .filter(|(k, _)| *k == LayerKind::Jurisdictions)
+        .map(|(_, b)| *b)
         .collect();
-    let tables: Vec<&Table> = if preferred.is_empty() {
-        layers.iter().map(|(_, _, t)| t).collect()
+    let chosen: Vec<geo::Rect> = if preferred.is_empty() {
+        boxes.iter().map(|(_, b)| *b).collect()
     } else {
         preferred
     };
-    let rects: Vec<geo::Rect> = tables
-        .iter()
-        .flat_map(|t| t.geometries.iter().flatten().flatten())
-        .filter_map(Geometry::bounding_rect)
-        .collect();
-    let Some(first) = rects.first() else {
+    let Some(b) = chosen.into_iter().reduce(union_rect) else {
         return Err(IoError::file(
             &project.manifest_path,
             "no layer has geometry: cannot choose an analysis CRS",
         ));
     };
-    let (mut x0, mut y0, mut x1, mut y1) =
-        (first.min().x, first.min().y, first.max().x, first.max().y);
-    for r in &rects {
-        x0 = x0.min(r.min().x);
-        y0 = y0.min(r.min().y);
-        x1 = x1.max(r.max().x);
-        y1 = y1.max(r.max().y);
-    }
-    Ok(AnalysisCrs::albers_for_bounds(x0, y0, x1, y1))
+    Ok(AnalysisCrs::albers_for_bounds(
+        b.min().x,
+        b.min().y,
+        b.max().x,
+        b.max().y,
+    ))
 }
 
 fn to_jurisdictions(table: &Table) -> Vec<Jurisdiction> {

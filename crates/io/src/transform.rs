@@ -2,6 +2,7 @@
 
 use borderscape_core::crs::{AnalysisCrs, EpsgToWgs84};
 use borderscape_core::datum::{self, Datum};
+use borderscape_core::geometry::union_rect;
 use borderscape_core::table::Table;
 use borderscape_core::AnalysisError;
 use geo::{Coord, CoordsIter, MapCoordsInPlace};
@@ -72,14 +73,6 @@ impl DatumConversion {
     }
 }
 
-/// Projects every geometry of a WGS84 table into the analysis CRS.
-pub fn project_table(table: &Table, crs: &AnalysisCrs) -> Result<Table, AnalysisError> {
-    map_table(table, |c| {
-        let (x, y) = crs.project(c.x, c.y)?;
-        Ok(Coord { x, y })
-    })
-}
-
 /// Applies a fallible coordinate function to every geometry of a table. Each distinct coordinate
 /// is converted once (neighbouring polygons share every border vertex), in parallel.
 fn map_table(
@@ -118,31 +111,61 @@ fn map_table(
     Ok(out)
 }
 
-/// A table converted from `datum` to WGS84 and then to an Albers equal-area CRS centred on it
-/// (for commands that take one layer rather than a project).
-pub fn to_local_albers(table: &Table, datum: Datum) -> Result<(Table, AnalysisCrs), AnalysisError> {
+/// The bounding box of every geometry of a table, in its own coordinates.
+pub fn bounds(table: &Table) -> Option<geo::Rect> {
     use geo::BoundingRect;
-    let wgs84 = DatumConversion::new(datum, Datum::Wgs84)?.convert_table(table)?;
-    let rects: Vec<geo::Rect> = wgs84
+    table
         .geometries
         .iter()
         .flatten()
         .flatten()
         .filter_map(|g| g.bounding_rect())
-        .collect();
-    let bounds = rects
+        .reduce(union_rect)
+}
+
+/// The WGS84 box of a raw box, from its converted corners: enough to centre a projection
+/// (GCJ-02's shift is about 500 m).
+pub fn wgs84_box(raw: geo::Rect, conversion: &DatumConversion) -> Result<geo::Rect, AnalysisError> {
+    let corners = [
+        raw.min(),
+        raw.max(),
+        geo::coord! { x: raw.min().x, y: raw.max().y },
+        geo::coord! { x: raw.max().x, y: raw.min().y },
+    ];
+    let converted: Vec<Coord> = corners
         .iter()
-        .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, r| {
-            (
-                b.0.min(r.min().x),
-                b.1.min(r.min().y),
-                b.2.max(r.max().x),
-                b.3.max(r.max().y),
-            )
-        });
-    if rects.is_empty() {
-        return Err(AnalysisError::Input("the layer has no geometry".into()));
-    }
-    let crs = AnalysisCrs::albers_for_bounds(bounds.0, bounds.1, bounds.2, bounds.3);
-    Ok((project_table(&wgs84, &crs)?, crs))
+        .map(|&c| conversion.convert(c))
+        .collect::<Result<_, _>>()?;
+    let (xs, ys): (Vec<f64>, Vec<f64>) = converted.iter().map(|c| (c.x, c.y)).unzip();
+    let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+    Ok(geo::Rect::new(
+        geo::coord! { x: min(&xs), y: min(&ys) },
+        geo::coord! { x: max(&xs), y: max(&ys) },
+    ))
+}
+
+/// Converts a table from its datum and projects it into the analysis CRS, in one pass over its
+/// distinct vertices.
+pub fn to_analysis_crs(
+    table: &Table,
+    conversion: &DatumConversion,
+    crs: &AnalysisCrs,
+) -> Result<Table, AnalysisError> {
+    map_table(table, |c| {
+        let w = conversion.convert(c)?;
+        let (x, y) = crs.project(w.x, w.y)?;
+        Ok(Coord { x, y })
+    })
+}
+
+/// A table converted from `datum` and projected into an Albers equal-area CRS centred on it (for
+/// commands that take one layer rather than a project).
+pub fn to_local_albers(table: &Table, datum: Datum) -> Result<(Table, AnalysisCrs), AnalysisError> {
+    let conversion = DatumConversion::new(datum, Datum::Wgs84)?;
+    let raw =
+        bounds(table).ok_or_else(|| AnalysisError::Input("the layer has no geometry".into()))?;
+    let b = wgs84_box(raw, &conversion)?;
+    let crs = AnalysisCrs::albers_for_bounds(b.min().x, b.min().y, b.max().x, b.max().y);
+    Ok((to_analysis_crs(table, &conversion, &crs)?, crs))
 }
