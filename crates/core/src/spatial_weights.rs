@@ -171,13 +171,7 @@ impl SpatialWeights {
 
     /// Units within `threshold` (same unit as the points) of each other.
     pub fn distance_band(points: &[[f64; 2]], threshold: f64) -> Self {
-        let tree = RTree::bulk_load(
-            points
-                .iter()
-                .enumerate()
-                .map(|(i, p)| GeomWithData::new(*p, i))
-                .collect(),
-        );
+        let tree = point_tree(points);
         let neighbours = points
             .iter()
             .enumerate()
@@ -193,13 +187,7 @@ impl SpatialWeights {
 
     /// The k nearest other units of each unit (not symmetric, as in PySAL's KNN).
     pub fn k_nearest(points: &[[f64; 2]], k: usize) -> Self {
-        let tree = RTree::bulk_load(
-            points
-                .iter()
-                .enumerate()
-                .map(|(i, p)| GeomWithData::new(*p, i))
-                .collect(),
-        );
+        let tree = point_tree(points);
         let neighbours = points
             .iter()
             .enumerate()
@@ -276,6 +264,17 @@ impl SpatialWeights {
             .map(|row| row.iter().map(|&(j, w)| w * x[j]).sum())
             .collect()
     }
+}
+
+/// An R-tree of points carrying their index.
+fn point_tree(points: &[[f64; 2]]) -> RTree<GeomWithData<[f64; 2], usize>> {
+    RTree::bulk_load(
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| GeomWithData::new(*p, i))
+            .collect(),
+    )
 }
 
 #[cfg(test)]

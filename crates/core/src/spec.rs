@@ -56,6 +56,24 @@ pub struct AnalysisSpec {
     pub references: &'static [&'static str],
 }
 
+/// Permutations behind a pseudo p-value, shared by the analyses that permute.
+pub const PERMUTATIONS: ParamSpec = ParamSpec {
+    name: "permutations",
+    unit: None,
+    default: ParamDefault::Number(999.0),
+    min: Some(0.0),
+    description: "Permutations for the pseudo p-values.",
+};
+
+/// Seed of the permutations: same seed, same results.
+pub const SEED: ParamSpec = ParamSpec {
+    name: "seed",
+    unit: None,
+    default: ParamDefault::Number(12345.0),
+    min: Some(0.0),
+    description: "Seed of the permutations (same seed, same results).",
+};
+
 /// A parameter value as given in the manifest or resolved from its default.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

@@ -31,7 +31,7 @@ use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spatial_weights::{SpatialWeights, Transform};
-use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -44,8 +44,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the units the indicators describe." },
         ParamSpec { name: "systems", unit: None, default: ParamDefault::Text(""), min: None, description: "Subsystems for coupling, `name=col,col,-col;name=col,…` (empty: no coupling)." },
         ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
-        ParamSpec { name: "permutations", unit: None, default: ParamDefault::Number(999.0), min: Some(0.0), description: "Permutations for p_sim (global and local)." },
-        ParamSpec { name: "seed", unit: None, default: ParamDefault::Number(12345.0), min: Some(0.0), description: "Seed of the permutations." },
+        PERMUTATIONS,
+        SEED,
         ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), description: "p_sim threshold of a significant LISA cluster." },
     ],
     outputs: &[

@@ -38,7 +38,7 @@ use super::borders::{borders_at_level, BorderKind};
 use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
-use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::Network;
 use registry::{Arrangement, Mode, GOALS};
@@ -54,8 +54,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), description: "Most stages tried with auto." },
         ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), description: "Shortest stage." },
         ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), description: "Change of D_border beyond the controls' that counts as improved or worsened." },
-        ParamSpec { name: "permutations", unit: None, default: ParamDefault::Number(999.0), min: Some(0.0), description: "Permutations of the outcome comparison." },
-        ParamSpec { name: "seed", unit: None, default: ParamDefault::Number(12345.0), min: Some(0.0), description: "Seed of the permutations." },
+        PERMUTATIONS,
+        SEED,
     ],
     outputs: &[
         OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy." },
@@ -745,35 +745,6 @@ fn coverage_table(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::{Column, ColumnType, Table};
-
-    fn registry(rows: &[[&str; 11]]) -> Table {
-        let names = [
-            "id",
-            "start",
-            "end",
-            "name",
-            "level",
-            "type",
-            "goal",
-            "modes",
-            "participants",
-            "binding",
-            "tools",
-        ];
-        let mut t = Table::new(
-            "r",
-            names
-                .iter()
-                .map(|n| Column::new(n, ColumnType::Text, None, ""))
-                .collect(),
-            false,
-        );
-        for r in rows {
-            t.push(r.iter().map(|v| (*v).into()).collect(), None);
-        }
-        t
-    }
 
     /// One-year arrangements: hierarchy only 1990–1999, network 2000–2009, mixed H;N 2010–2019.
     fn planted() -> Vec<Arrangement> {
@@ -807,7 +778,7 @@ mod tests {
                 "design",
             ]);
         }
-        registry::parse(&registry(&rows), None).unwrap()
+        registry::parse(&registry::table_of(&rows), None).unwrap()
     }
 
     #[test]
@@ -829,7 +800,7 @@ mod tests {
         let rows: Vec<[&str; 11]> = vec![[
             "1", "1990", "2020", "a", "national", "plan", "economic", "H;N", "1;2", "3", "framing",
         ]];
-        let arrangements = registry::parse(&registry(&rows), None).unwrap();
+        let arrangements = registry::parse(&registry::table_of(&rows), None).unwrap();
         let years = timeline(&arrangements);
         assert_eq!(find_stages(&arrangements, &years, None, 6, 3).len(), 1);
     }
@@ -854,7 +825,8 @@ mod tests {
                 "hugging",
             ],
         ];
-        let problems = registry::parse(&registry(&rows), Some(&["1".to_string()])).unwrap_err();
+        let problems =
+            registry::parse(&registry::table_of(&rows), Some(&["1".to_string()])).unwrap_err();
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(
             text,

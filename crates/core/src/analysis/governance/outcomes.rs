@@ -325,49 +325,19 @@ mod tests {
             units,
             Default::default(),
         );
-        let registry_table = {
-            let names = [
-                "id",
-                "start",
-                "end",
-                "name",
-                "level",
-                "type",
-                "goal",
-                "modes",
-                "participants",
-                "binding",
-                "tools",
-            ];
-            let mut t = Table::new(
-                "r",
-                names
-                    .iter()
-                    .map(|n| Column::new(n, ColumnType::Text, None, ""))
-                    .collect(),
-                false,
-            );
-            t.push(
-                [
-                    "7",
-                    "2015",
-                    "",
-                    "pact",
-                    "provincial",
-                    "agreement",
-                    "ecological",
-                    "N",
-                    "P1;P2",
-                    "3",
-                    "design",
-                ]
-                .iter()
-                .map(|v| (*v).into())
-                .collect(),
-                None,
-            );
-            t
-        };
+        let registry_table = super::super::registry::table_of(&[[
+            "7",
+            "2015",
+            "",
+            "pact",
+            "provincial",
+            "agreement",
+            "ecological",
+            "N",
+            "P1;P2",
+            "3",
+            "design",
+        ]]);
         let arrangements = super::super::registry::parse(&registry_table, None).unwrap();
         let mut border = Table::new(
             "synergy_border",

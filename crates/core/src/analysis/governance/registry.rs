@@ -154,6 +154,39 @@ impl std::fmt::Display for RegistryProblem {
 
 pub const GOALS: [&str; 3] = ["economic", "ecological", "integrated"];
 
+/// The registry's columns, in the order of the shared chronology.
+pub const COLUMNS: [&str; 11] = [
+    "id",
+    "start",
+    "end",
+    "name",
+    "level",
+    "type",
+    "goal",
+    "modes",
+    "participants",
+    "binding",
+    "tools",
+];
+
+/// A registry table from rows of text in [`COLUMNS`] order (test fixtures).
+#[cfg(test)]
+pub(crate) fn table_of(rows: &[[&str; 11]]) -> Table {
+    use crate::table::{Column, ColumnType};
+    let mut t = Table::new(
+        "registry",
+        COLUMNS
+            .iter()
+            .map(|n| Column::new(n, ColumnType::Text, None, ""))
+            .collect(),
+        false,
+    );
+    for r in rows {
+        t.push(r.iter().map(|v| (*v).into()).collect(), None);
+    }
+    t
+}
+
 /// Parses and validates the registry. `known_codes`, when given, are the jurisdiction codes that
 /// participants must be among.
 pub fn parse(
@@ -173,20 +206,7 @@ pub fn parse(
         }
         c
     };
-    let columns = [
-        "id",
-        "start",
-        "end",
-        "name",
-        "level",
-        "type",
-        "goal",
-        "modes",
-        "participants",
-        "binding",
-        "tools",
-    ]
-    .map(&mut column);
+    let columns = COLUMNS.map(&mut column);
     if !missing.is_empty() {
         return Err(missing);
     }
