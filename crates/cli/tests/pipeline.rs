@@ -78,10 +78,17 @@ fn demo_writes_every_output_and_is_reproducible() {
     let (cut, cbc): (f64, f64) = (wuzhong[5].parse().unwrap(), wuzhong[6].parse().unwrap());
     assert!(cut > 100.0 && cbc > 1.2 * cut, "{wuzhong:?}");
 
-    // Synthetic indicators: labelled as such, and analysed (5 indicators × 14 years).
+    // Synthetic layers: labelled as such; indicators analysed (5 indicators × 14 years).
     assert_eq!(
         summary["synthetic_layers"],
-        serde_json::json!(["indicators"])
+        serde_json::json!([
+            "facilities",
+            "indicators",
+            "monitoring",
+            "plans",
+            "roads",
+            "stations"
+        ])
     );
     let synergy = &summary["analyses"]["synergy"];
     assert_eq!(synergy["tables"]["moran_indicators"], 70);
@@ -93,7 +100,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     let report = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(
         report.contains("Synthetic data.")
-            && report.contains("generated, not observed: indicators"),
+            && report.contains("generated, not observed: facilities, indicators, monitoring, plans, roads, stations"),
         "banner missing"
     );
 
@@ -127,6 +134,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     ] {
         assert!(info.contains(layer), "{layer} missing from:\n{info}");
     }
+    synthetic_inputs_are_labelled_and_follow_their_rules(&first);
     // Same seed, same inputs: byte-identical summary and tables.
     let again = second.join("results");
     assert_eq!(
@@ -137,6 +145,78 @@ fn demo_writes_every_output_and_is_reproducible() {
         files_of(&results.join("tables")),
         files_of(&again.join("tables"))
     );
+}
+
+/// The demo's synthetic layers: every feature says it is synthetic, and the layers have the
+/// shape issue 4 asks for.
+fn synthetic_inputs_are_labelled_and_follow_their_rules(project: &Path) {
+    use borderscape_io::read::{read_table, ReadOptions};
+    let read = |file: &str| {
+        read_table(&project.join(file), &ReadOptions::default())
+            .unwrap()
+            .table
+    };
+    let text = |t: &borderscape_core::table::Table, row: usize, column: &str| {
+        t.rows[row][t.column_index(column).unwrap()].to_text()
+    };
+    for file in [
+        "plans.gpkg",
+        "facilities.gpkg",
+        "roads.gpkg",
+        "stations.gpkg",
+        "monitoring.csv",
+    ] {
+        let table = read(file);
+        assert!(!table.is_empty(), "{file}");
+        assert!(
+            (0..table.len()).all(|i| matches!(text(&table, i, "synthetic").as_str(), "true" | "1")),
+            "{file}: a feature is not labelled synthetic"
+        );
+    }
+    let plans = read("plans.gpkg");
+    let mut zones: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for i in 0..plans.len() {
+        *zones
+            .entry((text(&plans, i, "jurisdiction"), text(&plans, i, "plan")))
+            .or_default() += 1;
+        assert!(!text(&plans, i, "reason").is_empty());
+    }
+    assert_eq!(zones.len(), 2 * 305, "every county has both versions");
+    assert!(
+        zones.values().all(|&n| (100..=350).contains(&n)),
+        "{zones:?}"
+    );
+    let controls: std::collections::BTreeSet<String> = (0..plans.len())
+        .map(|i| text(&plans, i, "control"))
+        .collect();
+    for control in [
+        "ecological_red_line",
+        "permanent_basic_farmland",
+        "urban_development_boundary",
+    ] {
+        assert!(controls.contains(control), "{control} missing");
+    }
+    let stations = read("stations.gpkg");
+    assert!(
+        (0..stations.len()).any(|i| text(&stations, i, "upstream") == "340000"
+            && text(&stations, i, "downstream") == "330000")
+    );
+    let monitoring = read("monitoring.csv");
+    let dates: std::collections::BTreeSet<String> = (0..monitoring.len())
+        .map(|i| text(&monitoring, i, "date"))
+        .collect();
+    assert_eq!(
+        (
+            dates.first().unwrap().as_str(),
+            dates.last().unwrap().as_str()
+        ),
+        ("2008-01", "2023-12")
+    );
+    let roads = read("roads.gpkg");
+    assert!((0..roads.len()).any(|i| text(&roads, i, "status").starts_with("dead end")));
+    let facilities = read("facilities.gpkg");
+    assert!((0..facilities.len())
+        .any(|i| text(&facilities, i, "placement").starts_with("near the downstream border")));
 }
 
 #[test]

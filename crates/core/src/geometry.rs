@@ -1,7 +1,7 @@
 //! Geometry checks shared by validation and simplification.
 
 use geo::line_intersection::{line_intersection, LineIntersection};
-use geo::{coord, Line, LineString, Polygon, Rect};
+use geo::{coord, Coord, Line, LineString, Polygon, Rect};
 
 /// The first place where two boundary segments cross properly or overlap along a line (a
 /// self-intersection, a spike, or two rings crossing). Touching at vertices is allowed, as OGC
@@ -82,6 +82,67 @@ pub fn ellipsoidal_distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     let m = WGS84_A_M * (1.0 - WGS84_E2) / (w2 * w);
     let n = WGS84_A_M / w;
     (m * d_lat.to_radians()).hypot(n * cos_mid * d_lon.to_radians())
+}
+
+/// Line segments carrying a payload (which border, which river, which road), indexed for the
+/// nearest-segment and within-distance queries that border analyses ask of every zone or point.
+pub struct SegmentIndex<T> {
+    tree: rstar::RTree<rstar::primitives::GeomWithData<rstar::primitives::Line<[f64; 2]>, T>>,
+}
+
+impl<T: Copy> SegmentIndex<T> {
+    /// Indexes every segment of every line string, each with its line's payload.
+    pub fn new<'a>(lines: impl IntoIterator<Item = (&'a LineString, T)>) -> Self {
+        let mut segments = Vec::new();
+        for (line, payload) in lines {
+            for l in line.lines() {
+                segments.push(rstar::primitives::GeomWithData::new(
+                    rstar::primitives::Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]),
+                    payload,
+                ));
+            }
+        }
+        Self {
+            tree: rstar::RTree::bulk_load(segments),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    /// The payload of the segment nearest to `p` and the distance to it, in CRS units.
+    pub fn nearest(&self, p: Coord) -> Option<(T, f64)> {
+        use rstar::PointDistance;
+        self.tree
+            .nearest_neighbor(&[p.x, p.y])
+            .map(|s| (s.data, s.geom().distance_2(&[p.x, p.y]).sqrt()))
+    }
+
+    /// Every segment within `distance` of `p`: (payload, distance, segment).
+    pub fn within(&self, p: Coord, distance: f64) -> impl Iterator<Item = (T, f64, Line)> + '_ {
+        use rstar::PointDistance;
+        self.tree
+            .locate_within_distance([p.x, p.y], distance * distance)
+            .map(move |s| {
+                let (a, b) = (s.geom().from, s.geom().to);
+                (
+                    s.data,
+                    s.geom().distance_2(&[p.x, p.y]).sqrt(),
+                    Line::new(coord! {x: a[0], y: a[1]}, coord! {x: b[0], y: b[1]}),
+                )
+            })
+    }
+
+    /// Whether any segment's bounding box meets the rectangle (a cheap "may cross" test).
+    pub fn touches_rect(&self, rect: Rect) -> bool {
+        let envelope =
+            rstar::AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        self.tree
+            .locate_in_envelope_intersecting(&envelope)
+            .next()
+            .is_some()
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! - [`region`]: jurisdictions, levels and layers in the analysis CRS.
 //! - [`table`]: typed tables with optional geometry, the shape of all inputs and outputs.
 //! - [`spec`]: declared parameters and outputs of analyses.
-//! - [`geometry`]: fast validity checks (boundary crossings).
+//! - [`geometry`]: fast validity checks (boundary crossings) and the segment index.
+//! - [`landuse`]: the China 2023 land-use classes and their groupings.
 //! - [`simplify`]: topology-preserving simplification (shared borders simplified once).
 //! - [`spatial_weights`]: contiguity, distance-band, k-nearest and GAL weights.
 //! - [`analysis`]: the analyses and their registry.
@@ -18,6 +19,7 @@ pub mod crs;
 pub mod datum;
 pub mod error;
 pub mod geometry;
+pub mod landuse;
 pub mod region;
 pub mod simplify;
 pub mod spatial_weights;

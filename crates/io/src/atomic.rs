@@ -20,15 +20,28 @@ fn prepare(target: &Path) -> Result<(PathBuf, String), IoError> {
     Ok((parent, format!(".{name}.")))
 }
 
+/// A builder of hidden temporary siblings. Temporary files are private (0600) by default, but the
+/// outputs are ordinary files that others may read: `mode` is what the finished output gets.
+fn temporary<'a>(prefix: &'a str, mode: u32) -> tempfile::Builder<'a, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
+}
+
 /// Calls `write` with a temporary path in the target's folder, then renames it to `path`.
 pub fn write_file_atomically(
     path: &Path,
     write: impl FnOnce(&Path) -> Result<(), IoError>,
 ) -> Result<(), IoError> {
     let (dir, prefix) = prepare(path)?;
-    let temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
+    let temp = temporary(&prefix, 0o644)
         .tempfile_in(&dir)
         .map_err(|e| IoError::file(path, format!("cannot create a temporary file: {e}")))?
         .into_temp_path();
@@ -48,9 +61,7 @@ pub fn write_dir_atomically(
     write: impl FnOnce(&Path) -> Result<(), IoError>,
 ) -> Result<(), IoError> {
     let (parent, prefix) = prepare(dir)?;
-    let temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
+    let temp = temporary(&prefix, 0o755)
         .tempdir_in(&parent)
         .map_err(|e| IoError::file(dir, format!("cannot create a temporary folder: {e}")))?;
     write(temp.path())?;

