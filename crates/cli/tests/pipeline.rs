@@ -82,6 +82,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     assert_eq!(
         summary["synthetic_layers"],
         serde_json::json!([
+            "channels",
             "facilities",
             "indicators",
             "monitoring",
@@ -100,7 +101,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     let report = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(
         report.contains("Synthetic data.")
-            && report.contains("generated, not observed: facilities, indicators, monitoring, plans, roads, stations"),
+            && report.contains("generated, not observed: channels, facilities, indicators, monitoring, plans, roads, stations"),
         "banner missing"
     );
 
@@ -135,6 +136,35 @@ fn demo_writes_every_output_and_is_reproducible() {
         assert!(info.contains(layer), "{layer} missing from:\n{info}");
     }
     synthetic_inputs_are_labelled_and_follow_their_rules(&first);
+
+    // Conflicts of every type, and the 2015 → 2035 comparison per border.
+    let conflicts = &summary["analyses"]["conflicts"]["results"];
+    for kind in [
+        "incompatible_land_use",
+        "ecological_discontinuity",
+        "nimby_spillover",
+        "dead_end_road",
+        "border_terminating_road",
+        "dead_end_channel",
+        "border_terminating_channel",
+        "plan_constraint",
+    ] {
+        let counts = conflicts["by_type"][kind].as_object();
+        assert!(
+            counts.is_some_and(|c| c.values().any(|n| n.as_u64().unwrap() > 0)),
+            "no {kind} in {conflicts}"
+        );
+    }
+    let changes = &conflicts["changes"];
+    assert_eq!(
+        (changes["from"].as_str(), changes["to"].as_str()),
+        (Some("2015"), Some("2035"))
+    );
+    for k in ["resolved", "persisting", "introduced"] {
+        assert!(changes[k].as_u64().unwrap() > 0, "{k}: {changes}");
+    }
+    let by_border = std::fs::read_to_string(results.join("tables/conflict_changes.csv")).unwrap();
+    assert!(by_border.starts_with("a,b,type,from_plan,to_plan,resolved,persisting,introduced"));
     // Same seed, same inputs: byte-identical summary and tables.
     let again = second.join("results");
     assert_eq!(
@@ -163,6 +193,7 @@ fn synthetic_inputs_are_labelled_and_follow_their_rules(project: &Path) {
         "plans.gpkg",
         "facilities.gpkg",
         "roads.gpkg",
+        "channels.gpkg",
         "stations.gpkg",
         "monitoring.csv",
     ] {

@@ -71,6 +71,8 @@ pub struct Region {
     pub layers: BTreeMap<String, Table>,
     /// Kinds of the layers that are generated, not observed (outputs built on them must say so).
     pub synthetic_layers: std::collections::BTreeSet<String>,
+    /// The file each layer was read from, by kind (for messages that name the file).
+    pub layer_files: BTreeMap<String, String>,
     index_by_code: HashMap<String, usize>,
 }
 
@@ -93,8 +95,22 @@ impl Region {
             jurisdictions,
             layers,
             synthetic_layers: Default::default(),
+            layer_files: Default::default(),
             index_by_code,
         }
+    }
+
+    /// The region index of a jurisdiction by code.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.index_by_code.get(code).copied()
+    }
+
+    /// How messages name a layer: its file, or its kind when it was not read from a file.
+    pub fn layer_name(&self, kind: &str) -> String {
+        self.layer_files
+            .get(kind)
+            .cloned()
+            .unwrap_or_else(|| format!("{kind} layer"))
     }
 
     /// The levels present in the data, top first.
@@ -170,5 +186,48 @@ impl Region {
             }
         }
         Ok(out)
+    }
+}
+
+/// Which unit of one level holds a point: an R-tree of the units' bounding boxes, then
+/// point-in-polygon on the few candidates.
+pub struct UnitLocator<'r> {
+    region: &'r Region,
+    tree: rstar::RTree<
+        rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>,
+    >,
+}
+
+impl<'r> UnitLocator<'r> {
+    pub fn new(region: &'r Region, level: Level) -> Self {
+        use geo::BoundingRect;
+        let boxes = region
+            .indices_at(level)
+            .into_iter()
+            .filter_map(|i| {
+                let b = region.jurisdictions[i].geometry.bounding_rect()?;
+                Some(rstar::primitives::GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners(
+                        [b.min().x, b.min().y],
+                        [b.max().x, b.max().y],
+                    ),
+                    i,
+                ))
+            })
+            .collect();
+        Self {
+            region,
+            tree: rstar::RTree::bulk_load(boxes),
+        }
+    }
+
+    /// The region index of the unit holding `p` (the first in code order when borders overlap).
+    pub fn locate(&self, p: Coord) -> Option<usize> {
+        use geo::Intersects;
+        self.tree
+            .locate_all_at_point(&[p.x, p.y])
+            .map(|g| g.data)
+            .filter(|&i| self.region.jurisdictions[i].geometry.intersects(&p))
+            .min()
     }
 }

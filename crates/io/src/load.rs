@@ -343,7 +343,12 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
     let crs = choose_crs(project, &boxes)?;
     let mut jurisdictions = Vec::new();
     let mut others = BTreeMap::new();
+    let mut files = BTreeMap::new();
     for (layer, conversion, _) in prepared {
+        files.insert(
+            layer.kind.name().to_string(),
+            layer.path.display().to_string(),
+        );
         let projected = to_analysis_crs(&layer.table, &conversion, &crs)
             .map_err(|e| IoError::file(&layer.path, e))?;
         if layer.kind == LayerKind::Jurisdictions {
@@ -353,6 +358,7 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
         }
     }
     let mut region = Region::new(&project.manifest.region.name, crs, jurisdictions, others);
+    region.layer_files = files;
     region.synthetic_layers = project
         .manifest
         .layers

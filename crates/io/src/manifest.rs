@@ -30,6 +30,7 @@ pub enum LayerKind {
     Plans,
     Ecology,
     Rivers,
+    Channels,
     Lakes,
     Facilities,
     Roads,
@@ -37,6 +38,8 @@ pub enum LayerKind {
     Monitoring,
     Indicators,
     Governance,
+    Compatibility,
+    NuisanceRadii,
 }
 
 /// The geometry a layer kind must have.
@@ -50,11 +53,12 @@ pub enum GeometryRequirement {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 11] = [
+    pub const ALL: [LayerKind; 14] = [
         LayerKind::Jurisdictions,
         LayerKind::Plans,
         LayerKind::Ecology,
         LayerKind::Rivers,
+        LayerKind::Channels,
         LayerKind::Lakes,
         LayerKind::Facilities,
         LayerKind::Roads,
@@ -62,6 +66,8 @@ impl LayerKind {
         LayerKind::Monitoring,
         LayerKind::Indicators,
         LayerKind::Governance,
+        LayerKind::Compatibility,
+        LayerKind::NuisanceRadii,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +76,7 @@ impl LayerKind {
             LayerKind::Plans => "plans",
             LayerKind::Ecology => "ecology",
             LayerKind::Rivers => "rivers",
+            LayerKind::Channels => "channels",
             LayerKind::Lakes => "lakes",
             LayerKind::Facilities => "facilities",
             LayerKind::Roads => "roads",
@@ -77,6 +84,8 @@ impl LayerKind {
             LayerKind::Monitoring => "monitoring",
             LayerKind::Indicators => "indicators",
             LayerKind::Governance => "governance",
+            LayerKind::Compatibility => "compatibility",
+            LayerKind::NuisanceRadii => "nuisance_radii",
         }
     }
 
@@ -95,7 +104,9 @@ impl LayerKind {
             LayerKind::Monitoring => &["station", "date", "indicator", "value"],
             LayerKind::Indicators => &["unit", "year"],
             LayerKind::Governance => &["id", "start", "name"],
-            LayerKind::Rivers | LayerKind::Lakes | LayerKind::Roads => &[],
+            LayerKind::Compatibility => &["class_a", "class_b", "rule"],
+            LayerKind::NuisanceRadii => &["type", "radius_m"],
+            LayerKind::Rivers | LayerKind::Channels | LayerKind::Lakes | LayerKind::Roads => &[],
         }
     }
 
@@ -108,9 +119,11 @@ impl LayerKind {
             LayerKind::Rivers => &["id", "name", "from_node", "to_node"],
             LayerKind::Lakes => &["id", "name"],
             LayerKind::Facilities => &["id", "name"],
-            LayerKind::Roads => &["id", "class"],
+            LayerKind::Roads | LayerKind::Channels => &["id", "class"],
             LayerKind::Stations => &["name", "river"],
             LayerKind::Monitoring => &["unit"],
+            LayerKind::Compatibility => &["setback_m", "note"],
+            LayerKind::NuisanceRadii => &["source"],
             LayerKind::Indicators | LayerKind::Governance => &[],
         }
     }
@@ -120,11 +133,15 @@ impl LayerKind {
             LayerKind::Jurisdictions | LayerKind::Plans | LayerKind::Ecology | LayerKind::Lakes => {
                 GeometryRequirement::Polygonal
             }
-            LayerKind::Rivers | LayerKind::Roads => GeometryRequirement::Lineal,
-            LayerKind::Facilities | LayerKind::Stations => GeometryRequirement::Point,
-            LayerKind::Monitoring | LayerKind::Indicators | LayerKind::Governance => {
-                GeometryRequirement::None
+            LayerKind::Rivers | LayerKind::Channels | LayerKind::Roads => {
+                GeometryRequirement::Lineal
             }
+            LayerKind::Facilities | LayerKind::Stations => GeometryRequirement::Point,
+            LayerKind::Monitoring
+            | LayerKind::Indicators
+            | LayerKind::Governance
+            | LayerKind::Compatibility
+            | LayerKind::NuisanceRadii => GeometryRequirement::None,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
+use borderscape_core::analysis::conflicts::rules;
 use borderscape_core::analysis::governance::registry;
 use borderscape_io::gpkg::{self, Srs};
 use borderscape_io::load::{load, LoadOptions};
@@ -112,6 +113,13 @@ fields = {{ id = "id", class = "class" }}
 synthetic = true
 description = "SYNTHETIC trunk roads between neighbouring county seats (some stopping short of the border) and local roads, generated from seed {seed} by the rules in borderscape_io::synthetic::roads"
 
+[layers.channels]
+path = "channels.gpkg"
+datum = "wgs84"
+fields = {{ id = "id", class = "class" }}
+synthetic = true
+description = "SYNTHETIC drainage channels across county borders of the Taihu plain, some stopping short of the border, generated from seed {seed} by the rules in borderscape_io::synthetic::roads::channels"
+
 [layers.stations]
 path = "stations.gpkg"
 datum = "wgs84"
@@ -124,6 +132,14 @@ path = "monitoring.csv"
 fields = {{ station = "station", date = "date", indicator = "indicator", value = "value", unit = "unit" }}
 synthetic = true
 description = "SYNTHETIC monthly CODMn, NH3-N, TN and TP at every station 2008-2023, generated from seed {seed} by the rules in borderscape_io::synthetic::stations"
+
+[layers.compatibility]
+path = "compatibility.csv"
+description = "Compatibility of land-use classes across a border (0 compatible, 1 beyond setback_m, 2 incompatible): borderscape's default matrix, edit to suit"
+
+[layers.nuisance_radii]
+path = "nuisance_radii.csv"
+description = "Nuisance radius of each facility type, with sources: borderscape's defaults, edit to suit"
 
 [layers.indicators]
 path = "indicators.csv"
@@ -175,12 +191,23 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
             synthetic::facilities::facilities(&landscape, seed)?,
         ),
         ("roads.gpkg", synthetic::roads::roads(&landscape, seed)?),
+        (
+            "channels.gpkg",
+            synthetic::roads::channels(&landscape, seed)?,
+        ),
         ("stations.gpkg", stations),
     ] {
         let table = region.table_to_wgs84(&table)?;
         gpkg::write_reproducible(&dir.join(file), &[&table], Srs::WGS84, GENERATED_AT)?;
     }
     write_csv(&dir.join("monitoring.csv"), &monitoring, false)?;
+    for (file, text) in [
+        ("compatibility.csv", rules::DEFAULT_COMPATIBILITY_CSV),
+        ("nuisance_radii.csv", rules::DEFAULT_NUISANCE_RADII_CSV),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).map_err(|e| IoError::file(&path, e))?;
+    }
     let jurisdictions =
         read_table(&dir.join("jurisdictions.geojson"), &ReadOptions::default())?.table;
     let indicators = synthetic::indicators(&jurisdictions, "county", seed, 2010, 2023);

@@ -1,6 +1,7 @@
 //! The analyses, one module each, and the registry that the CLI, the report and the server iterate.
 //!
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
+//! - [`conflicts`]: incompatible plans, ecological discontinuity, NIMBY, dead ends, constraints.
 //! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
 //! - [`governance`]: arrangements over time, stages, networks and border coverage.
@@ -8,6 +9,7 @@
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 pub mod borders;
+pub mod conflicts;
 pub mod coupling;
 pub mod effective_mesh;
 pub mod governance;
@@ -59,6 +61,10 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis {
         spec: &borders::SPEC,
         run: borders::run_for_pipeline,
+    },
+    Analysis {
+        spec: &conflicts::SPEC,
+        run: conflicts::run_for_pipeline,
     },
     Analysis {
         spec: &effective_mesh::SPEC,

@@ -8,13 +8,11 @@ use borderscape_core::analysis::governance::covering;
 use borderscape_core::analysis::governance::registry::Arrangement;
 use borderscape_core::error::AnalysisError;
 use borderscape_core::geometry::SegmentIndex;
-use borderscape_core::region::{Level, Region};
+use borderscape_core::region::{Level, Region, UnitLocator};
 use geo::{
     Area, BoundingRect, Contains, Coord, Geometry, InteriorPoint, LineString, MultiLineString,
     MultiPolygon, Point, Polygon, Rect,
 };
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::RTree;
 
 /// The Ecological Green Integrated Development Demonstration Zone: Qingpu, Wujiang, Jiashan.
 pub const DEMONSTRATION_ZONE: [&str; 3] = ["310118", "320509", "330421"];
@@ -104,7 +102,7 @@ pub struct Landscape<'r> {
     /// For every vertex of every river, the county (index into `counties`) it lies in.
     pub river_counties: Vec<Vec<Option<usize>>>,
     county_by_index: HashMap<usize, usize>,
-    county_boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    locator: UnitLocator<'r>,
 }
 
 const SHANGHAI: (f64, f64) = (121.4737, 31.2304);
@@ -216,18 +214,6 @@ impl<'r> Landscape<'r> {
             })
             .unwrap_or_default();
         let river_index = SegmentIndex::new(rivers.iter().enumerate().map(|(k, l)| (l, k)));
-        let county_boxes = RTree::bulk_load(
-            counties
-                .iter()
-                .enumerate()
-                .filter_map(|(k, c)| {
-                    let b = region.jurisdictions[c.index].geometry.bounding_rect()?;
-                    let rect =
-                        Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
-                    Some(GeomWithData::new(rect, k))
-                })
-                .collect(),
-        );
         let mut landscape = Self {
             region,
             counties,
@@ -239,7 +225,7 @@ impl<'r> Landscape<'r> {
             river_index,
             river_counties: Vec::new(),
             county_by_index,
-            county_boxes,
+            locator: UnitLocator::new(region, Level::County),
         };
         landscape.river_counties = landscape
             .rivers
@@ -267,14 +253,9 @@ impl<'r> Landscape<'r> {
 
     /// The county (index into `counties`) whose territory holds `p`.
     pub fn county_at(&self, p: Coord) -> Option<usize> {
-        self.county_boxes
-            .locate_all_at_point(&[p.x, p.y])
-            .map(|g| g.data)
-            .find(|&k| {
-                self.region.jurisdictions[self.counties[k].index]
-                    .geometry
-                    .contains(&Point(p))
-            })
+        self.locator
+            .locate(p)
+            .and_then(|i| self.county_by_index.get(&i).copied())
     }
 
     /// How a user finds the river in the rivers layer ("river #7" is its 7th feature).

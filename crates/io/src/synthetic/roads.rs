@@ -8,6 +8,7 @@
 //!   joint planning, 0.15 under a regional plan and 0.3 without coordination. A broken road stops
 //!   100–700 m short of the border on each side (so the two dead ends face each other, aligned).
 //! - **Local roads**: 3–6 spokes from each seat, 1–6 km long, ending inside the county.
+//! - **Drainage channels** ([`channels`], a layer of their own): see there.
 
 use borderscape_core::error::AnalysisError;
 use borderscape_core::table::{Table, Value};
@@ -18,71 +19,11 @@ use super::{generated_table, text_column};
 
 /// The road network, in the analysis CRS.
 pub fn roads(landscape: &Landscape, seed: u64) -> Result<Table, AnalysisError> {
-    let mut table = generated_table(
-        "roads",
-        vec![
-            text_column("id", "road id"),
-            text_column("class", "trunk or local"),
-            text_column("jurisdiction", "county code"),
-            text_column("status", "how the generator drew it"),
-        ],
-        true,
-    );
+    let mut table = network_table("roads", "road id", "trunk or local");
     let mut push = |id: String, class: &str, code: &str, status: String, line: LineString| {
-        table.push(
-            vec![
-                id.into(),
-                class.into(),
-                code.into(),
-                status.into(),
-                Value::Bool(true),
-            ],
-            Some(line.into()),
-        );
+        push_link(&mut table, id, class, code, status, line)
     };
-    for border in &landscape.borders {
-        let Some(longest) = border
-            .line
-            .0
-            .iter()
-            .max_by(|p, q| Euclidean.length(*p).total_cmp(&Euclidean.length(*q)))
-        else {
-            continue;
-        };
-        let Some(crossing) = longest.point_at_ratio_from_start(&Euclidean, 0.5) else {
-            continue;
-        };
-        let (ca, cb) = (landscape.code(border.a), landscape.code(border.b));
-        let key = format!("{ca}|{cb}");
-        let broken_chance = match border.coordination {
-            Coordination::Joint => 0.0,
-            Coordination::Partial => 0.15,
-            Coordination::Uncoordinated => 0.3,
-        };
-        let broken = unit(seed, &format!("{key}/broken")) < broken_chance;
-        for (side, (index, code, other)) in [(border.a, ca, cb), (border.b, cb, ca)]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(county) = landscape.county(index) else {
-                continue;
-            };
-            let short_m = if broken {
-                100.0 + 600.0 * unit(seed, &format!("{key}/short{side}"))
-            } else {
-                0.0
-            };
-            let Some(line) = trunk(county.seat, crossing.0, short_m) else {
-                continue;
-            };
-            let status = if broken {
-                format!("dead end: stops {short_m:.0} m short of the border with {other}")
-            } else {
-                format!("continuous across the border with {other}")
-            };
-            push(format!("{code}-{other}"), "trunk", code, status, line);
-        }
-    }
+    border_links(landscape, seed, &TRUNK_ROADS, &mut push);
     for county in &landscape.counties {
         let j = &landscape.region.jurisdictions[county.index];
         let spokes = 3 + (unit(seed, &format!("{}/spokes", j.code)) * 4.0) as usize;
@@ -107,6 +48,167 @@ pub fn roads(landscape: &Landscape, seed: u64) -> Result<Table, AnalysisError> {
         }
     }
     Ok(table)
+}
+
+/// How lines across county borders are drawn: trunk roads or drainage channels.
+struct Link {
+    /// `road` or `channel`, in ids and statuses.
+    what: &'static str,
+    class: &'static str,
+    /// Where along the border's longest line it crosses (0–1).
+    along: f64,
+    /// Chance of a break under joint / regional-plan / no coordination.
+    broken_chance: [f64; 3],
+    /// A broken line stops this far short of the border: min + span · u metres.
+    short_m: (f64, f64),
+    /// How far inland from the border it starts (`None`: at the county seat).
+    reach_m: Option<f64>,
+    /// Only borders whose two seats lie north of this latitude (the plain) get one.
+    min_lat: f64,
+}
+
+const TRUNK_ROADS: Link = Link {
+    what: "road",
+    class: "trunk",
+    along: 0.5,
+    broken_chance: [0.0, 0.15, 0.3],
+    short_m: (100.0, 600.0),
+    reach_m: None,
+    min_lat: -90.0,
+};
+
+const CHANNELS: Link = Link {
+    what: "channel",
+    class: "channel",
+    along: 0.3,
+    broken_chance: [0.0, 0.2, 0.4],
+    short_m: (50.0, 350.0),
+    reach_m: Some(3000.0),
+    min_lat: 30.7,
+};
+
+/// One line per side of every shared county border, meeting at the border or, when broken,
+/// stopping short of it on both sides (so the two ends face each other).
+fn border_links(
+    landscape: &Landscape,
+    seed: u64,
+    link: &Link,
+    push: &mut impl FnMut(String, &str, &str, String, LineString),
+) {
+    for border in &landscape.borders {
+        let Some(longest) = border
+            .line
+            .0
+            .iter()
+            .max_by(|p, q| Euclidean.length(*p).total_cmp(&Euclidean.length(*q)))
+        else {
+            continue;
+        };
+        let Some(crossing) = longest.point_at_ratio_from_start(&Euclidean, link.along) else {
+            continue;
+        };
+        let (Some(county_a), Some(county_b)) =
+            (landscape.county(border.a), landscape.county(border.b))
+        else {
+            continue;
+        };
+        if county_a.lat < link.min_lat || county_b.lat < link.min_lat {
+            continue;
+        }
+        let (ca, cb) = (landscape.code(border.a), landscape.code(border.b));
+        let key = format!("{ca}|{cb}/{}", link.what);
+        let chance = match border.coordination {
+            Coordination::Joint => link.broken_chance[0],
+            Coordination::Partial => link.broken_chance[1],
+            Coordination::Uncoordinated => link.broken_chance[2],
+        };
+        let broken = unit(seed, &format!("{key}/broken")) < chance;
+        for (side, (county, code, other)) in [(county_a, ca, cb), (county_b, cb, ca)]
+            .into_iter()
+            .enumerate()
+        {
+            let short_m = if broken {
+                link.short_m.0 + link.short_m.1 * unit(seed, &format!("{key}/short{side}"))
+            } else {
+                0.0
+            };
+            let start = match link.reach_m {
+                None => county.seat,
+                Some(reach) => {
+                    let (dx, dy) = (county.seat.x - crossing.x(), county.seat.y - crossing.y());
+                    let d = dx.hypot(dy).max(1.0);
+                    let r = reach.min(d);
+                    Coord {
+                        x: crossing.x() + dx / d * r,
+                        y: crossing.y() + dy / d * r,
+                    }
+                }
+            };
+            let Some(line) = trunk(start, crossing.0, short_m) else {
+                continue;
+            };
+            let status = if broken {
+                format!("dead end: stops {short_m:.0} m short of the border with {other}")
+            } else {
+                format!("continuous across the border with {other}")
+            };
+            push(
+                format!("{code}-{other}-{}", link.what),
+                link.class,
+                code,
+                status,
+                line,
+            );
+        }
+    }
+}
+
+/// Drainage channels across the borders of the plain (north of 30.7°N, the Taihu plain's river
+/// network), broken (断头浜, each side stopping 50–400 m short) with chance 0 / 0.2 / 0.4 under
+/// joint / regional-plan / no coordination; each runs 3 km inland towards the seat.
+pub fn channels(landscape: &Landscape, seed: u64) -> Result<Table, AnalysisError> {
+    let mut table = network_table("channels", "channel id", "channel");
+    border_links(
+        landscape,
+        seed,
+        &CHANNELS,
+        &mut |id, class, code, status, line| push_link(&mut table, id, class, code, status, line),
+    );
+    Ok(table)
+}
+
+/// An empty table of a generated line network.
+fn network_table(name: &str, id: &str, class: &str) -> Table {
+    generated_table(
+        name,
+        vec![
+            text_column("id", id),
+            text_column("class", class),
+            text_column("jurisdiction", "county code"),
+            text_column("status", "how the generator drew it"),
+        ],
+        true,
+    )
+}
+
+fn push_link(
+    table: &mut Table,
+    id: String,
+    class: &str,
+    code: &str,
+    status: String,
+    line: LineString,
+) {
+    table.push(
+        vec![
+            id.into(),
+            class.into(),
+            code.into(),
+            status.into(),
+            Value::Bool(true),
+        ],
+        Some(line.into()),
+    );
 }
 
 /// A road from `seat` towards `crossing`, with a bend at the midpoint, stopping `short_m` before

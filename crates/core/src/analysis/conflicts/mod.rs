@@ -1,0 +1,487 @@
+//! Cross-border conflicts (methods.md §1–2): incompatible plans facing each other, ecological
+//! assets protected on one side only, NIMBY spillover, dead-end roads and channels, construction
+//! inside control lines — per plan version, with what changed between versions.
+//!
+//! - [`rules`]: the compatibility matrix and nuisance radii (user-editable tables).
+//! - [`zones`]: plan zones with their units, indexed per version.
+//! - [`land_use`]: incompatibility, ecological discontinuity, plan constraints.
+//! - [`nimby`]: facility nuisance radii reaching neighbours.
+//! - [`dead_ends`]: dangles of road and drainage networks at borders.
+
+pub mod dead_ends;
+pub mod land_use;
+pub mod nimby;
+pub mod rules;
+#[cfg(test)]
+mod tests;
+pub mod zones;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::Geometry;
+use serde_json::json;
+
+use super::borders::{borders_at_level, BorderKind};
+use super::{AnalysisOutput, Prior};
+use crate::error::AnalysisError;
+use crate::geometry::SegmentIndex;
+use crate::region::{Level, Region, UnitLocator};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+use rules::{CompatibilityMatrix, NuisanceRadii};
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "conflicts",
+    title: "Cross-border conflicts: incompatible plans, ecological discontinuity, NIMBY, dead ends, plan constraints",
+    description: "Finds where the plans, facilities and networks of neighbouring jurisdictions collide, per plan version, and what changed between versions.",
+    requires: &["jurisdictions"],
+    requires_any: &["plans", "facilities", "roads", "rivers", "channels"],
+    params: &[
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the jurisdictions whose borders are tested." },
+        ParamSpec { name: "radius_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Analysis radius: matrix rule 2 pairs closer than this conflict." },
+        ParamSpec { name: "shore_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Land within this distance of an ecological asset is its surroundings." },
+        ParamSpec { name: "protected_share", unit: None, default: ParamDefault::Number(0.5), min: Some(0.0), description: "Share of an asset's surroundings protected on one side for a discontinuity." },
+        ParamSpec { name: "developed_share", unit: None, default: ParamDefault::Number(0.25), min: Some(0.0), description: "Share planned for construction on the other side for a discontinuity." },
+        ParamSpec { name: "pair_distance_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Dead ends on opposite sides closer than this form a pair." },
+        ParamSpec { name: "alignment_deg", unit: Some("°"), default: ParamDefault::Number(30.0), min: Some(0.0), description: "Largest difference between the headings of a dead-end pair (from opposite)." },
+        ParamSpec { name: "terminating_m", unit: Some("m"), default: ParamDefault::Number(200.0), min: Some(0.0), description: "A road or channel ending closer than this to a border terminates at it." },
+        ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(1.0), min: Some(0.0), description: "Line ends closer than this to another line are joined to it." },
+        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "A plan-constraint breach this close to a border is reported for that border." },
+    ],
+    outputs: &[
+        OutputSpec { name: "conflicts", spatial: true, description: "Every conflict: type, severity and its rule, causing and affected jurisdiction, distance, area, evidence, plan version." },
+        OutputSpec { name: "conflicts_by_border", spatial: false, description: "Conflicts per border, type and plan version." },
+        OutputSpec { name: "conflict_changes", spatial: false, description: "Per border and type, conflicts resolved, persisting and introduced between the first and last plan versions." },
+    ],
+    references: &[
+        "MNR (2023) Guidelines for land and sea use classification in territorial spatial survey, planning and use control (国土空间调查、规划、用途管制用地用海分类指南).",
+        "GB 18485-2014 Standard for pollution control on the municipal solid waste incineration; GB 18068-2000 Health protection zone for cement plants; GB 16889-2008 Standard for pollution control on the landfill site of municipal solid waste.",
+        "Carr, M.H. & Zwick, P.D. (2007) Smart Land-Use Analysis: The LUCIS Model. ESRI Press.",
+    ],
+};
+
+/// The conflict types, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConflictType {
+    IncompatibleLandUse,
+    EcologicalDiscontinuity,
+    NimbySpillover,
+    DeadEndRoad,
+    BorderTerminatingRoad,
+    DeadEndChannel,
+    BorderTerminatingChannel,
+    PlanConstraint,
+}
+
+impl ConflictType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConflictType::IncompatibleLandUse => "incompatible_land_use",
+            ConflictType::EcologicalDiscontinuity => "ecological_discontinuity",
+            ConflictType::NimbySpillover => "nimby_spillover",
+            ConflictType::DeadEndRoad => "dead_end_road",
+            ConflictType::BorderTerminatingRoad => "border_terminating_road",
+            ConflictType::DeadEndChannel => "dead_end_channel",
+            ConflictType::BorderTerminatingChannel => "border_terminating_channel",
+            ConflictType::PlanConstraint => "plan_constraint",
+        }
+    }
+}
+
+/// One conflict.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    pub kind: ConflictType,
+    /// 1 (low) to 3 (high), by `severity_rule`.
+    pub severity: u8,
+    pub severity_rule: String,
+    /// Region index of the jurisdiction whose plan or facility causes it.
+    pub causing: usize,
+    /// Region index of the jurisdiction that bears it (none for a breach inside one unit).
+    pub affected: Option<usize>,
+    pub distance_m: Option<f64>,
+    pub area_ha: Option<f64>,
+    pub evidence: String,
+    /// Plan version (`None` for conflicts that do not depend on the plans).
+    pub plan: Option<String>,
+    pub causing_feature: String,
+    pub affected_feature: String,
+    /// What identifies the same conflict in another plan version.
+    pub identity: String,
+    pub geometry: Geometry,
+}
+
+/// Typed parameters.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub level: Level,
+    pub radius_m: f64,
+    pub shore_m: f64,
+    pub protected_share: f64,
+    pub developed_share: f64,
+    pub pair_distance_m: f64,
+    pub alignment_deg: f64,
+    pub terminating_m: f64,
+    pub snap_m: f64,
+    pub zone_width_m: f64,
+}
+
+impl Settings {
+    pub fn from_params(params: &Params) -> Result<Self, AnalysisError> {
+        let level = Level::parse(params.text("level")).ok_or_else(|| AnalysisError::Param {
+            analysis: "conflicts".into(),
+            param: "level".into(),
+            message: format!("`{}` is not a level", params.text("level")),
+        })?;
+        Ok(Self {
+            level,
+            radius_m: params.number("radius_m"),
+            shore_m: params.number("shore_m"),
+            protected_share: params.number("protected_share"),
+            developed_share: params.number("developed_share"),
+            pair_distance_m: params.number("pair_distance_m"),
+            alignment_deg: params.number("alignment_deg"),
+            terminating_m: params.number("terminating_m"),
+            snap_m: params.number("snap_m"),
+            zone_width_m: params.number("zone_width_m"),
+        })
+    }
+}
+
+/// The rule tables: the project's layers when given, else the shipped defaults; and which
+/// were used (`project` or `default`, for the summary).
+fn rule_tables(
+    region: &Region,
+) -> Result<(CompatibilityMatrix, NuisanceRadii, serde_json::Value), AnalysisError> {
+    let table = |kind: &str, default: &str| -> Result<(Table, String), AnalysisError> {
+        match region.layers.get(kind) {
+            Some(t) => Ok((t.clone(), region.layer_name(kind))),
+            None => Ok((
+                rules::table_from_csv(kind, default)?,
+                format!("default {kind}.csv"),
+            )),
+        }
+    };
+    let (m, m_name) = table("compatibility", rules::DEFAULT_COMPATIBILITY_CSV)?;
+    let (r, r_name) = table("nuisance_radii", rules::DEFAULT_NUISANCE_RADII_CSV)?;
+    let joined = |p: Vec<String>| AnalysisError::Input(p.join("\n"));
+    let matrix = CompatibilityMatrix::from_table(&m, &m_name).map_err(joined)?;
+    let radii = NuisanceRadii::from_table(&r, &r_name).map_err(joined)?;
+    let source = |kind: &str| {
+        if region.layers.contains_key(kind) {
+            "project"
+        } else {
+            "default"
+        }
+    };
+    let used = json!({
+        "compatibility": source("compatibility"),
+        "compatibility_rules": matrix.rules.len(),
+        "nuisance_radii": source("nuisance_radii"),
+    });
+    Ok((matrix, radii, used))
+}
+
+/// Every conflict of the region, and how many input features lay outside every unit.
+pub fn find_conflicts(
+    region: &Region,
+    settings: &Settings,
+) -> Result<(Vec<Conflict>, serde_json::Value), AnalysisError> {
+    let (matrix, radii, tables) = rule_tables(region)?;
+    let locator = UnitLocator::new(region, settings.level);
+    let level = borders_at_level(region, settings.level, 1.0)?;
+    let border_lines: Vec<(&geo::LineString, (usize, usize))> = level
+        .borders
+        .iter()
+        .filter(|b| b.kind == BorderKind::Edge)
+        .flat_map(|b| b.geometry.0.iter().map(move |l| (l, (b.a, b.b))))
+        .collect();
+    let borders = SegmentIndex::new(border_lines);
+    let mut conflicts = Vec::new();
+    let mut notes = BTreeMap::new();
+    if let Some(plans_table) = region.layers.get("plans") {
+        let plans = zones::PlanZones::new(region, plans_table, settings.level, &locator)?;
+        notes.insert("plan_versions", json!(plans.versions));
+        notes.insert("plan_zones", json!(plans.zones.len()));
+        notes.insert("plan_zones_outside", json!(plans.outside));
+        conflicts.extend(land_use::incompatible(region, &plans, &matrix, settings));
+        let assets = land_use::assets(region);
+        conflicts.extend(land_use::discontinuity(region, &plans, &assets, settings));
+        conflicts.extend(land_use::plan_constraints(
+            region, &plans, &borders, settings,
+        ));
+        let (facilities, outside) = nimby::facilities(region, &radii, &locator)?;
+        notes.insert("facilities_outside", json!(outside));
+        conflicts.extend(nimby::spillover(region, &plans, &facilities)?);
+    }
+    for (kinds, network, note) in [
+        (&["roads"][..], dead_ends::Network::Roads, "road_dangles"),
+        (
+            &["rivers", "channels"][..],
+            dead_ends::Network::Drainage,
+            "channel_dangles",
+        ),
+    ] {
+        let tables: Vec<&Table> = kinds.iter().filter_map(|k| region.layers.get(*k)).collect();
+        if tables.is_empty() {
+            continue;
+        }
+        let dangles = dead_ends::dangles(&tables, settings.snap_m);
+        notes.insert(note, json!(dangles.len()));
+        conflicts.extend(dead_ends::dead_ends(
+            region, network, &dangles, &locator, &borders, settings,
+        ));
+    }
+    notes.insert("rule_tables", json!(tables));
+    // A stable order: by type, plan, causing and affected code, identity.
+    let code = |u: usize| region.jurisdictions[u].code.as_str();
+    conflicts.sort_by(|x, y| {
+        (
+            x.kind,
+            &x.plan,
+            code(x.causing),
+            x.affected.map(code),
+            &x.identity,
+        )
+            .cmp(&(
+                y.kind,
+                &y.plan,
+                code(y.causing),
+                y.affected.map(code),
+                &y.identity,
+            ))
+    });
+    conflicts.dedup_by(|x, y| x.kind == y.kind && x.plan == y.plan && x.identity == y.identity);
+    Ok((conflicts, json!(notes)))
+}
+
+/// The border of a conflict as an ordered code pair.
+fn border_of(region: &Region, c: &Conflict) -> Option<(String, String)> {
+    let a = region.jurisdictions[c.causing].code.clone();
+    let b = region.jurisdictions[c.affected?].code.clone();
+    Some(if a < b { (a, b) } else { (b, a) })
+}
+
+fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
+    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    let mut t = Table::new(
+        "conflicts",
+        vec![
+            text("type", "conflict type"),
+            Column::new("severity", ColumnType::Int, None, "1 low, 2 medium, 3 high"),
+            text("severity_rule", "the rule that gave the severity"),
+            text("causing", "code of the jurisdiction causing it"),
+            text("causing_name", "its name"),
+            text("affected", "code of the jurisdiction bearing it"),
+            text("affected_name", "its name"),
+            text("border", "the border, `a|b` with a < b"),
+            Column::new(
+                "distance_m",
+                ColumnType::Real,
+                Some("m"),
+                "distance between the conflicting features",
+            ),
+            Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
+            text("evidence", "what was found, in words"),
+            text("plan", "plan version"),
+            text("causing_feature", "id of the causing feature"),
+            text("affected_feature", "id(s) of the affected feature(s)"),
+        ],
+        true,
+    );
+    for c in conflicts {
+        let j = |u: usize| &region.jurisdictions[u];
+        t.push(
+            vec![
+                c.kind.name().into(),
+                Value::Int(i64::from(c.severity)),
+                c.severity_rule.clone().into(),
+                j(c.causing).code.clone().into(),
+                j(c.causing).name.clone().into(),
+                c.affected.map(|u| j(u).code.clone()).into(),
+                c.affected.map(|u| j(u).name.clone()).into(),
+                border_of(region, c).map(|(a, b)| format!("{a}|{b}")).into(),
+                c.distance_m.map(|d| round_to(d, 1)).into(),
+                c.area_ha.map(|a| round_to(a, 4)).into(),
+                c.evidence.clone().into(),
+                c.plan.clone().into(),
+                c.causing_feature.clone().into(),
+                c.affected_feature.clone().into(),
+            ],
+            Some(c.geometry.clone()),
+        );
+    }
+    t
+}
+
+/// Counts per (border, type, plan) with the area concerned.
+fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
+    let mut counts: BTreeMap<(String, String, &str, String), (i64, f64)> = BTreeMap::new();
+    for c in conflicts {
+        let Some((a, b)) = border_of(region, c) else {
+            continue;
+        };
+        let e = counts
+            .entry((a, b, c.kind.name(), c.plan.clone().unwrap_or_default()))
+            .or_default();
+        e.0 += 1;
+        e.1 += c.area_ha.unwrap_or(0.0);
+    }
+    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    let mut t = Table::new(
+        "conflicts_by_border",
+        vec![
+            text("a", "code of one side"),
+            text("b", "code of the other side"),
+            text("a_name", "name of a"),
+            text("b_name", "name of b"),
+            text("type", "conflict type"),
+            text("plan", "plan version (empty: not plan-dependent)"),
+            Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
+            Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
+        ],
+        false,
+    );
+    let name = |code: &str| {
+        region
+            .by_code(code)
+            .map_or(String::new(), |j| j.name.clone())
+    };
+    for ((a, b, kind, plan), (n, area)) in counts {
+        let (a_name, b_name) = (name(&a), name(&b));
+        t.push(
+            vec![
+                a.into(),
+                b.into(),
+                a_name.into(),
+                b_name.into(),
+                kind.into(),
+                plan.into(),
+                Value::Int(n),
+                Value::Real(round_to(area, 4)),
+            ],
+            None,
+        );
+    }
+    t
+}
+
+/// The identities of a border's conflicts of one type in the earlier and the later version.
+type VersionSets<'c> = (BTreeSet<&'c str>, BTreeSet<&'c str>);
+
+/// Per border and type: conflicts of the first version resolved by the last, persisting, and
+/// introduced (matched by [`Conflict::identity`]).
+pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) -> Table {
+    let mut sets: BTreeMap<(String, String, &str), VersionSets> = BTreeMap::new();
+    for c in conflicts {
+        let (Some(plan), Some((a, b))) = (c.plan.as_deref(), border_of(region, c)) else {
+            continue;
+        };
+        let e = sets.entry((a, b, c.kind.name())).or_default();
+        if plan == from {
+            e.0.insert(&c.identity);
+        } else if plan == to {
+            e.1.insert(&c.identity);
+        }
+    }
+    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    let count = |n: &str, d: &str| Column::new(n, ColumnType::Int, None, d);
+    let mut t = Table::new(
+        "conflict_changes",
+        vec![
+            text("a", "code of one side"),
+            text("b", "code of the other side"),
+            text("type", "conflict type"),
+            text("from_plan", "earlier plan version"),
+            text("to_plan", "later plan version"),
+            count("resolved", "in the earlier version only"),
+            count("persisting", "in both"),
+            count("introduced", "in the later version only"),
+        ],
+        false,
+    );
+    for ((a, b, kind), (old, new)) in sets {
+        let n = |x: usize| Value::Int(x as i64);
+        t.push(
+            vec![
+                a.into(),
+                b.into(),
+                kind.into(),
+                from.into(),
+                to.into(),
+                n(old.difference(&new).count()),
+                n(old.intersection(&new).count()),
+                n(new.difference(&old).count()),
+            ],
+            None,
+        );
+    }
+    t
+}
+
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    _prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
+    let settings = Settings::from_params(params)?;
+    let (conflicts, notes) = find_conflicts(region, &settings)?;
+    let mut by_type: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    for c in &conflicts {
+        *by_type
+            .entry(c.kind.name())
+            .or_default()
+            .entry(c.plan.clone().unwrap_or_else(|| "all".into()))
+            .or_default() += 1;
+    }
+    let versions: Vec<String> = notes["plan_versions"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut tables = vec![
+        conflicts_table(region, &conflicts),
+        by_border_table(region, &conflicts),
+    ];
+    let mut change_summary = serde_json::Value::Null;
+    if let (Some(first), Some(last)) = (versions.first(), versions.last()) {
+        if first != last {
+            let t = changes(region, &conflicts, first, last);
+            let total = |c: usize| {
+                t.rows
+                    .iter()
+                    .map(|r| r[c].as_f64().unwrap_or(0.0) as i64)
+                    .sum::<i64>()
+            };
+            change_summary = json!({
+                "from": first, "to": last,
+                "resolved": total(5), "persisting": total(6), "introduced": total(7),
+                "borders": t.rows.iter().map(|r| (r[0].to_text(), r[1].to_text())).collect::<BTreeSet<_>>().len(),
+            });
+            tables.push(t);
+        }
+    }
+    let borders: BTreeSet<(String, String)> = conflicts
+        .iter()
+        .filter_map(|c| border_of(region, c))
+        .collect();
+    let synthetic: Vec<&String> = ["plans", "facilities", "roads", "rivers", "channels"]
+        .iter()
+        .filter_map(|k| region.synthetic_layers.get(*k))
+        .collect();
+    Ok(AnalysisOutput {
+        tables,
+        summary: json!({
+            "conflicts": conflicts.len(),
+            "by_type": by_type,
+            "borders_with_conflicts": borders.len(),
+            "changes": change_summary,
+            "inputs": notes,
+            "synthetic_inputs": synthetic,
+        }),
+    })
+}

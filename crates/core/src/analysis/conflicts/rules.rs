@@ -1,0 +1,255 @@
+//! The user-editable rule tables of the conflict analysis: the compatibility matrix over land-use
+//! classes and the nuisance radius of each facility type. Defaults ship as CSV files
+//! (`crates/core/data/`), documented row by row; a project replaces them with layers of kind
+//! `compatibility` and `nuisance_radii`.
+
+use std::collections::HashMap;
+
+use crate::error::AnalysisError;
+use crate::landuse;
+use crate::table::{Column, ColumnType, Table, Value};
+
+/// The default compatibility matrix, as shipped.
+pub const DEFAULT_COMPATIBILITY_CSV: &str = include_str!("../../../data/compatibility.csv");
+/// The default nuisance radii, as shipped.
+pub const DEFAULT_NUISANCE_RADII_CSV: &str = include_str!("../../../data/nuisance_radii.csv");
+
+/// A table of text columns from CSV text (the shipped defaults).
+pub fn table_from_csv(name: &str, text: &str) -> Result<Table, AnalysisError> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| AnalysisError::Internal(format!("{name}: {e}")))?
+        .clone();
+    let mut table = Table::new(
+        name,
+        headers
+            .iter()
+            .map(|h| Column::new(h, ColumnType::Text, None, ""))
+            .collect(),
+        false,
+    );
+    for record in reader.records() {
+        let record = record.map_err(|e| AnalysisError::Internal(format!("{name}: {e}")))?;
+        table.push(record.iter().map(Value::from).collect(), None);
+    }
+    Ok(table)
+}
+
+/// How two classes may face each other across a border (methods.md §1.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Compatibility {
+    /// Compatible at any distance.
+    Compatible,
+    /// Compatible only beyond the setback.
+    Setback { setback_m: f64 },
+    /// Incompatible anywhere within the analysis radius.
+    Incompatible,
+}
+
+/// One row of the matrix: the causing class (prefix), the affected class (prefix), the rule.
+#[derive(Debug, Clone)]
+pub struct CompatibilityRule {
+    pub causing: String,
+    pub affected: String,
+    pub rule: Compatibility,
+    pub note: String,
+}
+
+/// The compatibility matrix; lookups take the most specific matching row.
+#[derive(Debug, Clone)]
+pub struct CompatibilityMatrix {
+    pub rules: Vec<CompatibilityRule>,
+}
+
+/// A problem in a rule table: its row (1-based, as a spreadsheet shows data rows), field, message.
+fn row_problem(layer: &str, row: usize, field: &str, message: String) -> String {
+    format!("{layer}: row {}: field `{field}`: {message}", row + 1)
+}
+
+fn field(table: &Table, name: &str, layer: &str) -> Result<usize, String> {
+    table
+        .column_index(name)
+        .ok_or_else(|| format!("{layer}: no `{name}` field"))
+}
+
+impl CompatibilityMatrix {
+    /// Parses a matrix table (`class_a`, `class_b`, `rule` 0/1/2, `setback_m` for rule 1, `note`).
+    /// `layer` names the table in messages (its file).
+    pub fn from_table(table: &Table, layer: &str) -> Result<Self, Vec<String>> {
+        let columns = ["class_a", "class_b", "rule", "setback_m"].map(|n| field(table, n, layer));
+        let [a, b, r, s] = match columns {
+            [Ok(a), Ok(b), Ok(r), Ok(s)] => [a, b, r, s],
+            other => return Err(other.into_iter().filter_map(Result::err).collect()),
+        };
+        let note = table.column_index("note");
+        let mut rules = Vec::new();
+        let mut problems = Vec::new();
+        for (i, row) in table.rows.iter().enumerate() {
+            let (causing, affected) = (row[a].to_text(), row[b].to_text());
+            for (value, name) in [(&causing, "class_a"), (&affected, "class_b")] {
+                if !landuse::is_known(value) {
+                    problems.push(row_problem(
+                        layer,
+                        i,
+                        name,
+                        format!("`{value}` is not a class of the China 2023 classification"),
+                    ));
+                }
+            }
+            let setback = row[s].as_f64();
+            let rule = match (row[r].to_text().trim(), setback) {
+                ("0", _) => Compatibility::Compatible,
+                ("2", _) => Compatibility::Incompatible,
+                ("1", Some(d)) if d > 0.0 => Compatibility::Setback { setback_m: d },
+                ("1", _) => {
+                    problems.push(row_problem(
+                        layer,
+                        i,
+                        "setback_m",
+                        "rule 1 needs a positive setback in metres".into(),
+                    ));
+                    continue;
+                }
+                (other, _) => {
+                    problems.push(row_problem(
+                        layer,
+                        i,
+                        "rule",
+                        format!("`{other}` is not 0 (compatible), 1 (setback) or 2 (incompatible)"),
+                    ));
+                    continue;
+                }
+            };
+            rules.push(CompatibilityRule {
+                causing: causing.trim().to_string(),
+                affected: affected.trim().to_string(),
+                rule,
+                note: note.map(|c| row[c].to_text()).unwrap_or_default(),
+            });
+        }
+        if problems.is_empty() {
+            Ok(Self { rules })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The most specific rule for a causing and an affected class (longest matching prefixes).
+    pub fn lookup(&self, causing: &str, affected: &str) -> Option<&CompatibilityRule> {
+        self.rules
+            .iter()
+            .filter(|r| causing.starts_with(&r.causing) && affected.starts_with(&r.affected))
+            .max_by_key(|r| (r.causing.len(), r.affected.len()))
+    }
+
+    /// Every (causing, affected) class pair of `classes` with a setback or incompatible rule.
+    pub fn conflicting_pairs<'c>(
+        &self,
+        classes: &[&'c str],
+    ) -> HashMap<(&'c str, &'c str), &CompatibilityRule> {
+        let mut pairs = HashMap::new();
+        for &c in classes {
+            for &a in classes {
+                if let Some(rule) = self.lookup(c, a) {
+                    if rule.rule != Compatibility::Compatible {
+                        pairs.insert((c, a), rule);
+                    }
+                }
+            }
+        }
+        pairs
+    }
+}
+
+/// Nuisance radius by facility type, with its source.
+#[derive(Debug, Clone)]
+pub struct NuisanceRadii {
+    pub radius_m: HashMap<String, f64>,
+}
+
+impl NuisanceRadii {
+    /// Parses a table of `type`, `radius_m` (and `source`).
+    pub fn from_table(table: &Table, layer: &str) -> Result<Self, Vec<String>> {
+        let (t, r) = match (field(table, "type", layer), field(table, "radius_m", layer)) {
+            (Ok(t), Ok(r)) => (t, r),
+            (a, b) => return Err([a.err(), b.err()].into_iter().flatten().collect()),
+        };
+        let mut radius_m = HashMap::new();
+        let mut problems = Vec::new();
+        for (i, row) in table.rows.iter().enumerate() {
+            match row[r].as_f64() {
+                Some(d) if d > 0.0 => {
+                    radius_m.insert(row[t].to_text().trim().to_string(), d);
+                }
+                _ => problems.push(row_problem(
+                    layer,
+                    i,
+                    "radius_m",
+                    format!(
+                        "`{}` is not a positive distance in metres",
+                        row[r].to_text()
+                    ),
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Self { radius_m })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> (CompatibilityMatrix, NuisanceRadii) {
+        let m = table_from_csv("compatibility", DEFAULT_COMPATIBILITY_CSV).unwrap();
+        let r = table_from_csv("nuisance_radii", DEFAULT_NUISANCE_RADII_CSV).unwrap();
+        (
+            CompatibilityMatrix::from_table(&m, "default").unwrap(),
+            NuisanceRadii::from_table(&r, "default").unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_shipped_tables_parse_and_the_most_specific_row_wins() {
+        let (matrix, radii) = defaults();
+        assert_eq!(matrix.rules.len(), 15);
+        assert_eq!(
+            matrix.lookup("100103", "0701").unwrap().rule,
+            Compatibility::Incompatible
+        );
+        assert_eq!(
+            matrix.lookup("100102", "0701").unwrap().rule,
+            Compatibility::Setback { setback_m: 300.0 }
+        );
+        assert!(
+            matrix.lookup("0701", "100103").is_none(),
+            "the matrix is directed"
+        );
+        assert!(
+            matrix.lookup("100101", "07").is_none(),
+            "class-1 industry is compatible"
+        );
+        assert_eq!(radii.radius_m["incinerator"], 300.0);
+    }
+
+    #[test]
+    fn bad_rows_are_named() {
+        let mut m = table_from_csv("m", DEFAULT_COMPATIBILITY_CSV).unwrap();
+        m.rows[2][0] = "99".into();
+        m.rows[4][2] = "1".into();
+        m.rows[4][3] = "".into();
+        let problems = CompatibilityMatrix::from_table(&m, "matrix.csv").unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                "matrix.csv: row 3: field `class_a`: `99` is not a class of the China 2023 classification",
+                "matrix.csv: row 5: field `setback_m`: rule 1 needs a positive setback in metres",
+            ]
+        );
+    }
+}

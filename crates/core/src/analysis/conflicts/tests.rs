@@ -1,0 +1,381 @@
+//! Hand-made fixture with known answers: three 10 km square counties (A, B to its east, C to
+//! its north), plan zones, a lake, a facility and roads placed at chosen distances.
+
+use std::collections::BTreeMap;
+
+use geo::{line_string, polygon, Geometry, MultiPolygon, Point};
+
+use super::*;
+use crate::crs::AnalysisCrs;
+use crate::region::Jurisdiction;
+use crate::table::{Column, ColumnType, Table};
+
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry {
+    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)].into()
+}
+
+fn county(code: &str, x: f64, y: f64) -> Jurisdiction {
+    let Geometry::Polygon(p) = rect(x, y, x + 10_000.0, y + 10_000.0) else {
+        unreachable!()
+    };
+    Jurisdiction {
+        code: code.into(),
+        name: format!("county {code}"),
+        level: Level::County,
+        parent: None,
+        geometry: MultiPolygon::new(vec![p]),
+    }
+}
+
+fn text_table(name: &str, columns: &[&str], spatial: bool) -> Table {
+    Table::new(
+        name,
+        columns
+            .iter()
+            .map(|c| Column::new(c, ColumnType::Text, None, ""))
+            .collect(),
+        spatial,
+    )
+}
+
+/// A zone: id, unit, class in 2015, class in 2035, control, rectangle.
+type ZoneSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [f64; 4],
+);
+
+const ZONES: &[ZoneSpec] = &[
+    (
+        "a1",
+        "A",
+        "100103",
+        "1402",
+        "",
+        [9000.0, 1000.0, 9900.0, 2000.0],
+    ),
+    (
+        "b1",
+        "B",
+        "0701",
+        "0701",
+        "",
+        [10300.0, 1000.0, 11300.0, 2000.0],
+    ),
+    (
+        "a2",
+        "A",
+        "0701",
+        "0701",
+        "",
+        [9500.0, 3000.0, 9900.0, 3500.0],
+    ),
+    (
+        "b2",
+        "B",
+        "100101",
+        "100101",
+        "",
+        [10100.0, 3000.0, 10500.0, 3500.0],
+    ),
+    (
+        "a3",
+        "A",
+        "1309",
+        "1309",
+        "",
+        [9000.0, 5000.0, 9800.0, 5500.0],
+    ),
+    (
+        "b3",
+        "B",
+        "0804",
+        "0804",
+        "",
+        [10400.0, 5000.0, 10900.0, 5500.0],
+    ),
+    (
+        "b4",
+        "B",
+        "0701",
+        "0701",
+        "",
+        [10200.0, 5600.0, 10600.0, 6000.0],
+    ),
+    (
+        "a5",
+        "A",
+        "0101",
+        "100103",
+        "",
+        [9000.0, 7000.0, 9500.0, 7500.0],
+    ),
+    (
+        "b5",
+        "B",
+        "0701",
+        "0701",
+        "",
+        [10000.0, 7000.0, 10500.0, 7500.0],
+    ),
+    (
+        "a6",
+        "A",
+        "1001",
+        "0301",
+        "ecological_red_line",
+        [2000.0, 2000.0, 3000.0, 3000.0],
+    ),
+    (
+        "a7",
+        "A",
+        "05",
+        "05",
+        "ecological_red_line",
+        [8000.0, 8000.0, 9000.0, 9500.0],
+    ),
+    (
+        "b7",
+        "B",
+        "09",
+        "09",
+        "",
+        [11000.0, 8000.0, 12000.0, 9500.0],
+    ),
+    (
+        "b8",
+        "B",
+        "0701",
+        "0701",
+        "",
+        [10000.0, 3600.0, 10400.0, 4400.0],
+    ),
+];
+
+fn fixture(facility_type: &str) -> Region {
+    let crs = AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5);
+    let jurisdictions = vec![
+        county("A", 0.0, 0.0),
+        county("B", 10_000.0, 0.0),
+        county("C", 0.0, 10_000.0),
+    ];
+    let mut plans = text_table(
+        "plans",
+        &["id", "jurisdiction", "plan", "class", "control"],
+        true,
+    );
+    for (id, unit, c2015, c2035, control, [x0, y0, x1, y1]) in ZONES {
+        for (plan, class) in [("2015", c2015), ("2035", c2035)] {
+            let control = if *control == "ecological_red_line" && *class == "0301" {
+                ""
+            } else {
+                control
+            };
+            plans.push(
+                vec![
+                    (*id).into(),
+                    (*unit).into(),
+                    plan.into(),
+                    (*class).into(),
+                    control.into(),
+                ],
+                Some(rect(*x0, *y0, *x1, *y1)),
+            );
+        }
+    }
+    let mut lakes = text_table("lakes", &["name"], true);
+    lakes.push(
+        vec!["Border Lake".into()],
+        Some(rect(9000.0, 8000.0, 11000.0, 9500.0)),
+    );
+    let mut facilities = text_table("facilities", &["id", "type"], true);
+    facilities.push(
+        vec!["f1".into(), facility_type.into()],
+        Some(Point::new(9800.0, 4000.0).into()),
+    );
+    let mut roads = text_table("roads", &["id", "class"], true);
+    for (id, line) in [
+        (
+            "r1",
+            line_string![(x: 5000.0, y: 500.0), (x: 9700.0, y: 500.0)],
+        ),
+        (
+            "r2",
+            line_string![(x: 15000.0, y: 520.0), (x: 10300.0, y: 520.0)],
+        ),
+        (
+            "r3a",
+            line_string![(x: 5000.0, y: 6500.0), (x: 10000.0, y: 6500.0)],
+        ),
+        (
+            "r3b",
+            line_string![(x: 10000.0, y: 6500.0), (x: 15000.0, y: 6500.0)],
+        ),
+        (
+            "r4",
+            line_string![(x: 5000.0, y: 3000.0), (x: 9900.0, y: 3000.0)],
+        ),
+    ] {
+        roads.push(vec![id.into(), "trunk".into()], Some(line.into()));
+    }
+    let layers = BTreeMap::from([
+        ("plans".to_string(), plans),
+        ("lakes".to_string(), lakes),
+        ("facilities".to_string(), facilities),
+        ("roads".to_string(), roads),
+    ]);
+    Region::new("fixture", crs, jurisdictions, layers)
+}
+
+fn settings() -> Settings {
+    Settings::from_params(&Params::defaults(&SPEC)).unwrap()
+}
+
+/// What a test compares of a conflict: type, plan, causing, affected, distance in dm.
+type Found = (
+    &'static str,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The comparable facts of every conflict.
+fn found(region: &Region) -> Vec<Found> {
+    let (conflicts, _) = find_conflicts(region, &settings()).unwrap();
+    conflicts
+        .iter()
+        .map(|c| {
+            (
+                c.kind.name(),
+                c.plan.clone(),
+                region.jurisdictions[c.causing].code.clone(),
+                c.affected.map(|u| region.jurisdictions[u].code.clone()),
+                c.distance_m.map(|d| (d * 10.0).round() as i64),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_planted_conflict_is_found_and_nothing_else() {
+    let region = fixture("incinerator");
+    let v = |p: &str| Some(p.to_string());
+    let ab = |kind, plan: Option<String>, d: f64| {
+        (
+            kind,
+            plan,
+            "A".to_string(),
+            Some("B".to_string()),
+            Some((d * 10.0).round() as i64),
+        )
+    };
+    let mut expected = vec![
+        ab("incompatible_land_use", v("2015"), 400.0),
+        ab("incompatible_land_use", v("2015"), 400f64.hypot(100.0)),
+        ab("incompatible_land_use", v("2035"), 500.0),
+        ab("incompatible_land_use", v("2035"), 400f64.hypot(100.0)),
+        (
+            "ecological_discontinuity",
+            v("2015"),
+            "B".into(),
+            v("A"),
+            Some(0),
+        ),
+        (
+            "ecological_discontinuity",
+            v("2035"),
+            "B".into(),
+            v("A"),
+            Some(0),
+        ),
+        ab("nimby_spillover", v("2015"), 200.0),
+        ab("nimby_spillover", v("2035"), 200.0),
+        ab("dead_end_road", None, 600f64.hypot(20.0)),
+        ab("border_terminating_road", None, 100.0),
+        ("plan_constraint", v("2015"), "A".into(), None, None),
+    ];
+    let mut got = found(&region);
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn severities_areas_and_version_changes_match_the_hand_calculation() {
+    let region = fixture("incinerator");
+    let (conflicts, _) = find_conflicts(&region, &settings()).unwrap();
+    let one = |kind: ConflictType, plan: &str, distance: f64| {
+        conflicts
+            .iter()
+            .find(|c| {
+                c.kind == kind
+                    && c.plan.as_deref() == Some(plan)
+                    && (c.distance_m.unwrap() - distance).abs() < 0.05
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        one(ConflictType::IncompatibleLandUse, "2015", 400.0).severity,
+        3
+    );
+    assert_eq!(
+        one(
+            ConflictType::IncompatibleLandUse,
+            "2015",
+            400f64.hypot(100.0)
+        )
+        .severity,
+        1
+    );
+    // The incinerator's 300 m radius cuts a circular segment at 200 m from its centre.
+    let nimby = one(ConflictType::NimbySpillover, "2015", 200.0);
+    let (r, h) = (300.0f64, 200.0f64);
+    let segment_ha = (r * r * (h / r).acos() - h * (r * r - h * h).sqrt()) / 10_000.0;
+    assert!(
+        (nimby.area_ha.unwrap() / segment_ha - 1.0).abs() < 0.005,
+        "{:?} vs {segment_ha}",
+        nimby.area_ha
+    );
+    assert_eq!(nimby.severity, 2);
+    let lake = one(ConflictType::EcologicalDiscontinuity, "2015", 0.0);
+    assert!(lake.evidence.contains("Border Lake"), "{}", lake.evidence);
+
+    let table = changes(&region, &conflicts, "2015", "2035");
+    let row = |kind: &str| {
+        table
+            .rows
+            .iter()
+            .find(|r| r[2].to_text() == kind)
+            .map(|r| (r[5].to_text(), r[6].to_text(), r[7].to_text()))
+            .unwrap()
+    };
+    let counts = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(row("incompatible_land_use"), counts("1", "1", "1"));
+    assert_eq!(row("nimby_spillover"), counts("0", "1", "0"));
+    assert_eq!(row("ecological_discontinuity"), counts("0", "1", "0"));
+}
+
+#[test]
+fn bad_class_codes_and_facility_types_are_named() {
+    let mut region = fixture("cement_kiln");
+    let err = find_conflicts(&region, &settings())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("facilities layer: feature 1 (id f1): field `type`: `cement_kiln` has no nuisance radius"),
+        "{err}"
+    );
+    let plans = region.layers.get_mut("plans").unwrap();
+    plans.rows[3][3] = "99".into();
+    let err = find_conflicts(&region, &settings())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("plans layer: feature 4 (id b1): field `class`: `99` is not a class"),
+        "{err}"
+    );
+}
