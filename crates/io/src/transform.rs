@@ -152,6 +152,10 @@ pub fn to_analysis_crs(
     conversion: &DatumConversion,
     crs: &AnalysisCrs,
 ) -> Result<Table, AnalysisError> {
+    if matches!(conversion.from, Datum::Epsg(code) if crs.epsg == Some(code)) {
+        // Already in the analysis CRS: no round trip through WGS84.
+        return Ok(table.clone());
+    }
     map_table(table, |c| {
         let w = conversion.convert(c)?;
         let (x, y) = crs.project(w.x, w.y)?;

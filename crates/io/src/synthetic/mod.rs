@@ -18,6 +18,7 @@
 
 pub mod facilities;
 pub mod landscape;
+pub mod large;
 pub mod plans;
 pub mod roads;
 pub mod stations;

@@ -13,6 +13,9 @@ use crate::geometry::SegmentIndex;
 use crate::landuse::{self, ECOLOGICAL_RED_LINE, PERMANENT_BASIC_FARMLAND};
 use crate::region::Region;
 
+/// Distances within this of a limit count as equal to it: polygon distances carry rounding noise.
+const LIMIT_TOLERANCE_M: f64 = 1e-6;
+
 fn class_label(class: &str) -> String {
     landuse::lookup(class).map_or_else(|| class.to_string(), |c| format!("{} ({class})", c.1))
 }
@@ -62,7 +65,8 @@ pub fn incompatible(
                 };
                 let limit = threshold(&rule.rule);
                 let d = Euclidean.distance(z.geometry, w.geometry);
-                if d >= limit {
+                // At the limit (to a micrometre of rounding) is not closer than it.
+                if d >= limit - LIMIT_TOLERANCE_M {
                     continue;
                 }
                 let (severity, severity_rule) = match rule.rule {
