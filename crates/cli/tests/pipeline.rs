@@ -163,6 +163,22 @@ fn demo_writes_every_output_and_is_reproducible() {
     for k in ["resolved", "persisting", "introduced"] {
         assert!(changes[k].as_u64().unwrap() > 0, "{k}: {changes}");
     }
+    // Governance outcomes on the plans: covered borders against uncovered ones, labelled synthetic.
+    let outcomes = &summary["analyses"]["governance"]["results"]["outcomes"];
+    for measure in ["D_border", "conflicts", "plan_consistency"] {
+        assert!(
+            outcomes[measure]["treated_borders"].as_u64().unwrap() > 0,
+            "{measure}"
+        );
+        assert!(outcomes[measure]["synthetic"]
+            .as_str()
+            .unwrap()
+            .contains("SYNTHETIC"));
+    }
+    assert_eq!(
+        outcomes["conflicts"]["panel"],
+        serde_json::json!([2015, 2035])
+    );
     let by_border = std::fs::read_to_string(results.join("tables/conflict_changes.csv")).unwrap();
     assert!(by_border.starts_with("a,b,type,from_plan,to_plan,resolved,persisting,introduced"));
     // Same seed, same inputs: byte-identical summary and tables.

@@ -148,6 +148,22 @@ impl Table {
         }
     }
 
+    /// An attribute table of text columns from rows of text (fixtures and embedded tables).
+    pub fn of_text<'a, R: AsRef<[&'a str]>>(name: &str, columns: &[&str], rows: &[R]) -> Self {
+        let mut t = Self::new(
+            name,
+            columns
+                .iter()
+                .map(|n| Column::new(n, ColumnType::Text, None, ""))
+                .collect(),
+            false,
+        );
+        for r in rows {
+            t.push(r.as_ref().iter().map(|v| (*v).into()).collect(), None);
+        }
+        t
+    }
+
     /// Index of a column by name.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)

@@ -7,7 +7,9 @@
 //! - [`land_use`]: incompatibility, ecological discontinuity, plan constraints.
 //! - [`nimby`]: facility nuisance radii reaching neighbours.
 //! - [`dead_ends`]: dangles of road and drainage networks at borders.
+//! - [`consistency`]: the share of each border where the plans facing each other are compatible.
 
+pub mod consistency;
 pub mod dead_ends;
 pub mod land_use;
 pub mod nimby;
@@ -51,6 +53,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     outputs: &[
         OutputSpec { name: "conflicts", spatial: true, description: "Every conflict: type, severity and its rule, causing and affected jurisdiction, distance, area, evidence, plan version." },
         OutputSpec { name: "conflicts_by_border", spatial: false, description: "Conflicts per border, type and plan version." },
+        OutputSpec { name: "plan_consistency", spatial: false, description: "Per border and plan version, the share of its length where the zones facing each other within zone_width_m are compatible." },
         OutputSpec { name: "conflict_changes", spatial: false, description: "Per border and type, conflicts resolved, persisting and introduced between the first and last plan versions." },
     ],
     references: &[
@@ -183,10 +186,16 @@ fn rule_tables(
 }
 
 /// Every conflict of the region, and how many input features lay outside every unit.
-pub fn find_conflicts(
-    region: &Region,
-    settings: &Settings,
-) -> Result<(Vec<Conflict>, serde_json::Value), AnalysisError> {
+/// What the analysis finds: the conflicts, plan consistency per border (when there are plans)
+/// and notes on the inputs for the summary.
+#[derive(Debug)]
+pub struct Findings {
+    pub conflicts: Vec<Conflict>,
+    pub consistency: Option<Table>,
+    pub notes: serde_json::Value,
+}
+
+pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, AnalysisError> {
     let (matrix, radii, tables) = rule_tables(region)?;
     let locator = UnitLocator::new(region, settings.level);
     let level = borders_at_level(region, settings.level, 1.0)?;
@@ -199,6 +208,7 @@ pub fn find_conflicts(
     let borders = SegmentIndex::new(border_lines);
     let mut conflicts = Vec::new();
     let mut notes = BTreeMap::new();
+    let mut consistency = None;
     if let Some(plans_table) = region.layers.get("plans") {
         let plans = zones::PlanZones::new(region, plans_table, settings.level, &locator)?;
         notes.insert("plan_versions", json!(plans.versions));
@@ -213,6 +223,14 @@ pub fn find_conflicts(
         let (facilities, outside) = nimby::facilities(region, &radii, &locator)?;
         notes.insert("facilities_outside", json!(outside));
         conflicts.extend(nimby::spillover(region, &plans, &facilities)?);
+        let edges: Vec<&super::borders::Border> = level
+            .borders
+            .iter()
+            .filter(|b| b.kind == BorderKind::Edge)
+            .collect();
+        consistency = Some(consistency::plan_consistency(
+            region, &plans, &matrix, &edges, settings,
+        ));
     }
     for (kinds, network, note) in [
         (&["roads"][..], dead_ends::Network::Roads, "road_dangles"),
@@ -252,7 +270,11 @@ pub fn find_conflicts(
             ))
     });
     conflicts.dedup_by(|x, y| x.kind == y.kind && x.plan == y.plan && x.identity == y.identity);
-    Ok((conflicts, json!(notes)))
+    Ok(Findings {
+        conflicts,
+        consistency,
+        notes: json!(notes),
+    })
 }
 
 /// The border of a conflict as an ordered code pair.
@@ -419,13 +441,35 @@ pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) ->
     t
 }
 
+/// Length-weighted mean consistency per plan version.
+fn consistency_summary(table: &Table) -> serde_json::Value {
+    let mut by_plan: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for row in &table.rows {
+        let (km, share) = (
+            row[5].as_f64().unwrap_or(0.0),
+            row[6].as_f64().unwrap_or(0.0),
+        );
+        let e = by_plan.entry(row[4].to_text()).or_default();
+        e.0 += km * share;
+        e.1 += km;
+    }
+    json!(by_plan
+        .into_iter()
+        .map(|(plan, (good, total))| (plan, round_to(good / total.max(1e-9), 4)))
+        .collect::<BTreeMap<_, _>>())
+}
+
 pub fn run_for_pipeline(
     region: &Region,
     params: &Params,
     _prior: &Prior,
 ) -> Result<AnalysisOutput, AnalysisError> {
     let settings = Settings::from_params(params)?;
-    let (conflicts, notes) = find_conflicts(region, &settings)?;
+    let Findings {
+        conflicts,
+        consistency,
+        notes,
+    } = find_conflicts(region, &settings)?;
     let mut by_type: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
     for c in &conflicts {
         *by_type
@@ -447,6 +491,8 @@ pub fn run_for_pipeline(
         conflicts_table(region, &conflicts),
         by_border_table(region, &conflicts),
     ];
+    let consistency_summary = consistency.as_ref().map(consistency_summary);
+    tables.extend(consistency);
     let mut change_summary = serde_json::Value::Null;
     if let (Some(first), Some(last)) = (versions.first(), versions.last()) {
         if first != last {
@@ -480,6 +526,7 @@ pub fn run_for_pipeline(
             "by_type": by_type,
             "borders_with_conflicts": borders.len(),
             "changes": change_summary,
+            "plan_consistency": consistency_summary,
             "inputs": notes,
             "synthetic_inputs": synthetic,
         }),

@@ -245,7 +245,7 @@ type Found = (
 
 /// The comparable facts of every conflict.
 fn found(region: &Region) -> Vec<Found> {
-    let (conflicts, _) = find_conflicts(region, &settings()).unwrap();
+    let conflicts = find_conflicts(region, &settings()).unwrap().conflicts;
     conflicts
         .iter()
         .map(|c| {
@@ -307,7 +307,7 @@ fn every_planted_conflict_is_found_and_nothing_else() {
 #[test]
 fn severities_areas_and_version_changes_match_the_hand_calculation() {
     let region = fixture("incinerator");
-    let (conflicts, _) = find_conflicts(&region, &settings()).unwrap();
+    let conflicts = find_conflicts(&region, &settings()).unwrap().conflicts;
     let one = |kind: ConflictType, plan: &str, distance: f64| {
         conflicts
             .iter()
@@ -378,4 +378,27 @@ fn bad_class_codes_and_facility_types_are_named() {
         err.contains("plans layer: feature 4 (id b1): field `class`: `99` is not a class"),
         "{err}"
     );
+}
+
+#[test]
+fn plan_consistency_is_the_share_of_the_border_without_facing_conflicts() {
+    // Along A|B (x = 10 km), samples every 250 m at y = 125, 375, …: in 2015 the pairs a1–b1
+    // and a3–b4 face each other at 12 + 8 samples (5 km of 10); in 2035 a3–b4 and a5–b5 at
+    // 15 samples (3.75 km).
+    let region = fixture("incinerator");
+    let table = find_conflicts(&region, &settings())
+        .unwrap()
+        .consistency
+        .unwrap();
+    let share = |b: &str, plan: &str| {
+        table
+            .rows
+            .iter()
+            .find(|r| r[0].to_text() == "A" && r[1].to_text() == b && r[4].to_text() == plan)
+            .and_then(|r| r[6].as_f64())
+            .unwrap()
+    };
+    assert_eq!(share("B", "2015"), 0.5);
+    assert_eq!(share("B", "2035"), 0.625);
+    assert_eq!(share("C", "2015"), 1.0);
 }

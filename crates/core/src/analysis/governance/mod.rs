@@ -53,7 +53,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, description: "Number of stages, or auto (least BIC)." },
         ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), description: "Most stages tried with auto." },
         ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), description: "Shortest stage." },
-        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), description: "Change of D_border beyond the controls' that counts as improved or worsened." },
+        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
         PERMUTATIONS,
         SEED,
     ],
@@ -62,7 +62,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics." },
         OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality." },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals." },
-        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination against uncovered borders (needs synergy)." },
+        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) against uncovered borders." },
     ],
     references: &[
         "Meuleman, L. (2008) Public Management and the Metagovernance of Hierarchies, Networks and Markets. Physica-Verlag.",
@@ -341,21 +341,48 @@ pub fn run_for_pipeline(
     tables.extend([stage_table, network_table]);
     let (coverage, coverage_summary) = coverage_table(region, &arrangements, horizon)?;
     tables.push(coverage);
-    let outcome_summary = match prior.table("synergy", "synergy_border") {
-        Some(border_d) => {
-            let settings = outcomes::OutcomeSettings {
-                threshold: params.number("outcome_threshold"),
-                permutations: params.number("permutations") as usize,
-                seed: params.number("seed") as u64,
-            };
-            let (table, summary) = outcomes::outcomes(region, &arrangements, border_d, &settings)?;
-            tables.push(table);
-            summary
-        }
-        None => json!(
-            "not computed: the synergy analysis (indicators with coupling systems) did not run"
-        ),
+    let threshold = params.number("outcome_threshold");
+    let mut measures = Vec::new();
+    if let Some(border_d) = prior.table("synergy", "synergy_border") {
+        let synthetic = region.synthetic_layers.contains("indicators");
+        measures.push(outcomes::coordination(border_d, threshold, synthetic)?);
+    }
+    if let (Some(consistency), Some(by_border)) = (
+        prior.table("conflicts", "plan_consistency"),
+        prior.table("conflicts", "conflicts_by_border"),
+    ) {
+        let synthetic = region.synthetic_layers.contains("plans");
+        measures.extend(outcomes::plan_measures(
+            consistency,
+            by_border,
+            threshold,
+            synthetic,
+        )?);
+    }
+    let settings = outcomes::OutcomeSettings {
+        permutations: params.number("permutations") as usize,
+        seed: params.number("seed") as u64,
     };
+    let mut outcome_table = outcomes::outcome_table();
+    let mut outcome_summary = serde_json::Map::new();
+    for measure in &measures {
+        let summary = outcomes::outcomes(
+            region,
+            &arrangements,
+            measure,
+            &settings,
+            &mut outcome_table,
+        )?;
+        outcome_summary.insert(measure.name.to_string(), summary);
+    }
+    if measures.is_empty() {
+        outcome_summary.insert(
+            "not_computed".into(),
+            json!("neither synergy (indicators with coupling systems) nor conflicts (plans) ran"),
+        );
+    } else {
+        tables.push(outcome_table);
+    }
     Ok(AnalysisOutput {
         tables,
         summary: json!({

@@ -1,18 +1,20 @@
 //! Outcomes: did coordination across a border improve after an arrangement came to cover it?
 //!
 //! # Method [P]
-//! The outcome is the coordination degree of the border's two sides per year, D_border (from the
-//! `synergy` analysis). A border is *treated* in year T when an arrangement covering it starts in
-//! T, inside the panel but after its first year (so there is a before); borders that no new
-//! arrangement covers during the panel are *controls*.
+//! An outcome is a measure of each border over time: the coordination degree of its two sides per
+//! year, D_border (from `synergy`), and, per plan version (read as its year), the number of
+//! plan-dependent conflicts and the plan consistency (from `conflicts`). A border is *treated* in
+//! year T when an arrangement covering it starts in T, inside the panel but after its first year
+//! (so there is a before); borders that no new arrangement covers during the panel are *controls*.
 //! - Change of a border around year Y: Δ(Y) = mean D over years ≥ Y − mean D over years < Y.
 //! - Stacked difference-in-differences: DiD = mean over treated borders b of
 //!   [Δ_b(T_b) − mean over controls c of Δ_c(T_b)].
 //! - Permutation interval: treatment years are reassigned at random among all borders (seeded),
 //!   DiD recomputed; the 2.5–97.5 % range of the permuted DiD is the interval under no effect, and
 //!   p = share of permuted |DiD| ≥ observed |DiD|.
-//! - A treated border is improved / worsened when Δ_b − mean control Δ exceeds ± `threshold`,
-//!   else unchanged. By goal orientation: the same DiD over treated borders whose first new
+//! - A treated border is improved / worsened when Δ_b − mean control Δ exceeds ± the measure's
+//!   threshold in its good direction (up for D and consistency, down for conflicts), else
+//!   unchanged. By goal orientation: the same DiD over treated borders whose first new
 //!   arrangement has that goal.
 //! - Assumption: covered and uncovered borders would have followed parallel trends. It is not
 //!   tested, and the permutation interval does not protect against its failure: arrangements
@@ -39,23 +41,116 @@ use crate::table::{round_to, Column, ColumnType, Table, Value};
 /// D_border by border (a, b) and year.
 type BorderSeries = BTreeMap<(String, String), BTreeMap<i64, f64>>;
 
+/// A border measure over time, and how to read its changes.
+pub struct Measure {
+    /// Its name in the outputs (`D_border`, `conflicts`, `plan_consistency`).
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Whether a rise is an improvement.
+    pub higher_is_better: bool,
+    /// The effect beyond which a treated border counts as improved or worsened.
+    pub threshold: f64,
+    pub series: BorderSeries,
+    /// Why the comparison only demonstrates the method, when it rests on synthetic layers.
+    pub synthetic: Option<&'static str>,
+}
+
+fn columns(table: &Table, names: &[&str]) -> Result<Vec<usize>, AnalysisError> {
+    names
+        .iter()
+        .map(|n| {
+            table
+                .column_index(n)
+                .ok_or_else(|| AnalysisError::Internal(format!("{} has no `{n}`", table.name)))
+        })
+        .collect()
+}
+
 /// D_border by border and year, read from synergy's `synergy_border` table.
-fn read_coordination(table: &Table) -> Result<BorderSeries, AnalysisError> {
-    let c = |n: &str| {
-        table
-            .column_index(n)
-            .ok_or_else(|| AnalysisError::Internal(format!("synergy_border has no `{n}`")))
-    };
-    let (a, b, year, d) = (c("a")?, c("b")?, c("year")?, c("D_border")?);
-    let mut out = BorderSeries::new();
+pub fn coordination(
+    table: &Table,
+    threshold: f64,
+    synthetic: bool,
+) -> Result<Measure, AnalysisError> {
+    let c = columns(table, &["a", "b", "year", "D_border"])?;
+    let mut series = BorderSeries::new();
     for row in &table.rows {
-        if let (Some(y), Some(v)) = (row[year].as_f64(), row[d].as_f64()) {
-            out.entry((row[a].to_text(), row[b].to_text()))
+        if let (Some(y), Some(v)) = (row[c[2]].as_f64(), row[c[3]].as_f64()) {
+            series
+                .entry((row[c[0]].to_text(), row[c[1]].to_text()))
                 .or_default()
                 .insert(y as i64, v);
         }
     }
-    Ok(out)
+    Ok(Measure {
+        name: "D_border",
+        description: "coordination degree of the border's two sides (D_border, synergy)",
+        higher_is_better: true,
+        threshold,
+        series,
+        synthetic: synthetic.then_some(
+            "D_border comes from SYNTHETIC indicators: this comparison demonstrates the method and says nothing about the region",
+        ),
+    })
+}
+
+/// Plan consistency and the number of plan-dependent conflicts per border and plan version (the
+/// version read as a year; versions that are not years are left out), from the `conflicts`
+/// analysis. Every border of `plan_consistency` is counted, with 0 where it has no conflict.
+pub fn plan_measures(
+    consistency: &Table,
+    conflicts_by_border: &Table,
+    threshold: f64,
+    synthetic: bool,
+) -> Result<Vec<Measure>, AnalysisError> {
+    let c = columns(consistency, &["a", "b", "plan", "consistent_share"])?;
+    let mut shares = BorderSeries::new();
+    let mut counts = BorderSeries::new();
+    for row in &consistency.rows {
+        let (Ok(year), Some(v)) = (
+            row[c[2]].to_text().trim().parse::<i64>(),
+            row[c[3]].as_f64(),
+        ) else {
+            continue;
+        };
+        let key = (row[c[0]].to_text(), row[c[1]].to_text());
+        shares.entry(key.clone()).or_default().insert(year, v);
+        counts.entry(key).or_default().insert(year, 0.0);
+    }
+    let k = columns(conflicts_by_border, &["a", "b", "plan", "conflicts"])?;
+    for row in &conflicts_by_border.rows {
+        let (Ok(year), Some(n)) = (
+            row[k[2]].to_text().trim().parse::<i64>(),
+            row[k[3]].as_f64(),
+        ) else {
+            continue;
+        };
+        if let Some(series) = counts.get_mut(&(row[k[0]].to_text(), row[k[1]].to_text())) {
+            *series.entry(year).or_default() += n;
+        }
+    }
+    let note = synthetic.then_some(
+        "the plans are SYNTHETIC: this comparison demonstrates the method and says nothing about the region",
+    );
+    Ok(vec![
+        Measure {
+            name: "conflicts",
+            description: "plan-dependent conflicts across the border (conflicts)",
+            higher_is_better: false,
+            threshold: 0.5,
+            series: counts,
+            synthetic: note,
+        },
+        Measure {
+            name: "plan_consistency",
+            description:
+                "share of the border where the plans facing each other are compatible (conflicts)",
+            higher_is_better: true,
+            threshold,
+            series: shares,
+            synthetic: note,
+        },
+    ])
 }
 
 /// Δ(Y): mean after minus mean before; `None` without years on both sides.
@@ -85,7 +180,6 @@ fn did(
 
 /// Settings of the outcome comparison.
 pub struct OutcomeSettings {
-    pub threshold: f64,
     pub permutations: usize,
     pub seed: u64,
 }
@@ -94,15 +188,17 @@ pub struct OutcomeSettings {
 pub fn outcomes(
     region: &Region,
     arrangements: &[Arrangement],
-    synergy_border: &Table,
+    measure: &Measure,
     settings: &OutcomeSettings,
-) -> Result<(Table, serde_json::Value), AnalysisError> {
-    let series = read_coordination(synergy_border)?;
+    table: &mut Table,
+) -> Result<serde_json::Value, AnalysisError> {
+    let series = &measure.series;
     let years: Vec<i64> = series.values().flat_map(|s| s.keys().copied()).collect();
     let (Some(&first), Some(&last)) = (years.iter().min(), years.iter().max()) else {
-        return Err(AnalysisError::Input(
-            "no border coordination to compare".into(),
-        ));
+        return Err(AnalysisError::Input(format!(
+            "no {} to compare",
+            measure.description
+        )));
     };
     let borders: Vec<&(String, String)> = series.keys().collect();
     // Treatment: the first arrangement covering the border that starts inside the panel.
@@ -151,56 +247,6 @@ pub fn outcomes(
         .collect();
     let observed = did(&treated, &controls, &changes);
 
-    let mut table = Table::new(
-        "governance_outcomes",
-        vec![
-            Column::new(
-                "a",
-                ColumnType::Text,
-                None,
-                "code of the first unit (a < b)",
-            ),
-            Column::new("b", ColumnType::Text, None, "code of the second unit"),
-            Column::new(
-                "treatment_year",
-                ColumnType::Int,
-                None,
-                "start of the first arrangement covering it within the panel",
-            ),
-            Column::new(
-                "goal",
-                ColumnType::Text,
-                None,
-                "goal orientation of that arrangement",
-            ),
-            Column::new("arrangements", ColumnType::Text, None, "its id(s)"),
-            Column::new(
-                "change_D",
-                ColumnType::Real,
-                None,
-                "mean D_border after − before",
-            ),
-            Column::new(
-                "control_change_D",
-                ColumnType::Real,
-                None,
-                "the same for uncovered borders around that year",
-            ),
-            Column::new(
-                "effect_D",
-                ColumnType::Real,
-                None,
-                "change_D − control_change_D",
-            ),
-            Column::new(
-                "outcome",
-                ColumnType::Text,
-                None,
-                "improved, unchanged or worsened",
-            ),
-        ],
-        false,
-    );
     let mut classes: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_goal: BTreeMap<String, Vec<(usize, i64)>> = BTreeMap::new();
     for &(b, year) in &treated {
@@ -211,9 +257,10 @@ pub fn outcomes(
         let control_mean =
             (!control.is_empty()).then(|| control.iter().sum::<f64>() / control.len() as f64);
         let effect = own.zip(control_mean).map(|(o, c)| o - c);
-        let class = match effect {
-            Some(e) if e > settings.threshold => "improved",
-            Some(e) if e < -settings.threshold => "worsened",
+        let sign = if measure.higher_is_better { 1.0 } else { -1.0 };
+        let class = match effect.map(|e| e * sign) {
+            Some(e) if e > measure.threshold => "improved",
+            Some(e) if e < -measure.threshold => "worsened",
             Some(_) => "unchanged",
             None => "undetermined",
         };
@@ -221,6 +268,7 @@ pub fn outcomes(
         let r = |x: Option<f64>| Value::from(x.map(|v| round_to(v, 9)));
         table.push(
             vec![
+                measure.name.into(),
                 borders[b].0.as_str().into(),
                 borders[b].1.as_str().into(),
                 Value::Int(year),
@@ -268,14 +316,15 @@ pub fn outcomes(
     });
     let goals: BTreeMap<String, serde_json::Value> = by_goal
         .iter()
-        .map(|(g, t)| (g.clone(), json!({ "borders": t.len(), "did_D": did(t, &controls, &changes).map(|d| round_to(d, 6)) })))
+        .map(|(g, t)| (g.clone(), json!({ "borders": t.len(), "did": did(t, &controls, &changes).map(|d| round_to(d, 6)) })))
         .collect();
     let mut summary = json!({
-        "outcome": "coordination degree of the border's two sides (D_border, synergy)",
+        "outcome": measure.description,
+        "higher_is_better": measure.higher_is_better,
         "panel": [first, last],
         "treated_borders": treated.len(),
         "control_borders": controls.len(),
-        "did_D": observed.map(|d| round_to(d, 6)),
+        "did": observed.map(|d| round_to(d, 6)),
         "permutation_interval_95": [quantile(0.025), quantile(0.975)],
         "p_value": p_value,
         "permutations": settings.permutations,
@@ -283,12 +332,44 @@ pub fn outcomes(
         "by_goal": goals,
         "outcomes": classes,
         "assumption": "parallel trends of covered and uncovered borders (not tested; arrangements choose their borders)",
-        "not_yet": "conflict counts and plan consistency as outcomes need the conflicts analysis",
     });
-    if region.synthetic_layers.contains("indicators") {
-        summary["synthetic"] = json!("D_border comes from SYNTHETIC indicators: this comparison demonstrates the method and says nothing about the region");
+    if let Some(note) = measure.synthetic {
+        summary["synthetic"] = json!(note);
     }
-    Ok((table, summary))
+    Ok(summary)
+}
+
+/// The per-border outcome table, one block of rows per measure.
+pub fn outcome_table() -> Table {
+    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    let real = |n: &str, d: &str| Column::new(n, ColumnType::Real, None, d);
+    Table::new(
+        "governance_outcomes",
+        vec![
+            text("measure", "D_border, conflicts or plan_consistency"),
+            text("a", "code of the first unit (a < b)"),
+            text("b", "code of the second unit"),
+            Column::new(
+                "treatment_year",
+                ColumnType::Int,
+                None,
+                "start of the first arrangement covering it within the panel",
+            ),
+            text("goal", "goal orientation of that arrangement"),
+            text("arrangements", "its id(s)"),
+            real("change", "mean of the measure after − before"),
+            real(
+                "control_change",
+                "the same for uncovered borders around that year",
+            ),
+            real("effect", "change − control_change"),
+            text(
+                "outcome",
+                "improved, unchanged or worsened (in the measure's good direction)",
+            ),
+        ],
+        false,
+    )
 }
 
 #[cfg(test)]
@@ -368,19 +449,54 @@ mod tests {
             }
         }
         let settings = OutcomeSettings {
-            threshold: 0.01,
             permutations: 99,
             seed: 1,
         };
-        let (table, summary) = outcomes(&region, &arrangements, &border, &settings).unwrap();
+        let measure = coordination(&border, 0.01, false).unwrap();
+        let mut table = outcome_table();
+        let summary = outcomes(&region, &arrangements, &measure, &settings, &mut table).unwrap();
         assert_eq!(summary["treated_borders"], 1);
         assert_eq!(summary["control_borders"], 4);
         assert!(
-            (summary["did_D"].as_f64().unwrap() - 0.1).abs() < 1e-9,
+            (summary["did"].as_f64().unwrap() - 0.1).abs() < 1e-9,
             "{summary}"
         );
-        assert_eq!(table.rows[0][8], Value::Text("improved".into()));
-        assert_eq!(table.rows[0][2], Value::Int(2015));
+        assert_eq!(table.rows[0][9], Value::Text("improved".into()));
+        assert_eq!(table.rows[0][3], Value::Int(2015));
         assert!(summary.get("synthetic").is_none());
+    }
+
+    /// Conflict counts: fewer is better, and borders without conflicts count as 0.
+    #[test]
+    fn plan_measures_read_versions_as_years_and_fill_zero_conflicts() {
+        let table =
+            |name: &str, columns: &[&str], rows: &[&[&str]]| Table::of_text(name, columns, rows);
+        let consistency = table(
+            "plan_consistency",
+            &["a", "b", "plan", "consistent_share"],
+            &[
+                &["x", "y", "2015", "0.5"],
+                &["x", "y", "2035", "0.9"],
+                &["y", "z", "2015", "1"],
+                &["y", "z", "2035", "1"],
+            ],
+        );
+        let by_border = table(
+            "conflicts_by_border",
+            &["a", "b", "plan", "conflicts"],
+            &[
+                &["x", "y", "2015", "3"],
+                &["x", "y", "2015", "1"],
+                &["x", "y", "2035", "1"],
+            ],
+        );
+        let measures = plan_measures(&consistency, &by_border, 0.01, true).unwrap();
+        let conflicts = &measures[0].series;
+        assert_eq!(conflicts[&("x".into(), "y".into())][&2015], 4.0);
+        assert_eq!(conflicts[&("x".into(), "y".into())][&2035], 1.0);
+        assert_eq!(conflicts[&("y".into(), "z".into())][&2035], 0.0);
+        assert!(!measures[0].higher_is_better && measures[1].higher_is_better);
+        assert_eq!(measures[1].series[&("x".into(), "y".into())][&2035], 0.9);
+        assert!(measures[0].synthetic.is_some());
     }
 }

@@ -172,19 +172,7 @@ pub const COLUMNS: [&str; 11] = [
 /// A registry table from rows of text in [`COLUMNS`] order (test fixtures).
 #[cfg(test)]
 pub(crate) fn table_of(rows: &[[&str; 11]]) -> Table {
-    use crate::table::{Column, ColumnType};
-    let mut t = Table::new(
-        "registry",
-        COLUMNS
-            .iter()
-            .map(|n| Column::new(n, ColumnType::Text, None, ""))
-            .collect(),
-        false,
-    );
-    for r in rows {
-        t.push(r.iter().map(|v| (*v).into()).collect(), None);
-    }
-    t
+    Table::of_text("registry", &COLUMNS, rows)
 }
 
 /// Parses and validates the registry. `known_codes`, when given, are the jurisdiction codes that
