@@ -275,12 +275,10 @@ fn failed_analysis_leaves_no_results() {
     ];
     let project = project_with_jurisdictions(dir.path(), &collection(&features));
     let run = borderscape(&["analyze", project.to_str().unwrap()]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("feature 1 (code 1): field `code`: duplicate code 1"),
-        "{}",
-        run.stderr
+    assert_fails_with(
+        &run,
+        1,
+        "feature 1 (code 1): field `code`: duplicate code 1",
     );
     assert!(!dir.path().join("results").exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);

@@ -101,6 +101,21 @@ pub fn check_geometry(
             return problems;
         }
     }
+    let lines: Vec<&geo::LineString> = match geometry {
+        Geometry::LineString(l) => vec![l],
+        Geometry::MultiLineString(ml) => ml.iter().collect(),
+        _ => vec![],
+    };
+    for (part, line) in lines.iter().enumerate() {
+        let mut distinct = line.coords().collect::<Vec<_>>();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            problems.push(at.error(
+                "geometry",
+                format!("line {part} has fewer than 2 distinct points"),
+            ));
+        }
+    }
     let polygons: Vec<&Polygon> = match geometry {
         Geometry::Polygon(p) => vec![p],
         Geometry::MultiPolygon(mp) => mp.iter().collect(),

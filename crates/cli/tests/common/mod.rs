@@ -90,3 +90,14 @@ pub fn gdal(tool: &str, args: &[&str]) -> String {
 pub fn ogrinfo(args: &[&str]) -> String {
     gdal("ogrinfo", args)
 }
+
+/// Asserts that a run exited with `code` and that its standard error contains `message`.
+#[allow(dead_code)]
+pub fn assert_fails_with(run: &Run, code: i32, message: &str) {
+    assert_eq!(run.code, code, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(message),
+        "expected «{message}» in:\n{}",
+        run.stderr
+    );
+}

@@ -15,7 +15,7 @@ use crate::table::Table;
 /// An end of a line that meets no other line.
 #[derive(Debug, Clone)]
 pub struct Dangle {
-    /// `id` of its feature, or its 1-based feature number.
+    /// `id` of its feature, or its feature number (0-based).
     pub feature: String,
     pub class: String,
     pub point: Coord,
@@ -74,7 +74,7 @@ pub fn dangles(tables: &[&Table], snap_m: f64) -> Vec<Dangle> {
                 let length = dx.hypot(dy);
                 out.push(Dangle {
                     feature: id_c
-                        .map_or_else(|| (row + 1).to_string(), |c| table.rows[*row][c].to_text()),
+                        .map_or_else(|| row.to_string(), |c| table.rows[*row][c].to_text()),
                     class: class_c
                         .map(|c| table.rows[*row][c].to_text())
                         .unwrap_or_default(),

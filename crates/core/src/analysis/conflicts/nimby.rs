@@ -41,7 +41,7 @@ pub fn facilities(
     let mut problems = Vec::new();
     let mut outside = 0;
     for i in 0..table.len() {
-        let id = id_c.map_or_else(|| (i + 1).to_string(), |c| table.rows[i][c].to_text());
+        let id = id_c.map_or_else(|| i.to_string(), |c| table.rows[i][c].to_text());
         let kind = type_c
             .map(|c| table.rows[i][c].to_text())
             .unwrap_or_default();
@@ -50,7 +50,7 @@ pub fn facilities(
             known.sort_unstable();
             problems.push(format!(
                 "{layer}: feature {} (id {id}): field `type`: `{kind}` has no nuisance radius (known: {}); add it to the nuisance_radii table",
-                i + 1,
+                i,
                 known.join(", ")
             ));
             continue;

@@ -62,9 +62,9 @@ pub struct CompatibilityMatrix {
     pub rules: Vec<CompatibilityRule>,
 }
 
-/// A problem in a rule table: its row (1-based, as a spreadsheet shows data rows), field, message.
+/// A problem in a rule table: its data row (0-based, as in every message), field, message.
 fn row_problem(layer: &str, row: usize, field: &str, message: String) -> String {
-    format!("{layer}: row {}: field `{field}`: {message}", row + 1)
+    format!("{layer}: row {row}: field `{field}`: {message}")
 }
 
 fn field(table: &Table, name: &str, layer: &str) -> Result<usize, String> {
@@ -247,8 +247,8 @@ mod tests {
         assert_eq!(
             problems,
             vec![
-                "matrix.csv: row 3: field `class_a`: `99` is not a class of the China 2023 classification",
-                "matrix.csv: row 5: field `setback_m`: rule 1 needs a positive setback in metres",
+                "matrix.csv: row 2: field `class_a`: `99` is not a class of the China 2023 classification",
+                "matrix.csv: row 4: field `setback_m`: rule 1 needs a positive setback in metres",
             ]
         );
     }

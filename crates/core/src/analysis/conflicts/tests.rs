@@ -366,7 +366,7 @@ fn bad_class_codes_and_facility_types_are_named() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("facilities layer: feature 1 (id f1): field `type`: `cement_kiln` has no nuisance radius"),
+        err.contains("facilities layer: feature 0 (id f1): field `type`: `cement_kiln` has no nuisance radius"),
         "{err}"
     );
     let plans = region.layers.get_mut("plans").unwrap();
@@ -375,7 +375,7 @@ fn bad_class_codes_and_facility_types_are_named() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("plans layer: feature 4 (id b1): field `class`: `99` is not a class"),
+        err.contains("plans layer: feature 3 (id b1): field `class`: `99` is not a class"),
         "{err}"
     );
 }

@@ -13,7 +13,7 @@ use crate::table::Table;
 
 /// One plan zone.
 pub struct Zone<'a> {
-    /// Its `id` field, or its 1-based feature number when the layer has none.
+    /// Its `id` field, or its feature number (0-based, as in every message) when the layer has none.
     pub id: String,
     /// Region index of its unit at the analysis level.
     pub unit: usize,
@@ -73,12 +73,12 @@ impl<'a> PlanZones<'a> {
         let read: Vec<Result<Option<Zone>, String>> = (0..table.len())
             .into_par_iter()
             .map(|i| {
-                let id = text(table, id_c, i).unwrap_or_else(|| (i + 1).to_string());
+                let id = text(table, id_c, i).unwrap_or_else(|| i.to_string());
                 let class = table.rows[i][class_c].to_text().trim().to_string();
                 if !landuse::is_known(&class) {
                     return Err(format!(
                         "{layer}: feature {} (id {id}): field `class`: `{class}` is not a class of the China 2023 classification (e.g. 0701, 100103, 1309)",
-                        i + 1
+                        i
                     ));
                 }
                 let Some(geometry) = table.geometry(i) else {
