@@ -179,6 +179,24 @@ fn demo_writes_every_output_and_is_reproducible() {
         outcomes["conflicts"]["panel"],
         serde_json::json!([2015, 2035])
     );
+    // Compensation: every scheme has a ledger entry for every year, and who pays whom is reported.
+    let compensation = &summary["analyses"]["compensation"]["results"];
+    let schemes = compensation["schemes"].as_object().unwrap();
+    assert_eq!(schemes.len(), 3);
+    assert_eq!(
+        schemes["Xin'an River type (Anhui to Zhejiang)"]["entries"],
+        9
+    );
+    assert_eq!(schemes["Class change (Jiangsu to Shanghai)"]["entries"], 8);
+    assert_eq!(
+        schemes["Ecosystem services of Anhui's border red lines to Zhejiang"]["entries"],
+        2
+    );
+    let ledger = std::fs::read_to_string(results.join("tables/compensation_ledger.csv")).unwrap();
+    assert!(ledger
+        .lines()
+        .any(|l| l.contains(",2012,") && l.contains("water_quality_index")));
+    assert!(compensation["esv_total_yuan"]["2015"].as_f64().unwrap() > 0.0);
     let by_border = std::fs::read_to_string(results.join("tables/conflict_changes.csv")).unwrap();
     assert!(by_border.starts_with("a,b,type,from_plan,to_plan,resolved,persisting,introduced"));
     // Same seed, same inputs: byte-identical summary and tables.

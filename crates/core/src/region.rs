@@ -73,6 +73,10 @@ pub struct Region {
     pub synthetic_layers: std::collections::BTreeSet<String>,
     /// The file each layer was read from, by kind (for messages that name the file).
     pub layer_files: BTreeMap<String, String>,
+    /// The compensation schemes of the manifest (`[[schemes]]`), as written.
+    pub schemes: Vec<serde_json::Value>,
+    /// The manifest's path (for messages about what it declares).
+    pub manifest: String,
     index_by_code: HashMap<String, usize>,
 }
 
@@ -96,6 +100,8 @@ impl Region {
             layers,
             synthetic_layers: Default::default(),
             layer_files: Default::default(),
+            schemes: Vec::new(),
+            manifest: "borderscape.toml".into(),
             index_by_code,
         }
     }

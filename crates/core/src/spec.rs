@@ -178,6 +178,16 @@ impl Params {
         }
     }
 
+    /// The `level` parameter as a level (`province`, `city`, `county`, `township`).
+    pub fn level(&self) -> Result<crate::region::Level, AnalysisError> {
+        let text = self.text("level");
+        crate::region::Level::parse(text).ok_or_else(|| AnalysisError::Param {
+            analysis: self.analysis.to_string(),
+            param: "level".into(),
+            message: format!("`{text}` is not a level (province, city, county, township)"),
+        })
+    }
+
     /// Replaces one value (used by CLI flags that override the manifest).
     pub fn set(&mut self, name: &str, value: ParamValue) {
         self.values.insert(name.to_string(), value);

@@ -359,6 +359,13 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
     }
     let mut region = Region::new(&project.manifest.region.name, crs, jurisdictions, others);
     region.layer_files = files;
+    region.schemes = project
+        .manifest
+        .schemes
+        .iter()
+        .map(|s| serde_json::to_value(s).unwrap_or_default())
+        .collect();
+    region.manifest = project.manifest_path.display().to_string();
     region.synthetic_layers = project
         .manifest
         .layers

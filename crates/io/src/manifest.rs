@@ -40,6 +40,8 @@ pub enum LayerKind {
     Governance,
     Compatibility,
     NuisanceRadii,
+    EsvFactors,
+    EsvCrosswalk,
 }
 
 /// The geometry a layer kind must have.
@@ -53,7 +55,7 @@ pub enum GeometryRequirement {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 14] = [
+    pub const ALL: [LayerKind; 16] = [
         LayerKind::Jurisdictions,
         LayerKind::Plans,
         LayerKind::Ecology,
@@ -68,6 +70,8 @@ impl LayerKind {
         LayerKind::Governance,
         LayerKind::Compatibility,
         LayerKind::NuisanceRadii,
+        LayerKind::EsvFactors,
+        LayerKind::EsvCrosswalk,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +90,8 @@ impl LayerKind {
             LayerKind::Governance => "governance",
             LayerKind::Compatibility => "compatibility",
             LayerKind::NuisanceRadii => "nuisance_radii",
+            LayerKind::EsvFactors => "esv_factors",
+            LayerKind::EsvCrosswalk => "esv_crosswalk",
         }
     }
 
@@ -106,6 +112,8 @@ impl LayerKind {
             LayerKind::Governance => &["id", "start", "name"],
             LayerKind::Compatibility => &["class_a", "class_b", "rule"],
             LayerKind::NuisanceRadii => &["type", "radius_m"],
+            LayerKind::EsvFactors => &["row"],
+            LayerKind::EsvCrosswalk => &["class", "row"],
             LayerKind::Rivers | LayerKind::Channels | LayerKind::Lakes | LayerKind::Roads => &[],
         }
     }
@@ -120,10 +128,12 @@ impl LayerKind {
             LayerKind::Lakes => &["id", "name"],
             LayerKind::Facilities => &["id", "name"],
             LayerKind::Roads | LayerKind::Channels => &["id", "class"],
-            LayerKind::Stations => &["name", "river"],
+            LayerKind::Stations => &["name", "river", "upstream", "downstream"],
             LayerKind::Monitoring => &["unit"],
             LayerKind::Compatibility => &["setback_m", "note"],
             LayerKind::NuisanceRadii => &["source"],
+            LayerKind::EsvFactors => &["tag"],
+            LayerKind::EsvCrosswalk => &["note"],
             LayerKind::Indicators | LayerKind::Governance => &[],
         }
     }
@@ -141,7 +151,9 @@ impl LayerKind {
             | LayerKind::Indicators
             | LayerKind::Governance
             | LayerKind::Compatibility
-            | LayerKind::NuisanceRadii => GeometryRequirement::None,
+            | LayerKind::NuisanceRadii
+            | LayerKind::EsvFactors
+            | LayerKind::EsvCrosswalk => GeometryRequirement::None,
         }
     }
 }
@@ -192,6 +204,9 @@ pub struct Manifest {
     /// Parameters per analysis name.
     #[serde(default)]
     pub analysis: BTreeMap<String, toml::Table>,
+    /// Ecological compensation schemes, `[[schemes]]` (read by the compensation analysis).
+    #[serde(default)]
+    pub schemes: Vec<toml::Table>,
 }
 
 /// A manifest with the folder its paths are relative to.
@@ -300,6 +315,7 @@ impl Project {
                 },
                 layers,
                 analysis: BTreeMap::new(),
+                schemes: Vec::new(),
             },
         }
     }

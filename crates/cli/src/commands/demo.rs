@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
+use borderscape_core::analysis::compensation::esv;
 use borderscape_core::analysis::conflicts::rules;
 use borderscape_core::analysis::governance::registry;
 use borderscape_io::gpkg::{self, Srs};
@@ -141,6 +142,14 @@ description = "Compatibility of land-use classes across a border (0 compatible, 
 path = "nuisance_radii.csv"
 description = "Nuisance radius of each facility type, with sources: borderscape's defaults, edit to suit"
 
+[layers.esv_factors]
+path = "esv_factors.csv"
+description = "Equivalent factors per ha of ecosystem-service value (Xie et al. 2015; rows tagged R are not checked line by line)"
+
+[layers.esv_crosswalk]
+path = "esv_crosswalk.csv"
+description = "From plan classes to the rows of the ESV table: borderscape's proposal, edit to suit"
+
 [layers.indicators]
 path = "indicators.csv"
 fields = {{ unit = "code", year = "year" }}
@@ -155,6 +164,43 @@ level = "county"
 systems = "ecology=forest_cover_pct,water_quality_index,-pollution_load_t;economy=gdp_per_capita_yuan,urbanisation_pct"
 permutations = 999
 seed = {seed}
+
+[analysis.compensation]
+d_yuan_per_ha = 3406.50
+
+# Compensation schemes. The rules and amounts follow the real agreements (Xin'an River rounds 1-3;
+# the Shandong-Henan class-change pattern); the stations and their series are SYNTHETIC, so the
+# ledger illustrates the method, not what was paid.
+[[schemes]]
+name = "Xin'an River type (Anhui to Zhejiang)"
+rule = "water_quality_index"
+station = "S02"
+indicators = ["CODMn", "NH3-N", "TN", "TP"]
+weights = [0.25, 0.25, 0.25, 0.25]
+baseline = [2008, 2010]
+threshold = 1.0
+min_months = 10
+periods = [
+  {{ start = 2012, end = 2014, k0 = 0.85, amount_yuan = 100000000 }},
+  {{ start = 2015, end = 2017, k0 = 0.89, amount_yuan = 200000000 }},
+  {{ start = 2018, end = 2020, k0 = 0.90, amount_yuan = 200000000 }},
+]
+
+[[schemes]]
+name = "Class change (Jiangsu to Shanghai)"
+rule = "class_change"
+station = "S01"
+indicators = ["CODMn", "NH3-N", "TP"]
+amount_per_class_yuan = 60000000
+min_months = 10
+periods = [{{ start = 2016, end = 2023 }}]
+
+[[schemes]]
+name = "Ecosystem services of Anhui's border red lines to Zhejiang"
+rule = "esv_based"
+provider = "340000"
+beneficiary = "330000"
+share = 0.05
 "#
     )
 }
@@ -204,6 +250,8 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
     for (file, text) in [
         ("compatibility.csv", rules::DEFAULT_COMPATIBILITY_CSV),
         ("nuisance_radii.csv", rules::DEFAULT_NUISANCE_RADII_CSV),
+        ("esv_factors.csv", esv::DEFAULT_FACTORS_CSV),
+        ("esv_crosswalk.csv", esv::DEFAULT_CROSSWALK_CSV),
     ] {
         let path = dir.join(file);
         std::fs::write(&path, text).map_err(|e| IoError::file(&path, e))?;

@@ -1,6 +1,7 @@
 //! The analyses, one module each, and the registry that the CLI, the report and the server iterate.
 //!
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
+//! - [`compensation`]: ecosystem-service value and the compensation ledger.
 //! - [`conflicts`]: incompatible plans, ecological discontinuity, NIMBY, dead ends, constraints.
 //! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
@@ -9,6 +10,7 @@
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 pub mod borders;
+pub mod compensation;
 pub mod conflicts;
 pub mod coupling;
 pub mod effective_mesh;
@@ -73,6 +75,10 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis {
         spec: &synergy::SPEC,
         run: synergy::run_for_pipeline,
+    },
+    Analysis {
+        spec: &compensation::SPEC,
+        run: compensation::run_for_pipeline,
     },
     Analysis {
         spec: &governance::SPEC,

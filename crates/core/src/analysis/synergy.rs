@@ -174,11 +174,7 @@ pub fn run_for_pipeline(
     params: &Params,
     _prior: &Prior,
 ) -> Result<AnalysisOutput, AnalysisError> {
-    let level = Level::parse(params.text("level")).ok_or_else(|| AnalysisError::Param {
-        analysis: SPEC.name.into(),
-        param: "level".into(),
-        message: format!("`{}` is not a level", params.text("level")),
-    })?;
+    let level = params.level()?;
     let model = CouplingModel::parse(params.text("model")).ok_or_else(|| AnalysisError::Param {
         analysis: SPEC.name.into(),
         param: "model".into(),

@@ -131,11 +131,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_params(params: &Params) -> Result<Self, AnalysisError> {
-        let level = Level::parse(params.text("level")).ok_or_else(|| AnalysisError::Param {
-            analysis: "conflicts".into(),
-            param: "level".into(),
-            message: format!("`{}` is not a level", params.text("level")),
-        })?;
+        let level = params.level()?;
         Ok(Self {
             level,
             radius_m: params.number("radius_m"),

@@ -1,0 +1,705 @@
+//! Ecological compensation (methods reference §4): ecosystem-service value per jurisdiction,
+//! border zone and plan version, and the payment ledger of the project's schemes.
+//!
+//! - [`monitoring`]: the monitoring series, validated, as monthly and annual means.
+//! - [`schemes`]: schemes as data and the water-quality-index and class-change rules.
+//! - [`esv`]: the equivalent-factor tables.
+
+pub mod esv;
+pub mod monitoring;
+pub mod schemes;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use super::borders::{borders_at_level, BorderKind};
+use super::conflicts::zones::PlanZones;
+use super::{AnalysisOutput, Prior};
+use crate::error::AnalysisError;
+use crate::geometry::SegmentIndex;
+use crate::landuse::ECOLOGICAL_RED_LINE;
+use crate::region::{Level, Region, UnitLocator};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+use esv::EsvTables;
+use geo::Centroid;
+use monitoring::Series;
+use schemes::{Entry, Scheme};
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "compensation",
+    title: "Ecological compensation: ecosystem-service value and the payment ledger",
+    description: "ESV by the equivalent-factor method per jurisdiction, border zone and plan version; the ledger of the manifest's [[schemes]] (water-quality index, class change, load based, ESV based) with net balances.",
+    requires: &["jurisdictions"],
+    requires_any: &["plans", "monitoring"],
+    params: &[
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the plan zones' jurisdictions (ESV is also summed to the levels above)." },
+        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), description: "Value of one equivalent factor, D (Luo & Yan 2018, 2010 prices)." },
+        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Zones whose centre lies this close to a border form its border zone." },
+    ],
+    outputs: &[
+        OutputSpec { name: "esv_jurisdiction", spatial: false, description: "ESV per jurisdiction (every level) and plan version, with the change from the first version." },
+        OutputSpec { name: "esv_border_zone", spatial: false, description: "ESV of each side's border zone per border and plan version." },
+        OutputSpec { name: "compensation_ledger", spatial: false, description: "One row per scheme, period and year: payer, payee, amount_yuan, the index value and its inputs." },
+        OutputSpec { name: "compensation_balances", spatial: false, description: "Net transfers per pair of jurisdictions." },
+    ],
+    references: &[
+        "Xie, G. et al. (2015) Improvement of the evaluation method for ecosystem service value based on per unit area. Journal of Natural Resources 30(8), 1243–1254.",
+        "Luo, H. & Yan, J. (2018) Acta Ecologica Sinica 38(9) (D = 3406.50 yuan/ha).",
+        "GB 3838-2002 Environmental quality standards for surface water (class limits).",
+        "Xin'an River inter-provincial eco-compensation agreements, rounds 1–3 (2012–2020).",
+    ],
+};
+
+/// A plan version's year (`2035`), or 0 when the version is not a year.
+fn version_year(version: &str) -> i64 {
+    version.trim().parse().unwrap_or(0)
+}
+
+/// ESV per zone (yuan) and the ESV rows used.
+fn zone_values(plans: &PlanZones, esv: &EsvTables, d: f64) -> (Vec<f64>, BTreeSet<String>) {
+    let mut used = BTreeSet::new();
+    let values = plans
+        .zones
+        .iter()
+        .map(|z| match esv.factor(&z.class) {
+            Some((row, sum)) => {
+                used.insert(row.to_string());
+                z.area_m2 / 10_000.0 * sum * d
+            }
+            None => 0.0,
+        })
+        .collect();
+    (values, used)
+}
+
+/// The unit and its ancestors (region indices), bottom up.
+fn chain(region: &Region, unit: usize) -> Vec<usize> {
+    let mut out = vec![unit];
+    let mut current = &region.jurisdictions[unit];
+    while let Some(parent) = current.parent.as_deref().and_then(|p| region.index_of(p)) {
+        out.push(parent);
+        current = &region.jurisdictions[parent];
+    }
+    out
+}
+
+/// The area, ESV and change columns of the ESV tables.
+fn esv_columns(area: &str, value: &str) -> [Column; 3] {
+    [
+        Column::new("area_ha", ColumnType::Real, Some("ha"), area),
+        Column::new("esv_yuan", ColumnType::Real, Some("yuan/yr"), value),
+        Column::new(
+            "change_yuan",
+            ColumnType::Real,
+            Some("yuan/yr"),
+            "change from the first plan version",
+        ),
+    ]
+}
+
+fn esv_jurisdiction_table(region: &Region, plans: &PlanZones, values: &[f64]) -> Table {
+    // (unit, version) → (area ha, esv yuan)
+    let mut sums: BTreeMap<(usize, usize), (f64, f64)> = BTreeMap::new();
+    for (z, v) in plans.zones.iter().zip(values) {
+        for u in chain(region, z.unit) {
+            let e = sums.entry((u, z.version)).or_default();
+            e.0 += z.area_m2 / 10_000.0;
+            e.1 += v;
+        }
+    }
+    let mut t = Table::new(
+        "esv_jurisdiction",
+        vec![
+            Column::new("code", ColumnType::Text, None, "jurisdiction code"),
+            Column::new("name", ColumnType::Text, None, "name"),
+            Column::new("level", ColumnType::Text, None, "level"),
+            Column::new("plan", ColumnType::Text, None, "plan version"),
+        ]
+        .into_iter()
+        .chain(esv_columns("planned area", "ecosystem-service value"))
+        .collect(),
+        false,
+    );
+    let mut order: Vec<&(usize, usize)> = sums.keys().collect();
+    order.sort_by_key(|(u, v)| {
+        (
+            region.jurisdictions[*u].level,
+            &region.jurisdictions[*u].code,
+            *v,
+        )
+    });
+    for &(u, v) in order {
+        let (area, value) = sums[&(u, v)];
+        let first = sums.get(&(u, 0)).map_or(0.0, |x| x.1);
+        let j = &region.jurisdictions[u];
+        t.push(
+            vec![
+                j.code.clone().into(),
+                j.name.clone().into(),
+                j.level.name().into(),
+                plans.versions[v].clone().into(),
+                Value::Real(round_to(area, 4)),
+                Value::Real(round_to(value, 2)),
+                Value::Real(round_to(value - first, 2)),
+            ],
+            None,
+        );
+    }
+    t
+}
+
+/// Zones near each border of `level`: (border a, border b) → zone indices within `width` of it.
+fn border_zones(
+    region: &Region,
+    plans: &PlanZones,
+    level: Level,
+    width: f64,
+) -> Result<BTreeMap<(usize, usize), Vec<usize>>, AnalysisError> {
+    let borders = borders_at_level(region, level, 1.0)?;
+    let index = SegmentIndex::new(
+        borders
+            .borders
+            .iter()
+            .filter(|b| b.kind == BorderKind::Edge)
+            .flat_map(|b| b.geometry.0.iter().map(move |l| (l, (b.a, b.b)))),
+    );
+    let mut out: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (k, z) in plans.zones.iter().enumerate() {
+        let Some(c) = z.geometry.centroid() else {
+            continue;
+        };
+        let mut near: Vec<(usize, usize)> = index
+            .within(c.0, width)
+            .map(|(pair, _, _)| pair)
+            .filter(|(a, b)| chain(region, z.unit).iter().any(|u| u == a || u == b))
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        for pair in near {
+            out.entry(pair).or_default().push(k);
+        }
+    }
+    Ok(out)
+}
+
+fn esv_border_table(
+    region: &Region,
+    plans: &PlanZones,
+    values: &[f64],
+    near: &BTreeMap<(usize, usize), Vec<usize>>,
+) -> Table {
+    let mut t = Table::new(
+        "esv_border_zone",
+        vec![
+            Column::new("a", ColumnType::Text, None, "code of one side"),
+            Column::new("b", ColumnType::Text, None, "code of the other side"),
+            Column::new(
+                "side",
+                ColumnType::Text,
+                None,
+                "code of the side whose zone this is",
+            ),
+            Column::new("plan", ColumnType::Text, None, "plan version"),
+        ]
+        .into_iter()
+        .chain(esv_columns(
+            "area of the side's zones near the border",
+            "their ecosystem-service value",
+        ))
+        .collect(),
+        false,
+    );
+    for (&(a, b), zones) in near {
+        for side in [a, b] {
+            let mut by_version = vec![(0.0, 0.0); plans.versions.len()];
+            for &k in zones {
+                let z = &plans.zones[k];
+                if chain(region, z.unit).contains(&side) {
+                    by_version[z.version].0 += z.area_m2 / 10_000.0;
+                    by_version[z.version].1 += values[k];
+                }
+            }
+            for (v, (area, value)) in by_version.iter().enumerate() {
+                t.push(
+                    vec![
+                        region.jurisdictions[a].code.clone().into(),
+                        region.jurisdictions[b].code.clone().into(),
+                        region.jurisdictions[side].code.clone().into(),
+                        plans.versions[v].clone().into(),
+                        Value::Real(round_to(*area, 4)),
+                        Value::Real(round_to(*value, 2)),
+                        Value::Real(round_to(value - by_version[0].1, 2)),
+                    ],
+                    None,
+                );
+            }
+        }
+    }
+    t
+}
+
+/// The ESV-based rule: per plan version, `share` of the ESV of the provider's red-line zones in
+/// the border zone between provider and beneficiary; the beneficiary pays the provider.
+fn esv_based(
+    region: &Region,
+    s: &schemes::EsvBased,
+    plans: &PlanZones,
+    values: &[f64],
+    width: f64,
+) -> Result<Vec<Entry>, AnalysisError> {
+    let unit = |code: &str, field: &str| {
+        region.index_of(code).ok_or_else(|| {
+            AnalysisError::Input(format!(
+                "{}: scheme {}: field `{field}`: `{code}` is not a jurisdiction",
+                region.manifest, s.name
+            ))
+        })
+    };
+    let (provider, beneficiary) = (
+        unit(&s.provider, "provider")?,
+        unit(&s.beneficiary, "beneficiary")?,
+    );
+    let level = region.jurisdictions[provider].level;
+    let near = border_zones(region, plans, level, width)?;
+    let pair = (provider.min(beneficiary), provider.max(beneficiary));
+    let zones = near.get(&pair).cloned().unwrap_or_default();
+    Ok((0..plans.versions.len())
+        .map(|v| {
+            let (mut value, mut n) = (0.0, 0);
+            for &k in &zones {
+                let z = &plans.zones[k];
+                if z.version == v && z.control.as_deref() == Some(ECOLOGICAL_RED_LINE) && chain(region, z.unit).contains(&provider) {
+                    value += values[k];
+                    n += 1;
+                }
+            }
+            Entry {
+                scheme: s.name.clone(),
+                rule: "esv_based",
+                period: plans.versions[v].clone(),
+                year: version_year(&plans.versions[v]),
+                payer: Some(s.beneficiary.clone()),
+                payee: Some(s.provider.clone()),
+                amount_yuan: Some(s.share * value),
+                index_value: Some(value),
+                status: "transfer",
+                inputs: format!(
+                    "{} × ESV {value:.0} yuan of {n} red-line zones of {} within {width:.0} m of its border with {}",
+                    s.share, s.provider, s.beneficiary
+                ),
+            }
+        })
+        .collect())
+}
+
+/// The load-based rule on the rivers analysis' transboundary load matrix: per plan version, the
+/// price times the load from `from` to `to` above the allowance; `from` pays `to`.
+fn load_based(
+    region: &Region,
+    s: &schemes::LoadBased,
+    prior: &Prior,
+) -> Result<Vec<Entry>, AnalysisError> {
+    let level = region.by_code(&s.from).map(|j| j.level).ok_or_else(|| {
+        AnalysisError::Input(format!(
+            "{}: scheme {}: field `from`: `{}` is not a jurisdiction",
+            region.manifest, s.name, s.from
+        ))
+    })?;
+    let name = format!("load_matrix_{}", level.name());
+    let matrix = prior.table("rivers", &name).ok_or_else(|| {
+        AnalysisError::Input(format!(
+            "{}: scheme {} (load_based) needs the transboundary load matrix of the rivers analysis ({name}), which did not run",
+            region.manifest, s.name
+        ))
+    })?;
+    let c = |n: &str| {
+        matrix
+            .column_index(n)
+            .ok_or_else(|| AnalysisError::Internal(format!("{name} has no `{n}`")))
+    };
+    let (from, to, pollutant, plan, load) = (
+        c("from")?,
+        c("to")?,
+        c("pollutant")?,
+        c("plan")?,
+        c("load_kg_per_yr")?,
+    );
+    Ok(matrix
+        .rows
+        .iter()
+        .filter(|r| {
+            r[from].to_text() == s.from
+                && r[to].to_text() == s.to
+                && r[pollutant].to_text() == s.pollutant
+        })
+        .map(|r| {
+            let kg = r[load].as_f64().unwrap_or(0.0);
+            let excess = (kg - s.allowance_kg).max(0.0);
+            Entry {
+                scheme: s.name.clone(),
+                rule: "load_based",
+                period: r[plan].to_text(),
+                year: version_year(&r[plan].to_text()),
+                payer: Some(s.from.clone()),
+                payee: Some(s.to.clone()),
+                amount_yuan: Some(excess * s.price_yuan_per_kg),
+                index_value: Some(kg),
+                status: if excess > 0.0 {
+                    "transfer"
+                } else {
+                    "no transfer"
+                },
+                inputs: format!(
+                    "{} load {kg:.1} kg/yr from {} to {}, allowance {} kg/yr, price {} yuan/kg",
+                    s.pollutant, s.from, s.to, s.allowance_kg, s.price_yuan_per_kg
+                ),
+            }
+        })
+        .collect())
+}
+
+/// Upstream and downstream of a station: the scheme's own fields, else the stations layer's
+/// `upstream` and `downstream` fields.
+fn sides(
+    region: &Region,
+    station: &str,
+    upstream: &Option<String>,
+    downstream: &Option<String>,
+    scheme: &str,
+) -> Result<(String, String), AnalysisError> {
+    let from_layer = |field: &str| -> Option<String> {
+        let t = region.layers.get("stations")?;
+        let (id, c) = (t.column_index("id")?, t.column_index(field)?);
+        t.rows
+            .iter()
+            .find(|r| r[id].to_text() == station)
+            .map(|r| r[c].to_text())
+    };
+    let up = upstream.clone().or_else(|| from_layer("upstream"));
+    let down = downstream.clone().or_else(|| from_layer("downstream"));
+    match (up, down) {
+        (Some(u), Some(d)) => Ok((u, d)),
+        _ => Err(AnalysisError::Input(format!(
+            "{}: scheme {scheme}: station `{station}` has no upstream/downstream jurisdiction: give `upstream` and `downstream` in the scheme or in the stations layer",
+            region.manifest
+        ))),
+    }
+}
+
+fn ledger_table(entries: &[Entry]) -> Table {
+    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    let mut t = Table::new(
+        "compensation_ledger",
+        vec![
+            text("scheme", "scheme name"),
+            text(
+                "rule",
+                "water_quality_index, class_change, load_based or esv_based",
+            ),
+            text("period", "period (or plan version)"),
+            Column::new("year", ColumnType::Int, None, "year"),
+            text("payer", "code of the jurisdiction that pays"),
+            text("payee", "code of the jurisdiction that is paid"),
+            Column::new("amount_yuan", ColumnType::Real, Some("yuan"), "amount"),
+            Column::new(
+                "index_value",
+                ColumnType::Real,
+                None,
+                "P, class, load (kg/yr) or ESV (yuan/yr), by rule",
+            ),
+            text("status", "transfer, no transfer or undetermined"),
+            text("inputs", "the values that produced it"),
+        ],
+        false,
+    );
+    for e in entries {
+        t.push(
+            vec![
+                e.scheme.clone().into(),
+                e.rule.into(),
+                e.period.clone().into(),
+                Value::Int(e.year),
+                e.payer.clone().into(),
+                e.payee.clone().into(),
+                e.amount_yuan.map(|a| round_to(a, 2)).into(),
+                e.index_value.map(|x| round_to(x, 6)).into(),
+                e.status.into(),
+                e.inputs.clone().into(),
+            ],
+            None,
+        );
+    }
+    t
+}
+
+/// Net transfers per unordered pair (a < b): what a paid b, what b paid a, and the net to a.
+fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
+    let mut flows: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    for e in entries {
+        let (Some(payer), Some(payee), Some(amount)) = (&e.payer, &e.payee, e.amount_yuan) else {
+            continue;
+        };
+        if e.status != "transfer" {
+            continue;
+        }
+        if payer < payee {
+            flows.entry((payer.clone(), payee.clone())).or_default().0 += amount;
+        } else {
+            flows.entry((payee.clone(), payer.clone())).or_default().1 += amount;
+        }
+    }
+    let mut t = Table::new(
+        "compensation_balances",
+        vec![
+            Column::new("a", ColumnType::Text, None, "code of one side (a < b)"),
+            Column::new("b", ColumnType::Text, None, "code of the other side"),
+            Column::new(
+                "a_paid_b_yuan",
+                ColumnType::Real,
+                Some("yuan"),
+                "total a paid b",
+            ),
+            Column::new(
+                "b_paid_a_yuan",
+                ColumnType::Real,
+                Some("yuan"),
+                "total b paid a",
+            ),
+            Column::new(
+                "net_to_a_yuan",
+                ColumnType::Real,
+                Some("yuan"),
+                "b_paid_a − a_paid_b",
+            ),
+        ],
+        false,
+    );
+    let mut summary = Vec::new();
+    for ((a, b), (ab, ba)) in flows {
+        summary.push(json!({"a": a, "b": b, "net_to_a_yuan": round_to(ba - ab, 2)}));
+        t.push(
+            vec![
+                a.into(),
+                b.into(),
+                Value::Real(round_to(ab, 2)),
+                Value::Real(round_to(ba, 2)),
+                Value::Real(round_to(ba - ab, 2)),
+            ],
+            None,
+        );
+    }
+    (t, json!(summary))
+}
+
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
+    let level = params.level()?;
+    let (d, width) = (
+        params.number("d_yuan_per_ha"),
+        params.number("zone_width_m"),
+    );
+    let series = Series::read(region)?;
+    let parsed: Vec<Result<Scheme, String>> = region
+        .schemes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Scheme::parse(v, i, &region.manifest))
+        .collect();
+    let problems: Vec<String> = parsed
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned())
+        .collect();
+    if !problems.is_empty() {
+        return Err(AnalysisError::Input(problems.join("\n")));
+    }
+    let schemes: Vec<Scheme> = parsed.into_iter().flatten().collect();
+    let mut tables = Vec::new();
+    let mut summary = serde_json::Map::new();
+    let locator = UnitLocator::new(region, level);
+    let plans = match region.layers.get("plans") {
+        Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
+        None => None,
+    };
+    let esv = EsvTables::load(region)?;
+    let values = plans.as_ref().map(|p| zone_values(p, &esv, d));
+    if let (Some(plans), Some((values, used))) = (&plans, &values) {
+        let near = border_zones(region, plans, level, width)?;
+        let by_unit = esv_jurisdiction_table(region, plans, values);
+        let totals: BTreeMap<String, f64> = by_unit
+            .rows
+            .iter()
+            .filter(|r| {
+                region
+                    .by_code(&r[0].to_text())
+                    .is_some_and(|j| j.parent.is_none())
+            })
+            .fold(BTreeMap::new(), |mut m, r| {
+                *m.entry(r[3].to_text()).or_insert(0.0) += r[5].as_f64().unwrap_or(0.0);
+                m
+            });
+        summary.insert(
+            "esv_total_yuan".into(),
+            json!(totals
+                .into_iter()
+                .map(|(k, v)| (k, round_to(v, 0)))
+                .collect::<BTreeMap<_, _>>()),
+        );
+        summary.insert("d_yuan_per_ha".into(), json!(d));
+        summary.insert("esv_rows_used".into(), json!(used));
+        summary.insert(
+            "esv_rows_unconfirmed".into(),
+            json!({"rows": esv.unconfirmed(used.iter().map(String::as_str)), "note": "factors tagged R in the table: the standard form from the literature, not checked line by line"}),
+        );
+        tables.push(by_unit);
+        tables.push(esv_border_table(region, plans, values, &near));
+    }
+    let mut entries = Vec::new();
+    for scheme in &schemes {
+        let needs_series = || {
+            series.as_ref().ok_or_else(|| {
+                AnalysisError::Input(format!(
+                    "{}: scheme {} needs a monitoring layer",
+                    region.manifest,
+                    scheme.name()
+                ))
+            })
+        };
+        let found = match scheme {
+            Scheme::WaterQualityIndex(s) => {
+                let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
+                schemes::water_quality_index(s, needs_series()?, &up, &down)
+                    .map_err(AnalysisError::Input)?
+            }
+            Scheme::ClassChange(s) => {
+                let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
+                schemes::class_change(s, needs_series()?, &up, &down)
+            }
+            Scheme::LoadBased(s) => load_based(region, s, prior)?,
+            Scheme::EsvBased(s) => match (&plans, &values) {
+                (Some(p), Some((v, _))) => esv_based(region, s, p, v, width)?,
+                _ => {
+                    return Err(AnalysisError::Input(format!(
+                        "{}: scheme {} (esv_based) needs a plans layer",
+                        region.manifest, s.name
+                    )))
+                }
+            },
+        };
+        entries.extend(found);
+    }
+    let per_scheme: BTreeMap<&str, serde_json::Value> = schemes
+        .iter()
+        .map(|s| {
+            let mine: Vec<&Entry> = entries.iter().filter(|e| e.scheme == s.name()).collect();
+            let paid: f64 = mine
+                .iter()
+                .filter(|e| e.status == "transfer")
+                .filter_map(|e| e.amount_yuan)
+                .sum();
+            (
+                s.name(),
+                json!({
+                    "rule": s.rule(),
+                    "entries": mine.len(),
+                    "undetermined": mine.iter().filter(|e| e.status == "undetermined").count(),
+                    "transferred_yuan": round_to(paid, 2),
+                }),
+            )
+        })
+        .collect();
+    summary.insert("schemes".into(), json!(per_scheme));
+    if !schemes.is_empty() {
+        let (balance_table, balance_summary) = balances(&entries);
+        summary.insert("balances".into(), balance_summary);
+        tables.push(ledger_table(&entries));
+        tables.push(balance_table);
+    }
+    let synthetic: Vec<&String> = ["plans", "monitoring", "stations"]
+        .iter()
+        .filter_map(|k| region.synthetic_layers.get(*k))
+        .collect();
+    summary.insert("synthetic_inputs".into(), json!(synthetic));
+    Ok(AnalysisOutput {
+        tables,
+        summary: serde_json::Value::Object(summary),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use geo::{polygon, Geometry, MultiPolygon};
+
+    use super::*;
+    use crate::crs::AnalysisCrs;
+    use crate::region::Jurisdiction;
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry {
+        polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)].into()
+    }
+
+    #[test]
+    fn esv_per_jurisdiction_is_area_times_factor_times_d() {
+        let county = |code: &str, x: f64| {
+            let Geometry::Polygon(p) = rect(x, 0.0, x + 1000.0, 1000.0) else {
+                unreachable!()
+            };
+            Jurisdiction {
+                code: code.into(),
+                name: code.into(),
+                level: Level::County,
+                parent: None,
+                geometry: MultiPolygon::new(vec![p]),
+            }
+        };
+        let mut plans = Table::of_text(
+            "plans",
+            &["id", "jurisdiction", "class"],
+            &[["a1", "A", "0101"], ["a2", "A", "05"], ["b1", "B", "0701"]],
+        );
+        plans.geometries = Some(vec![
+            Some(rect(0.0, 0.0, 200.0, 100.0)),     // 2 ha of paddy
+            Some(rect(0.0, 100.0, 100.0, 200.0)),   // 1 ha of wetland
+            Some(rect(1000.0, 0.0, 1100.0, 100.0)), // 1 ha of housing
+        ]);
+        let region = Region::new(
+            "t",
+            AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
+            vec![county("A", 0.0), county("B", 1000.0)],
+            BTreeMap::from([("plans".to_string(), plans)]),
+        );
+        let out = run_for_pipeline(&region, &Params::defaults(&SPEC), &Prior::default()).unwrap();
+        let table = out
+            .tables
+            .iter()
+            .find(|t| t.name == "esv_jurisdiction")
+            .unwrap();
+        let esv = |code: &str| {
+            table
+                .rows
+                .iter()
+                .find(|r| r[0].to_text() == code)
+                .and_then(|r| r[5].as_f64())
+                .unwrap()
+        };
+        let paddy = 1.36 + 0.09 - 2.63 + 1.11 + 0.57 + 0.17 + 2.72 + 0.01 + 0.19 + 0.21 + 0.09;
+        let wetland = 0.51 + 0.50 + 2.59 + 1.90 + 3.60 + 3.60 + 24.23 + 2.31 + 0.18 + 7.87 + 4.73;
+        let expected = (2.0 * paddy + 1.0 * wetland) * 3406.50;
+        assert!(
+            (esv("A") - expected).abs() < 0.01,
+            "{} vs {expected}",
+            esv("A")
+        );
+        assert_eq!(esv("B"), 0.0);
+        assert!(
+            out.tables.iter().all(|t| t.name != "compensation_ledger"),
+            "no schemes, no ledger"
+        );
+    }
+}
