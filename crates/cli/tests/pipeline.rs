@@ -182,7 +182,11 @@ fn demo_writes_every_output_and_is_reproducible() {
     // Compensation: every scheme has a ledger entry for every year, and who pays whom is reported.
     let compensation = &summary["analyses"]["compensation"]["results"];
     let schemes = compensation["schemes"].as_object().unwrap();
-    assert_eq!(schemes.len(), 3);
+    assert_eq!(schemes.len(), 4);
+    assert_eq!(
+        schemes["TN load delivered from Anhui to Zhejiang"]["entries"],
+        2
+    );
     assert_eq!(
         schemes["Xin'an River type (Anhui to Zhejiang)"]["entries"],
         9
@@ -197,6 +201,23 @@ fn demo_writes_every_output_and_is_reproducible() {
         .lines()
         .any(|l| l.contains(",2012,") && l.contains("water_quality_index")));
     assert!(compensation["esv_total_yuan"]["2015"].as_f64().unwrap() > 0.0);
+    // Rivers: the real rivers' province crossings, with the Anhui → Zhejiang section and its
+    // station; the planted siting pattern of the synthetic facilities shows.
+    let rivers = &summary["analyses"]["rivers"]["results"];
+    assert_eq!(rivers["cycles"], serde_json::json!([]));
+    let sections = std::fs::read_to_string(results.join("tables/river_sections.csv")).unwrap();
+    assert!(
+        sections
+            .lines()
+            .any(|l| l.contains(">340000,") && l.contains(">330000,S02,")),
+        "no Anhui → Zhejiang section at S02"
+    );
+    let province =
+        std::fs::read_to_string(results.join("tables/load_matrix_province.csv")).unwrap();
+    assert!(province
+        .lines()
+        .any(|l| l.starts_with("340000,330000,2035,TN,")));
+    assert!(rivers["siting"]["irr_0_5_km"].as_f64().unwrap() > 1.0);
     let by_border = std::fs::read_to_string(results.join("tables/conflict_changes.csv")).unwrap();
     assert!(by_border.starts_with("a,b,type,from_plan,to_plan,resolved,persisting,introduced"));
     // Same seed, same inputs: byte-identical summary and tables.

@@ -111,6 +111,17 @@ impl Region {
         self.index_by_code.get(code).copied()
     }
 
+    /// The unit of `level` that unit `unit` is or lies in (itself, or its ancestor there).
+    pub fn unit_at(&self, unit: usize, level: Level) -> Option<usize> {
+        let j = &self.jurisdictions[unit];
+        if j.level == level {
+            Some(unit)
+        } else {
+            self.ancestor_at(j, level)
+                .and_then(|a| self.index_of(&a.code))
+        }
+    }
+
     /// How messages name a layer: its file, or its kind when it was not read from a file.
     pub fn layer_name(&self, kind: &str) -> String {
         self.layer_files

@@ -42,6 +42,8 @@ pub enum LayerKind {
     NuisanceRadii,
     EsvFactors,
     EsvCrosswalk,
+    ExportCoefficients,
+    PointLoads,
 }
 
 /// The geometry a layer kind must have.
@@ -55,7 +57,7 @@ pub enum GeometryRequirement {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 16] = [
+    pub const ALL: [LayerKind; 18] = [
         LayerKind::Jurisdictions,
         LayerKind::Plans,
         LayerKind::Ecology,
@@ -72,6 +74,8 @@ impl LayerKind {
         LayerKind::NuisanceRadii,
         LayerKind::EsvFactors,
         LayerKind::EsvCrosswalk,
+        LayerKind::ExportCoefficients,
+        LayerKind::PointLoads,
     ];
 
     pub fn name(self) -> &'static str {
@@ -92,6 +96,8 @@ impl LayerKind {
             LayerKind::NuisanceRadii => "nuisance_radii",
             LayerKind::EsvFactors => "esv_factors",
             LayerKind::EsvCrosswalk => "esv_crosswalk",
+            LayerKind::ExportCoefficients => "export_coefficients",
+            LayerKind::PointLoads => "point_loads",
         }
     }
 
@@ -114,6 +120,8 @@ impl LayerKind {
             LayerKind::NuisanceRadii => &["type", "radius_m"],
             LayerKind::EsvFactors => &["row"],
             LayerKind::EsvCrosswalk => &["class", "row"],
+            LayerKind::ExportCoefficients => &["class"],
+            LayerKind::PointLoads => &["type"],
             LayerKind::Rivers | LayerKind::Channels | LayerKind::Lakes | LayerKind::Roads => &[],
         }
     }
@@ -124,7 +132,7 @@ impl LayerKind {
             LayerKind::Jurisdictions => &["parent"],
             LayerKind::Plans => &["id", "control", "jurisdiction", "plan"],
             LayerKind::Ecology => &["id", "name", "protected"],
-            LayerKind::Rivers => &["id", "name", "from_node", "to_node"],
+            LayerKind::Rivers => &["id", "name", "from_node", "to_node", "decay_per_km"],
             LayerKind::Lakes => &["id", "name"],
             LayerKind::Facilities => &["id", "name"],
             LayerKind::Roads | LayerKind::Channels => &["id", "class"],
@@ -133,7 +141,9 @@ impl LayerKind {
             LayerKind::Compatibility => &["setback_m", "note"],
             LayerKind::NuisanceRadii => &["source"],
             LayerKind::EsvFactors => &["tag"],
-            LayerKind::EsvCrosswalk => &["note"],
+            LayerKind::EsvCrosswalk | LayerKind::ExportCoefficients | LayerKind::PointLoads => {
+                &["note"]
+            }
             LayerKind::Indicators | LayerKind::Governance => &[],
         }
     }
@@ -153,7 +163,9 @@ impl LayerKind {
             | LayerKind::Compatibility
             | LayerKind::NuisanceRadii
             | LayerKind::EsvFactors
-            | LayerKind::EsvCrosswalk => GeometryRequirement::None,
+            | LayerKind::EsvCrosswalk
+            | LayerKind::ExportCoefficients
+            | LayerKind::PointLoads => GeometryRequirement::None,
         }
     }
 }

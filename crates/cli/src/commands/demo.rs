@@ -13,6 +13,7 @@ use anyhow::anyhow;
 use borderscape_core::analysis::compensation::esv;
 use borderscape_core::analysis::conflicts::rules;
 use borderscape_core::analysis::governance::registry;
+use borderscape_core::analysis::rivers;
 use borderscape_io::gpkg::{self, Srs};
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
@@ -142,6 +143,14 @@ description = "Compatibility of land-use classes across a border (0 compatible, 
 path = "nuisance_radii.csv"
 description = "Nuisance radius of each facility type, with sources: borderscape's defaults, edit to suit"
 
+[layers.export_coefficients]
+path = "export_coefficients.csv"
+description = "TEMPLATE export coefficients (kg/ha/yr) from the InVEST NDR sample table: the shape of the table, not YRD values"
+
+[layers.point_loads]
+path = "point_loads.csv"
+description = "TEMPLATE point loads of facility types (kg/yr): placeholders to replace with permit data"
+
 [layers.esv_factors]
 path = "esv_factors.csv"
 description = "Equivalent factors per ha of ecosystem-service value (Xie et al. 2015; rows tagged R are not checked line by line)"
@@ -194,6 +203,15 @@ indicators = ["CODMn", "NH3-N", "TP"]
 amount_per_class_yuan = 60000000
 min_months = 10
 periods = [{{ start = 2016, end = 2023 }}]
+
+[[schemes]]
+name = "TN load delivered from Anhui to Zhejiang"
+rule = "load_based"
+from = "340000"
+to = "330000"
+pollutant = "TN"
+allowance_kg = 50000
+price_yuan_per_kg = 10
 
 [[schemes]]
 name = "Ecosystem services of Anhui's border red lines to Zhejiang"
@@ -252,6 +270,8 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
         ("nuisance_radii.csv", rules::DEFAULT_NUISANCE_RADII_CSV),
         ("esv_factors.csv", esv::DEFAULT_FACTORS_CSV),
         ("esv_crosswalk.csv", esv::DEFAULT_CROSSWALK_CSV),
+        ("export_coefficients.csv", rivers::DEFAULT_EXPORT_CSV),
+        ("point_loads.csv", rivers::DEFAULT_POINT_LOADS_CSV),
     ] {
         let path = dir.join(file);
         std::fs::write(&path, text).map_err(|e| IoError::file(&path, e))?;

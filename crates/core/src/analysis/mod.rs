@@ -7,6 +7,7 @@
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
 //! - [`governance`]: arrangements over time, stages, networks and border coverage.
 //! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
+//! - [`rivers`]: river sections, transboundary loads and border-siting tests.
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 pub mod borders;
@@ -16,6 +17,7 @@ pub mod coupling;
 pub mod effective_mesh;
 pub mod governance;
 pub mod morans_i;
+pub mod rivers;
 pub mod synergy;
 
 use crate::error::AnalysisError;
@@ -75,6 +77,10 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis {
         spec: &synergy::SPEC,
         run: synergy::run_for_pipeline,
+    },
+    Analysis {
+        spec: &rivers::SPEC,
+        run: rivers::run_for_pipeline,
     },
     Analysis {
         spec: &compensation::SPEC,

@@ -89,16 +89,7 @@ impl<'a> PlanZones<'a> {
                 };
                 let given = text(table, unit_c, i)
                     .and_then(|code| region.index_of(&code))
-                    .and_then(|u| {
-                        let j = &region.jurisdictions[u];
-                        if j.level == level {
-                            Some(u)
-                        } else {
-                            region
-                                .ancestor_at(j, level)
-                                .and_then(|a| region.index_of(&a.code))
-                        }
-                    });
+                    .and_then(|u| region.unit_at(u, level));
                 let unit =
                     given.or_else(|| geometry.centroid().and_then(|c| locator.locate(c.0)));
                 let Some(unit) = unit else { return Ok(None) };

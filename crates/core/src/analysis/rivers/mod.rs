@@ -1,0 +1,542 @@
+//! Rivers across borders (methods reference §2.2, §3): the river network, the sections where
+//! rivers cross borders, export-coefficient and point loads routed with decay and lake retention
+//! into transboundary load matrices, and the border-siting ("polluting thy neighbour") tests.
+//!
+//! - [`network`]: the network and the routing.
+//! - [`siting`]: the band test with its permutation placebo and the most-downstream comparison.
+
+pub mod network;
+pub mod siting;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::{BoundingRect, Centroid, Geometry, LineString, Point};
+use serde_json::json;
+
+use super::conflicts::rules::table_from_csv;
+use super::conflicts::zones::PlanZones;
+use super::{AnalysisOutput, Prior};
+use crate::error::AnalysisError;
+use crate::geometry::SegmentIndex;
+use crate::region::{Level, Region, UnitLocator};
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+use network::{route, Injection, Network, Routed};
+
+pub const DEFAULT_EXPORT_CSV: &str = include_str!("../../../data/export_coefficients.csv");
+pub const DEFAULT_POINT_LOADS_CSV: &str = include_str!("../../../data/point_loads.csv");
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "rivers",
+    title: "Rivers across borders: sections, transboundary loads, border siting",
+    description: "Builds the river network, finds where rivers cross borders, routes export-coefficient loads of plan zones and point loads of facilities with decay and lake retention into transboundary load matrices per level and plan version, and tests whether polluting facilities crowd the exit borders.",
+    requires: &["jurisdictions", "rivers"],
+    requires_any: &[],
+    params: &[
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Finest level of the units the loads come from (the matrices cover it and every level above)." },
+        ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(10.0), min: Some(0.0), description: "River ends closer than this join at one node." },
+        ParamSpec { name: "connect_m", unit: Some("m"), default: ParamDefault::Number(5000.0), min: Some(0.0), description: "A zone or facility farther than this from every river reaches none (reported as unrouted)." },
+        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, description: "First-order decay constant k per pollutant, `P=k,…` (a reach's decay_per_km field overrides it)." },
+        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, description: "Share R of a load retained on entering a lake, per pollutant." },
+        ParamSpec { name: "station_m", unit: Some("m"), default: ParamDefault::Number(2000.0), min: Some(0.0), description: "A monitoring station this close to a section is attached to it (the nearest)." },
+        ParamSpec { name: "siting_level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level whose exit and entry borders the siting test measures from." },
+        PERMUTATIONS,
+        SEED,
+    ],
+    outputs: &[
+        OutputSpec { name: "river_sections", spatial: true, description: "Where rivers cross borders: upstream and downstream unit and the load crossing, per pollutant and plan version." },
+        OutputSpec { name: "load_flows", spatial: true, description: "Lines from the unit a load comes from to the unit it enters, with the load (for maps)." },
+        OutputSpec { name: "load_matrix_<level>", spatial: false, description: "Per level: load of sources in `from` crossing into `to`, and all load crossing, kg/yr, per pollutant and plan version." },
+        OutputSpec { name: "siting_bands", spatial: false, description: "Polluting facilities per distance band from the exit and from the entry border along the river, incidence-rate ratio and permutation p." },
+    ],
+    references: &[
+        "Johnes, P. J. (1996) Evaluation and management of the impact of land use change on the nitrogen and phosphorus load delivered to surface waters: the export coefficient modelling approach. Journal of Hydrology 183, 323–349.",
+        "Sharp, R. et al. InVEST User's Guide: Nutrient Delivery Ratio (sample export coefficients, used here as a template only).",
+        "Lipscomb, M. & Mobarak, A. M. (2017) Decentralization and pollution spillovers: evidence from the re-drawing of county borders in Brazil. Review of Economic Studies 84(1), 464–502.",
+        "Cai, H., Chen, Y. & Gong, Q. (2016) Polluting thy neighbor: unintended consequences of China's pollution reduction mandates. Journal of Environmental Economics and Management 76, 86–104.",
+    ],
+};
+
+/// `TN=0.005,TP=0.01` → {TN: 0.005, TP: 0.01}.
+fn per_pollutant(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, AnalysisError> {
+    let text = params.text(name);
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').ok_or(())?;
+            let v: f64 = v.trim().parse().map_err(|_| ())?;
+            (v >= 0.0).then(|| (k.trim().to_string(), v)).ok_or(())
+        })
+        .collect::<Result<_, ()>>()
+        .map_err(|_| AnalysisError::Param {
+            analysis: SPEC.name.into(),
+            param: name.into(),
+            message: format!("`{text}` is not `POLLUTANT=value,…` with values ≥ 0"),
+        })
+}
+
+/// Key (class or facility type) → pollutant → coefficient.
+pub type Coefficients = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// A table of the project (`kind`) or its shipped template, with the pollutant columns it has.
+fn coefficient_table(
+    region: &Region,
+    kind: &str,
+    default: &str,
+    key: &str,
+) -> Result<(Coefficients, bool), AnalysisError> {
+    let (table, name, template) = match region.layers.get(kind) {
+        Some(t) => (t.clone(), region.layer_name(kind), false),
+        None => (
+            table_from_csv(kind, default)?,
+            format!("default {kind}.csv"),
+            true,
+        ),
+    };
+    let key_c = table
+        .column_index(key)
+        .ok_or_else(|| AnalysisError::Input(format!("{name}: no `{key}` field")))?;
+    let pollutants: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| c != key_c && !matches!(table.columns[c].name.as_str(), "note" | "source"))
+        .collect();
+    let mut out = BTreeMap::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        let mut values = BTreeMap::new();
+        for &c in &pollutants {
+            let v = row[c].as_f64().filter(|v| *v >= 0.0).ok_or_else(|| {
+                AnalysisError::Input(format!(
+                    "{name}: row {i}: field `{}`: `{}` is not a non-negative number",
+                    table.columns[c].name,
+                    row[c].to_text()
+                ))
+            })?;
+            values.insert(table.columns[c].name.clone(), v);
+        }
+        out.insert(row[key_c].to_text().trim().to_string(), values);
+    }
+    Ok((out, template))
+}
+
+/// The injections of one pollutant and plan version, and the load that reached no river.
+struct Sources {
+    injections: Vec<Injection>,
+    unrouted_kg: f64,
+}
+
+/// Where a point meets the network: the nearest segment within `connect_m`.
+fn attach(
+    index: &SegmentIndex<(usize, usize)>,
+    p: geo::Coord,
+    connect_m: f64,
+) -> Option<(usize, usize)> {
+    index
+        .nearest(p)
+        .filter(|(_, d)| *d <= connect_m)
+        .map(|(at, _)| at)
+}
+
+pub fn run_for_pipeline(
+    region: &Region,
+    params: &Params,
+    _prior: &Prior,
+) -> Result<AnalysisOutput, AnalysisError> {
+    let level = params.level()?;
+    let locator = UnitLocator::new(region, level);
+    let lakes: Vec<(geo::Rect, &Geometry)> = region
+        .layers
+        .get("lakes")
+        .map(|t| {
+            (0..t.len())
+                .filter_map(|i| t.geometry(i))
+                .filter_map(|g| Some((g.bounding_rect()?, g)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let network = Network::new(
+        &region.layers["rivers"],
+        params.number("snap_m"),
+        &locator,
+        &lakes,
+    );
+    let index = SegmentIndex::new(
+        network
+            .reaches
+            .iter()
+            .enumerate()
+            .flat_map(|(k, r)| {
+                r.segments
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, s)| (LineString::new(vec![s.start, s.end]), (k, i)))
+            })
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(l, at)| (l, *at)),
+    );
+    let decay = per_pollutant(params, "decay")?;
+    let retention = per_pollutant(params, "lake_retention")?;
+    let (export, export_template) =
+        coefficient_table(region, "export_coefficients", DEFAULT_EXPORT_CSV, "class")?;
+    let (points, points_template) =
+        coefficient_table(region, "point_loads", DEFAULT_POINT_LOADS_CSV, "type")?;
+    let connect_m = params.number("connect_m");
+    let plans = match region.layers.get("plans") {
+        Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
+        None => None,
+    };
+    let versions: Vec<String> = plans
+        .as_ref()
+        .map_or_else(|| vec![String::new()], |p| p.versions.clone());
+    let pollutants: BTreeSet<String> = export
+        .values()
+        .chain(points.values())
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    // Facilities: (unit, type, point, attachment).
+    let facilities: Vec<(usize, String, String, geo::Coord)> = region
+        .layers
+        .get("facilities")
+        .map(|t| {
+            let (type_c, id_c) = (t.column_index("type"), t.column_index("id"));
+            (0..t.len())
+                .filter_map(|i| {
+                    let Some(Geometry::Point(p)) = t.geometry(i) else {
+                        return None;
+                    };
+                    let unit = locator.locate(p.0)?;
+                    let kind = type_c.map(|c| t.rows[i][c].to_text()).unwrap_or_default();
+                    let id = id_c.map_or_else(|| i.to_string(), |c| t.rows[i][c].to_text());
+                    Some((unit, kind, id, p.0))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let zone_at: Vec<Option<(usize, usize)>> = plans
+        .as_ref()
+        .map(|p| {
+            p.zones
+                .iter()
+                .map(|z| {
+                    z.geometry
+                        .centroid()
+                        .and_then(|c| attach(&index, c.0, connect_m))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let facility_at: Vec<Option<(usize, usize)>> = facilities
+        .iter()
+        .map(|f| attach(&index, f.3, connect_m))
+        .collect();
+
+    let mut results: Vec<(String, String, Routed, f64)> = Vec::new();
+    for (v, version) in versions.iter().enumerate() {
+        for pollutant in &pollutants {
+            let mut sources = Sources {
+                injections: Vec::new(),
+                unrouted_kg: 0.0,
+            };
+            if let Some(plans) = &plans {
+                for (z, at) in plans.zones.iter().zip(&zone_at) {
+                    if z.version != v {
+                        continue;
+                    }
+                    let coefficient = export
+                        .iter()
+                        .filter(|(class, _)| z.class.starts_with(class.as_str()))
+                        .max_by_key(|(class, _)| class.len())
+                        .and_then(|(_, m)| m.get(pollutant))
+                        .copied()
+                        .unwrap_or(0.0);
+                    let kg = coefficient * z.area_m2 / 10_000.0;
+                    match at {
+                        Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
+                            reach: *reach,
+                            segment: *segment,
+                            origin: z.unit,
+                            kg,
+                        }),
+                        _ => sources.unrouted_kg += kg,
+                    }
+                }
+            }
+            for (f, at) in facilities.iter().zip(&facility_at) {
+                let kg = points
+                    .get(f.1.trim())
+                    .and_then(|m| m.get(pollutant))
+                    .copied()
+                    .unwrap_or(0.0);
+                match at {
+                    Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
+                        reach: *reach,
+                        segment: *segment,
+                        origin: f.0,
+                        kg,
+                    }),
+                    _ => sources.unrouted_kg += kg,
+                }
+            }
+            let routed = route(
+                &network,
+                &sources.injections,
+                decay.get(pollutant).copied().unwrap_or(0.0),
+                retention.get(pollutant).copied().unwrap_or(0.0),
+            );
+            results.push((
+                version.clone(),
+                pollutant.clone(),
+                routed,
+                sources.unrouted_kg,
+            ));
+        }
+    }
+
+    let mut tables = vec![
+        sections_table(region, &network, &results, params.number("station_m")),
+        flows_table(region, &results),
+    ];
+    let mut matrices = BTreeMap::new();
+    for lvl in region.levels().into_iter().filter(|l| *l <= level) {
+        let t = matrix_table(region, lvl, &results);
+        matrices.insert(lvl.name(), t.len());
+        tables.push(t);
+    }
+    let (siting_table, siting_summary) = siting::siting(
+        region,
+        &network,
+        &facilities,
+        &facility_at,
+        &points,
+        params.text("siting_level"),
+        params.number("permutations") as usize,
+        params.number("seed") as u64,
+    )?;
+    tables.push(siting_table);
+    let balance: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(version, pollutant, r, unrouted)| {
+            json!({
+                "plan": version, "pollutant": pollutant,
+                "injected_kg_per_yr": round_to(r.injected, 9),
+                "delivered_kg_per_yr": round_to(r.delivered, 9),
+                "decayed_kg_per_yr": round_to(r.decayed, 9),
+                "retained_kg_per_yr": round_to(r.retained, 9),
+                "unrouted_kg_per_yr": round_to(*unrouted, 9),
+            })
+        })
+        .collect();
+    let synthetic: Vec<&String> = ["plans", "facilities"]
+        .iter()
+        .filter_map(|k| region.synthetic_layers.get(*k))
+        .collect();
+    Ok(AnalysisOutput {
+        tables,
+        summary: json!({
+            "reaches": network.reaches.len(),
+            "cycles": network.cycles,
+            "sections": results.first().map_or(0, |r| r.2.sections.len()),
+            "matrix_rows": matrices,
+            "mass_balance": balance,
+            "coefficients": {
+                "export": if export_template { "TEMPLATE (InVEST NDR sample table, not YRD values)" } else { "project table" },
+                "point_loads": if points_template { "TEMPLATE (borderscape placeholders, not permit data)" } else { "project table" },
+            },
+            "siting": siting_summary,
+            "synthetic_inputs": synthetic,
+        }),
+    })
+}
+
+fn text_col(n: &str, d: &str) -> Column {
+    Column::new(n, ColumnType::Text, None, d)
+}
+
+/// The codes of a unit and its ancestors, `county>city>province`.
+fn chain_codes(region: &Region, unit: usize) -> String {
+    let mut codes = vec![region.jurisdictions[unit].code.clone()];
+    let mut j = &region.jurisdictions[unit];
+    while let Some(p) = j.parent.as_deref().and_then(|c| region.by_code(c)) {
+        codes.push(p.code.clone());
+        j = p;
+    }
+    codes.join(">")
+}
+
+fn sections_table(
+    region: &Region,
+    network: &Network,
+    results: &[(String, String, Routed, f64)],
+    station_m: f64,
+) -> Table {
+    let stations: Vec<(String, geo::Coord)> = region
+        .layers
+        .get("stations")
+        .and_then(|t| {
+            let id = t.column_index("id")?;
+            Some(
+                (0..t.len())
+                    .filter_map(|i| match t.geometry(i) {
+                        Some(Geometry::Point(p)) => Some((t.rows[i][id].to_text(), p.0)),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
+    let station_near = |c: geo::Coord| {
+        stations
+            .iter()
+            .map(|(id, p)| (id, (p.x - c.x).hypot(p.y - c.y)))
+            .filter(|(_, d)| *d <= station_m)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| id.clone())
+    };
+    let mut t = Table::new(
+        "river_sections",
+        vec![
+            text_col("river", "the river line (feature and id)"),
+            text_col("upstream", "code of the unit upstream"),
+            text_col("downstream", "code of the unit downstream"),
+            text_col(
+                "upstream_chain",
+                "codes of the upstream unit and its ancestors (county>city>province)",
+            ),
+            text_col(
+                "downstream_chain",
+                "the same downstream: levels where the two differ are crossed here",
+            ),
+            text_col("station", "nearest monitoring station within station_m"),
+            text_col("plan", "plan version"),
+            text_col("pollutant", "pollutant"),
+            Column::new(
+                "load_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "load crossing here",
+            ),
+        ],
+        true,
+    );
+    for (version, pollutant, routed, _) in results {
+        for (&(k, i, from, to), kg) in &routed.sections {
+            let reach = &network.reaches[k];
+            let at = reach.segments[i].start;
+            t.push(
+                vec![
+                    reach.label.clone().into(),
+                    region.jurisdictions[from].code.clone().into(),
+                    region.jurisdictions[to].code.clone().into(),
+                    chain_codes(region, from).into(),
+                    chain_codes(region, to).into(),
+                    station_near(at).into(),
+                    version.clone().into(),
+                    pollutant.clone().into(),
+                    Value::Real(round_to(*kg, 9)),
+                ],
+                Some(Point(at).into()),
+            );
+        }
+    }
+    t
+}
+
+/// Sums a unit-level crossing map up to `level` (crossings inside one unit of it vanish).
+fn at_level(
+    region: &Region,
+    level: Level,
+    map: &BTreeMap<(usize, usize), f64>,
+) -> BTreeMap<(usize, usize), f64> {
+    let up = |u: usize| region.unit_at(u, level);
+    let mut out = BTreeMap::new();
+    for (&(a, b), v) in map {
+        if let (Some(x), Some(y)) = (up(a), up(b)) {
+            if x != y {
+                *out.entry((x, y)).or_default() += v;
+            }
+        }
+    }
+    out
+}
+
+fn matrix_table(region: &Region, level: Level, results: &[(String, String, Routed, f64)]) -> Table {
+    let mut t = Table::new(
+        &format!("load_matrix_{}", level.name()),
+        vec![
+            text_col("from", "code of the unit the load leaves"),
+            text_col("to", "code of the unit it enters"),
+            text_col("plan", "plan version"),
+            text_col("pollutant", "pollutant"),
+            Column::new(
+                "load_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "load of sources in `from` crossing into `to`",
+            ),
+            Column::new(
+                "flux_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "all load crossing from `from` into `to`, transit included",
+            ),
+        ],
+        false,
+    );
+    for (version, pollutant, routed, _) in results {
+        let own = at_level(region, level, &routed.from_sources);
+        let flux = at_level(region, level, &routed.flux);
+        for (&(a, b), total) in &flux {
+            t.push(
+                vec![
+                    region.jurisdictions[a].code.clone().into(),
+                    region.jurisdictions[b].code.clone().into(),
+                    version.clone().into(),
+                    pollutant.clone().into(),
+                    Value::Real(round_to(own.get(&(a, b)).copied().unwrap_or(0.0), 9)),
+                    Value::Real(round_to(*total, 9)),
+                ],
+                None,
+            );
+        }
+    }
+    t
+}
+
+fn flows_table(region: &Region, results: &[(String, String, Routed, f64)]) -> Table {
+    let mut t = Table::new(
+        "load_flows",
+        vec![
+            text_col("from", "code of the unit the load leaves"),
+            text_col("to", "code of the unit it enters"),
+            text_col("plan", "plan version"),
+            text_col("pollutant", "pollutant"),
+            Column::new(
+                "flux_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "load crossing",
+            ),
+        ],
+        true,
+    );
+    let centre = |u: usize| region.jurisdictions[u].geometry.centroid().map(|c| c.0);
+    for (version, pollutant, routed, _) in results {
+        for (&(a, b), kg) in &routed.flux {
+            let (Some(p), Some(q)) = (centre(a), centre(b)) else {
+                continue;
+            };
+            t.push(
+                vec![
+                    region.jurisdictions[a].code.clone().into(),
+                    region.jurisdictions[b].code.clone().into(),
+                    version.clone().into(),
+                    pollutant.clone().into(),
+                    Value::Real(round_to(*kg, 9)),
+                ],
+                Some(LineString::new(vec![p, q]).into()),
+            );
+        }
+    }
+    t
+}
