@@ -201,6 +201,11 @@ fn demo_writes_every_output_and_is_reproducible() {
         .lines()
         .any(|l| l.contains(",2012,") && l.contains("water_quality_index")));
     assert!(compensation["esv_total_yuan"]["2015"].as_f64().unwrap() > 0.0);
+    let report = std::fs::read_to_string(results.join("report.html")).unwrap();
+    assert!(
+        report.contains("<th>payer</th><th>payee</th><th>amount_yuan (yuan)</th>"),
+        "the report shows who pays whom"
+    );
     // Rivers: the real rivers' province crossings, with the Anhui → Zhejiang section and its
     // station; the planted siting pattern of the synthetic facilities shows.
     let rivers = &summary["analyses"]["rivers"]["results"];

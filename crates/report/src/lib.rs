@@ -21,6 +21,41 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc
 .banner{background:#fff4d6;border:1px solid #e0b84a;padding:.75rem 1rem;margin:1rem 0}code{background:#f5f5f5;padding:0 .2rem}";
 
 /// Renders the report from the summary and the output tables (geometries are not needed).
+/// Small tables shown in full (the others are in results.gpkg and tables/).
+const SHOWN: [&str; 3] = [
+    "compensation_balances",
+    "compensation_ledger",
+    "siting_bands",
+];
+
+/// Rows shown of a table at most.
+const MAX_ROWS: usize = 200;
+
+/// A table as HTML (attribute columns only), with units in the headers.
+fn table_html(table: &Table) -> String {
+    let mut html = format!("<h3><code>{}</code></h3><table><tr>", escape(&table.name));
+    for c in &table.columns {
+        let unit = c
+            .unit
+            .as_deref()
+            .map_or(String::new(), |u| format!(" ({})", escape(u)));
+        html.push_str(&format!("<th>{}{unit}</th>", escape(&c.name)));
+    }
+    html.push_str("</tr>");
+    for row in table.rows.iter().take(MAX_ROWS) {
+        html.push_str("<tr>");
+        for v in row {
+            html.push_str(&format!("<td>{}</td>", escape(&v.to_text())));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
+    if table.len() > MAX_ROWS {
+        html.push_str(&format!("<p>First {MAX_ROWS} of {} rows.</p>", table.len()));
+    }
+    html
+}
+
 pub fn render(summary: &Value, tables: &[&Table]) -> String {
     let mut html = String::new();
     let region = summary["region"]["name"].as_str().unwrap_or("region");
@@ -79,6 +114,11 @@ pub fn render(summary: &Value, tables: &[&Table]) -> String {
             ));
         }
         html.push_str("</table>");
+        for table in tables.iter().filter(|t| SHOWN.contains(&t.name.as_str())) {
+            if analysis.spec.outputs.iter().any(|o| o.name == table.name) {
+                html.push_str(&table_html(table));
+            }
+        }
     }
     html.push_str("<h2>Methods</h2>");
     html.push_str(&format!(
