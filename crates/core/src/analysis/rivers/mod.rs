@@ -336,6 +336,9 @@ pub fn run_for_pipeline(
         summary: json!({
             "reaches": network.reaches.len(),
             "cycles": network.cycles,
+            "disconnected_pieces": network.disconnected.len(),
+            "disconnected_sample": network.disconnected.iter().take(5).collect::<Vec<_>>(),
+            "uphill": network.uphill,
             "sections": results.first().map_or(0, |r| r.2.sections.len()),
             "matrix_rows": matrices,
             "mass_balance": balance,

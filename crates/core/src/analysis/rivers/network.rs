@@ -41,6 +41,11 @@ pub struct Network {
     pub order: Vec<usize>,
     /// Reaches on a cycle (left out of the routing), by label.
     pub cycles: Vec<String>,
+    /// Connected pieces of the network beyond the largest, each as the labels of its reaches.
+    pub disconnected: Vec<Vec<String>>,
+    /// Reaches whose `elevation_start` is below their `elevation_end` (flowing uphill against
+    /// the declared direction), by label.
+    pub uphill: Vec<String>,
 }
 
 fn parts(g: &Geometry) -> Vec<&LineString> {
@@ -74,6 +79,8 @@ impl Network {
             column("to_node"),
             column("decay_per_km"),
         );
+        let elevations = column("elevation_start").zip(column("elevation_end"));
+        let mut uphill = Vec::new();
         let lake_at = |p: Coord| {
             use geo::Contains;
             lakes
@@ -120,6 +127,15 @@ impl Network {
                     ),
                 };
                 ends.push((from, to));
+                if let Some((a, b)) = elevations {
+                    if let (Some(za), Some(zb)) =
+                        (table.rows[i][a].as_f64(), table.rows[i][b].as_f64())
+                    {
+                        if za < zb {
+                            uphill.push(format!("{label}: {za} m at its start, {zb} m at its end"));
+                        }
+                    }
+                }
                 reaches.push(Reach {
                     feature: i,
                     label,
@@ -162,12 +178,42 @@ impl Network {
             .filter(|&k| indegree[k] > 0)
             .map(|k| reaches[k].label.clone())
             .collect();
+        let disconnected = pieces(&reaches);
         Self {
             reaches,
             order,
             cycles,
+            disconnected,
+            uphill,
         }
     }
+}
+
+/// The connected pieces of the reach graph (joined at nodes, either direction) other than the
+/// largest, largest first, as reach labels.
+fn pieces(reaches: &[Reach]) -> Vec<Vec<String>> {
+    let mut parent: Vec<usize> = (0..reaches.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (k, r) in reaches.iter().enumerate() {
+        for &d in &r.downstream {
+            let (a, b) = (root(&mut parent, k), root(&mut parent, d));
+            parent[a] = b;
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (k, r) in reaches.iter().enumerate() {
+        let g = root(&mut parent, k);
+        groups.entry(g).or_default().push(r.label.clone());
+    }
+    let mut groups: Vec<Vec<String>> = groups.into_values().collect();
+    groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    groups.into_iter().skip(1).collect()
 }
 
 /// A load entering the network: at the start of segment `segment` of reach `reach`, from a

@@ -167,6 +167,7 @@ fn routing_conserves_mass_exactly() {
             kg: 1.0,
         },
     ];
+    assert!(network.cycles.is_empty() && network.disconnected.is_empty());
     let routed = route(&network, &injections, 0.05, 0.4);
     let out = routed.delivered + routed.decayed + routed.retained;
     assert!(((out - routed.injected) / routed.injected).abs() < 1e-12);
@@ -236,4 +237,37 @@ fn facilities_planted_at_exits_are_detected_and_uniform_ones_are_not() {
     let irr = s["irr_0_5_km"].as_f64().unwrap();
     assert!((0.7..1.4).contains(&irr), "{s}");
     assert!(s["p_placebo"].as_f64().unwrap() > 0.1, "{s}");
+}
+
+#[test]
+fn cycles_disconnected_pieces_and_uphill_reaches_are_named() {
+    let mut rivers = Table::of_text(
+        "rivers",
+        &["id", "elevation_start", "elevation_end"],
+        &[
+            ["loop1", "5", "4"],
+            ["loop2", "4", "5"],
+            ["alone", "3", "1"],
+        ],
+    );
+    rivers.geometries = Some(vec![
+        Some(line_string![(x: 0.0, y: 0.0), (x: 1000.0, y: 0.0)].into()),
+        Some(line_string![(x: 1000.0, y: 0.0), (x: 0.0, y: 0.0)].into()),
+        Some(line_string![(x: 5000.0, y: 0.0), (x: 6000.0, y: 0.0)].into()),
+    ]);
+    let region = y_network();
+    let locator = UnitLocator::new(&region, Level::County);
+    let network = Network::new(&rivers, 10.0, &locator, &[]);
+    assert_eq!(
+        network.cycles,
+        vec!["river loop1 (feature 0)", "river loop2 (feature 1)"]
+    );
+    assert_eq!(
+        network.disconnected,
+        vec![vec!["river alone (feature 2)".to_string()]]
+    );
+    assert_eq!(
+        network.uphill,
+        vec!["river loop2 (feature 1): 4 m at its start, 5 m at its end"]
+    );
 }
