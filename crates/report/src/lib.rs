@@ -4,6 +4,8 @@
 //! run's summary and the analyses' specs (titles, parameters with units, references), so labels
 //! cannot drift from the code.
 
+mod map;
+
 use borderscape_core::analysis::REGISTRY;
 use borderscape_core::table::Table;
 use serde_json::Value;
@@ -20,7 +22,8 @@ const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto S
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}
 .banner{background:#fff4d6;border:1px solid #e0b84a;padding:.75rem 1rem;margin:1rem 0}code{background:#f5f5f5;padding:0 .2rem}";
 
-/// Renders the report from the summary and the output tables (geometries are not needed).
+/// Renders the report from the summary and the output tables (geometries in the analysis CRS
+/// are drawn as inline SVG).
 /// Small tables shown in full (the others are in results.gpkg and tables/).
 const SHOWN: [&str; 3] = [
     "compensation_balances",
@@ -85,6 +88,17 @@ pub fn render(summary: &Value, tables: &[&Table]) -> String {
         }
     }
     html.push_str("</table>");
+    let find = |name: &str| tables.iter().find(|t| t.name == name).copied();
+    if let Some(borders) = find("borders") {
+        if let Some(svg) = map::border_map(borders, find("conflicts_by_border")) {
+            html.push_str("<h2>Map: borders and their conflicts</h2>");
+            html.push_str(&svg);
+        }
+    }
+    if let Some(svg) = map::conflict_bars(&summary["analyses"]["conflicts"]["results"]["by_type"]) {
+        html.push_str("<h2>Conflicts by type</h2>");
+        html.push_str(&svg);
+    }
     for analysis in REGISTRY {
         let section = &summary["analyses"][analysis.spec.name];
         if section.is_null() {
