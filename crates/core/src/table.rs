@@ -127,6 +127,18 @@ impl Column {
     }
 }
 
+/// The four columns that name a border in every per-border table: `a`, `b` (codes, a < b) and
+/// their names.
+pub fn border_pair_columns() -> Vec<Column> {
+    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    vec![
+        text("a", "code of the first unit (a < b)"),
+        text("b", "code of the second unit"),
+        text("a_name", "name of a"),
+        text("b_name", "name of b"),
+    ]
+}
+
 /// A table of rows with an optional geometry per row.
 #[derive(Debug, Clone, Default)]
 pub struct Table {

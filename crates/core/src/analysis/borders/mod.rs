@@ -34,7 +34,7 @@ use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{round_to, Column, ColumnType, Table, Value};
+use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 pub use topology::{TopologyIssue, TopologyKind};
 pub use zones::BorderZone;
 
@@ -301,47 +301,41 @@ fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> C
 pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
     let mut table = Table::new(
         "borders",
-        vec![
-            col(
-                "a",
-                ColumnType::Text,
-                None,
-                "code of the first unit (a < b)",
-            ),
-            col("b", ColumnType::Text, None, "code of the second unit"),
-            col("a_name", ColumnType::Text, None, "name of a"),
-            col("b_name", ColumnType::Text, None, "name of b"),
-            col(
-                "level",
-                ColumnType::Text,
-                None,
-                "administrative level of both units",
-            ),
-            col(
-                "kind",
-                ColumnType::Text,
-                None,
-                "edge: shared line; point: corner contact only",
-            ),
-            col(
-                "length_km",
-                ColumnType::Real,
-                Some("km"),
-                "geodesic length of the shared line (WGS84)",
-            ),
-            col(
-                "cross_province",
-                ColumnType::Bool,
-                None,
-                "the units lie in different provinces",
-            ),
-            col(
-                "cross_city",
-                ColumnType::Bool,
-                None,
-                "the units lie in different cities",
-            ),
-        ],
+        border_pair_columns()
+            .into_iter()
+            .chain([
+                col(
+                    "level",
+                    ColumnType::Text,
+                    None,
+                    "administrative level of both units",
+                ),
+                col(
+                    "kind",
+                    ColumnType::Text,
+                    None,
+                    "edge: shared line; point: corner contact only",
+                ),
+                col(
+                    "length_km",
+                    ColumnType::Real,
+                    Some("km"),
+                    "geodesic length of the shared line (WGS84)",
+                ),
+                col(
+                    "cross_province",
+                    ColumnType::Bool,
+                    None,
+                    "the units lie in different provinces",
+                ),
+                col(
+                    "cross_city",
+                    ColumnType::Bool,
+                    None,
+                    "the units lie in different cities",
+                ),
+            ])
+            .collect(),
         true,
     );
     for border in borders {

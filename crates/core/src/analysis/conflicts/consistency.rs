@@ -16,7 +16,7 @@ use super::zones::PlanZones;
 use super::Settings;
 use crate::analysis::borders::Border;
 use crate::region::Region;
-use crate::table::{round_to, Column, ColumnType, Table, Value};
+use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 
 /// Spacing of the samples along a border, m.
 pub const STEP_M: f64 = 250.0;
@@ -122,25 +122,24 @@ pub fn plan_consistency(
     let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let mut table = Table::new(
         "plan_consistency",
-        vec![
-            text("a", "code of one side (a < b)"),
-            text("b", "code of the other side"),
-            text("a_name", "name of a"),
-            text("b_name", "name of b"),
-            text("plan", "plan version"),
-            Column::new(
-                "sampled_km",
-                ColumnType::Real,
-                Some("km"),
-                "border length sampled (analysis CRS)",
-            ),
-            Column::new(
-                "consistent_share",
-                ColumnType::Real,
-                None,
-                "share of the length where facing zones are compatible",
-            ),
-        ],
+        border_pair_columns()
+            .into_iter()
+            .chain([
+                text("plan", "plan version"),
+                Column::new(
+                    "sampled_km",
+                    ColumnType::Real,
+                    Some("km"),
+                    "border length sampled (analysis CRS)",
+                ),
+                Column::new(
+                    "consistent_share",
+                    ColumnType::Real,
+                    None,
+                    "share of the length where facing zones are compatible",
+                ),
+            ])
+            .collect(),
         false,
     );
     for row in rows {

@@ -29,7 +29,7 @@ use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::region::{Level, Region, UnitLocator};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{round_to, Column, ColumnType, Table, Value};
+use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 use rules::{CompatibilityMatrix, NuisanceRadii};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -348,16 +348,15 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
     let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let mut t = Table::new(
         "conflicts_by_border",
-        vec![
-            text("a", "code of one side"),
-            text("b", "code of the other side"),
-            text("a_name", "name of a"),
-            text("b_name", "name of b"),
-            text("type", "conflict type"),
-            text("plan", "plan version (empty: not plan-dependent)"),
-            Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
-            Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
-        ],
+        border_pair_columns()
+            .into_iter()
+            .chain([
+                text("type", "conflict type"),
+                text("plan", "plan version (empty: not plan-dependent)"),
+                Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
+                Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
+            ])
+            .collect(),
         false,
     );
     let name = |code: &str| {
