@@ -125,12 +125,17 @@ impl Column {
             description: description.to_string(),
         }
     }
+
+    /// A text column without unit (codes, names, labels).
+    pub fn text(name: &str, description: &str) -> Self {
+        Self::new(name, ColumnType::Text, None, description)
+    }
 }
 
 /// The four columns that name a border in every per-border table: `a`, `b` (codes, a < b) and
 /// their names.
 pub fn border_pair_columns() -> Vec<Column> {
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
+    let text = Column::text;
     vec![
         text("a", "code of the first unit (a < b)"),
         text("b", "code of the second unit"),

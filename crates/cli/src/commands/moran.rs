@@ -223,10 +223,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         let mut local = Table::new(
             "lisa",
             vec![
-                Column::new("id", ColumnType::Text, None, "unit id"),
+                Column::text("id", "unit id"),
                 Column::new(&args.var, ColumnType::Real, None, "the variable"),
                 Column::new("local_i", ColumnType::Real, None, "local Moran's I_i"),
-                Column::new("quadrant", ColumnType::Text, None, "HH, LH, LL or HL"),
+                Column::text("quadrant", "HH, LH, LL or HL"),
                 Column::new(
                     "p_sim",
                     ColumnType::Real,

@@ -215,50 +215,49 @@ pub fn run_for_pipeline(
         .map(|j: &Jurisdiction| mesh_of(&j.geometry, &patches, &format!("{} ({})", j.code, j.name)))
         .collect();
     let meshes = meshes.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let col = |n: &str, k: ColumnType, u: Option<&str>, d: &str| Column::new(n, k, u, d);
     let mut table = Table::new(
         "synergy_jurisdiction",
         vec![
-            col("code", ColumnType::Text, None, "jurisdiction code"),
-            col("name", ColumnType::Text, None, "jurisdiction name"),
-            col("level", ColumnType::Text, None, "administrative level"),
-            col(
+            Column::text("code", "jurisdiction code"),
+            Column::text("name", "jurisdiction name"),
+            Column::text("level", "administrative level"),
+            Column::new(
                 "unit_area_km2",
                 ColumnType::Real,
                 Some("km²"),
                 "area of the jurisdiction",
             ),
-            col(
+            Column::new(
                 "habitat_area_km2",
                 ColumnType::Real,
                 Some("km²"),
                 "habitat inside it",
             ),
-            col(
+            Column::new(
                 "cut_mesh_km2",
                 ColumnType::Real,
                 Some("km²"),
                 "effective mesh size, patches cut at the boundary (CUT)",
             ),
-            col(
+            Column::new(
                 "cbc_mesh_km2",
                 ColumnType::Real,
                 Some("km²"),
                 "effective mesh size, patches counted whole (CBC)",
             ),
-            col(
+            Column::new(
                 "cbc_cut_ratio",
                 ColumnType::Real,
                 None,
                 "CBC / CUT: fragmentation by the border alone",
             ),
-            col(
+            Column::new(
                 "division",
                 ColumnType::Real,
                 None,
                 "FRAGSTATS DIVISION of the habitat",
             ),
-            col(
+            Column::new(
                 "split",
                 ColumnType::Real,
                 None,

@@ -131,10 +131,6 @@ fn read_panel(region: &Region, level: Level) -> Result<Panel, AnalysisError> {
     })
 }
 
-fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> Column {
-    Column::new(name, kind, unit, description)
-}
-
 type Systems = Vec<(String, Vec<(usize, bool)>)>;
 /// (unit index, year) → (development index T, coordination degree D).
 type Development = BTreeMap<(usize, i64), (f64, f64)>;
@@ -198,29 +194,29 @@ pub fn run_for_pipeline(
     let mut moran = Table::new(
         "moran_indicators",
         vec![
-            col("indicator", ColumnType::Text, None, "indicator column"),
-            col("year", ColumnType::Int, None, "year"),
-            col("n", ColumnType::Int, None, "units with a value"),
-            col(
+            Column::text("indicator", "indicator column"),
+            Column::new("year", ColumnType::Int, None, "year"),
+            Column::new("n", ColumnType::Int, None, "units with a value"),
+            Column::new(
                 "I",
                 ColumnType::Real,
                 None,
                 "Moran's I (queen, row-standardised)",
             ),
-            col(
+            Column::new(
                 "EI",
                 ColumnType::Real,
                 None,
                 "expected I under no autocorrelation",
             ),
-            col("z_rand", ColumnType::Real, None, "z under randomisation"),
-            col(
+            Column::new("z_rand", ColumnType::Real, None, "z under randomisation"),
+            Column::new(
                 "p_rand",
                 ColumnType::Real,
                 None,
                 "two-sided p under randomisation",
             ),
-            col(
+            Column::new(
                 "p_sim",
                 ColumnType::Real,
                 None,
@@ -232,22 +228,20 @@ pub fn run_for_pipeline(
     let mut lisa = Table::new(
         "lisa_clusters",
         vec![
-            col("code", ColumnType::Text, None, "jurisdiction code"),
-            col("name", ColumnType::Text, None, "jurisdiction name"),
-            col("indicator", ColumnType::Text, None, "indicator column"),
-            col("year", ColumnType::Int, None, "year"),
-            col("local_i", ColumnType::Real, None, "local Moran's I_i"),
-            col("quadrant", ColumnType::Text, None, "HH, LH, LL or HL"),
-            col(
+            Column::text("code", "jurisdiction code"),
+            Column::text("name", "jurisdiction name"),
+            Column::text("indicator", "indicator column"),
+            Column::new("year", ColumnType::Int, None, "year"),
+            Column::new("local_i", ColumnType::Real, None, "local Moran's I_i"),
+            Column::text("quadrant", "HH, LH, LL or HL"),
+            Column::new(
                 "p_sim",
                 ColumnType::Real,
                 None,
                 "conditional-permutation pseudo p-value",
             ),
-            col(
+            Column::text(
                 "cluster",
-                ColumnType::Text,
-                None,
                 "the quadrant where p_sim ≤ significance, else ns",
             ),
         ],
@@ -382,12 +376,12 @@ fn coupling_table(
         }
     }
     let mut columns = vec![
-        col("code", ColumnType::Text, None, "jurisdiction code"),
-        col("name", ColumnType::Text, None, "jurisdiction name"),
-        col("year", ColumnType::Int, None, "year"),
+        Column::text("code", "jurisdiction code"),
+        Column::text("name", "jurisdiction name"),
+        Column::new("year", ColumnType::Int, None, "year"),
     ];
     columns.extend(systems.iter().map(|(name, _)| {
-        col(
+        Column::new(
             &format!("U_{name}"),
             ColumnType::Real,
             None,
@@ -395,11 +389,11 @@ fn coupling_table(
         )
     }));
     columns.extend([
-        col("C", ColumnType::Real, None, "coupling degree"),
-        col("T", ColumnType::Real, None, "development index (equal α)"),
-        col("D", ColumnType::Real, None, "coupling coordination degree"),
-        col("C_class", ColumnType::Text, None, "coupling class"),
-        col("D_class", ColumnType::Text, None, "coordination class"),
+        Column::new("C", ColumnType::Real, None, "coupling degree"),
+        Column::new("T", ColumnType::Real, None, "development index (equal α)"),
+        Column::new("D", ColumnType::Real, None, "coupling coordination degree"),
+        Column::text("C_class", "coupling class"),
+        Column::text("D_class", "coordination class"),
     ]);
     let mut table = Table::new("coupling_jurisdiction", columns, false);
     let alpha = vec![1.0 / systems.len() as f64; systems.len()];
@@ -440,23 +434,18 @@ fn border_tables(
     let mut border = Table::new(
         "synergy_border",
         vec![
-            col(
-                "a",
-                ColumnType::Text,
-                None,
-                "code of the first unit (a < b)",
-            ),
-            col("b", ColumnType::Text, None, "code of the second unit"),
-            col("year", ColumnType::Int, None, "year"),
-            col("T_a", ColumnType::Real, None, "development index of a"),
-            col("T_b", ColumnType::Real, None, "development index of b"),
-            col(
+            Column::text("a", "code of the first unit (a < b)"),
+            Column::text("b", "code of the second unit"),
+            Column::new("year", ColumnType::Int, None, "year"),
+            Column::new("T_a", ColumnType::Real, None, "development index of a"),
+            Column::new("T_b", ColumnType::Real, None, "development index of b"),
+            Column::new(
                 "C_border",
                 ColumnType::Real,
                 None,
                 "coupling of the two sides",
             ),
-            col(
+            Column::new(
                 "D_border",
                 ColumnType::Real,
                 None,
@@ -468,19 +457,14 @@ fn border_tables(
     let mut gaps = Table::new(
         "border_discontinuity",
         vec![
-            col(
-                "a",
-                ColumnType::Text,
-                None,
-                "code of the first unit (a < b)",
-            ),
-            col("b", ColumnType::Text, None, "code of the second unit"),
-            col("indicator", ColumnType::Text, None, "indicator column"),
-            col("year", ColumnType::Int, None, "year"),
-            col("value_a", ColumnType::Real, None, "value on side a"),
-            col("value_b", ColumnType::Real, None, "value on side b"),
-            col("gap", ColumnType::Real, None, "|value_a − value_b|"),
-            col(
+            Column::text("a", "code of the first unit (a < b)"),
+            Column::text("b", "code of the second unit"),
+            Column::text("indicator", "indicator column"),
+            Column::new("year", ColumnType::Int, None, "year"),
+            Column::new("value_a", ColumnType::Real, None, "value on side a"),
+            Column::new("value_b", ColumnType::Real, None, "value on side b"),
+            Column::new("gap", ColumnType::Real, None, "|value_a − value_b|"),
+            Column::new(
                 "standardised_gap",
                 ColumnType::Real,
                 None,

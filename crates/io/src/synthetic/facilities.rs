@@ -12,11 +12,11 @@
 //! county. The `placement` field says which rule placed it.
 
 use borderscape_core::error::AnalysisError;
-use borderscape_core::table::{Table, Value};
+use borderscape_core::table::{Column, Table, Value};
 use geo::{BoundingRect, Contains, Coord, Point};
 
+use super::generated_table;
 use super::landscape::{unit, Landscape};
-use super::{generated_table, text_column};
 
 /// Facility types, as written in the `type` field.
 pub const TYPES: [&str; 4] = [
@@ -34,14 +34,14 @@ pub fn facilities(landscape: &Landscape, seed: u64) -> Result<Table, AnalysisErr
     let mut table = generated_table(
         "facilities",
         vec![
-            text_column("id", "facility id"),
-            text_column(
+            Column::text("id", "facility id"),
+            Column::text(
                 "type",
                 "landfill, incinerator, wastewater_plant or chemical_park",
             ),
-            text_column("name", "name"),
-            text_column("jurisdiction", "county code"),
-            text_column("placement", "the generator rule that placed it"),
+            Column::text("name", "name"),
+            Column::text("jurisdiction", "county code"),
+            Column::text("placement", "the generator rule that placed it"),
         ],
         true,
     );

@@ -2,12 +2,12 @@
 //! metres, near Shanghai) cut into square zones with random classes. Nothing here resembles a
 //! real place; every row is labelled synthetic.
 
-use borderscape_core::table::{Table, Value};
+use borderscape_core::table::{Column, Table, Value};
 use geo::{polygon, Geometry};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
-use super::{generated_table, text_column};
+use super::generated_table;
 
 /// Classes and their shares: mostly farmland and housing, a few nuisances.
 const CLASSES: &[(&str, f64)] = &[
@@ -42,18 +42,18 @@ pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
     let mut units = generated_table(
         "jurisdictions",
         vec![
-            text_column("code", "unit code"),
-            text_column("name", "unit name"),
-            text_column("level", "county"),
+            Column::text("code", "unit code"),
+            Column::text("name", "unit name"),
+            Column::text("level", "county"),
         ],
         true,
     );
     let mut plans = generated_table(
         "plans",
         vec![
-            text_column("id", "zone id"),
-            text_column("jurisdiction", "unit code"),
-            text_column("class", "China 2023 class, drawn at random"),
+            Column::text("id", "zone id"),
+            Column::text("jurisdiction", "unit code"),
+            Column::text("class", "China 2023 class, drawn at random"),
         ],
         true,
     );

@@ -41,11 +41,6 @@ fn generated_table(name: &str, mut columns: Vec<Column>, spatial: bool) -> Table
     Table::new(name, columns, spatial)
 }
 
-/// A text column without unit.
-fn text_column(name: &str, description: &str) -> Column {
-    Column::new(name, ColumnType::Text, None, description)
-}
-
 /// Standard normal noise by Box–Muller.
 fn normal(rng: &mut Pcg64) -> f64 {
     let u1: f64 = 1.0 - rng.random::<f64>();
@@ -70,7 +65,7 @@ pub fn indicators(jurisdictions: &Table, level: &str, seed: u64, first: i64, las
     let mut table = generated_table(
         "indicators",
         vec![
-            text_column("code", "county code"),
+            Column::text("code", "county code"),
             Column::new("year", ColumnType::Int, None, "year"),
             real("gdp_per_capita_yuan", "yuan", "GDP per capita (synthetic)"),
             real(

@@ -47,8 +47,8 @@ use borderscape_core::table::{Column, Table, Value};
 use geo::{Area, BooleanOps, BoundingRect, Centroid, Contains, Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
 
+use super::generated_table;
 use super::landscape::{unit, Coordination, County, Landscape};
-use super::{generated_table, text_column};
 
 /// Zones per county aimed at.
 const ZONES_PER_COUNTY: f64 = 160.0;
@@ -106,16 +106,16 @@ pub fn plans(landscape: &Landscape, seed: u64) -> Result<Table, AnalysisError> {
 
 fn plan_columns() -> Vec<Column> {
     vec![
-        text_column("id", "zone id: county code and zone number"),
-        text_column("jurisdiction", "county code"),
-        text_column("plan", "plan version: 2015 baseline or 2035 plan"),
-        text_column("class", "land-use class, China 2023 classification"),
-        text_column("class_name", "name of the class"),
-        text_column(
+        Column::text("id", "zone id: county code and zone number"),
+        Column::text("jurisdiction", "county code"),
+        Column::text("plan", "plan version: 2015 baseline or 2035 plan"),
+        Column::text("class", "land-use class, China 2023 classification"),
+        Column::text("class_name", "name of the class"),
+        Column::text(
             "control",
             "control line: ecological_red_line, permanent_basic_farmland, urban_development_boundary",
         ),
-        text_column("reason", "the generator rule that gave the class"),
+        Column::text("reason", "the generator rule that gave the class"),
     ]
 }
 
@@ -510,7 +510,6 @@ pub(crate) mod tests {
 
     use borderscape_core::crs::AnalysisCrs;
     use borderscape_core::region::{Jurisdiction, Level, Region};
-    use borderscape_core::table::ColumnType;
     use geo::{polygon, MultiPolygon};
 
     use super::*;
@@ -537,11 +536,7 @@ pub(crate) mod tests {
             county("320509", square(20_000.0, 0.0, 20_000.0)),
             county("320583", square(0.0, 20_000.0, 20_000.0)),
         ];
-        let mut lakes = Table::new(
-            "lakes",
-            vec![Column::new("name", ColumnType::Text, None, "")],
-            true,
-        );
+        let mut lakes = Table::new("lakes", vec![Column::text("name", "")], true);
         lakes.push(
             vec!["Dianshan Lake".into()],
             Some(square(17_000.0, 8_000.0, 6_000.0).into()),

@@ -11,11 +11,11 @@
 //! - **Drainage channels** ([`channels`], a layer of their own): see there.
 
 use borderscape_core::error::AnalysisError;
-use borderscape_core::table::{Table, Value};
+use borderscape_core::table::{Column, Table, Value};
 use geo::{Contains, Coord, Euclidean, InterpolatableLine, Length, LineString, Point};
 
+use super::generated_table;
 use super::landscape::{unit, Coordination, Landscape};
-use super::{generated_table, text_column};
 
 /// The road network, in the analysis CRS.
 pub fn roads(landscape: &Landscape, seed: u64) -> Result<Table, AnalysisError> {
@@ -182,10 +182,10 @@ fn network_table(name: &str, id: &str, class: &str) -> Table {
     generated_table(
         name,
         vec![
-            text_column("id", id),
-            text_column("class", class),
-            text_column("jurisdiction", "county code"),
-            text_column("status", "how the generator drew it"),
+            Column::text("id", id),
+            Column::text("class", class),
+            Column::text("jurisdiction", "county code"),
+            Column::text("status", "how the generator drew it"),
         ],
         true,
     )

@@ -19,8 +19,8 @@ use borderscape_core::region::Level;
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use geo::Point;
 
+use super::generated_table;
 use super::landscape::{unit, Landscape};
-use super::{generated_table, text_column};
 
 /// Indicators, their base concentrations (mg/L).
 pub const INDICATORS: [(&str, f64); 4] =
@@ -35,16 +35,16 @@ pub fn stations(landscape: &Landscape) -> Result<Table, AnalysisError> {
     let mut table = generated_table(
         "stations",
         vec![
-            text_column("id", "station id"),
-            text_column("name", "name: upstream and downstream province"),
+            Column::text("id", "station id"),
+            Column::text("name", "name: upstream and downstream province"),
             Column::new(
                 "river",
                 ColumnType::Int,
                 None,
                 "river row in the rivers layer (1-based)",
             ),
-            text_column("upstream", "province code upstream"),
-            text_column("downstream", "province code downstream"),
+            Column::text("upstream", "province code upstream"),
+            Column::text("downstream", "province code downstream"),
         ],
         true,
     );
@@ -104,16 +104,16 @@ pub fn monitoring(stations: &Table, seed: u64, first: i32, last: i32) -> Table {
     let mut table = generated_table(
         "monitoring",
         vec![
-            text_column("station", "station id"),
-            text_column("date", "month, YYYY-MM"),
-            text_column("indicator", "CODMn, NH3-N, TN or TP"),
+            Column::text("station", "station id"),
+            Column::text("date", "month, YYYY-MM"),
+            Column::text("indicator", "CODMn, NH3-N, TN or TP"),
             Column::new(
                 "value",
                 ColumnType::Real,
                 Some("mg/L"),
                 "monthly concentration",
             ),
-            text_column("unit", "unit of the value"),
+            Column::text("unit", "unit of the value"),
         ],
         false,
     );

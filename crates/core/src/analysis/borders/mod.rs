@@ -293,10 +293,6 @@ fn build_border(
     })
 }
 
-fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> Column {
-    Column::new(name, kind, unit, description)
-}
-
 /// The `borders` table (geometry in the analysis CRS; point borders have none).
 pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
     let mut table = Table::new(
@@ -304,31 +300,21 @@ pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
         border_pair_columns()
             .into_iter()
             .chain([
-                col(
-                    "level",
-                    ColumnType::Text,
-                    None,
-                    "administrative level of both units",
-                ),
-                col(
-                    "kind",
-                    ColumnType::Text,
-                    None,
-                    "edge: shared line; point: corner contact only",
-                ),
-                col(
+                Column::text("level", "administrative level of both units"),
+                Column::text("kind", "edge: shared line; point: corner contact only"),
+                Column::new(
                     "length_km",
                     ColumnType::Real,
                     Some("km"),
                     "geodesic length of the shared line (WGS84)",
                 ),
-                col(
+                Column::new(
                     "cross_province",
                     ColumnType::Bool,
                     None,
                     "the units lie in different provinces",
                 ),
-                col(
+                Column::new(
                     "cross_city",
                     ColumnType::Bool,
                     None,
@@ -367,9 +353,9 @@ fn islands_table(region: &Region, result: &BordersResult) -> Table {
     let mut table = Table::new(
         "border_islands",
         vec![
-            col("code", ColumnType::Text, None, "unit code"),
-            col("name", ColumnType::Text, None, "unit name"),
-            col("level", ColumnType::Text, None, "administrative level"),
+            Column::text("code", "unit code"),
+            Column::text("name", "unit name"),
+            Column::text("level", "administrative level"),
         ],
         false,
     );
@@ -393,27 +379,12 @@ fn zones_table(region: &Region, result: &BordersResult, borders: &[&Border]) -> 
     let mut table = Table::new(
         "border_zones",
         vec![
-            col(
-                "a",
-                ColumnType::Text,
-                None,
-                "code of the border's first unit",
-            ),
-            col(
-                "b",
-                ColumnType::Text,
-                None,
-                "code of the border's second unit",
-            ),
-            col("level", ColumnType::Text, None, "administrative level"),
-            col(
-                "side",
-                ColumnType::Text,
-                None,
-                "code of the unit this part lies in",
-            ),
-            col("side_name", ColumnType::Text, None, "name of that unit"),
-            col(
+            Column::text("a", "code of the border's first unit"),
+            Column::text("b", "code of the border's second unit"),
+            Column::text("level", "administrative level"),
+            Column::text("side", "code of the unit this part lies in"),
+            Column::text("side_name", "name of that unit"),
+            Column::new(
                 "area_km2",
                 ColumnType::Real,
                 Some("km²"),
@@ -444,27 +415,22 @@ fn topology_table(region: &Region, result: &BordersResult) -> Result<Table, Anal
     let mut table = Table::new(
         "topology_issues",
         vec![
-            col("kind", ColumnType::Text, None, "gap or overlap"),
-            col("level", ColumnType::Text, None, "administrative level"),
-            col(
-                "units",
-                ColumnType::Text,
-                None,
-                "codes of the units involved, `;`-separated",
-            ),
-            col(
+            Column::text("kind", "gap or overlap"),
+            Column::text("level", "administrative level"),
+            Column::text("units", "codes of the units involved, `;`-separated"),
+            Column::new(
                 "area_m2",
                 ColumnType::Real,
                 Some("m²"),
                 "area of the gap or overlap",
             ),
-            col(
+            Column::new(
                 "lon",
                 ColumnType::Real,
                 Some("°"),
                 "longitude of its centroid (WGS84)",
             ),
-            col(
+            Column::new(
                 "lat",
                 ColumnType::Real,
                 Some("°"),

@@ -112,10 +112,10 @@ fn esv_jurisdiction_table(region: &Region, plans: &PlanZones, values: &[f64]) ->
     let mut t = Table::new(
         "esv_jurisdiction",
         vec![
-            Column::new("code", ColumnType::Text, None, "jurisdiction code"),
-            Column::new("name", ColumnType::Text, None, "name"),
-            Column::new("level", ColumnType::Text, None, "level"),
-            Column::new("plan", ColumnType::Text, None, "plan version"),
+            Column::text("code", "jurisdiction code"),
+            Column::text("name", "name"),
+            Column::text("level", "level"),
+            Column::text("plan", "plan version"),
         ]
         .into_iter()
         .chain(esv_columns("planned area", "ecosystem-service value"))
@@ -193,15 +193,10 @@ fn esv_border_table(
     let mut t = Table::new(
         "esv_border_zone",
         vec![
-            Column::new("a", ColumnType::Text, None, "code of one side"),
-            Column::new("b", ColumnType::Text, None, "code of the other side"),
-            Column::new(
-                "side",
-                ColumnType::Text,
-                None,
-                "code of the side whose zone this is",
-            ),
-            Column::new("plan", ColumnType::Text, None, "plan version"),
+            Column::text("a", "code of one side"),
+            Column::text("b", "code of the other side"),
+            Column::text("side", "code of the side whose zone this is"),
+            Column::text("plan", "plan version"),
         ]
         .into_iter()
         .chain(esv_columns(
@@ -389,19 +384,18 @@ fn sides(
 }
 
 fn ledger_table(entries: &[Entry]) -> Table {
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let mut t = Table::new(
         "compensation_ledger",
         vec![
-            text("scheme", "scheme name"),
-            text(
+            Column::text("scheme", "scheme name"),
+            Column::text(
                 "rule",
                 "water_quality_index, class_change, load_based or esv_based",
             ),
-            text("period", "period (or plan version)"),
+            Column::text("period", "period (or plan version)"),
             Column::new("year", ColumnType::Int, None, "year"),
-            text("payer", "code of the jurisdiction that pays"),
-            text("payee", "code of the jurisdiction that is paid"),
+            Column::text("payer", "code of the jurisdiction that pays"),
+            Column::text("payee", "code of the jurisdiction that is paid"),
             Column::new("amount_yuan", ColumnType::Real, Some("yuan"), "amount"),
             Column::new(
                 "index_value",
@@ -409,8 +403,8 @@ fn ledger_table(entries: &[Entry]) -> Table {
                 None,
                 "P, class, load (kg/yr) or ESV (yuan/yr), by rule",
             ),
-            text("status", "transfer, no transfer or undetermined"),
-            text("inputs", "the values that produced it"),
+            Column::text("status", "transfer, no transfer or undetermined"),
+            Column::text("inputs", "the values that produced it"),
         ],
         false,
     );
@@ -453,8 +447,8 @@ fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
     let mut t = Table::new(
         "compensation_balances",
         vec![
-            Column::new("a", ColumnType::Text, None, "code of one side (a < b)"),
-            Column::new("b", ColumnType::Text, None, "code of the other side"),
+            Column::text("a", "code of one side (a < b)"),
+            Column::text("b", "code of the other side"),
             Column::new(
                 "a_paid_b_yuan",
                 ColumnType::Real,

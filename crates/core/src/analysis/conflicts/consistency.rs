@@ -119,13 +119,12 @@ pub fn plan_consistency(
             })
         })
         .collect();
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let mut table = Table::new(
         "plan_consistency",
         border_pair_columns()
             .into_iter()
             .chain([
-                text("plan", "plan version"),
+                Column::text("plan", "plan version"),
                 Column::new(
                     "sampled_km",
                     ColumnType::Real,

@@ -281,18 +281,17 @@ fn border_of(region: &Region, c: &Conflict) -> Option<(String, String)> {
 }
 
 fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let mut t = Table::new(
         "conflicts",
         vec![
-            text("type", "conflict type"),
+            Column::text("type", "conflict type"),
             Column::new("severity", ColumnType::Int, None, "1 low, 2 medium, 3 high"),
-            text("severity_rule", "the rule that gave the severity"),
-            text("causing", "code of the jurisdiction causing it"),
-            text("causing_name", "its name"),
-            text("affected", "code of the jurisdiction bearing it"),
-            text("affected_name", "its name"),
-            text("border", "the border, `a|b` with a < b"),
+            Column::text("severity_rule", "the rule that gave the severity"),
+            Column::text("causing", "code of the jurisdiction causing it"),
+            Column::text("causing_name", "its name"),
+            Column::text("affected", "code of the jurisdiction bearing it"),
+            Column::text("affected_name", "its name"),
+            Column::text("border", "the border, `a|b` with a < b"),
             Column::new(
                 "distance_m",
                 ColumnType::Real,
@@ -300,10 +299,10 @@ fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
                 "distance between the conflicting features",
             ),
             Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
-            text("evidence", "what was found, in words"),
-            text("plan", "plan version"),
-            text("causing_feature", "id of the causing feature"),
-            text("affected_feature", "id(s) of the affected feature(s)"),
+            Column::text("evidence", "what was found, in words"),
+            Column::text("plan", "plan version"),
+            Column::text("causing_feature", "id of the causing feature"),
+            Column::text("affected_feature", "id(s) of the affected feature(s)"),
         ],
         true,
     );
@@ -345,14 +344,13 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
         e.0 += 1;
         e.1 += c.area_ha.unwrap_or(0.0);
     }
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let mut t = Table::new(
         "conflicts_by_border",
         border_pair_columns()
             .into_iter()
             .chain([
-                text("type", "conflict type"),
-                text("plan", "plan version (empty: not plan-dependent)"),
+                Column::text("type", "conflict type"),
+                Column::text("plan", "plan version (empty: not plan-dependent)"),
                 Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
                 Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
             ])
@@ -401,16 +399,15 @@ pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) ->
             e.1.insert(&c.identity);
         }
     }
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let count = |n: &str, d: &str| Column::new(n, ColumnType::Int, None, d);
     let mut t = Table::new(
         "conflict_changes",
         vec![
-            text("a", "code of one side"),
-            text("b", "code of the other side"),
-            text("type", "conflict type"),
-            text("from_plan", "earlier plan version"),
-            text("to_plan", "later plan version"),
+            Column::text("a", "code of one side"),
+            Column::text("b", "code of the other side"),
+            Column::text("type", "conflict type"),
+            Column::text("from_plan", "earlier plan version"),
+            Column::text("to_plan", "later plan version"),
             count("resolved", "in the earlier version only"),
             count("persisting", "in both"),
             count("introduced", "in the later version only"),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::error::AnalysisError;
 use crate::landuse;
-use crate::table::{Column, ColumnType, Table, Value};
+use crate::table::{Column, Table, Value};
 
 /// The default compatibility matrix, as shipped.
 pub const DEFAULT_COMPATIBILITY_CSV: &str = include_str!("../../../data/compatibility.csv");
@@ -23,10 +23,7 @@ pub fn table_from_csv(name: &str, text: &str) -> Result<Table, AnalysisError> {
         .clone();
     let mut table = Table::new(
         name,
-        headers
-            .iter()
-            .map(|h| Column::new(h, ColumnType::Text, None, ""))
-            .collect(),
+        headers.iter().map(|h| Column::text(h, "")).collect(),
         false,
     );
     for record in reader.records() {

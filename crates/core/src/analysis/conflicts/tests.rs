@@ -8,7 +8,7 @@ use geo::{line_string, polygon, Geometry, MultiPolygon, Point};
 use super::*;
 use crate::crs::AnalysisCrs;
 use crate::region::Jurisdiction;
-use crate::table::{Column, ColumnType, Table};
+use crate::table::{Column, Table};
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry {
     polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)].into()
@@ -30,10 +30,7 @@ fn county(code: &str, x: f64, y: f64) -> Jurisdiction {
 fn text_table(name: &str, columns: &[&str], spatial: bool) -> Table {
     Table::new(
         name,
-        columns
-            .iter()
-            .map(|c| Column::new(c, ColumnType::Text, None, ""))
-            .collect(),
+        columns.iter().map(|c| Column::text(c, "")).collect(),
         spatial,
     )
 }

@@ -242,10 +242,6 @@ pub fn stage_network(arrangements: &[Arrangement], start: i32, end: i32, horizon
     Network::from_groups(active.map(|a| a.participants.as_slice()))
 }
 
-fn col(name: &str, kind: ColumnType, unit: Option<&str>, description: &str) -> Column {
-    Column::new(name, kind, unit, description)
-}
-
 /// Whether participant `p` represents unit `u`: it is the unit, one of its ancestors or inside it.
 fn represents(region: &Region, p: &str, u: &str) -> bool {
     let chain = |code: &str| -> Vec<String> {
@@ -399,59 +395,59 @@ fn timeline_table(years: &[YearMix]) -> Table {
     let mut t = Table::new(
         "governance_timeline",
         vec![
-            col("year", ColumnType::Int, None, "year"),
-            col("active", ColumnType::Int, None, "arrangements in force"),
-            col(
+            Column::new("year", ColumnType::Int, None, "year"),
+            Column::new("active", ColumnType::Int, None, "arrangements in force"),
+            Column::new(
                 "share_hierarchy",
                 ColumnType::Real,
                 None,
                 "H share of the mode mix",
             ),
-            col("share_market", ColumnType::Real, None, "M share"),
-            col("share_network", ColumnType::Real, None, "N share"),
-            col(
+            Column::new("share_market", ColumnType::Real, None, "M share"),
+            Column::new("share_network", ColumnType::Real, None, "N share"),
+            Column::new(
                 "mode_diversity",
                 ColumnType::Real,
                 Some("nats"),
                 "Shannon entropy of the mode mix",
             ),
-            col(
+            Column::new(
                 "share_economic",
                 ColumnType::Real,
                 None,
                 "economic goal share",
             ),
-            col(
+            Column::new(
                 "share_ecological",
                 ColumnType::Real,
                 None,
                 "ecological goal share",
             ),
-            col(
+            Column::new(
                 "share_integrated",
                 ColumnType::Real,
                 None,
                 "integrated goal share",
             ),
-            col(
+            Column::new(
                 "mean_binding",
                 ColumnType::Real,
                 Some("0–5"),
                 "mean bindingness",
             ),
-            col(
+            Column::new(
                 "hands_off_tools",
                 ColumnType::Int,
                 None,
                 "uses of framing, storytelling, design",
             ),
-            col(
+            Column::new(
                 "hands_on_tools",
                 ColumnType::Int,
                 None,
                 "uses of facilitation, participation",
             ),
-            col(
+            Column::new(
                 "shadow_of_hierarchy",
                 ColumnType::Real,
                 None,
@@ -494,77 +490,70 @@ pub fn stage_tables(
     let mut stages_t = Table::new(
         "governance_stages",
         vec![
-            col("stage", ColumnType::Int, None, "stage number"),
-            col("start", ColumnType::Int, None, "first year"),
-            col("end", ColumnType::Int, None, "last year"),
-            col(
-                "dominant_modes",
-                ColumnType::Text,
-                None,
-                "modes with ≥ 25 % of the mix",
-            ),
-            col("share_hierarchy", ColumnType::Real, None, "mean H share"),
-            col("share_market", ColumnType::Real, None, "mean M share"),
-            col("share_network", ColumnType::Real, None, "mean N share"),
-            col(
+            Column::new("stage", ColumnType::Int, None, "stage number"),
+            Column::new("start", ColumnType::Int, None, "first year"),
+            Column::new("end", ColumnType::Int, None, "last year"),
+            Column::text("dominant_modes", "modes with ≥ 25 % of the mix"),
+            Column::new("share_hierarchy", ColumnType::Real, None, "mean H share"),
+            Column::new("share_market", ColumnType::Real, None, "mean M share"),
+            Column::new("share_network", ColumnType::Real, None, "mean N share"),
+            Column::new(
                 "mean_binding",
                 ColumnType::Real,
                 Some("0–5"),
                 "mean bindingness",
             ),
-            col(
+            Column::new(
                 "hands_on_share",
                 ColumnType::Real,
                 None,
                 "share of hands-on tool uses",
             ),
-            col(
+            Column::new(
                 "network_nodes",
                 ColumnType::Int,
                 None,
                 "participants in force in the stage",
             ),
-            col(
+            Column::new(
                 "network_density",
                 ColumnType::Real,
                 None,
                 "density of the co-participation network",
             ),
-            col(
+            Column::new(
                 "province_network_density",
                 ColumnType::Real,
                 None,
                 "density with participants aggregated to provinces",
             ),
-            col(
+            Column::new(
                 "cross_province_share",
                 ColumnType::Real,
                 None,
                 "share of ties between different provinces",
             ),
-            col(
+            Column::text(
                 "key_arrangements",
-                ColumnType::Text,
-                None,
                 "most binding arrangements started in the stage",
             ),
-            col("description", ColumnType::Text, None, "summary"),
+            Column::text("description", "summary"),
         ],
         false,
     );
     let mut network_t = Table::new(
         "governance_network",
         vec![
-            col("stage", ColumnType::Int, None, "stage number"),
-            col("code", ColumnType::Text, None, "participant code"),
-            col("name", ColumnType::Text, None, "participant name"),
-            col(
+            Column::new("stage", ColumnType::Int, None, "stage number"),
+            Column::text("code", "participant code"),
+            Column::text("name", "participant name"),
+            Column::new(
                 "degree_centrality",
                 ColumnType::Real,
                 None,
                 "degree / (n − 1)",
             ),
-            col(
+            Column::new(
                 "betweenness",
                 ColumnType::Real,
                 None,
@@ -647,48 +636,38 @@ fn coverage_table(
     let mut t = Table::new(
         "border_governance",
         vec![
-            col(
-                "a",
-                ColumnType::Text,
-                None,
-                "code of the first unit (a < b)",
-            ),
-            col("b", ColumnType::Text, None, "code of the second unit"),
-            col("level", ColumnType::Text, None, "administrative level"),
-            col("length_km", ColumnType::Real, Some("km"), "border length"),
-            col(
+            Column::text("a", "code of the first unit (a < b)"),
+            Column::text("b", "code of the second unit"),
+            Column::text("level", "administrative level"),
+            Column::new("length_km", ColumnType::Real, Some("km"), "border length"),
+            Column::new(
                 "arrangements",
                 ColumnType::Int,
                 None,
                 "arrangements covering the border",
             ),
-            col("ids", ColumnType::Text, None, "their ids, `;`-separated"),
-            col(
+            Column::text("ids", "their ids, `;`-separated"),
+            Column::new(
                 "first_year",
                 ColumnType::Int,
                 None,
                 "first year any was in force",
             ),
-            col(
+            Column::new(
                 "active_in_last_year",
                 ColumnType::Int,
                 None,
                 "arrangements in force in the registry's last year",
             ),
-            col(
+            Column::new(
                 "max_binding",
                 ColumnType::Int,
                 Some("0–5"),
                 "strongest bindingness",
             ),
-            col("modes", ColumnType::Text, None, "modes used (H, M, N)"),
-            col(
-                "tools",
-                ColumnType::Text,
-                None,
-                "meta-governance tools used",
-            ),
-            col("goals", ColumnType::Text, None, "goal orientations"),
+            Column::text("modes", "modes used (H, M, N)"),
+            Column::text("tools", "meta-governance tools used"),
+            Column::text("goals", "goal orientations"),
         ],
         false,
     );

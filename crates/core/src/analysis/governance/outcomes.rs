@@ -341,29 +341,28 @@ pub fn outcomes(
 
 /// The per-border outcome table, one block of rows per measure.
 pub fn outcome_table() -> Table {
-    let text = |n: &str, d: &str| Column::new(n, ColumnType::Text, None, d);
     let real = |n: &str, d: &str| Column::new(n, ColumnType::Real, None, d);
     Table::new(
         "governance_outcomes",
         vec![
-            text("measure", "D_border, conflicts or plan_consistency"),
-            text("a", "code of the first unit (a < b)"),
-            text("b", "code of the second unit"),
+            Column::text("measure", "D_border, conflicts or plan_consistency"),
+            Column::text("a", "code of the first unit (a < b)"),
+            Column::text("b", "code of the second unit"),
             Column::new(
                 "treatment_year",
                 ColumnType::Int,
                 None,
                 "start of the first arrangement covering it within the panel",
             ),
-            text("goal", "goal orientation of that arrangement"),
-            text("arrangements", "its id(s)"),
+            Column::text("goal", "goal orientation of that arrangement"),
+            Column::text("arrangements", "its id(s)"),
             real("change", "mean of the measure after − before"),
             real(
                 "control_change",
                 "the same for uncovered borders around that year",
             ),
             real("effect", "change − control_change"),
-            text(
+            Column::text(
                 "outcome",
                 "improved, unchanged or worsened (in the measure's good direction)",
             ),
@@ -377,7 +376,7 @@ mod tests {
     use super::*;
     use crate::crs::AnalysisCrs;
     use crate::region::{Jurisdiction, Level};
-    use crate::table::{Column, ColumnType};
+    use crate::table::Column;
     use geo::MultiPolygon;
 
     fn unit(code: &str, level: Level, parent: Option<&str>) -> Jurisdiction {
@@ -424,7 +423,7 @@ mod tests {
             "synergy_border",
             ["a", "b", "year", "D_border"]
                 .iter()
-                .map(|n| Column::new(n, ColumnType::Text, None, ""))
+                .map(|n| Column::text(n, ""))
                 .collect(),
             false,
         );

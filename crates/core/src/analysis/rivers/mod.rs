@@ -352,10 +352,6 @@ pub fn run_for_pipeline(
     })
 }
 
-fn text_col(n: &str, d: &str) -> Column {
-    Column::new(n, ColumnType::Text, None, d)
-}
-
 /// The codes of a unit and its ancestors, `county>city>province`.
 fn chain_codes(region: &Region, unit: usize) -> String {
     let mut codes = vec![region.jurisdictions[unit].code.clone()];
@@ -399,20 +395,20 @@ fn sections_table(
     let mut t = Table::new(
         "river_sections",
         vec![
-            text_col("river", "the river line (feature and id)"),
-            text_col("upstream", "code of the unit upstream"),
-            text_col("downstream", "code of the unit downstream"),
-            text_col(
+            Column::text("river", "the river line (feature and id)"),
+            Column::text("upstream", "code of the unit upstream"),
+            Column::text("downstream", "code of the unit downstream"),
+            Column::text(
                 "upstream_chain",
                 "codes of the upstream unit and its ancestors (county>city>province)",
             ),
-            text_col(
+            Column::text(
                 "downstream_chain",
                 "the same downstream: levels where the two differ are crossed here",
             ),
-            text_col("station", "nearest monitoring station within station_m"),
-            text_col("plan", "plan version"),
-            text_col("pollutant", "pollutant"),
+            Column::text("station", "nearest monitoring station within station_m"),
+            Column::text("plan", "plan version"),
+            Column::text("pollutant", "pollutant"),
             Column::new(
                 "load_kg_per_yr",
                 ColumnType::Real,
@@ -467,10 +463,10 @@ fn matrix_table(region: &Region, level: Level, results: &[(String, String, Route
     let mut t = Table::new(
         &format!("load_matrix_{}", level.name()),
         vec![
-            text_col("from", "code of the unit the load leaves"),
-            text_col("to", "code of the unit it enters"),
-            text_col("plan", "plan version"),
-            text_col("pollutant", "pollutant"),
+            Column::text("from", "code of the unit the load leaves"),
+            Column::text("to", "code of the unit it enters"),
+            Column::text("plan", "plan version"),
+            Column::text("pollutant", "pollutant"),
             Column::new(
                 "load_kg_per_yr",
                 ColumnType::Real,
@@ -510,10 +506,10 @@ fn flows_table(region: &Region, results: &[(String, String, Routed, f64)]) -> Ta
     let mut t = Table::new(
         "load_flows",
         vec![
-            text_col("from", "code of the unit the load leaves"),
-            text_col("to", "code of the unit it enters"),
-            text_col("plan", "plan version"),
-            text_col("pollutant", "pollutant"),
+            Column::text("from", "code of the unit the load leaves"),
+            Column::text("to", "code of the unit it enters"),
+            Column::text("plan", "plan version"),
+            Column::text("pollutant", "pollutant"),
             Column::new(
                 "flux_kg_per_yr",
                 ColumnType::Real,
