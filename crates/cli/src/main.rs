@@ -40,6 +40,8 @@ enum Command {
     Governance(commands::governance::Args),
     /// Simplify a polygon layer, keeping neighbours' shared borders identical.
     Simplify(commands::simplify::Args),
+    /// The local web dashboard over a results folder (read-only, loopback by default).
+    Serve(commands::serve::Args),
 }
 
 /// How a command failed, which decides the exit code.
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Command::Moran(args) => commands::moran::run(&ctx, args),
         Command::Coupling(args) => commands::coupling::run(&ctx, args),
         Command::Governance(args) => commands::governance::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -39,7 +39,8 @@ fn wgs84() -> Proj {
 }
 
 impl AnalysisCrs {
-    fn from_proj_string(
+    /// A CRS from its PROJ string, as written to `summary.json` (`crs.proj`).
+    pub fn from_proj_string(
         name: &str,
         proj_string: &str,
         epsg: Option<u16>,

@@ -109,7 +109,8 @@ fn json_to_value(v: Option<&JsonValue>, kind: ColumnType) -> Value {
     }
 }
 
-fn value_to_json(v: &Value) -> JsonValue {
+/// A table value as JSON (null, bool, number or string).
+pub fn value_to_json(v: &Value) -> JsonValue {
     match v {
         Value::Null => JsonValue::Null,
         Value::Bool(b) => JsonValue::Bool(*b),

@@ -6,6 +6,7 @@
 //! the `GP` header with an xy envelope, then little-endian WKB. Files open in GDAL/QGIS; the
 //! tests check that with `ogrinfo`.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use borderscape_core::crs::epsg_wkt;
@@ -65,6 +66,17 @@ CREATE TABLE gpkg_extensions (
 INSERT INTO gpkg_spatial_ref_sys VALUES
   ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
   ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
+CREATE TABLE gpkg_data_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT,
+  mime_type TEXT, constraint_name TEXT,
+  CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
+  CONSTRAINT gdc_tn UNIQUE (table_name, name));
+CREATE TABLE gpkg_data_column_constraints (
+  constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT, min NUMERIC,
+  min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT,
+  CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value));
+INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write');
+INSERT INTO gpkg_extensions VALUES ('gpkg_data_column_constraints', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write');
 ";
 
 /// The R-tree maintenance triggers of the spec (Annex F.3), for table `t` and column `c`.
@@ -314,6 +326,7 @@ fn write_table(
     }
     drop(insert);
 
+    write_column_metadata(tx, table, path)?;
     let description = "";
     if spatial {
         let (minx, miny, maxx, maxy) = bounds.map_or((None, None, None, None), |b| {
@@ -344,6 +357,68 @@ fn write_table(
         .map_err(&err)?;
     }
     Ok(())
+}
+
+/// The title given to a column in `gpkg_data_columns`: its name, and its unit in brackets.
+fn column_title(column: &Column) -> String {
+    match &column.unit {
+        Some(unit) => format!("{} ({unit})", column.name),
+        None => column.name.clone(),
+    }
+}
+
+/// Units and descriptions of the columns, in the GeoPackage schema extension (QGIS and GDAL
+/// show them; [`read`] gives them back).
+fn write_column_metadata(
+    tx: &rusqlite::Transaction,
+    table: &Table,
+    path: &Path,
+) -> Result<(), IoError> {
+    let mut insert = tx
+        .prepare("INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description) VALUES (?1, ?2, ?2, ?3, ?4)")
+        .map_err(sql_error(path))?;
+    for column in &table.columns {
+        insert
+            .execute(params![
+                table.name,
+                column.name,
+                column_title(column),
+                column.description
+            ])
+            .map_err(sql_error(path))?;
+    }
+    Ok(())
+}
+
+/// Units and descriptions by column name, from `gpkg_data_columns` if the file has it.
+fn read_column_metadata(
+    conn: &Connection,
+    table: &str,
+) -> HashMap<String, (Option<String>, String)> {
+    let Ok(mut stmt) = conn.prepare(
+        "SELECT column_name, coalesce(title, ''), coalesce(description, '') FROM gpkg_data_columns WHERE table_name = ?1",
+    ) else {
+        return HashMap::new();
+    };
+    let rows = stmt.query_map([table], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    });
+    rows.map(|rows| {
+        rows.flatten()
+            .map(|(column, title, description)| {
+                let unit = title
+                    .strip_prefix(&format!("{column} ("))
+                    .and_then(|rest| rest.strip_suffix(')'))
+                    .map(str::to_string);
+                (column, (unit, description))
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn write_rtree(tx: &rusqlite::Transaction, table: &Table, path: &Path) -> Result<(), IoError> {
@@ -390,6 +465,18 @@ pub fn list_layers(path: &Path) -> Result<Vec<(String, String)>, IoError> {
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
         .map_err(sql_error(path))?;
     rows.collect::<Result<_, _>>().map_err(sql_error(path))
+}
+
+/// The SRS id of a feature layer's geometry column (`None` for an attribute table).
+pub fn layer_srs_id(path: &Path, layer: &str) -> Result<Option<i64>, IoError> {
+    open_read_only(path)?
+        .query_row(
+            "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?1",
+            [layer],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql_error(path))
 }
 
 fn open_read_only(path: &Path) -> Result<Connection, IoError> {
@@ -459,6 +546,7 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
         .iter()
         .filter(|(n, _, pk)| !pk && Some(n) != geometry_column.as_ref())
         .collect();
+    let metadata = read_column_metadata(&conn, name);
     let columns: Vec<Column> = attributes
         .iter()
         .map(|(n, t, _)| {
@@ -472,7 +560,10 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
             } else {
                 ColumnType::Text
             };
-            Column::new(n, kind, None, "")
+            let (unit, description) = metadata.get(n.as_str()).cloned().unwrap_or_default();
+            let mut column = Column::new(n, kind, None, &description);
+            column.unit = unit;
+            column
         })
         .collect();
     let mut select: Vec<String> = attributes.iter().map(|(n, _, _)| quote(n)).collect();

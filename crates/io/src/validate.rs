@@ -162,7 +162,8 @@ fn has_three_distinct_points(ring: &LineString) -> bool {
     points.any(|c| c != first && c != second)
 }
 
-fn type_name(g: &Geometry) -> &'static str {
+/// The GeoJSON name of a geometry's type (`Polygon` for rectangles and triangles).
+pub fn type_name(g: &Geometry) -> &'static str {
     match g {
         Geometry::Point(_) => "Point",
         Geometry::MultiPoint(_) => "MultiPoint",

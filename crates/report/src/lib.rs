@@ -2,8 +2,11 @@
 //!
 //! One file, inline CSS, no network access: it opens from disk. It takes everything from the
 //! run's summary and the analyses' specs (titles, parameters with units, references), so labels
-//! cannot drift from the code.
+//! cannot drift from the code. Each analysis's section has its maps and charts ([`figures`]),
+//! drawn as inline SVG ([`map`], [`charts`]); tables sort on a click on their header.
 
+mod charts;
+mod figures;
 mod map;
 
 use borderscape_core::analysis::REGISTRY;
@@ -20,15 +23,24 @@ pub fn escape(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}
-.banner{background:#fff4d6;border:1px solid #e0b84a;padding:.75rem 1rem;margin:1rem 0}code{background:#f5f5f5;padding:0 .2rem}";
+.banner{background:#fff4d6;border:1px solid #e0b84a;padding:.75rem 1rem;margin:1rem 0}code{background:#f5f5f5;padding:0 .2rem}
+figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{font-size:.85rem;color:#444}
+.swatch{display:inline-block;width:1.4em;height:.6em;margin:0 .3em;vertical-align:middle;border:1px solid #ccc}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:0 1.5rem}
+svg.map{background:#dde6ee;border:1px solid #ddd}table.sortable th{cursor:pointer}table.sortable th:hover{background:#e6e6e6}";
+
+/// Sorts a table by the clicked column (numbers as numbers), again to reverse.
+const SORT_SCRIPT: &str = "document.querySelectorAll('table.sortable').forEach(function(t){t.querySelectorAll('th').forEach(function(th,k){th.title='sort';th.addEventListener('click',function(){var rows=Array.prototype.slice.call(t.rows,1),up=th.dataset.sorted!=='up';rows.sort(function(x,y){var a=x.cells[k].textContent,b=y.cells[k].textContent,na=parseFloat(a),nb=parseFloat(b),c=(isNaN(na)||isNaN(nb))?a.localeCompare(b):na-nb;return up?c:-c;});rows.forEach(function(r){t.tBodies[0].appendChild(r);});t.querySelectorAll('th').forEach(function(h){delete h.dataset.sorted;});th.dataset.sorted=up?'up':'down';});});});";
 
 /// Renders the report from the summary and the output tables (geometries in the analysis CRS
 /// are drawn as inline SVG).
 /// Small tables shown in full (the others are in results.gpkg and tables/).
-const SHOWN: [&str; 3] = [
+const SHOWN: [&str; 5] = [
     "compensation_balances",
     "compensation_ledger",
     "siting_bands",
+    "governance_stages",
+    "governance_outcomes",
 ];
 
 /// Rows shown of a table at most.
@@ -36,7 +48,10 @@ const MAX_ROWS: usize = 200;
 
 /// A table as HTML (attribute columns only), with units in the headers.
 fn table_html(table: &Table) -> String {
-    let mut html = format!("<h3><code>{}</code></h3><table><tr>", escape(&table.name));
+    let mut html = format!(
+        "<h3><code>{}</code></h3><table class=\"sortable\"><tr>",
+        escape(&table.name)
+    );
     for c in &table.columns {
         let unit = c
             .unit
@@ -88,17 +103,8 @@ pub fn render(summary: &Value, tables: &[&Table]) -> String {
         }
     }
     html.push_str("</table>");
-    let find = |name: &str| tables.iter().find(|t| t.name == name).copied();
-    if let Some(borders) = find("borders") {
-        if let Some(svg) = map::border_map(borders, find("conflicts_by_border")) {
-            html.push_str("<h2>Map: borders and their conflicts</h2>");
-            html.push_str(&svg);
-        }
-    }
-    if let Some(svg) = map::conflict_bars(&summary["analyses"]["conflicts"]["results"]["by_type"]) {
-        html.push_str("<h2>Conflicts by type</h2>");
-        html.push_str(&svg);
-    }
+    let figures = figures::Figures::new(summary, tables);
+    html.push_str(&figures.defs());
     for analysis in REGISTRY {
         let section = &summary["analyses"][analysis.spec.name];
         if section.is_null() {
@@ -109,6 +115,7 @@ pub fn render(summary: &Value, tables: &[&Table]) -> String {
             escape(analysis.spec.title),
             escape(analysis.spec.description)
         ));
+        html.push_str(&figures.of(analysis.spec.name));
         html.push_str(&format!(
             "<pre>{}</pre>",
             escape(&serde_json::to_string_pretty(&section["results"]).unwrap_or_default())
@@ -173,7 +180,7 @@ pub fn render(summary: &Value, tables: &[&Table]) -> String {
         ));
     }
     html.push_str(&format!(
-        "</table><p>borderscape {}</p></body></html>\n",
+        "</table><p>borderscape {}</p><script>{SORT_SCRIPT}</script></body></html>\n",
         escape(summary["borderscape_version"].as_str().unwrap_or(""))
     ));
     html

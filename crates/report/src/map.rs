@@ -1,18 +1,20 @@
-//! Inline SVG figures: the regional map of borders coloured by their conflicts, and a bar chart
-//! of conflicts by type and plan version. Coordinates are the analysis CRS (metres, y up).
+//! Inline SVG maps. Coordinates are the analysis CRS (metres, y up), drawn into one frame shared
+//! by every map of the report: the county outlines and the border lines are defined once (a
+//! hidden `<defs>`), and each map only `<use>`s them with its own colours, which keeps a report
+//! with a dozen maps of 305 counties near a megabyte.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use borderscape_core::table::Table;
-use geo::{BoundingRect, Geometry, LineString, Rect, Simplify};
+use geo::{BoundingRect, Centroid, Coord, Geometry, LineString, Rect, Simplify};
 
 use crate::escape;
 
-/// Width of the map in SVG units; the height follows the region's aspect.
+/// Width of every map in SVG units; the height follows the region's aspect.
 const WIDTH: f64 = 900.0;
 
 /// Colours of the conflict classes, from none to many.
-const CLASSES: [(&str, &str); 5] = [
+pub const CONFLICT_CLASSES: [(&str, &str); 5] = [
     ("0", "#bdbdbd"),
     ("1–2", "#fed976"),
     ("3–5", "#fd8d3c"),
@@ -20,7 +22,10 @@ const CLASSES: [(&str, &str); 5] = [
     ("> 10", "#800026"),
 ];
 
-fn class_of(n: usize) -> usize {
+/// Sequential palette (ColorBrewer YlGnBu, 5 classes) for choropleths.
+const SEQUENTIAL: [&str; 5] = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
+
+fn conflict_class(n: usize) -> usize {
     match n {
         0 => 0,
         1..=2 => 1,
@@ -38,185 +43,435 @@ fn lines(g: &Geometry) -> Vec<&LineString> {
     }
 }
 
-/// Conflicts per border `a|b` of the latest plan version, plus those not tied to a version.
-fn conflicts_per_border(by_border: Option<&Table>) -> BTreeMap<(String, String), usize> {
-    let mut out = BTreeMap::new();
-    let Some(t) = by_border else { return out };
-    let c = |n: &str| t.column_index(n);
-    let (Some(a), Some(b), Some(plan), Some(n)) = (c("a"), c("b"), c("plan"), c("conflicts"))
-    else {
-        return out;
-    };
-    let latest = t
-        .rows
-        .iter()
-        .map(|r| r[plan].to_text())
-        .max()
-        .unwrap_or_default();
-    for r in &t.rows {
-        let p = r[plan].to_text();
-        if p.is_empty() || p == latest {
-            *out.entry((r[a].to_text(), r[b].to_text())).or_default() +=
-                r[n].as_f64().unwrap_or(0.0) as usize;
+fn rings(g: &Geometry) -> Vec<&LineString> {
+    match g {
+        Geometry::Polygon(p) => std::iter::once(p.exterior()).chain(p.interiors()).collect(),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .collect()
         }
+        _ => Vec::new(),
     }
-    out
 }
 
-/// The regional map: every border, provinces thick, coloured by its number of conflicts.
-pub fn border_map(borders: &Table, by_border: Option<&Table>) -> Option<String> {
-    let geoms = borders.geometries.as_ref()?;
-    let (a_c, b_c, level_c) = (
-        borders.column_index("a")?,
-        borders.column_index("b")?,
-        borders.column_index("level")?,
-    );
-    let mut extent: Option<Rect> = None;
-    for g in geoms.iter().flatten() {
-        if let Some(r) = g.bounding_rect() {
-            extent = Some(extent.map_or(r, |e| borderscape_core::geometry::union_rect(e, r)));
-        }
-    }
-    let extent = extent?;
-    let scale = WIDTH / extent.width().max(1.0);
-    let height = extent.height() * scale;
-    let tolerance = 0.6 / scale; // below a pixel
-    let counts = conflicts_per_border(by_border);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH:.0} {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"borders coloured by conflicts\" style=\"background:#fafafa;border:1px solid #ddd\">"
-    );
-    // Counties first, provinces last, so the thick lines lie on top.
-    let mut order: Vec<usize> = (0..borders.len()).collect();
-    let rank = |l: &str| match l {
-        "province" => 2,
-        "city" => 1,
-        _ => 0,
-    };
-    order.sort_by_key(|&i| rank(&borders.rows[i][level_c].to_text()));
-    for i in order {
-        let Some(g) = &geoms[i] else { continue };
-        let level = borders.rows[i][level_c].to_text();
-        let key = (
-            borders.rows[i][a_c].to_text(),
-            borders.rows[i][b_c].to_text(),
+/// The units, borders and projection every map of one report shares.
+pub struct Basemap<'a> {
+    extent: Rect,
+    scale: f64,
+    height: f64,
+    /// Row index in `jurisdictions` of each county-level (lowest level) unit, by code.
+    units: BTreeMap<String, usize>,
+    /// Centroid (SVG units) of every unit, by code.
+    centroids: HashMap<String, (f64, f64)>,
+    /// Row index in `jurisdictions` of each province (top level) unit.
+    provinces: Vec<usize>,
+    /// The borders table (county borders drawn coloured, province borders on top).
+    borders: Option<&'a Table>,
+}
+
+impl<'a> Basemap<'a> {
+    /// The frame of the jurisdictions table (`code`, `level`, polygons), or `None` without one.
+    pub fn new(jurisdictions: &'a Table, borders: Option<&'a Table>) -> Option<Self> {
+        let geoms = jurisdictions.geometries.as_ref()?;
+        let (code_c, level_c) = (
+            jurisdictions.column_index("code")?,
+            jurisdictions.column_index("level")?,
         );
-        let n = counts.get(&key).copied().unwrap_or(0);
-        let (colour, width) = match level.as_str() {
-            "province" => ("#222", 2.2),
-            "city" => ("#555", 1.0),
-            _ => (CLASSES[class_of(n)].1, if n > 0 { 1.6 } else { 0.6 }),
+        let extent = geoms
+            .iter()
+            .flatten()
+            .filter_map(|g| g.bounding_rect())
+            .reduce(borderscape_core::geometry::union_rect)?;
+        let scale = WIDTH / extent.width().max(1.0);
+        let level = |i: usize| jurisdictions.rows[i][level_c].to_text();
+        let rank = |l: &str| match l {
+            "province" => 0,
+            "city" => 1,
+            "county" => 2,
+            _ => 3,
         };
-        for line in lines(g) {
-            let simple = line.simplify(tolerance);
-            let points: Vec<String> = simple
-                .coords()
-                .map(|c| {
-                    format!(
-                        "{:.1},{:.1}",
-                        (c.x - extent.min().x) * scale,
-                        (extent.max().y - c.y) * scale
-                    )
-                })
-                .collect();
-            if points.len() >= 2 {
+        let lowest = (0..jurisdictions.len())
+            .map(|i| rank(&level(i)))
+            .max()
+            .unwrap_or(0);
+        let mut map = Basemap {
+            extent,
+            scale,
+            height: extent.height() * scale,
+            units: BTreeMap::new(),
+            centroids: HashMap::new(),
+            provinces: Vec::new(),
+            borders,
+        };
+        for (i, g) in geoms.iter().enumerate() {
+            let Some(g) = g else { continue };
+            let code = jurisdictions.rows[i][code_c].to_text();
+            if let Some(c) = g.centroid() {
+                map.centroids.insert(code.clone(), map.xy(c.0));
+            }
+            match rank(&level(i)) {
+                0 if lowest > 0 => map.provinces.push(i),
+                r if r == lowest => {
+                    map.units.insert(code, i);
+                }
+                _ => {}
+            }
+        }
+        Some(map)
+    }
+
+    fn xy(&self, c: Coord) -> (f64, f64) {
+        (
+            (c.x - self.extent.min().x) * self.scale,
+            (self.extent.max().y - c.y) * self.scale,
+        )
+    }
+
+    /// SVG path data of lines, simplified below a pixel.
+    fn path(&self, parts: &[&LineString], closed: bool) -> String {
+        let mut d = String::new();
+        for part in parts {
+            let simple = part.simplify(0.6 / self.scale);
+            for (k, c) in simple.coords().enumerate() {
+                let (x, y) = self.xy(*c);
+                d.push_str(&format!("{}{x:.1} {y:.1}", if k == 0 { "M" } else { "L" }));
+            }
+            if closed {
+                d.push('Z');
+            }
+        }
+        d
+    }
+
+    /// The hidden definitions every map refers to: `u{row}` units, `p{row}` provinces,
+    /// `b{row}` borders. Emit once, before the first map.
+    pub fn defs(&self, jurisdictions: &Table) -> String {
+        let mut svg = String::from(
+            "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>",
+        );
+        let geoms = jurisdictions.geometries.as_ref().expect("checked in new");
+        for &i in self.units.values().chain(&self.provinces) {
+            if let Some(g) = &geoms[i] {
+                let prefix = if self.provinces.contains(&i) {
+                    'p'
+                } else {
+                    'u'
+                };
                 svg.push_str(&format!(
-                    "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"><title>{} | {} ({level}): {n} conflicts</title></polyline>",
-                    points.join(" "),
-                    escape(&key.0),
-                    escape(&key.1)
+                    "<path id=\"{prefix}{i}\" d=\"{}\"/>",
+                    self.path(&rings(g), true)
                 ));
             }
         }
+        if let Some(borders) = self.borders {
+            for (i, g) in borders.geometries.iter().flatten().enumerate() {
+                if let Some(g) = g {
+                    svg.push_str(&format!(
+                        "<path id=\"b{i}\" d=\"{}\"/>",
+                        self.path(&lines(g), false)
+                    ));
+                }
+            }
+        }
+        svg.push_str("</defs></svg>");
+        svg
     }
-    svg.push_str("</svg>");
-    let mut legend = String::from(
-        "<p class=\"legend\">County borders by conflicts (latest plan version and networks): ",
-    );
-    for (label, colour) in CLASSES {
+
+    fn open(&self, label: &str) -> String {
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH:.0} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\" class=\"map\">",
+            self.height,
+            escape(label)
+        )
+    }
+
+    /// Units filled by `fill(code)` (with a tooltip), provinces outlined on top.
+    fn units_layer(&self, fill: impl Fn(&str) -> (String, String)) -> String {
+        let mut svg = String::new();
+        for (code, i) in &self.units {
+            let (colour, title) = fill(code);
+            svg.push_str(&format!(
+                "<use href=\"#u{i}\" fill=\"{colour}\" stroke=\"#fff\" stroke-width=\"0.3\"><title>{}</title></use>",
+                escape(&title)
+            ));
+        }
+        for i in &self.provinces {
+            svg.push_str(&format!(
+                "<use href=\"#p{i}\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.2\"/>"
+            ));
+        }
+        svg
+    }
+
+    fn scale_note(&self) -> String {
+        format!(
+            "The map is {WIDTH:.0} units wide for {:.0} km (equal-area analysis CRS).",
+            self.extent.width() / 1000.0
+        )
+    }
+
+    /// County borders coloured by their number of conflicts (`counts` by `a|b`), over the units.
+    pub fn border_map(
+        &self,
+        title: &str,
+        counts: &BTreeMap<(String, String), usize>,
+    ) -> Option<String> {
+        let borders = self.borders?;
+        let (a_c, b_c, level_c) = (
+            borders.column_index("a")?,
+            borders.column_index("b")?,
+            borders.column_index("level")?,
+        );
+        let mut svg = self.open(title);
+        svg.push_str(&self.units_layer(|_| ("#f4f1e8".into(), String::new())));
+        let geoms = borders.geometries.as_ref()?;
+        // Quiet borders first, so that borders with conflicts lie on top.
+        let mut order: Vec<(usize, usize)> = (0..borders.len())
+            .filter(|&i| geoms[i].is_some() && borders.rows[i][level_c].to_text() == "county")
+            .map(|i| {
+                let key = (
+                    borders.rows[i][a_c].to_text(),
+                    borders.rows[i][b_c].to_text(),
+                );
+                (i, counts.get(&key).copied().unwrap_or(0))
+            })
+            .collect();
+        order.sort_by_key(|&(_, n)| n);
+        for (i, n) in order {
+            let (colour, width) = (
+                CONFLICT_CLASSES[conflict_class(n)].1,
+                if n > 0 { 1.8 } else { 0.5 },
+            );
+            let row = &borders.rows[i];
+            svg.push_str(&format!(
+                "<use href=\"#b{i}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"><title>{} | {}: {n} conflicts</title></use>",
+                escape(&row[a_c].to_text()),
+                escape(&row[b_c].to_text())
+            ));
+        }
+        svg.push_str("</svg>");
+        let mut legend = String::from("<p class=\"legend\">County borders by conflicts: ");
+        for (label, colour) in CONFLICT_CLASSES {
+            legend.push_str(&swatch(colour, label));
+        }
         legend.push_str(&format!(
-            "<span style=\"display:inline-block;width:1.5em;height:.4em;background:{colour};margin:0 .3em\"></span>{label} "
+            "· province borders black. {}</p>",
+            self.scale_note()
         ));
+        Some(format!("{svg}{legend}"))
     }
-    legend.push_str(
-        "· city borders grey, province borders black. Scale: the map is 900 units wide for ",
-    );
-    legend.push_str(&format!("{:.0} km.</p>", extent.width() / 1000.0));
-    Some(format!("{svg}{legend}"))
+
+    /// Units coloured by quantile classes of a value (`unit` for the legend); grey without one.
+    pub fn choropleth(
+        &self,
+        title: &str,
+        values: &HashMap<String, f64>,
+        unit: &str,
+    ) -> Option<String> {
+        let mut sorted: Vec<f64> = self
+            .units
+            .keys()
+            .filter_map(|c| values.get(c))
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_by(f64::total_cmp);
+        let breaks: Vec<f64> = (1..SEQUENTIAL.len())
+            .map(|k| sorted[k * (sorted.len() - 1) / SEQUENTIAL.len()])
+            .collect();
+        let class = |v: f64| breaks.iter().filter(|&&b| v > b).count();
+        let mut svg = self.open(title);
+        svg.push_str(&self.units_layer(|code| match values.get(code) {
+            Some(&v) if v.is_finite() => (
+                SEQUENTIAL[class(v)].into(),
+                format!("{code}: {}", format_number(v)),
+            ),
+            _ => ("#e0e0e0".into(), format!("{code}: no value")),
+        }));
+        svg.push_str("</svg><p class=\"legend\">");
+        let mut lower = sorted[0];
+        for (k, colour) in SEQUENTIAL.iter().enumerate() {
+            let upper = breaks
+                .get(k)
+                .copied()
+                .unwrap_or(*sorted.last().expect("not empty"));
+            svg.push_str(&swatch(
+                colour,
+                &format!("{}–{}", format_number(lower), format_number(upper)),
+            ));
+            lower = upper;
+        }
+        svg.push_str(&format!(
+            "{} (quintiles) · grey: no value. {}</p>",
+            escape(unit),
+            self.scale_note()
+        ));
+        Some(svg)
+    }
+
+    /// Units coloured by category (`palette` gives each category's colour, in legend order).
+    pub fn categories(
+        &self,
+        title: &str,
+        values: &HashMap<String, String>,
+        palette: &[(&str, &str)],
+    ) -> Option<String> {
+        if values.is_empty() {
+            return None;
+        }
+        let colour = |cat: &str| {
+            palette
+                .iter()
+                .find(|(c, _)| *c == cat)
+                .map_or("#e0e0e0", |(_, colour)| colour)
+        };
+        let mut svg = self.open(title);
+        svg.push_str(&self.units_layer(|code| match values.get(code) {
+            Some(cat) => (colour(cat).into(), format!("{code}: {cat}")),
+            None => ("#e0e0e0".into(), format!("{code}: no value")),
+        }));
+        svg.push_str("</svg><p class=\"legend\">");
+        for (cat, colour) in palette {
+            svg.push_str(&swatch(colour, cat));
+        }
+        svg.push_str(&format!("· grey: no value. {}</p>", self.scale_note()));
+        Some(svg)
+    }
+
+    /// Arrows from unit to unit, width by the square root of the flow (`unit` for the legend).
+    pub fn flows(
+        &self,
+        title: &str,
+        flows: &[(String, String, f64)],
+        unit: &str,
+    ) -> Option<String> {
+        let max = flows.iter().map(|f| f.2).fold(0.0, f64::max);
+        if max <= 0.0 {
+            return None;
+        }
+        let mut svg = self.open(title);
+        svg.push_str("<defs><marker id=\"arrowhead\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"4\" markerHeight=\"4\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"#08519c\"/></marker></defs>");
+        svg.push_str(&self.units_layer(|_| ("#f4f1e8".into(), String::new())));
+        for (from, to, value) in flows {
+            let (Some(&(x1, y1)), Some(&(x2, y2))) =
+                (self.centroids.get(from), self.centroids.get(to))
+            else {
+                continue;
+            };
+            let width = 0.4 + 5.0 * (value / max).sqrt();
+            svg.push_str(&format!(
+                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#08519c\" stroke-opacity=\"0.75\" stroke-width=\"{width:.2}\" marker-end=\"url(#arrowhead)\"><title>{} → {}: {} {}</title></line>",
+                escape(from),
+                escape(to),
+                format_number(*value),
+                escape(unit)
+            ));
+        }
+        svg.push_str(&format!(
+            "</svg><p class=\"legend\">Arrows from the upstream unit's centroid to the downstream one; width ∝ √flow, the widest {} {}. {}</p>",
+            format_number(max),
+            escape(unit),
+            self.scale_note()
+        ));
+        Some(svg)
+    }
 }
 
-/// Horizontal bars of conflicts per type and plan version.
-pub fn conflict_bars(by_type: &serde_json::Value) -> Option<String> {
-    let types = by_type.as_object()?;
-    let mut rows: Vec<(String, String, f64)> = Vec::new();
-    for (kind, versions) in types {
-        for (version, n) in versions.as_object()? {
-            rows.push((kind.clone(), version.clone(), n.as_f64().unwrap_or(0.0)));
+/// A legend entry: a colour swatch and its label.
+pub fn swatch(colour: &str, label: &str) -> String {
+    format!(
+        "<span class=\"swatch\" style=\"background:{colour}\"></span>{} ",
+        escape(label)
+    )
+}
+
+/// A number for people: 4 significant figures, thousands grouped.
+pub fn format_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{x:.digits$}");
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(i, f)| (i, f));
+    let (sign, int) = int.strip_prefix('-').map_or(("", int), |i| ("-", i));
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push(',');
         }
+        grouped.push(ch);
     }
-    let max = rows.iter().map(|r| r.2).fold(1.0, f64::max);
-    let bar_h = 16.0;
-    let height = rows.len() as f64 * (bar_h + 4.0) + 10.0;
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 900 {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"conflicts by type\">");
-    for (k, (kind, version, n)) in rows.iter().enumerate() {
-        let y = 5.0 + k as f64 * (bar_h + 4.0);
-        let w = 560.0 * n / max;
-        svg.push_str(&format!(
-            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{} · {}</text><rect x=\"300\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#e31a1c\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{n}</text>",
-            y + 12.0,
-            escape(kind),
-            escape(version),
-            305.0 + w,
-            y + 12.0
-        ));
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
     }
-    svg.push_str("</svg><p class=\"legend\">Conflicts by type and plan version (count).</p>");
-    Some(svg)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use borderscape_core::table::Table;
-    use geo::line_string;
+    use geo::{line_string, polygon, MultiPolygon};
+
+    fn square(x: f64, y: f64) -> Geometry {
+        MultiPolygon::new(vec![polygon![(x: x, y: y), (x: x + 1000.0, y: y), (x: x + 1000.0, y: y + 1000.0), (x: x, y: y + 1000.0)]]).into()
+    }
 
     #[test]
-    fn borders_are_drawn_in_the_colour_of_their_conflicts() {
-        let mut borders = Table::of_text(
-            "borders",
-            &["a", "b", "level"],
-            &[
-                ["A", "B", "county"],
-                ["B", "C", "county"],
-                ["P", "Q", "province"],
-            ],
+    fn maps_colour_units_and_borders_by_their_values() {
+        let mut units = Table::of_text(
+            "jurisdictions",
+            &["code", "level"],
+            &[["P", "province"], ["A", "county"], ["B", "county"]],
         );
-        borders.geometries = Some(vec![
-            Some(line_string![(x: 0.0, y: 0.0), (x: 0.0, y: 1000.0)].into()),
-            Some(line_string![(x: 1000.0, y: 0.0), (x: 1000.0, y: 1000.0)].into()),
-            Some(line_string![(x: 0.0, y: 0.0), (x: 2000.0, y: 0.0)].into()),
+        let mut province = square(0.0, 0.0);
+        if let Geometry::MultiPolygon(mp) = &mut province {
+            mp.0[0] = polygon![(x: 0.0, y: 0.0), (x: 2000.0, y: 0.0), (x: 2000.0, y: 1000.0), (x: 0.0, y: 1000.0)];
+        }
+        units.geometries = Some(vec![
+            Some(province),
+            Some(square(0.0, 0.0)),
+            Some(square(1000.0, 0.0)),
         ]);
-        let by_border = Table::of_text(
-            "conflicts_by_border",
-            &["a", "b", "plan", "conflicts"],
-            &[
-                ["A", "B", "2015", "1"],
-                ["A", "B", "2035", "7"],
-                ["A", "B", "", "1"],
-            ],
+        let mut borders = Table::of_text("borders", &["a", "b", "level"], &[["A", "B", "county"]]);
+        borders.geometries = Some(vec![Some(
+            line_string![(x: 1000.0, y: 0.0), (x: 1000.0, y: 1000.0)].into(),
+        )]);
+        let map = Basemap::new(&units, Some(&borders)).unwrap();
+        // 2 km wide → 450 units per km; the border at x = 1 km is drawn at x = 450, y flipped.
+        assert!(map
+            .defs(&units)
+            .contains("<path id=\"b0\" d=\"M450.0 450.0L450.0 0.0\"/>"));
+        let counts = BTreeMap::from([(("A".to_string(), "B".to_string()), 8)]);
+        let svg = map.border_map("t", &counts).unwrap();
+        assert!(svg.contains("<use href=\"#b0\" fill=\"none\" stroke=\"#e31a1c\" stroke-width=\"1.8\"><title>A | B: 8 conflicts"));
+        assert!(svg.contains("<use href=\"#p0\""), "provinces outlined");
+        let values = HashMap::from([("A".to_string(), 1.0), ("B".to_string(), 5.0)]);
+        let choropleth = map.choropleth("t", &values, "km²").unwrap();
+        assert!(
+            choropleth.contains("<use href=\"#u1\" fill=\"#ffffcc\""),
+            "lowest class"
         );
-        let svg = border_map(&borders, Some(&by_border)).unwrap();
-        // A|B: 7 in the latest version + 1 network conflict = 8 → "6–10"; B|C none; P|Q black.
-        assert!(svg.contains(
-            "stroke=\"#e31a1c\" stroke-width=\"1.6\"><title>A | B (county): 8 conflicts"
-        ));
-        assert!(svg.contains(
-            "stroke=\"#bdbdbd\" stroke-width=\"0.6\"><title>B | C (county): 0 conflicts"
-        ));
-        assert!(svg.contains("stroke=\"#222\""));
-        // y is flipped: the province border at y = 0 is drawn at the bottom of the 900 × 450 box.
-        assert!(svg.contains("points=\"0.0,450.0 900.0,450.0\""));
-        let bars =
-            conflict_bars(&serde_json::json!({"nimby_spillover": {"2015": 2, "2035": 4}})).unwrap();
-        assert!(bars.contains("width=\"560.0\"") && bars.contains("width=\"280.0\""));
+        assert!(
+            choropleth.contains("<use href=\"#u2\" fill=\"#253494\""),
+            "highest class"
+        );
+        let flows = map
+            .flows("t", &[("A".into(), "B".into(), 10.0)], "kg/yr")
+            .unwrap();
+        assert!(flows.contains("x1=\"225.0\" y1=\"225.0\" x2=\"675.0\" y2=\"225.0\" stroke=\"#08519c\" stroke-opacity=\"0.75\" stroke-width=\"5.40\""));
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(format_number(1_554_943_557_952.0), "1,554,943,557,952");
+        assert_eq!(format_number(0.77781), "0.7778");
+        assert_eq!(format_number(-12.345), "-12.35");
     }
 }

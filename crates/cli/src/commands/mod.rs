@@ -8,4 +8,5 @@ pub mod coupling;
 pub mod demo;
 pub mod governance;
 pub mod moran;
+pub mod serve;
 pub mod simplify;

@@ -25,7 +25,7 @@ pub mod zones;
 
 use std::collections::BTreeMap;
 
-use geo::{Centroid, Geometry, LineString, MultiLineString};
+use geo::{Area, Centroid, Geometry, LineString, MultiLineString};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
@@ -80,6 +80,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         OutputSpec { name: "border_islands", spatial: false, description: "Units with no neighbour at their level." },
         OutputSpec { name: "border_zones", spatial: true, description: "Land within zone_width_m of each edge border, one row per side." },
         OutputSpec { name: "topology_issues", spatial: true, description: "Gaps and overlaps between units of one level." },
+        OutputSpec { name: "jurisdictions", spatial: true, description: "Every unit of every level with its area and number of neighbours (the base map of the report and the dashboard)." },
     ],
     references: &[
         "Anselin, L. (1988) Spatial Econometrics: Methods and Models. Kluwer.",
@@ -349,6 +350,51 @@ pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
     table
 }
 
+/// Every unit with its parent, planar area (the analysis CRS is equal-area) and neighbour count.
+fn jurisdictions_table(region: &Region, borders: &[&Border]) -> Table {
+    let mut neighbours = vec![0usize; region.jurisdictions.len()];
+    for border in borders {
+        neighbours[border.a] += 1;
+        neighbours[border.b] += 1;
+    }
+    let mut table = Table::new(
+        "jurisdictions",
+        vec![
+            Column::text("code", "unit code"),
+            Column::text("name", "unit name"),
+            Column::text("level", "administrative level"),
+            Column::text("parent", "code of the unit one level up (empty at the top)"),
+            Column::new(
+                "area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "area in the equal-area analysis CRS",
+            ),
+            Column::new(
+                "neighbours",
+                ColumnType::Int,
+                None,
+                "units of the same level it touches (edge or point)",
+            ),
+        ],
+        true,
+    );
+    for (j, n) in region.jurisdictions.iter().zip(neighbours) {
+        table.push(
+            vec![
+                j.code.as_str().into(),
+                j.name.as_str().into(),
+                j.level.name().into(),
+                j.parent.as_deref().unwrap_or("").into(),
+                Value::Real(round_to(j.geometry.unsigned_area() / 1e6, 6)),
+                Value::Int(n as i64),
+            ],
+            Some(Geometry::MultiPolygon(j.geometry.clone())),
+        );
+    }
+    table
+}
+
 fn islands_table(region: &Region, result: &BordersResult) -> Table {
     let mut table = Table::new(
         "border_islands",
@@ -513,6 +559,7 @@ pub fn run_for_pipeline(
             islands_table(region, &result),
             zones_table(region, &result, &borders),
             topology_table(region, &result)?,
+            jurisdictions_table(region, &borders),
         ],
         summary: summary(region, &result, params.zone_width_m),
     })
@@ -690,9 +737,26 @@ mod tests {
                 "borders",
                 "border_islands",
                 "border_zones",
-                "topology_issues"
+                "topology_issues",
+                "jurisdictions"
             ]
         );
+        // Every unit, with its parent, area and neighbour count (A touches B; D is an island).
+        let units = &output.tables[4];
+        let row = |code: &str| {
+            units
+                .rows
+                .iter()
+                .find(|r| r[0].to_text() == code)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(units.len(), region.jurisdictions.len());
+        assert_eq!(row("A")[3].to_text(), "P1");
+        assert_eq!(row("A")[4].as_f64(), Some(100.0));
+        assert_eq!(row("A")[5].as_f64(), Some(1.0));
+        assert_eq!(row("D")[4].as_f64(), Some(25.0));
+        assert_eq!(row("D")[5].as_f64(), Some(0.0));
         assert_eq!(
             output.summary["levels"]["county"]["islands"],
             serde_json::json!(["D"])

@@ -60,7 +60,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     outputs: &[
         OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy." },
         OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics." },
-        OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality." },
+        OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties." },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals." },
         OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) against uncovered borders." },
     ],
@@ -559,6 +559,10 @@ pub fn stage_tables(
                 None,
                 "normalised betweenness centrality",
             ),
+            Column::text(
+                "linked",
+                "codes of the participants it shares an arrangement with in the stage, `;`-separated (the network's ties)",
+            ),
         ],
         false,
     );
@@ -598,13 +602,15 @@ pub fn stage_tables(
             ],
             None,
         );
-        for ((code, degree), between) in net
+        for (((code, degree), between), linked) in net
             .nodes
             .iter()
             .zip(net.degree_centrality())
             .zip(net.betweenness())
+            .zip(&net.neighbours)
         {
             let name = region.by_code(code).map_or("", |j| j.name.as_str());
+            let linked: Vec<&str> = linked.iter().map(|&k| net.nodes[k].as_str()).collect();
             network_t.push(
                 vec![
                     Value::Int(s as i64 + 1),
@@ -612,6 +618,7 @@ pub fn stage_tables(
                     name.into(),
                     r(degree),
                     r(between),
+                    linked.join(";").into(),
                 ],
                 None,
             );

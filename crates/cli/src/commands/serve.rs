@@ -1,0 +1,44 @@
+//! `borderscape serve PROJECT|RESULTS`: the local dashboard over a results folder.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use borderscape_server::{serve, App, Results};
+
+use crate::{Context, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A results folder (with summary.json), or a project whose results/ to show.
+    path: PathBuf,
+    /// Address to listen on. The default, loopback, keeps the dashboard on this machine.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Port to listen on (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8321)]
+    port: u16,
+    /// Optional basemap: a raster tile URL template such as `https://tile.example/{z}/{x}/{y}.png`.
+    /// Without it the map has no basemap and makes no request outside this server.
+    #[arg(long)]
+    tiles: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let results = Results::open(&args.path)?;
+    if !args.bind.is_loopback() && !ctx.quiet {
+        eprintln!(
+            "warning: listening on {}, reachable from other machines (the API is read-only)",
+            args.bind
+        );
+    }
+    let app = App {
+        results,
+        tiles: args.tiles,
+    };
+    serve(app, SocketAddr::new(args.bind, args.port), |address| {
+        // Printed even with --quiet: scripts read the port from it.
+        println!("borderscape dashboard on http://{address}/ (Ctrl-C to stop)");
+    })
+    .map_err(|e| Failure::Input(anyhow!("cannot serve on {}:{}: {e}", args.bind, args.port)))
+}

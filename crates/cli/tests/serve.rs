@@ -1,0 +1,272 @@
+//! Issue 10: `borderscape serve` — the JSON API, its content types and its hygiene, against the
+//! real binary on a small analysed project (the dashboard page itself is tested in headless
+//! Chromium by tests/browser, run from scripts/test).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::{borderscape, collection, project_with_jurisdictions, square_feature};
+use serde_json::Value;
+
+/// A running `borderscape serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(results: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borderscape"))
+        .args(["serve", results.to_str().unwrap(), "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start borderscape serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Server { child, address }
+}
+
+/// One raw HTTP/1.1 request (the path is sent exactly as given, `..` and all).
+fn request(server: &Server, method: &str, path: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.address
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    (status, content_type, body.to_string())
+}
+
+fn get_json(server: &Server, path: &str) -> (u16, Value) {
+    let (status, content_type, body) = request(server, "GET", path);
+    assert!(content_type.contains("json"), "{path}: {content_type}");
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}")),
+    )
+}
+
+/// Two provinces of two counties each, analysed (borders only).
+fn analysed_project(dir: &Path) -> std::path::PathBuf {
+    let features = [
+        square_feature("10", "province", None, 120.0, 30.0, 1.0),
+        square_feature("20", "province", None, 121.0, 30.0, 1.0),
+        square_feature("1001", "county", Some("10"), 120.0, 30.0, 0.5),
+        square_feature("1002", "county", Some("10"), 120.5, 30.0, 0.5),
+        square_feature("2001", "county", Some("20"), 121.0, 30.0, 0.5),
+        square_feature("2002", "county", Some("20"), 121.5, 30.0, 0.5),
+    ];
+    let project = project_with_jurisdictions(dir, &collection(&features));
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--only",
+        "borders",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    project
+}
+
+#[test]
+fn serve_answers_the_api_and_refuses_what_it_must() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = analysed_project(dir.path());
+    // A project folder is served from its results/.
+    let server = start(&project);
+    assert!(
+        server.address.starts_with("127.0.0.1:"),
+        "loopback by default: {}",
+        server.address
+    );
+
+    let (status, summary) = get_json(&server, "/api/summary");
+    assert_eq!(status, 200);
+    let on_disk: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.join("results/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary, on_disk);
+
+    let (_, analyses) = get_json(&server, "/api/analyses");
+    assert_eq!(analyses[0]["name"], "borders");
+    assert_eq!(analyses.as_array().unwrap().len(), 1);
+
+    let (_, layers) = get_json(&server, "/api/layers");
+    let names: Vec<&str> = layers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"borders") && names.contains(&"jurisdictions"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"border_islands"),
+        "attribute tables are not layers"
+    );
+    let borders = layers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "borders")
+        .unwrap();
+    let length = borders["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "length_km")
+        .unwrap();
+    assert_eq!(length["unit"], "km", "units survive results.gpkg");
+
+    // GeoJSON in WGS84: the county border 1002|2001 is the meridian 121°E from 30° to 30.5°N.
+    let (status, content_type, body) =
+        request(&server, "GET", "/api/layers/borders?level=county&a=1002");
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "application/geo+json")
+    );
+    let layer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(layer["numberMatched"], 1);
+    let feature = &layer["features"][0];
+    assert_eq!(feature["properties"]["b"], "2001");
+    assert_eq!(feature["properties"]["cross_province"], true);
+    for point in feature["geometry"]["coordinates"][0].as_array().unwrap() {
+        assert!((point[0].as_f64().unwrap() - 121.0).abs() < 1e-6, "{point}");
+        assert!(
+            (30.0 - 1e-6..=30.5 + 1e-6).contains(&point[1].as_f64().unwrap()),
+            "{point}"
+        );
+    }
+    let (_, paged) = get_json(&server, "/api/layers/borders?limit=1&offset=1");
+    assert_eq!(
+        (paged["numberReturned"].as_u64(), paged["offset"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (status, bad) = get_json(&server, "/api/layers/borders?colour=red");
+    assert_eq!(status, 400);
+    assert!(
+        bad["error"]
+            .as_str()
+            .unwrap()
+            .contains("no column `colour`"),
+        "{bad}"
+    );
+    let (status, bad) = get_json(&server, "/api/layers/borders?limit=many");
+    assert_eq!(status, 400, "{bad}");
+
+    let (status, table) = get_json(&server, "/api/tables/borders?level=province");
+    assert_eq!((status, table["total"].as_u64()), (200, Some(1)));
+
+    // One border: its own row, and the provinces' row above it.
+    let (status, border) = get_json(&server, "/api/borders/2001/1002");
+    assert_eq!(status, 200, "{border}");
+    assert_eq!(
+        border["pairs"],
+        serde_json::json!([["2001", "1002"], ["20", "10"]])
+    );
+    let rows = &border["analyses"]["borders"]["borders"];
+    assert_eq!(rows[0]["rows"][0][0], "1002");
+    assert_eq!(rows[1]["pair"], serde_json::json!(["20", "10"]));
+    let (status, missing) = get_json(&server, "/api/borders/1001/2002");
+    assert_eq!(status, 404);
+    assert!(missing["error"]
+        .as_str()
+        .unwrap()
+        .contains("no border between"));
+
+    let (status, unit) = get_json(&server, "/api/jurisdictions/1001");
+    assert_eq!(status, 200);
+    assert_eq!(unit["lineage"], serde_json::json!(["1001", "10"]));
+    assert_eq!(unit["tables"]["borders"]["total"], 1);
+    assert_eq!(get_json(&server, "/api/jurisdictions/9").0, 404);
+
+    // The front end is embedded, with MapLibre served from this server.
+    let (status, content_type, page) = request(&server, "GET", "/");
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/html; charset=utf-8")
+    );
+    assert!(page.contains("/app.js") && page.contains("maplibre-gl.css"));
+    let (status, content_type, _) = request(&server, "GET", "/vendor/maplibre-gl/maplibre-gl.mjs");
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/javascript; charset=utf-8")
+    );
+    assert_eq!(request(&server, "GET", "/report.html").0, 200);
+
+    // Unknown paths, traversal and writes.
+    for path in [
+        "/nothing",
+        "/api/nothing",
+        "/api/layers/nothing",
+        "/api/tables/nothing",
+    ] {
+        let (status, error) = get_json(&server, path);
+        assert_eq!(status, 404, "{path}");
+        assert!(error["error"].is_string(), "{path}: {error}");
+    }
+    for path in [
+        "/../summary.json",
+        "/%2e%2e/summary.json",
+        "/vendor/..%2f..%2fsummary.json",
+        "/api/layers/..",
+        "/..\\summary.json",
+    ] {
+        let (status, error) = get_json(&server, path);
+        assert_eq!(status, 400, "{path}");
+        assert!(
+            error["error"].as_str().unwrap().contains("`..`"),
+            "{path}: {error}"
+        );
+    }
+    let (status, _, body) = request(&server, "POST", "/api/summary");
+    assert_eq!(status, 405);
+    assert!(body.contains("read-only"), "{body}");
+}
+
+#[test]
+fn serve_without_results_says_what_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = borderscape(&["serve", dir.path().to_str().unwrap(), "--port", "0"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("run `borderscape analyze"),
+        "{}",
+        run.stderr
+    );
+}

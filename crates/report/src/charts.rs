@@ -1,0 +1,212 @@
+//! Inline SVG charts: bars, lines over years, the governance timeline and its network.
+
+use std::f64::consts::TAU;
+
+use crate::escape;
+use crate::map::{format_number, swatch};
+
+/// Width of every chart in SVG units.
+const WIDTH: f64 = 900.0;
+
+/// Qualitative palette (ColorBrewer Dark2) for series.
+pub const SERIES: [&str; 8] = [
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+];
+
+/// Horizontal bars, one per `(label, value)`; `unit` names the values.
+pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let max = rows.iter().map(|r| r.1).fold(1e-12, f64::max);
+    let bar_h = 16.0;
+    let height = rows.len() as f64 * (bar_h + 4.0) + 10.0;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", escape(label));
+    for (k, (name, n)) in rows.iter().enumerate() {
+        let y = 5.0 + k as f64 * (bar_h + 4.0);
+        let w = 520.0 * n / max;
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#e31a1c\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>",
+            y + 12.0,
+            escape(name),
+            305.0 + w,
+            y + 12.0,
+            format_number(*n)
+        ));
+    }
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">{} ({}).</p>",
+        escape(label),
+        escape(unit)
+    ));
+    Some(svg)
+}
+
+/// Lines over years: `series` of (name, [(year, value)]), with the y axis named `y_label`.
+pub fn lines(label: &str, series: &[(String, Vec<(f64, f64)>)], y_label: &str) -> Option<String> {
+    let points: Vec<(f64, f64)> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
+    if points.len() < 2 {
+        return None;
+    }
+    let fold = |f: fn(f64, f64) -> f64, init: f64, pick: fn(&(f64, f64)) -> f64| {
+        points.iter().map(pick).fold(init, f)
+    };
+    let (x0, x1) = (
+        fold(f64::min, f64::INFINITY, |p| p.0),
+        fold(f64::max, f64::NEG_INFINITY, |p| p.0),
+    );
+    let (mut y0, mut y1) = (
+        fold(f64::min, f64::INFINITY, |p| p.1),
+        fold(f64::max, f64::NEG_INFINITY, |p| p.1),
+    );
+    y0 = y0.min(0.0);
+    if y1 <= y0 {
+        y1 = y0 + 1.0;
+    }
+    let (left, top, w, h) = (60.0, 10.0, WIDTH - 80.0, 200.0);
+    let px = |x: f64| left + (x - x0) / (x1 - x0).max(1e-12) * w;
+    let py = |y: f64| top + h - (y - y0) / (y1 - y0) * h;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", h + 40.0, escape(label));
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{:.0}\" x2=\"{:.0}\" y2=\"{:.0}\" stroke=\"#999\"/><line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{:.0}\" stroke=\"#999\"/>",
+        top + h, left + w, top + h, top + h
+    ));
+    for y in [y0, (y0 + y1) / 2.0, y1] {
+        svg.push_str(&format!(
+            "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+            left - 4.0,
+            py(y) + 4.0,
+            format_number(y)
+        ));
+    }
+    for x in [x0, x1] {
+        svg.push_str(&format!(
+            "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\">{x}</text>",
+            px(x),
+            top + h + 16.0
+        ));
+    }
+    let mut legend = String::new();
+    for (k, (name, pts)) in series.iter().enumerate() {
+        let colour = SERIES[k % SERIES.len()];
+        let path: Vec<String> = pts
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        svg.push_str(&format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"><title>{}</title></polyline>",
+            path.join(" "),
+            escape(name)
+        ));
+        legend.push_str(&swatch(colour, name));
+    }
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">{legend}· y: {}; x: year.</p>",
+        escape(y_label)
+    ));
+    Some(svg)
+}
+
+/// A stage of the governance timeline: number, first and last year, description.
+pub struct Stage {
+    pub number: i64,
+    pub start: f64,
+    pub end: f64,
+    pub description: String,
+}
+
+/// Active arrangements per year as bars, the detected stages as labelled bands behind them.
+pub fn timeline(years: &[(f64, f64)], stages: &[Stage]) -> Option<String> {
+    let (&(x0, _), &(x1, _)) = (years.first()?, years.last()?);
+    let max = years.iter().map(|y| y.1).fold(1.0, f64::max);
+    let (left, top, w, h) = (40.0, 18.0, WIDTH - 60.0, 160.0);
+    let step = w / (x1 - x0 + 1.0);
+    let px = |x: f64| left + (x - x0) * step;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"governance timeline\">", h + 40.0);
+    for (k, s) in stages.iter().enumerate() {
+        let fill = if k % 2 == 0 { "#dde8f2" } else { "#eef3f8" };
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"0\" width=\"{:.1}\" height=\"{:.0}\" fill=\"{fill}\"><title>{}</title></rect><text x=\"{:.1}\" y=\"12\" font-size=\"11\">S{}</text>",
+            px(s.start),
+            (s.end - s.start + 1.0) * step,
+            top + h,
+            escape(&s.description),
+            px(s.start) + 2.0,
+            s.number
+        ));
+    }
+    for &(year, n) in years {
+        let bh = n / max * h;
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#2b6c9e\"><title>{year}: {n} active</title></rect>",
+            px(year) + step * 0.15,
+            top + h - bh,
+            step * 0.7
+        ));
+    }
+    svg.push_str(&format!(
+        "<text x=\"{left}\" y=\"{:.0}\" font-size=\"11\">{x0}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{x1}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{max}</text>",
+        top + h + 16.0,
+        left + w,
+        top + h + 16.0,
+        left - 4.0,
+        top + 10.0
+    ));
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">Bars: arrangements active each year (count, max {max}). Bands: the {} detected stages (hover for their description).</p>",
+        stages.len()
+    ));
+    Some(svg)
+}
+
+/// A network node: label, size (0–1) and the indices of the nodes it is tied to.
+pub struct Node {
+    pub label: String,
+    pub size: f64,
+    pub ties: Vec<usize>,
+}
+
+/// Nodes on a circle, ties as lines, node radius by `size`.
+pub fn network(label: &str, nodes: &[Node]) -> Option<String> {
+    if nodes.is_empty() {
+        return None;
+    }
+    let (cx, cy, r) = (WIDTH / 2.0, 260.0, 200.0);
+    let at = |k: usize| {
+        let angle = TAU * k as f64 / nodes.len() as f64 - TAU / 4.0;
+        (cx + r * angle.cos(), cy + r * angle.sin())
+    };
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} 520\" width=\"100%\" role=\"img\" aria-label=\"{}\">", escape(label));
+    for (k, node) in nodes.iter().enumerate() {
+        for &t in node.ties.iter().filter(|&&t| t > k) {
+            let ((x1, y1), (x2, y2)) = (at(k), at(t));
+            svg.push_str(&format!(
+                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#9ecae1\" stroke-width=\"0.8\"/>"
+            ));
+        }
+    }
+    for (k, node) in nodes.iter().enumerate() {
+        let (x, y) = at(k);
+        let (lx, ly) = (cx + (x - cx) * 1.12, cy + (y - cy) * 1.12);
+        let anchor = if lx < cx - 1.0 {
+            "end"
+        } else if lx > cx + 1.0 {
+            "start"
+        } else {
+            "middle"
+        };
+        svg.push_str(&format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\" fill=\"#08519c\"><title>{}: {} ties</title></circle><text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\">{}</text>",
+            3.0 + 9.0 * node.size,
+            escape(&node.label),
+            node.ties.len(),
+            ly + 4.0,
+            escape(&node.label)
+        ));
+    }
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">{}: participants on a circle, a line where two share an arrangement; circle size ∝ degree centrality.</p>",
+        escape(label)
+    ));
+    Some(svg)
+}

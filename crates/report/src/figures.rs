@@ -1,0 +1,375 @@
+//! The figures of each analysis's section, built from its output tables. A figure whose table
+//! is missing (an analysis not run, `--only`) is left out, never drawn empty.
+
+use std::collections::{BTreeMap, HashMap};
+
+use borderscape_core::table::Table;
+use serde_json::Value;
+
+use crate::charts::{self, Node, Stage};
+use crate::escape;
+use crate::map::Basemap;
+
+/// LISA cluster colours (as GeoDa and PySAL's splot draw them).
+const LISA: [(&str, &str); 5] = [
+    ("HH", "#d7191c"),
+    ("LL", "#2c7bb6"),
+    ("HL", "#fdae61"),
+    ("LH", "#abd9e9"),
+    ("ns", "#f0f0f0"),
+];
+
+/// The tables and the shared basemap the figures draw from.
+pub struct Figures<'a> {
+    summary: &'a Value,
+    tables: &'a [&'a Table],
+    basemap: Option<Basemap<'a>>,
+}
+
+/// A column's values as text / numbers, by row.
+fn text(t: &Table, column: &str) -> Option<Vec<String>> {
+    let c = t.column_index(column)?;
+    Some(t.rows.iter().map(|r| r[c].to_text()).collect())
+}
+
+fn numbers(t: &Table, column: &str) -> Option<Vec<f64>> {
+    let c = t.column_index(column)?;
+    Some(
+        t.rows
+            .iter()
+            .map(|r| r[c].as_f64().unwrap_or(f64::NAN))
+            .collect(),
+    )
+}
+
+fn figure(title: &str, body: Option<String>) -> String {
+    body.map_or(String::new(), |svg| {
+        format!(
+            "<figure><figcaption>{}</figcaption>{svg}</figure>",
+            escape(title)
+        )
+    })
+}
+
+/// The greatest value of a text column (the latest plan version or year).
+fn latest(values: &[String]) -> String {
+    values.iter().max().cloned().unwrap_or_default()
+}
+
+impl<'a> Figures<'a> {
+    pub fn new(summary: &'a Value, tables: &'a [&'a Table]) -> Self {
+        let find = |name: &str| tables.iter().find(|t| t.name == name).copied();
+        let basemap = find("jurisdictions").and_then(|j| Basemap::new(j, find("borders")));
+        Self {
+            summary,
+            tables,
+            basemap,
+        }
+    }
+
+    fn find(&self, name: &str) -> Option<&'a Table> {
+        self.tables.iter().find(|t| t.name == name).copied()
+    }
+
+    /// The shared map definitions (emit once, before the first figure).
+    pub fn defs(&self) -> String {
+        match (&self.basemap, self.find("jurisdictions")) {
+            (Some(map), Some(units)) => map.defs(units),
+            _ => String::new(),
+        }
+    }
+
+    /// The figures of one analysis's section.
+    pub fn of(&self, analysis: &str) -> String {
+        match analysis {
+            "borders" => self.conflict_map(None),
+            "conflicts" => self.conflicts(),
+            "effective_mesh" => self.effective_mesh(),
+            "synergy" => self.synergy(),
+            "rivers" => self.flows(),
+            "governance" => self.governance(),
+            _ => String::new(),
+        }
+    }
+
+    /// Conflicts per county border `(a, b)` of one type (all types for `None`): those of the
+    /// latest plan version plus those tied to no version (networks).
+    fn conflict_counts(&self, kind: Option<&str>) -> BTreeMap<(String, String), usize> {
+        let mut out = BTreeMap::new();
+        let Some(t) = self.find("conflicts_by_border") else {
+            return out;
+        };
+        let (Some(a), Some(b), Some(types), Some(plans), Some(n)) = (
+            text(t, "a"),
+            text(t, "b"),
+            text(t, "type"),
+            text(t, "plan"),
+            numbers(t, "conflicts"),
+        ) else {
+            return out;
+        };
+        let last = latest(&plans);
+        for i in 0..t.len() {
+            if kind.is_some_and(|k| k != types[i]) || !(plans[i].is_empty() || plans[i] == last) {
+                continue;
+            }
+            *out.entry((a[i].clone(), b[i].clone())).or_default() += n[i] as usize;
+        }
+        out
+    }
+
+    fn conflict_map(&self, kind: Option<&str>) -> String {
+        let Some(map) = &self.basemap else {
+            return String::new();
+        };
+        let title = match kind {
+            None => "The region: county borders coloured by their conflicts (latest plan version and networks)".to_string(),
+            Some(k) => format!("Conflicts of type {k}"),
+        };
+        figure(&title, map.border_map(&title, &self.conflict_counts(kind)))
+    }
+
+    fn conflicts(&self) -> String {
+        let by_type = &self.summary["analyses"]["conflicts"]["results"]["by_type"];
+        let Some(types) = by_type.as_object() else {
+            return String::new();
+        };
+        let rows: Vec<(String, f64)> = types
+            .iter()
+            .flat_map(|(kind, versions)| {
+                versions
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(move |(version, n)| {
+                        (format!("{kind} · {version}"), n.as_f64().unwrap_or(0.0))
+                    })
+            })
+            .collect();
+        let mut html = figure(
+            "Conflicts by type and plan version",
+            charts::bars("Conflicts by type and plan version", &rows, "count"),
+        );
+        html.push_str("<div class=\"grid\">");
+        for kind in types.keys() {
+            html.push_str(&self.conflict_map(Some(kind)));
+        }
+        html.push_str("</div>");
+        html
+    }
+
+    /// Values of a column per unit code of a table, for the rows `keep` accepts.
+    fn by_code(
+        &self,
+        table: &str,
+        column: &str,
+        keep: impl Fn(&Table, usize) -> bool,
+    ) -> HashMap<String, f64> {
+        let Some(t) = self.find(table) else {
+            return HashMap::new();
+        };
+        let (Some(codes), Some(values)) = (text(t, "code"), numbers(t, column)) else {
+            return HashMap::new();
+        };
+        (0..t.len())
+            .filter(|&i| keep(t, i))
+            .map(|i| (codes[i].clone(), values[i]))
+            .collect()
+    }
+
+    fn effective_mesh(&self) -> String {
+        let Some(map) = &self.basemap else {
+            return String::new();
+        };
+        let level_is = |t: &Table, i: usize| {
+            t.column_index("level")
+                .is_some_and(|c| t.rows[i][c].to_text() == "county")
+        };
+        let ratio = self.by_code("synergy_jurisdiction", "cbc_cut_ratio", level_is);
+        let title = "Fragmentation by borders: CBC / CUT effective mesh size per county";
+        figure(
+            title,
+            map.choropleth(title, &ratio, "ratio CBC/CUT (1 = borders cut no habitat)"),
+        )
+    }
+
+    fn synergy(&self) -> String {
+        let mut html = String::new();
+        if let (Some(map), Some(t)) = (&self.basemap, self.find("coupling_jurisdiction")) {
+            let year = text(t, "year").map(|y| latest(&y)).unwrap_or_default();
+            let d = self.by_code("coupling_jurisdiction", "D", |t, i| {
+                t.column_index("year")
+                    .is_some_and(|c| t.rows[i][c].to_text() == year)
+            });
+            let title = format!("Coupling coordination degree D, {year}");
+            html.push_str(&figure(&title, map.choropleth(&title, &d, "D (0–1)")));
+        }
+        if let (Some(map), Some(t)) = (&self.basemap, self.find("lisa_clusters")) {
+            if let (Some(codes), Some(indicators), Some(years), Some(clusters)) = (
+                text(t, "code"),
+                text(t, "indicator"),
+                text(t, "year"),
+                text(t, "cluster"),
+            ) {
+                let mut per: BTreeMap<(String, String), HashMap<String, String>> = BTreeMap::new();
+                for i in 0..t.len() {
+                    per.entry((indicators[i].clone(), years[i].clone()))
+                        .or_default()
+                        .insert(codes[i].clone(), clusters[i].clone());
+                }
+                let params = &self.summary["analyses"]["synergy"]["params"];
+                let test = format!(
+                    "pseudo p < {}, {} permutations",
+                    params["significance"], params["permutations"]
+                );
+                html.push_str("<div class=\"grid\">");
+                for ((indicator, year), values) in &per {
+                    let title = format!("LISA clusters of {indicator}, {year} ({test})");
+                    html.push_str(&figure(&title, map.categories(&title, values, &LISA)));
+                }
+                html.push_str("</div>");
+            }
+        }
+        if let Some(t) = self.find("moran_indicators") {
+            if let (Some(ind), Some(years), Some(i_values)) =
+                (text(t, "indicator"), numbers(t, "year"), numbers(t, "I"))
+            {
+                let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+                for k in 0..t.len() {
+                    series
+                        .entry(ind[k].clone())
+                        .or_default()
+                        .push((years[k], i_values[k]));
+                }
+                let series: Vec<(String, Vec<(f64, f64)>)> = series.into_iter().collect();
+                html.push_str(&figure(
+                    "Global Moran's I of each indicator by year",
+                    charts::lines(
+                        "Moran's I by year",
+                        &series,
+                        "Moran's I (queen weights, row-standardised)",
+                    ),
+                ));
+            }
+        }
+        html
+    }
+
+    fn flows(&self) -> String {
+        let (Some(map), Some(t)) = (&self.basemap, self.find("load_flows")) else {
+            return String::new();
+        };
+        let (Some(from), Some(to), Some(plans), Some(pollutants), Some(flux)) = (
+            text(t, "from"),
+            text(t, "to"),
+            text(t, "plan"),
+            text(t, "pollutant"),
+            numbers(t, "flux_kg_per_yr"),
+        ) else {
+            return String::new();
+        };
+        let plan = latest(&plans);
+        let pollutant = if pollutants.iter().any(|p| p == "TN") {
+            "TN".to_string()
+        } else {
+            latest(&pollutants)
+        };
+        let mut flows: Vec<(String, String, f64)> = (0..t.len())
+            .filter(|&i| plans[i] == plan && pollutants[i] == pollutant)
+            .map(|i| (from[i].clone(), to[i].clone(), flux[i]))
+            .collect();
+        flows.sort_by(|x, y| y.2.total_cmp(&x.2));
+        let shown = flows.len().min(200);
+        let title = format!(
+            "Transboundary {pollutant} load flows between counties, plan {plan} (the largest {shown} of {})",
+            flows.len()
+        );
+        figure(&title, map.flows(&title, &flows[..shown], "kg/yr"))
+    }
+
+    fn governance(&self) -> String {
+        let mut html = String::new();
+        if let Some(t) = self.find("governance_timeline") {
+            let (years, active) = (
+                numbers(t, "year").unwrap_or_default(),
+                numbers(t, "active").unwrap_or_default(),
+            );
+            let stages: Vec<Stage> = self
+                .find("governance_stages")
+                .and_then(|s| {
+                    let (n, start, end, d) = (
+                        numbers(s, "stage")?,
+                        numbers(s, "start")?,
+                        numbers(s, "end")?,
+                        text(s, "description")?,
+                    );
+                    Some(
+                        (0..s.len())
+                            .map(|i| Stage {
+                                number: n[i] as i64,
+                                start: start[i],
+                                end: end[i],
+                                description: d[i].clone(),
+                            })
+                            .collect(),
+                    )
+                })
+                .unwrap_or_default();
+            let bars: Vec<(f64, f64)> = years.iter().copied().zip(active.iter().copied()).collect();
+            html.push_str(&figure(
+                "Governance timeline and detected stages",
+                charts::timeline(&bars, &stages),
+            ));
+            let modes: Vec<(String, Vec<(f64, f64)>)> = ["hierarchy", "market", "network"]
+                .iter()
+                .filter_map(|m| {
+                    let share = numbers(t, &format!("share_{m}"))?;
+                    Some((m.to_string(), years.iter().copied().zip(share).collect()))
+                })
+                .collect();
+            html.push_str(&figure(
+                "Mode mix of the active arrangements",
+                charts::lines(
+                    "mode mix",
+                    &modes,
+                    "share of active arrangements by mode (0–1)",
+                ),
+            ));
+        }
+        if let Some(t) = self.find("governance_network") {
+            if let (Some(stage), Some(codes), Some(names), Some(degree), Some(linked)) = (
+                numbers(t, "stage"),
+                text(t, "code"),
+                text(t, "name"),
+                numbers(t, "degree_centrality"),
+                text(t, "linked"),
+            ) {
+                let last = stage.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let rows: Vec<usize> = (0..t.len()).filter(|&i| stage[i] == last).collect();
+                let index: HashMap<&str, usize> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| (codes[i].as_str(), k))
+                    .collect();
+                let nodes: Vec<Node> = rows
+                    .iter()
+                    .map(|&i| Node {
+                        label: if names[i].is_empty() {
+                            codes[i].clone()
+                        } else {
+                            names[i].clone()
+                        },
+                        size: degree[i],
+                        ties: linked[i]
+                            .split(';')
+                            .filter_map(|c| index.get(c).copied())
+                            .collect(),
+                    })
+                    .collect();
+                let title = format!("Co-participation network of stage S{last}");
+                html.push_str(&figure(&title, charts::network(&title, &nodes)));
+            }
+        }
+        html
+    }
+}

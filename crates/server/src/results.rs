@@ -1,0 +1,133 @@
+//! One results folder, read once at start-up: `summary.json`, `report.html` and every table of
+//! `results.gpkg` (which `analyze` writes in WGS84, EPSG:4326, so its geometries go out as they
+//! are). Nothing is read from disk after that, so no request can name a file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use borderscape_core::analysis::REGISTRY;
+use borderscape_core::table::Table;
+use borderscape_io::{gpkg, IoError};
+use serde_json::Value;
+
+/// A results folder in memory.
+pub struct Results {
+    /// The folder (for messages).
+    pub dir: PathBuf,
+    /// `summary.json` as written by `analyze`.
+    pub summary: Value,
+    /// `report.html`, if the run wrote one.
+    pub report: Option<String>,
+    /// Every table of `results.gpkg` by name, geometries in WGS84 lon/lat.
+    pub tables: BTreeMap<String, Table>,
+    /// The analysis that wrote each table.
+    pub owner: BTreeMap<String, &'static str>,
+    /// Each jurisdiction's parent code (from the `jurisdictions` table).
+    pub parents: HashMap<String, String>,
+}
+
+/// The results folder of a `PROJECT|RESULTS` argument: the folder itself if it holds
+/// `summary.json`, else the project's `results/` folder.
+pub fn results_dir(path: &Path) -> PathBuf {
+    if path.join("summary.json").is_file() {
+        return path.to_path_buf();
+    }
+    let project = if path.is_file() {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        path.to_path_buf()
+    };
+    project.join("results")
+}
+
+impl Results {
+    /// Reads a results folder (or a project's `results/`).
+    pub fn open(path: &Path) -> Result<Self, IoError> {
+        let dir = results_dir(path);
+        let summary_path = dir.join("summary.json");
+        if !summary_path.is_file() {
+            return Err(IoError::file(
+                path,
+                format!(
+                    "no results here (no {}): run `borderscape analyze {}` first",
+                    summary_path.display(),
+                    path.display()
+                ),
+            ));
+        }
+        let text =
+            std::fs::read_to_string(&summary_path).map_err(|e| IoError::file(&summary_path, e))?;
+        let summary: Value = serde_json::from_str(&text)
+            .map_err(|e| IoError::file(&summary_path, format!("not valid JSON: {e}")))?;
+        let gpkg_path = dir.join("results.gpkg");
+        let mut tables = BTreeMap::new();
+        for (name, kind) in gpkg::list_layers(&gpkg_path)? {
+            if kind == "features" && gpkg::layer_srs_id(&gpkg_path, &name)? != Some(4326) {
+                return Err(IoError::file(
+                    &gpkg_path,
+                    format!("layer `{name}` is not in WGS84 (EPSG:4326); was it written by `borderscape analyze`?"),
+                ));
+            }
+            let table = gpkg::read(&gpkg_path, Some(&name))?.table;
+            tables.insert(name, table);
+        }
+        let report = std::fs::read_to_string(dir.join("report.html")).ok();
+        let owner = REGISTRY
+            .iter()
+            .flat_map(|a| {
+                a.spec
+                    .outputs
+                    .iter()
+                    .map(|o| (o.name.to_string(), a.spec.name))
+            })
+            .filter(|(name, _)| tables.contains_key(name))
+            .collect();
+        let parents = tables
+            .get("jurisdictions")
+            .and_then(|t| Some((t, t.column_index("code")?, t.column_index("parent")?)))
+            .map(|(t, code, parent)| {
+                t.rows
+                    .iter()
+                    .filter(|r| !r[parent].is_null() && !r[parent].to_text().is_empty())
+                    .map(|r| (r[code].to_text(), r[parent].to_text()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            dir,
+            summary,
+            report,
+            tables,
+            owner,
+            parents,
+        })
+    }
+
+    /// The tables in the order the analyses run and list their outputs, then any others.
+    pub fn tables_in_registry_order(&self) -> Vec<(&String, &Table)> {
+        let mut order: Vec<(&String, &Table)> = REGISTRY
+            .iter()
+            .flat_map(|a| a.spec.outputs)
+            .filter_map(|o| self.tables.get_key_value(o.name))
+            .collect();
+        let others: Vec<(&String, &Table)> = self
+            .tables
+            .iter()
+            .filter(|(name, _)| !self.owner.contains_key(*name))
+            .collect();
+        order.extend(others);
+        order
+    }
+
+    /// The code and its ancestors, from the unit up.
+    pub fn lineage<'a>(&'a self, code: &'a str) -> Vec<&'a str> {
+        let mut chain = vec![code];
+        while let Some(parent) = self.parents.get(*chain.last().expect("never empty")) {
+            if chain.contains(&parent.as_str()) {
+                break; // a cycle in bad input must not hang the server
+            }
+            chain.push(parent);
+        }
+        chain
+    }
+}

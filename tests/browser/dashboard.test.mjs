@@ -1,0 +1,118 @@
+// Headless Chromium test of `borderscape serve`: the page loads, MapLibre fires `load`, a layer
+// toggles, a click on a border opens the detail panel, and the panel agrees with the API.
+//
+// Usage: node dashboard.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR
+// (scripts/test runs it on the demo's results; the screenshot lands in ARTIFACTS_DIR).
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const [binary, results, artifacts] = process.argv.slice(2);
+if (!artifacts) {
+  console.error('usage: node dashboard.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR');
+  process.exit(2);
+}
+mkdirSync(artifacts, { recursive: true });
+
+/** Starts the server on a free port and resolves with its base URL. */
+function startServer() {
+  const server = spawn(binary, ['serve', results, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    server.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/http:\/\/[0-9.]+:\d+\//);
+      if (match) resolve({ server, url: match[0] });
+    });
+    server.on('exit', (code) => reject(new Error(`borderscape serve exited with ${code}: ${output}`)));
+    setTimeout(() => reject(new Error('borderscape serve did not start within 60 s')), 60_000);
+  });
+}
+
+async function json(url) {
+  const response = await fetch(url);
+  assert.equal(response.status, 200, `${url}: ${response.status}`);
+  return response.json();
+}
+
+const { server, url } = await startServer();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  // WebGL through SwiftShader (software); the rest keeps Chromium off the closed network.
+  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--disable-quic'],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = [];
+  const outside = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('request', (r) => { if (!r.url().startsWith(url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) outside.push(r.url()); });
+
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.mapReady === 'true', null, { timeout: 120_000 });
+  assert.ok(await page.evaluate(() => window.borderscape.map.loaded()), 'MapLibre reports the map as loaded');
+  assert.deepEqual(errors, [], 'no script errors');
+  assert.deepEqual(outside, [], 'no request leaves the server');
+
+  // Headline figures agree with the summary.
+  const summary = await json(`${url}api/summary`);
+  const conflicts = await page.textContent('[data-figure="conflicts"] b');
+  assert.equal(conflicts, String(summary.analyses.conflicts.results.conflicts));
+
+  // Toggle a layer on and off.
+  const visibility = (id) => page.evaluate((l) => window.borderscape.map.getLayoutProperty(l, 'visibility'), id);
+  assert.equal(await visibility('border_zones'), 'none');
+  await page.click('#toggle-border_zones');
+  assert.equal(await visibility('border_zones'), 'visible');
+  await page.click('#toggle-border_zones');
+  assert.equal(await visibility('border_zones'), 'none');
+
+  // Click a cross-province county border at a vertex in its middle, zoomed in.
+  const borders = await json(`${url}api/layers/borders?level=county&kind=edge&cross_province=true&limit=1`);
+  const border = borders.features[0];
+  const line = border.geometry.coordinates.reduce((longest, l) => (l.length > longest.length ? l : longest));
+  const vertex = line[Math.floor(line.length / 2)];
+  await page.evaluate(([lon, lat]) => new Promise((done) => {
+    const { map } = window.borderscape;
+    map.once('idle', done);
+    map.jumpTo({ center: [lon, lat], zoom: 12 });
+  }), vertex);
+  const point = await page.evaluate((v) => window.borderscape.map.project(v), vertex);
+  const canvas = await page.locator('#map canvas').boundingBox();
+  await page.mouse.click(canvas.x + point.x, canvas.y + point.y);
+  await page.waitForSelector('#detail[data-kind="border"]', { timeout: 30_000 });
+  const { a, b } = border.properties;
+  assert.equal(await page.getAttribute('#detail', 'data-a'), a);
+  assert.equal(await page.getAttribute('#detail', 'data-b'), b);
+
+  // The panel shows every table the API has for this border, with the API's row counts.
+  const detail = await json(`${url}api/borders/${a}/${b}`);
+  assert.ok((await page.textContent('#detail h2')).includes(detail.a_name));
+  const expected = [];
+  for (const tables of Object.values(detail.analyses)) {
+    for (const [table, matches] of Object.entries(tables)) for (const m of matches) expected.push([table, String(m.total)]);
+  }
+  const shown = await page.$$eval('#detail details', (s) => s.map((x) => [x.dataset.table, x.dataset.total]));
+  assert.deepEqual(shown, expected);
+  assert.ok(expected.some(([t]) => t === 'conflicts_by_border' || t === 'border_governance'), 'the border has analysis rows');
+
+  await page.evaluate(() => new Promise((done) => {
+    const { map } = window.borderscape;
+    map.once('idle', done);
+    map.fitBounds([[115.2, 27.4], [122.3, 34.9]], { animate: false });
+  }));
+  await page.screenshot({ path: join(artifacts, 'dashboard.png') });
+  console.log(`browser test passed: border ${a}|${b}, ${expected.length} tables in the panel; screenshot ${join(artifacts, 'dashboard.png')}`);
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  server.kill();
+}
+process.exit(failed ? 1 : 0);
