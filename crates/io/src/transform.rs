@@ -74,7 +74,9 @@ impl DatumConversion {
 }
 
 /// Applies a fallible coordinate function to every geometry of a table. Each distinct coordinate
-/// is converted once (neighbouring polygons share every border vertex), in parallel.
+/// is converted once (neighbouring polygons share every border vertex), in parallel: every vertex
+/// is tagged with its position, the tags sorted by coordinate, each run of equal coordinates
+/// converted once and scattered back to its positions (no per-vertex search).
 fn map_table(
     table: &Table,
     f: impl Fn(Coord) -> Result<Coord, AnalysisError> + Sync,
@@ -83,31 +85,59 @@ fn map_table(
     let Some(geoms) = out.geometries.as_mut() else {
         return Ok(out);
     };
-    let bits = |c: Coord| (c.x.to_bits(), c.y.to_bits());
-    let mut distinct: Vec<(u64, u64)> = geoms
+    let mut offsets = Vec::with_capacity(geoms.len() + 1);
+    offsets.push(0usize);
+    for g in geoms.iter() {
+        let n = g.as_ref().map_or(0, |g| g.coords_count());
+        offsets.push(offsets.last().expect("starts with 0") + n);
+    }
+    let total = *offsets.last().expect("starts with 0");
+    let mut tagged: Vec<(u64, u64, usize)> = geoms
         .par_iter()
-        .flatten()
-        .flat_map_iter(|g| g.coords_iter().map(bits))
+        .zip(offsets.par_iter())
+        .flat_map_iter(|(g, &start)| {
+            g.iter()
+                .flat_map(|g| g.coords_iter())
+                .enumerate()
+                .map(move |(k, c)| (c.x.to_bits(), c.y.to_bits(), start + k))
+        })
         .collect();
-    distinct.par_sort_unstable();
-    distinct.dedup();
-    let converted: Vec<Coord> = distinct
-        .par_iter()
-        .map(|&(x, y)| {
+    tagged.par_sort_unstable();
+    // Runs of equal coordinates: [run_starts[r], run_starts[r + 1]).
+    let mut run_starts: Vec<usize> = (0..tagged.len())
+        .filter(|&k| k == 0 || tagged[k].0 != tagged[k - 1].0 || tagged[k].1 != tagged[k - 1].1)
+        .collect();
+    run_starts.push(tagged.len());
+    let converted: Vec<Coord> = run_starts
+        .par_windows(2)
+        .map(|w| {
+            let (x, y, _) = tagged[w[0]];
             f(Coord {
                 x: f64::from_bits(x),
                 y: f64::from_bits(y),
             })
         })
         .collect::<Result<_, _>>()?;
-    geoms.par_iter_mut().flatten().for_each(|g| {
-        g.map_coords_in_place(|c| {
-            let at = distinct
-                .binary_search(&bits(c))
-                .expect("every coordinate was collected");
-            converted[at]
-        })
-    });
+    let mut by_position = vec![Coord { x: 0.0, y: 0.0 }; total];
+    for (w, c) in run_starts.windows(2).zip(&converted) {
+        for &(_, _, position) in &tagged[w[0]..w[1]] {
+            by_position[position] = *c;
+        }
+    }
+    geoms
+        .par_iter_mut()
+        .zip(offsets.par_iter())
+        .for_each(|(g, &start)| {
+            if let Some(g) = g {
+                // Visited in the order coords_iter listed them.
+                let next = std::cell::Cell::new(start);
+                g.map_coords_in_place(|_| {
+                    let k = next.get();
+                    next.set(k + 1);
+                    by_position[k]
+                });
+            }
+        });
     Ok(out)
 }
 
