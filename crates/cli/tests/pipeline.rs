@@ -206,6 +206,38 @@ fn demo_writes_every_output_and_is_reproducible() {
         report.contains("<th>payer</th><th>payee</th><th>amount_yuan (yuan)</th>"),
         "the report shows who pays whom"
     );
+    // Issue 10: every figure of the report is there, drawn from the shared base map, with a
+    // legend; tables sort; the page needs nothing from the network.
+    for caption in [
+        "The region: county borders coloured by their conflicts",
+        "Conflicts of type nimby_spillover",
+        "Fragmentation by borders: CBC / CUT effective mesh size per county",
+        "Coupling coordination degree D, 2023",
+        "LISA clusters of forest_cover_pct, 2023",
+        "Global Moran's I of each indicator by year",
+        "Transboundary TN load flows between counties, plan 2035",
+        "Governance timeline and detected stages",
+        "Mode mix of the active arrangements",
+        "Co-participation network of stage S",
+    ] {
+        assert!(report.contains(caption), "report figure `{caption}`");
+    }
+    assert_eq!(
+        report.matches("<figure>").count(),
+        report.matches("class=\"legend\"").count(),
+        "every figure has a legend"
+    );
+    assert_eq!(
+        report.matches("<path id=\"u").count(),
+        305,
+        "county outlines defined once"
+    );
+    assert!(report.contains("<table class=\"sortable\">") && report.contains("<script>"));
+    assert!(
+        !report.contains("src=\"http") && !report.contains("href=\"http"),
+        "no remote resources"
+    );
+    assert!(report.contains("上海市"), "Chinese names as UTF-8");
     // Rivers: the real rivers' province crossings, with the Anhui → Zhejiang section and its
     // station; the planted siting pattern of the synthetic facilities shows.
     let rivers = &summary["analyses"]["rivers"]["results"];
