@@ -109,7 +109,18 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
         let kind =
             LayerKind::parse(kind_name).expect("kinds were checked when the manifest was loaded");
         let path = project.layer_path(section);
-        match read_layer(&project, kind, section, &path, options, &mut problems) {
+        // The checksum is taken on the other core while the layer is parsed.
+        let (read, sha256) = rayon::join(
+            || {
+                let mut layer_problems = Vec::new();
+                let read = read_layer(&project, kind, section, &path, options, &mut layer_problems);
+                (read, layer_problems)
+            },
+            || sha256_of(&path),
+        );
+        let (read, layer_problems) = read;
+        problems.extend(layer_problems);
+        match read {
             Ok(Some(layer)) => {
                 infos.push(LayerInfo {
                     kind: kind_name.clone(),
@@ -118,7 +129,7 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                     datum: section.datum.clone(),
                     synthetic: section.synthetic,
                     description: section.description.clone(),
-                    sha256: sha256_of(&path),
+                    sha256,
                 });
                 read_layers.push(layer);
             }

@@ -71,14 +71,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let result = borders_at_level(&region, level, args.snap_tolerance_m)?;
     step.done();
     let borders: Vec<_> = result.borders.iter().collect();
-    let table = region.table_to_wgs84(&borders_table(&region, &borders))?;
+    let table = borders_table(&region, &borders);
+    // CSV has no geometry: only the other formats need the shared lines back in WGS84.
+    let to_wgs84 = || region.table_to_wgs84(&table);
     match &args.out {
         None => csv_io::write(std::io::stdout().lock(), &table, false)
             .map_err(|e| Failure::Internal(anyhow!("writing to stdout: {e}")))?,
         Some(path) => match Format::require(path)? {
             Format::Csv => write_csv(path, &table, false)?,
-            Format::GeoPackage => gpkg::write(path, &[&table], Srs::WGS84)?,
-            _ => write_table(path, &table, Srs::WGS84)?,
+            Format::GeoPackage => gpkg::write(path, &[&to_wgs84()?], Srs::WGS84)?,
+            _ => write_table(path, &to_wgs84()?, Srs::WGS84)?,
         },
     }
     if !ctx.quiet {
