@@ -1,5 +1,6 @@
 // Headless Chromium test of `borderscape serve`: the page loads, MapLibre fires `load`, a layer
-// toggles, a click on a border opens the detail panel, and the panel agrees with the API.
+// toggles, a click on a border (and then beside it, on a county) opens the detail panel, and the
+// panel agrees with the API.
 //
 // Usage: node dashboard.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR
 // (scripts/test runs it on the demo's results; the screenshot lands in ARTIFACTS_DIR).
@@ -53,6 +54,17 @@ try {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('request', (r) => { if (!r.url().startsWith(url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) outside.push(r.url()); });
 
+  // The API on the demo: content types, unknown paths and `..` refused, as JSON.
+  const layer = await fetch(`${url}api/layers/borders?limit=1`);
+  assert.equal(layer.headers.get('content-type'), 'application/geo+json');
+  const missing = await fetch(`${url}api/layers/nothing`);
+  assert.equal(missing.status, 404);
+  assert.ok((await missing.json()).error);
+  // (fetch normalises a plain `..` away; an encoded slash keeps it in the path that is sent.)
+  const traversal = await fetch(`${url}vendor/..%2f..%2fsummary.json`);
+  assert.equal(traversal.status, 400);
+  assert.match((await traversal.json()).error, /`\.\.`/);
+
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.mapReady === 'true', null, { timeout: 120_000 });
   assert.ok(await page.evaluate(() => window.borderscape.map.loaded()), 'MapLibre reports the map as loaded');
@@ -101,13 +113,29 @@ try {
   assert.deepEqual(shown, expected);
   assert.ok(expected.some(([t]) => t === 'conflicts_by_border' || t === 'border_governance'), 'the border has analysis rows');
 
+  // Click 40 px beside the border: inside one of its two counties, whose panel opens.
+  const next = line[Math.floor(line.length / 2) + 1];
+  const beside = await page.evaluate(([v, w]) => {
+    const { map } = window.borderscape;
+    const [p, q] = [map.project(v), map.project(w)];
+    const length = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+    return { x: p.x - ((q.y - p.y) / length) * 40, y: p.y + ((q.x - p.x) / length) * 40 };
+  }, [vertex, next]);
+  await page.mouse.click(canvas.x + beside.x, canvas.y + beside.y);
+  await page.waitForSelector('#detail[data-kind="jurisdiction"]', { timeout: 30_000 });
+  const code = await page.getAttribute('#detail', 'data-code');
+  assert.ok([a, b].includes(code), `clicked beside ${a}|${b}, got ${code}`);
+  const unit = await json(`${url}api/jurisdictions/${code}`);
+  const unitTables = await page.$$eval('#detail details', (s) => s.map((x) => [x.dataset.table, x.dataset.total]));
+  assert.deepEqual(unitTables, Object.entries(unit.tables).map(([t, m]) => [t, String(m.total)]));
+
   await page.evaluate(() => new Promise((done) => {
     const { map } = window.borderscape;
     map.once('idle', done);
     map.fitBounds([[115.2, 27.4], [122.3, 34.9]], { animate: false });
   }));
   await page.screenshot({ path: join(artifacts, 'dashboard.png') });
-  console.log(`browser test passed: border ${a}|${b}, ${expected.length} tables in the panel; screenshot ${join(artifacts, 'dashboard.png')}`);
+  console.log(`browser test passed: border ${a}|${b} (${expected.length} tables in the panel), county ${code}; screenshot ${join(artifacts, 'dashboard.png')}`);
 } catch (e) {
   failed = true;
   console.error(e);
