@@ -316,9 +316,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         println!(
-            "analysis took {:.1} s; open {}",
+            "analysis took {:.1} s; open {}, or run `borderscape serve {}` for the dashboard",
             started.elapsed().as_secs_f64(),
-            results.join("report.html").display()
+            results.join("report.html").display(),
+            args.out.display()
         );
     }
     Ok(())
