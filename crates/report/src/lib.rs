@@ -2,8 +2,8 @@
 //!
 //! One file, inline CSS, no network access: it opens from disk. It takes everything from the
 //! run's summary and the analyses' specs (titles, parameters with units, references), so labels
-//! cannot drift from the code. Each analysis's section has its maps and charts ([`figures`]),
-//! drawn as inline SVG ([`map`], [`charts`]); tables sort on a click on their header.
+//! cannot drift from the code. Each analysis's section has its maps and charts (`figures`),
+//! drawn as inline SVG (`map`, `charts`); tables sort on a click on their header.
 
 mod charts;
 mod figures;
@@ -32,8 +32,6 @@ svg.map{background:#dde6ee;border:1px solid #ddd}table.sortable th{cursor:pointe
 /// Sorts a table by the clicked column (numbers as numbers), again to reverse.
 const SORT_SCRIPT: &str = "document.querySelectorAll('table.sortable').forEach(function(t){t.querySelectorAll('th').forEach(function(th,k){th.title='sort';th.addEventListener('click',function(){var rows=Array.prototype.slice.call(t.rows,1),up=th.dataset.sorted!=='up';rows.sort(function(x,y){var a=x.cells[k].textContent,b=y.cells[k].textContent,na=parseFloat(a),nb=parseFloat(b),c=(isNaN(na)||isNaN(nb))?a.localeCompare(b):na-nb;return up?c:-c;});rows.forEach(function(r){t.tBodies[0].appendChild(r);});t.querySelectorAll('th').forEach(function(h){delete h.dataset.sorted;});th.dataset.sorted=up?'up':'down';});});});";
 
-/// Renders the report from the summary and the output tables (geometries in the analysis CRS
-/// are drawn as inline SVG).
 /// Small tables shown in full (the others are in results.gpkg and tables/).
 const SHOWN: [&str; 5] = [
     "compensation_balances",
@@ -74,6 +72,8 @@ fn table_html(table: &Table) -> String {
     html
 }
 
+/// Renders the report from the summary and the output tables (geometries in the analysis CRS
+/// are drawn as inline SVG).
 pub fn render(summary: &Value, tables: &[&Table]) -> String {
     let mut html = String::new();
     let region = summary["region"]["name"].as_str().unwrap_or("region");
