@@ -210,3 +210,47 @@ pub fn network(label: &str, nodes: &[Node]) -> Option<String> {
     ));
     Some(svg)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_scale_their_data() {
+        let stage = Stage {
+            number: 1,
+            start: 2000.0,
+            end: 2001.0,
+            description: "s".into(),
+        };
+        // Bars are 160 high at the maximum (2 active), so 1 active is 80.
+        let t = timeline(&[(2000.0, 1.0), (2001.0, 2.0)], &[stage]).unwrap();
+        assert!(t.contains("height=\"80.0\"") && t.contains("height=\"160.0\""));
+        let nodes = [
+            Node {
+                label: "A".into(),
+                size: 1.0,
+                ties: vec![1],
+            },
+            Node {
+                label: "B".into(),
+                size: 0.0,
+                ties: vec![0],
+            },
+        ];
+        let n = network("n", &nodes).unwrap();
+        assert_eq!(n.matches("<line").count(), 1, "a tie is drawn once");
+        assert!(n.contains("r=\"12.0\"") && n.contains("r=\"3.0\""));
+        // x: 2000 → 60, 2010 → 880; y: 0 → 210, 1 → 10.
+        let l = lines(
+            "l",
+            &[("s".into(), vec![(2000.0, 0.0), (2010.0, 1.0)])],
+            "y",
+        )
+        .unwrap();
+        assert!(l.contains("points=\"60.0,210.0 880.0,10.0\""));
+        let b = bars("b", &[("x".into(), 2.0), ("y".into(), 1.0)], "count").unwrap();
+        assert!(b.contains("width=\"520.0\"") && b.contains("width=\"260.0\""));
+        assert!(lines("empty", &[], "y").is_none() && network("none", &[]).is_none());
+    }
+}
