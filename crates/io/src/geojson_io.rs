@@ -6,18 +6,25 @@ use borderscape_core::table::{format_real, Column, ColumnType, Table, Value};
 use geojson::{Feature, FeatureCollection, GeoJson, GeometryValue, JsonObject, JsonValue};
 
 use crate::error::{IoError, Problem};
-use crate::read::{geometry_or_problem, infer_columns, ReadResult};
+use crate::read::{geometry_or_problem, infer_columns, GeometryLevels, ReadResult};
+use rayon::prelude::*;
 
-/// Reads a FeatureCollection (or a single Feature/Geometry) into a table.
-pub fn read(path: &Path) -> Result<ReadResult, IoError> {
+/// Reads a FeatureCollection (or a single Feature/Geometry) into a table. With `levels`, the
+/// geometry of features of other levels may be left unread (see [`GeometryLevels`]).
+pub fn read(path: &Path, levels: Option<&GeometryLevels>) -> Result<ReadResult, IoError> {
     let text = std::fs::read_to_string(path).map_err(|e| IoError::file(path, e))?;
-    let parsed: GeoJson = text
-        .parse()
-        .map_err(|e| IoError::file(path, format!("not valid GeoJSON: {e}")))?;
-    let features = match parsed {
-        GeoJson::FeatureCollection(fc) => fc.features,
-        GeoJson::Feature(f) => vec![f],
-        GeoJson::Geometry(g) => vec![Feature::from(g)],
+    let features = match levels.and_then(|l| features_with_geometry_of(&text, l)) {
+        Some(features) => features,
+        None => {
+            let parsed: GeoJson = text
+                .parse()
+                .map_err(|e| IoError::file(path, format!("not valid GeoJSON: {e}")))?;
+            match parsed {
+                GeoJson::FeatureCollection(fc) => fc.features,
+                GeoJson::Feature(f) => vec![f],
+                GeoJson::Geometry(g) => vec![Feature::from(g)],
+            }
+        }
     };
     let mut problems = Vec::new();
     let properties: Vec<JsonObject> = features
@@ -48,6 +55,46 @@ pub fn read(path: &Path) -> Result<ReadResult, IoError> {
         table.push(row, geometry);
     }
     Ok(ReadResult { table, problems })
+}
+
+/// The features of a FeatureCollection with the geometry parsed (in parallel) only where
+/// `levels` wants it; the others have none. `None` for anything else or anything that does not
+/// parse, so that the whole-document reader says what is wrong where.
+fn features_with_geometry_of(text: &str, levels: &GeometryLevels) -> Option<Vec<Feature>> {
+    #[derive(serde::Deserialize)]
+    struct Collection<'a> {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(borrow)]
+        features: Vec<RawFeature<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct RawFeature<'a> {
+        #[serde(default)]
+        properties: Option<JsonObject>,
+        #[serde(borrow, default)]
+        geometry: Option<&'a serde_json::value::RawValue>,
+    }
+    let collection: Collection = serde_json::from_str(text).ok()?;
+    if collection.kind != "FeatureCollection" {
+        return None;
+    }
+    collection
+        .features
+        .into_par_iter()
+        .map(|f| {
+            let wanted = levels.wants(f.properties.as_ref().and_then(|p| p.get(&levels.field)));
+            let geometry = match f.geometry {
+                Some(raw) if wanted => serde_json::from_str(raw.get()).ok()?,
+                _ => None,
+            };
+            Some(Feature {
+                geometry,
+                properties: f.properties,
+                ..Default::default()
+            })
+        })
+        .collect()
 }
 
 /// GeoJSON rings must repeat their first position at the end (RFC 7946 §3.1.6); geo closes them
@@ -151,4 +198,53 @@ pub fn to_string(table: &Table) -> String {
     members.insert("name".into(), JsonValue::String(table.name.clone()));
     fc.foreign_members = Some(members);
     fc.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use borderscape_core::region::Level;
+
+    const LAYER: &str = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"code":"1","level":"province"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[2,0],[2,1],[0,1],[0,0]]]}},
+        {"type":"Feature","properties":{"code":"11","level":"county"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}},
+        {"type":"Feature","properties":{"code":"12","level":"县"},"geometry":null},
+        {"type":"Feature","properties":{"code":"13"},"geometry":{"type":"Point","coordinates":[0.5,0.5,7]}}
+    ]}"#;
+
+    #[test]
+    fn geometry_of_unwanted_levels_is_left_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.geojson");
+        std::fs::write(&path, LAYER).unwrap();
+        let levels = GeometryLevels {
+            field: "level".into(),
+            levels: vec![Level::County],
+        };
+        let all = read(&path, None).unwrap();
+        let counties = read(&path, Some(&levels)).unwrap();
+        assert_eq!(all.table.rows, counties.table.rows);
+        // The province is not read; the county, the null and the level-less point are as before.
+        assert!(all.table.geometry(0).is_some() && counties.table.geometry(0).is_none());
+        for i in 1..4 {
+            assert_eq!(
+                all.table.geometry(i),
+                counties.table.geometry(i),
+                "feature {i}"
+            );
+        }
+        // The unclosed county ring is reported either way.
+        let messages = |r: &ReadResult| -> Vec<String> {
+            r.problems.iter().map(|p| p.message.clone()).collect()
+        };
+        assert_eq!(messages(&all), messages(&counties));
+        assert_eq!(
+            messages(&counties),
+            ["polygon 0: exterior ring is not closed (first position ≠ last)"]
+        );
+        // Broken JSON still gets the whole-document reader's message.
+        std::fs::write(&path, &LAYER[..LAYER.len() - 3]).unwrap();
+        let error = read(&path, Some(&levels)).unwrap_err().to_string();
+        assert!(error.contains("not valid GeoJSON"), "{error}");
+    }
 }

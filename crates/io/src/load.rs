@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{IoError, Problem, Severity};
 use crate::manifest::{GeometryRequirement, LayerKind, LayerSection, Project};
-use crate::read::{read_table, ReadOptions};
+use crate::read::{read_table, GeometryLevels, ReadOptions};
 use crate::transform::{bounds, to_analysis_crs, wgs84_box, DatumConversion};
 use crate::validate::{check_geometry, check_jurisdictions, FeatureRef, JurisdictionRecord};
 
@@ -194,6 +194,17 @@ fn read_layer(
         }
         (None, false) => Datum::Wgs84,
     };
+    let geometry_levels = match (&options.jurisdiction_geometry, kind) {
+        (LevelFilter::Only(levels), LayerKind::Jurisdictions) => Some(GeometryLevels {
+            field: section
+                .fields
+                .get("level")
+                .cloned()
+                .unwrap_or_else(|| "level".into()),
+            levels: levels.clone(),
+        }),
+        _ => None,
+    };
     let read_options = ReadOptions {
         layer: section.layer.clone(),
         encoding: section.encoding.clone(),
@@ -202,6 +213,7 @@ fn read_layer(
         } else {
             crate::csv_io::CsvGeometry::None
         },
+        geometry_levels,
     };
     let read = read_table(path, &read_options)?;
     problems.extend(read.problems);

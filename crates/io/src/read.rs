@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use borderscape_core::region::Level;
 use borderscape_core::table::{Column, ColumnType, Table};
 
 use crate::error::{IoError, Problem};
@@ -47,6 +48,31 @@ pub struct ReadOptions {
     /// DBF text encoding (`utf-8`, `gbk`, `gb18030`, …); default from the .cpg file or the DBF header.
     pub encoding: Option<String>,
     pub csv_geometry: csv_io::CsvGeometry,
+    /// Jurisdiction levels whose geometry the caller will use: a reader may leave the others
+    /// unread (the GeoJSON reader does; the others read everything). The caller still drops
+    /// unwanted geometries itself, so this only saves time.
+    pub geometry_levels: Option<GeometryLevels>,
+}
+
+/// The levels (by the text of field `field`) whose features' geometry is wanted.
+#[derive(Debug, Clone)]
+pub struct GeometryLevels {
+    pub field: String,
+    pub levels: Vec<Level>,
+}
+
+impl GeometryLevels {
+    /// Whether a feature with this level value is wanted: yes unless its value names another
+    /// level (a missing or unreadable level is left to validation, with its geometry).
+    pub fn wants(&self, value: Option<&serde_json::Value>) -> bool {
+        match value
+            .and_then(serde_json::Value::as_str)
+            .and_then(Level::parse)
+        {
+            Some(level) => self.levels.contains(&level),
+            None => true,
+        }
+    }
 }
 
 /// A table read from a file, with the problems found while reading (e.g. unclosed rings).
@@ -62,7 +88,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<ReadResult, IoEr
         return Err(IoError::file(path, "file not found"));
     }
     match Format::require(path)? {
-        Format::GeoJson => geojson_io::read(path),
+        Format::GeoJson => geojson_io::read(path, options.geometry_levels.as_ref()),
         Format::Shapefile => shapefile_io::read(path, options.encoding.as_deref()),
         Format::GeoPackage => gpkg::read(path, options.layer.as_deref()),
         Format::Csv => csv_io::read(path, &options.csv_geometry),
