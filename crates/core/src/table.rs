@@ -144,6 +144,16 @@ pub fn border_pair_columns() -> Vec<Column> {
     ]
 }
 
+/// The columns that name one jurisdiction: `code`, `name`, `level`.
+pub fn unit_columns() -> Vec<Column> {
+    let text = Column::text;
+    vec![
+        text("code", "jurisdiction code"),
+        text("name", "jurisdiction name"),
+        text("level", "administrative level"),
+    ]
+}
+
 /// A table of rows with an optional geometry per row.
 #[derive(Debug, Clone, Default)]
 pub struct Table {

@@ -31,7 +31,7 @@ use super::{AnalysisOutput, Prior};
 use crate::error::{contain_panic, AnalysisError};
 use crate::region::{Jurisdiction, Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{round_to, Column, ColumnType, Table, Value};
+use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "effective_mesh",
@@ -217,53 +217,53 @@ pub fn run_for_pipeline(
     let meshes = meshes.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mut table = Table::new(
         "synergy_jurisdiction",
-        vec![
-            Column::text("code", "jurisdiction code"),
-            Column::text("name", "jurisdiction name"),
-            Column::text("level", "administrative level"),
-            Column::new(
-                "unit_area_km2",
-                ColumnType::Real,
-                Some("km²"),
-                "area of the jurisdiction",
-            ),
-            Column::new(
-                "habitat_area_km2",
-                ColumnType::Real,
-                Some("km²"),
-                "habitat inside it",
-            ),
-            Column::new(
-                "cut_mesh_km2",
-                ColumnType::Real,
-                Some("km²"),
-                "effective mesh size, patches cut at the boundary (CUT)",
-            ),
-            Column::new(
-                "cbc_mesh_km2",
-                ColumnType::Real,
-                Some("km²"),
-                "effective mesh size, patches counted whole (CBC)",
-            ),
-            Column::new(
-                "cbc_cut_ratio",
-                ColumnType::Real,
-                None,
-                "CBC / CUT: fragmentation by the border alone",
-            ),
-            Column::new(
-                "division",
-                ColumnType::Real,
-                None,
-                "FRAGSTATS DIVISION of the habitat",
-            ),
-            Column::new(
-                "split",
-                ColumnType::Real,
-                None,
-                "FRAGSTATS SPLIT of the habitat",
-            ),
-        ],
+        unit_columns()
+            .into_iter()
+            .chain([
+                Column::new(
+                    "unit_area_km2",
+                    ColumnType::Real,
+                    Some("km²"),
+                    "area of the jurisdiction",
+                ),
+                Column::new(
+                    "habitat_area_km2",
+                    ColumnType::Real,
+                    Some("km²"),
+                    "habitat inside it",
+                ),
+                Column::new(
+                    "cut_mesh_km2",
+                    ColumnType::Real,
+                    Some("km²"),
+                    "effective mesh size, patches cut at the boundary (CUT)",
+                ),
+                Column::new(
+                    "cbc_mesh_km2",
+                    ColumnType::Real,
+                    Some("km²"),
+                    "effective mesh size, patches counted whole (CBC)",
+                ),
+                Column::new(
+                    "cbc_cut_ratio",
+                    ColumnType::Real,
+                    None,
+                    "CBC / CUT: fragmentation by the border alone",
+                ),
+                Column::new(
+                    "division",
+                    ColumnType::Real,
+                    None,
+                    "FRAGSTATS DIVISION of the habitat",
+                ),
+                Column::new(
+                    "split",
+                    ColumnType::Real,
+                    None,
+                    "FRAGSTATS SPLIT of the habitat",
+                ),
+            ])
+            .collect(),
         false,
     );
     // Per level, units ranked by the mesh size the border takes away (CBC − CUT, km²): the ratio

@@ -34,7 +34,7 @@ use super::{AnalysisOutput, Prior};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
+use crate::table::{border_pair_columns, round_to, unit_columns, Column, ColumnType, Table, Value};
 pub use topology::{TopologyIssue, TopologyKind};
 pub use zones::BorderZone;
 
@@ -359,24 +359,24 @@ fn jurisdictions_table(region: &Region, borders: &[&Border]) -> Table {
     }
     let mut table = Table::new(
         "jurisdictions",
-        vec![
-            Column::text("code", "unit code"),
-            Column::text("name", "unit name"),
-            Column::text("level", "administrative level"),
-            Column::text("parent", "code of the unit one level up (empty at the top)"),
-            Column::new(
-                "area_km2",
-                ColumnType::Real,
-                Some("km²"),
-                "area in the equal-area analysis CRS",
-            ),
-            Column::new(
-                "neighbours",
-                ColumnType::Int,
-                None,
-                "units of the same level it touches (edge or point)",
-            ),
-        ],
+        unit_columns()
+            .into_iter()
+            .chain([
+                Column::text("parent", "code of the unit one level up (empty at the top)"),
+                Column::new(
+                    "area_km2",
+                    ColumnType::Real,
+                    Some("km²"),
+                    "area in the equal-area analysis CRS",
+                ),
+                Column::new(
+                    "neighbours",
+                    ColumnType::Int,
+                    None,
+                    "units of the same level it touches (edge or point)",
+                ),
+            ])
+            .collect(),
         true,
     );
     for (j, n) in region.jurisdictions.iter().zip(neighbours) {
@@ -396,15 +396,7 @@ fn jurisdictions_table(region: &Region, borders: &[&Border]) -> Table {
 }
 
 fn islands_table(region: &Region, result: &BordersResult) -> Table {
-    let mut table = Table::new(
-        "border_islands",
-        vec![
-            Column::text("code", "unit code"),
-            Column::text("name", "unit name"),
-            Column::text("level", "administrative level"),
-        ],
-        false,
-    );
+    let mut table = Table::new("border_islands", unit_columns(), false);
     for level in &result.levels {
         for &i in &level.islands {
             let j = &region.jurisdictions[i];

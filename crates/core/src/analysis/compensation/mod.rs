@@ -21,7 +21,7 @@ use crate::geometry::SegmentIndex;
 use crate::landuse::ECOLOGICAL_RED_LINE;
 use crate::region::{Level, Region, UnitLocator};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{round_to, Column, ColumnType, Table, Value};
+use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
 use esv::EsvTables;
 use geo::Centroid;
 use monitoring::Series;
@@ -111,15 +111,11 @@ fn esv_jurisdiction_table(region: &Region, plans: &PlanZones, values: &[f64]) ->
     }
     let mut t = Table::new(
         "esv_jurisdiction",
-        vec![
-            Column::text("code", "jurisdiction code"),
-            Column::text("name", "name"),
-            Column::text("level", "level"),
-            Column::text("plan", "plan version"),
-        ]
-        .into_iter()
-        .chain(esv_columns("planned area", "ecosystem-service value"))
-        .collect(),
+        unit_columns()
+            .into_iter()
+            .chain([Column::text("plan", "plan version")])
+            .chain(esv_columns("planned area", "ecosystem-service value"))
+            .collect(),
         false,
     );
     let mut order: Vec<&(usize, usize)> = sums.keys().collect();

@@ -459,27 +459,36 @@ fn at_level(
     out
 }
 
+/// The columns that key a transboundary flow: `from`, `to`, `plan`, `pollutant`.
+fn flow_key_columns() -> Vec<Column> {
+    vec![
+        Column::text("from", "code of the unit the load leaves"),
+        Column::text("to", "code of the unit it enters"),
+        Column::text("plan", "plan version"),
+        Column::text("pollutant", "pollutant"),
+    ]
+}
+
 fn matrix_table(region: &Region, level: Level, results: &[(String, String, Routed, f64)]) -> Table {
     let mut t = Table::new(
         &format!("load_matrix_{}", level.name()),
-        vec![
-            Column::text("from", "code of the unit the load leaves"),
-            Column::text("to", "code of the unit it enters"),
-            Column::text("plan", "plan version"),
-            Column::text("pollutant", "pollutant"),
-            Column::new(
-                "load_kg_per_yr",
-                ColumnType::Real,
-                Some("kg/yr"),
-                "load of sources in `from` crossing into `to`",
-            ),
-            Column::new(
-                "flux_kg_per_yr",
-                ColumnType::Real,
-                Some("kg/yr"),
-                "all load crossing from `from` into `to`, transit included",
-            ),
-        ],
+        flow_key_columns()
+            .into_iter()
+            .chain([
+                Column::new(
+                    "load_kg_per_yr",
+                    ColumnType::Real,
+                    Some("kg/yr"),
+                    "load of sources in `from` crossing into `to`",
+                ),
+                Column::new(
+                    "flux_kg_per_yr",
+                    ColumnType::Real,
+                    Some("kg/yr"),
+                    "all load crossing from `from` into `to`, transit included",
+                ),
+            ])
+            .collect(),
         false,
     );
     for (version, pollutant, routed, _) in results {
@@ -505,18 +514,15 @@ fn matrix_table(region: &Region, level: Level, results: &[(String, String, Route
 fn flows_table(region: &Region, results: &[(String, String, Routed, f64)]) -> Table {
     let mut t = Table::new(
         "load_flows",
-        vec![
-            Column::text("from", "code of the unit the load leaves"),
-            Column::text("to", "code of the unit it enters"),
-            Column::text("plan", "plan version"),
-            Column::text("pollutant", "pollutant"),
-            Column::new(
+        flow_key_columns()
+            .into_iter()
+            .chain([Column::new(
                 "flux_kg_per_yr",
                 ColumnType::Real,
                 Some("kg/yr"),
                 "load crossing",
-            ),
-        ],
+            )])
+            .collect(),
         true,
     );
     let centre = |u: usize| region.jurisdictions[u].geometry.centroid().map(|c| c.0);
