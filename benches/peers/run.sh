@@ -34,7 +34,8 @@ compare() {
 }
 
 if [ "$jobs" = borders ] || [ "$jobs" = all ]; then
-  data=../shared/data/yrd/jurisdictions.geojson
+  data=$out/yrd_jurisdictions.geojson
+  gzip -dc data/yrd/jurisdictions.geojson.gz > "$data"
   echo "borders, YRD counties (305 units, 375k vertices), $runs alternating runs:"
   compare "borderscape borders" "GeoPandas + libpysal + shapely + pyproj" -- \
     ./target/release/borderscape borders "$data" --datum gcj02 --level county --out "$out/ours.csv" --quiet -- \

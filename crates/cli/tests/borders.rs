@@ -43,7 +43,7 @@ fn read_rows(path: &std::path::Path) -> BTreeMap<(String, String), Row> {
 fn run_borders(level: &str, out: &std::path::Path) -> Run {
     borderscape(&[
         "borders",
-        shared("yrd/jurisdictions.geojson").to_str().unwrap(),
+        yrd_jurisdictions().to_str().unwrap(),
         "--datum",
         "gcj02",
         "--level",
@@ -132,7 +132,7 @@ fn inland_county_perimeter_is_the_sum_of_its_borders() {
         .filter(|((a, b), _)| a == "320505" || b == "320505")
         .map(|(_, r)| r.length_km)
         .sum();
-    let text = std::fs::read_to_string(shared("yrd/jurisdictions.geojson")).unwrap();
+    let text = std::fs::read_to_string(yrd_jurisdictions()).unwrap();
     let fc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let feature = fc["features"]
         .as_array()

@@ -8,7 +8,7 @@ use serde_json::Value;
 fn yrd_project(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest = format!(
         "[region]\nname = \"YRD\"\n[layers.jurisdictions]\npath = \"{}\"\ndatum = \"gcj02\"\n",
-        shared("yrd/jurisdictions.geojson").display()
+        yrd_jurisdictions().display()
     );
     std::fs::write(dir.join("borderscape.toml"), manifest).unwrap();
     dir.to_path_buf()
@@ -126,7 +126,7 @@ fn unclosed_ring_and_missing_field_are_named() {
 #[test]
 fn convert_round_trips_yrd_through_geopackage() {
     let dir = tempfile::tempdir().unwrap();
-    let source = shared("yrd/jurisdictions.geojson");
+    let source = yrd_jurisdictions();
     let gpkg = dir.path().join("yrd.gpkg");
     let back = dir.path().join("back.geojson");
     let run = borderscape(&[

@@ -11,9 +11,9 @@ const HEADER: &str = "id,start,end,name,level,type,goal,modes,participants,bindi
 fn yrd_chronology_stages_and_networks() {
     let run = borderscape(&[
         "governance",
-        shared("governance/yrd_chronology.csv").to_str().unwrap(),
+        repo_data("demo/governance.csv").to_str().unwrap(),
         "--jurisdictions",
-        shared("yrd/jurisdictions.geojson").to_str().unwrap(),
+        yrd_jurisdictions().to_str().unwrap(),
         "--datum",
         "gcj02",
         "--json",
@@ -98,7 +98,7 @@ fn registry_errors_name_row_and_column() {
         "governance",
         path.to_str().unwrap(),
         "--jurisdictions",
-        shared("yrd/jurisdictions.geojson").to_str().unwrap(),
+        yrd_jurisdictions().to_str().unwrap(),
         "--datum",
         "gcj02",
     ]);

@@ -6,7 +6,7 @@ use common::*;
 use serde_json::Value;
 
 fn pysal(rel: &str) -> String {
-    shared(&format!("pysal_examples/{rel}"))
+    repo_data(&format!("pysal_examples/{rel}"))
         .to_str()
         .unwrap()
         .to_string()

@@ -1,4 +1,4 @@
-//! Criterion benchmark of border finding on the real YRD counties (../shared/data/yrd), already
+//! Criterion benchmark of border finding on the real YRD counties (data/yrd, gzip), already
 //! converted to the analysis CRS, so that it measures the algorithm alone. Whole-command timings
 //! against the GeoPandas/libpysal peer are in benches/peers/run.sh.
 
@@ -13,9 +13,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use geo::{Coord, MapCoords, MultiPolygon};
 
 fn yrd_counties() -> Option<Region> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/yrd/jurisdictions.geojson");
-    let text = std::fs::read_to_string(path).ok()?;
+    use std::io::Read;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/yrd/jurisdictions.geojson.gz");
+    let gz = std::fs::read(path).ok()?;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .ok()?;
     let fc: geojson::FeatureCollection = text.parse().ok()?;
     let crs = AnalysisCrs::albers_for_bounds(114.88, 27.04, 122.95, 35.12);
     let units = fc
@@ -53,7 +57,7 @@ fn yrd_counties() -> Option<Region> {
 
 fn bench(c: &mut Criterion) {
     let Some(region) = yrd_counties() else {
-        eprintln!("../shared/data/yrd is not there; nothing to benchmark");
+        eprintln!("data/yrd/jurisdictions.geojson.gz is not there; nothing to benchmark");
         return;
     };
     c.bench_function("borders_at_level YRD 305 counties", |b| {

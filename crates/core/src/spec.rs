@@ -19,6 +19,17 @@ pub enum ParamDefault {
     Bool(bool),
 }
 
+impl ParamDefault {
+    /// What a value of this type is, for messages.
+    fn kind(&self) -> &'static str {
+        match self {
+            ParamDefault::Number(_) => "a number",
+            ParamDefault::Text(_) => "text",
+            ParamDefault::Bool(_) => "true or false",
+        }
+    }
+}
+
 /// One parameter of an analysis.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamSpec {
@@ -28,6 +39,8 @@ pub struct ParamSpec {
     pub default: ParamDefault,
     /// Smallest allowed value of a numeric parameter.
     pub min: Option<f64>,
+    /// Largest allowed value of a numeric parameter (so that a typo cannot ask for 10¹² permutations).
+    pub max: Option<f64>,
     pub description: &'static str,
 }
 
@@ -50,6 +63,9 @@ pub struct AnalysisSpec {
     pub requires: &'static [&'static str],
     /// Layer kinds of which at least one must be present (empty: no such condition).
     pub requires_any: &'static [&'static str],
+    /// Analyses whose typed results this one uses: the run plan runs them first (when their
+    /// inputs are there) and hands their results over; `analyze --list` shows them.
+    pub depends_on: &'static [&'static str],
     pub params: &'static [ParamSpec],
     pub outputs: &'static [OutputSpec],
     /// Method references (full citations) shown in docs and the report.
@@ -62,6 +78,7 @@ pub const PERMUTATIONS: ParamSpec = ParamSpec {
     unit: None,
     default: ParamDefault::Number(999.0),
     min: Some(0.0),
+    max: Some(1_000_000.0),
     description: "Permutations for the pseudo p-values.",
 };
 
@@ -71,6 +88,7 @@ pub const SEED: ParamSpec = ParamSpec {
     unit: None,
     default: ParamDefault::Number(12345.0),
     min: Some(0.0),
+    max: Some(9_007_199_254_740_992.0),
     description: "Seed of the permutations (same seed, same results).",
 };
 
@@ -132,6 +150,9 @@ impl Params {
                     if let Some(min) = p.min.filter(|min| x < min) {
                         return Err(error(p.name, format!("must be at least {min}, got {x}")));
                     }
+                    if let Some(max) = p.max.filter(|max| x > max) {
+                        return Err(error(p.name, format!("must be at most {max}, got {x}")));
+                    }
                     v.clone()
                 }
                 (Some(v @ ParamValue::Text(_)), ParamDefault::Text(_))
@@ -139,7 +160,11 @@ impl Params {
                 (Some(v), default) => {
                     return Err(error(
                         p.name,
-                        format!("expected a value like {default:?}, got {v:?}"),
+                        format!(
+                            "expected {}, got {}",
+                            default.kind(),
+                            serde_json::to_string(v).unwrap_or_default()
+                        ),
                     ))
                 }
             };
@@ -156,35 +181,57 @@ impl Params {
         Self::resolve(spec, &BTreeMap::new()).expect("defaults satisfy their own spec")
     }
 
-    /// A numeric parameter. Panics only on a name the analysis did not declare (a bug).
-    pub fn number(&self, name: &str) -> f64 {
+    /// A parameter the analysis did not declare: a bug, reported as such (never a panic).
+    fn undeclared(&self, name: &str, kind: &str) -> AnalysisError {
+        AnalysisError::Internal(format!(
+            "analysis {} read undeclared {kind} parameter `{name}`",
+            self.analysis
+        ))
+    }
+
+    /// A numeric parameter.
+    pub fn number(&self, name: &str) -> Result<f64, AnalysisError> {
         match self.values.get(name) {
-            Some(ParamValue::Number(x)) => *x,
-            other => panic!(
-                "analysis {} read undeclared number parameter {name}: {other:?}",
-                self.analysis
-            ),
+            Some(ParamValue::Number(x)) => Ok(*x),
+            _ => Err(self.undeclared(name, "number")),
         }
     }
 
-    /// A text parameter. Panics only on a name the analysis did not declare (a bug).
-    pub fn text(&self, name: &str) -> &str {
+    /// A whole-number parameter (counts, seeds); the spec's bounds keep it in range.
+    pub fn count(&self, name: &str) -> Result<usize, AnalysisError> {
+        self.number(name).map(|x| x as usize)
+    }
+
+    /// A text parameter.
+    pub fn text(&self, name: &str) -> Result<&str, AnalysisError> {
         match self.values.get(name) {
-            Some(ParamValue::Text(t)) => t,
-            other => panic!(
-                "analysis {} read undeclared text parameter {name}: {other:?}",
-                self.analysis
-            ),
+            Some(ParamValue::Text(t)) => Ok(t),
+            _ => Err(self.undeclared(name, "text")),
+        }
+    }
+
+    /// A parameter that does not fit the analysis although it fits its spec's type.
+    pub fn invalid(&self, name: &str, message: String) -> AnalysisError {
+        AnalysisError::Param {
+            analysis: self.analysis.to_string(),
+            param: name.into(),
+            message,
         }
     }
 
     /// The `level` parameter as a level (`province`, `city`, `county`, `township`).
     pub fn level(&self) -> Result<crate::region::Level, AnalysisError> {
-        let text = self.text("level");
-        crate::region::Level::parse(text).ok_or_else(|| AnalysisError::Param {
-            analysis: self.analysis.to_string(),
-            param: "level".into(),
-            message: format!("`{text}` is not a level (province, city, county, township)"),
+        self.level_of("level")
+    }
+
+    /// A level-valued parameter.
+    pub fn level_of(&self, name: &str) -> Result<crate::region::Level, AnalysisError> {
+        let text = self.text(name)?;
+        crate::region::Level::parse(text).ok_or_else(|| {
+            self.invalid(
+                name,
+                format!("`{text}` is not a level (province, city, county, township)"),
+            )
         })
     }
 
@@ -208,11 +255,13 @@ mod tests {
         description: "",
         requires: &[],
         requires_any: &[],
+        depends_on: &[],
         params: &[ParamSpec {
             name: "width_m",
             unit: Some("m"),
             default: ParamDefault::Number(1000.0),
             min: Some(0.0),
+            max: Some(100_000.0),
             description: "",
         }],
         outputs: &[],
@@ -221,7 +270,17 @@ mod tests {
 
     #[test]
     fn resolves_defaults_and_rejects_bad_values() {
-        assert_eq!(Params::defaults(&SPEC).number("width_m"), 1000.0);
+        assert_eq!(Params::defaults(&SPEC).number("width_m").unwrap(), 1000.0);
+        assert!(matches!(
+            Params::defaults(&SPEC).number("widht_m"),
+            Err(AnalysisError::Internal(_))
+        ));
+        let mut huge = BTreeMap::new();
+        huge.insert("width_m".to_string(), ParamValue::Number(1e308));
+        assert!(Params::resolve(&SPEC, &huge)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 100000"));
         let mut given = BTreeMap::new();
         given.insert("width_m".to_string(), ParamValue::Number(-1.0));
         assert!(Params::resolve(&SPEC, &given)

@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use borderscape_core::analysis::{Analysis, AnalysisOutput, REGISTRY};
+use std::any::Any;
+use std::collections::BTreeSet;
+
+use borderscape_core::analysis::{Analysis, AnalysisOutput, Upstream, REGISTRY};
 use borderscape_core::spec::Params;
 use borderscape_core::Region;
 use serde_json::{json, Value};
@@ -29,11 +32,30 @@ pub struct Finished {
     pub name: &'static str,
     pub params: Params,
     pub output: AnalysisOutput,
+    /// Its typed result, for the analyses that depend on it.
+    pub result: Box<dyn Any + Send + Sync>,
     pub seconds: f64,
 }
 
-/// The analyses to run: those named in `only` (all of which must be runnable), or every analysis
-/// whose input layers the project has. Parameters come from `[analysis.<name>]`.
+/// The analyses `only` names and, transitively, those they depend on.
+fn with_dependencies(only: &[String]) -> BTreeSet<&'static str> {
+    let mut wanted: BTreeSet<&'static str> = REGISTRY
+        .iter()
+        .map(|a| a.spec.name)
+        .filter(|name| only.iter().any(|o| o == name))
+        .collect();
+    for analysis in REGISTRY.iter().rev() {
+        if wanted.contains(analysis.spec.name) {
+            wanted.extend(analysis.spec.depends_on.iter().copied());
+        }
+    }
+    wanted
+}
+
+/// The analyses to run, in registry order (dependencies first): those named in `only` (all of
+/// which must be runnable) with the analyses they depend on, or every analysis whose input layers
+/// the project has. A dependency whose inputs are missing is left out; the analysis that wanted it
+/// says what that costs. Parameters come from `[analysis.<name>]`.
 pub fn plan(project: &Project, only: Option<&[String]>) -> Result<Vec<Planned>, IoError> {
     if let Some(names) = only {
         for name in names {
@@ -54,10 +76,14 @@ pub fn plan(project: &Project, only: Option<&[String]>) -> Result<Vec<Planned>, 
             ));
         }
     }
+    let pulled_in = only.map(with_dependencies);
     let mut planned = Vec::new();
     for analysis in REGISTRY {
         let spec = analysis.spec;
-        let wanted = only.is_none_or(|names| names.iter().any(|n| n == spec.name));
+        let named = only.is_none_or(|names| names.iter().any(|n| n == spec.name));
+        let wanted = pulled_in
+            .as_ref()
+            .is_none_or(|names| names.contains(spec.name));
         let has = |k: &&str| project.manifest.layers.contains_key(*k);
         let mut missing: Vec<String> = spec
             .requires
@@ -72,7 +98,7 @@ pub fn plan(project: &Project, only: Option<&[String]>) -> Result<Vec<Planned>, 
             continue;
         }
         if !missing.is_empty() {
-            if only.is_some() {
+            if only.is_some() && named {
                 return Err(IoError::file(
                     &project.manifest_path,
                     format!(
@@ -84,12 +110,59 @@ pub fn plan(project: &Project, only: Option<&[String]>) -> Result<Vec<Planned>, 
             }
             continue;
         }
-        let given = project.analysis_params(spec.name)?;
-        let params =
-            Params::resolve(spec, &given).map_err(|e| IoError::file(&project.manifest_path, e))?;
+        let params = resolve_params(project, analysis)?;
         planned.push(Planned { analysis, params });
     }
     Ok(planned)
+}
+
+/// The parameters of an analysis from `[analysis.<name>]`, checked against its spec and built
+/// into its typed parameters (so that every problem shows before anything runs).
+pub fn resolve_params(project: &Project, analysis: &Analysis) -> Result<Params, IoError> {
+    let given = project.analysis_params(analysis.spec.name)?;
+    let params = Params::resolve(analysis.spec, &given)
+        .map_err(|e| IoError::file(&project.manifest_path, e))?;
+    (analysis.check_params)(&params).map_err(|e| IoError::file(&project.manifest_path, e))?;
+    Ok(params)
+}
+
+/// What [`run`] reports as it goes (for progress displays).
+pub enum Event {
+    Started { title: &'static str },
+    Finished { title: &'static str, seconds: f64 },
+}
+
+/// Runs the planned analyses in order, each receiving the typed results of the analyses it
+/// depends on.
+pub fn run(
+    region: &Region,
+    planned: Vec<Planned>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Vec<Finished>, IoError> {
+    let mut finished: Vec<Finished> = Vec::new();
+    for p in planned {
+        let title = p.analysis.spec.title;
+        on_event(Event::Started { title });
+        let clock = std::time::Instant::now();
+        let upstream = Upstream::new(
+            finished
+                .iter()
+                .filter(|f| p.analysis.spec.depends_on.contains(&f.name))
+                .map(|f| f.result.as_ref())
+                .collect(),
+        );
+        let ran = (p.analysis.run)(region, &p.params, &upstream)?;
+        let seconds = clock.elapsed().as_secs_f64();
+        on_event(Event::Finished { title, seconds });
+        finished.push(Finished {
+            name: p.analysis.spec.name,
+            params: p.params,
+            output: ran.output,
+            result: ran.result,
+            seconds,
+        });
+    }
+    Ok(finished)
 }
 
 /// The machine-readable summary of a run (deterministic: no times, no absolute paths).

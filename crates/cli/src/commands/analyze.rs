@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use borderscape_core::analysis::{Prior, REGISTRY};
+use borderscape_core::analysis::REGISTRY;
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
-use borderscape_io::pipeline::{plan, summary, write_outputs, Finished};
+use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event};
 use serde_json::Value;
 
 use crate::progress::Step;
@@ -64,24 +64,15 @@ pub fn analyze(
     let step = Step::start(ctx.quiet, "read and validate inputs");
     let (region, layers, _) = load(project, &LoadOptions::default()).into_region()?;
     step.done();
-    let mut finished = Vec::new();
-    for p in planned {
-        let step = Step::start(ctx.quiet, p.analysis.spec.title);
-        let prior = Prior::new(
-            finished
-                .iter()
-                .map(|f: &Finished| (f.name, &f.output))
-                .collect(),
-        );
-        let output = (p.analysis.run)(&region, &p.params, &prior)?;
-        let seconds = step.done().as_secs_f64();
-        finished.push(Finished {
-            name: p.analysis.spec.name,
-            params: p.params,
-            output,
-            seconds,
-        });
-    }
+    let mut step = None;
+    let finished = pipeline::run(&region, planned, &mut |event| match event {
+        Event::Started { title } => step = Some(Step::start(ctx.quiet, title)),
+        Event::Finished { .. } => {
+            if let Some(s) = step.take() {
+                s.done();
+            }
+        }
+    })?;
     let step = Step::start(ctx.quiet, "write results");
     let summary = summary(&region, &layers, &finished);
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
@@ -101,6 +92,12 @@ fn print_list() {
             format!(" and one of {}", spec.requires_any.join(", "))
         };
         println!("  inputs: {}{any}", spec.requires.join(", "));
+        if !spec.depends_on.is_empty() {
+            println!(
+                "  depends on: {} (run first when their inputs are there)",
+                spec.depends_on.join(", ")
+            );
+        }
         for p in spec.params {
             let unit = p.unit.map(|u| format!(" {u}")).unwrap_or_default();
             let default = serde_json::to_string(&p.default).unwrap_or_default();

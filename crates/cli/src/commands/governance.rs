@@ -18,7 +18,7 @@ use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The registry (.csv with the columns of shared/data/governance/yrd_chronology.csv).
+    /// The registry (.csv with the columns of data/demo/governance.csv).
     registry: PathBuf,
     /// A jurisdictions layer: participants are checked against its codes and named.
     #[arg(long)]

@@ -23,11 +23,30 @@ pub fn borderscape(args: &[&str]) -> Run {
     }
 }
 
-/// `../shared/data/<rel>` seen from the repository root.
-pub fn shared(rel: &str) -> PathBuf {
+/// `data/<rel>` of the repository (the vendored data sets, each with its provenance).
+pub fn repo_data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("../../data")
         .join(rel)
+}
+
+/// The full-resolution YRD jurisdictions (`data/yrd/jurisdictions.geojson.gz`, GCJ-02),
+/// decompressed once into the target folder (written beside and renamed, so parallel test
+/// binaries never see half a file).
+pub fn yrd_jurisdictions() -> PathBuf {
+    use std::io::Read;
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("yrd_jurisdictions.geojson");
+    if !target.exists() {
+        let gz = std::fs::read(repo_data("yrd/jurisdictions.geojson.gz")).unwrap();
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut text)
+            .unwrap();
+        let partial = target.with_extension(format!("{}.part", std::process::id()));
+        std::fs::write(&partial, text).unwrap();
+        std::fs::rename(&partial, &target).unwrap();
+    }
+    target
 }
 
 pub fn test_data(rel: &str) -> PathBuf {

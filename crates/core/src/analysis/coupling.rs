@@ -38,6 +38,14 @@ impl CouplingModel {
             _ => None,
         }
     }
+
+    /// The name as written in a manifest (`standard`, `modified`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Modified => "modified",
+        }
+    }
 }
 
 /// C, T and D of one unit (and year).

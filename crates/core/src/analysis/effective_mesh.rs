@@ -27,7 +27,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::json;
 
-use super::{AnalysisOutput, Prior};
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::{contain_panic, AnalysisError};
 use crate::region::{Jurisdiction, Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -39,11 +39,13 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Effective mesh size of habitat per jurisdiction with patches cut at the boundary (CUT) and counted whole across it (CBC); their ratio is fragmentation that exists only because of the border.",
     requires: &["jurisdictions"],
     requires_any: &["ecology", "lakes"],
+    depends_on: &[],
     params: &[ParamSpec {
         name: "habitat",
         unit: None,
         default: ParamDefault::Text("auto"),
         min: None,
+        max: None,
         description: "Layer whose polygons are habitat: ecology, lakes, or auto (ecology if present, else lakes).",
     }],
     outputs: &[OutputSpec {
@@ -166,28 +168,46 @@ pub fn mesh_of(unit: &MultiPolygon, patches: &Patches, name: &str) -> Result<Mes
     })
 }
 
+/// Which layer's polygons are habitat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HabitatChoice {
+    /// `ecology` if the project has it, else `lakes`.
+    Auto,
+    Layer(&'static str),
+}
+
+/// Typed parameters of the effective mesh analysis.
+#[derive(Debug, Clone)]
+pub struct EffectiveMeshParams {
+    pub habitat: HabitatChoice,
+}
+
+/// The mesh of every jurisdiction (in region order) and where the habitat came from.
+#[derive(Debug, Clone)]
+pub struct EffectiveMeshResult {
+    pub habitat_layer: String,
+    pub patches: usize,
+    pub meshes: Vec<Mesh>,
+}
+
 fn habitat_layer(
     region: &Region,
-    params: &Params,
+    choice: HabitatChoice,
 ) -> Result<(String, Vec<MultiPolygon>), AnalysisError> {
-    let choice = params.text("habitat");
     let name = match choice {
-        "auto" => ["ecology", "lakes"]
+        HabitatChoice::Auto => ["ecology", "lakes"]
             .into_iter()
             .find(|k| region.layers.contains_key(*k)),
-        "ecology" | "lakes" => Some(choice),
-        _ => {
-            return Err(AnalysisError::Param {
-                analysis: SPEC.name.into(),
-                param: "habitat".into(),
-                message: format!("`{choice}` is not ecology, lakes or auto"),
-            })
-        }
+        HabitatChoice::Layer(kind) => Some(kind),
     }
     .filter(|k| region.layers.contains_key(*k))
     .ok_or_else(|| {
+        let wanted = match choice {
+            HabitatChoice::Auto => "ecology or lakes",
+            HabitatChoice::Layer(kind) => kind,
+        };
         AnalysisError::Input(format!(
-            "effective_mesh: the project has no `{choice}` habitat layer"
+            "effective_mesh: the project has no `{wanted}` habitat layer"
         ))
     })?;
     let table = &region.layers[name];
@@ -201,20 +221,62 @@ fn habitat_layer(
     Ok((name.to_string(), polygons))
 }
 
-/// Runs the analysis over every jurisdiction of every level.
-pub fn run_for_pipeline(
-    region: &Region,
-    params: &Params,
-    _prior: &Prior,
-) -> Result<AnalysisOutput, AnalysisError> {
-    let (layer, habitat) = habitat_layer(region, params)?;
-    let patches = Patches::new(&habitat)?;
-    let meshes: Vec<Result<Mesh, AnalysisError>> = region
-        .jurisdictions
-        .par_iter()
-        .map(|j: &Jurisdiction| mesh_of(&j.geometry, &patches, &format!("{} ({})", j.code, j.name)))
-        .collect();
-    let meshes = meshes.into_iter().collect::<Result<Vec<_>, _>>()?;
+/// The effective mesh analysis in the registry.
+pub struct EffectiveMesh;
+
+impl AnalysisModule for EffectiveMesh {
+    type Params = EffectiveMeshParams;
+    type Result = EffectiveMeshResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<EffectiveMeshParams, AnalysisError> {
+        let habitat = match values.text("habitat")? {
+            "auto" => HabitatChoice::Auto,
+            "ecology" => HabitatChoice::Layer("ecology"),
+            "lakes" => HabitatChoice::Layer("lakes"),
+            other => {
+                return Err(values.invalid(
+                    "habitat",
+                    format!("`{other}` is not ecology, lakes or auto"),
+                ))
+            }
+        };
+        Ok(EffectiveMeshParams { habitat })
+    }
+
+    /// The mesh of every jurisdiction of every level.
+    fn run(
+        region: &Region,
+        params: &EffectiveMeshParams,
+        _upstream: &Upstream,
+    ) -> Result<EffectiveMeshResult, AnalysisError> {
+        let (layer, habitat) = habitat_layer(region, params.habitat)?;
+        let patches = Patches::new(&habitat)?;
+        let meshes: Vec<Result<Mesh, AnalysisError>> = region
+            .jurisdictions
+            .par_iter()
+            .map(|j: &Jurisdiction| {
+                mesh_of(&j.geometry, &patches, &format!("{} ({})", j.code, j.name))
+            })
+            .collect();
+        Ok(EffectiveMeshResult {
+            habitat_layer: layer,
+            patches: patches.len(),
+            meshes: meshes.into_iter().collect::<Result<Vec<_>, _>>()?,
+        })
+    }
+
+    fn output(
+        region: &Region,
+        _params: &EffectiveMeshParams,
+        result: &EffectiveMeshResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        Ok(output(region, result))
+    }
+}
+
+fn output(region: &Region, result: &EffectiveMeshResult) -> AnalysisOutput {
+    let meshes = &result.meshes;
     let mut table = Table::new(
         "synergy_jurisdiction",
         unit_columns()
@@ -269,7 +331,7 @@ pub fn run_for_pipeline(
     // Per level, units ranked by the mesh size the border takes away (CBC − CUT, km²): the ratio
     // alone ranks slivers of large patches first.
     let mut per_level: BTreeMap<Level, Vec<(f64, f64, &Jurisdiction)>> = BTreeMap::new();
-    for (j, m) in region.jurisdictions.iter().zip(&meshes) {
+    for (j, m) in region.jurisdictions.iter().zip(meshes) {
         let ratio = m.cbc_cut_ratio();
         if let Some(r) = ratio {
             per_level
@@ -308,10 +370,10 @@ pub fn run_for_pipeline(
             json!({ "units_with_habitat": units.len(), "most_fragmented_by_borders": top }),
         );
     }
-    Ok(AnalysisOutput {
+    AnalysisOutput {
         tables: vec![table],
-        summary: json!({ "habitat_layer": layer, "patches": patches.len(), "levels": levels }),
-    })
+        summary: json!({ "habitat_layer": result.habitat_layer, "patches": result.patches, "levels": levels }),
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub mod morans_i;
 pub mod rivers;
 pub mod synergy;
 
+use std::any::Any;
+
 use crate::error::AnalysisError;
 use crate::region::Region;
 use crate::spec::{AnalysisSpec, Params};
@@ -33,66 +35,127 @@ pub struct AnalysisOutput {
     pub summary: serde_json::Value,
 }
 
-/// The outputs of the analyses that ran before this one in a run (registry order), so that an
-/// analysis can build on another's results (governance outcomes on synergy's border coordination).
+/// The contract of one analysis: a spec, typed parameters built from it, a typed result, and the
+/// conversion of that result into output tables and a summary.
+pub trait AnalysisModule: 'static {
+    /// Parameters as the analysis uses them (levels parsed, lists split, counts as integers).
+    type Params;
+    /// What the analysis finds; the analyses that declare it in `depends_on` receive it.
+    type Result: Any + Send + Sync;
+    const SPEC: &'static AnalysisSpec;
+    /// Builds the typed parameters from values already checked against the spec's types and
+    /// bounds; what the spec cannot say (a malformed list, an unknown level) is an error here,
+    /// so `check` reports it before anything runs.
+    fn params(values: &Params) -> Result<Self::Params, AnalysisError>;
+    fn run(
+        region: &Region,
+        params: &Self::Params,
+        upstream: &Upstream,
+    ) -> Result<Self::Result, AnalysisError>;
+    /// The output tables and summary of a result.
+    fn output(
+        region: &Region,
+        params: &Self::Params,
+        result: &Self::Result,
+    ) -> Result<AnalysisOutput, AnalysisError>;
+}
+
+/// The typed results of the analyses a run has finished, as handed to a later analysis: only
+/// those it declares in `depends_on` (a dependency that could not run is absent).
 #[derive(Default)]
-pub struct Prior<'a> {
-    outputs: Vec<(&'static str, &'a AnalysisOutput)>,
+pub struct Upstream<'a> {
+    results: Vec<&'a (dyn Any + Send + Sync)>,
 }
 
-impl<'a> Prior<'a> {
-    pub fn new(outputs: Vec<(&'static str, &'a AnalysisOutput)>) -> Self {
-        Self { outputs }
+impl<'a> Upstream<'a> {
+    pub fn new(results: Vec<&'a (dyn Any + Send + Sync)>) -> Self {
+        Self { results }
     }
 
-    /// A table of an earlier analysis, if it ran.
-    pub fn table(&self, analysis: &str, table: &str) -> Option<&'a Table> {
-        self.outputs
-            .iter()
-            .find(|(name, _)| *name == analysis)
-            .and_then(|(_, output)| output.tables.iter().find(|t| t.name == table))
+    /// The result of type `T` (e.g. [`rivers::RiversResult`]), if that analysis ran.
+    pub fn get<T: Any>(&self) -> Option<&'a T> {
+        self.results.iter().find_map(|r| r.downcast_ref::<T>())
     }
 }
 
-/// A registered analysis: its spec and its entry point.
+/// One finished analysis: its output, and its typed result for the analyses after it.
+pub struct Ran {
+    pub output: AnalysisOutput,
+    pub result: Box<dyn Any + Send + Sync>,
+}
+
+/// A registered analysis: its spec and its entry points, the types erased so that the registry
+/// is one list.
 pub struct Analysis {
     pub spec: &'static AnalysisSpec,
-    pub run: fn(&Region, &Params, &Prior) -> Result<AnalysisOutput, AnalysisError>,
+    /// Builds the typed parameters and drops them: what `check` calls.
+    pub check_params: fn(&Params) -> Result<(), AnalysisError>,
+    pub run: fn(&Region, &Params, &Upstream) -> Result<Ran, AnalysisError>,
 }
 
-/// Every analysis, in the order `analyze` runs them (later ones may read earlier outputs' inputs).
+impl Analysis {
+    const fn of<A: AnalysisModule>() -> Analysis {
+        Analysis {
+            spec: A::SPEC,
+            check_params: |values| A::params(values).map(drop),
+            run: run_erased::<A>,
+        }
+    }
+}
+
+fn run_erased<A: AnalysisModule>(
+    region: &Region,
+    values: &Params,
+    upstream: &Upstream,
+) -> Result<Ran, AnalysisError> {
+    let params = A::params(values)?;
+    let result = A::run(region, &params, upstream)?;
+    let output = A::output(region, &params, &result)?;
+    Ok(Ran {
+        output,
+        result: Box::new(result),
+    })
+}
+
+/// Every analysis, in the order `analyze` runs them (an analysis comes after those it depends on).
 pub const REGISTRY: &[Analysis] = &[
-    Analysis {
-        spec: &borders::SPEC,
-        run: borders::run_for_pipeline,
-    },
-    Analysis {
-        spec: &conflicts::SPEC,
-        run: conflicts::run_for_pipeline,
-    },
-    Analysis {
-        spec: &effective_mesh::SPEC,
-        run: effective_mesh::run_for_pipeline,
-    },
-    Analysis {
-        spec: &synergy::SPEC,
-        run: synergy::run_for_pipeline,
-    },
-    Analysis {
-        spec: &rivers::SPEC,
-        run: rivers::run_for_pipeline,
-    },
-    Analysis {
-        spec: &compensation::SPEC,
-        run: compensation::run_for_pipeline,
-    },
-    Analysis {
-        spec: &governance::SPEC,
-        run: governance::run_for_pipeline,
-    },
+    Analysis::of::<borders::Borders>(),
+    Analysis::of::<conflicts::Conflicts>(),
+    Analysis::of::<effective_mesh::EffectiveMesh>(),
+    Analysis::of::<synergy::Synergy>(),
+    Analysis::of::<rivers::Rivers>(),
+    Analysis::of::<compensation::Compensation>(),
+    Analysis::of::<governance::Governance>(),
 ];
 
 /// Looks an analysis up by name.
 pub fn find(name: &str) -> Option<&'static Analysis> {
     REGISTRY.iter().find(|a| a.spec.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_analysis_builds_its_params_from_its_defaults() {
+        for a in REGISTRY {
+            let defaults = Params::defaults(a.spec);
+            (a.check_params)(&defaults).unwrap_or_else(|e| panic!("{}: {e}", a.spec.name));
+        }
+    }
+
+    #[test]
+    fn dependencies_are_registered_earlier() {
+        for (i, a) in REGISTRY.iter().enumerate() {
+            for dep in a.spec.depends_on {
+                let at = REGISTRY.iter().position(|b| b.spec.name == *dep);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{} depends on {dep}, which must be registered before it",
+                    a.spec.name
+                );
+            }
+        }
+    }
 }

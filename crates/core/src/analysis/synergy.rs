@@ -27,7 +27,7 @@ use serde_json::json;
 
 use super::coupling::{c_class, coordination, d_class, entropy_weights, CouplingModel};
 use super::morans_i::{self, Permutations};
-use super::{AnalysisOutput, Prior};
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spatial_weights::{SpatialWeights, Transform};
@@ -40,13 +40,14 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Moran's I of each indicator per year and LISA clusters, coupling coordination of subsystems per jurisdiction and year, and per border the coordination of its two sides and the gap of each indicator across it.",
     requires: &["jurisdictions", "indicators"],
     requires_any: &[],
+    depends_on: &[],
     params: &[
-        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the units the indicators describe." },
-        ParamSpec { name: "systems", unit: None, default: ParamDefault::Text(""), min: None, description: "Subsystems for coupling, `name=col,col,-col;name=col,…` (empty: no coupling)." },
-        ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the units the indicators describe." },
+        ParamSpec { name: "systems", unit: None, default: ParamDefault::Text(""), min: None, max: None, description: "Subsystems for coupling, `name=col,col,-col;name=col,…` (empty: no coupling)." },
+        ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, max: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
         PERMUTATIONS,
         SEED,
-        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), description: "p_sim threshold of a significant LISA cluster." },
+        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: None, description: "p_sim threshold of a significant LISA cluster." },
     ],
     outputs: &[
         OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year." },
@@ -165,22 +166,74 @@ fn parse_systems(text: &str, indicators: &[String]) -> Result<Systems, AnalysisE
         .collect()
 }
 
-pub fn run_for_pipeline(
-    region: &Region,
-    params: &Params,
-    _prior: &Prior,
-) -> Result<AnalysisOutput, AnalysisError> {
-    let level = params.level()?;
-    let model = CouplingModel::parse(params.text("model")).ok_or_else(|| AnalysisError::Param {
-        analysis: SPEC.name.into(),
-        param: "model".into(),
-        message: "must be standard or modified".into(),
-    })?;
-    let permutations = Permutations {
-        permutations: params.number("permutations") as usize,
-        seed: params.number("seed") as u64,
-    };
-    let significance = params.number("significance");
+/// Typed parameters of the synergy analysis.
+#[derive(Debug, Clone)]
+pub struct SynergyParams {
+    pub level: Level,
+    /// The subsystems as written (`name=col,col,-col;…`); resolved against the indicator panel.
+    pub systems: String,
+    pub model: CouplingModel,
+    pub permutations: Permutations,
+    /// p_sim threshold of a significant LISA cluster.
+    pub significance: f64,
+}
+
+/// What the synergy analysis finds: its tables and summary, and the border coordination that
+/// governance outcomes build on (empty without coupling systems).
+#[derive(Debug, Clone)]
+pub struct SynergyResult {
+    pub output: AnalysisOutput,
+    pub border_coordination: Vec<BorderCoordination>,
+}
+
+/// The synergy analysis in the registry.
+pub struct Synergy;
+
+impl AnalysisModule for Synergy {
+    type Params = SynergyParams;
+    type Result = SynergyResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<SynergyParams, AnalysisError> {
+        let model = values.text("model")?;
+        Ok(SynergyParams {
+            level: values.level()?,
+            systems: values.text("systems")?.to_string(),
+            model: CouplingModel::parse(model).ok_or_else(|| {
+                values.invalid("model", format!("`{model}` is not standard or modified"))
+            })?,
+            permutations: Permutations {
+                permutations: values.count("permutations")?,
+                seed: values.number("seed")? as u64,
+            },
+            significance: values.number("significance")?,
+        })
+    }
+
+    fn run(
+        region: &Region,
+        params: &SynergyParams,
+        _upstream: &Upstream,
+    ) -> Result<SynergyResult, AnalysisError> {
+        run(region, params)
+    }
+
+    fn output(
+        _region: &Region,
+        _params: &SynergyParams,
+        result: &SynergyResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        Ok(result.output.clone())
+    }
+}
+
+fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, AnalysisError> {
+    let (level, model, permutations, significance) = (
+        params.level,
+        params.model,
+        params.permutations,
+        params.significance,
+    );
     let panel = read_panel(region, level)?;
     let units = region.indices_at(level);
     let polygons: Vec<_> = units
@@ -314,13 +367,15 @@ pub fn run_for_pipeline(
         }
     }
 
-    let systems = parse_systems(params.text("systems"), &panel.indicators)?;
+    let systems = parse_systems(&params.systems, &panel.indicators)?;
+    let mut border_coordination = Vec::new();
     let mut tables = vec![moran, lisa];
     let mut summary = json!({ "level": level.name(), "years": [panel.years.first(), panel.years.last()], "indicators": panel.indicators, "moran_latest": moran_summary });
     if !systems.is_empty() {
         let (coupling, development) = coupling_table(region, &panel, &units, &systems, model)?;
-        let (border, discontinuity, border_summary) =
+        let (border, discontinuity, border_summary, coordination_rows) =
             border_tables(region, &panel, &units, &weights, &development, latest)?;
+        border_coordination = coordination_rows;
         let mean_d: BTreeMap<i64, f64> = panel
             .years
             .iter()
@@ -333,11 +388,14 @@ pub fn run_for_pipeline(
                 (!ds.is_empty()).then(|| (y, round_to(ds.iter().sum::<f64>() / ds.len() as f64, 6)))
             })
             .collect();
-        summary["coupling"] = json!({ "model": params.text("model"), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d });
+        summary["coupling"] = json!({ "model": model.name(), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d });
         summary["borders"] = border_summary;
         tables.extend([coupling, border, discontinuity]);
     }
-    Ok(AnalysisOutput { tables, summary })
+    Ok(SynergyResult {
+        output: AnalysisOutput { tables, summary },
+        border_coordination,
+    })
 }
 
 /// Coupling per unit and year; returns the table and (unit, year) → (T, D).
@@ -420,7 +478,18 @@ fn coupling_table(
     Ok((table, development))
 }
 
-type BorderTables = (Table, Table, serde_json::Value);
+type BorderTables = (Table, Table, serde_json::Value, Vec<BorderCoordination>);
+
+/// The coordination of a border's two sides in one year (D_border from their development
+/// indices T; rounded to 1e-9, as written).
+#[derive(Debug, Clone)]
+pub struct BorderCoordination {
+    /// Codes of the two units, a < b.
+    pub a: String,
+    pub b: String,
+    pub year: i64,
+    pub d_border: f64,
+}
 
 /// Border coordination and discontinuity for every pair of neighbouring units.
 fn border_tables(
@@ -511,6 +580,7 @@ fn border_tables(
         }
     }
     let mut latest_d = Vec::new();
+    let mut coordination_rows = Vec::new();
     for &(a, b) in &pairs {
         let (ca, cb) = (
             region.jurisdictions[a].code.as_str(),
@@ -533,6 +603,12 @@ fn border_tables(
                     ],
                     None,
                 );
+                coordination_rows.push(BorderCoordination {
+                    a: ca.to_string(),
+                    b: cb.to_string(),
+                    year,
+                    d_border: round_to(c.D, 9),
+                });
                 if year == latest {
                     latest_d.push((c.D, ca, cb));
                 }
@@ -579,5 +655,6 @@ fn border_tables(
         border,
         gaps,
         json!({ "pairs": pairs.len(), "year": latest, "least_coordinated": weakest }),
+        coordination_rows,
     ))
 }

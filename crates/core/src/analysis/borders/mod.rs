@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AnalysisOutput, Prior};
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -45,12 +45,14 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
                   the zones within a distance of each border on both sides, and gaps/overlaps between neighbours.",
     requires: &["jurisdictions"],
     requires_any: &[],
+    depends_on: &[],
     params: &[
         ParamSpec {
             name: "zone_width_m",
             unit: Some("m"),
             default: ParamDefault::Number(1000.0),
             min: Some(1.0),
+            max: None,
             description: "Width of the border zone on each side of a border.",
         },
         ParamSpec {
@@ -58,6 +60,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
             unit: Some("m"),
             default: ParamDefault::Number(1.0),
             min: Some(0.0),
+            max: None,
             description: "Boundary segments of two units that run within this distance of each other count as shared (0: exact vertices only, as PySAL).",
         },
         ParamSpec {
@@ -65,6 +68,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
             unit: Some("m²"),
             default: ParamDefault::Number(100.0),
             min: Some(0.0),
+            max: None,
             description: "Smallest gap or overlap between neighbours that is reported.",
         },
         ParamSpec {
@@ -72,6 +76,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
             unit: None,
             default: ParamDefault::Text("all"),
             min: None,
+            max: None,
             description: "Levels to analyse: `all` or a comma-separated list of province, city, county, township.",
         },
     ],
@@ -143,7 +148,7 @@ pub struct BordersParams {
 
 impl BordersParams {
     pub fn from_params(params: &Params) -> Result<Self, AnalysisError> {
-        let text = params.text("levels").trim();
+        let text = params.text("levels")?.trim();
         let levels = if text.eq_ignore_ascii_case("all") {
             None
         } else {
@@ -157,9 +162,9 @@ impl BordersParams {
             })?)
         };
         Ok(Self {
-            zone_width_m: params.number("zone_width_m"),
-            snap_tolerance_m: params.number("snap_tolerance_m"),
-            topology_min_area_m2: params.number("topology_min_area_m2"),
+            zone_width_m: params.number("zone_width_m")?,
+            snap_tolerance_m: params.number("snap_tolerance_m")?,
+            topology_min_area_m2: params.number("topology_min_area_m2")?,
             levels,
         })
     }
@@ -536,25 +541,43 @@ fn summary(region: &Region, result: &BordersResult, zone_width_m: f64) -> serde_
     json!({ "zone_width_m": zone_width_m, "levels": levels })
 }
 
-/// Adapter for the analysis registry: typed params in, tables and summary out.
-pub fn run_for_pipeline(
-    region: &Region,
-    params: &Params,
-    _prior: &Prior,
-) -> Result<AnalysisOutput, AnalysisError> {
-    let params = BordersParams::from_params(params)?;
-    let result = run(region, &params)?;
-    let borders = result.all_borders();
-    Ok(AnalysisOutput {
-        tables: vec![
-            borders_table(region, &borders),
-            islands_table(region, &result),
-            zones_table(region, &result, &borders),
-            topology_table(region, &result)?,
-            jurisdictions_table(region, &borders),
-        ],
-        summary: summary(region, &result, params.zone_width_m),
-    })
+/// The borders analysis in the registry.
+pub struct Borders;
+
+impl AnalysisModule for Borders {
+    type Params = BordersParams;
+    type Result = BordersResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<BordersParams, AnalysisError> {
+        BordersParams::from_params(values)
+    }
+
+    fn run(
+        region: &Region,
+        params: &BordersParams,
+        _upstream: &Upstream,
+    ) -> Result<BordersResult, AnalysisError> {
+        run(region, params)
+    }
+
+    fn output(
+        region: &Region,
+        params: &BordersParams,
+        result: &BordersResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        let borders = result.all_borders();
+        Ok(AnalysisOutput {
+            tables: vec![
+                borders_table(region, &borders),
+                islands_table(region, result),
+                zones_table(region, result, &borders),
+                topology_table(region, result)?,
+                jurisdictions_table(region, &borders),
+            ],
+            summary: summary(region, result, params.zone_width_m),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -721,7 +744,8 @@ mod tests {
         let region = fixture();
         let mut params = Params::defaults(&SPEC);
         params.set("levels", crate::spec::ParamValue::Text("county".into()));
-        let output = run_for_pipeline(&region, &params, &Prior::default()).unwrap();
+        let output = crate::analysis::find("borders").unwrap().run;
+        let output = output(&region, &params, &Upstream::default()).unwrap().output;
         let names: Vec<&str> = output.tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,

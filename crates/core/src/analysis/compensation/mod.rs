@@ -15,7 +15,8 @@ use serde_json::json;
 
 use super::borders::{borders_at_level, BorderKind};
 use super::conflicts::zones::PlanZones;
-use super::{AnalysisOutput, Prior};
+use super::rivers::RiversResult;
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::landuse::ECOLOGICAL_RED_LINE;
@@ -33,10 +34,11 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "ESV by the equivalent-factor method per jurisdiction, border zone and plan version; the ledger of the manifest's [[schemes]] (water-quality index, class change, load based, ESV based) with net balances.",
     requires: &["jurisdictions"],
     requires_any: &["plans", "monitoring"],
+    depends_on: &["rivers"],
     params: &[
-        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the plan zones' jurisdictions (ESV is also summed to the levels above)." },
-        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), description: "Value of one equivalent factor, D (Luo & Yan 2018, 2010 prices)." },
-        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Zones whose centre lies this close to a border form its border zone." },
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the plan zones' jurisdictions (ESV is also summed to the levels above)." },
+        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), max: None, description: "Value of one equivalent factor, D (Luo & Yan 2018, 2010 prices)." },
+        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "Zones whose centre lies this close to a border form its border zone." },
     ],
     outputs: &[
         OutputSpec { name: "esv_jurisdiction", spatial: false, description: "ESV per jurisdiction (every level) and plan version, with the change from the first version." },
@@ -290,7 +292,7 @@ fn esv_based(
 fn load_based(
     region: &Region,
     s: &schemes::LoadBased,
-    prior: &Prior,
+    rivers: Option<&RiversResult>,
 ) -> Result<Vec<Entry>, AnalysisError> {
     let level = region.by_code(&s.from).map(|j| j.level).ok_or_else(|| {
         AnalysisError::Input(format!(
@@ -298,41 +300,25 @@ fn load_based(
             region.manifest, s.name, s.from
         ))
     })?;
-    let name = format!("load_matrix_{}", level.name());
-    let matrix = prior.table("rivers", &name).ok_or_else(|| {
-        AnalysisError::Input(format!(
-            "{}: scheme {} (load_based) needs the transboundary load matrix of the rivers analysis ({name}), which did not run",
-            region.manifest, s.name
-        ))
-    })?;
-    let c = |n: &str| {
-        matrix
-            .column_index(n)
-            .ok_or_else(|| AnalysisError::Internal(format!("{name} has no `{n}`")))
-    };
-    let (from, to, pollutant, plan, load) = (
-        c("from")?,
-        c("to")?,
-        c("pollutant")?,
-        c("plan")?,
-        c("load_kg_per_yr")?,
-    );
+    let matrix = rivers
+        .and_then(|r| r.load_matrices.get(&level))
+        .ok_or_else(|| {
+            AnalysisError::Input(format!(
+                "{}: scheme {} (load_based) needs the {level} transboundary load matrix of the rivers analysis, which could not run (a rivers layer, and its `level` at or below {level})",
+                region.manifest, s.name
+            ))
+        })?;
     Ok(matrix
-        .rows
         .iter()
-        .filter(|r| {
-            r[from].to_text() == s.from
-                && r[to].to_text() == s.to
-                && r[pollutant].to_text() == s.pollutant
-        })
-        .map(|r| {
-            let kg = r[load].as_f64().unwrap_or(0.0);
+        .filter(|f| f.from == s.from && f.to == s.to && f.pollutant == s.pollutant)
+        .map(|f| {
+            let kg = f.load_kg_per_yr;
             let excess = (kg - s.allowance_kg).max(0.0);
             Entry {
                 scheme: s.name.clone(),
                 rule: "load_based",
-                period: r[plan].to_text(),
-                year: version_year(&r[plan].to_text()),
+                period: f.plan.clone(),
+                year: version_year(&f.plan),
                 payer: Some(s.from.clone()),
                 payee: Some(s.to.clone()),
                 amount_yuan: Some(excess * s.price_yuan_per_kg),
@@ -483,16 +469,61 @@ fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
     (t, json!(summary))
 }
 
-pub fn run_for_pipeline(
+/// Typed parameters of the compensation analysis.
+#[derive(Debug, Clone)]
+pub struct CompensationParams {
+    pub level: Level,
+    pub d_yuan_per_ha: f64,
+    pub zone_width_m: f64,
+}
+
+/// The ESV tables, the ledger and the balances, as written.
+#[derive(Debug, Clone)]
+pub struct CompensationResult {
+    pub output: AnalysisOutput,
+}
+
+/// The compensation analysis in the registry.
+pub struct Compensation;
+
+impl AnalysisModule for Compensation {
+    type Params = CompensationParams;
+    type Result = CompensationResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<CompensationParams, AnalysisError> {
+        Ok(CompensationParams {
+            level: values.level()?,
+            d_yuan_per_ha: values.number("d_yuan_per_ha")?,
+            zone_width_m: values.number("zone_width_m")?,
+        })
+    }
+
+    fn run(
+        region: &Region,
+        params: &CompensationParams,
+        upstream: &Upstream,
+    ) -> Result<CompensationResult, AnalysisError> {
+        Ok(CompensationResult {
+            output: run(region, params, upstream.get::<RiversResult>())?,
+        })
+    }
+
+    fn output(
+        _region: &Region,
+        _params: &CompensationParams,
+        result: &CompensationResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        Ok(result.output.clone())
+    }
+}
+
+fn run(
     region: &Region,
-    params: &Params,
-    prior: &Prior,
+    params: &CompensationParams,
+    rivers: Option<&RiversResult>,
 ) -> Result<AnalysisOutput, AnalysisError> {
-    let level = params.level()?;
-    let (d, width) = (
-        params.number("d_yuan_per_ha"),
-        params.number("zone_width_m"),
-    );
+    let (level, d, width) = (params.level, params.d_yuan_per_ha, params.zone_width_m);
     let series = Series::read(region)?;
     let parsed: Vec<Result<Scheme, String>> = region
         .schemes
@@ -569,7 +600,7 @@ pub fn run_for_pipeline(
                 let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
                 schemes::class_change(s, needs_series()?, &up, &down)
             }
-            Scheme::LoadBased(s) => load_based(region, s, prior)?,
+            Scheme::LoadBased(s) => load_based(region, s, rivers)?,
             Scheme::EsvBased(s) => match (&plans, &values) {
                 (Some(p), Some((v, _))) => esv_based(region, s, p, v, width)?,
                 _ => {
@@ -664,7 +695,8 @@ mod tests {
             vec![county("A", 0.0), county("B", 1000.0)],
             BTreeMap::from([("plans".to_string(), plans)]),
         );
-        let out = run_for_pipeline(&region, &Params::defaults(&SPEC), &Prior::default()).unwrap();
+        let params = Compensation::params(&Params::defaults(&SPEC)).unwrap();
+        let out = run(&region, &params, None).unwrap();
         let table = out
             .tables
             .iter()

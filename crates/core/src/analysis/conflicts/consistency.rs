@@ -43,14 +43,26 @@ fn samples(border: &Border) -> Vec<(Coord, f64)> {
     out
 }
 
+/// The plan consistency of one border in one plan version.
+#[derive(Debug, Clone)]
+pub struct BorderConsistency {
+    /// Region indices of the two units, code(a) < code(b).
+    pub a: usize,
+    pub b: usize,
+    pub plan: String,
+    pub sampled_km: f64,
+    /// Share of the sampled length where the facing zones are compatible (rounded to 1e-6, as
+    /// written).
+    pub consistent_share: f64,
+}
+
 /// One row per border (edge borders of the level) and plan version.
 pub fn plan_consistency(
-    region: &Region,
     plans: &PlanZones,
     matrix: &CompatibilityMatrix,
     borders: &[&Border],
     settings: &Settings,
-) -> Table {
+) -> Vec<BorderConsistency> {
     let mut classes: Vec<&str> = plans.zones.iter().map(|z| z.class.as_str()).collect();
     classes.sort_unstable();
     classes.dedup();
@@ -63,7 +75,7 @@ pub fn plan_consistency(
         })
     };
     let width = settings.zone_width_m;
-    let rows: Vec<Vec<Value>> = borders
+    borders
         .par_iter()
         .flat_map_iter(|border| {
             let points = samples(border);
@@ -100,25 +112,23 @@ pub fn plan_consistency(
                         consistent += weight;
                     }
                 }
-                let (a, b) = (
-                    &region.jurisdictions[border.a],
-                    &region.jurisdictions[border.b],
-                );
-                vec![
-                    a.code.clone().into(),
-                    b.code.clone().into(),
-                    a.name.clone().into(),
-                    b.name.clone().into(),
-                    plans.versions[version].clone().into(),
-                    Value::Real(round_to(total / 1000.0, 3)),
-                    Value::Real(round_to(
+                BorderConsistency {
+                    a: border.a,
+                    b: border.b,
+                    plan: plans.versions[version].clone(),
+                    sampled_km: round_to(total / 1000.0, 3),
+                    consistent_share: round_to(
                         if total > 0.0 { consistent / total } else { 1.0 },
                         6,
-                    )),
-                ]
+                    ),
+                }
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The `plan_consistency` output table.
+pub fn consistency_table(region: &Region, rows: &[BorderConsistency]) -> Table {
     let mut table = Table::new(
         "plan_consistency",
         border_pair_columns()
@@ -142,7 +152,19 @@ pub fn plan_consistency(
         false,
     );
     for row in rows {
-        table.push(row, None);
+        let (a, b) = (&region.jurisdictions[row.a], &region.jurisdictions[row.b]);
+        table.push(
+            vec![
+                a.code.clone().into(),
+                b.code.clone().into(),
+                a.name.clone().into(),
+                b.name.clone().into(),
+                row.plan.clone().into(),
+                Value::Real(row.sampled_km),
+                Value::Real(row.consistent_share),
+            ],
+            None,
+        );
     }
     table
 }

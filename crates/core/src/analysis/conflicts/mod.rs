@@ -24,7 +24,7 @@ use geo::Geometry;
 use serde_json::json;
 
 use super::borders::{borders_at_level, BorderKind};
-use super::{AnalysisOutput, Prior};
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::region::{Level, Region, UnitLocator};
@@ -38,17 +38,18 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Finds where the plans, facilities and networks of neighbouring jurisdictions collide, per plan version, and what changed between versions.",
     requires: &["jurisdictions"],
     requires_any: &["plans", "facilities", "roads", "rivers", "channels"],
+    depends_on: &[],
     params: &[
-        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level of the jurisdictions whose borders are tested." },
-        ParamSpec { name: "radius_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Analysis radius: matrix rule 2 pairs closer than this conflict." },
-        ParamSpec { name: "shore_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Land within this distance of an ecological asset is its surroundings." },
-        ParamSpec { name: "protected_share", unit: None, default: ParamDefault::Number(0.5), min: Some(0.0), description: "Share of an asset's surroundings protected on one side for a discontinuity." },
-        ParamSpec { name: "developed_share", unit: None, default: ParamDefault::Number(0.25), min: Some(0.0), description: "Share planned for construction on the other side for a discontinuity." },
-        ParamSpec { name: "pair_distance_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "Dead ends on opposite sides closer than this form a pair." },
-        ParamSpec { name: "alignment_deg", unit: Some("°"), default: ParamDefault::Number(30.0), min: Some(0.0), description: "Largest difference between the headings of a dead-end pair (from opposite)." },
-        ParamSpec { name: "terminating_m", unit: Some("m"), default: ParamDefault::Number(200.0), min: Some(0.0), description: "A road or channel ending closer than this to a border terminates at it." },
-        ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(1.0), min: Some(0.0), description: "Line ends closer than this to another line are joined to it." },
-        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), description: "A plan-constraint breach this close to a border is reported for that border." },
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the jurisdictions whose borders are tested." },
+        ParamSpec { name: "radius_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "Analysis radius: matrix rule 2 pairs closer than this conflict." },
+        ParamSpec { name: "shore_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "Land within this distance of an ecological asset is its surroundings." },
+        ParamSpec { name: "protected_share", unit: None, default: ParamDefault::Number(0.5), min: Some(0.0), max: None, description: "Share of an asset's surroundings protected on one side for a discontinuity." },
+        ParamSpec { name: "developed_share", unit: None, default: ParamDefault::Number(0.25), min: Some(0.0), max: None, description: "Share planned for construction on the other side for a discontinuity." },
+        ParamSpec { name: "pair_distance_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "Dead ends on opposite sides closer than this form a pair." },
+        ParamSpec { name: "alignment_deg", unit: Some("°"), default: ParamDefault::Number(30.0), min: Some(0.0), max: None, description: "Largest difference between the headings of a dead-end pair (from opposite)." },
+        ParamSpec { name: "terminating_m", unit: Some("m"), default: ParamDefault::Number(200.0), min: Some(0.0), max: None, description: "A road or channel ending closer than this to a border terminates at it." },
+        ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(1.0), min: Some(0.0), max: None, description: "Line ends closer than this to another line are joined to it." },
+        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "A plan-constraint breach this close to a border is reported for that border." },
     ],
     outputs: &[
         OutputSpec { name: "conflicts", spatial: true, description: "Every conflict: type, severity and its rule, causing and affected jurisdiction, distance, area, evidence, plan version." },
@@ -134,15 +135,15 @@ impl Settings {
         let level = params.level()?;
         Ok(Self {
             level,
-            radius_m: params.number("radius_m"),
-            shore_m: params.number("shore_m"),
-            protected_share: params.number("protected_share"),
-            developed_share: params.number("developed_share"),
-            pair_distance_m: params.number("pair_distance_m"),
-            alignment_deg: params.number("alignment_deg"),
-            terminating_m: params.number("terminating_m"),
-            snap_m: params.number("snap_m"),
-            zone_width_m: params.number("zone_width_m"),
+            radius_m: params.number("radius_m")?,
+            shore_m: params.number("shore_m")?,
+            protected_share: params.number("protected_share")?,
+            developed_share: params.number("developed_share")?,
+            pair_distance_m: params.number("pair_distance_m")?,
+            alignment_deg: params.number("alignment_deg")?,
+            terminating_m: params.number("terminating_m")?,
+            snap_m: params.number("snap_m")?,
+            zone_width_m: params.number("zone_width_m")?,
         })
     }
 }
@@ -187,7 +188,7 @@ fn rule_tables(
 #[derive(Debug)]
 pub struct Findings {
     pub conflicts: Vec<Conflict>,
-    pub consistency: Option<Table>,
+    pub consistency: Option<Vec<consistency::BorderConsistency>>,
     pub notes: serde_json::Value,
 }
 
@@ -225,7 +226,7 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
             .filter(|b| b.kind == BorderKind::Edge)
             .collect();
         consistency = Some(consistency::plan_consistency(
-            region, &plans, &matrix, &edges, settings,
+            &plans, &matrix, &edges, settings,
         ));
     }
     for (kinds, network, note) in [
@@ -434,16 +435,12 @@ pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) ->
 }
 
 /// Length-weighted mean consistency per plan version.
-fn consistency_summary(table: &Table) -> serde_json::Value {
+fn consistency_summary(rows: &[consistency::BorderConsistency]) -> serde_json::Value {
     let mut by_plan: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for row in &table.rows {
-        let (km, share) = (
-            row[5].as_f64().unwrap_or(0.0),
-            row[6].as_f64().unwrap_or(0.0),
-        );
-        let e = by_plan.entry(row[4].to_text()).or_default();
-        e.0 += km * share;
-        e.1 += km;
+    for row in rows {
+        let e = by_plan.entry(row.plan.clone()).or_default();
+        e.0 += row.sampled_km * row.consistent_share;
+        e.1 += row.sampled_km;
     }
     json!(by_plan
         .into_iter()
@@ -451,19 +448,63 @@ fn consistency_summary(table: &Table) -> serde_json::Value {
         .collect::<BTreeMap<_, _>>())
 }
 
-pub fn run_for_pipeline(
-    region: &Region,
-    params: &Params,
-    _prior: &Prior,
-) -> Result<AnalysisOutput, AnalysisError> {
-    let settings = Settings::from_params(params)?;
+impl Findings {
+    /// Plan-dependent conflicts per border (codes, a < b) and plan version, all types together.
+    pub fn plan_conflicts_by_border(
+        &self,
+        region: &Region,
+    ) -> BTreeMap<(String, String), BTreeMap<String, usize>> {
+        let mut counts: BTreeMap<(String, String), BTreeMap<String, usize>> = BTreeMap::new();
+        for c in &self.conflicts {
+            if let (Some(border), Some(plan)) = (border_of(region, c), &c.plan) {
+                *counts
+                    .entry(border)
+                    .or_default()
+                    .entry(plan.clone())
+                    .or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The conflicts analysis in the registry.
+pub struct Conflicts;
+
+impl AnalysisModule for Conflicts {
+    type Params = Settings;
+    type Result = Findings;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<Settings, AnalysisError> {
+        Settings::from_params(values)
+    }
+
+    fn run(
+        region: &Region,
+        settings: &Settings,
+        _upstream: &Upstream,
+    ) -> Result<Findings, AnalysisError> {
+        find_conflicts(region, settings)
+    }
+
+    fn output(
+        region: &Region,
+        _settings: &Settings,
+        findings: &Findings,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        output(region, findings)
+    }
+}
+
+fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, AnalysisError> {
     let Findings {
         conflicts,
         consistency,
         notes,
-    } = find_conflicts(region, &settings)?;
+    } = findings;
     let mut by_type: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
-    for c in &conflicts {
+    for c in conflicts {
         *by_type
             .entry(c.kind.name())
             .or_default()
@@ -480,15 +521,19 @@ pub fn run_for_pipeline(
         })
         .unwrap_or_default();
     let mut tables = vec![
-        conflicts_table(region, &conflicts),
-        by_border_table(region, &conflicts),
+        conflicts_table(region, conflicts),
+        by_border_table(region, conflicts),
     ];
-    let consistency_summary = consistency.as_ref().map(consistency_summary);
-    tables.extend(consistency);
+    let consistency_summary = consistency.as_deref().map(consistency_summary);
+    tables.extend(
+        consistency
+            .as_deref()
+            .map(|rows| consistency::consistency_table(region, rows)),
+    );
     let mut change_summary = serde_json::Value::Null;
     if let (Some(first), Some(last)) = (versions.first(), versions.last()) {
         if first != last {
-            let t = changes(region, &conflicts, first, last);
+            let t = changes(region, conflicts, first, last);
             let total = |c: usize| {
                 t.rows
                     .iter()

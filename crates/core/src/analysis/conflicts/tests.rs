@@ -387,12 +387,12 @@ fn plan_consistency_is_the_share_of_the_border_without_facing_conflicts() {
         .unwrap()
         .consistency
         .unwrap();
+    let code = |i: usize| region.jurisdictions[i].code.as_str();
     let share = |b: &str, plan: &str| {
         table
-            .rows
             .iter()
-            .find(|r| r[0].to_text() == "A" && r[1].to_text() == b && r[4].to_text() == plan)
-            .and_then(|r| r[6].as_f64())
+            .find(|r| code(r.a) == "A" && code(r.b) == b && r.plan == plan)
+            .map(|r| r.consistent_share)
             .unwrap()
     };
     assert_eq!(share("B", "2015"), 0.5);

@@ -35,7 +35,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::borders::{borders_at_level, BorderKind};
-use super::{AnalysisOutput, Prior};
+use super::conflicts::Findings;
+use super::synergy::SynergyResult;
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
@@ -49,11 +51,12 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "The yearly mix of governance modes, goals, bindingness and meta-governance tools of the registered arrangements; the stages of the coordination model found from the data; co-participation networks per stage; and which arrangements cover each border.",
     requires: &["jurisdictions", "governance"],
     requires_any: &[],
+    depends_on: &["conflicts", "synergy"],
     params: &[
-        ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, description: "Number of stages, or auto (least BIC)." },
-        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), description: "Most stages tried with auto." },
-        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), description: "Shortest stage." },
-        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
+        ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, max: None, description: "Number of stages, or auto (least BIC)." },
+        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), max: None, description: "Most stages tried with auto." },
+        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), max: None, description: "Shortest stage." },
+        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), max: None, description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
         PERMUTATIONS,
         SEED,
     ],
@@ -286,10 +289,87 @@ fn province_of(region: &Region, code: &str) -> String {
         .map_or_else(|| code.chars().take(2).collect(), |p| p.code.clone())
 }
 
-pub fn run_for_pipeline(
+/// Typed parameters of the governance analysis.
+#[derive(Debug, Clone)]
+pub struct GovernanceParams {
+    /// `None`: chosen by BIC.
+    pub stages: Option<usize>,
+    pub max_stages: usize,
+    pub min_stage_years: usize,
+    pub outcome_threshold: f64,
+    pub outcomes: outcomes::OutcomeSettings,
+}
+
+/// `auto` or a whole number of stages ≥ 1.
+pub fn parse_stages(text: &str) -> Option<Option<usize>> {
+    match text {
+        "auto" => Some(None),
+        text => text.parse::<usize>().ok().filter(|k| *k >= 1).map(Some),
+    }
+}
+
+/// The timeline, stages, networks, coverage and outcomes, as written.
+#[derive(Debug, Clone)]
+pub struct GovernanceResult {
+    pub output: AnalysisOutput,
+}
+
+/// The governance analysis in the registry.
+pub struct Governance;
+
+impl AnalysisModule for Governance {
+    type Params = GovernanceParams;
+    type Result = GovernanceResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<GovernanceParams, AnalysisError> {
+        let stages = values.text("stages")?;
+        Ok(GovernanceParams {
+            stages: parse_stages(stages).ok_or_else(|| {
+                values.invalid(
+                    "stages",
+                    format!("`{stages}` is not auto or a positive whole number"),
+                )
+            })?,
+            max_stages: values.count("max_stages")?,
+            min_stage_years: values.count("min_stage_years")?,
+            outcome_threshold: values.number("outcome_threshold")?,
+            outcomes: outcomes::OutcomeSettings {
+                permutations: values.count("permutations")?,
+                seed: values.number("seed")? as u64,
+            },
+        })
+    }
+
+    fn run(
+        region: &Region,
+        params: &GovernanceParams,
+        upstream: &Upstream,
+    ) -> Result<GovernanceResult, AnalysisError> {
+        Ok(GovernanceResult {
+            output: run(
+                region,
+                params,
+                upstream.get::<SynergyResult>(),
+                upstream.get::<Findings>(),
+            )?,
+        })
+    }
+
+    fn output(
+        _region: &Region,
+        _params: &GovernanceParams,
+        result: &GovernanceResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        Ok(result.output.clone())
+    }
+}
+
+fn run(
     region: &Region,
-    params: &Params,
-    prior: &Prior,
+    params: &GovernanceParams,
+    synergy: Option<&SynergyResult>,
+    conflicts: Option<&Findings>,
 ) -> Result<AnalysisOutput, AnalysisError> {
     let known: Vec<String> = region
         .jurisdictions
@@ -309,27 +389,15 @@ pub fn run_for_pipeline(
             "the governance registry is empty".into(),
         ));
     }
-    let k = match params.text("stages") {
-        "auto" => None,
-        text => Some(
-            text.parse::<usize>()
-                .ok()
-                .filter(|k| *k >= 1)
-                .ok_or_else(|| AnalysisError::Param {
-                    analysis: SPEC.name.into(),
-                    param: "stages".into(),
-                    message: format!("`{text}` is not auto or a positive whole number"),
-                })?,
-        ),
-    };
+    let k = params.stages;
     let years = timeline(&arrangements);
     let horizon = years.last().map_or(0, |y| y.year);
     let stage_list = find_stages(
         &arrangements,
         &years,
         k,
-        params.number("max_stages") as usize,
-        params.number("min_stage_years") as usize,
+        params.max_stages,
+        params.min_stage_years,
     );
     let mut tables = vec![timeline_table(&years)];
     let (stage_table, network_table, stage_summaries) =
@@ -337,28 +405,29 @@ pub fn run_for_pipeline(
     tables.extend([stage_table, network_table]);
     let (coverage, coverage_summary) = coverage_table(region, &arrangements, horizon)?;
     tables.push(coverage);
-    let threshold = params.number("outcome_threshold");
+    let threshold = params.outcome_threshold;
     let mut measures = Vec::new();
-    if let Some(border_d) = prior.table("synergy", "synergy_border") {
+    if let Some(synergy) = synergy.filter(|s| !s.border_coordination.is_empty()) {
         let synthetic = region.synthetic_layers.contains("indicators");
-        measures.push(outcomes::coordination(border_d, threshold, synthetic)?);
-    }
-    if let (Some(consistency), Some(by_border)) = (
-        prior.table("conflicts", "plan_consistency"),
-        prior.table("conflicts", "conflicts_by_border"),
-    ) {
-        let synthetic = region.synthetic_layers.contains("plans");
-        measures.extend(outcomes::plan_measures(
-            consistency,
-            by_border,
+        measures.push(outcomes::coordination(
+            &synergy.border_coordination,
             threshold,
             synthetic,
-        )?);
+        ));
     }
-    let settings = outcomes::OutcomeSettings {
-        permutations: params.number("permutations") as usize,
-        seed: params.number("seed") as u64,
-    };
+    if let Some(findings) = conflicts {
+        if let Some(consistency) = &findings.consistency {
+            let synthetic = region.synthetic_layers.contains("plans");
+            measures.extend(outcomes::plan_measures(
+                region,
+                consistency,
+                &findings.plan_conflicts_by_border(region),
+                threshold,
+                synthetic,
+            ));
+        }
+    }
+    let settings = &params.outcomes;
     let mut outcome_table = outcomes::outcome_table();
     let mut outcome_summary = serde_json::Map::new();
     for measure in &measures {
@@ -366,7 +435,7 @@ pub fn run_for_pipeline(
             region,
             &arrangements,
             measure,
-            &settings,
+            settings,
             &mut outcome_table,
         )?;
         outcome_summary.insert(measure.name.to_string(), summary);

@@ -34,6 +34,8 @@ use serde_json::json;
 
 use super::covering;
 use super::registry::Arrangement;
+use crate::analysis::conflicts::consistency::BorderConsistency;
+use crate::analysis::synergy::BorderCoordination;
 use crate::error::AnalysisError;
 use crate::region::Region;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
@@ -55,34 +57,16 @@ pub struct Measure {
     pub synthetic: Option<&'static str>,
 }
 
-fn columns(table: &Table, names: &[&str]) -> Result<Vec<usize>, AnalysisError> {
-    names
-        .iter()
-        .map(|n| {
-            table
-                .column_index(n)
-                .ok_or_else(|| AnalysisError::Internal(format!("{} has no `{n}`", table.name)))
-        })
-        .collect()
-}
-
-/// D_border by border and year, read from synergy's `synergy_border` table.
-pub fn coordination(
-    table: &Table,
-    threshold: f64,
-    synthetic: bool,
-) -> Result<Measure, AnalysisError> {
-    let c = columns(table, &["a", "b", "year", "D_border"])?;
+/// D_border by border and year, from synergy's border coordination.
+pub fn coordination(rows: &[BorderCoordination], threshold: f64, synthetic: bool) -> Measure {
     let mut series = BorderSeries::new();
-    for row in &table.rows {
-        if let (Some(y), Some(v)) = (row[c[2]].as_f64(), row[c[3]].as_f64()) {
-            series
-                .entry((row[c[0]].to_text(), row[c[1]].to_text()))
-                .or_default()
-                .insert(y as i64, v);
-        }
+    for row in rows {
+        series
+            .entry((row.a.clone(), row.b.clone()))
+            .or_default()
+            .insert(row.year, row.d_border);
     }
-    Ok(Measure {
+    Measure {
         name: "D_border",
         description: "coordination degree of the border's two sides (D_border, synergy)",
         higher_is_better: true,
@@ -91,48 +75,49 @@ pub fn coordination(
         synthetic: synthetic.then_some(
             "D_border comes from SYNTHETIC indicators: this comparison demonstrates the method and says nothing about the region",
         ),
-    })
+    }
 }
 
 /// Plan consistency and the number of plan-dependent conflicts per border and plan version (the
 /// version read as a year; versions that are not years are left out), from the `conflicts`
-/// analysis. Every border of `plan_consistency` is counted, with 0 where it has no conflict.
+/// analysis. Every border with a consistency is counted, with 0 where it has no conflict.
 pub fn plan_measures(
-    consistency: &Table,
-    conflicts_by_border: &Table,
+    region: &Region,
+    consistency: &[BorderConsistency],
+    conflicts_by_border: &BTreeMap<(String, String), BTreeMap<String, usize>>,
     threshold: f64,
     synthetic: bool,
-) -> Result<Vec<Measure>, AnalysisError> {
-    let c = columns(consistency, &["a", "b", "plan", "consistent_share"])?;
+) -> Vec<Measure> {
     let mut shares = BorderSeries::new();
     let mut counts = BorderSeries::new();
-    for row in &consistency.rows {
-        let (Ok(year), Some(v)) = (
-            row[c[2]].to_text().trim().parse::<i64>(),
-            row[c[3]].as_f64(),
-        ) else {
+    for row in consistency {
+        let Ok(year) = row.plan.trim().parse::<i64>() else {
             continue;
         };
-        let key = (row[c[0]].to_text(), row[c[1]].to_text());
-        shares.entry(key.clone()).or_default().insert(year, v);
+        let key = (
+            region.jurisdictions[row.a].code.clone(),
+            region.jurisdictions[row.b].code.clone(),
+        );
+        shares
+            .entry(key.clone())
+            .or_default()
+            .insert(year, row.consistent_share);
         counts.entry(key).or_default().insert(year, 0.0);
     }
-    let k = columns(conflicts_by_border, &["a", "b", "plan", "conflicts"])?;
-    for row in &conflicts_by_border.rows {
-        let (Ok(year), Some(n)) = (
-            row[k[2]].to_text().trim().parse::<i64>(),
-            row[k[3]].as_f64(),
-        ) else {
-            continue;
-        };
-        if let Some(series) = counts.get_mut(&(row[k[0]].to_text(), row[k[1]].to_text())) {
-            *series.entry(year).or_default() += n;
+    for (border, by_plan) in conflicts_by_border {
+        for (plan, n) in by_plan {
+            let Ok(year) = plan.trim().parse::<i64>() else {
+                continue;
+            };
+            if let Some(series) = counts.get_mut(border) {
+                *series.entry(year).or_default() += *n as f64;
+            }
         }
     }
     let note = synthetic.then_some(
         "the plans are SYNTHETIC: this comparison demonstrates the method and says nothing about the region",
     );
-    Ok(vec![
+    vec![
         Measure {
             name: "conflicts",
             description: "plan-dependent conflicts across the border (conflicts)",
@@ -150,7 +135,7 @@ pub fn plan_measures(
             series: shares,
             synthetic: note,
         },
-    ])
+    ]
 }
 
 /// Δ(Y): mean after minus mean before; `None` without years on both sides.
@@ -179,6 +164,7 @@ fn did(
 }
 
 /// Settings of the outcome comparison.
+#[derive(Debug, Clone)]
 pub struct OutcomeSettings {
     pub permutations: usize,
     pub seed: u64,
@@ -376,7 +362,6 @@ mod tests {
     use super::*;
     use crate::crs::AnalysisCrs;
     use crate::region::{Jurisdiction, Level};
-    use crate::table::Column;
     use geo::MultiPolygon;
 
     fn unit(code: &str, level: Level, parent: Option<&str>) -> Jurisdiction {
@@ -419,14 +404,7 @@ mod tests {
             "design",
         ]]);
         let arrangements = super::super::registry::parse(&registry_table, None).unwrap();
-        let mut border = Table::new(
-            "synergy_border",
-            ["a", "b", "year", "D_border"]
-                .iter()
-                .map(|n| Column::text(n, ""))
-                .collect(),
-            false,
-        );
+        let mut border = Vec::new();
         let pairs = [
             ("a1", "b1"),
             ("a1", "a2"),
@@ -441,17 +419,19 @@ mod tests {
                 } else {
                     0.5
                 };
-                border.push(
-                    vec![a.into(), b.into(), Value::Int(year), Value::Real(d)],
-                    None,
-                );
+                border.push(BorderCoordination {
+                    a: a.into(),
+                    b: b.into(),
+                    year,
+                    d_border: d,
+                });
             }
         }
         let settings = OutcomeSettings {
             permutations: 99,
             seed: 1,
         };
-        let measure = coordination(&border, 0.01, false).unwrap();
+        let measure = coordination(&border, 0.01, false);
         let mut table = outcome_table();
         let summary = outcomes(&region, &arrangements, &measure, &settings, &mut table).unwrap();
         assert_eq!(summary["treated_borders"], 1);
@@ -468,28 +448,35 @@ mod tests {
     /// Conflict counts: fewer is better, and borders without conflicts count as 0.
     #[test]
     fn plan_measures_read_versions_as_years_and_fill_zero_conflicts() {
-        let table =
-            |name: &str, columns: &[&str], rows: &[&[&str]]| Table::of_text(name, columns, rows);
-        let consistency = table(
-            "plan_consistency",
-            &["a", "b", "plan", "consistent_share"],
-            &[
-                &["x", "y", "2015", "0.5"],
-                &["x", "y", "2035", "0.9"],
-                &["y", "z", "2015", "1"],
-                &["y", "z", "2035", "1"],
-            ],
+        let region = Region::new(
+            "t",
+            AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
+            ["x", "y", "z"]
+                .iter()
+                .map(|c| unit(c, Level::County, None))
+                .collect(),
+            Default::default(),
         );
-        let by_border = table(
-            "conflicts_by_border",
-            &["a", "b", "plan", "conflicts"],
-            &[
-                &["x", "y", "2015", "3"],
-                &["x", "y", "2015", "1"],
-                &["x", "y", "2035", "1"],
-            ],
-        );
-        let measures = plan_measures(&consistency, &by_border, 0.01, true).unwrap();
+        let consistency: Vec<BorderConsistency> = [
+            (0, 1, "2015", 0.5),
+            (0, 1, "2035", 0.9),
+            (1, 2, "2015", 1.0),
+            (1, 2, "2035", 1.0),
+        ]
+        .into_iter()
+        .map(|(a, b, plan, share)| BorderConsistency {
+            a,
+            b,
+            plan: plan.into(),
+            sampled_km: 1.0,
+            consistent_share: share,
+        })
+        .collect();
+        let by_border = BTreeMap::from([(
+            ("x".to_string(), "y".to_string()),
+            BTreeMap::from([("2015".to_string(), 4), ("2035".to_string(), 1)]),
+        )]);
+        let measures = plan_measures(&region, &consistency, &by_border, 0.01, true);
         let conflicts = &measures[0].series;
         assert_eq!(conflicts[&("x".into(), "y".into())][&2015], 4.0);
         assert_eq!(conflicts[&("x".into(), "y".into())][&2035], 1.0);

@@ -1,5 +1,5 @@
 //! The registry of coordination arrangements: typed rows parsed from a table (the columns of
-//! `shared/data/governance/yrd_chronology.csv`), validated with messages naming row and column.
+//! `data/demo/governance.csv`), validated with messages naming row and column.
 
 use serde::Serialize;
 

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::conflicts::rules::table_from_csv;
 use super::conflicts::zones::PlanZones;
-use super::{AnalysisOutput, Prior};
+use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::region::{Level, Region, UnitLocator};
@@ -34,14 +34,15 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Builds the river network, finds where rivers cross borders, routes export-coefficient loads of plan zones and point loads of facilities with decay and lake retention into transboundary load matrices per level and plan version, and tests whether polluting facilities crowd the exit borders.",
     requires: &["jurisdictions", "rivers"],
     requires_any: &[],
+    depends_on: &[],
     params: &[
-        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Finest level of the units the loads come from (the matrices cover it and every level above)." },
-        ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(10.0), min: Some(0.0), description: "River ends closer than this join at one node." },
-        ParamSpec { name: "connect_m", unit: Some("m"), default: ParamDefault::Number(5000.0), min: Some(0.0), description: "A zone or facility farther than this from every river reaches none (reported as unrouted)." },
-        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, description: "First-order decay constant k per pollutant, `P=k,…` (a reach's decay_per_km field overrides it)." },
-        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, description: "Share R of a load retained on entering a lake, per pollutant." },
-        ParamSpec { name: "station_m", unit: Some("m"), default: ParamDefault::Number(2000.0), min: Some(0.0), description: "A monitoring station this close to a section is attached to it (the nearest)." },
-        ParamSpec { name: "siting_level", unit: None, default: ParamDefault::Text("county"), min: None, description: "Level whose exit and entry borders the siting test measures from." },
+        ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Finest level of the units the loads come from (the matrices cover it and every level above)." },
+        ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(10.0), min: Some(0.0), max: None, description: "River ends closer than this join at one node." },
+        ParamSpec { name: "connect_m", unit: Some("m"), default: ParamDefault::Number(5000.0), min: Some(0.0), max: None, description: "A zone or facility farther than this from every river reaches none (reported as unrouted)." },
+        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, max: None, description: "First-order decay constant k per pollutant, `P=k,…` (a reach's decay_per_km field overrides it)." },
+        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, max: None, description: "Share R of a load retained on entering a lake, per pollutant." },
+        ParamSpec { name: "station_m", unit: Some("m"), default: ParamDefault::Number(2000.0), min: Some(0.0), max: None, description: "A monitoring station this close to a section is attached to it (the nearest)." },
+        ParamSpec { name: "siting_level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level whose exit and entry borders the siting test measures from." },
         PERMUTATIONS,
         SEED,
     ],
@@ -61,7 +62,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
 
 /// `TN=0.005,TP=0.01` → {TN: 0.005, TP: 0.01}.
 fn per_pollutant(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, AnalysisError> {
-    let text = params.text(name);
+    let text = params.text(name)?;
     text.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| {
@@ -119,6 +120,16 @@ fn coefficient_table(
     Ok((out, template))
 }
 
+/// A facility as a point source: the unit it lies in (analysis level), its type and id, and
+/// where it stands.
+#[derive(Debug, Clone)]
+pub struct PointSource {
+    pub unit: usize,
+    pub kind: String,
+    pub id: String,
+    pub at: geo::Coord,
+}
+
 /// The injections of one pollutant and plan version, and the load that reached no river.
 struct Sources {
     injections: Vec<Injection>,
@@ -137,12 +148,85 @@ fn attach(
         .map(|(at, _)| at)
 }
 
-pub fn run_for_pipeline(
-    region: &Region,
-    params: &Params,
-    _prior: &Prior,
-) -> Result<AnalysisOutput, AnalysisError> {
-    let level = params.level()?;
+/// Typed parameters of the rivers analysis.
+#[derive(Debug, Clone)]
+pub struct RiversParams {
+    pub level: Level,
+    pub snap_m: f64,
+    pub connect_m: f64,
+    /// First-order decay constant per pollutant, 1/km.
+    pub decay: BTreeMap<String, f64>,
+    /// Share retained on entering a lake, per pollutant.
+    pub lake_retention: BTreeMap<String, f64>,
+    pub station_m: f64,
+    pub siting_level: Level,
+    pub permutations: usize,
+    pub seed: u64,
+}
+
+/// One row of a transboundary load matrix.
+#[derive(Debug, Clone)]
+pub struct LoadFlow {
+    /// Codes of the unit the load leaves and the unit it enters.
+    pub from: String,
+    pub to: String,
+    pub plan: String,
+    pub pollutant: String,
+    /// Load of sources in `from` crossing into `to` (rounded to 1e-9 kg/yr, as written).
+    pub load_kg_per_yr: f64,
+    /// All load crossing from `from` into `to`, transit included.
+    pub flux_kg_per_yr: f64,
+}
+
+/// What the rivers analysis finds: its tables and summary, and the transboundary load matrix
+/// of every level (what load-based compensation acts on).
+#[derive(Debug, Clone)]
+pub struct RiversResult {
+    pub output: AnalysisOutput,
+    pub load_matrices: BTreeMap<Level, Vec<LoadFlow>>,
+}
+
+/// The rivers analysis in the registry.
+pub struct Rivers;
+
+impl AnalysisModule for Rivers {
+    type Params = RiversParams;
+    type Result = RiversResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<RiversParams, AnalysisError> {
+        Ok(RiversParams {
+            level: values.level()?,
+            snap_m: values.number("snap_m")?,
+            connect_m: values.number("connect_m")?,
+            decay: per_pollutant(values, "decay")?,
+            lake_retention: per_pollutant(values, "lake_retention")?,
+            station_m: values.number("station_m")?,
+            siting_level: values.level_of("siting_level")?,
+            permutations: values.count("permutations")?,
+            seed: values.number("seed")? as u64,
+        })
+    }
+
+    fn run(
+        region: &Region,
+        params: &RiversParams,
+        _upstream: &Upstream,
+    ) -> Result<RiversResult, AnalysisError> {
+        run(region, params)
+    }
+
+    fn output(
+        _region: &Region,
+        _params: &RiversParams,
+        result: &RiversResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        Ok(result.output.clone())
+    }
+}
+
+fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisError> {
+    let level = params.level;
     let locator = UnitLocator::new(region, level);
     let lakes: Vec<(geo::Rect, &Geometry)> = region
         .layers
@@ -156,7 +240,7 @@ pub fn run_for_pipeline(
         .unwrap_or_default();
     let network = Network::new(
         &region.layers["rivers"],
-        params.number("snap_m"),
+        params.snap_m,
         &locator,
         &lakes,
     );
@@ -175,13 +259,12 @@ pub fn run_for_pipeline(
             .iter()
             .map(|(l, at)| (l, *at)),
     );
-    let decay = per_pollutant(params, "decay")?;
-    let retention = per_pollutant(params, "lake_retention")?;
+    let (decay, retention) = (&params.decay, &params.lake_retention);
     let (export, export_template) =
         coefficient_table(region, "export_coefficients", DEFAULT_EXPORT_CSV, "class")?;
     let (points, points_template) =
         coefficient_table(region, "point_loads", DEFAULT_POINT_LOADS_CSV, "type")?;
-    let connect_m = params.number("connect_m");
+    let connect_m = params.connect_m;
     let plans = match region.layers.get("plans") {
         Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
         None => None,
@@ -194,8 +277,7 @@ pub fn run_for_pipeline(
         .chain(points.values())
         .flat_map(|m| m.keys().cloned())
         .collect();
-    // Facilities: (unit, type, point, attachment).
-    let facilities: Vec<(usize, String, String, geo::Coord)> = region
+    let facilities: Vec<PointSource> = region
         .layers
         .get("facilities")
         .map(|t| {
@@ -208,7 +290,12 @@ pub fn run_for_pipeline(
                     let unit = locator.locate(p.0)?;
                     let kind = type_c.map(|c| t.rows[i][c].to_text()).unwrap_or_default();
                     let id = id_c.map_or_else(|| i.to_string(), |c| t.rows[i][c].to_text());
-                    Some((unit, kind, id, p.0))
+                    Some(PointSource {
+                        unit,
+                        kind,
+                        id,
+                        at: p.0,
+                    })
                 })
                 .collect()
         })
@@ -228,7 +315,7 @@ pub fn run_for_pipeline(
         .unwrap_or_default();
     let facility_at: Vec<Option<(usize, usize)>> = facilities
         .iter()
-        .map(|f| attach(&index, f.3, connect_m))
+        .map(|f| attach(&index, f.at, connect_m))
         .collect();
 
     let mut results: Vec<(String, String, Routed, f64)> = Vec::new();
@@ -264,7 +351,7 @@ pub fn run_for_pipeline(
             }
             for (f, at) in facilities.iter().zip(&facility_at) {
                 let kg = points
-                    .get(f.1.trim())
+                    .get(f.kind.trim())
                     .and_then(|m| m.get(pollutant))
                     .copied()
                     .unwrap_or(0.0);
@@ -272,7 +359,7 @@ pub fn run_for_pipeline(
                     Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
                         reach: *reach,
                         segment: *segment,
-                        origin: f.0,
+                        origin: f.unit,
                         kg,
                     }),
                     _ => sources.unrouted_kg += kg,
@@ -294,14 +381,16 @@ pub fn run_for_pipeline(
     }
 
     let mut tables = vec![
-        sections_table(region, &network, &results, params.number("station_m")),
+        sections_table(region, &network, &results, params.station_m),
         flows_table(region, &results),
     ];
     let mut matrices = BTreeMap::new();
+    let mut load_matrices = BTreeMap::new();
     for lvl in region.levels().into_iter().filter(|l| *l <= level) {
-        let t = matrix_table(region, lvl, &results);
-        matrices.insert(lvl.name(), t.len());
-        tables.push(t);
+        let flows = load_matrix(region, lvl, &results);
+        matrices.insert(lvl.name(), flows.len());
+        tables.push(matrix_table(lvl, &flows));
+        load_matrices.insert(lvl, flows);
     }
     let (siting_table, siting_summary) = siting::siting(
         region,
@@ -309,9 +398,9 @@ pub fn run_for_pipeline(
         &facilities,
         &facility_at,
         &points,
-        params.text("siting_level"),
-        params.number("permutations") as usize,
-        params.number("seed") as u64,
+        params.siting_level,
+        params.permutations,
+        params.seed,
     )?;
     tables.push(siting_table);
     let balance: Vec<serde_json::Value> = results
@@ -331,9 +420,7 @@ pub fn run_for_pipeline(
         .iter()
         .filter_map(|k| region.synthetic_layers.get(*k))
         .collect();
-    Ok(AnalysisOutput {
-        tables,
-        summary: json!({
+    let summary = json!({
             "reaches": network.reaches.len(),
             "cycles": network.cycles,
             "disconnected_pieces": network.disconnected.len(),
@@ -348,7 +435,10 @@ pub fn run_for_pipeline(
             },
             "siting": siting_summary,
             "synthetic_inputs": synthetic,
-        }),
+    });
+    Ok(RiversResult {
+        output: AnalysisOutput { tables, summary },
+        load_matrices,
     })
 }
 
@@ -469,7 +559,31 @@ fn flow_key_columns() -> Vec<Column> {
     ]
 }
 
-fn matrix_table(region: &Region, level: Level, results: &[(String, String, Routed, f64)]) -> Table {
+/// The transboundary load matrix of one level, in output order.
+fn load_matrix(
+    region: &Region,
+    level: Level,
+    results: &[(String, String, Routed, f64)],
+) -> Vec<LoadFlow> {
+    let mut flows = Vec::new();
+    for (version, pollutant, routed, _) in results {
+        let own = at_level(region, level, &routed.from_sources);
+        let flux = at_level(region, level, &routed.flux);
+        for (&(a, b), total) in &flux {
+            flows.push(LoadFlow {
+                from: region.jurisdictions[a].code.clone(),
+                to: region.jurisdictions[b].code.clone(),
+                plan: version.clone(),
+                pollutant: pollutant.clone(),
+                load_kg_per_yr: round_to(own.get(&(a, b)).copied().unwrap_or(0.0), 9),
+                flux_kg_per_yr: round_to(*total, 9),
+            });
+        }
+    }
+    flows
+}
+
+fn matrix_table(level: Level, flows: &[LoadFlow]) -> Table {
     let mut t = Table::new(
         &format!("load_matrix_{}", level.name()),
         flow_key_columns()
@@ -491,22 +605,18 @@ fn matrix_table(region: &Region, level: Level, results: &[(String, String, Route
             .collect(),
         false,
     );
-    for (version, pollutant, routed, _) in results {
-        let own = at_level(region, level, &routed.from_sources);
-        let flux = at_level(region, level, &routed.flux);
-        for (&(a, b), total) in &flux {
-            t.push(
-                vec![
-                    region.jurisdictions[a].code.clone().into(),
-                    region.jurisdictions[b].code.clone().into(),
-                    version.clone().into(),
-                    pollutant.clone().into(),
-                    Value::Real(round_to(own.get(&(a, b)).copied().unwrap_or(0.0), 9)),
-                    Value::Real(round_to(*total, 9)),
-                ],
-                None,
-            );
-        }
+    for f in flows {
+        t.push(
+            vec![
+                f.from.clone().into(),
+                f.to.clone().into(),
+                f.plan.clone().into(),
+                f.pollutant.clone().into(),
+                Value::Real(f.load_kg_per_yr),
+                Value::Real(f.flux_kg_per_yr),
+            ],
+            None,
+        );
     }
     t
 }

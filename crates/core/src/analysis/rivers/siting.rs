@@ -126,23 +126,18 @@ fn irr(exit: usize, entry: usize) -> f64 {
     (exit as f64 + 0.5) / (entry as f64 + 0.5)
 }
 
-/// Runs both tests; `facilities` are (unit at the analysis level, type, id, point).
+/// Runs both tests on the facilities (units at the analysis level).
 #[allow(clippy::too_many_arguments)]
 pub fn siting(
     region: &Region,
     network: &Network,
-    facilities: &[(usize, String, String, geo::Coord)],
+    facilities: &[super::PointSource],
     attached: &[Option<(usize, usize)>],
     point_loads: &super::Coefficients,
-    level: &str,
+    level: Level,
     permutations: usize,
     seed: u64,
 ) -> Result<(Table, serde_json::Value), AnalysisError> {
-    let level = Level::parse(level).ok_or_else(|| AnalysisError::Param {
-        analysis: "rivers".into(),
-        param: "siting_level".into(),
-        message: format!("`{level}` is not a level"),
-    })?;
     let walker = Walker::new(region, network, level);
     let polluting = |kind: &str| {
         point_loads
@@ -153,7 +148,7 @@ pub fn siting(
     let sited: Vec<(usize, usize, usize)> = facilities
         .iter()
         .zip(attached)
-        .filter(|(f, _)| polluting(&f.1))
+        .filter(|(f, _)| polluting(&f.kind))
         .filter_map(|(_, at)| {
             let (k, i) = (*at)?;
             Some((walker.units[k][i]?, k, i))
@@ -277,7 +272,7 @@ pub fn siting(
 fn most_downstream(
     region: &Region,
     network: &Network,
-    facilities: &[(usize, String, String, geo::Coord)],
+    facilities: &[super::PointSource],
     polluting: &dyn Fn(&str) -> bool,
 ) -> serde_json::Value {
     let province = Walker::new(region, network, Level::Province);
@@ -312,7 +307,7 @@ fn most_downstream(
     let density = |county: usize| {
         let n = facilities
             .iter()
-            .filter(|f| f.0 == county && polluting(&f.1))
+            .filter(|f| f.unit == county && polluting(&f.kind))
             .count();
         let area_km2 = region.jurisdictions[county].geometry.unsigned_area() / 1e6;
         n as f64 / area_km2.max(1e-9) * 1000.0

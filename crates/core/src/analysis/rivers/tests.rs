@@ -79,7 +79,7 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn the_load_matrix_equals_the_hand_calculation_and_mass_is_conserved() {
-    let out = run_for_pipeline(&y_network(), &params(), &Prior::default()).unwrap();
+    let out = run_rivers(&y_network(), &params()).unwrap();
     let matrix = out
         .tables
         .iter()
@@ -209,7 +209,7 @@ fn long_river(facilities: &[(f64, &str)]) -> Region {
 fn siting_of(region: &Region) -> serde_json::Value {
     let mut p = params();
     p.set("permutations", ParamValue::Number(199.0));
-    run_for_pipeline(region, &p, &Prior::default())
+    run_rivers(region, &p)
         .unwrap()
         .summary["siting"]
         .clone()
@@ -270,4 +270,11 @@ fn cycles_disconnected_pieces_and_uphill_reaches_are_named() {
         network.uphill,
         vec!["river loop2 (feature 1): 4 m at its start, 5 m at its end"]
     );
+}
+
+/// The rivers analysis as `analyze` runs it: typed parameters, run, output.
+fn run_rivers(region: &Region, values: &Params) -> Result<AnalysisOutput, AnalysisError> {
+    let params = Rivers::params(values)?;
+    let result = Rivers::run(region, &params, &Upstream::default())?;
+    Rivers::output(region, &params, &result)
 }
