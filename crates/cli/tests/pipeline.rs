@@ -267,6 +267,92 @@ fn demo_writes_every_output_and_is_reproducible() {
         files_of(&results.join("tables")),
         files_of(&again.join("tables"))
     );
+    dependencies_are_pulled_in(&first, dir.path());
+    check_lists_every_planted_fault(&first, dir.path());
+}
+
+/// `analyze PROJECT --only NAME` into `out`; its summary.json.
+fn analyze_only(project: &Path, name: &str, out: &Path) -> Value {
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--only",
+        name,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+/// Issue 15: `--only` runs what an analysis depends on, and hands its typed result over.
+fn dependencies_are_pulled_in(project: &Path, scratch: &Path) {
+    let out = scratch.join("only_compensation");
+    let summary = analyze_only(project, "compensation", &out);
+    let ran: Vec<&String> = summary["analyses"].as_object().unwrap().keys().collect();
+    assert_eq!(ran, ["rivers", "compensation"]);
+    let ledger = std::fs::read_to_string(out.join("tables/compensation_ledger.csv")).unwrap();
+    assert!(
+        ledger.lines().any(|l| l.contains(",load_based,")),
+        "{ledger}"
+    );
+
+    let summary = analyze_only(project, "governance", &scratch.join("only_governance"));
+    let outcomes = &summary["analyses"]["governance"]["results"]["outcomes"];
+    for measure in ["D_border", "conflicts", "plan_consistency"] {
+        assert!(
+            outcomes.get(measure).is_some(),
+            "{measure} missing: {outcomes}"
+        );
+    }
+    let listed = borderscape(&["analyze", "--list"]);
+    assert!(
+        listed.stdout.contains("depends on: rivers"),
+        "{}",
+        listed.stdout
+    );
+}
+
+/// Issue 15: `check` names a bad parameter, a scheme's unknown station and a registry row that
+/// ends before it starts, all in one run, and exits 1.
+fn check_lists_every_planted_fault(project: &Path, scratch: &Path) {
+    let faulty = scratch.join("faulty");
+    std::fs::create_dir_all(&faulty).unwrap();
+    for entry in std::fs::read_dir(project).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), faulty.join(entry.file_name())).unwrap();
+        }
+    }
+    let manifest = std::fs::read_to_string(faulty.join("borderscape.toml")).unwrap();
+    let synergy = manifest.find("[analysis.synergy]").unwrap();
+    let (head, tail) = manifest.split_at(synergy);
+    let manifest = format!(
+        "{head}{}",
+        tail.replacen("permutations = 999", "permutations = -5", 1)
+    )
+    .replacen("station = \"S02\"", "station = \"NO_SUCH_STATION\"", 1);
+    std::fs::write(faulty.join("borderscape.toml"), manifest).unwrap();
+    let registry = std::fs::read_to_string(faulty.join("governance.csv")).unwrap();
+    std::fs::write(
+        faulty.join("governance.csv"),
+        registry.replacen("2,1983-03,1988-06,", "2,1983-03,1981-06,", 1),
+    )
+    .unwrap();
+    let run = borderscape(&["check", faulty.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    for expected in [
+        "parameter `permutations`: must be at least 0, got -5",
+        "field `station`: `NO_SUCH_STATION` is not in the stations layer",
+        "column `end`: ends (1981-06) before it starts (1983-03)",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "«{expected}» missing:\n{}",
+            run.stdout
+        );
+    }
 }
 
 /// The demo's synthetic layers: every feature says it is synthetic, and the layers have the

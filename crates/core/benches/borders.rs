@@ -14,7 +14,8 @@ use geo::{Coord, MapCoords, MultiPolygon};
 
 fn yrd_counties() -> Option<Region> {
     use std::io::Read;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/yrd/jurisdictions.geojson.gz");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/yrd/jurisdictions.geojson.gz");
     let gz = std::fs::read(path).ok()?;
     let mut text = String::new();
     flate2::read::GzDecoder::new(&gz[..])

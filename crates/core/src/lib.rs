@@ -10,21 +10,27 @@
 //! - [`spec`]: declared parameters and outputs of analyses.
 //! - [`geometry`]: fast validity checks (boundary crossings) and the segment index.
 //! - [`landuse`]: the China 2023 land-use classes and their groupings.
+//! - [`model`]: registry, schemes and monitoring series, typed and validated when a project loads.
 //! - [`simplify`]: topology-preserving simplification (shared borders simplified once).
 //! - [`spatial_weights`]: contiguity, distance-band, k-nearest and GAL weights.
+//! - [`adjacency`]: which polygons share boundary segments (exact and near-collinear matching).
+//! - [`topology`]: gaps and overlaps between neighbouring units.
 //! - [`analysis`]: the analyses and their registry.
 
+pub mod adjacency;
 pub mod analysis;
 pub mod crs;
 pub mod datum;
 pub mod error;
 pub mod geometry;
 pub mod landuse;
+pub mod model;
 pub mod region;
 pub mod simplify;
 pub mod spatial_weights;
 pub mod spec;
 pub mod table;
+pub mod topology;
 
 pub use error::AnalysisError;
 pub use region::{Jurisdiction, Level, Region};

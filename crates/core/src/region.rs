@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::crs::AnalysisCrs;
 use crate::error::AnalysisError;
 use crate::geometry::ellipsoidal_distance_m;
+use crate::model::Model;
 use crate::table::Table;
 
 /// An administrative level, from the top of the hierarchy down.
@@ -75,6 +76,8 @@ pub struct Region {
     pub layer_files: BTreeMap<String, String>,
     /// The compensation schemes of the manifest (`[[schemes]]`), as written.
     pub schemes: Vec<serde_json::Value>,
+    /// The typed model built from the layers and `schemes` ([`Model::build`]).
+    pub model: Model,
     /// The manifest's path (for messages about what it declares).
     pub manifest: String,
     index_by_code: HashMap<String, usize>,
@@ -101,6 +104,7 @@ impl Region {
             synthetic_layers: Default::default(),
             layer_files: Default::default(),
             schemes: Vec::new(),
+            model: Model::default(),
             manifest: "borderscape.toml".into(),
             index_by_code,
         }

@@ -13,7 +13,7 @@
 use geo::MultiPolygon;
 use rstar::{primitives::GeomWithData, RTree};
 
-use crate::analysis::borders::adjacency::find_contacts;
+use crate::adjacency::find_contacts;
 
 /// How weights are scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -226,3 +226,22 @@ impl Table {
             .and_then(Option::as_ref)
     }
 }
+/// A table of text columns from CSV text (the shipped defaults).
+pub fn table_from_csv(name: &str, text: &str) -> Result<Table, crate::error::AnalysisError> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| crate::error::AnalysisError::Internal(format!("{name}: {e}")))?
+        .clone();
+    let mut table = Table::new(
+        name,
+        headers.iter().map(|h| Column::text(h, "")).collect(),
+        false,
+    );
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| crate::error::AnalysisError::Internal(format!("{name}: {e}")))?;
+        table.push(record.iter().map(Value::from).collect(), None);
+    }
+    Ok(table)
+}

@@ -45,6 +45,19 @@ impl Problem {
         }
     }
 
+    /// An error whose message already names its file, row or entry, and field (the domain
+    /// model's checks).
+    pub fn located(message: String) -> Self {
+        Self {
+            severity: Severity::Error,
+            file: String::new(),
+            feature: None,
+            code: None,
+            field: None,
+            message,
+        }
+    }
+
     /// A problem with one feature, optionally one field of it.
     pub fn feature(
         severity: Severity,
@@ -83,6 +96,9 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.file.is_empty() {
+            return f.write_str(&self.message);
+        }
         write!(f, "{}", self.file)?;
         if let Some(i) = self.feature {
             write!(f, ": feature {i}")?;

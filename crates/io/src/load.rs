@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use borderscape_core::analysis::borders::topology::{topology_issues, TopologyKind};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::union_rect;
+use borderscape_core::model::Model;
 use borderscape_core::table::{Table, Value};
+use borderscape_core::topology::{topology_issues, TopologyKind};
 use borderscape_core::{Jurisdiction, Level, Region};
 use geo::{Centroid, Geometry, MultiPolygon};
 use rayon::prelude::*;
@@ -141,7 +142,16 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
         None
     } else {
         match build_region(&project, read_layers) {
-            Ok(region) => Some(region),
+            Ok(mut region) => match Model::build(&region) {
+                Ok(model) => {
+                    region.model = model;
+                    Some(region)
+                }
+                Err(found) => {
+                    problems.extend(found.into_iter().map(Problem::located));
+                    None
+                }
+            },
             Err(e) => {
                 problems.push(Problem::file(
                     Severity::Error,

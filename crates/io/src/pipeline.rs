@@ -9,13 +9,13 @@ use std::path::Path;
 use std::any::Any;
 use std::collections::BTreeSet;
 
-use borderscape_core::analysis::{Analysis, AnalysisOutput, Upstream, REGISTRY};
+use borderscape_core::analysis::{find, Analysis, AnalysisOutput, Upstream, REGISTRY};
 use borderscape_core::spec::Params;
 use borderscape_core::Region;
 use serde_json::{json, Value};
 
 use crate::atomic::write_dir_atomically;
-use crate::error::IoError;
+use crate::error::{IoError, Problem, Severity};
 use crate::gpkg::{self, Srs};
 use crate::load::{jurisdiction_counts, LayerInfo};
 use crate::manifest::Project;
@@ -130,6 +130,31 @@ pub fn resolve_params(project: &Project, analysis: &Analysis) -> Result<Params, 
 pub enum Event {
     Started { title: &'static str },
     Finished { title: &'static str, seconds: f64 },
+}
+
+/// Every problem of the manifest's `[analysis.*]` sections, as `plan` would find them one at a
+/// time: sections that name no analysis, and parameters of a wrong name, type or range, or that
+/// the analysis cannot use.
+pub fn check_analysis_sections(project: &Project) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = project
+        .manifest
+        .analysis
+        .keys()
+        .filter(|name| find(name).is_none())
+        .map(|name| {
+            Problem::file(
+                Severity::Error,
+                &project.manifest_path,
+                format!("[analysis.{name}] is not an analysis"),
+            )
+        })
+        .collect();
+    for analysis in REGISTRY {
+        if let Err(e) = resolve_params(project, analysis) {
+            problems.push(Problem::located(e.to_string()));
+        }
+    }
+    problems
 }
 
 /// Runs the planned analyses in order, each receiving the typed results of the analyses it

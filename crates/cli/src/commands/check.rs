@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use borderscape_io::load::{jurisdiction_counts, load, LoadOptions};
 use borderscape_io::manifest::Project;
+use borderscape_io::pipeline::check_analysis_sections;
 use serde_json::json;
 
 use crate::{Context, Failure};
@@ -41,7 +42,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
                 .collect()
         })
         .unwrap_or_default();
-    let errors: Vec<_> = loaded.errors().cloned().collect();
+    let mut errors: Vec<_> = loaded.errors().cloned().collect();
+    errors.extend(check_analysis_sections(&loaded.project));
     let warnings: Vec<_> = loaded.warnings().cloned().collect();
     if args.json {
         let layers: BTreeMap<&str, usize> = loaded

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::governance::{find_stages, registry, stage_tables, timeline};
+use borderscape_core::analysis::governance::{find_stages, stage_tables, timeline};
 use borderscape_core::crs::AnalysisCrs;
+use borderscape_core::model::registry;
 use borderscape_core::Region;
 use borderscape_io::csv_io::CsvGeometry;
 use borderscape_io::load::{load, LoadOptions};

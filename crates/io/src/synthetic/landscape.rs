@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use borderscape_core::analysis::borders::{borders_at_level, BorderKind};
-use borderscape_core::analysis::governance::covering;
-use borderscape_core::analysis::governance::registry::Arrangement;
 use borderscape_core::error::AnalysisError;
 use borderscape_core::geometry::SegmentIndex;
+use borderscape_core::model::registry::covering;
+use borderscape_core::model::registry::Arrangement;
 use borderscape_core::region::{Level, Region, UnitLocator};
 use geo::{
     Area, BoundingRect, Contains, Coord, Geometry, InteriorPoint, LineString, MultiLineString,

@@ -19,8 +19,6 @@
 //! - Karney, C. F. F. (2013) Algorithms for geodesics, *J. Geodesy* 87, 43–55,
 //!   doi:10.1007/s00190-012-0578-z.
 
-pub mod adjacency;
-pub mod topology;
 pub mod zones;
 
 use std::collections::BTreeMap;
@@ -35,7 +33,8 @@ use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{border_pair_columns, round_to, unit_columns, Column, ColumnType, Table, Value};
-pub use topology::{TopologyIssue, TopologyKind};
+pub use crate::topology::{TopologyIssue, TopologyKind};
+use crate::{adjacency, topology};
 pub use zones::BorderZone;
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -745,7 +744,9 @@ mod tests {
         let mut params = Params::defaults(&SPEC);
         params.set("levels", crate::spec::ParamValue::Text("county".into()));
         let output = crate::analysis::find("borders").unwrap().run;
-        let output = output(&region, &params, &Upstream::default()).unwrap().output;
+        let output = output(&region, &params, &Upstream::default())
+            .unwrap()
+            .output;
         let names: Vec<&str> = output.tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::analysis::conflicts::rules::table_from_csv;
 use crate::error::AnalysisError;
 use crate::region::Region;
+use crate::table::table_from_csv;
 use crate::table::Table;
 
 pub const DEFAULT_FACTORS_CSV: &str = include_str!("../../../data/esv_factors.csv");

@@ -6,7 +6,6 @@
 //! - [`esv`]: the equivalent-factor tables.
 
 pub mod esv;
-pub mod monitoring;
 pub mod schemes;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,19 +13,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::borders::{borders_at_level, BorderKind};
-use super::conflicts::zones::PlanZones;
 use super::rivers::RiversResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::landuse::ECOLOGICAL_RED_LINE;
+use crate::model::plans::PlanZones;
+use crate::model::schemes::{EsvBased, LoadBased, Scheme};
 use crate::region::{Level, Region, UnitLocator};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
 use esv::EsvTables;
 use geo::Centroid;
-use monitoring::Series;
-use schemes::{Entry, Scheme};
+use schemes::Entry;
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "compensation",
@@ -237,7 +236,7 @@ fn esv_border_table(
 /// the border zone between provider and beneficiary; the beneficiary pays the provider.
 fn esv_based(
     region: &Region,
-    s: &schemes::EsvBased,
+    s: &EsvBased,
     plans: &PlanZones,
     values: &[f64],
     width: f64,
@@ -291,7 +290,7 @@ fn esv_based(
 /// price times the load from `from` to `to` above the allowance; `from` pays `to`.
 fn load_based(
     region: &Region,
-    s: &schemes::LoadBased,
+    s: &LoadBased,
     rivers: Option<&RiversResult>,
 ) -> Result<Vec<Entry>, AnalysisError> {
     let level = region.by_code(&s.from).map(|j| j.level).ok_or_else(|| {
@@ -524,21 +523,7 @@ fn run(
     rivers: Option<&RiversResult>,
 ) -> Result<AnalysisOutput, AnalysisError> {
     let (level, d, width) = (params.level, params.d_yuan_per_ha, params.zone_width_m);
-    let series = Series::read(region)?;
-    let parsed: Vec<Result<Scheme, String>> = region
-        .schemes
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Scheme::parse(v, i, &region.manifest))
-        .collect();
-    let problems: Vec<String> = parsed
-        .iter()
-        .filter_map(|r| r.as_ref().err().cloned())
-        .collect();
-    if !problems.is_empty() {
-        return Err(AnalysisError::Input(problems.join("\n")));
-    }
-    let schemes: Vec<Scheme> = parsed.into_iter().flatten().collect();
+    let (series, schemes) = (&region.model.series, &region.model.schemes);
     let mut tables = Vec::new();
     let mut summary = serde_json::Map::new();
     let locator = UnitLocator::new(region, level);
@@ -580,7 +565,7 @@ fn run(
         tables.push(esv_border_table(region, plans, values, &near));
     }
     let mut entries = Vec::new();
-    for scheme in &schemes {
+    for scheme in schemes {
         let needs_series = || {
             series.as_ref().ok_or_else(|| {
                 AnalysisError::Input(format!(

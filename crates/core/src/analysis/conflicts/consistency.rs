@@ -12,9 +12,9 @@ use geo::{Coord, Distance, Euclidean, Point, Rect};
 use rayon::prelude::*;
 
 use super::rules::{Compatibility, CompatibilityMatrix};
-use super::zones::PlanZones;
 use super::Settings;
 use crate::analysis::borders::Border;
+use crate::model::plans::PlanZones;
 use crate::region::Region;
 use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 

@@ -7,10 +7,10 @@ use geo::{BoundingRect, Centroid, Contains, Distance, Euclidean, Geometry, Multi
 use rayon::prelude::*;
 
 use super::rules::{Compatibility, CompatibilityMatrix};
-use super::zones::PlanZones;
 use super::{Conflict, ConflictType, Settings};
 use crate::geometry::SegmentIndex;
 use crate::landuse::{self, ECOLOGICAL_RED_LINE, PERMANENT_BASIC_FARMLAND};
+use crate::model::plans::PlanZones;
 use crate::region::Region;
 
 /// Distances within this of a limit count as equal to it: polygon distances carry rounding noise.

@@ -3,7 +3,6 @@
 //! inside control lines — per plan version, with what changed between versions.
 //!
 //! - [`rules`]: the compatibility matrix and nuisance radii (user-editable tables).
-//! - [`zones`]: plan zones with their units, indexed per version.
 //! - [`land_use`]: incompatibility, ecological discontinuity, plan constraints.
 //! - [`nimby`]: facility nuisance radii reaching neighbours.
 //! - [`dead_ends`]: dangles of road and drainage networks at borders.
@@ -16,7 +15,6 @@ pub mod nimby;
 pub mod rules;
 #[cfg(test)]
 mod tests;
-pub mod zones;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,9 +25,12 @@ use super::borders::{borders_at_level, BorderKind};
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
+use crate::model::plans::PlanZones;
 use crate::region::{Level, Region, UnitLocator};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
+use crate::table::{
+    border_pair_columns, round_to, table_from_csv, Column, ColumnType, Table, Value,
+};
 use rules::{CompatibilityMatrix, NuisanceRadii};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -157,7 +158,7 @@ fn rule_tables(
         match region.layers.get(kind) {
             Some(t) => Ok((t.clone(), region.layer_name(kind))),
             None => Ok((
-                rules::table_from_csv(kind, default)?,
+                table_from_csv(kind, default)?,
                 format!("default {kind}.csv"),
             )),
         }
@@ -207,7 +208,7 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
     let mut notes = BTreeMap::new();
     let mut consistency = None;
     if let Some(plans_table) = region.layers.get("plans") {
-        let plans = zones::PlanZones::new(region, plans_table, settings.level, &locator)?;
+        let plans = PlanZones::new(region, plans_table, settings.level, &locator)?;
         notes.insert("plan_versions", json!(plans.versions));
         notes.insert("plan_zones", json!(plans.zones.len()));
         notes.insert("plan_zones_outside", json!(plans.outside));

@@ -5,33 +5,13 @@
 
 use std::collections::HashMap;
 
-use crate::error::AnalysisError;
 use crate::landuse;
-use crate::table::{Column, Table, Value};
+use crate::table::Table;
 
 /// The default compatibility matrix, as shipped.
 pub const DEFAULT_COMPATIBILITY_CSV: &str = include_str!("../../../data/compatibility.csv");
 /// The default nuisance radii, as shipped.
 pub const DEFAULT_NUISANCE_RADII_CSV: &str = include_str!("../../../data/nuisance_radii.csv");
-
-/// A table of text columns from CSV text (the shipped defaults).
-pub fn table_from_csv(name: &str, text: &str) -> Result<Table, AnalysisError> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| AnalysisError::Internal(format!("{name}: {e}")))?
-        .clone();
-    let mut table = Table::new(
-        name,
-        headers.iter().map(|h| Column::text(h, "")).collect(),
-        false,
-    );
-    for record in reader.records() {
-        let record = record.map_err(|e| AnalysisError::Internal(format!("{name}: {e}")))?;
-        table.push(record.iter().map(Value::from).collect(), None);
-    }
-    Ok(table)
-}
 
 /// How two classes may face each other across a border (methods.md §1.2).
 #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +181,7 @@ impl NuisanceRadii {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::table_from_csv;
 
     fn defaults() -> (CompatibilityMatrix, NuisanceRadii) {
         let m = table_from_csv("compatibility", DEFAULT_COMPATIBILITY_CSV).unwrap();

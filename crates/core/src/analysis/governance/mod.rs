@@ -26,7 +26,6 @@
 
 pub mod network;
 pub mod outcomes;
-pub mod registry;
 pub mod stages;
 
 use std::collections::BTreeMap;
@@ -39,11 +38,11 @@ use super::conflicts::Findings;
 use super::synergy::SynergyResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
+use crate::model::registry::{self, covering, Arrangement, Mode, GOALS};
 use crate::region::{Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::Network;
-use registry::{Arrangement, Mode, GOALS};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "governance",
@@ -245,43 +244,6 @@ pub fn stage_network(arrangements: &[Arrangement], start: i32, end: i32, horizon
     Network::from_groups(active.map(|a| a.participants.as_slice()))
 }
 
-/// Whether participant `p` represents unit `u`: it is the unit, one of its ancestors or inside it.
-fn represents(region: &Region, p: &str, u: &str) -> bool {
-    let chain = |code: &str| -> Vec<String> {
-        let mut out = Vec::new();
-        let mut current = region.by_code(code);
-        while let Some(j) = current {
-            out.push(j.code.clone());
-            current = j.parent.as_deref().and_then(|c| region.by_code(c));
-        }
-        out
-    };
-    chain(u).iter().any(|c| c == p) || chain(p).iter().any(|c| c == u)
-}
-
-/// The arrangements covering the border between units `a` and `b`: two different participants
-/// represent its two sides.
-pub fn covering<'r>(
-    region: &Region,
-    arrangements: &'r [Arrangement],
-    a: &str,
-    b: &str,
-) -> Vec<&'r Arrangement> {
-    arrangements
-        .iter()
-        .filter(|arr| {
-            let on = |side: &str| -> Vec<&String> {
-                arr.participants
-                    .iter()
-                    .filter(|p| represents(region, p, side))
-                    .collect()
-            };
-            let (pa, pb) = (on(a), on(b));
-            pa.iter().any(|p| pb.iter().any(|q| p != q))
-        })
-        .collect()
-}
-
 fn province_of(region: &Region, code: &str) -> String {
     region
         .by_code(code)
@@ -371,29 +333,17 @@ fn run(
     synergy: Option<&SynergyResult>,
     conflicts: Option<&Findings>,
 ) -> Result<AnalysisOutput, AnalysisError> {
-    let known: Vec<String> = region
-        .jurisdictions
-        .iter()
-        .map(|j| j.code.clone())
-        .collect();
-    let arrangements =
-        registry::parse(&region.layers["governance"], Some(&known)).map_err(|problems| {
-            let lines: Vec<String> = problems
-                .iter()
-                .map(|p| format!("governance registry: {p}"))
-                .collect();
-            AnalysisError::Input(lines.join("\n"))
-        })?;
+    let arrangements = region.model.arrangements.as_slice();
     if arrangements.is_empty() {
         return Err(AnalysisError::Input(
             "the governance registry is empty".into(),
         ));
     }
     let k = params.stages;
-    let years = timeline(&arrangements);
+    let years = timeline(arrangements);
     let horizon = years.last().map_or(0, |y| y.year);
     let stage_list = find_stages(
-        &arrangements,
+        arrangements,
         &years,
         k,
         params.max_stages,
@@ -401,9 +351,9 @@ fn run(
     );
     let mut tables = vec![timeline_table(&years)];
     let (stage_table, network_table, stage_summaries) =
-        stage_tables(region, &arrangements, &stage_list, horizon);
+        stage_tables(region, arrangements, &stage_list, horizon);
     tables.extend([stage_table, network_table]);
-    let (coverage, coverage_summary) = coverage_table(region, &arrangements, horizon)?;
+    let (coverage, coverage_summary) = coverage_table(region, arrangements, horizon)?;
     tables.push(coverage);
     let threshold = params.outcome_threshold;
     let mut measures = Vec::new();
@@ -431,13 +381,8 @@ fn run(
     let mut outcome_table = outcomes::outcome_table();
     let mut outcome_summary = serde_json::Map::new();
     for measure in &measures {
-        let summary = outcomes::outcomes(
-            region,
-            &arrangements,
-            measure,
-            settings,
-            &mut outcome_table,
-        )?;
+        let summary =
+            outcomes::outcomes(region, arrangements, measure, settings, &mut outcome_table)?;
         outcome_summary.insert(measure.name.to_string(), summary);
     }
     if measures.is_empty() {

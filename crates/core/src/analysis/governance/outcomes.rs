@@ -32,11 +32,11 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use serde_json::json;
 
-use super::covering;
-use super::registry::Arrangement;
 use crate::analysis::conflicts::consistency::BorderConsistency;
 use crate::analysis::synergy::BorderCoordination;
 use crate::error::AnalysisError;
+use crate::model::registry::covering;
+use crate::model::registry::Arrangement;
 use crate::region::Region;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
@@ -390,7 +390,7 @@ mod tests {
             units,
             Default::default(),
         );
-        let registry_table = super::super::registry::table_of(&[[
+        let registry_table = crate::model::registry::table_of(&[[
             "7",
             "2015",
             "",
@@ -403,7 +403,7 @@ mod tests {
             "3",
             "design",
         ]]);
-        let arrangements = super::super::registry::parse(&registry_table, None).unwrap();
+        let arrangements = crate::model::registry::parse(&registry_table, None).unwrap();
         let mut border = Vec::new();
         let pairs = [
             ("a1", "b1"),

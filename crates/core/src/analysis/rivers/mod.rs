@@ -15,13 +15,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use geo::{BoundingRect, Centroid, Geometry, LineString, Point};
 use serde_json::json;
 
-use super::conflicts::rules::table_from_csv;
-use super::conflicts::zones::PlanZones;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
+use crate::model::plans::PlanZones;
 use crate::region::{Level, Region, UnitLocator};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
+use crate::table::table_from_csv;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::{route, Injection, Network, Routed};
 
@@ -238,12 +238,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
                 .collect()
         })
         .unwrap_or_default();
-    let network = Network::new(
-        &region.layers["rivers"],
-        params.snap_m,
-        &locator,
-        &lakes,
-    );
+    let network = Network::new(&region.layers["rivers"], params.snap_m, &locator, &lakes);
     let index = SegmentIndex::new(
         network
             .reaches

@@ -209,10 +209,7 @@ fn long_river(facilities: &[(f64, &str)]) -> Region {
 fn siting_of(region: &Region) -> serde_json::Value {
     let mut p = params();
     p.set("permutations", ParamValue::Number(199.0));
-    run_rivers(region, &p)
-        .unwrap()
-        .summary["siting"]
-        .clone()
+    run_rivers(region, &p).unwrap().summary["siting"].clone()
 }
 
 #[test]

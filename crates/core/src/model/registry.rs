@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::region::Region;
 use crate::table::Table;
 
 /// A governance mode (Meuleman 2008): hierarchy, market, network.
@@ -170,6 +171,43 @@ pub const COLUMNS: [&str; 11] = [
 ];
 
 /// A registry table from rows of text in [`COLUMNS`] order (test fixtures).
+/// Whether participant `p` represents unit `u`: it is the unit, one of its ancestors or inside it.
+fn represents(region: &Region, p: &str, u: &str) -> bool {
+    let chain = |code: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current = region.by_code(code);
+        while let Some(j) = current {
+            out.push(j.code.clone());
+            current = j.parent.as_deref().and_then(|c| region.by_code(c));
+        }
+        out
+    };
+    chain(u).iter().any(|c| c == p) || chain(p).iter().any(|c| c == u)
+}
+
+/// The arrangements covering the border between units `a` and `b`: two different participants
+/// represent its two sides.
+pub fn covering<'r>(
+    region: &Region,
+    arrangements: &'r [Arrangement],
+    a: &str,
+    b: &str,
+) -> Vec<&'r Arrangement> {
+    arrangements
+        .iter()
+        .filter(|arr| {
+            let on = |side: &str| -> Vec<&String> {
+                arr.participants
+                    .iter()
+                    .filter(|p| represents(region, p, side))
+                    .collect()
+            };
+            let (pa, pb) = (on(a), on(b));
+            pa.iter().any(|p| pb.iter().any(|q| p != q))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) fn table_of(rows: &[[&str; 11]]) -> Table {
     Table::of_text("registry", &COLUMNS, rows)

@@ -7,6 +7,7 @@ use crate::error::AnalysisError;
 use crate::region::Region;
 
 /// Monthly means: (station, indicator) → (year, month) → mean of the values of that month.
+#[derive(Debug, Clone)]
 pub struct Series {
     monthly: BTreeMap<(String, String), BTreeMap<(i32, u32), f64>>,
     /// Unit of each indicator, as given.
