@@ -48,6 +48,8 @@ enum Command {
 pub enum Failure {
     /// The user's input is invalid (exit 1).
     Input(anyhow::Error),
+    /// The command line asks for something that cannot be (exit 2, as clap's own usage errors).
+    Usage(anyhow::Error),
     /// A bug (exit 3).
     Internal(anyhow::Error),
 }
@@ -93,6 +95,10 @@ fn main() -> ExitCode {
         Ok(Err(Failure::Input(e))) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
+        }
+        Ok(Err(Failure::Usage(e))) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
         }
         Ok(Err(Failure::Internal(e))) => {
             eprintln!("internal error (this is a bug in borderscape, please report it): {e:#}");

@@ -13,6 +13,7 @@
 //! - [`model`]: registry, schemes and monitoring series, typed and validated when a project loads.
 //! - [`simplify`]: topology-preserving simplification (shared borders simplified once).
 //! - [`spatial_weights`]: contiguity, distance-band, k-nearest and GAL weights.
+//! - [`stats`]: Moran's I, coupling coordination, permutation significance.
 //! - [`adjacency`]: which polygons share boundary segments (exact and near-collinear matching).
 //! - [`topology`]: gaps and overlaps between neighbouring units.
 //! - [`analysis`]: the analyses and their registry.
@@ -29,6 +30,7 @@ pub mod region;
 pub mod simplify;
 pub mod spatial_weights;
 pub mod spec;
+pub mod stats;
 pub mod table;
 pub mod topology;
 

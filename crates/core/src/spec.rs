@@ -92,6 +92,28 @@ pub const SEED: ParamSpec = ParamSpec {
     description: "Seed of the permutations (same seed, same results).",
 };
 
+/// The alternative hypothesis of the pseudo p-values, with the analysis's default.
+pub const fn alternative(default: &'static str) -> ParamSpec {
+    ParamSpec {
+        name: "alternative",
+        unit: None,
+        default: ParamDefault::Text(default),
+        min: None,
+        max: None,
+        description: "Alternative hypothesis of the pseudo p-values: two-sided, greater, less, folded or directed (esda's names and formulas).",
+    }
+}
+
+impl ParamSpec {
+    /// The default of a numeric parameter (for commands whose flags fall back to the spec).
+    pub fn number_default(&self) -> Option<f64> {
+        match self.default {
+            ParamDefault::Number(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+
 /// A parameter value as given in the manifest or resolved from its default.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -217,6 +239,20 @@ impl Params {
             param: name.into(),
             message,
         }
+    }
+
+    /// The `alternative` parameter of a permutation test.
+    pub fn alternative(&self) -> Result<crate::stats::significance::Alternative, AnalysisError> {
+        let text = self.text("alternative")?;
+        crate::stats::significance::Alternative::parse(text).ok_or_else(|| {
+            self.invalid(
+                "alternative",
+                format!(
+                    "`{text}` is not {}",
+                    crate::stats::significance::Alternative::NAMES
+                ),
+            )
+        })
     }
 
     /// The `level` parameter as a level (`province`, `city`, `county`, `township`).

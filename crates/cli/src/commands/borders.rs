@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind};
+use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind, SPEC};
+use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::Level;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::{load, LevelFilter, LoadOptions};
@@ -32,15 +33,26 @@ pub struct Args {
     /// Field mapping, e.g. `--field code=adcode --field name=NAME`.
     #[arg(long = "field", value_parser = parse_mapping)]
     fields: Vec<(String, String)>,
-    /// Boundary segments within this distance count as shared (metres; 0 = exact vertices only).
-    #[arg(long, default_value_t = 1.0)]
-    snap_tolerance_m: f64,
+    /// Boundary segments within this distance count as shared (metres; 0 = exact vertices only;
+    /// default: as `analyze`'s borders, 1 m).
+    #[arg(long)]
+    snap_tolerance_m: Option<f64>,
 }
 
 fn parse_mapping(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
         .ok_or_else(|| format!("`{text}` is not FIELD=COLUMN"))
+}
+
+/// The flag, checked against the borders spec's bounds, or the spec's default.
+fn snap_tolerance_m(args: &Args) -> Result<f64, Failure> {
+    let mut values = Params::defaults(&SPEC);
+    if let Some(m) = args.snap_tolerance_m {
+        values.set("snap_tolerance_m", ParamValue::Number(m));
+    }
+    let values = Params::resolve(&SPEC, values.values()).map_err(|e| Failure::Usage(e.into()))?;
+    Ok(values.number("snap_tolerance_m")?)
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
@@ -68,7 +80,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             .ok_or_else(|| Failure::Input(anyhow!("the layer has no jurisdictions")))?,
     };
     let step = Step::start(ctx.quiet, &format!("borders at {level} level"));
-    let result = borders_at_level(&region, level, args.snap_tolerance_m)?;
+    let result = borders_at_level(&region, level, snap_tolerance_m(&args)?)?;
     step.done();
     let borders: Vec<_> = result.borders.iter().collect();
     let table = borders_table(&region, &borders);

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::coupling::{
-    c_class, coordination, d_class, entropy_weights, CouplingModel,
+use borderscape_core::stats::coupling::{
+    c_class, coordination, d_class, entropy_weights, CouplingModel, Subsystem,
 };
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use borderscape_io::csv_io::CsvGeometry;
@@ -29,8 +29,8 @@ pub struct Args {
     #[arg(long)]
     year: Option<String>,
     /// A subsystem: NAME=col,col,-col (a leading `-` marks an indicator where more is worse). Repeat for each.
-    #[arg(long = "system", required = true, value_parser = parse_system)]
-    systems: Vec<(String, Vec<(String, bool)>)>,
+    #[arg(long = "system", required = true, value_parser = Subsystem::parse)]
+    systems: Vec<Subsystem>,
     /// standard or modified (Wang et al. 2021) coupling degree.
     #[arg(long, default_value = "standard")]
     model: String,
@@ -49,25 +49,6 @@ pub struct Args {
     /// Write the records to a file (.csv, .geojson, .gpkg).
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-fn parse_system(text: &str) -> Result<(String, Vec<(String, bool)>), String> {
-    let (name, columns) = text
-        .split_once('=')
-        .ok_or_else(|| format!("`{text}` is not NAME=col,col,-col"))?;
-    let columns: Vec<(String, bool)> = columns
-        .split(',')
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(|c| match c.strip_prefix('-') {
-            Some(rest) => (rest.to_string(), true),
-            None => (c.to_string(), false),
-        })
-        .collect();
-    if columns.is_empty() {
-        return Err(format!("system `{name}` has no indicator columns"));
-    }
-    Ok((name.trim().to_string(), columns))
 }
 
 fn parse_alpha(text: &str) -> Result<(String, f64), String> {
@@ -177,7 +158,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     };
     let mut scores = vec![vec![0.0; args.systems.len()]; table.len()];
     let mut weight_report = serde_json::Map::new();
-    for (s, (name, columns)) in args.systems.iter().enumerate() {
+    for (s, Subsystem { name, columns }) in args.systems.iter().enumerate() {
         let negative: Vec<bool> = columns.iter().map(|(_, neg)| *neg).collect();
         let all = matrix(&table, &args.table, columns)?;
         for (group, rows) in &groups {
@@ -206,7 +187,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     } else {
         args.systems
             .iter()
-            .map(|(name, _)| {
+            .map(|Subsystem { name, .. }| {
                 args.alpha
                     .iter()
                     .find(|(n, _)| n == name)
@@ -229,7 +210,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
                 .unwrap_or_else(|_| json!(y[i]));
             record.insert("year".into(), year);
         }
-        for (s, (name, _)) in args.systems.iter().enumerate() {
+        for (s, Subsystem { name, .. }) in args.systems.iter().enumerate() {
             record.insert(format!("U_{name}"), json!(scores[i][s]));
         }
         record.insert("C".into(), json!(c.C));

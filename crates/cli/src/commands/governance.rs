@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::governance::{find_stages, stage_tables, timeline};
+use borderscape_core::analysis::governance::{stages_of, Governance, GovernanceParams, SPEC};
+use borderscape_core::analysis::AnalysisModule;
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::model::registry;
+use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::Region;
 use borderscape_io::csv_io::CsvGeometry;
 use borderscape_io::load::{load, LoadOptions};
@@ -27,16 +29,36 @@ pub struct Args {
     /// Datum of the jurisdictions layer.
     #[arg(long, default_value = "wgs84")]
     datum: String,
-    /// Number of stages, or auto (least BIC).
-    #[arg(long, default_value = "auto")]
-    stages: String,
-    #[arg(long, default_value_t = 6)]
-    max_stages: usize,
-    #[arg(long, default_value_t = 3)]
-    min_stage_years: usize,
+    /// Number of stages, or auto (least BIC) (default: as `analyze`'s governance).
+    #[arg(long)]
+    stages: Option<String>,
+    /// Most stages `auto` tries (default: as `analyze`).
+    #[arg(long)]
+    max_stages: Option<usize>,
+    /// Shortest stage in years (default: as `analyze`).
+    #[arg(long)]
+    min_stage_years: Option<usize>,
     /// Print JSON: {"arrangements", "years", "stages": [{"start", "end", "description", …}]}.
     #[arg(long)]
     json: bool,
+}
+
+/// The stage parameters: the flags given, the governance spec's defaults and checks for the rest.
+fn params(args: &Args) -> Result<GovernanceParams, Failure> {
+    let mut values = Params::defaults(&SPEC);
+    if let Some(stages) = &args.stages {
+        values.set("stages", ParamValue::Text(stages.clone()));
+    }
+    for (name, flag) in [
+        ("max_stages", args.max_stages),
+        ("min_stage_years", args.min_stage_years),
+    ] {
+        if let Some(n) = flag {
+            values.set(name, ParamValue::Number(n as f64));
+        }
+    }
+    let values = Params::resolve(&SPEC, values.values()).map_err(|e| Failure::Usage(e.into()))?;
+    Governance::params(&values).map_err(|e| Failure::Usage(e.into()))
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
@@ -76,40 +98,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             lines.join("\n  ")
         ))
     })?;
-    if arrangements.is_empty() {
-        return Err(Failure::Input(anyhow!(
-            "{}: the registry has no arrangement",
-            args.registry.display()
-        )));
-    }
-    let k = match args.stages.as_str() {
-        "auto" => None,
-        text => Some(
-            text.parse::<usize>()
-                .ok()
-                .filter(|k| *k >= 1)
-                .ok_or_else(|| {
-                    Failure::Input(anyhow!("--stages must be auto or a positive whole number"))
-                })?,
-        ),
-    };
-    let years = timeline(&arrangements);
-    let horizon = years.last().map_or(0, |y| y.year);
-    let stages = find_stages(
-        &arrangements,
-        &years,
-        k,
-        args.max_stages,
-        args.min_stage_years,
-    );
-    if stages.is_empty() {
-        return Err(Failure::Input(anyhow!(
-            "{} years cannot hold the stages asked for (at least {} years each)",
-            years.len(),
-            args.min_stage_years
-        )));
-    }
-    let (_, _, summaries) = stage_tables(&region, &arrangements, &stages, horizon);
+    let params = params(&args)?;
+    let staged = stages_of(&region, &arrangements, &params)
+        .map_err(|e| Failure::Input(anyhow!("{}: {e}", args.registry.display())))?;
+    let (years, stages, summaries) = (&staged.years, &staged.stages, &staged.summaries);
+    let horizon = staged.horizon();
     if args.json {
         let report = json!({ "arrangements": arrangements.len(), "years": [years.first().map(|y| y.year), horizon], "stages": summaries });
         println!(
@@ -124,7 +117,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             horizon,
             stages.len()
         );
-        for (i, (stage, summary)) in stages.iter().zip(&summaries).enumerate() {
+        for (i, (stage, summary)) in stages.iter().zip(summaries.iter()).enumerate() {
             println!("stage {}: {}", i + 1, stage.description);
             for key in &stage.key_arrangements {
                 println!("    {key}");

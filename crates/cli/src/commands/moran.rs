@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::morans_i::{self, Permutations};
 use borderscape_core::datum::Datum;
 use borderscape_core::spatial_weights::{SpatialWeights, Transform};
-use borderscape_core::table::{Column, ColumnType, Table, Value};
+use borderscape_core::spec::{PERMUTATIONS, SEED};
+use borderscape_core::stats::morans_i::{self, LocalMoran, Permutations};
+use borderscape_core::stats::significance::Alternative;
+use borderscape_core::table::{Column, ColumnType, Table};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::transform::to_local_albers;
@@ -33,10 +35,16 @@ pub struct Args {
     /// r (row-standardised) or b (binary).
     #[arg(long, default_value = "r")]
     transform: String,
-    #[arg(long, default_value_t = 999)]
-    permutations: usize,
-    #[arg(long, default_value_t = 12345)]
-    seed: u64,
+    /// Permutations for p_sim (default: as `analyze`'s synergy, 999; at most 1,000,000).
+    #[arg(long)]
+    permutations: Option<usize>,
+    /// Seed of the permutations (default: as `analyze`, 12345).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Alternative hypothesis of p_sim: two-sided, greater, less, folded or directed (esda's
+    /// Moran p_sim, the default).
+    #[arg(long, default_value = "directed")]
+    alternative: String,
     /// Write local Moran (LISA) per unit to this file (.csv, .geojson, .gpkg).
     #[arg(long)]
     local: Option<PathBuf>,
@@ -158,6 +166,31 @@ fn weights(args: &Args, table: &Table, ids: &[String]) -> Result<SpatialWeights,
     }
 }
 
+/// The permutation settings: flags, else the defaults and bounds of `analyze`'s specs.
+fn permutations(args: &Args) -> Result<Permutations, Failure> {
+    let permutations = args
+        .permutations
+        .unwrap_or(PERMUTATIONS.number_default().unwrap_or(0.0) as usize);
+    if PERMUTATIONS
+        .max
+        .is_some_and(|max| permutations as f64 > max)
+    {
+        return Err(Failure::Usage(anyhow!(
+            "--permutations must be at most {}",
+            PERMUTATIONS.max.unwrap_or_default()
+        )));
+    }
+    Ok(Permutations {
+        permutations,
+        seed: args
+            .seed
+            .unwrap_or(SEED.number_default().unwrap_or(0.0) as u64),
+        alternative: Alternative::parse(&args.alternative).ok_or_else(|| {
+            Failure::Usage(anyhow!("--alternative must be {}", Alternative::NAMES))
+        })?,
+    })
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let table = read_table(&args.layer, &ReadOptions::default())?.table;
     let y = numbers(&table, &args.var, &args.layer)?;
@@ -173,10 +206,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let transform = Transform::parse(&args.transform)
         .ok_or_else(|| Failure::Input(anyhow!("--transform must be r or b")))?;
     let w = weights(&args, &table, &ids)?.with_transform(transform);
-    let permutations = Some(Permutations {
-        permutations: args.permutations,
-        seed: args.seed,
-    });
+    let permutations = Some(permutations(&args)?);
     let result = morans_i::global(&y, &w, permutations)?;
     let bivariate = match &args.bivariate {
         Some(field) => Some(morans_i::bivariate(
@@ -212,7 +242,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             result.p_norm,
             result.z_rand,
             result.p_rand,
-            result.simulation.as_ref().map(|s| format!(", p_sim = {:.4} ({} permutations, seed {})", s.p_sim, s.permutations, s.seed)).unwrap_or_default()
+            result.simulation.as_ref().map(|s| format!(", p_sim = {} ({} permutations, seed {}, {})", s.p_sim.map_or("undefined".to_string(), |p| format!("{p:.4}")), s.permutations, s.seed, s.alternative.name())).unwrap_or_default()
         );
         if !island_ids.is_empty() {
             println!("islands (no neighbours): {}", island_ids.join(", "));
@@ -225,26 +255,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             vec![
                 Column::text("id", "unit id"),
                 Column::new(&args.var, ColumnType::Real, None, "the variable"),
-                Column::new("local_i", ColumnType::Real, None, "local Moran's I_i"),
-                Column::text("quadrant", "HH, LH, LL or HL"),
-                Column::new(
-                    "p_sim",
-                    ColumnType::Real,
-                    None,
-                    "conditional-permutation pseudo p-value",
-                ),
-            ],
+            ]
+            .into_iter()
+            .chain(LocalMoran::columns())
+            .collect(),
             table.geometries.is_some(),
         );
         for (i, l) in lisa.iter().enumerate() {
+            let row = [ids[i].as_str().into(), y[i].into()];
             local.push(
-                vec![
-                    ids[i].as_str().into(),
-                    y[i].into(),
-                    l.i.into(),
-                    l.quadrant_label().into(),
-                    Value::from(l.p_sim),
-                ],
+                row.into_iter().chain(l.values()).collect(),
                 table.geometry(i).cloned(),
             );
         }

@@ -3,20 +3,16 @@
 //! - [`borders`]: adjacency, shared boundary lengths, border zones and topology QA at every level.
 //! - [`compensation`]: ecosystem-service value and the compensation ledger.
 //! - [`conflicts`]: incompatible plans, ecological discontinuity, NIMBY, dead ends, constraints.
-//! - [`coupling`]: coupling coordination degree (standard and modified C) and entropy weights.
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
 //! - [`governance`]: arrangements over time, stages, networks and border coverage.
-//! - [`morans_i`]: global, local (LISA) and bivariate Moran's I.
 //! - [`rivers`]: river sections, transboundary loads and border-siting tests.
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 pub mod borders;
 pub mod compensation;
 pub mod conflicts;
-pub mod coupling;
 pub mod effective_mesh;
 pub mod governance;
-pub mod morans_i;
 pub mod rivers;
 pub mod synergy;
 

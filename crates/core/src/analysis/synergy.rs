@@ -6,11 +6,11 @@
 //! # Method
 //! - Weights: queen contiguity of the units of `level` (shared edges or corners, from the borders
 //!   adjacency), row-standardised; each year uses the units that have a value.
-//! - Moran's I and LISA: see [`super::morans_i`]; LISA clusters are reported for the latest year,
+//! - Moran's I and LISA: see [`crate::stats::morans_i`]; LISA clusters are reported for the latest year,
 //!   significant when p_sim ≤ `significance` (conditional permutations, seeded).
 //! - Coupling: subsystems from `systems` (`eco=a,b,-c;econ=d,e`; `-` marks a negative indicator),
 //!   entropy weights pooled over all units and years, then C, T (equal α) and D of
-//!   [`super::coupling`].
+//!   [`crate::stats::coupling`].
 //! - Border coordination (ours): the two sides' development indices T_a, T_b are the subsystems of
 //!   the border: C_border = 2√(T_a T_b)/(T_a + T_b), D_border = √(C_border · (T_a + T_b)/2).
 //! - Border discontinuity (ours): gap = |x_a − x_b|, standardised by the standard deviation of x
@@ -25,13 +25,17 @@ use std::collections::{BTreeMap, HashMap};
 use geo::Geometry;
 use serde_json::json;
 
-use super::coupling::{c_class, coordination, d_class, entropy_weights, CouplingModel};
-use super::morans_i::{self, Permutations};
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::spatial_weights::{SpatialWeights, Transform};
-use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
+use crate::spec::{
+    alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
+};
+use crate::stats::coupling::{
+    c_class, coordination, d_class, entropy_weights, CouplingModel, Subsystem,
+};
+use crate::stats::morans_i::{self, LocalMoran, Permutations};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -47,6 +51,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, max: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
         PERMUTATIONS,
         SEED,
+        alternative("directed"),
         ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: None, description: "p_sim threshold of a significant LISA cluster." },
     ],
     outputs: &[
@@ -136,32 +141,26 @@ type Systems = Vec<(String, Vec<(usize, bool)>)>;
 /// (unit index, year) → (development index T, coordination degree D).
 type Development = BTreeMap<(usize, i64), (f64, f64)>;
 
-fn parse_systems(text: &str, indicators: &[String]) -> Result<Systems, AnalysisError> {
-    let bad = |message: String| AnalysisError::Param {
-        analysis: SPEC.name.into(),
-        param: "systems".into(),
-        message,
-    };
-    text.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// The subsystems with their columns resolved to indicator positions.
+fn resolve_systems(systems: &[Subsystem], indicators: &[String]) -> Result<Systems, AnalysisError> {
+    systems
+        .iter()
         .map(|system| {
-            let (name, columns) = system
-                .split_once('=')
-                .ok_or_else(|| bad(format!("`{system}` is not name=col,col")))?;
-            let columns = columns
-                .split(',')
-                .map(str::trim)
-                .map(|c| {
-                    let (c, negative) = c.strip_prefix('-').map_or((c, false), |c| (c, true));
-                    let i = indicators
-                        .iter()
-                        .position(|x| x == c)
-                        .ok_or_else(|| bad(format!("`{c}` is not a numeric indicator column")))?;
-                    Ok((i, negative))
+            let columns = system
+                .columns
+                .iter()
+                .map(|(c, negative)| {
+                    let i = indicators.iter().position(|x| x == c).ok_or_else(|| {
+                        AnalysisError::Param {
+                            analysis: SPEC.name.into(),
+                            param: "systems".into(),
+                            message: format!("`{c}` is not a numeric indicator column"),
+                        }
+                    })?;
+                    Ok((i, *negative))
                 })
-                .collect::<Result<_, _>>()?;
-            Ok((name.trim().to_string(), columns))
+                .collect::<Result<_, AnalysisError>>()?;
+            Ok((system.name.clone(), columns))
         })
         .collect()
 }
@@ -170,8 +169,8 @@ fn parse_systems(text: &str, indicators: &[String]) -> Result<Systems, AnalysisE
 #[derive(Debug, Clone)]
 pub struct SynergyParams {
     pub level: Level,
-    /// The subsystems as written (`name=col,col,-col;…`); resolved against the indicator panel.
-    pub systems: String,
+    /// The subsystems (`name=col,col,-col;…`); resolved against the indicator panel.
+    pub systems: Vec<Subsystem>,
     pub model: CouplingModel,
     pub permutations: Permutations,
     /// p_sim threshold of a significant LISA cluster.
@@ -198,13 +197,15 @@ impl AnalysisModule for Synergy {
         let model = values.text("model")?;
         Ok(SynergyParams {
             level: values.level()?,
-            systems: values.text("systems")?.to_string(),
+            systems: Subsystem::parse_list(values.text("systems")?)
+                .map_err(|message| values.invalid("systems", message))?,
             model: CouplingModel::parse(model).ok_or_else(|| {
                 values.invalid("model", format!("`{model}` is not standard or modified"))
             })?,
             permutations: Permutations {
                 permutations: values.count("permutations")?,
                 seed: values.number("seed")? as u64,
+                alternative: values.alternative()?,
             },
             significance: values.number("significance")?,
         })
@@ -285,19 +286,14 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
             Column::text("name", "jurisdiction name"),
             Column::text("indicator", "indicator column"),
             Column::new("year", ColumnType::Int, None, "year"),
-            Column::new("local_i", ColumnType::Real, None, "local Moran's I_i"),
-            Column::text("quadrant", "HH, LH, LL or HL"),
-            Column::new(
-                "p_sim",
-                ColumnType::Real,
-                None,
-                "conditional-permutation pseudo p-value",
-            ),
-            Column::text(
-                "cluster",
-                "the quadrant where p_sim ≤ significance, else ns",
-            ),
-        ],
+        ]
+        .into_iter()
+        .chain(LocalMoran::columns())
+        .chain([Column::text(
+            "cluster",
+            "the quadrant where p_sim ≤ significance, else ns",
+        )])
+        .collect(),
         true,
     );
     let latest = *panel.years.last().expect("the panel is not empty");
@@ -320,7 +316,7 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
             let Ok(m) = morans_i::global(&y, &w, Some(permutations)) else {
                 continue; // constant or too few values this year
             };
-            let p_sim = m.simulation.as_ref().map(|s| s.p_sim);
+            let p_sim = m.simulation.as_ref().and_then(|s| s.p_sim);
             moran.push(
                 vec![
                     indicator.as_str().into(),
@@ -349,17 +345,17 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
                     } else {
                         "ns"
                     };
+                    let row = [
+                        j.code.as_str().into(),
+                        j.name.as_str().into(),
+                        indicator.as_str().into(),
+                        Value::Int(year),
+                    ];
                     lisa.push(
-                        vec![
-                            j.code.as_str().into(),
-                            j.name.as_str().into(),
-                            indicator.as_str().into(),
-                            Value::Int(year),
-                            Value::Real(round_to(l.i, 9)),
-                            l.quadrant_label().into(),
-                            Value::from(l.p_sim),
-                            cluster.into(),
-                        ],
+                        row.into_iter()
+                            .chain(l.values())
+                            .chain([cluster.into()])
+                            .collect(),
                         Some(Geometry::MultiPolygon(j.geometry.clone())),
                     );
                 }
@@ -367,7 +363,7 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
         }
     }
 
-    let systems = parse_systems(&params.systems, &panel.indicators)?;
+    let systems = resolve_systems(&params.systems, &panel.indicators)?;
     let mut border_coordination = Vec::new();
     let mut tables = vec![moran, lisa];
     let mut summary = json!({ "level": level.name(), "years": [panel.years.first(), panel.years.last()], "indicators": panel.indicators, "moran_latest": moran_summary });

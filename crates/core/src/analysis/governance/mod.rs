@@ -40,7 +40,9 @@ use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::model::registry::{self, covering, Arrangement, Mode, GOALS};
 use crate::region::{Level, Region};
-use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
+use crate::spec::{
+    alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
+};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::Network;
 
@@ -58,6 +60,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), max: None, description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
         PERMUTATIONS,
         SEED,
+        alternative("folded"),
     ],
     outputs: &[
         OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy." },
@@ -299,6 +302,7 @@ impl AnalysisModule for Governance {
             outcomes: outcomes::OutcomeSettings {
                 permutations: values.count("permutations")?,
                 seed: values.number("seed")? as u64,
+                alternative: values.alternative()?,
             },
         })
     }
@@ -327,6 +331,62 @@ impl AnalysisModule for Governance {
     }
 }
 
+/// The timeline of a registry and its stages, with their tables and summaries: the first part
+/// of the analysis, and all that `borderscape governance` prints.
+pub struct Staged {
+    pub years: Vec<YearMix>,
+    pub stages: Vec<Stage>,
+    pub stage_table: Table,
+    pub network_table: Table,
+    pub summaries: Vec<serde_json::Value>,
+}
+
+impl Staged {
+    /// The last year of the timeline.
+    pub fn horizon(&self) -> i32 {
+        self.years.last().map_or(0, |y| y.year)
+    }
+}
+
+/// Finds the stages of the arrangements (errors for an empty registry or a timeline too short
+/// for the stages asked for).
+pub fn stages_of(
+    region: &Region,
+    arrangements: &[Arrangement],
+    params: &GovernanceParams,
+) -> Result<Staged, AnalysisError> {
+    if arrangements.is_empty() {
+        return Err(AnalysisError::Input(
+            "the governance registry has no arrangement".into(),
+        ));
+    }
+    let years = timeline(arrangements);
+    let horizon = years.last().map_or(0, |y| y.year);
+    let stages = find_stages(
+        arrangements,
+        &years,
+        params.stages,
+        params.max_stages,
+        params.min_stage_years,
+    );
+    if stages.is_empty() {
+        return Err(AnalysisError::Input(format!(
+            "{} years cannot hold the stages asked for (at least {} years each)",
+            years.len(),
+            params.min_stage_years
+        )));
+    }
+    let (stage_table, network_table, summaries) =
+        stage_tables(region, arrangements, &stages, horizon);
+    Ok(Staged {
+        years,
+        stages,
+        stage_table,
+        network_table,
+        summaries,
+    })
+}
+
 fn run(
     region: &Region,
     params: &GovernanceParams,
@@ -334,25 +394,15 @@ fn run(
     conflicts: Option<&Findings>,
 ) -> Result<AnalysisOutput, AnalysisError> {
     let arrangements = region.model.arrangements.as_slice();
-    if arrangements.is_empty() {
-        return Err(AnalysisError::Input(
-            "the governance registry is empty".into(),
-        ));
-    }
-    let k = params.stages;
-    let years = timeline(arrangements);
-    let horizon = years.last().map_or(0, |y| y.year);
-    let stage_list = find_stages(
-        arrangements,
-        &years,
-        k,
-        params.max_stages,
-        params.min_stage_years,
-    );
-    let mut tables = vec![timeline_table(&years)];
-    let (stage_table, network_table, stage_summaries) =
-        stage_tables(region, arrangements, &stage_list, horizon);
-    tables.extend([stage_table, network_table]);
+    let staged = stages_of(region, arrangements, params)?;
+    let horizon = staged.horizon();
+    let years = &staged.years;
+    let stage_summaries = staged.summaries;
+    let mut tables = vec![
+        timeline_table(years),
+        staged.stage_table,
+        staged.network_table,
+    ];
     let (coverage, coverage_summary) = coverage_table(region, arrangements, horizon)?;
     tables.push(coverage);
     let threshold = params.outcome_threshold;

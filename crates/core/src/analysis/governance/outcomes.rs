@@ -11,7 +11,8 @@
 //!   [Δ_b(T_b) − mean over controls c of Δ_c(T_b)].
 //! - Permutation interval: treatment years are reassigned at random among all borders (seeded),
 //!   DiD recomputed; the 2.5–97.5 % range of the permuted DiD is the interval under no effect, and
-//!   p = share of permuted |DiD| ≥ observed |DiD|.
+//!   p is the pseudo p-value of the observed DiD against the permuted ones under `alternative`
+//!   (default `folded`: |DiD − mean| at least as large, esda's folded form).
 //! - A treated border is improved / worsened when Δ_b − mean control Δ exceeds ± the measure's
 //!   threshold in its good direction (up for D and consistency, down for conflicts), else
 //!   unchanged. By goal orientation: the same DiD over treated borders whose first new
@@ -38,6 +39,7 @@ use crate::error::AnalysisError;
 use crate::model::registry::covering;
 use crate::model::registry::Arrangement;
 use crate::region::Region;
+use crate::stats::significance::{pseudo_p, Alternative};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 /// D_border by border (a, b) and year.
@@ -168,6 +170,7 @@ fn did(
 pub struct OutcomeSettings {
     pub permutations: usize,
     pub seed: u64,
+    pub alternative: Alternative,
 }
 
 /// The per-border outcome table and the summary.
@@ -296,10 +299,9 @@ pub fn outcomes(
             )
         })
     };
-    let p_value = observed.filter(|_| !permuted.is_empty()).map(|o| {
-        let extreme = permuted.iter().filter(|d| d.abs() >= o.abs()).count();
-        round_to((extreme + 1) as f64 / (permuted.len() + 1) as f64, 6)
-    });
+    let p_value = observed
+        .and_then(|o| pseudo_p(o, &permuted, settings.alternative))
+        .map(|p| round_to(p, 6));
     let goals: BTreeMap<String, serde_json::Value> = by_goal
         .iter()
         .map(|(g, t)| (g.clone(), json!({ "borders": t.len(), "did": did(t, &controls, &changes).map(|d| round_to(d, 6)) })))
@@ -430,6 +432,7 @@ mod tests {
         let settings = OutcomeSettings {
             permutations: 99,
             seed: 1,
+            alternative: Alternative::Folded,
         };
         let measure = coordination(&border, 0.01, false);
         let mut table = outcome_table();

@@ -20,7 +20,10 @@ use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::model::plans::PlanZones;
 use crate::region::{Level, Region, UnitLocator};
-use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED};
+use crate::spec::{
+    alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
+};
+use crate::stats::significance::Alternative;
 use crate::table::table_from_csv;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::{route, Injection, Network, Routed};
@@ -45,6 +48,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "siting_level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level whose exit and entry borders the siting test measures from." },
         PERMUTATIONS,
         SEED,
+        alternative("greater"),
     ],
     outputs: &[
         OutputSpec { name: "river_sections", spatial: true, description: "Where rivers cross borders: upstream and downstream unit and the load crossing, per pollutant and plan version." },
@@ -162,6 +166,8 @@ pub struct RiversParams {
     pub siting_level: Level,
     pub permutations: usize,
     pub seed: u64,
+    /// Alternative hypothesis of the siting test's placebo p.
+    pub alternative: Alternative,
 }
 
 /// One row of a transboundary load matrix.
@@ -205,6 +211,7 @@ impl AnalysisModule for Rivers {
             siting_level: values.level_of("siting_level")?,
             permutations: values.count("permutations")?,
             seed: values.number("seed")? as u64,
+            alternative: values.alternative()?,
         })
     }
 
@@ -396,6 +403,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         params.siting_level,
         params.permutations,
         params.seed,
+        params.alternative,
     )?;
     tables.push(siting_table);
     let balance: Vec<serde_json::Value> = results

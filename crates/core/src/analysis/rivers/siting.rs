@@ -5,7 +5,8 @@
 //!    entry border; counts per band (0–5, 5–10, 10–20, 20–50 km) from the exit and from the entry;
 //!    the incidence-rate ratio IRR = (n_exit + 0.5)/(n_entry + 0.5) per band (the 0.5 keeps empty
 //!    bands finite). Placebo: each facility is moved to a uniformly random point of the river
-//!    inside its unit (seeded), the 0–5 km IRR recomputed; p = (1 + #{IRR_perm ≥ IRR}) / (1 + N).
+//!    inside its unit (seeded), the 0–5 km IRR recomputed; p = (1 + #{IRR_perm ≥ IRR}) / (1 + N) with the default
+//!    alternative `greater` (any other through `alternative`).
 //! 2. **Most-downstream unit** (Cai et al. 2016): per province, the county where its longest
 //!    river leaves it, and its density of polluting facilities (per 1000 km²) against the mean of
 //!    the province's other counties.
@@ -20,6 +21,7 @@ use serde_json::json;
 use super::network::Network;
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
+use crate::stats::significance::{pseudo_p, Alternative};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 pub const BANDS_KM: [(f64, f64); 4] = [(0.0, 5.0), (5.0, 10.0), (10.0, 20.0), (20.0, 50.0)];
@@ -137,6 +139,7 @@ pub fn siting(
     level: Level,
     permutations: usize,
     seed: u64,
+    alternative: Alternative,
 ) -> Result<(Table, serde_json::Value), AnalysisError> {
     let walker = Walker::new(region, network, level);
     let polluting = |kind: &str| {
@@ -182,7 +185,7 @@ pub fn siting(
         }
     }
     let mut rng = Pcg64::seed_from_u64(seed);
-    let mut at_least = 0usize;
+    let mut placebo = Vec::with_capacity(permutations);
     for _ in 0..permutations {
         let moved: Vec<(usize, usize, usize)> = sited
             .iter()
@@ -196,11 +199,9 @@ pub fn siting(
             })
             .collect();
         let (e, n) = count(&moved, BANDS_KM[0].1);
-        if irr(e[0], n[0]) >= observed {
-            at_least += 1;
-        }
+        placebo.push(irr(e[0], n[0]));
     }
-    let p = (1 + at_least) as f64 / (1 + permutations) as f64;
+    let p = pseudo_p(observed, &placebo, alternative);
     let mut table = Table::new(
         "siting_bands",
         vec![
@@ -245,7 +246,7 @@ pub fn siting(
                 Value::Int(entry[b] as i64),
                 Value::Real(round_to(irr(exit[b], entry[b]), 6)),
                 if b == 0 {
-                    Value::Real(round_to(p, 6))
+                    Value::from(p.map(|p| round_to(p, 6)))
                 } else {
                     Value::Null
                 },
@@ -260,7 +261,8 @@ pub fn siting(
             "level": level.name(),
             "polluting_facilities_on_rivers": sited.len(),
             "irr_0_5_km": round_to(observed, 6),
-            "p_placebo": round_to(p, 6),
+            "p_placebo": p.map(|p| round_to(p, 6)),
+            "alternative": alternative.name(),
             "permutations": permutations,
             "seed": seed,
             "most_downstream": downstream,

@@ -221,6 +221,45 @@ pub fn entropy_weights(
     })
 }
 
+/// A subsystem of the coupling model: its name and its indicator columns, each marked when more
+/// of it is worse (written `-col`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subsystem {
+    pub name: String,
+    pub columns: Vec<(String, bool)>,
+}
+
+impl Subsystem {
+    /// `NAME=col,col,-col`.
+    pub fn parse(text: &str) -> Result<Subsystem, String> {
+        let (name, columns) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{}` is not NAME=col,col,-col", text.trim()))?;
+        let columns: Vec<(String, bool)> = columns
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| match c.strip_prefix('-') {
+                Some(rest) => (rest.trim().to_string(), true),
+                None => (c.to_string(), false),
+            })
+            .collect();
+        let name = name.trim().to_string();
+        if columns.is_empty() {
+            return Err(format!("system `{name}` has no indicator columns"));
+        }
+        Ok(Subsystem { name, columns })
+    }
+
+    /// `NAME=col,…;NAME=col,…` (the manifest's `systems`; empty: no subsystems).
+    pub fn parse_list(text: &str) -> Result<Vec<Subsystem>, String> {
+        text.split(';')
+            .filter(|s| !s.trim().is_empty())
+            .map(Subsystem::parse)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

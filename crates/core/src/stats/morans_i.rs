@@ -9,8 +9,8 @@
 //! VI_rand = [n((n² − 3n + 3) S1 − n S2 + 3 S0²) − b2((n² − n) S1 − 2n S2 + 6 S0²)]
 //!           / ((n − 1)(n − 2)(n − 3) S0²) − EI².
 //! z = (I − EI)/√V; p_norm, p_rand two-sided (esda's default).
-//! Permutation: p_sim = (m + 1)/(permutations + 1), m = the number of permuted I at least as
-//! extreme as the observed one in its own direction (folded: min(#≥I, #≤I)), as esda.
+//! Permutation: p_sim = (m + 1)/(permutations + 1) by [`significance`](crate::stats::significance)
+//! under the chosen alternative; esda's `p_sim` is `directed` (m = min(#≥I, #<I)), the default.
 //! Local: I_i = (z_i / m2) Σ_j w_ij z_j with m2 = Σ z² / (n − 1) (esda's choice, also Anselin's
 //! GeoDa); quadrant 1 HH, 2 LH, 3 LL, 4 HL;
 //! conditional permutation keeps z_i and draws its neighbours' values from the other units.
@@ -30,12 +30,16 @@ use serde::Serialize;
 
 use crate::error::AnalysisError;
 use crate::spatial_weights::SpatialWeights;
+use crate::stats::significance::{pseudo_p, Alternative};
+use crate::table::{round_to, Column, ColumnType, Value};
 
 /// Permutation inference settings; the seed makes results reproducible.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Permutations {
     pub permutations: usize,
     pub seed: u64,
+    /// The alternative hypothesis of `p_sim`.
+    pub alternative: Alternative,
 }
 
 /// Global Moran's I with its inference (field names are esda's).
@@ -64,7 +68,9 @@ pub struct MoransI {
 pub struct Simulation {
     pub permutations: usize,
     pub seed: u64,
-    pub p_sim: f64,
+    pub alternative: Alternative,
+    /// `None` when I is undefined (NaN).
+    pub p_sim: Option<f64>,
     pub EI_sim: f64,
     pub VI_sim: f64,
     pub z_sim: f64,
@@ -77,13 +83,37 @@ pub struct LocalMoran {
     pub i: f64,
     /// 1 HH, 2 LH, 3 LL, 4 HL (esda's numbering).
     pub quadrant: u8,
-    /// Conditional-permutation pseudo p-value (folded, as esda).
+    /// Conditional-permutation pseudo p-value under the chosen alternative.
     pub p_sim: Option<f64>,
 }
 
 impl LocalMoran {
     pub fn quadrant_label(&self) -> &'static str {
         ["HH", "LH", "LL", "HL"][(self.quadrant - 1) as usize]
+    }
+
+    /// The columns every LISA table shares (`analyze`'s lisa_clusters and `moran --local`),
+    /// in the order of [`LocalMoran::values`].
+    pub fn columns() -> Vec<Column> {
+        vec![
+            Column::new("local_i", ColumnType::Real, None, "local Moran's I_i"),
+            Column::text("quadrant", "HH, LH, LL or HL"),
+            Column::new(
+                "p_sim",
+                ColumnType::Real,
+                None,
+                "conditional-permutation pseudo p-value",
+            ),
+        ]
+    }
+
+    /// The values of [`LocalMoran::columns`].
+    pub fn values(&self) -> Vec<Value> {
+        vec![
+            Value::Real(round_to(self.i, 9)),
+            self.quadrant_label().into(),
+            Value::from(self.p_sim),
+        ]
     }
 }
 
@@ -130,13 +160,6 @@ fn statistic(z: &[f64], w: &SpatialWeights, s0: f64, zz: f64) -> f64 {
 /// Standard normal upper tail probability.
 fn normal_sf(z: f64) -> f64 {
     0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
-}
-
-/// The folded pseudo p-value of esda: extremes counted in the observed statistic's direction.
-pub fn pseudo_p(observed: f64, simulated: &[f64]) -> f64 {
-    let above = simulated.iter().filter(|&&s| s >= observed).count();
-    let extreme = above.min(simulated.len() - above);
-    (extreme + 1) as f64 / (simulated.len() + 1) as f64
 }
 
 fn mean_var(values: &[f64]) -> (f64, f64) {
@@ -202,7 +225,8 @@ pub fn global(
         Simulation {
             permutations: p.permutations,
             seed: p.seed,
-            p_sim: pseudo_p(i_obs, &simulated),
+            alternative: p.alternative,
+            p_sim: pseudo_p(i_obs, &simulated, p.alternative),
             EI_sim: ei_sim,
             VI_sim: vi_sim,
             z_sim: (i_obs - ei_sim) / vi_sim.sqrt(),
@@ -261,7 +285,7 @@ pub fn local(
                             z[i] / m2 * lag
                         })
                         .collect();
-                    Some(pseudo_p(observed, &simulated))
+                    pseudo_p(observed, &simulated, p.alternative)
                 }
                 _ => None,
             };
@@ -321,12 +345,13 @@ mod tests {
             Some(Permutations {
                 permutations: 999,
                 seed: 7,
+                alternative: Alternative::Directed,
             }),
         )
         .unwrap();
         assert!(m.I > 0.3 && m.z_norm > 2.0, "{m:?}");
         let sim = m.simulation.as_ref().unwrap();
-        assert!(sim.p_sim < 0.02, "{sim:?}");
+        assert!(sim.p_sim.unwrap() < 0.02, "{sim:?}");
         // Same seed, same answer.
         let again = global(
             &y,
@@ -334,6 +359,7 @@ mod tests {
             Some(Permutations {
                 permutations: 999,
                 seed: 7,
+                alternative: Alternative::Directed,
             }),
         )
         .unwrap();
@@ -344,6 +370,7 @@ mod tests {
             Some(Permutations {
                 permutations: 99,
                 seed: 7,
+                alternative: Alternative::Directed,
             }),
         )
         .unwrap();
@@ -362,10 +389,11 @@ mod tests {
     }
 
     #[test]
-    fn pseudo_p_is_folded() {
+    fn directed_pseudo_p_is_esdas_p_sim() {
         let sims: Vec<f64> = (0..99).map(|i| i as f64).collect();
-        assert_eq!(pseudo_p(1000.0, &sims), 0.01);
-        assert_eq!(pseudo_p(-1000.0, &sims), 0.01);
-        assert_eq!(pseudo_p(49.5, &sims), 0.5);
+        let p = |x| pseudo_p(x, &sims, Alternative::Directed).unwrap();
+        assert_eq!(p(1000.0), 0.01);
+        assert_eq!(p(-1000.0), 0.01);
+        assert_eq!(p(49.5), 0.5);
     }
 }
