@@ -31,20 +31,21 @@ pub fn repo_data(rel: &str) -> PathBuf {
 }
 
 /// The full-resolution YRD jurisdictions (`data/yrd/jurisdictions.geojson.gz`, GCJ-02),
-/// decompressed once into the target folder (written beside and renamed, so parallel test
-/// binaries never see half a file).
+/// decompressed once into the target folder (each caller writes its own temporary file and
+/// renames it into place, so parallel tests never see half a file).
 pub fn yrd_jurisdictions() -> PathBuf {
-    use std::io::Read;
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("yrd_jurisdictions.geojson");
+    use std::io::{Read, Write};
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let target = dir.join("yrd_jurisdictions.geojson");
     if !target.exists() {
         let gz = std::fs::read(repo_data("yrd/jurisdictions.geojson.gz")).unwrap();
         let mut text = Vec::new();
         flate2::read::GzDecoder::new(&gz[..])
             .read_to_end(&mut text)
             .unwrap();
-        let partial = target.with_extension(format!("{}.part", std::process::id()));
-        std::fs::write(&partial, text).unwrap();
-        std::fs::rename(&partial, &target).unwrap();
+        let mut partial = tempfile::NamedTempFile::new_in(dir).unwrap();
+        partial.write_all(&text).unwrap();
+        partial.persist(&target).unwrap();
     }
     target
 }

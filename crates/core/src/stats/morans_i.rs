@@ -318,6 +318,15 @@ pub fn bivariate(x: &[f64], y: &[f64], w: &SpatialWeights) -> Result<f64, Analys
 mod tests {
     use super::*;
 
+    /// esda's p_sim settings with seed 7.
+    fn seeded(permutations: usize) -> Option<Permutations> {
+        Some(Permutations {
+            permutations,
+            seed: 7,
+            alternative: Alternative::Directed,
+        })
+    }
+
     /// A 3×3 grid of units with rook neighbours.
     fn grid() -> SpatialWeights {
         let mut pairs = Vec::new();
@@ -339,41 +348,14 @@ mod tests {
     fn clustered_values_are_positive_and_significant_by_permutation() {
         let y = [1.0, 1.0, 2.0, 1.0, 2.0, 8.0, 2.0, 8.0, 9.0];
         let w = grid().with_transform(crate::spatial_weights::Transform::RowStandardised);
-        let m = global(
-            &y,
-            &w,
-            Some(Permutations {
-                permutations: 999,
-                seed: 7,
-                alternative: Alternative::Directed,
-            }),
-        )
-        .unwrap();
+        let m = global(&y, &w, seeded(999)).unwrap();
         assert!(m.I > 0.3 && m.z_norm > 2.0, "{m:?}");
         let sim = m.simulation.as_ref().unwrap();
         assert!(sim.p_sim.unwrap() < 0.02, "{sim:?}");
         // Same seed, same answer.
-        let again = global(
-            &y,
-            &w,
-            Some(Permutations {
-                permutations: 999,
-                seed: 7,
-                alternative: Alternative::Directed,
-            }),
-        )
-        .unwrap();
+        let again = global(&y, &w, seeded(999)).unwrap();
         assert_eq!(again.simulation.unwrap().p_sim, sim.p_sim);
-        let lisa = local(
-            &y,
-            &w,
-            Some(Permutations {
-                permutations: 99,
-                seed: 7,
-                alternative: Alternative::Directed,
-            }),
-        )
-        .unwrap();
+        let lisa = local(&y, &w, seeded(99)).unwrap();
         assert_eq!(lisa[8].quadrant_label(), "HH");
         assert_eq!(lisa[0].quadrant_label(), "LL");
     }
