@@ -56,7 +56,9 @@ pub enum Failure {
 
 impl From<borderscape_io::IoError> for Failure {
     fn from(e: borderscape_io::IoError) -> Self {
-        if e.is_input_error() {
+        if matches!(e, borderscape_io::IoError::Refused { .. }) {
+            Failure::Usage(e.into())
+        } else if e.is_input_error() {
             Failure::Input(e.into())
         } else {
             Failure::Internal(e.into())

@@ -124,6 +124,9 @@ pub enum IoError {
     Invalid(Vec<Problem>),
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
+    /// An output target the command will not write to (it would replace the user's files).
+    #[error("{path}: {message}")]
+    Refused { path: String, message: String },
     /// A bug in borderscape.
     #[error("internal error (this is a bug in borderscape, please report it): {0}")]
     Internal(String),
@@ -162,6 +165,7 @@ impl IoError {
             IoError::File { .. } | IoError::Invalid(_) => true,
             IoError::Analysis(e) => !matches!(e, AnalysisError::Internal(_)),
             IoError::Internal(_) => false,
+            IoError::Refused { .. } => true,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use borderscape_core::analysis::REGISTRY;
+use borderscape_io::atomic::check_output_dir;
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
 use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event};
@@ -54,6 +55,7 @@ pub fn analyze(
     out: &Path,
     only: Option<&[String]>,
 ) -> Result<Value, Failure> {
+    check_output_dir(out)?;
     let project = Project::load(project_path)?;
     let planned = plan(&project, only)?;
     if planned.is_empty() {

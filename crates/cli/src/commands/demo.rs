@@ -286,15 +286,33 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The file that marks a folder as a demo project that `demo` may write again.
+const DEMO_MARKER: &str = ".borderscape-demo";
+
+/// Whether `dir` is a demo project: marked, or (written before the marker) its manifest names
+/// the demo's generators.
+fn is_demo_project(dir: &Path) -> bool {
+    dir.join(DEMO_MARKER).is_file()
+        || std::fs::read_to_string(dir.join("borderscape.toml"))
+            .is_ok_and(|m| m.contains("by the rules in borderscape_io::synthetic"))
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
-    if args.out.join("borderscape.toml").exists() || !args.out.exists() || is_empty_dir(&args.out) {
-        write_inputs(ctx, &args.out, args.seed)?;
-    } else {
-        return Err(Failure::Input(anyhow!(
-            "{} exists and is not a borderscape project: choose another --out",
+    if args.out.is_file()
+        || (args.out.exists() && !is_empty_dir(&args.out) && !is_demo_project(&args.out))
+    {
+        return Err(Failure::Usage(anyhow!(
+            "{} exists and is not an earlier demo project: demo writes only into a new or empty folder or a demo it wrote; choose another --out",
             args.out.display()
         )));
     }
+    write_inputs(ctx, &args.out, args.seed)?;
+    let marker = args.out.join(DEMO_MARKER);
+    std::fs::write(
+        &marker,
+        "written by borderscape demo: rewritten by the next demo run\n",
+    )
+    .map_err(|e| IoError::file(&marker, e))?;
     if !ctx.quiet {
         eprintln!("wrote the demo project to {}", args.out.display());
     }
