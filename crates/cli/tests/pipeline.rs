@@ -267,8 +267,62 @@ fn demo_writes_every_output_and_is_reproducible() {
         files_of(&results.join("tables")),
         files_of(&again.join("tables"))
     );
+    tables_have_the_columns_their_specs_declare(&results);
     dependencies_are_pulled_in(&first, dir.path());
     check_lists_every_planted_fault(&first, dir.path());
+}
+
+/// Issue 15: the output reference in docs/ is generated from the specs, and every table the
+/// demo writes has exactly the columns its spec declares.
+fn tables_have_the_columns_their_specs_declare(results: &Path) {
+    let generated = borderscape(&["analyze", "--list", "--markdown"]).stdout;
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/outputs.md"),
+    )
+    .unwrap();
+    assert!(generated == docs, "docs/outputs.md is stale: regenerate it with `borderscape analyze --list --markdown > docs/outputs.md`");
+    // Output name → declared column names, read from the generated reference.
+    let mut declared: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut current = None;
+    for line in generated.lines() {
+        if let Some(rest) = line.strip_prefix("### `") {
+            current = rest.split('`').next().map(str::to_string);
+        } else if let (Some(name), Some(rest)) = (&current, line.strip_prefix("| `")) {
+            let column = rest.split('`').next().unwrap().to_string();
+            declared.entry(name.clone()).or_default().push(column);
+        }
+    }
+    for entry in std::fs::read_dir(results.join("tables")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let spec_name = if name.starts_with("load_matrix_") {
+            "load_matrix_<level>".to_string()
+        } else {
+            name.clone()
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let header: Vec<String> = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let header: Vec<String> = header.into_iter().filter(|c| c != "geometry_wkt").collect();
+        let mut expected = declared
+            .get(&spec_name)
+            .unwrap_or_else(|| panic!("{name} has no output spec"))
+            .clone();
+        if let Some(at) = expected.iter().position(|c| c == "U_<system>") {
+            let scores: Vec<String> = header
+                .iter()
+                .filter(|c| c.starts_with("U_"))
+                .cloned()
+                .collect();
+            expected.splice(at..=at, scores);
+        }
+        assert_eq!(header, expected, "{name}");
+    }
 }
 
 /// `analyze PROJECT --only NAME` into `out`; its summary.json.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::AnalysisError;
+use crate::table::Column;
 
 /// The default of a parameter, which also fixes its type.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -45,12 +46,28 @@ pub struct ParamSpec {
 }
 
 /// One output (a layer or an attribute table) of an analysis.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct OutputSpec {
     pub name: &'static str,
     /// True for a layer with geometry, false for an attribute-only table.
     pub spatial: bool,
     pub description: &'static str,
+    /// Its columns (name, type, unit, description): the function the analysis builds the table
+    /// with, so that the spec and the table cannot differ.
+    pub columns: fn() -> Vec<Column>,
+}
+
+/// Serialises with the columns listed (for `analyze --list --json` and the server).
+impl Serialize for OutputSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("OutputSpec", 4)?;
+        s.serialize_field("name", self.name)?;
+        s.serialize_field("spatial", &self.spatial)?;
+        s.serialize_field("description", self.description)?;
+        s.serialize_field("columns", &(self.columns)())?;
+        s.end()
+    }
 }
 
 /// What an analysis needs, accepts and produces.

@@ -72,6 +72,43 @@ fn table_html(table: &Table) -> String {
     html
 }
 
+/// The reference of every analysis's outputs and their columns (docs/outputs.md), generated
+/// from the specs so that the documentation cannot drift from the tables.
+pub fn outputs_markdown() -> String {
+    let mut md = String::from(
+        "# Outputs\n\nGenerated from the analyses' specs by `borderscape analyze --list --markdown`; a test keeps this file equal to it.\n",
+    );
+    for analysis in REGISTRY {
+        let spec = analysis.spec;
+        md.push_str(&format!(
+            "\n## {} (`{}`)\n\n{}\n",
+            spec.title, spec.name, spec.description
+        ));
+        if !spec.depends_on.is_empty() {
+            md.push_str(&format!("\nDepends on: {}.\n", spec.depends_on.join(", ")));
+        }
+        for output in spec.outputs {
+            let kind = if output.spatial { "layer" } else { "table" };
+            md.push_str(&format!(
+                "\n### `{}` ({kind})\n\n{}\n\n| column | type | unit | description |\n|---|---|---|---|\n",
+                output.name, output.description
+            ));
+            for c in (output.columns)() {
+                md.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    c.name,
+                    serde_json::to_string(&c.kind)
+                        .unwrap_or_default()
+                        .trim_matches('"'),
+                    c.unit.as_deref().unwrap_or(""),
+                    c.description.replace('|', "\\|")
+                ));
+            }
+        }
+    }
+    md
+}
+
 /// Renders the report from the summary and the output tables (geometries in the analysis CRS
 /// are drawn as inline SVG).
 pub fn render(summary: &Value, tables: &[&Table]) -> String {
@@ -121,17 +158,25 @@ pub fn render(summary: &Value, tables: &[&Table]) -> String {
             escape(&serde_json::to_string_pretty(&section["results"]).unwrap_or_default())
         ));
         html.push_str(
-            "<h3>Outputs</h3><table><tr><th>table</th><th>rows</th><th>description</th></tr>",
+            "<h3>Outputs</h3><table><tr><th>table</th><th>rows</th><th>description</th><th>columns (unit)</th></tr>",
         );
         for output in analysis.spec.outputs {
             let rows = tables
                 .iter()
                 .find(|t| t.name == output.name)
                 .map_or(0, |t| t.len());
+            let columns: Vec<String> = (output.columns)()
+                .iter()
+                .map(|c| match &c.unit {
+                    Some(unit) => format!("{} ({unit})", c.name),
+                    None => c.name.clone(),
+                })
+                .collect();
             html.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{rows}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{rows}</td><td>{}</td><td>{}</td></tr>",
                 output.name,
-                escape(output.description)
+                escape(output.description),
+                escape(&columns.join(", "))
             ));
         }
         html.push_str("</table>");

@@ -84,6 +84,7 @@ pub async fn analyses(State(app): State<Arc<App>>) -> Response {
                         "name": o.name,
                         "description": o.description,
                         "spatial": o.spatial,
+                        "columns": (o.columns)(),
                         "rows": results.tables.get(o.name).map(Table::len),
                     })
                 })

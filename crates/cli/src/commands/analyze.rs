@@ -27,11 +27,18 @@ pub struct Args {
     /// List the analyses with their inputs, parameters (units, defaults) and outputs, and exit.
     #[arg(long)]
     list: bool,
+    /// With --list: print the outputs and their columns as Markdown (docs/outputs.md).
+    #[arg(long, requires = "list")]
+    markdown: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     if args.list {
-        print_list();
+        if args.markdown {
+            print!("{}", borderscape_report::outputs_markdown());
+        } else {
+            print_list();
+        }
         return Ok(());
     }
     let project_path = args.project.expect("clap requires it without --list");
@@ -112,6 +119,10 @@ fn print_list() {
                 if o.spatial { " (layer)" } else { " (table)" },
                 o.description
             );
+            for c in (o.columns)() {
+                let unit = c.unit.map(|u| format!(" [{u}]")).unwrap_or_default();
+                println!("    {}{unit}: {}", c.name, c.description);
+            }
         }
     }
 }

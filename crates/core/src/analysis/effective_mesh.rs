@@ -51,8 +51,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     outputs: &[OutputSpec {
         name: "synergy_jurisdiction",
         spatial: false,
-        description: "Per jurisdiction: habitat area, CUT and CBC effective mesh size, their ratio, DIVISION and SPLIT.",
-    }],
+        description: "Per jurisdiction: habitat area, CUT and CBC effective mesh size, their ratio, DIVISION and SPLIT.", columns: synergy_jurisdiction_columns }],
     references: &[
         "Jaeger, J. A. G. (2000) Landscape division, splitting index, and effective mesh size. Landscape Ecology 15, 115–130. doi:10.1023/A:1008129329289",
         "Moser, B. et al. (2007) Modification of the effective mesh size for measuring landscape fragmentation to solve the boundary problem. Landscape Ecology 22, 447–459. doi:10.1007/s10980-006-9023-0",
@@ -279,53 +278,7 @@ fn output(region: &Region, result: &EffectiveMeshResult) -> AnalysisOutput {
     let meshes = &result.meshes;
     let mut table = Table::new(
         "synergy_jurisdiction",
-        unit_columns()
-            .into_iter()
-            .chain([
-                Column::new(
-                    "unit_area_km2",
-                    ColumnType::Real,
-                    Some("km²"),
-                    "area of the jurisdiction",
-                ),
-                Column::new(
-                    "habitat_area_km2",
-                    ColumnType::Real,
-                    Some("km²"),
-                    "habitat inside it",
-                ),
-                Column::new(
-                    "cut_mesh_km2",
-                    ColumnType::Real,
-                    Some("km²"),
-                    "effective mesh size, patches cut at the boundary (CUT)",
-                ),
-                Column::new(
-                    "cbc_mesh_km2",
-                    ColumnType::Real,
-                    Some("km²"),
-                    "effective mesh size, patches counted whole (CBC)",
-                ),
-                Column::new(
-                    "cbc_cut_ratio",
-                    ColumnType::Real,
-                    None,
-                    "CBC / CUT: fragmentation by the border alone",
-                ),
-                Column::new(
-                    "division",
-                    ColumnType::Real,
-                    None,
-                    "FRAGSTATS DIVISION of the habitat",
-                ),
-                Column::new(
-                    "split",
-                    ColumnType::Real,
-                    None,
-                    "FRAGSTATS SPLIT of the habitat",
-                ),
-            ])
-            .collect(),
+        synergy_jurisdiction_columns(),
         false,
     );
     // Per level, units ranked by the mesh size the border takes away (CBC − CUT, km²): the ratio
@@ -374,6 +327,57 @@ fn output(region: &Region, result: &EffectiveMeshResult) -> AnalysisOutput {
         tables: vec![table],
         summary: json!({ "habitat_layer": result.habitat_layer, "patches": result.patches, "levels": levels }),
     }
+}
+
+/// The columns of `synergy_jurisdiction` (its output spec reads them too).
+fn synergy_jurisdiction_columns() -> Vec<Column> {
+    unit_columns()
+        .into_iter()
+        .chain([
+            Column::new(
+                "unit_area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "area of the jurisdiction",
+            ),
+            Column::new(
+                "habitat_area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "habitat inside it",
+            ),
+            Column::new(
+                "cut_mesh_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "effective mesh size, patches cut at the boundary (CUT)",
+            ),
+            Column::new(
+                "cbc_mesh_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "effective mesh size, patches counted whole (CBC)",
+            ),
+            Column::new(
+                "cbc_cut_ratio",
+                ColumnType::Real,
+                None,
+                "CBC / CUT: fragmentation by the border alone",
+            ),
+            Column::new(
+                "division",
+                ColumnType::Real,
+                None,
+                "FRAGSTATS DIVISION of the habitat",
+            ),
+            Column::new(
+                "split",
+                ColumnType::Real,
+                None,
+                "FRAGSTATS SPLIT of the habitat",
+            ),
+        ])
+        .collect()
 }
 
 #[cfg(test)]

@@ -55,11 +55,11 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: None, description: "p_sim threshold of a significant LISA cluster." },
     ],
     outputs: &[
-        OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year." },
-        OutputSpec { name: "lisa_clusters", spatial: true, description: "Local Moran of each indicator in the latest year, with its cluster." },
-        OutputSpec { name: "coupling_jurisdiction", spatial: false, description: "Subsystem scores U, C, T, D and classes per jurisdiction and year." },
-        OutputSpec { name: "synergy_border", spatial: false, description: "Per border and year: coordination of the two sides (from their T)." },
-        OutputSpec { name: "border_discontinuity", spatial: false, description: "Per border, indicator and year: the values on both sides and the gap." },
+        OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year.", columns: moran_indicators_columns },
+        OutputSpec { name: "lisa_clusters", spatial: true, description: "Local Moran of each indicator in the latest year, with its cluster.", columns: lisa_clusters_columns },
+        OutputSpec { name: "coupling_jurisdiction", spatial: false, description: "Subsystem scores U, C, T, D and classes per jurisdiction and year.", columns: coupling_jurisdiction_columns },
+        OutputSpec { name: "synergy_border", spatial: false, description: "Per border and year: coordination of the two sides (from their T).", columns: synergy_border_columns },
+        OutputSpec { name: "border_discontinuity", spatial: false, description: "Per border, indicator and year: the values on both sides and the gap.", columns: border_discontinuity_columns },
     ],
     references: &[
         "Anselin, L. (1995) Local indicators of spatial association — LISA. Geographical Analysis 27(2), 93–115.",
@@ -245,57 +245,8 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
         SpatialWeights::contiguity(&polygons, true, 1.0).with_transform(Transform::RowStandardised);
 
     // Global Moran per indicator and year; LISA for the latest year.
-    let mut moran = Table::new(
-        "moran_indicators",
-        vec![
-            Column::text("indicator", "indicator column"),
-            Column::new("year", ColumnType::Int, None, "year"),
-            Column::new("n", ColumnType::Int, None, "units with a value"),
-            Column::new(
-                "I",
-                ColumnType::Real,
-                None,
-                "Moran's I (queen, row-standardised)",
-            ),
-            Column::new(
-                "EI",
-                ColumnType::Real,
-                None,
-                "expected I under no autocorrelation",
-            ),
-            Column::new("z_rand", ColumnType::Real, None, "z under randomisation"),
-            Column::new(
-                "p_rand",
-                ColumnType::Real,
-                None,
-                "two-sided p under randomisation",
-            ),
-            Column::new(
-                "p_sim",
-                ColumnType::Real,
-                None,
-                "permutation pseudo p-value",
-            ),
-        ],
-        false,
-    );
-    let mut lisa = Table::new(
-        "lisa_clusters",
-        vec![
-            Column::text("code", "jurisdiction code"),
-            Column::text("name", "jurisdiction name"),
-            Column::text("indicator", "indicator column"),
-            Column::new("year", ColumnType::Int, None, "year"),
-        ]
-        .into_iter()
-        .chain(LocalMoran::columns())
-        .chain([Column::text(
-            "cluster",
-            "the quadrant where p_sim ≤ significance, else ns",
-        )])
-        .collect(),
-        true,
-    );
+    let mut moran = Table::new("moran_indicators", moran_indicators_columns(), false);
+    let mut lisa = Table::new("lisa_clusters", lisa_clusters_columns(), true);
     let latest = *panel.years.last().expect("the panel is not empty");
     let mut moran_summary = BTreeMap::new();
     for (k, indicator) in panel.indicators.iter().enumerate() {
@@ -394,6 +345,29 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
     })
 }
 
+/// The template name of the per-subsystem score column of `coupling_jurisdiction`.
+const SYSTEM_SCORE: &str = "U_<system>";
+
+/// The columns of `coupling_jurisdiction` (`U_<system>` repeats per subsystem).
+fn coupling_jurisdiction_columns() -> Vec<Column> {
+    vec![
+        Column::text("code", "jurisdiction code"),
+        Column::text("name", "jurisdiction name"),
+        Column::new("year", ColumnType::Int, None, "year"),
+        Column::new(
+            SYSTEM_SCORE,
+            ColumnType::Real,
+            None,
+            "subsystem score (entropy-weighted, pooled), one column per subsystem",
+        ),
+        Column::new("C", ColumnType::Real, None, "coupling degree"),
+        Column::new("T", ColumnType::Real, None, "development index (equal α)"),
+        Column::new("D", ColumnType::Real, None, "coupling coordination degree"),
+        Column::text("C_class", "coupling class"),
+        Column::text("D_class", "coordination class"),
+    ]
+}
+
 /// Coupling per unit and year; returns the table and (unit, year) → (T, D).
 fn coupling_table(
     region: &Region,
@@ -429,26 +403,20 @@ fn coupling_table(
             row[s] = u;
         }
     }
-    let mut columns = vec![
-        Column::text("code", "jurisdiction code"),
-        Column::text("name", "jurisdiction name"),
-        Column::new("year", ColumnType::Int, None, "year"),
-    ];
-    columns.extend(systems.iter().map(|(name, _)| {
-        Column::new(
-            &format!("U_{name}"),
-            ColumnType::Real,
-            None,
-            "subsystem score (entropy-weighted, pooled)",
-        )
-    }));
-    columns.extend([
-        Column::new("C", ColumnType::Real, None, "coupling degree"),
-        Column::new("T", ColumnType::Real, None, "development index (equal α)"),
-        Column::new("D", ColumnType::Real, None, "coupling coordination degree"),
-        Column::text("C_class", "coupling class"),
-        Column::text("D_class", "coordination class"),
-    ]);
+    // The spec's `U_<system>` column stands for one column per subsystem.
+    let columns = coupling_jurisdiction_columns()
+        .into_iter()
+        .flat_map(|c| match c.name.as_str() {
+            SYSTEM_SCORE => systems
+                .iter()
+                .map(|(name, _)| Column {
+                    name: format!("U_{name}"),
+                    ..c.clone()
+                })
+                .collect(),
+            _ => vec![c],
+        })
+        .collect();
     let mut table = Table::new("coupling_jurisdiction", columns, false);
     let alpha = vec![1.0 / systems.len() as f64; systems.len()];
     let mut development = BTreeMap::new();
@@ -496,46 +464,10 @@ fn border_tables(
     development: &Development,
     latest: i64,
 ) -> Result<BorderTables, AnalysisError> {
-    let mut border = Table::new(
-        "synergy_border",
-        vec![
-            Column::text("a", "code of the first unit (a < b)"),
-            Column::text("b", "code of the second unit"),
-            Column::new("year", ColumnType::Int, None, "year"),
-            Column::new("T_a", ColumnType::Real, None, "development index of a"),
-            Column::new("T_b", ColumnType::Real, None, "development index of b"),
-            Column::new(
-                "C_border",
-                ColumnType::Real,
-                None,
-                "coupling of the two sides",
-            ),
-            Column::new(
-                "D_border",
-                ColumnType::Real,
-                None,
-                "coordination of the two sides",
-            ),
-        ],
-        false,
-    );
+    let mut border = Table::new("synergy_border", synergy_border_columns(), false);
     let mut gaps = Table::new(
         "border_discontinuity",
-        vec![
-            Column::text("a", "code of the first unit (a < b)"),
-            Column::text("b", "code of the second unit"),
-            Column::text("indicator", "indicator column"),
-            Column::new("year", ColumnType::Int, None, "year"),
-            Column::new("value_a", ColumnType::Real, None, "value on side a"),
-            Column::new("value_b", ColumnType::Real, None, "value on side b"),
-            Column::new("gap", ColumnType::Real, None, "|value_a − value_b|"),
-            Column::new(
-                "standardised_gap",
-                ColumnType::Real,
-                None,
-                "gap / standard deviation over all units of the level that year",
-            ),
-        ],
+        border_discontinuity_columns(),
         false,
     );
     let mut pairs: Vec<(usize, usize)> = Vec::new();
@@ -653,4 +585,97 @@ fn border_tables(
         json!({ "pairs": pairs.len(), "year": latest, "least_coordinated": weakest }),
         coordination_rows,
     ))
+}
+
+/// The columns of `moran_indicators` (its output spec reads them too).
+fn moran_indicators_columns() -> Vec<Column> {
+    vec![
+        Column::text("indicator", "indicator column"),
+        Column::new("year", ColumnType::Int, None, "year"),
+        Column::new("n", ColumnType::Int, None, "units with a value"),
+        Column::new(
+            "I",
+            ColumnType::Real,
+            None,
+            "Moran's I (queen, row-standardised)",
+        ),
+        Column::new(
+            "EI",
+            ColumnType::Real,
+            None,
+            "expected I under no autocorrelation",
+        ),
+        Column::new("z_rand", ColumnType::Real, None, "z under randomisation"),
+        Column::new(
+            "p_rand",
+            ColumnType::Real,
+            None,
+            "two-sided p under randomisation",
+        ),
+        Column::new(
+            "p_sim",
+            ColumnType::Real,
+            None,
+            "permutation pseudo p-value",
+        ),
+    ]
+}
+
+/// The columns of `lisa_clusters` (its output spec reads them too).
+fn lisa_clusters_columns() -> Vec<Column> {
+    vec![
+        Column::text("code", "jurisdiction code"),
+        Column::text("name", "jurisdiction name"),
+        Column::text("indicator", "indicator column"),
+        Column::new("year", ColumnType::Int, None, "year"),
+    ]
+    .into_iter()
+    .chain(LocalMoran::columns())
+    .chain([Column::text(
+        "cluster",
+        "the quadrant where p_sim ≤ significance, else ns",
+    )])
+    .collect()
+}
+
+/// The columns of `synergy_border` (its output spec reads them too).
+fn synergy_border_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of the first unit (a < b)"),
+        Column::text("b", "code of the second unit"),
+        Column::new("year", ColumnType::Int, None, "year"),
+        Column::new("T_a", ColumnType::Real, None, "development index of a"),
+        Column::new("T_b", ColumnType::Real, None, "development index of b"),
+        Column::new(
+            "C_border",
+            ColumnType::Real,
+            None,
+            "coupling of the two sides",
+        ),
+        Column::new(
+            "D_border",
+            ColumnType::Real,
+            None,
+            "coordination of the two sides",
+        ),
+    ]
+}
+
+/// The columns of `border_discontinuity` (its output spec reads them too).
+fn border_discontinuity_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of the first unit (a < b)"),
+        Column::text("b", "code of the second unit"),
+        Column::text("indicator", "indicator column"),
+        Column::new("year", ColumnType::Int, None, "year"),
+        Column::new("value_a", ColumnType::Real, None, "value on side a"),
+        Column::new("value_b", ColumnType::Real, None, "value on side b"),
+        Column::new("gap", ColumnType::Real, None, "|value_a − value_b|"),
+        Column::new(
+            "standardised_gap",
+            ColumnType::Real,
+            None,
+            "gap / standard deviation over all units of the level that year",
+        ),
+    ]
 }

@@ -80,11 +80,11 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         },
     ],
     outputs: &[
-        OutputSpec { name: "borders", spatial: true, description: "One row per pair of touching units of one level (a < b), with the shared line." },
-        OutputSpec { name: "border_islands", spatial: false, description: "Units with no neighbour at their level." },
-        OutputSpec { name: "border_zones", spatial: true, description: "Land within zone_width_m of each edge border, one row per side." },
-        OutputSpec { name: "topology_issues", spatial: true, description: "Gaps and overlaps between units of one level." },
-        OutputSpec { name: "jurisdictions", spatial: true, description: "Every unit of every level with its area and number of neighbours (the base map of the report and the dashboard)." },
+        OutputSpec { name: "borders", spatial: true, description: "One row per pair of touching units of one level (a < b), with the shared line.", columns: borders_columns },
+        OutputSpec { name: "border_islands", spatial: false, description: "Units with no neighbour at their level.", columns: border_islands_columns },
+        OutputSpec { name: "border_zones", spatial: true, description: "Land within zone_width_m of each edge border, one row per side.", columns: border_zones_columns },
+        OutputSpec { name: "topology_issues", spatial: true, description: "Gaps and overlaps between units of one level.", columns: topology_issues_columns },
+        OutputSpec { name: "jurisdictions", spatial: true, description: "Every unit of every level with its area and number of neighbours (the base map of the report and the dashboard).", columns: jurisdictions_columns },
     ],
     references: &[
         "Anselin, L. (1988) Spatial Econometrics: Methods and Models. Kluwer.",
@@ -300,35 +300,7 @@ fn build_border(
 
 /// The `borders` table (geometry in the analysis CRS; point borders have none).
 pub fn borders_table(region: &Region, borders: &[&Border]) -> Table {
-    let mut table = Table::new(
-        "borders",
-        border_pair_columns()
-            .into_iter()
-            .chain([
-                Column::text("level", "administrative level of both units"),
-                Column::text("kind", "edge: shared line; point: corner contact only"),
-                Column::new(
-                    "length_km",
-                    ColumnType::Real,
-                    Some("km"),
-                    "geodesic length of the shared line (WGS84)",
-                ),
-                Column::new(
-                    "cross_province",
-                    ColumnType::Bool,
-                    None,
-                    "the units lie in different provinces",
-                ),
-                Column::new(
-                    "cross_city",
-                    ColumnType::Bool,
-                    None,
-                    "the units lie in different cities",
-                ),
-            ])
-            .collect(),
-        true,
-    );
+    let mut table = Table::new("borders", borders_columns(), true);
     for border in borders {
         let (a, b) = (
             &region.jurisdictions[border.a],
@@ -361,28 +333,7 @@ fn jurisdictions_table(region: &Region, borders: &[&Border]) -> Table {
         neighbours[border.a] += 1;
         neighbours[border.b] += 1;
     }
-    let mut table = Table::new(
-        "jurisdictions",
-        unit_columns()
-            .into_iter()
-            .chain([
-                Column::text("parent", "code of the unit one level up (empty at the top)"),
-                Column::new(
-                    "area_km2",
-                    ColumnType::Real,
-                    Some("km²"),
-                    "area in the equal-area analysis CRS",
-                ),
-                Column::new(
-                    "neighbours",
-                    ColumnType::Int,
-                    None,
-                    "units of the same level it touches (edge or point)",
-                ),
-            ])
-            .collect(),
-        true,
-    );
+    let mut table = Table::new("jurisdictions", jurisdictions_columns(), true);
     for (j, n) in region.jurisdictions.iter().zip(neighbours) {
         table.push(
             vec![
@@ -399,8 +350,13 @@ fn jurisdictions_table(region: &Region, borders: &[&Border]) -> Table {
     table
 }
 
+/// The columns of `border_islands`.
+fn border_islands_columns() -> Vec<Column> {
+    unit_columns()
+}
+
 fn islands_table(region: &Region, result: &BordersResult) -> Table {
-    let mut table = Table::new("border_islands", unit_columns(), false);
+    let mut table = Table::new("border_islands", border_islands_columns(), false);
     for level in &result.levels {
         for &i in &level.islands {
             let j = &region.jurisdictions[i];
@@ -418,23 +374,7 @@ fn islands_table(region: &Region, result: &BordersResult) -> Table {
 }
 
 fn zones_table(region: &Region, result: &BordersResult, borders: &[&Border]) -> Table {
-    let mut table = Table::new(
-        "border_zones",
-        vec![
-            Column::text("a", "code of the border's first unit"),
-            Column::text("b", "code of the border's second unit"),
-            Column::text("level", "administrative level"),
-            Column::text("side", "code of the unit this part lies in"),
-            Column::text("side_name", "name of that unit"),
-            Column::new(
-                "area_km2",
-                ColumnType::Real,
-                Some("km²"),
-                "area of this side's zone",
-            ),
-        ],
-        true,
-    );
+    let mut table = Table::new("border_zones", border_zones_columns(), true);
     for zone in &result.zones {
         let border = borders[zone.border];
         let side = &region.jurisdictions[zone.side];
@@ -454,33 +394,7 @@ fn zones_table(region: &Region, result: &BordersResult, borders: &[&Border]) -> 
 }
 
 fn topology_table(region: &Region, result: &BordersResult) -> Result<Table, AnalysisError> {
-    let mut table = Table::new(
-        "topology_issues",
-        vec![
-            Column::text("kind", "gap or overlap"),
-            Column::text("level", "administrative level"),
-            Column::text("units", "codes of the units involved, `;`-separated"),
-            Column::new(
-                "area_m2",
-                ColumnType::Real,
-                Some("m²"),
-                "area of the gap or overlap",
-            ),
-            Column::new(
-                "lon",
-                ColumnType::Real,
-                Some("°"),
-                "longitude of its centroid (WGS84)",
-            ),
-            Column::new(
-                "lat",
-                ColumnType::Real,
-                Some("°"),
-                "latitude of its centroid (WGS84)",
-            ),
-        ],
-        true,
-    );
+    let mut table = Table::new("topology_issues", topology_issues_columns(), true);
     for issue in &result.topology {
         let codes: Vec<&str> = issue
             .units
@@ -577,6 +491,101 @@ impl AnalysisModule for Borders {
             summary: summary(region, result, params.zone_width_m),
         })
     }
+}
+
+/// The columns of `borders` (its output spec reads them too).
+fn borders_columns() -> Vec<Column> {
+    border_pair_columns()
+        .into_iter()
+        .chain([
+            Column::text("level", "administrative level of both units"),
+            Column::text("kind", "edge: shared line; point: corner contact only"),
+            Column::new(
+                "length_km",
+                ColumnType::Real,
+                Some("km"),
+                "geodesic length of the shared line (WGS84)",
+            ),
+            Column::new(
+                "cross_province",
+                ColumnType::Bool,
+                None,
+                "the units lie in different provinces",
+            ),
+            Column::new(
+                "cross_city",
+                ColumnType::Bool,
+                None,
+                "the units lie in different cities",
+            ),
+        ])
+        .collect()
+}
+
+/// The columns of `jurisdictions` (its output spec reads them too).
+fn jurisdictions_columns() -> Vec<Column> {
+    unit_columns()
+        .into_iter()
+        .chain([
+            Column::text("parent", "code of the unit one level up (empty at the top)"),
+            Column::new(
+                "area_km2",
+                ColumnType::Real,
+                Some("km²"),
+                "area in the equal-area analysis CRS",
+            ),
+            Column::new(
+                "neighbours",
+                ColumnType::Int,
+                None,
+                "units of the same level it touches (edge or point)",
+            ),
+        ])
+        .collect()
+}
+
+/// The columns of `border_zones` (its output spec reads them too).
+fn border_zones_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of the border's first unit"),
+        Column::text("b", "code of the border's second unit"),
+        Column::text("level", "administrative level"),
+        Column::text("side", "code of the unit this part lies in"),
+        Column::text("side_name", "name of that unit"),
+        Column::new(
+            "area_km2",
+            ColumnType::Real,
+            Some("km²"),
+            "area of this side's zone",
+        ),
+    ]
+}
+
+/// The columns of `topology_issues` (its output spec reads them too).
+fn topology_issues_columns() -> Vec<Column> {
+    vec![
+        Column::text("kind", "gap or overlap"),
+        Column::text("level", "administrative level"),
+        Column::text("units", "codes of the units involved, `;`-separated"),
+        Column::new(
+            "area_m2",
+            ColumnType::Real,
+            Some("m²"),
+            "area of the gap or overlap",
+        ),
+        Column::new(
+            "lon",
+            ColumnType::Real,
+            Some("°"),
+            "longitude of its centroid (WGS84)",
+        ),
+        Column::new(
+            "lat",
+            ColumnType::Real,
+            Some("°"),
+            "latitude of its centroid (WGS84)",
+        ),
+    ]
 }
 
 #[cfg(test)]

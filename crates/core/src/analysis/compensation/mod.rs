@@ -40,10 +40,10 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "Zones whose centre lies this close to a border form its border zone." },
     ],
     outputs: &[
-        OutputSpec { name: "esv_jurisdiction", spatial: false, description: "ESV per jurisdiction (every level) and plan version, with the change from the first version." },
-        OutputSpec { name: "esv_border_zone", spatial: false, description: "ESV of each side's border zone per border and plan version." },
-        OutputSpec { name: "compensation_ledger", spatial: false, description: "One row per scheme, period and year: payer, payee, amount_yuan, the index value and its inputs." },
-        OutputSpec { name: "compensation_balances", spatial: false, description: "Net transfers per pair of jurisdictions." },
+        OutputSpec { name: "esv_jurisdiction", spatial: false, description: "ESV per jurisdiction (every level) and plan version, with the change from the first version.", columns: esv_jurisdiction_columns },
+        OutputSpec { name: "esv_border_zone", spatial: false, description: "ESV of each side's border zone per border and plan version.", columns: esv_border_zone_columns },
+        OutputSpec { name: "compensation_ledger", spatial: false, description: "One row per scheme, period and year: payer, payee, amount_yuan, the index value and its inputs.", columns: compensation_ledger_columns },
+        OutputSpec { name: "compensation_balances", spatial: false, description: "Net transfers per pair of jurisdictions.", columns: compensation_balances_columns },
     ],
     references: &[
         "Xie, G. et al. (2015) Improvement of the evaluation method for ecosystem service value based on per unit area. Journal of Natural Resources 30(8), 1243–1254.",
@@ -110,15 +110,7 @@ fn esv_jurisdiction_table(region: &Region, plans: &PlanZones, values: &[f64]) ->
             e.1 += v;
         }
     }
-    let mut t = Table::new(
-        "esv_jurisdiction",
-        unit_columns()
-            .into_iter()
-            .chain([Column::text("plan", "plan version")])
-            .chain(esv_columns("planned area", "ecosystem-service value"))
-            .collect(),
-        false,
-    );
+    let mut t = Table::new("esv_jurisdiction", esv_jurisdiction_columns(), false);
     let mut order: Vec<&(usize, usize)> = sums.keys().collect();
     order.sort_by_key(|(u, v)| {
         (
@@ -187,22 +179,7 @@ fn esv_border_table(
     values: &[f64],
     near: &BTreeMap<(usize, usize), Vec<usize>>,
 ) -> Table {
-    let mut t = Table::new(
-        "esv_border_zone",
-        vec![
-            Column::text("a", "code of one side"),
-            Column::text("b", "code of the other side"),
-            Column::text("side", "code of the side whose zone this is"),
-            Column::text("plan", "plan version"),
-        ]
-        .into_iter()
-        .chain(esv_columns(
-            "area of the side's zones near the border",
-            "their ecosystem-service value",
-        ))
-        .collect(),
-        false,
-    );
+    let mut t = Table::new("esv_border_zone", esv_border_zone_columns(), false);
     for (&(a, b), zones) in near {
         for side in [a, b] {
             let mut by_version = vec![(0.0, 0.0); plans.versions.len()];
@@ -365,30 +342,7 @@ fn sides(
 }
 
 fn ledger_table(entries: &[Entry]) -> Table {
-    let mut t = Table::new(
-        "compensation_ledger",
-        vec![
-            Column::text("scheme", "scheme name"),
-            Column::text(
-                "rule",
-                "water_quality_index, class_change, load_based or esv_based",
-            ),
-            Column::text("period", "period (or plan version)"),
-            Column::new("year", ColumnType::Int, None, "year"),
-            Column::text("payer", "code of the jurisdiction that pays"),
-            Column::text("payee", "code of the jurisdiction that is paid"),
-            Column::new("amount_yuan", ColumnType::Real, Some("yuan"), "amount"),
-            Column::new(
-                "index_value",
-                ColumnType::Real,
-                None,
-                "P, class, load (kg/yr) or ESV (yuan/yr), by rule",
-            ),
-            Column::text("status", "transfer, no transfer or undetermined"),
-            Column::text("inputs", "the values that produced it"),
-        ],
-        false,
-    );
+    let mut t = Table::new("compensation_ledger", compensation_ledger_columns(), false);
     for e in entries {
         t.push(
             vec![
@@ -427,28 +381,7 @@ fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
     }
     let mut t = Table::new(
         "compensation_balances",
-        vec![
-            Column::text("a", "code of one side (a < b)"),
-            Column::text("b", "code of the other side"),
-            Column::new(
-                "a_paid_b_yuan",
-                ColumnType::Real,
-                Some("yuan"),
-                "total a paid b",
-            ),
-            Column::new(
-                "b_paid_a_yuan",
-                ColumnType::Real,
-                Some("yuan"),
-                "total b paid a",
-            ),
-            Column::new(
-                "net_to_a_yuan",
-                ColumnType::Real,
-                Some("yuan"),
-                "b_paid_a − a_paid_b",
-            ),
-        ],
+        compensation_balances_columns(),
         false,
     );
     let mut summary = Vec::new();
@@ -634,6 +567,81 @@ fn run(
         tables,
         summary: serde_json::Value::Object(summary),
     })
+}
+
+/// The columns of `esv_jurisdiction` (its output spec reads them too).
+fn esv_jurisdiction_columns() -> Vec<Column> {
+    unit_columns()
+        .into_iter()
+        .chain([Column::text("plan", "plan version")])
+        .chain(esv_columns("planned area", "ecosystem-service value"))
+        .collect()
+}
+
+/// The columns of `esv_border_zone` (its output spec reads them too).
+fn esv_border_zone_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of one side"),
+        Column::text("b", "code of the other side"),
+        Column::text("side", "code of the side whose zone this is"),
+        Column::text("plan", "plan version"),
+    ]
+    .into_iter()
+    .chain(esv_columns(
+        "area of the side's zones near the border",
+        "their ecosystem-service value",
+    ))
+    .collect()
+}
+
+/// The columns of `compensation_ledger` (its output spec reads them too).
+fn compensation_ledger_columns() -> Vec<Column> {
+    vec![
+        Column::text("scheme", "scheme name"),
+        Column::text(
+            "rule",
+            "water_quality_index, class_change, load_based or esv_based",
+        ),
+        Column::text("period", "period (or plan version)"),
+        Column::new("year", ColumnType::Int, None, "year"),
+        Column::text("payer", "code of the jurisdiction that pays"),
+        Column::text("payee", "code of the jurisdiction that is paid"),
+        Column::new("amount_yuan", ColumnType::Real, Some("yuan"), "amount"),
+        Column::new(
+            "index_value",
+            ColumnType::Real,
+            None,
+            "P, class, load (kg/yr) or ESV (yuan/yr), by rule",
+        ),
+        Column::text("status", "transfer, no transfer or undetermined"),
+        Column::text("inputs", "the values that produced it"),
+    ]
+}
+
+/// The columns of `compensation_balances` (its output spec reads them too).
+fn compensation_balances_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of one side (a < b)"),
+        Column::text("b", "code of the other side"),
+        Column::new(
+            "a_paid_b_yuan",
+            ColumnType::Real,
+            Some("yuan"),
+            "total a paid b",
+        ),
+        Column::new(
+            "b_paid_a_yuan",
+            ColumnType::Real,
+            Some("yuan"),
+            "total b paid a",
+        ),
+        Column::new(
+            "net_to_a_yuan",
+            ColumnType::Real,
+            Some("yuan"),
+            "b_paid_a − a_paid_b",
+        ),
+    ]
 }
 
 #[cfg(test)]

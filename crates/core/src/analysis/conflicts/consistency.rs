@@ -129,28 +129,7 @@ pub fn plan_consistency(
 
 /// The `plan_consistency` output table.
 pub fn consistency_table(region: &Region, rows: &[BorderConsistency]) -> Table {
-    let mut table = Table::new(
-        "plan_consistency",
-        border_pair_columns()
-            .into_iter()
-            .chain([
-                Column::text("plan", "plan version"),
-                Column::new(
-                    "sampled_km",
-                    ColumnType::Real,
-                    Some("km"),
-                    "border length sampled (analysis CRS)",
-                ),
-                Column::new(
-                    "consistent_share",
-                    ColumnType::Real,
-                    None,
-                    "share of the length where facing zones are compatible",
-                ),
-            ])
-            .collect(),
-        false,
-    );
+    let mut table = Table::new("plan_consistency", plan_consistency_columns(), false);
     for row in rows {
         let (a, b) = (&region.jurisdictions[row.a], &region.jurisdictions[row.b]);
         table.push(
@@ -167,4 +146,26 @@ pub fn consistency_table(region: &Region, rows: &[BorderConsistency]) -> Table {
         );
     }
     table
+}
+
+/// The columns of `plan_consistency` (its output spec reads them too).
+pub(crate) fn plan_consistency_columns() -> Vec<Column> {
+    border_pair_columns()
+        .into_iter()
+        .chain([
+            Column::text("plan", "plan version"),
+            Column::new(
+                "sampled_km",
+                ColumnType::Real,
+                Some("km"),
+                "border length sampled (analysis CRS)",
+            ),
+            Column::new(
+                "consistent_share",
+                ColumnType::Real,
+                None,
+                "share of the length where facing zones are compatible",
+            ),
+        ])
+        .collect()
 }

@@ -13,6 +13,59 @@ pub mod dead_ends;
 pub mod land_use;
 pub mod nimby;
 pub mod rules;
+/// The columns of `conflicts` (its output spec reads them too).
+fn conflicts_columns() -> Vec<Column> {
+    vec![
+        Column::text("type", "conflict type"),
+        Column::new("severity", ColumnType::Int, None, "1 low, 2 medium, 3 high"),
+        Column::text("severity_rule", "the rule that gave the severity"),
+        Column::text("causing", "code of the jurisdiction causing it"),
+        Column::text("causing_name", "its name"),
+        Column::text("affected", "code of the jurisdiction bearing it"),
+        Column::text("affected_name", "its name"),
+        Column::text("border", "the border, `a|b` with a < b"),
+        Column::new(
+            "distance_m",
+            ColumnType::Real,
+            Some("m"),
+            "distance between the conflicting features",
+        ),
+        Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
+        Column::text("evidence", "what was found, in words"),
+        Column::text("plan", "plan version"),
+        Column::text("causing_feature", "id of the causing feature"),
+        Column::text("affected_feature", "id(s) of the affected feature(s)"),
+    ]
+}
+
+/// The columns of `conflicts_by_border` (its output spec reads them too).
+fn conflicts_by_border_columns() -> Vec<Column> {
+    border_pair_columns()
+        .into_iter()
+        .chain([
+            Column::text("type", "conflict type"),
+            Column::text("plan", "plan version (empty: not plan-dependent)"),
+            Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
+            Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
+        ])
+        .collect()
+}
+
+/// The columns of `conflict_changes` (its output spec reads them too).
+fn conflict_changes_columns() -> Vec<Column> {
+    let count = |n: &str, d: &str| Column::new(n, ColumnType::Int, None, d);
+    vec![
+        Column::text("a", "code of one side"),
+        Column::text("b", "code of the other side"),
+        Column::text("type", "conflict type"),
+        Column::text("from_plan", "earlier plan version"),
+        Column::text("to_plan", "later plan version"),
+        count("resolved", "in the earlier version only"),
+        count("persisting", "in both"),
+        count("introduced", "in the later version only"),
+    ]
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -53,10 +106,10 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "A plan-constraint breach this close to a border is reported for that border." },
     ],
     outputs: &[
-        OutputSpec { name: "conflicts", spatial: true, description: "Every conflict: type, severity and its rule, causing and affected jurisdiction, distance, area, evidence, plan version." },
-        OutputSpec { name: "conflicts_by_border", spatial: false, description: "Conflicts per border, type and plan version." },
-        OutputSpec { name: "plan_consistency", spatial: false, description: "Per border and plan version, the share of its length where the zones facing each other within zone_width_m are compatible." },
-        OutputSpec { name: "conflict_changes", spatial: false, description: "Per border and type, conflicts resolved, persisting and introduced between the first and last plan versions." },
+        OutputSpec { name: "conflicts", spatial: true, description: "Every conflict: type, severity and its rule, causing and affected jurisdiction, distance, area, evidence, plan version.", columns: conflicts_columns },
+        OutputSpec { name: "conflicts_by_border", spatial: false, description: "Conflicts per border, type and plan version.", columns: conflicts_by_border_columns },
+        OutputSpec { name: "plan_consistency", spatial: false, description: "Per border and plan version, the share of its length where the zones facing each other within zone_width_m are compatible.", columns: consistency::plan_consistency_columns },
+        OutputSpec { name: "conflict_changes", spatial: false, description: "Per border and type, conflicts resolved, persisting and introduced between the first and last plan versions.", columns: conflict_changes_columns },
     ],
     references: &[
         "MNR (2023) Guidelines for land and sea use classification in territorial spatial survey, planning and use control (国土空间调查、规划、用途管制用地用海分类指南).",
@@ -283,31 +336,7 @@ fn border_of(region: &Region, c: &Conflict) -> Option<(String, String)> {
 }
 
 fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
-    let mut t = Table::new(
-        "conflicts",
-        vec![
-            Column::text("type", "conflict type"),
-            Column::new("severity", ColumnType::Int, None, "1 low, 2 medium, 3 high"),
-            Column::text("severity_rule", "the rule that gave the severity"),
-            Column::text("causing", "code of the jurisdiction causing it"),
-            Column::text("causing_name", "its name"),
-            Column::text("affected", "code of the jurisdiction bearing it"),
-            Column::text("affected_name", "its name"),
-            Column::text("border", "the border, `a|b` with a < b"),
-            Column::new(
-                "distance_m",
-                ColumnType::Real,
-                Some("m"),
-                "distance between the conflicting features",
-            ),
-            Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
-            Column::text("evidence", "what was found, in words"),
-            Column::text("plan", "plan version"),
-            Column::text("causing_feature", "id of the causing feature"),
-            Column::text("affected_feature", "id(s) of the affected feature(s)"),
-        ],
-        true,
-    );
+    let mut t = Table::new("conflicts", conflicts_columns(), true);
     for c in conflicts {
         let j = |u: usize| &region.jurisdictions[u];
         t.push(
@@ -346,19 +375,7 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
         e.0 += 1;
         e.1 += c.area_ha.unwrap_or(0.0);
     }
-    let mut t = Table::new(
-        "conflicts_by_border",
-        border_pair_columns()
-            .into_iter()
-            .chain([
-                Column::text("type", "conflict type"),
-                Column::text("plan", "plan version (empty: not plan-dependent)"),
-                Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
-                Column::new("area_ha", ColumnType::Real, Some("ha"), "area concerned"),
-            ])
-            .collect(),
-        false,
-    );
+    let mut t = Table::new("conflicts_by_border", conflicts_by_border_columns(), false);
     let name = |code: &str| {
         region
             .by_code(code)
@@ -401,21 +418,7 @@ pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) ->
             e.1.insert(&c.identity);
         }
     }
-    let count = |n: &str, d: &str| Column::new(n, ColumnType::Int, None, d);
-    let mut t = Table::new(
-        "conflict_changes",
-        vec![
-            Column::text("a", "code of one side"),
-            Column::text("b", "code of the other side"),
-            Column::text("type", "conflict type"),
-            Column::text("from_plan", "earlier plan version"),
-            Column::text("to_plan", "later plan version"),
-            count("resolved", "in the earlier version only"),
-            count("persisting", "in both"),
-            count("introduced", "in the later version only"),
-        ],
-        false,
-    );
+    let mut t = Table::new("conflict_changes", conflict_changes_columns(), false);
     for ((a, b, kind), (old, new)) in sets {
         let n = |x: usize| Value::Int(x as i64);
         t.push(

@@ -63,11 +63,11 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         alternative("folded"),
     ],
     outputs: &[
-        OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy." },
-        OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics." },
-        OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties." },
-        OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals." },
-        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) against uncovered borders." },
+        OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy.", columns: governance_timeline_columns },
+        OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics.", columns: governance_stages_columns },
+        OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties.", columns: governance_network_columns },
+        OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals.", columns: border_governance_columns },
+        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) against uncovered borders.", columns: outcomes::governance_outcomes_columns },
     ],
     references: &[
         "Meuleman, L. (2008) Public Management and the Metagovernance of Hierarchies, Networks and Markets. Physica-Verlag.",
@@ -456,70 +456,7 @@ fn run(
 }
 
 fn timeline_table(years: &[YearMix]) -> Table {
-    let mut t = Table::new(
-        "governance_timeline",
-        vec![
-            Column::new("year", ColumnType::Int, None, "year"),
-            Column::new("active", ColumnType::Int, None, "arrangements in force"),
-            Column::new(
-                "share_hierarchy",
-                ColumnType::Real,
-                None,
-                "H share of the mode mix",
-            ),
-            Column::new("share_market", ColumnType::Real, None, "M share"),
-            Column::new("share_network", ColumnType::Real, None, "N share"),
-            Column::new(
-                "mode_diversity",
-                ColumnType::Real,
-                Some("nats"),
-                "Shannon entropy of the mode mix",
-            ),
-            Column::new(
-                "share_economic",
-                ColumnType::Real,
-                None,
-                "economic goal share",
-            ),
-            Column::new(
-                "share_ecological",
-                ColumnType::Real,
-                None,
-                "ecological goal share",
-            ),
-            Column::new(
-                "share_integrated",
-                ColumnType::Real,
-                None,
-                "integrated goal share",
-            ),
-            Column::new(
-                "mean_binding",
-                ColumnType::Real,
-                Some("0–5"),
-                "mean bindingness",
-            ),
-            Column::new(
-                "hands_off_tools",
-                ColumnType::Int,
-                None,
-                "uses of framing, storytelling, design",
-            ),
-            Column::new(
-                "hands_on_tools",
-                ColumnType::Int,
-                None,
-                "uses of facilitation, participation",
-            ),
-            Column::new(
-                "shadow_of_hierarchy",
-                ColumnType::Real,
-                None,
-                "share using H or national",
-            ),
-        ],
-        false,
-    );
+    let mut t = Table::new("governance_timeline", governance_timeline_columns(), false);
     for y in years {
         let r = |x: f64| Value::Real(round_to(x, 6));
         t.push(
@@ -551,85 +488,8 @@ pub fn stage_tables(
     stage_list: &[Stage],
     horizon: i32,
 ) -> (Table, Table, Vec<serde_json::Value>) {
-    let mut stages_t = Table::new(
-        "governance_stages",
-        vec![
-            Column::new("stage", ColumnType::Int, None, "stage number"),
-            Column::new("start", ColumnType::Int, None, "first year"),
-            Column::new("end", ColumnType::Int, None, "last year"),
-            Column::text("dominant_modes", "modes with ≥ 25 % of the mix"),
-            Column::new("share_hierarchy", ColumnType::Real, None, "mean H share"),
-            Column::new("share_market", ColumnType::Real, None, "mean M share"),
-            Column::new("share_network", ColumnType::Real, None, "mean N share"),
-            Column::new(
-                "mean_binding",
-                ColumnType::Real,
-                Some("0–5"),
-                "mean bindingness",
-            ),
-            Column::new(
-                "hands_on_share",
-                ColumnType::Real,
-                None,
-                "share of hands-on tool uses",
-            ),
-            Column::new(
-                "network_nodes",
-                ColumnType::Int,
-                None,
-                "participants in force in the stage",
-            ),
-            Column::new(
-                "network_density",
-                ColumnType::Real,
-                None,
-                "density of the co-participation network",
-            ),
-            Column::new(
-                "province_network_density",
-                ColumnType::Real,
-                None,
-                "density with participants aggregated to provinces",
-            ),
-            Column::new(
-                "cross_province_share",
-                ColumnType::Real,
-                None,
-                "share of ties between different provinces",
-            ),
-            Column::text(
-                "key_arrangements",
-                "most binding arrangements started in the stage",
-            ),
-            Column::text("description", "summary"),
-        ],
-        false,
-    );
-    let mut network_t = Table::new(
-        "governance_network",
-        vec![
-            Column::new("stage", ColumnType::Int, None, "stage number"),
-            Column::text("code", "participant code"),
-            Column::text("name", "participant name"),
-            Column::new(
-                "degree_centrality",
-                ColumnType::Real,
-                None,
-                "degree / (n − 1)",
-            ),
-            Column::new(
-                "betweenness",
-                ColumnType::Real,
-                None,
-                "normalised betweenness centrality",
-            ),
-            Column::text(
-                "linked",
-                "codes of the participants it shares an arrangement with in the stage, `;`-separated (the network's ties)",
-            ),
-        ],
-        false,
-    );
+    let mut stages_t = Table::new("governance_stages", governance_stages_columns(), false);
+    let mut network_t = Table::new("governance_network", governance_network_columns(), false);
     let mut summaries = Vec::new();
     for (s, stage) in stage_list.iter().enumerate() {
         let net = stage_network(arrangements, stage.start, stage.end, horizon);
@@ -704,44 +564,7 @@ fn coverage_table(
     arrangements: &[Arrangement],
     horizon: i32,
 ) -> Result<(Table, serde_json::Value), AnalysisError> {
-    let mut t = Table::new(
-        "border_governance",
-        vec![
-            Column::text("a", "code of the first unit (a < b)"),
-            Column::text("b", "code of the second unit"),
-            Column::text("level", "administrative level"),
-            Column::new("length_km", ColumnType::Real, Some("km"), "border length"),
-            Column::new(
-                "arrangements",
-                ColumnType::Int,
-                None,
-                "arrangements covering the border",
-            ),
-            Column::text("ids", "their ids, `;`-separated"),
-            Column::new(
-                "first_year",
-                ColumnType::Int,
-                None,
-                "first year any was in force",
-            ),
-            Column::new(
-                "active_in_last_year",
-                ColumnType::Int,
-                None,
-                "arrangements in force in the registry's last year",
-            ),
-            Column::new(
-                "max_binding",
-                ColumnType::Int,
-                Some("0–5"),
-                "strongest bindingness",
-            ),
-            Column::text("modes", "modes used (H, M, N)"),
-            Column::text("tools", "meta-governance tools used"),
-            Column::text("goals", "goal orientations"),
-        ],
-        false,
-    );
+    let mut t = Table::new("border_governance", border_governance_columns(), false);
     let mut summary = BTreeMap::new();
     for level in region.levels() {
         let borders = borders_at_level(region, level, 1.0)?;
@@ -817,6 +640,187 @@ fn coverage_table(
         );
     }
     Ok((t, json!(summary)))
+}
+
+/// The columns of `governance_timeline` (its output spec reads them too).
+fn governance_timeline_columns() -> Vec<Column> {
+    vec![
+        Column::new("year", ColumnType::Int, None, "year"),
+        Column::new("active", ColumnType::Int, None, "arrangements in force"),
+        Column::new(
+            "share_hierarchy",
+            ColumnType::Real,
+            None,
+            "H share of the mode mix",
+        ),
+        Column::new("share_market", ColumnType::Real, None, "M share"),
+        Column::new("share_network", ColumnType::Real, None, "N share"),
+        Column::new(
+            "mode_diversity",
+            ColumnType::Real,
+            Some("nats"),
+            "Shannon entropy of the mode mix",
+        ),
+        Column::new(
+            "share_economic",
+            ColumnType::Real,
+            None,
+            "economic goal share",
+        ),
+        Column::new(
+            "share_ecological",
+            ColumnType::Real,
+            None,
+            "ecological goal share",
+        ),
+        Column::new(
+            "share_integrated",
+            ColumnType::Real,
+            None,
+            "integrated goal share",
+        ),
+        Column::new(
+            "mean_binding",
+            ColumnType::Real,
+            Some("0–5"),
+            "mean bindingness",
+        ),
+        Column::new(
+            "hands_off_tools",
+            ColumnType::Int,
+            None,
+            "uses of framing, storytelling, design",
+        ),
+        Column::new(
+            "hands_on_tools",
+            ColumnType::Int,
+            None,
+            "uses of facilitation, participation",
+        ),
+        Column::new(
+            "shadow_of_hierarchy",
+            ColumnType::Real,
+            None,
+            "share using H or national",
+        ),
+    ]
+}
+
+/// The columns of `governance_stages` (its output spec reads them too).
+fn governance_stages_columns() -> Vec<Column> {
+    vec![
+        Column::new("stage", ColumnType::Int, None, "stage number"),
+        Column::new("start", ColumnType::Int, None, "first year"),
+        Column::new("end", ColumnType::Int, None, "last year"),
+        Column::text("dominant_modes", "modes with ≥ 25 % of the mix"),
+        Column::new("share_hierarchy", ColumnType::Real, None, "mean H share"),
+        Column::new("share_market", ColumnType::Real, None, "mean M share"),
+        Column::new("share_network", ColumnType::Real, None, "mean N share"),
+        Column::new(
+            "mean_binding",
+            ColumnType::Real,
+            Some("0–5"),
+            "mean bindingness",
+        ),
+        Column::new(
+            "hands_on_share",
+            ColumnType::Real,
+            None,
+            "share of hands-on tool uses",
+        ),
+        Column::new(
+            "network_nodes",
+            ColumnType::Int,
+            None,
+            "participants in force in the stage",
+        ),
+        Column::new(
+            "network_density",
+            ColumnType::Real,
+            None,
+            "density of the co-participation network",
+        ),
+        Column::new(
+            "province_network_density",
+            ColumnType::Real,
+            None,
+            "density with participants aggregated to provinces",
+        ),
+        Column::new(
+            "cross_province_share",
+            ColumnType::Real,
+            None,
+            "share of ties between different provinces",
+        ),
+        Column::text(
+            "key_arrangements",
+            "most binding arrangements started in the stage",
+        ),
+        Column::text("description", "summary"),
+    ]
+}
+
+/// The columns of `governance_network` (its output spec reads them too).
+fn governance_network_columns() -> Vec<Column> {
+    vec![
+            Column::new("stage", ColumnType::Int, None, "stage number"),
+            Column::text("code", "participant code"),
+            Column::text("name", "participant name"),
+            Column::new(
+                "degree_centrality",
+                ColumnType::Real,
+                None,
+                "degree / (n − 1)",
+            ),
+            Column::new(
+                "betweenness",
+                ColumnType::Real,
+                None,
+                "normalised betweenness centrality",
+            ),
+            Column::text(
+                "linked",
+                "codes of the participants it shares an arrangement with in the stage, `;`-separated (the network's ties)",
+            ),
+        ]
+}
+
+/// The columns of `border_governance` (its output spec reads them too).
+fn border_governance_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of the first unit (a < b)"),
+        Column::text("b", "code of the second unit"),
+        Column::text("level", "administrative level"),
+        Column::new("length_km", ColumnType::Real, Some("km"), "border length"),
+        Column::new(
+            "arrangements",
+            ColumnType::Int,
+            None,
+            "arrangements covering the border",
+        ),
+        Column::text("ids", "their ids, `;`-separated"),
+        Column::new(
+            "first_year",
+            ColumnType::Int,
+            None,
+            "first year any was in force",
+        ),
+        Column::new(
+            "active_in_last_year",
+            ColumnType::Int,
+            None,
+            "arrangements in force in the registry's last year",
+        ),
+        Column::new(
+            "max_binding",
+            ColumnType::Int,
+            Some("0–5"),
+            "strongest bindingness",
+        ),
+        Column::text("modes", "modes used (H, M, N)"),
+        Column::text("tools", "meta-governance tools used"),
+        Column::text("goals", "goal orientations"),
+    ]
 }
 
 #[cfg(test)]

@@ -329,34 +329,35 @@ pub fn outcomes(
 
 /// The per-border outcome table, one block of rows per measure.
 pub fn outcome_table() -> Table {
+    Table::new("governance_outcomes", governance_outcomes_columns(), false)
+}
+
+/// The columns of `governance_outcomes` (its output spec reads them too).
+pub(crate) fn governance_outcomes_columns() -> Vec<Column> {
     let real = |n: &str, d: &str| Column::new(n, ColumnType::Real, None, d);
-    Table::new(
-        "governance_outcomes",
-        vec![
-            Column::text("measure", "D_border, conflicts or plan_consistency"),
-            Column::text("a", "code of the first unit (a < b)"),
-            Column::text("b", "code of the second unit"),
-            Column::new(
-                "treatment_year",
-                ColumnType::Int,
-                None,
-                "start of the first arrangement covering it within the panel",
-            ),
-            Column::text("goal", "goal orientation of that arrangement"),
-            Column::text("arrangements", "its id(s)"),
-            real("change", "mean of the measure after − before"),
-            real(
-                "control_change",
-                "the same for uncovered borders around that year",
-            ),
-            real("effect", "change − control_change"),
-            Column::text(
-                "outcome",
-                "improved, unchanged or worsened (in the measure's good direction)",
-            ),
-        ],
-        false,
-    )
+    vec![
+        Column::text("measure", "D_border, conflicts or plan_consistency"),
+        Column::text("a", "code of the first unit (a < b)"),
+        Column::text("b", "code of the second unit"),
+        Column::new(
+            "treatment_year",
+            ColumnType::Int,
+            None,
+            "start of the first arrangement covering it within the panel",
+        ),
+        Column::text("goal", "goal orientation of that arrangement"),
+        Column::text("arrangements", "its id(s)"),
+        real("change", "mean of the measure after − before"),
+        real(
+            "control_change",
+            "the same for uncovered borders around that year",
+        ),
+        real("effect", "change − control_change"),
+        Column::text(
+            "outcome",
+            "improved, unchanged or worsened (in the measure's good direction)",
+        ),
+    ]
 }
 
 #[cfg(test)]

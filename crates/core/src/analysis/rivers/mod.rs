@@ -7,6 +7,45 @@
 
 pub mod network;
 pub mod siting;
+/// The columns of `river_sections` (its output spec reads them too).
+fn river_sections_columns() -> Vec<Column> {
+    vec![
+        Column::text("river", "the river line (feature and id)"),
+        Column::text("upstream", "code of the unit upstream"),
+        Column::text("downstream", "code of the unit downstream"),
+        Column::text(
+            "upstream_chain",
+            "codes of the upstream unit and its ancestors (county>city>province)",
+        ),
+        Column::text(
+            "downstream_chain",
+            "the same downstream: levels where the two differ are crossed here",
+        ),
+        Column::text("station", "nearest monitoring station within station_m"),
+        Column::text("plan", "plan version"),
+        Column::text("pollutant", "pollutant"),
+        Column::new(
+            "load_kg_per_yr",
+            ColumnType::Real,
+            Some("kg/yr"),
+            "load crossing here",
+        ),
+    ]
+}
+
+/// The columns of `load_flows` (its output spec reads them too).
+fn load_flows_columns() -> Vec<Column> {
+    flow_key_columns()
+        .into_iter()
+        .chain([Column::new(
+            "flux_kg_per_yr",
+            ColumnType::Real,
+            Some("kg/yr"),
+            "load crossing",
+        )])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -51,10 +90,10 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         alternative("greater"),
     ],
     outputs: &[
-        OutputSpec { name: "river_sections", spatial: true, description: "Where rivers cross borders: upstream and downstream unit and the load crossing, per pollutant and plan version." },
-        OutputSpec { name: "load_flows", spatial: true, description: "Lines from the unit a load comes from to the unit it enters, with the load (for maps)." },
-        OutputSpec { name: "load_matrix_<level>", spatial: false, description: "Per level: load of sources in `from` crossing into `to`, and all load crossing, kg/yr, per pollutant and plan version." },
-        OutputSpec { name: "siting_bands", spatial: false, description: "Polluting facilities per distance band from the exit and from the entry border along the river, incidence-rate ratio and permutation p." },
+        OutputSpec { name: "river_sections", spatial: true, description: "Where rivers cross borders: upstream and downstream unit and the load crossing, per pollutant and plan version.", columns: river_sections_columns },
+        OutputSpec { name: "load_flows", spatial: true, description: "Lines from the unit a load comes from to the unit it enters, with the load (for maps).", columns: load_flows_columns },
+        OutputSpec { name: "load_matrix_<level>", spatial: false, description: "Per level: load of sources in `from` crossing into `to`, and all load crossing, kg/yr, per pollutant and plan version.", columns: load_matrix_columns },
+        OutputSpec { name: "siting_bands", spatial: false, description: "Polluting facilities per distance band from the exit and from the entry border along the river, incidence-rate ratio and permutation p.", columns: siting::siting_bands_columns },
     ],
     references: &[
         "Johnes, P. J. (1996) Evaluation and management of the impact of land use change on the nitrogen and phosphorus load delivered to surface waters: the export coefficient modelling approach. Journal of Hydrology 183, 323–349.",
@@ -485,32 +524,7 @@ fn sections_table(
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(id, _)| id.clone())
     };
-    let mut t = Table::new(
-        "river_sections",
-        vec![
-            Column::text("river", "the river line (feature and id)"),
-            Column::text("upstream", "code of the unit upstream"),
-            Column::text("downstream", "code of the unit downstream"),
-            Column::text(
-                "upstream_chain",
-                "codes of the upstream unit and its ancestors (county>city>province)",
-            ),
-            Column::text(
-                "downstream_chain",
-                "the same downstream: levels where the two differ are crossed here",
-            ),
-            Column::text("station", "nearest monitoring station within station_m"),
-            Column::text("plan", "plan version"),
-            Column::text("pollutant", "pollutant"),
-            Column::new(
-                "load_kg_per_yr",
-                ColumnType::Real,
-                Some("kg/yr"),
-                "load crossing here",
-            ),
-        ],
-        true,
-    );
+    let mut t = Table::new("river_sections", river_sections_columns(), true);
     for (version, pollutant, routed, _) in results {
         for (&(k, i, from, to), kg) in &routed.sections {
             let reach = &network.reaches[k];
@@ -586,26 +600,31 @@ fn load_matrix(
     flows
 }
 
+/// The columns of `load_matrix_<level>`.
+fn load_matrix_columns() -> Vec<Column> {
+    flow_key_columns()
+        .into_iter()
+        .chain([
+            Column::new(
+                "load_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "load of sources in `from` crossing into `to`",
+            ),
+            Column::new(
+                "flux_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "all load crossing from `from` into `to`, transit included",
+            ),
+        ])
+        .collect()
+}
+
 fn matrix_table(level: Level, flows: &[LoadFlow]) -> Table {
     let mut t = Table::new(
         &format!("load_matrix_{}", level.name()),
-        flow_key_columns()
-            .into_iter()
-            .chain([
-                Column::new(
-                    "load_kg_per_yr",
-                    ColumnType::Real,
-                    Some("kg/yr"),
-                    "load of sources in `from` crossing into `to`",
-                ),
-                Column::new(
-                    "flux_kg_per_yr",
-                    ColumnType::Real,
-                    Some("kg/yr"),
-                    "all load crossing from `from` into `to`, transit included",
-                ),
-            ])
-            .collect(),
+        load_matrix_columns(),
         false,
     );
     for f in flows {
@@ -625,19 +644,7 @@ fn matrix_table(level: Level, flows: &[LoadFlow]) -> Table {
 }
 
 fn flows_table(region: &Region, results: &[(String, String, Routed, f64)]) -> Table {
-    let mut t = Table::new(
-        "load_flows",
-        flow_key_columns()
-            .into_iter()
-            .chain([Column::new(
-                "flux_kg_per_yr",
-                ColumnType::Real,
-                Some("kg/yr"),
-                "load crossing",
-            )])
-            .collect(),
-        true,
-    );
+    let mut t = Table::new("load_flows", load_flows_columns(), true);
     let centre = |u: usize| region.jurisdictions[u].geometry.centroid().map(|c| c.0);
     for (version, pollutant, routed, _) in results {
         for (&(a, b), kg) in &routed.flux {

@@ -202,42 +202,7 @@ pub fn siting(
         placebo.push(irr(e[0], n[0]));
     }
     let p = pseudo_p(observed, &placebo, alternative);
-    let mut table = Table::new(
-        "siting_bands",
-        vec![
-            Column::new(
-                "band_km",
-                ColumnType::Text,
-                Some("km"),
-                "distance band along the river",
-            ),
-            Column::new(
-                "from_exit",
-                ColumnType::Int,
-                None,
-                "polluting facilities this far upstream of their unit's exit border",
-            ),
-            Column::new(
-                "from_entry",
-                ColumnType::Int,
-                None,
-                "polluting facilities this far downstream of its entry border",
-            ),
-            Column::new(
-                "irr",
-                ColumnType::Real,
-                None,
-                "(from_exit + 0.5) / (from_entry + 0.5)",
-            ),
-            Column::new(
-                "p_placebo",
-                ColumnType::Real,
-                None,
-                "permutation p of the 0–5 km IRR (first band only)",
-            ),
-        ],
-        false,
-    );
+    let mut table = Table::new("siting_bands", siting_bands_columns(), false);
     for (b, (lo, hi)) in BANDS_KM.iter().enumerate() {
         table.push(
             vec![
@@ -339,4 +304,40 @@ fn most_downstream(
         })
         .collect();
     json!(rows)
+}
+
+/// The columns of `siting_bands` (its output spec reads them too).
+pub(crate) fn siting_bands_columns() -> Vec<Column> {
+    vec![
+        Column::new(
+            "band_km",
+            ColumnType::Text,
+            Some("km"),
+            "distance band along the river",
+        ),
+        Column::new(
+            "from_exit",
+            ColumnType::Int,
+            None,
+            "polluting facilities this far upstream of their unit's exit border",
+        ),
+        Column::new(
+            "from_entry",
+            ColumnType::Int,
+            None,
+            "polluting facilities this far downstream of its entry border",
+        ),
+        Column::new(
+            "irr",
+            ColumnType::Real,
+            None,
+            "(from_exit + 0.5) / (from_entry + 0.5)",
+        ),
+        Column::new(
+            "p_placebo",
+            ColumnType::Real,
+            None,
+            "permutation p of the 0–5 km IRR (first band only)",
+        ),
+    ]
 }
