@@ -394,12 +394,20 @@ fn check_lists_every_planted_fault(project: &Path, scratch: &Path) {
         registry.replacen("2,1983-03,1988-06,", "2,1983-03,1981-06,", 1),
     )
     .unwrap();
+    // A rule table is part of the model too.
+    let matrix = std::fs::read_to_string(faulty.join("compatibility.csv")).unwrap();
+    std::fs::write(
+        faulty.join("compatibility.csv"),
+        matrix.replacen("100103,07,2,", "100103,07,7,", 1),
+    )
+    .unwrap();
     let run = borderscape(&["check", faulty.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     for expected in [
         "parameter `permutations`: must be at least 0, got -5",
         "field `station`: `NO_SUCH_STATION` is not in the stations layer",
         "column `end`: ends (1981-06) before it starts (1983-03)",
+        "compatibility.csv: row 0: field `rule`: `7` is not 0",
     ] {
         assert!(
             run.stdout.contains(expected),

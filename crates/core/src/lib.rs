@@ -16,6 +16,7 @@
 //! - [`stats`]: Moran's I, coupling coordination, permutation significance.
 //! - [`adjacency`]: which polygons share boundary segments (exact and near-collinear matching).
 //! - [`topology`]: gaps and overlaps between neighbouring units.
+//! - [`shared_borders`]: the borders of one level (pairs, shared lines, geodesic lengths).
 //! - [`analysis`]: the analyses and their registry.
 
 pub mod adjacency;
@@ -27,6 +28,7 @@ pub mod geometry;
 pub mod landuse;
 pub mod model;
 pub mod region;
+pub mod shared_borders;
 pub mod simplify;
 pub mod spatial_weights;
 pub mod spec;

@@ -10,10 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
-use borderscape_core::analysis::compensation::esv;
-use borderscape_core::analysis::conflicts::rules;
-use borderscape_core::analysis::rivers;
-use borderscape_core::model::registry;
+use borderscape_core::model::{esv, registry, rules};
 use borderscape_io::gpkg::{self, Srs};
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
@@ -270,8 +267,8 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
         ("nuisance_radii.csv", rules::DEFAULT_NUISANCE_RADII_CSV),
         ("esv_factors.csv", esv::DEFAULT_FACTORS_CSV),
         ("esv_crosswalk.csv", esv::DEFAULT_CROSSWALK_CSV),
-        ("export_coefficients.csv", rivers::DEFAULT_EXPORT_CSV),
-        ("point_loads.csv", rivers::DEFAULT_POINT_LOADS_CSV),
+        ("export_coefficients.csv", rules::DEFAULT_EXPORT_CSV),
+        ("point_loads.csv", rules::DEFAULT_POINT_LOADS_CSV),
     ] {
         let path = dir.join(file);
         std::fs::write(&path, text).map_err(|e| IoError::file(&path, e))?;

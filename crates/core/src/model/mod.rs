@@ -3,23 +3,30 @@
 //! analyses read typed structures instead of re-parsing columns.
 //!
 //! - [`registry`]: the coordination arrangements (governance layer).
+//! - [`rules`], [`esv`]: the editable rule tables (compatibility, nuisance radii, ESV factors and
+//!   crosswalk, export coefficients, point loads), the project's or the shipped defaults.
 //! - [`schemes`]: the compensation schemes (`[[schemes]]`).
 //! - [`monitoring`]: the monitoring series (station, date, indicator, value, unit).
 //! - [`plans`]: plan zones with their unit, class and version, indexed (built per analysis level).
 
+pub mod esv;
 pub mod monitoring;
 pub mod plans;
 pub mod registry;
+pub mod rules;
 pub mod schemes;
 
 use crate::region::Region;
 use monitoring::Series;
 use registry::Arrangement;
+use rules::RuleTables;
 use schemes::Scheme;
 
 /// Everything typed that the region's layers and manifest declare besides the jurisdictions.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Model {
+    /// The rule tables (the shipped defaults where the project has none).
+    pub rules: RuleTables,
     /// The governance registry (empty without a governance layer).
     pub arrangements: Vec<Arrangement>,
     /// The compensation schemes, in manifest order.
@@ -28,11 +35,30 @@ pub struct Model {
     pub series: Option<Series>,
 }
 
+/// No registry, schemes or series, and the shipped rule tables.
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            rules: RuleTables::defaults(),
+            arrangements: Vec::new(),
+            schemes: Vec::new(),
+            series: None,
+        }
+    }
+}
+
 impl Model {
     /// Builds the model of a region from its layers and manifest entries; every problem is
     /// returned, each naming its file, row or entry, and field.
     pub fn build(region: &Region) -> Result<Model, Vec<String>> {
         let mut problems = Vec::new();
+        let project = |kind: &str| {
+            region
+                .layers
+                .get(kind)
+                .map(|t| (t, region.layer_name(kind)))
+        };
+        let rules = RuleTables::load(&project).map_err(|found| problems.extend(found));
         let arrangements = match region.layers.get("governance") {
             Some(table) => {
                 let known: Vec<String> = region
@@ -62,14 +88,14 @@ impl Model {
             problems.extend(e.to_string().lines().map(str::to_string));
             None
         });
-        if problems.is_empty() {
-            Ok(Model {
+        match rules {
+            Ok(rules) if problems.is_empty() => Ok(Model {
+                rules,
                 arrangements,
                 schemes,
                 series,
-            })
-        } else {
-            Err(problems)
+            }),
+            _ => Err(problems),
         }
     }
 }

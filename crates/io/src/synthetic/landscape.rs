@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use borderscape_core::analysis::borders::{borders_at_level, BorderKind};
 use borderscape_core::error::AnalysisError;
 use borderscape_core::geometry::SegmentIndex;
 use borderscape_core::model::registry::covering;
 use borderscape_core::model::registry::Arrangement;
 use borderscape_core::region::{Level, Region, UnitLocator};
+use borderscape_core::shared_borders::{borders_at_level, BorderKind};
 use geo::{
     Area, BoundingRect, Contains, Coord, Geometry, InteriorPoint, LineString, MultiLineString,
     MultiPolygon, Point, Polygon, Rect,

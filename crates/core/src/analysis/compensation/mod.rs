@@ -1,29 +1,27 @@
 //! Ecological compensation (methods reference §4): ecosystem-service value per jurisdiction,
 //! border zone and plan version, and the payment ledger of the project's schemes.
 //!
-//! - [`monitoring`]: the monitoring series, validated, as monthly and annual means.
-//! - [`schemes`]: schemes as data and the water-quality-index and class-change rules.
-//! - [`esv`]: the equivalent-factor tables.
+//! - [`schemes`]: the water-quality-index and class-change rules (the schemes themselves, the
+//!   monitoring series and the ESV tables are the model's: `crate::model`).
 
-pub mod esv;
 pub mod schemes;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
-use super::borders::{borders_at_level, BorderKind};
 use super::rivers::RiversResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::landuse::ECOLOGICAL_RED_LINE;
+use crate::model::esv::EsvTables;
 use crate::model::plans::PlanZones;
 use crate::model::schemes::{EsvBased, LoadBased, Scheme};
 use crate::region::{Level, Region, UnitLocator};
+use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
-use esv::EsvTables;
 use geo::Centroid;
 use schemes::Entry;
 
@@ -464,8 +462,8 @@ fn run(
         Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
         None => None,
     };
-    let esv = EsvTables::load(region)?;
-    let values = plans.as_ref().map(|p| zone_values(p, &esv, d));
+    let esv = &region.model.rules.esv;
+    let values = plans.as_ref().map(|p| zone_values(p, esv, d));
     if let (Some(plans), Some((values, used))) = (&plans, &values) {
         let near = border_zones(region, plans, level, width)?;
         let by_unit = esv_jurisdiction_table(region, plans, values);

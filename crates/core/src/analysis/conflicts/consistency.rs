@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use geo::{Coord, Distance, Euclidean, Point, Rect};
 use rayon::prelude::*;
 
-use super::rules::{Compatibility, CompatibilityMatrix};
 use super::Settings;
-use crate::analysis::borders::Border;
 use crate::model::plans::PlanZones;
+use crate::model::rules::{Compatibility, CompatibilityMatrix};
 use crate::region::Region;
+use crate::shared_borders::Border;
 use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 
 /// Spacing of the samples along a border, m.

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use geo::{BoundingRect, Centroid, Contains, Distance, Euclidean, Geometry, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
-use super::rules::{Compatibility, CompatibilityMatrix};
 use super::{Conflict, ConflictType, Settings};
 use crate::geometry::SegmentIndex;
 use crate::landuse::{self, ECOLOGICAL_RED_LINE, PERMANENT_BASIC_FARMLAND};
 use crate::model::plans::PlanZones;
+use crate::model::rules::{Compatibility, CompatibilityMatrix};
 use crate::region::Region;
 
 /// Distances within this of a limit count as equal to it: polygon distances carry rounding noise.

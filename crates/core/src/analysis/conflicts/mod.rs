@@ -2,7 +2,6 @@
 //! assets protected on one side only, NIMBY spillover, dead-end roads and channels, construction
 //! inside control lines — per plan version, with what changed between versions.
 //!
-//! - [`rules`]: the compatibility matrix and nuisance radii (user-editable tables).
 //! - [`land_use`]: incompatibility, ecological discontinuity, plan constraints.
 //! - [`nimby`]: facility nuisance radii reaching neighbours.
 //! - [`dead_ends`]: dangles of road and drainage networks at borders.
@@ -12,7 +11,6 @@ pub mod consistency;
 pub mod dead_ends;
 pub mod land_use;
 pub mod nimby;
-pub mod rules;
 /// The columns of `conflicts` (its output spec reads them too).
 fn conflicts_columns() -> Vec<Column> {
     vec![
@@ -74,17 +72,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use geo::Geometry;
 use serde_json::json;
 
-use super::borders::{borders_at_level, BorderKind};
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
 use crate::model::plans::PlanZones;
 use crate::region::{Level, Region, UnitLocator};
+use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
-use crate::table::{
-    border_pair_columns, round_to, table_from_csv, Column, ColumnType, Table, Value,
-};
-use rules::{CompatibilityMatrix, NuisanceRadii};
+use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "conflicts",
@@ -202,38 +197,21 @@ impl Settings {
     }
 }
 
-/// The rule tables: the project's layers when given, else the shipped defaults; and which
-/// were used (`project` or `default`, for the summary).
-fn rule_tables(
-    region: &Region,
-) -> Result<(CompatibilityMatrix, NuisanceRadii, serde_json::Value), AnalysisError> {
-    let table = |kind: &str, default: &str| -> Result<(Table, String), AnalysisError> {
-        match region.layers.get(kind) {
-            Some(t) => Ok((t.clone(), region.layer_name(kind))),
-            None => Ok((
-                table_from_csv(kind, default)?,
-                format!("default {kind}.csv"),
-            )),
-        }
-    };
-    let (m, m_name) = table("compatibility", rules::DEFAULT_COMPATIBILITY_CSV)?;
-    let (r, r_name) = table("nuisance_radii", rules::DEFAULT_NUISANCE_RADII_CSV)?;
-    let joined = |p: Vec<String>| AnalysisError::Input(p.join("\n"));
-    let matrix = CompatibilityMatrix::from_table(&m, &m_name).map_err(joined)?;
-    let radii = NuisanceRadii::from_table(&r, &r_name).map_err(joined)?;
+/// Which rule tables the conflicts used (`project` or `default`), for the summary.
+fn rule_sources(region: &Region) -> serde_json::Value {
+    let rules = &region.model.rules;
     let source = |kind: &str| {
-        if region.layers.contains_key(kind) {
-            "project"
-        } else {
+        if rules.is_default(kind) {
             "default"
+        } else {
+            "project"
         }
     };
-    let used = json!({
+    json!({
         "compatibility": source("compatibility"),
-        "compatibility_rules": matrix.rules.len(),
+        "compatibility_rules": rules.compatibility.rules.len(),
         "nuisance_radii": source("nuisance_radii"),
-    });
-    Ok((matrix, radii, used))
+    })
 }
 
 /// Every conflict of the region, and how many input features lay outside every unit.
@@ -247,7 +225,11 @@ pub struct Findings {
 }
 
 pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, AnalysisError> {
-    let (matrix, radii, tables) = rule_tables(region)?;
+    let (matrix, radii, tables) = (
+        &region.model.rules.compatibility,
+        &region.model.rules.nuisance_radii,
+        rule_sources(region),
+    );
     let locator = UnitLocator::new(region, settings.level);
     let level = borders_at_level(region, settings.level, 1.0)?;
     let border_lines: Vec<(&geo::LineString, (usize, usize))> = level
@@ -265,22 +247,22 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
         notes.insert("plan_versions", json!(plans.versions));
         notes.insert("plan_zones", json!(plans.zones.len()));
         notes.insert("plan_zones_outside", json!(plans.outside));
-        conflicts.extend(land_use::incompatible(region, &plans, &matrix, settings));
+        conflicts.extend(land_use::incompatible(region, &plans, matrix, settings));
         let assets = land_use::assets(region);
         conflicts.extend(land_use::discontinuity(region, &plans, &assets, settings));
         conflicts.extend(land_use::plan_constraints(
             region, &plans, &borders, settings,
         ));
-        let (facilities, outside) = nimby::facilities(region, &radii, &locator)?;
+        let (facilities, outside) = nimby::facilities(region, radii, &locator)?;
         notes.insert("facilities_outside", json!(outside));
         conflicts.extend(nimby::spillover(region, &plans, &facilities)?);
-        let edges: Vec<&super::borders::Border> = level
+        let edges: Vec<&crate::shared_borders::Border> = level
             .borders
             .iter()
             .filter(|b| b.kind == BorderKind::Edge)
             .collect();
         consistency = Some(consistency::plan_consistency(
-            &plans, &matrix, &edges, settings,
+            &plans, matrix, &edges, settings,
         ));
     }
     for (kinds, network, note) in [

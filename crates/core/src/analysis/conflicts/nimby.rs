@@ -9,11 +9,11 @@ use geo::{
 };
 use rayon::prelude::*;
 
-use super::rules::NuisanceRadii;
 use super::{Conflict, ConflictType};
 use crate::error::{contain_panic, AnalysisError};
 use crate::landuse::{self, ECOLOGICAL_RED_LINE};
 use crate::model::plans::PlanZones;
+use crate::model::rules::NuisanceRadii;
 use crate::region::{Region, UnitLocator};
 
 /// A facility with its nuisance radius.

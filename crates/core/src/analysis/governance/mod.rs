@@ -33,13 +33,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::json;
 
-use super::borders::{borders_at_level, BorderKind};
 use super::conflicts::Findings;
 use super::synergy::SynergyResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::model::registry::{self, covering, Arrangement, Mode, GOALS};
 use crate::region::{Level, Region};
+use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{
     alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
 };

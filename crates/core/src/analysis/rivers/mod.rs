@@ -63,12 +63,8 @@ use crate::spec::{
     alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
 };
 use crate::stats::significance::Alternative;
-use crate::table::table_from_csv;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::{route, Injection, Network, Routed};
-
-pub const DEFAULT_EXPORT_CSV: &str = include_str!("../../../data/export_coefficients.csv");
-pub const DEFAULT_POINT_LOADS_CSV: &str = include_str!("../../../data/point_loads.csv");
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "rivers",
@@ -119,48 +115,6 @@ fn per_pollutant(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, A
             param: name.into(),
             message: format!("`{text}` is not `POLLUTANT=value,…` with values ≥ 0"),
         })
-}
-
-/// Key (class or facility type) → pollutant → coefficient.
-pub type Coefficients = BTreeMap<String, BTreeMap<String, f64>>;
-
-/// A table of the project (`kind`) or its shipped template, with the pollutant columns it has.
-fn coefficient_table(
-    region: &Region,
-    kind: &str,
-    default: &str,
-    key: &str,
-) -> Result<(Coefficients, bool), AnalysisError> {
-    let (table, name, template) = match region.layers.get(kind) {
-        Some(t) => (t.clone(), region.layer_name(kind), false),
-        None => (
-            table_from_csv(kind, default)?,
-            format!("default {kind}.csv"),
-            true,
-        ),
-    };
-    let key_c = table
-        .column_index(key)
-        .ok_or_else(|| AnalysisError::Input(format!("{name}: no `{key}` field")))?;
-    let pollutants: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| c != key_c && !matches!(table.columns[c].name.as_str(), "note" | "source"))
-        .collect();
-    let mut out = BTreeMap::new();
-    for (i, row) in table.rows.iter().enumerate() {
-        let mut values = BTreeMap::new();
-        for &c in &pollutants {
-            let v = row[c].as_f64().filter(|v| *v >= 0.0).ok_or_else(|| {
-                AnalysisError::Input(format!(
-                    "{name}: row {i}: field `{}`: `{}` is not a non-negative number",
-                    table.columns[c].name,
-                    row[c].to_text()
-                ))
-            })?;
-            values.insert(table.columns[c].name.clone(), v);
-        }
-        out.insert(row[key_c].to_text().trim().to_string(), values);
-    }
-    Ok((out, template))
 }
 
 /// A facility as a point source: the unit it lies in (analysis level), its type and id, and
@@ -301,10 +255,10 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
             .map(|(l, at)| (l, *at)),
     );
     let (decay, retention) = (&params.decay, &params.lake_retention);
-    let (export, export_template) =
-        coefficient_table(region, "export_coefficients", DEFAULT_EXPORT_CSV, "class")?;
-    let (points, points_template) =
-        coefficient_table(region, "point_loads", DEFAULT_POINT_LOADS_CSV, "type")?;
+    let rules = &region.model.rules;
+    let (export, points) = (&rules.export_coefficients, &rules.point_loads);
+    let export_template = rules.is_default("export_coefficients");
+    let points_template = rules.is_default("point_loads");
     let connect_m = params.connect_m;
     let plans = match region.layers.get("plans") {
         Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
@@ -438,7 +392,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         &network,
         &facilities,
         &facility_at,
-        &points,
+        points,
         params.siting_level,
         params.permutations,
         params.seed,

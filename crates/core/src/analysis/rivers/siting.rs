@@ -135,7 +135,7 @@ pub fn siting(
     network: &Network,
     facilities: &[super::PointSource],
     attached: &[Option<(usize, usize)>],
-    point_loads: &super::Coefficients,
+    point_loads: &crate::model::rules::Coefficients,
     level: Level,
     permutations: usize,
     seed: u64,

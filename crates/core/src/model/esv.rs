@@ -5,13 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::rules::{rule_table, ProjectTables};
 use crate::error::AnalysisError;
-use crate::region::Region;
-use crate::table::table_from_csv;
 use crate::table::Table;
 
-pub const DEFAULT_FACTORS_CSV: &str = include_str!("../../../data/esv_factors.csv");
-pub const DEFAULT_CROSSWALK_CSV: &str = include_str!("../../../data/esv_crosswalk.csv");
+pub const DEFAULT_FACTORS_CSV: &str = include_str!("../../data/esv_factors.csv");
+pub const DEFAULT_CROSSWALK_CSV: &str = include_str!("../../data/esv_crosswalk.csv");
 
 /// The eleven services of the table, in its column order.
 pub const SERVICES: [&str; 11] = [
@@ -29,6 +28,7 @@ pub const SERVICES: [&str; 11] = [
 ];
 
 /// Factors per ESV row and the crosswalk from plan classes.
+#[derive(Debug, Clone)]
 pub struct EsvTables {
     /// Row → (sum of its factors over the services, confirmed against the source).
     rows: BTreeMap<String, (f64, bool)>,
@@ -38,18 +38,9 @@ pub struct EsvTables {
 
 impl EsvTables {
     /// The project's `esv_factors` and `esv_crosswalk` layers, else the shipped defaults.
-    pub fn load(region: &Region) -> Result<Self, AnalysisError> {
-        let table = |kind: &str, default: &str| -> Result<(Table, String), AnalysisError> {
-            match region.layers.get(kind) {
-                Some(t) => Ok((t.clone(), region.layer_name(kind))),
-                None => Ok((
-                    table_from_csv(kind, default)?,
-                    format!("default {kind}.csv"),
-                )),
-            }
-        };
-        let (factors, f_name) = table("esv_factors", DEFAULT_FACTORS_CSV)?;
-        let (crosswalk, c_name) = table("esv_crosswalk", DEFAULT_CROSSWALK_CSV)?;
+    pub fn load(project: ProjectTables) -> Result<Self, AnalysisError> {
+        let (factors, f_name, _) = rule_table(project, "esv_factors", DEFAULT_FACTORS_CSV)?;
+        let (crosswalk, c_name, _) = rule_table(project, "esv_crosswalk", DEFAULT_CROSSWALK_CSV)?;
         let column = |t: &Table, name: &str, file: &str| {
             t.column_index(name)
                 .ok_or_else(|| AnalysisError::Input(format!("{file}: no `{name}` field")))
@@ -116,17 +107,10 @@ impl EsvTables {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crs::AnalysisCrs;
 
     #[test]
     fn defaults_sum_the_factors_of_the_crosswalked_row() {
-        let region = Region::new(
-            "t",
-            AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
-            vec![],
-            Default::default(),
-        );
-        let esv = EsvTables::load(&region).unwrap();
+        let esv = EsvTables::load(&|_| None).unwrap();
         // Wetland: 0.51 + 0.50 + 2.59 + 1.90 + 3.60 + 3.60 + 24.23 + 2.31 + 0.18 + 7.87 + 4.73.
         let (row, sum) = esv.factor("0506").unwrap();
         assert_eq!(row, "wetland");

@@ -1,17 +1,171 @@
-//! The user-editable rule tables of the conflict analysis: the compatibility matrix over land-use
-//! classes and the nuisance radius of each facility type. Defaults ship as CSV files
-//! (`crates/core/data/`), documented row by row; a project replaces them with layers of kind
-//! `compatibility` and `nuisance_radii`.
+//! The user-editable rule tables: the compatibility matrix over land-use classes, the nuisance
+//! radius of each facility type, the ESV factors and crosswalk ([`super::esv`]), and the export
+//! coefficients and point loads of the river loads. Defaults ship as CSV files
+//! (`crates/core/data/`), documented row by row; a project replaces any of them with a layer of
+//! that kind. All are parsed and checked when the project loads ([`RuleTables::load`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use super::esv::EsvTables;
+use crate::error::AnalysisError;
 use crate::landuse;
-use crate::table::Table;
+use crate::table::{table_from_csv, Table};
+
+/// The default export coefficients, as shipped (a TEMPLATE, not YRD values).
+pub const DEFAULT_EXPORT_CSV: &str = include_str!("../../data/export_coefficients.csv");
+/// The default point loads, as shipped (a TEMPLATE, not permit data).
+pub const DEFAULT_POINT_LOADS_CSV: &str = include_str!("../../data/point_loads.csv");
+
+/// How the project's rule tables are found: the layer of a kind with the name messages give it
+/// (`None`: the project has none, the default applies).
+pub type ProjectTables<'a> = &'a dyn Fn(&str) -> Option<(&'a Table, String)>;
+
+/// The project's table of `kind`, else the shipped default; its name for messages, and whether
+/// it is the default.
+pub fn rule_table(
+    project: ProjectTables,
+    kind: &str,
+    default: &str,
+) -> Result<(Table, String, bool), AnalysisError> {
+    match project(kind) {
+        Some((t, name)) => Ok((t.clone(), name, false)),
+        None => Ok((
+            table_from_csv(kind, default)?,
+            format!("default {kind}.csv"),
+            true,
+        )),
+    }
+}
+
+/// Key (class or facility type) → pollutant → coefficient.
+pub type Coefficients = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// A coefficient table with the pollutant columns it has.
+fn coefficient_table(
+    project: ProjectTables,
+    kind: &str,
+    default: &str,
+    key: &str,
+) -> Result<Coefficients, AnalysisError> {
+    let (table, name, _) = rule_table(project, kind, default)?;
+    let key_c = table
+        .column_index(key)
+        .ok_or_else(|| AnalysisError::Input(format!("{name}: no `{key}` field")))?;
+    let pollutants: Vec<usize> = (0..table.columns.len())
+        .filter(|&c| c != key_c && !matches!(table.columns[c].name.as_str(), "note" | "source"))
+        .collect();
+    let mut out = BTreeMap::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        let mut values = BTreeMap::new();
+        for &c in &pollutants {
+            let v = row[c].as_f64().filter(|v| *v >= 0.0).ok_or_else(|| {
+                AnalysisError::Input(format!(
+                    "{name}: row {i}: field `{}`: `{}` is not a non-negative number",
+                    table.columns[c].name,
+                    row[c].to_text()
+                ))
+            })?;
+            values.insert(table.columns[c].name.clone(), v);
+        }
+        out.insert(row[key_c].to_text().trim().to_string(), values);
+    }
+    Ok(out)
+}
+
+/// Every rule table of a project, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct RuleTables {
+    pub compatibility: CompatibilityMatrix,
+    pub nuisance_radii: NuisanceRadii,
+    pub esv: EsvTables,
+    pub export_coefficients: Coefficients,
+    pub point_loads: Coefficients,
+    /// The kinds whose shipped default is used (for summaries and the TEMPLATE labels).
+    pub defaults: Vec<&'static str>,
+}
+
+/// The kinds of the rule tables.
+pub const RULE_KINDS: [&str; 6] = [
+    "compatibility",
+    "nuisance_radii",
+    "esv_factors",
+    "esv_crosswalk",
+    "export_coefficients",
+    "point_loads",
+];
+
+impl RuleTables {
+    /// The project's tables where it has them, else the defaults; every problem is returned.
+    pub fn load(project: ProjectTables) -> Result<RuleTables, Vec<String>> {
+        let mut problems = Vec::new();
+        fn checked<T>(problems: &mut Vec<String>, r: Result<T, AnalysisError>) -> Option<T> {
+            r.map_err(|e| problems.push(e.to_string())).ok()
+        }
+        let p = &mut problems;
+        let compatibility = checked(
+            p,
+            rule_table(project, "compatibility", DEFAULT_COMPATIBILITY_CSV),
+        );
+        let nuisance = checked(
+            p,
+            rule_table(project, "nuisance_radii", DEFAULT_NUISANCE_RADII_CSV),
+        );
+        let esv = checked(p, EsvTables::load(project));
+        let export = checked(
+            p,
+            coefficient_table(project, "export_coefficients", DEFAULT_EXPORT_CSV, "class"),
+        );
+        let points = checked(
+            p,
+            coefficient_table(project, "point_loads", DEFAULT_POINT_LOADS_CSV, "type"),
+        );
+        let compatibility = compatibility.and_then(|(t, name, _)| {
+            CompatibilityMatrix::from_table(&t, &name)
+                .map_err(|p| problems.extend(p))
+                .ok()
+        });
+        let nuisance_radii = nuisance.and_then(|(t, name, _)| {
+            NuisanceRadii::from_table(&t, &name)
+                .map_err(|p| problems.extend(p))
+                .ok()
+        });
+        match (compatibility, nuisance_radii, esv, export, points) {
+            (
+                Some(compatibility),
+                Some(nuisance_radii),
+                Some(esv),
+                Some(export_coefficients),
+                Some(point_loads),
+            ) => Ok(RuleTables {
+                compatibility,
+                nuisance_radii,
+                esv,
+                export_coefficients,
+                point_loads,
+                defaults: RULE_KINDS
+                    .into_iter()
+                    .filter(|k| project(k).is_none())
+                    .collect(),
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// The shipped defaults.
+    pub fn defaults() -> RuleTables {
+        RuleTables::load(&|_| None).expect("the shipped rule tables parse (tested)")
+    }
+
+    /// Whether the table of `kind` is the shipped default.
+    pub fn is_default(&self, kind: &str) -> bool {
+        self.defaults.contains(&kind)
+    }
+}
 
 /// The default compatibility matrix, as shipped.
-pub const DEFAULT_COMPATIBILITY_CSV: &str = include_str!("../../../data/compatibility.csv");
+pub const DEFAULT_COMPATIBILITY_CSV: &str = include_str!("../../data/compatibility.csv");
 /// The default nuisance radii, as shipped.
-pub const DEFAULT_NUISANCE_RADII_CSV: &str = include_str!("../../../data/nuisance_radii.csv");
+pub const DEFAULT_NUISANCE_RADII_CSV: &str = include_str!("../../data/nuisance_radii.csv");
 
 /// How two classes may face each other across a border (methods.md §1.2).
 #[derive(Debug, Clone, PartialEq)]
