@@ -289,10 +289,18 @@ impl Project {
                 toml::Value::Float(x) => ParamValue::Number(*x),
                 toml::Value::String(s) => ParamValue::Text(s.clone()),
                 toml::Value::Boolean(b) => ParamValue::Bool(*b),
+                toml::Value::Table(table) => {
+                    ParamValue::Text(structured_text(table).ok_or_else(|| {
+                        IoError::file(
+                            &self.manifest_path,
+                            format!("[analysis.{analysis}] {key}: a table must map names to numbers (`{{ TN = 0.005 }}`) or to lists of column names (`{{ ecology = [\"forest\", \"-pollution\"] }}`)"),
+                        )
+                    })?)
+                }
                 other => {
                     return Err(IoError::file(
                         &self.manifest_path,
-                        format!("[analysis.{analysis}] {key}: expected a number, text or boolean, got {other}"),
+                        format!("[analysis.{analysis}] {key}: expected a number, text, boolean or table, got {other}"),
                     ))
                 }
             };
@@ -300,6 +308,34 @@ impl Project {
         }
         Ok(out)
     }
+}
+
+/// A structured parameter written as a TOML table, in the text form the analyses parse:
+/// `{ TN = 0.005, TP = 0.01 }` → `TN=0.005,TP=0.01` (per-pollutant values) and
+/// `{ ecology = ["a", "-b"], economy = ["c"] }` → `ecology=a,-b;economy=c` (subsystems; in the
+/// order of their names). `None` for any other shape.
+fn structured_text(table: &toml::Table) -> Option<String> {
+    let numbers: Option<Vec<String>> = table
+        .iter()
+        .map(|(k, v)| match v {
+            toml::Value::Integer(i) => Some(format!("{k}={i}")),
+            toml::Value::Float(x) => Some(format!("{k}={x}")),
+            _ => None,
+        })
+        .collect();
+    let lists = || -> Option<Vec<String>> {
+        table
+            .iter()
+            .map(|(k, v)| {
+                let columns: Option<Vec<&str>> =
+                    v.as_array()?.iter().map(toml::Value::as_str).collect();
+                Some(format!("{k}={}", columns?.join(",")))
+            })
+            .collect()
+    };
+    numbers
+        .map(|n| n.join(","))
+        .or_else(|| lists().map(|l| l.join(";")))
 }
 
 impl Project {
@@ -338,5 +374,28 @@ impl Project {
                 schemes: Vec::new(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structured_parameters_may_be_tables() {
+        let table = |text: &str| -> toml::Table { toml::from_str(text).unwrap() };
+        assert_eq!(
+            structured_text(&table("TN = 0.005\nTP = 1")).as_deref(),
+            Some("TN=0.005,TP=1")
+        );
+        assert_eq!(
+            structured_text(&table(
+                "economy = [\"gdp\"]\necology = [\"forest\", \"-load\"]"
+            ))
+            .as_deref(),
+            Some("ecology=forest,-load;economy=gdp")
+        );
+        assert_eq!(structured_text(&table("a = true")), None);
+        assert_eq!(structured_text(&table("a = [1, 2]")), None);
     }
 }

@@ -167,7 +167,7 @@ zone_width_m = 1000
 
 [analysis.synergy]
 level = "county"
-systems = "ecology=forest_cover_pct,water_quality_index,-pollution_load_t;economy=gdp_per_capita_yuan,urbanisation_pct"
+systems = {{ ecology = ["forest_cover_pct", "water_quality_index", "-pollution_load_t"], economy = ["gdp_per_capita_yuan", "urbanisation_pct"] }}
 permutations = 999
 seed = {seed}
 

@@ -47,7 +47,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     depends_on: &[],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the units the indicators describe." },
-        ParamSpec { name: "systems", unit: None, default: ParamDefault::Text(""), min: None, max: None, description: "Subsystems for coupling, `name=col,col,-col;name=col,…` (empty: no coupling)." },
+        ParamSpec { name: "systems", unit: None, default: ParamDefault::Text(""), min: None, max: None, description: "Subsystems for coupling, a table `{ name = [\"col\", \"-col\"], … }` or the text `name=col,col,-col;name=col,…` (a leading `-`: more is worse; empty: no coupling)." },
         ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, max: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
         PERMUTATIONS,
         SEED,

@@ -77,8 +77,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Finest level of the units the loads come from (the matrices cover it and every level above)." },
         ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(10.0), min: Some(0.0), max: None, description: "River ends closer than this join at one node." },
         ParamSpec { name: "connect_m", unit: Some("m"), default: ParamDefault::Number(5000.0), min: Some(0.0), max: None, description: "A zone or facility farther than this from every river reaches none (reported as unrouted)." },
-        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, max: None, description: "First-order decay constant k per pollutant, `P=k,…` (a reach's decay_per_km field overrides it)." },
-        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, max: None, description: "Share R of a load retained on entering a lake, per pollutant." },
+        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, max: None, description: "First-order decay constant k per pollutant, a table `{ TN = 0.005, TP = 0.01 }` or the text `TN=0.005,TP=0.01` (a reach's decay_per_km field overrides it)." },
+        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, max: None, description: "Share R of a load retained on entering a lake, per pollutant: `{ TN = 0.3, TP = 0.5 }` or `TN=0.3,TP=0.5`." },
         ParamSpec { name: "station_m", unit: Some("m"), default: ParamDefault::Number(2000.0), min: Some(0.0), max: None, description: "A monitoring station this close to a section is attached to it (the nearest)." },
         ParamSpec { name: "siting_level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level whose exit and entry borders the siting test measures from." },
         PERMUTATIONS,
@@ -115,6 +115,18 @@ fn per_pollutant(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, A
             param: name.into(),
             message: format!("`{text}` is not `POLLUTANT=value,…` with values ≥ 0"),
         })
+}
+
+/// [`per_pollutant`] for shares, which cannot pass 1.
+fn shares(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, AnalysisError> {
+    let values = per_pollutant(params, name)?;
+    match values.iter().find(|(_, v)| **v > 1.0) {
+        Some((pollutant, v)) => Err(params.invalid(
+            name,
+            format!("the share of {pollutant} is {v}; a share is at most 1"),
+        )),
+        None => Ok(values),
+    }
 }
 
 /// A facility as a point source: the unit it lies in (analysis level), its type and id, and
@@ -199,7 +211,7 @@ impl AnalysisModule for Rivers {
             snap_m: values.number("snap_m")?,
             connect_m: values.number("connect_m")?,
             decay: per_pollutant(values, "decay")?,
-            lake_retention: per_pollutant(values, "lake_retention")?,
+            lake_retention: shares(values, "lake_retention")?,
             station_m: values.number("station_m")?,
             siting_level: values.level_of("siting_level")?,
             permutations: values.count("permutations")?,
