@@ -110,6 +110,12 @@ impl Region {
         }
     }
 
+    /// The region with its typed model built from its layers and schemes ([`Model::build`]).
+    pub fn with_model(mut self) -> Result<Region, Vec<String>> {
+        self.model = Model::build(&self)?;
+        Ok(self)
+    }
+
     /// The region index of a jurisdiction by code.
     pub fn index_of(&self, code: &str) -> Option<usize> {
         self.index_by_code.get(code).copied()

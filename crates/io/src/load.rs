@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::union_rect;
-use borderscape_core::model::Model;
 use borderscape_core::table::{Table, Value};
 use borderscape_core::topology::{topology_issues, TopologyKind};
 use borderscape_core::{Jurisdiction, Level, Region};
@@ -142,11 +141,8 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
         None
     } else {
         match build_region(&project, read_layers) {
-            Ok(mut region) => match Model::build(&region) {
-                Ok(model) => {
-                    region.model = model;
-                    Some(region)
-                }
+            Ok(region) => match region.with_model() {
+                Ok(region) => Some(region),
                 Err(found) => {
                     problems.extend(found.into_iter().map(Problem::located));
                     None

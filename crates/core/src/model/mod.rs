@@ -6,6 +6,7 @@
 //! - [`rules`], [`esv`]: the editable rule tables (compatibility, nuisance radii, ESV factors and
 //!   crosswalk, export coefficients, point loads), the project's or the shipped defaults.
 //! - [`schemes`]: the compensation schemes (`[[schemes]]`).
+//! - [`sites`]: monitoring stations and facilities.
 //! - [`monitoring`]: the monitoring series (station, date, indicator, value, unit).
 //! - [`plans`]: plan zones with their unit, class and version, indexed (built per analysis level).
 
@@ -15,12 +16,14 @@ pub mod plans;
 pub mod registry;
 pub mod rules;
 pub mod schemes;
+pub mod sites;
 
 use crate::region::Region;
 use monitoring::Series;
 use registry::Arrangement;
 use rules::RuleTables;
 use schemes::Scheme;
+use sites::{Facility, Station};
 
 /// Everything typed that the region's layers and manifest declare besides the jurisdictions.
 #[derive(Debug, Clone)]
@@ -33,6 +36,9 @@ pub struct Model {
     pub schemes: Vec<Scheme>,
     /// The monitoring series, when the project has a monitoring layer.
     pub series: Option<Series>,
+    /// The monitoring stations, when the project has a stations layer.
+    pub stations: Option<Vec<Station>>,
+    pub facilities: Vec<Facility>,
 }
 
 /// No registry, schemes or series, and the shipped rule tables.
@@ -43,6 +49,8 @@ impl Default for Model {
             arrangements: Vec::new(),
             schemes: Vec::new(),
             series: None,
+            stations: None,
+            facilities: Vec::new(),
         }
     }
 }
@@ -59,6 +67,17 @@ impl Model {
                 .map(|t| (t, region.layer_name(kind)))
         };
         let rules = RuleTables::load(&project).map_err(|found| problems.extend(found));
+        let stations = sites::stations(region).unwrap_or_else(|found| {
+            problems.extend(found);
+            None
+        });
+        let facilities = match &rules {
+            Ok(rules) => sites::facilities(region, &rules.nuisance_radii).unwrap_or_else(|found| {
+                problems.extend(found);
+                Vec::new()
+            }),
+            Err(()) => Vec::new(),
+        };
         let arrangements = match region.layers.get("governance") {
             Some(table) => {
                 let known: Vec<String> = region
@@ -78,7 +97,7 @@ impl Model {
         for (i, value) in region.schemes.iter().enumerate() {
             match Scheme::parse(value, i, &region.manifest) {
                 Ok(scheme) => {
-                    problems.extend(scheme.check_against(region, i));
+                    problems.extend(scheme.check_against(region, stations.as_deref(), i));
                     schemes.push(scheme);
                 }
                 Err(problem) => problems.push(problem),
@@ -91,6 +110,8 @@ impl Model {
         match rules {
             Ok(rules) if problems.is_empty() => Ok(Model {
                 rules,
+                stations,
+                facilities,
                 arrangements,
                 schemes,
                 series,

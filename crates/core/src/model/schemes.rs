@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use super::sites::Station;
 use crate::region::Region;
 
 /// A period of a scheme: its years, stability coefficient and annual amount.
@@ -216,7 +217,12 @@ pub fn default_limits(indicator: &str) -> Option<Vec<f64>> {
 impl Scheme {
     /// Problems of a parsed scheme against the project: its station must be in the stations
     /// layer, its sides known, and every jurisdiction it names must exist.
-    pub fn check_against(&self, region: &Region, index: usize) -> Vec<String> {
+    pub fn check_against(
+        &self,
+        region: &Region,
+        stations: Option<&[Station]>,
+        index: usize,
+    ) -> Vec<String> {
         let at = format!("{}: schemes[{index}] ({})", region.manifest, self.name());
         let mut problems = Vec::new();
         let mut jurisdiction = |field: &str, code: &str| {
@@ -245,18 +251,14 @@ impl Scheme {
                 jurisdiction(field, code);
             }
         }
-        let stations = region.layers.get("stations");
-        let known = stations.and_then(|t| {
-            let id = t.column_index("id")?;
-            Some(t.rows.iter().any(|r| r[id].to_text() == *station))
-        });
+        let known = stations.map(|all| all.iter().any(|s| s.id == *station));
         match known {
             Some(false) => problems.push(format!(
                 "{at}: field `station`: `{station}` is not in the stations layer ({})",
                 region.layer_name("stations")
             )),
             None if upstream.is_none() || downstream.is_none() => problems.push(format!(
-                "{at}: field `station`: `{station}` cannot be found: the project has no stations layer with an `id` field, and the scheme gives no `upstream` and `downstream`"
+                "{at}: field `station`: `{station}` cannot be found: the project has no stations layer, and the scheme gives no `upstream` and `downstream`"
             )),
             _ => {}
         }

@@ -320,16 +320,18 @@ fn sides(
     downstream: &Option<String>,
     scheme: &str,
 ) -> Result<(String, String), AnalysisError> {
-    let from_layer = |field: &str| -> Option<String> {
-        let t = region.layers.get("stations")?;
-        let (id, c) = (t.column_index("id")?, t.column_index(field)?);
-        t.rows
-            .iter()
-            .find(|r| r[id].to_text() == station)
-            .map(|r| r[c].to_text())
-    };
-    let up = upstream.clone().or_else(|| from_layer("upstream"));
-    let down = downstream.clone().or_else(|| from_layer("downstream"));
+    let site = region
+        .model
+        .stations
+        .iter()
+        .flatten()
+        .find(|s| s.id == station);
+    let up = upstream
+        .clone()
+        .or_else(|| site.and_then(|s| s.upstream.clone()));
+    let down = downstream
+        .clone()
+        .or_else(|| site.and_then(|s| s.downstream.clone()));
     match (up, down) {
         (Some(u), Some(d)) => Ok((u, d)),
         _ => Err(AnalysisError::Input(format!(

@@ -253,7 +253,7 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
         conflicts.extend(land_use::plan_constraints(
             region, &plans, &borders, settings,
         ));
-        let (facilities, outside) = nimby::facilities(region, radii, &locator)?;
+        let (facilities, outside) = nimby::facilities(region, radii, &locator);
         notes.insert("facilities_outside", json!(outside));
         conflicts.extend(nimby::spillover(region, &plans, &facilities)?);
         let edges: Vec<&crate::shared_borders::Border> = level

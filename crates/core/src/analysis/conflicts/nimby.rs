@@ -25,55 +25,30 @@ pub struct Facility {
     pub radius_m: f64,
 }
 
-/// The facilities of the region with the radius of their type; a type without radius is an
-/// error naming the feature. Facilities in no unit are left out (their count is returned).
+/// The facilities of the region (checked when the project loaded: every type has a radius)
+/// with their unit and radius. Facilities in no unit are left out (their count is returned).
 pub fn facilities(
     region: &Region,
     radii: &NuisanceRadii,
     locator: &UnitLocator,
-) -> Result<(Vec<Facility>, usize), AnalysisError> {
-    let Some(table) = region.layers.get("facilities") else {
-        return Ok((Vec::new(), 0));
-    };
-    let layer = region.layer_name("facilities");
-    let (type_c, id_c) = (table.column_index("type"), table.column_index("id"));
+) -> (Vec<Facility>, usize) {
     let mut out = Vec::new();
-    let mut problems = Vec::new();
     let mut outside = 0;
-    for i in 0..table.len() {
-        let id = id_c.map_or_else(|| i.to_string(), |c| table.rows[i][c].to_text());
-        let kind = type_c
-            .map(|c| table.rows[i][c].to_text())
-            .unwrap_or_default();
-        let Some(&radius_m) = radii.radius_m.get(kind.trim()) else {
-            let mut known: Vec<&str> = radii.radius_m.keys().map(String::as_str).collect();
-            known.sort_unstable();
-            problems.push(format!(
-                "{layer}: feature {} (id {id}): field `type`: `{kind}` has no nuisance radius (known: {}); add it to the nuisance_radii table",
-                i,
-                known.join(", ")
-            ));
+    for f in &region.model.facilities {
+        let (Some(unit), Some(&radius_m)) = (locator.locate(f.at), radii.radius_m.get(&f.kind))
+        else {
+            outside += 1;
             continue;
         };
-        let Some(Geometry::Point(p)) = table.geometry(i) else {
-            continue;
-        };
-        match locator.locate(p.0) {
-            Some(unit) => out.push(Facility {
-                id,
-                kind: kind.trim().to_string(),
-                point: p.0,
-                unit,
-                radius_m,
-            }),
-            None => outside += 1,
-        }
+        out.push(Facility {
+            id: f.id.clone(),
+            kind: f.kind.clone(),
+            point: f.at,
+            unit,
+            radius_m,
+        });
     }
-    if problems.is_empty() {
-        Ok((out, outside))
-    } else {
-        Err(AnalysisError::Input(problems.join("\n")))
-    }
+    (out, outside)
 }
 
 /// A 64-gon approximating the circle of radius `r` around `c` (area error 0.16 %).

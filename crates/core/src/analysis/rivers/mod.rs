@@ -285,28 +285,18 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         .flat_map(|m| m.keys().cloned())
         .collect();
     let facilities: Vec<PointSource> = region
-        .layers
-        .get("facilities")
-        .map(|t| {
-            let (type_c, id_c) = (t.column_index("type"), t.column_index("id"));
-            (0..t.len())
-                .filter_map(|i| {
-                    let Some(Geometry::Point(p)) = t.geometry(i) else {
-                        return None;
-                    };
-                    let unit = locator.locate(p.0)?;
-                    let kind = type_c.map(|c| t.rows[i][c].to_text()).unwrap_or_default();
-                    let id = id_c.map_or_else(|| i.to_string(), |c| t.rows[i][c].to_text());
-                    Some(PointSource {
-                        unit,
-                        kind,
-                        id,
-                        at: p.0,
-                    })
-                })
-                .collect()
+        .model
+        .facilities
+        .iter()
+        .filter_map(|f| {
+            Some(PointSource {
+                unit: locator.locate(f.at)?,
+                kind: f.kind.clone(),
+                id: f.id.clone(),
+                at: f.at,
+            })
         })
-        .unwrap_or_default();
+        .collect();
     let zone_at: Vec<Option<(usize, usize)>> = plans
         .as_ref()
         .map(|p| {
@@ -467,25 +457,11 @@ fn sections_table(
     results: &[(String, String, Routed, f64)],
     station_m: f64,
 ) -> Table {
-    let stations: Vec<(String, geo::Coord)> = region
-        .layers
-        .get("stations")
-        .and_then(|t| {
-            let id = t.column_index("id")?;
-            Some(
-                (0..t.len())
-                    .filter_map(|i| match t.geometry(i) {
-                        Some(Geometry::Point(p)) => Some((t.rows[i][id].to_text(), p.0)),
-                        _ => None,
-                    })
-                    .collect(),
-            )
-        })
-        .unwrap_or_default();
+    let stations = region.model.stations.as_deref().unwrap_or_default();
     let station_near = |c: geo::Coord| {
         stations
             .iter()
-            .map(|(id, p)| (id, (p.x - c.x).hypot(p.y - c.y)))
+            .map(|s| (&s.id, (s.at.x - c.x).hypot(s.at.y - c.y)))
             .filter(|(_, d)| *d <= station_m)
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(id, _)| id.clone())

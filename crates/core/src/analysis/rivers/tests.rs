@@ -63,6 +63,8 @@ fn y_network() -> Region {
             ("plans".to_string(), plans),
         ]),
     )
+    .with_model()
+    .unwrap()
 }
 
 fn params() -> Params {
@@ -204,6 +206,8 @@ fn long_river(facilities: &[(f64, &str)]) -> Region {
             ("facilities".to_string(), f),
         ]),
     )
+    .with_model()
+    .unwrap()
 }
 
 fn siting_of(region: &Region) -> serde_json::Value {
