@@ -229,25 +229,65 @@ impl AnalysisModule for Synergy {
 }
 
 fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, AnalysisError> {
-    let (level, model, permutations, significance) = (
-        params.level,
-        params.model,
-        params.permutations,
-        params.significance,
-    );
-    let panel = read_panel(region, level)?;
-    let units = region.indices_at(level);
+    let panel = read_panel(region, params.level)?;
+    let units = region.indices_at(params.level);
     let polygons: Vec<_> = units
         .iter()
         .map(|&i| &region.jurisdictions[i].geometry)
         .collect();
     let weights =
         SpatialWeights::contiguity(&polygons, true, 1.0).with_transform(Transform::RowStandardised);
+    let latest = *panel.years.last().expect("the panel is not empty");
+    let (moran, lisa, moran_summary) =
+        autocorrelation(region, &panel, &units, &weights, params, latest)?;
+    let systems = resolve_systems(&params.systems, &panel.indicators)?;
+    let mut border_coordination = Vec::new();
+    let mut tables = vec![moran, lisa];
+    let mut summary = json!({ "level": params.level.name(), "years": [panel.years.first(), panel.years.last()], "indicators": panel.indicators, "moran_latest": moran_summary });
+    if !systems.is_empty() {
+        let (coupling, development) =
+            coupling_table(region, &panel, &units, &systems, params.model)?;
+        let (border, discontinuity, border_summary, coordination_rows) =
+            border_tables(region, &panel, &units, &weights, &development, latest)?;
+        border_coordination = coordination_rows;
+        summary["coupling"] = json!({ "model": params.model.name(), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d_by_year(&panel, &development) });
+        summary["borders"] = border_summary;
+        tables.extend([coupling, border, discontinuity]);
+    }
+    Ok(SynergyResult {
+        output: AnalysisOutput { tables, summary },
+        border_coordination,
+    })
+}
 
-    // Global Moran per indicator and year; LISA for the latest year.
+/// The mean coordination degree D of the units per year.
+fn mean_d_by_year(panel: &Panel, development: &Development) -> BTreeMap<i64, f64> {
+    panel
+        .years
+        .iter()
+        .filter_map(|&y| {
+            let ds: Vec<f64> = development
+                .iter()
+                .filter(|((_, yy), _)| *yy == y)
+                .map(|(_, v)| v.1)
+                .collect();
+            (!ds.is_empty()).then(|| (y, round_to(ds.iter().sum::<f64>() / ds.len() as f64, 6)))
+        })
+        .collect()
+}
+
+/// Global Moran of every indicator and year (`moran_indicators`), LISA of the latest year
+/// (`lisa_clusters`), and the latest year's I per indicator for the summary.
+fn autocorrelation(
+    region: &Region,
+    panel: &Panel,
+    units: &[usize],
+    weights: &SpatialWeights,
+    params: &SynergyParams,
+    latest: i64,
+) -> Result<(Table, Table, BTreeMap<String, serde_json::Value>), AnalysisError> {
     let mut moran = Table::new("moran_indicators", moran_indicators_columns(), false);
     let mut lisa = Table::new("lisa_clusters", lisa_clusters_columns(), true);
-    let latest = *panel.years.last().expect("the panel is not empty");
     let mut moran_summary = BTreeMap::new();
     for (k, indicator) in panel.indicators.iter().enumerate() {
         for &year in &panel.years {
@@ -264,7 +304,7 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
                 .map(|&u| panel.values[&(units[u], year)][k])
                 .collect();
             let w = weights.subset(&present);
-            let Ok(m) = morans_i::global(&y, &w, Some(permutations)) else {
+            let Ok(m) = morans_i::global(&y, &w, Some(params.permutations)) else {
                 continue; // constant or too few values this year
             };
             let p_sim = m.simulation.as_ref().and_then(|s| s.p_sim);
@@ -286,12 +326,10 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
                     indicator.clone(),
                     json!({ "year": year, "I": round_to(m.I, 6), "p_sim": p_sim }),
                 );
-                for (l, &u) in morans_i::local(&y, &w, Some(permutations))?
-                    .iter()
-                    .zip(&present)
-                {
+                let local = morans_i::local(&y, &w, Some(params.permutations))?;
+                for (l, &u) in local.iter().zip(&present) {
                     let j = &region.jurisdictions[units[u]];
-                    let cluster = if l.p_sim.is_some_and(|p| p <= significance) {
+                    let cluster = if l.p_sim.is_some_and(|p| p <= params.significance) {
                         l.quadrant_label()
                     } else {
                         "ns"
@@ -313,36 +351,7 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
             }
         }
     }
-
-    let systems = resolve_systems(&params.systems, &panel.indicators)?;
-    let mut border_coordination = Vec::new();
-    let mut tables = vec![moran, lisa];
-    let mut summary = json!({ "level": level.name(), "years": [panel.years.first(), panel.years.last()], "indicators": panel.indicators, "moran_latest": moran_summary });
-    if !systems.is_empty() {
-        let (coupling, development) = coupling_table(region, &panel, &units, &systems, model)?;
-        let (border, discontinuity, border_summary, coordination_rows) =
-            border_tables(region, &panel, &units, &weights, &development, latest)?;
-        border_coordination = coordination_rows;
-        let mean_d: BTreeMap<i64, f64> = panel
-            .years
-            .iter()
-            .filter_map(|&y| {
-                let ds: Vec<f64> = development
-                    .iter()
-                    .filter(|((_, yy), _)| *yy == y)
-                    .map(|(_, v)| v.1)
-                    .collect();
-                (!ds.is_empty()).then(|| (y, round_to(ds.iter().sum::<f64>() / ds.len() as f64, 6)))
-            })
-            .collect();
-        summary["coupling"] = json!({ "model": model.name(), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d });
-        summary["borders"] = border_summary;
-        tables.extend([coupling, border, discontinuity]);
-    }
-    Ok(SynergyResult {
-        output: AnalysisOutput { tables, summary },
-        border_coordination,
-    })
+    Ok((moran, lisa, moran_summary))
 }
 
 /// The template name of the per-subsystem score column of `coupling_jurisdiction`.

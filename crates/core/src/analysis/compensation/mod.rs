@@ -450,88 +450,158 @@ impl AnalysisModule for Compensation {
     }
 }
 
+/// The plan zones with their ESV, when the project has plans.
+struct Valued<'r> {
+    plans: PlanZones<'r>,
+    /// ESV of each zone, yuan/yr.
+    values: Vec<f64>,
+    /// The ESV rows the zones used.
+    rows_used: BTreeSet<String>,
+}
+
 fn run(
     region: &Region,
     params: &CompensationParams,
     rivers: Option<&RiversResult>,
 ) -> Result<AnalysisOutput, AnalysisError> {
-    let (level, d, width) = (params.level, params.d_yuan_per_ha, params.zone_width_m);
-    let (series, schemes) = (&region.model.series, &region.model.schemes);
     let mut tables = Vec::new();
     let mut summary = serde_json::Map::new();
-    let locator = UnitLocator::new(region, level);
-    let plans = match region.layers.get("plans") {
-        Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
+    let locator = UnitLocator::new(region, params.level);
+    let valued = match region.layers.get("plans") {
+        Some(t) => {
+            let plans = PlanZones::new(region, t, params.level, &locator)?;
+            let (values, rows_used) =
+                zone_values(&plans, &region.model.rules.esv, params.d_yuan_per_ha);
+            Some(Valued {
+                plans,
+                values,
+                rows_used,
+            })
+        }
         None => None,
     };
-    let esv = &region.model.rules.esv;
-    let values = plans.as_ref().map(|p| zone_values(p, esv, d));
-    if let (Some(plans), Some((values, used))) = (&plans, &values) {
-        let near = border_zones(region, plans, level, width)?;
-        let by_unit = esv_jurisdiction_table(region, plans, values);
-        let totals: BTreeMap<String, f64> = by_unit
-            .rows
-            .iter()
-            .filter(|r| {
-                region
-                    .by_code(&r[0].to_text())
-                    .is_some_and(|j| j.parent.is_none())
-            })
-            .fold(BTreeMap::new(), |mut m, r| {
-                *m.entry(r[3].to_text()).or_insert(0.0) += r[5].as_f64().unwrap_or(0.0);
-                m
-            });
-        summary.insert(
-            "esv_total_yuan".into(),
-            json!(totals
-                .into_iter()
-                .map(|(k, v)| (k, round_to(v, 0)))
-                .collect::<BTreeMap<_, _>>()),
-        );
-        summary.insert("d_yuan_per_ha".into(), json!(d));
-        summary.insert("esv_rows_used".into(), json!(used));
-        summary.insert(
-            "esv_rows_unconfirmed".into(),
-            json!({"rows": esv.unconfirmed(used.iter().map(String::as_str)), "note": "factors tagged R in the table: the standard form from the literature, not checked line by line"}),
-        );
-        tables.push(by_unit);
-        tables.push(esv_border_table(region, plans, values, &near));
+    if let Some(valued) = &valued {
+        let (esv_tables, esv_summary) = esv_outputs(region, params, valued)?;
+        tables.extend(esv_tables);
+        summary.extend(esv_summary);
     }
+    let schemes = &region.model.schemes;
     let mut entries = Vec::new();
     for scheme in schemes {
-        let needs_series = || {
-            series.as_ref().ok_or_else(|| {
-                AnalysisError::Input(format!(
-                    "{}: scheme {} needs a monitoring layer",
-                    region.manifest,
-                    scheme.name()
-                ))
-            })
-        };
-        let found = match scheme {
-            Scheme::WaterQualityIndex(s) => {
-                let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
-                schemes::water_quality_index(s, needs_series()?, &up, &down)
-                    .map_err(AnalysisError::Input)?
-            }
-            Scheme::ClassChange(s) => {
-                let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
-                schemes::class_change(s, needs_series()?, &up, &down)
-            }
-            Scheme::LoadBased(s) => load_based(region, s, rivers)?,
-            Scheme::EsvBased(s) => match (&plans, &values) {
-                (Some(p), Some((v, _))) => esv_based(region, s, p, v, width)?,
-                _ => {
-                    return Err(AnalysisError::Input(format!(
-                        "{}: scheme {} (esv_based) needs a plans layer",
-                        region.manifest, s.name
-                    )))
-                }
-            },
-        };
-        entries.extend(found);
+        entries.extend(ledger_entries(
+            region,
+            params,
+            scheme,
+            rivers,
+            valued.as_ref(),
+        )?);
     }
-    let per_scheme: BTreeMap<&str, serde_json::Value> = schemes
+    summary.insert("schemes".into(), json!(scheme_summary(schemes, &entries)));
+    if !schemes.is_empty() {
+        let (balance_table, balance_summary) = balances(&entries);
+        summary.insert("balances".into(), balance_summary);
+        tables.push(ledger_table(&entries));
+        tables.push(balance_table);
+    }
+    let synthetic: Vec<&String> = ["plans", "monitoring", "stations"]
+        .iter()
+        .filter_map(|k| region.synthetic_layers.get(*k))
+        .collect();
+    summary.insert("synthetic_inputs".into(), json!(synthetic));
+    Ok(AnalysisOutput {
+        tables,
+        summary: serde_json::Value::Object(summary),
+    })
+}
+
+/// The ESV tables (per jurisdiction, per border-zone side) and their summary entries.
+fn esv_outputs(
+    region: &Region,
+    params: &CompensationParams,
+    valued: &Valued,
+) -> Result<(Vec<Table>, serde_json::Map<String, serde_json::Value>), AnalysisError> {
+    let Valued {
+        plans,
+        values,
+        rows_used,
+    } = valued;
+    let near = border_zones(region, plans, params.level, params.zone_width_m)?;
+    let by_unit = esv_jurisdiction_table(region, plans, values);
+    let totals: BTreeMap<String, f64> = by_unit
+        .rows
+        .iter()
+        .filter(|r| {
+            region
+                .by_code(&r[0].to_text())
+                .is_some_and(|j| j.parent.is_none())
+        })
+        .fold(BTreeMap::new(), |mut m, r| {
+            *m.entry(r[3].to_text()).or_insert(0.0) += r[5].as_f64().unwrap_or(0.0);
+            m
+        });
+    let mut summary = serde_json::Map::new();
+    summary.insert(
+        "esv_total_yuan".into(),
+        json!(totals
+            .into_iter()
+            .map(|(k, v)| (k, round_to(v, 0)))
+            .collect::<BTreeMap<_, _>>()),
+    );
+    summary.insert("d_yuan_per_ha".into(), json!(params.d_yuan_per_ha));
+    summary.insert("esv_rows_used".into(), json!(rows_used));
+    summary.insert(
+        "esv_rows_unconfirmed".into(),
+        json!({"rows": region.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)), "note": "factors tagged R in the table: the standard form from the literature, not checked line by line"}),
+    );
+    let border_table = esv_border_table(region, plans, values, &near);
+    Ok((vec![by_unit, border_table], summary))
+}
+
+/// The ledger entries of one scheme.
+fn ledger_entries(
+    region: &Region,
+    params: &CompensationParams,
+    scheme: &Scheme,
+    rivers: Option<&RiversResult>,
+    valued: Option<&Valued>,
+) -> Result<Vec<Entry>, AnalysisError> {
+    let series = || {
+        region.model.series.as_ref().ok_or_else(|| {
+            AnalysisError::Input(format!(
+                "{}: scheme {} needs a monitoring layer",
+                region.manifest,
+                scheme.name()
+            ))
+        })
+    };
+    Ok(match scheme {
+        Scheme::WaterQualityIndex(s) => {
+            let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
+            schemes::water_quality_index(s, series()?, &up, &down).map_err(AnalysisError::Input)?
+        }
+        Scheme::ClassChange(s) => {
+            let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
+            schemes::class_change(s, series()?, &up, &down)
+        }
+        Scheme::LoadBased(s) => load_based(region, s, rivers)?,
+        Scheme::EsvBased(s) => match valued {
+            Some(v) => esv_based(region, s, &v.plans, &v.values, params.zone_width_m)?,
+            None => {
+                return Err(AnalysisError::Input(format!(
+                    "{}: scheme {} (esv_based) needs a plans layer",
+                    region.manifest, s.name
+                )))
+            }
+        },
+    })
+}
+
+/// Per scheme: its rule, entries, undetermined entries and the amount transferred.
+fn scheme_summary<'s>(
+    schemes: &'s [Scheme],
+    entries: &[Entry],
+) -> BTreeMap<&'s str, serde_json::Value> {
+    schemes
         .iter()
         .map(|s| {
             let mine: Vec<&Entry> = entries.iter().filter(|e| e.scheme == s.name()).collect();
@@ -550,23 +620,7 @@ fn run(
                 }),
             )
         })
-        .collect();
-    summary.insert("schemes".into(), json!(per_scheme));
-    if !schemes.is_empty() {
-        let (balance_table, balance_summary) = balances(&entries);
-        summary.insert("balances".into(), balance_summary);
-        tables.push(ledger_table(&entries));
-        tables.push(balance_table);
-    }
-    let synthetic: Vec<&String> = ["plans", "monitoring", "stations"]
-        .iter()
-        .filter_map(|k| region.synthetic_layers.get(*k))
-        .collect();
-    summary.insert("synthetic_inputs".into(), json!(synthetic));
-    Ok(AnalysisOutput {
-        tables,
-        summary: serde_json::Value::Object(summary),
-    })
+        .collect()
 }
 
 /// The columns of `esv_jurisdiction` (its output spec reads them too).

@@ -237,9 +237,29 @@ impl AnalysisModule for Rivers {
     }
 }
 
-fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisError> {
-    let level = params.level;
-    let locator = UnitLocator::new(region, level);
+/// One routing: a pollutant's loads of one plan version through the network.
+pub struct RoutedRun {
+    pub plan: String,
+    pub pollutant: String,
+    pub routed: Routed,
+    /// Load of sources farther than `connect_m` from every river.
+    pub unrouted_kg: f64,
+}
+
+/// Where the sources meet the network: plan zones (by centroid) and facilities (as points).
+struct Attached<'r> {
+    plans: Option<PlanZones<'r>>,
+    zone_at: Vec<Option<(usize, usize)>>,
+    facilities: Vec<PointSource>,
+    facility_at: Vec<Option<(usize, usize)>>,
+}
+
+/// The river network of the region, and an index of its segments.
+fn network_of(
+    region: &Region,
+    params: &RiversParams,
+    locator: &UnitLocator,
+) -> (Network, SegmentIndex<(usize, usize)>) {
     let lakes: Vec<(geo::Rect, &Geometry)> = region
         .layers
         .get("lakes")
@@ -250,40 +270,33 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
                 .collect()
         })
         .unwrap_or_default();
-    let network = Network::new(&region.layers["rivers"], params.snap_m, &locator, &lakes);
-    let index = SegmentIndex::new(
-        network
-            .reaches
-            .iter()
-            .enumerate()
-            .flat_map(|(k, r)| {
-                r.segments
-                    .iter()
-                    .enumerate()
-                    .map(move |(i, s)| (LineString::new(vec![s.start, s.end]), (k, i)))
-            })
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|(l, at)| (l, *at)),
-    );
-    let (decay, retention) = (&params.decay, &params.lake_retention);
-    let rules = &region.model.rules;
-    let (export, points) = (&rules.export_coefficients, &rules.point_loads);
-    let export_template = rules.is_default("export_coefficients");
-    let points_template = rules.is_default("point_loads");
-    let connect_m = params.connect_m;
+    let network = Network::new(&region.layers["rivers"], params.snap_m, locator, &lakes);
+    let segments: Vec<(LineString, (usize, usize))> = network
+        .reaches
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| {
+            r.segments
+                .iter()
+                .enumerate()
+                .map(move |(i, s)| (LineString::new(vec![s.start, s.end]), (k, i)))
+        })
+        .collect();
+    let index = SegmentIndex::new(segments.iter().map(|(l, at)| (l, *at)));
+    (network, index)
+}
+
+/// The plan zones and facilities of the region, attached to the nearest river segment.
+fn attach_sources<'r>(
+    region: &'r Region,
+    params: &RiversParams,
+    locator: &UnitLocator,
+    index: &SegmentIndex<(usize, usize)>,
+) -> Result<Attached<'r>, AnalysisError> {
     let plans = match region.layers.get("plans") {
-        Some(t) => Some(PlanZones::new(region, t, level, &locator)?),
+        Some(t) => Some(PlanZones::new(region, t, params.level, locator)?),
         None => None,
     };
-    let versions: Vec<String> = plans
-        .as_ref()
-        .map_or_else(|| vec![String::new()], |p| p.versions.clone());
-    let pollutants: BTreeSet<String> = export
-        .values()
-        .chain(points.values())
-        .flat_map(|m| m.keys().cloned())
-        .collect();
     let facilities: Vec<PointSource> = region
         .model
         .facilities
@@ -297,146 +310,191 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
             })
         })
         .collect();
-    let zone_at: Vec<Option<(usize, usize)>> = plans
-        .as_ref()
-        .map(|p| {
-            p.zones
-                .iter()
-                .map(|z| {
-                    z.geometry
-                        .centroid()
-                        .and_then(|c| attach(&index, c.0, connect_m))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let facility_at: Vec<Option<(usize, usize)>> = facilities
+    let zone_at = plans.as_ref().map_or_else(Vec::new, |p| {
+        p.zones
+            .iter()
+            .map(|z| {
+                z.geometry
+                    .centroid()
+                    .and_then(|c| attach(index, c.0, params.connect_m))
+            })
+            .collect()
+    });
+    let facility_at = facilities
         .iter()
-        .map(|f| attach(&index, f.at, connect_m))
+        .map(|f| attach(index, f.at, params.connect_m))
         .collect();
+    Ok(Attached {
+        plans,
+        zone_at,
+        facilities,
+        facility_at,
+    })
+}
 
-    let mut results: Vec<(String, String, Routed, f64)> = Vec::new();
-    for (v, version) in versions.iter().enumerate() {
-        for pollutant in &pollutants {
-            let mut sources = Sources {
-                injections: Vec::new(),
-                unrouted_kg: 0.0,
-            };
-            if let Some(plans) = &plans {
-                for (z, at) in plans.zones.iter().zip(&zone_at) {
-                    if z.version != v {
-                        continue;
-                    }
-                    let coefficient = export
-                        .iter()
-                        .filter(|(class, _)| z.class.starts_with(class.as_str()))
-                        .max_by_key(|(class, _)| class.len())
-                        .and_then(|(_, m)| m.get(pollutant))
-                        .copied()
-                        .unwrap_or(0.0);
-                    let kg = coefficient * z.area_m2 / 10_000.0;
-                    match at {
-                        Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
-                            reach: *reach,
-                            segment: *segment,
-                            origin: z.unit,
-                            kg,
-                        }),
-                        _ => sources.unrouted_kg += kg,
-                    }
-                }
+/// The loads of one pollutant and plan version (index `version`) entering the network.
+fn sources_of(
+    attached: &Attached,
+    rules: &crate::model::rules::RuleTables,
+    version: usize,
+    pollutant: &str,
+) -> Sources {
+    let mut sources = Sources {
+        injections: Vec::new(),
+        unrouted_kg: 0.0,
+    };
+    let mut add = |at: &Option<(usize, usize)>, origin: usize, kg: f64| match at {
+        Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
+            reach: *reach,
+            segment: *segment,
+            origin,
+            kg,
+        }),
+        _ => sources.unrouted_kg += kg,
+    };
+    if let Some(plans) = &attached.plans {
+        for (z, at) in plans.zones.iter().zip(&attached.zone_at) {
+            if z.version != version {
+                continue;
             }
-            for (f, at) in facilities.iter().zip(&facility_at) {
-                let kg = points
-                    .get(f.kind.trim())
-                    .and_then(|m| m.get(pollutant))
-                    .copied()
-                    .unwrap_or(0.0);
-                match at {
-                    Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
-                        reach: *reach,
-                        segment: *segment,
-                        origin: f.unit,
-                        kg,
-                    }),
-                    _ => sources.unrouted_kg += kg,
-                }
-            }
+            let coefficient = rules
+                .export_coefficients
+                .iter()
+                .filter(|(class, _)| z.class.starts_with(class.as_str()))
+                .max_by_key(|(class, _)| class.len())
+                .and_then(|(_, m)| m.get(pollutant))
+                .copied()
+                .unwrap_or(0.0);
+            add(at, z.unit, coefficient * z.area_m2 / 10_000.0);
+        }
+    }
+    for (f, at) in attached.facilities.iter().zip(&attached.facility_at) {
+        let kg = rules
+            .point_loads
+            .get(f.kind.trim())
+            .and_then(|m| m.get(pollutant))
+            .copied()
+            .unwrap_or(0.0);
+        add(at, f.unit, kg);
+    }
+    sources
+}
+
+fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisError> {
+    let locator = UnitLocator::new(region, params.level);
+    let (network, index) = network_of(region, params, &locator);
+    let attached = attach_sources(region, params, &locator, &index)?;
+    let rules = &region.model.rules;
+    let versions: Vec<String> = attached
+        .plans
+        .as_ref()
+        .map_or_else(|| vec![String::new()], |p| p.versions.clone());
+    let pollutants: BTreeSet<&String> = rules
+        .export_coefficients
+        .values()
+        .chain(rules.point_loads.values())
+        .flat_map(|m| m.keys())
+        .collect();
+    let mut runs = Vec::new();
+    for (v, plan) in versions.iter().enumerate() {
+        for &pollutant in &pollutants {
+            let sources = sources_of(&attached, rules, v, pollutant);
             let routed = route(
                 &network,
                 &sources.injections,
-                decay.get(pollutant).copied().unwrap_or(0.0),
-                retention.get(pollutant).copied().unwrap_or(0.0),
+                params.decay.get(pollutant).copied().unwrap_or(0.0),
+                params.lake_retention.get(pollutant).copied().unwrap_or(0.0),
             );
-            results.push((
-                version.clone(),
-                pollutant.clone(),
+            runs.push(RoutedRun {
+                plan: plan.clone(),
+                pollutant: pollutant.clone(),
                 routed,
-                sources.unrouted_kg,
-            ));
+                unrouted_kg: sources.unrouted_kg,
+            });
         }
     }
-
     let mut tables = vec![
-        sections_table(region, &network, &results, params.station_m),
-        flows_table(region, &results),
+        sections_table(region, &network, &runs, params.station_m),
+        flows_table(region, &runs),
     ];
-    let mut matrices = BTreeMap::new();
     let mut load_matrices = BTreeMap::new();
-    for lvl in region.levels().into_iter().filter(|l| *l <= level) {
-        let flows = load_matrix(region, lvl, &results);
-        matrices.insert(lvl.name(), flows.len());
-        tables.push(matrix_table(lvl, &flows));
-        load_matrices.insert(lvl, flows);
+    for level in region.levels().into_iter().filter(|l| *l <= params.level) {
+        let flows = load_matrix(region, level, &runs);
+        tables.push(matrix_table(level, &flows));
+        load_matrices.insert(level, flows);
     }
     let (siting_table, siting_summary) = siting::siting(
         region,
         &network,
-        &facilities,
-        &facility_at,
-        points,
+        &attached.facilities,
+        &attached.facility_at,
+        &rules.point_loads,
         params.siting_level,
         params.permutations,
         params.seed,
         params.alternative,
     )?;
     tables.push(siting_table);
-    let balance: Vec<serde_json::Value> = results
+    let summary = summary(region, &network, &runs, &load_matrices, siting_summary);
+    Ok(RiversResult {
+        output: AnalysisOutput { tables, summary },
+        load_matrices,
+    })
+}
+
+/// The rivers section of summary.json: network QA, mass balance per routing, matrix sizes,
+/// which coefficient tables are templates, and the siting tests.
+fn summary(
+    region: &Region,
+    network: &Network,
+    runs: &[RoutedRun],
+    load_matrices: &BTreeMap<Level, Vec<LoadFlow>>,
+    siting: serde_json::Value,
+) -> serde_json::Value {
+    let balance: Vec<serde_json::Value> = runs
         .iter()
-        .map(|(version, pollutant, r, unrouted)| {
+        .map(|run| {
+            let r = &run.routed;
             json!({
-                "plan": version, "pollutant": pollutant,
+                "plan": run.plan, "pollutant": run.pollutant,
                 "injected_kg_per_yr": round_to(r.injected, 9),
                 "delivered_kg_per_yr": round_to(r.delivered, 9),
                 "decayed_kg_per_yr": round_to(r.decayed, 9),
                 "retained_kg_per_yr": round_to(r.retained, 9),
-                "unrouted_kg_per_yr": round_to(*unrouted, 9),
+                "unrouted_kg_per_yr": round_to(run.unrouted_kg, 9),
             })
         })
+        .collect();
+    let matrix_rows: BTreeMap<&str, usize> = load_matrices
+        .iter()
+        .map(|(level, flows)| (level.name(), flows.len()))
         .collect();
     let synthetic: Vec<&String> = ["plans", "facilities"]
         .iter()
         .filter_map(|k| region.synthetic_layers.get(*k))
         .collect();
-    let summary = json!({
-            "reaches": network.reaches.len(),
-            "cycles": network.cycles,
-            "disconnected_pieces": network.disconnected.len(),
-            "disconnected_sample": network.disconnected.iter().take(5).collect::<Vec<_>>(),
-            "uphill": network.uphill,
-            "sections": results.first().map_or(0, |r| r.2.sections.len()),
-            "matrix_rows": matrices,
-            "mass_balance": balance,
-            "coefficients": {
-                "export": if export_template { "TEMPLATE (InVEST NDR sample table, not YRD values)" } else { "project table" },
-                "point_loads": if points_template { "TEMPLATE (borderscape placeholders, not permit data)" } else { "project table" },
-            },
-            "siting": siting_summary,
-            "synthetic_inputs": synthetic,
-    });
-    Ok(RiversResult {
-        output: AnalysisOutput { tables, summary },
-        load_matrices,
+    let template = |kind: &str, note: &'static str| {
+        if region.model.rules.is_default(kind) {
+            note
+        } else {
+            "project table"
+        }
+    };
+    json!({
+        "reaches": network.reaches.len(),
+        "cycles": network.cycles,
+        "disconnected_pieces": network.disconnected.len(),
+        "disconnected_sample": network.disconnected.iter().take(5).collect::<Vec<_>>(),
+        "uphill": network.uphill,
+        "sections": runs.first().map_or(0, |r| r.routed.sections.len()),
+        "matrix_rows": matrix_rows,
+        "mass_balance": balance,
+        "coefficients": {
+            "export": template("export_coefficients", "TEMPLATE (InVEST NDR sample table, not YRD values)"),
+            "point_loads": template("point_loads", "TEMPLATE (borderscape placeholders, not permit data)"),
+        },
+        "siting": siting,
+        "synthetic_inputs": synthetic,
     })
 }
 
@@ -451,12 +509,7 @@ fn chain_codes(region: &Region, unit: usize) -> String {
     codes.join(">")
 }
 
-fn sections_table(
-    region: &Region,
-    network: &Network,
-    results: &[(String, String, Routed, f64)],
-    station_m: f64,
-) -> Table {
+fn sections_table(region: &Region, network: &Network, runs: &[RoutedRun], station_m: f64) -> Table {
     let stations = region.model.stations.as_deref().unwrap_or_default();
     let station_near = |c: geo::Coord| {
         stations
@@ -467,7 +520,13 @@ fn sections_table(
             .map(|(id, _)| id.clone())
     };
     let mut t = Table::new("river_sections", river_sections_columns(), true);
-    for (version, pollutant, routed, _) in results {
+    for RoutedRun {
+        plan: version,
+        pollutant,
+        routed,
+        ..
+    } in runs
+    {
         for (&(k, i, from, to), kg) in &routed.sections {
             let reach = &network.reaches[k];
             let at = reach.segments[i].start;
@@ -519,13 +578,15 @@ fn flow_key_columns() -> Vec<Column> {
 }
 
 /// The transboundary load matrix of one level, in output order.
-fn load_matrix(
-    region: &Region,
-    level: Level,
-    results: &[(String, String, Routed, f64)],
-) -> Vec<LoadFlow> {
+fn load_matrix(region: &Region, level: Level, runs: &[RoutedRun]) -> Vec<LoadFlow> {
     let mut flows = Vec::new();
-    for (version, pollutant, routed, _) in results {
+    for RoutedRun {
+        plan: version,
+        pollutant,
+        routed,
+        ..
+    } in runs
+    {
         let own = at_level(region, level, &routed.from_sources);
         let flux = at_level(region, level, &routed.flux);
         for (&(a, b), total) in &flux {
@@ -585,10 +646,16 @@ fn matrix_table(level: Level, flows: &[LoadFlow]) -> Table {
     t
 }
 
-fn flows_table(region: &Region, results: &[(String, String, Routed, f64)]) -> Table {
+fn flows_table(region: &Region, runs: &[RoutedRun]) -> Table {
     let mut t = Table::new("load_flows", load_flows_columns(), true);
     let centre = |u: usize| region.jurisdictions[u].geometry.centroid().map(|c| c.0);
-    for (version, pollutant, routed, _) in results {
+    for RoutedRun {
+        plan: version,
+        pollutant,
+        routed,
+        ..
+    } in runs
+    {
         for (&(a, b), kg) in &routed.flux {
             let (Some(p), Some(q)) = (centre(a), centre(b)) else {
                 continue;
