@@ -7,10 +7,13 @@
 //!   crosswalk, export coefficients, point loads), the project's or the shipped defaults.
 //! - [`schemes`]: the compensation schemes (`[[schemes]]`).
 //! - [`sites`]: monitoring stations and facilities.
+//! - [`plans`]: plan zones (built per analysis level; checked here), [`indicators`]: the
+//!   indicator panel (checked here).
 //! - [`monitoring`]: the monitoring series (station, date, indicator, value, unit).
 //! - [`plans`]: plan zones with their unit, class and version, indexed (built per analysis level).
 
 pub mod esv;
+pub mod indicators;
 pub mod monitoring;
 pub mod plans;
 pub mod registry;
@@ -67,6 +70,8 @@ impl Model {
                 .map(|t| (t, region.layer_name(kind)))
         };
         let rules = RuleTables::load(&project).map_err(|found| problems.extend(found));
+        problems.extend(plans::check(region));
+        problems.extend(indicators::check(region));
         let stations = sites::stations(region).unwrap_or_else(|found| {
             problems.extend(found);
             None

@@ -164,3 +164,27 @@ impl<'a> PlanZones<'a> {
         Some(self.versions[version].clone()).filter(|v| !v.is_empty())
     }
 }
+
+/// Every problem of the plans layer that [`PlanZones::new`] would refuse (a missing `class`
+/// field, classes outside the China 2023 classification), found when the project loads.
+pub fn check(region: &Region) -> Vec<String> {
+    let Some(table) = region.layers.get("plans") else {
+        return Vec::new();
+    };
+    let layer = region.layer_name("plans");
+    let Some(class_c) = table.column_index("class") else {
+        return vec![format!("{layer}: no `class` field")];
+    };
+    let id_c = table.column_index("id");
+    (0..table.len())
+        .filter_map(|i| {
+            let class = table.rows[i][class_c].to_text().trim().to_string();
+            (!landuse::is_known(&class)).then(|| {
+                let id = text(table, id_c, i).unwrap_or_else(|| i.to_string());
+                format!(
+                    "{layer}: feature {i} (id {id}): field `class`: `{class}` is not a class of the China 2023 classification (e.g. 0701, 100103, 1309)"
+                )
+            })
+        })
+        .collect()
+}
