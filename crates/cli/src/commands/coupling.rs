@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use borderscape_core::stats::coupling::{
-    c_class, coordination, d_class, entropy_weights, CouplingModel, Subsystem,
+    c_class, coordination, d_class, subsystem_scores, CouplingModel, Subsystem, SubsystemValues,
+    Weighting,
 };
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use borderscape_io::csv_io::CsvGeometry;
@@ -156,29 +157,42 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             )))
         }
     };
+    let weighting = match args.weights.as_str() {
+        "entropy" => Weighting::Entropy,
+        "equal" => Weighting::Equal,
+        _ => {
+            return Err(Failure::Usage(anyhow!(
+                "--weights must be entropy or equal"
+            )))
+        }
+    };
+    let all: Vec<SubsystemValues> = args
+        .systems
+        .iter()
+        .map(|system| {
+            Ok(SubsystemValues {
+                rows: matrix(&table, &args.table, &system.columns)?,
+                negative: system.columns.iter().map(|(_, neg)| *neg).collect(),
+            })
+        })
+        .collect::<Result<_, Failure>>()?;
     let mut scores = vec![vec![0.0; args.systems.len()]; table.len()];
     let mut weight_report = serde_json::Map::new();
-    for (s, Subsystem { name, columns }) in args.systems.iter().enumerate() {
-        let negative: Vec<bool> = columns.iter().map(|(_, neg)| *neg).collect();
-        let all = matrix(&table, &args.table, columns)?;
-        for (group, rows) in &groups {
-            let subset: Vec<Vec<f64>> = rows.iter().map(|&i| all[i].clone()).collect();
-            let mut e = entropy_weights(&subset, &negative)?;
-            if args.weights == "equal" {
-                e.weights = vec![1.0 / columns.len() as f64; columns.len()];
-            } else if args.weights != "entropy" {
-                return Err(Failure::Input(anyhow!(
-                    "--weights must be entropy or equal"
-                )));
-            }
-            for (&i, u) in rows.iter().zip(e.scores()) {
-                scores[i][s] = u;
-            }
-            let named: BTreeMap<&str, f64> = columns
-                .iter()
-                .map(|(c, _)| c.as_str())
-                .zip(e.weights.iter().copied())
-                .collect();
+    for (group, rows) in &groups {
+        let subset: Vec<SubsystemValues> = all
+            .iter()
+            .map(|system| SubsystemValues {
+                rows: rows.iter().map(|&i| system.rows[i].clone()).collect(),
+                negative: system.negative.clone(),
+            })
+            .collect();
+        let scored = subsystem_scores(&subset, weighting)?;
+        for (&i, u) in rows.iter().zip(scored.u) {
+            scores[i] = u;
+        }
+        for (Subsystem { name, columns }, w) in args.systems.iter().zip(scored.weights) {
+            let named: BTreeMap<&str, f64> =
+                columns.iter().map(|(c, _)| c.as_str()).zip(w).collect();
             weight_report.insert(format!("{name}/{group}"), json!(named));
         }
     }

@@ -33,7 +33,8 @@ use crate::spec::{
     alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
 };
 use crate::stats::coupling::{
-    c_class, coordination, d_class, entropy_weights, CouplingModel, Subsystem,
+    c_class, coordination, d_class, subsystem_scores, CouplingModel, Subsystem, SubsystemValues,
+    Weighting,
 };
 use crate::stats::morans_i::{self, LocalMoran, Permutations};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
@@ -398,20 +399,17 @@ fn coupling_table(
         .map(|(k, _)| *k)
         .collect();
     keys.sort_unstable();
-    let mut scores = vec![vec![0.0; systems.len()]; keys.len()];
-    for (s, (_, columns)) in systems.iter().enumerate() {
-        let rows: Vec<Vec<f64>> = keys
-            .iter()
-            .map(|key| columns.iter().map(|(c, _)| panel.values[key][*c]).collect())
-            .collect();
-        let negative: Vec<bool> = columns.iter().map(|(_, n)| *n).collect();
-        for (row, u) in scores
-            .iter_mut()
-            .zip(entropy_weights(&rows, &negative)?.scores())
-        {
-            row[s] = u;
-        }
-    }
+    let values: Vec<SubsystemValues> = systems
+        .iter()
+        .map(|(_, columns)| SubsystemValues {
+            rows: keys
+                .iter()
+                .map(|key| columns.iter().map(|(c, _)| panel.values[key][*c]).collect())
+                .collect(),
+            negative: columns.iter().map(|(_, n)| *n).collect(),
+        })
+        .collect();
+    let scores = subsystem_scores(&values, Weighting::Entropy)?.u;
     // The spec's `U_<system>` column stands for one column per subsystem.
     let columns = coupling_jurisdiction_columns()
         .into_iter()

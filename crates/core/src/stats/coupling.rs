@@ -221,6 +221,58 @@ pub fn entropy_weights(
     })
 }
 
+/// How the indicators of a subsystem are weighted into its score U.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weighting {
+    /// Entropy weights over the rows scored together.
+    Entropy,
+    /// 1/k for each of the k indicators.
+    Equal,
+}
+
+/// One subsystem's indicator values (rows × indicators) and which indicators are negative.
+pub struct SubsystemValues {
+    pub rows: Vec<Vec<f64>>,
+    pub negative: Vec<bool>,
+}
+
+/// The subsystem scores of a set of rows.
+pub struct Scores {
+    /// U of every row in every subsystem (rows × subsystems).
+    pub u: Vec<Vec<f64>>,
+    /// Each subsystem's indicator weights.
+    pub weights: Vec<Vec<f64>>,
+}
+
+/// The score U of every row in every subsystem, the rows scored together (one entropy per
+/// subsystem), as `analyze` does for the pooled panel and `coupling` per group.
+pub fn subsystem_scores(
+    systems: &[SubsystemValues],
+    weighting: Weighting,
+) -> Result<Scores, AnalysisError> {
+    let rows = systems.first().map_or(0, |s| s.rows.len());
+    let mut scores = vec![vec![0.0; systems.len()]; rows];
+    let mut weights = Vec::with_capacity(systems.len());
+    for (
+        s,
+        SubsystemValues {
+            rows: values,
+            negative,
+        },
+    ) in systems.iter().enumerate()
+    {
+        let mut e = entropy_weights(values, negative)?;
+        if weighting == Weighting::Equal {
+            e.weights = vec![1.0 / negative.len() as f64; negative.len()];
+        }
+        for (row, u) in scores.iter_mut().zip(e.scores()) {
+            row[s] = u;
+        }
+        weights.push(e.weights);
+    }
+    Ok(Scores { u: scores, weights })
+}
+
 /// A subsystem of the coupling model: its name and its indicator columns, each marked when more
 /// of it is worse (written `-col`).
 #[derive(Debug, Clone, PartialEq)]
