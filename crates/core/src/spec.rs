@@ -140,6 +140,15 @@ pub enum ParamValue {
     Bool(bool),
 }
 
+/// A number as a message shows it: plain, or in exponent form when huge or tiny (1e308).
+fn short_number(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Parameters of one analysis, resolved against its spec: every declared parameter has a value
 /// of the declared type.
 #[derive(Debug, Clone)]
@@ -183,14 +192,15 @@ impl Params {
                 (None, ParamDefault::Text(t)) => ParamValue::Text(t.to_string()),
                 (None, ParamDefault::Bool(b)) => ParamValue::Bool(b),
                 (Some(v @ ParamValue::Number(x)), ParamDefault::Number(_)) => {
+                    let got = short_number(*x);
                     if !x.is_finite() {
-                        return Err(error(p.name, format!("must be a finite number, got {x}")));
+                        return Err(error(p.name, format!("must be a finite number, got {got}")));
                     }
                     if let Some(min) = p.min.filter(|min| x < min) {
-                        return Err(error(p.name, format!("must be at least {min}, got {x}")));
+                        return Err(error(p.name, format!("must be at least {min}, got {got}")));
                     }
                     if let Some(max) = p.max.filter(|max| x > max) {
-                        return Err(error(p.name, format!("must be at most {max}, got {x}")));
+                        return Err(error(p.name, format!("must be at most {max}, got {got}")));
                     }
                     v.clone()
                 }

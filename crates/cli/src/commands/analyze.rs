@@ -110,7 +110,14 @@ fn print_list() {
         for p in spec.params {
             let unit = p.unit.map(|u| format!(" {u}")).unwrap_or_default();
             let default = serde_json::to_string(&p.default).unwrap_or_default();
-            println!("  param {} = {default}{unit}: {}", p.name, p.description);
+            let bounds = match (p.min, p.max) {
+                (Some(min), Some(max)) => format!(" (from {min} to {max})"),
+                _ => String::new(),
+            };
+            println!(
+                "  param {} = {default}{unit}{bounds}: {}",
+                p.name, p.description
+            );
         }
         for o in spec.outputs {
             println!(

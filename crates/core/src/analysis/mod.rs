@@ -141,6 +141,24 @@ mod tests {
         }
     }
 
+    /// Issue 16: every numeric parameter has both bounds, and its default lies between them.
+    #[test]
+    fn every_number_is_bounded() {
+        for a in REGISTRY {
+            for p in a.spec.params {
+                if let Some(default) = p.number_default() {
+                    let (min, max) = (p.min, p.max);
+                    assert!(
+                        min.is_some_and(|m| m <= default) && max.is_some_and(|m| m >= default),
+                        "{}.{} needs bounds around its default",
+                        a.spec.name,
+                        p.name
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn dependencies_are_registered_earlier() {
         for (i, a) in REGISTRY.iter().enumerate() {

@@ -53,7 +53,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         PERMUTATIONS,
         SEED,
         alternative("directed"),
-        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: None, description: "p_sim threshold of a significant LISA cluster." },
+        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: Some(1.0), description: "p_sim threshold of a significant LISA cluster." },
     ],
     outputs: &[
         OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year.", columns: moran_indicators_columns },

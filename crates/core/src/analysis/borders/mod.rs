@@ -50,7 +50,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
             unit: Some("m"),
             default: ParamDefault::Number(1000.0),
             min: Some(1.0),
-            max: None,
+            max: Some(50_000.0),
             description: "Width of the border zone on each side of a border.",
         },
         ParamSpec {
@@ -58,7 +58,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
             unit: Some("m"),
             default: ParamDefault::Number(1.0),
             min: Some(0.0),
-            max: None,
+            max: Some(1_000.0),
             description: "Boundary segments of two units that run within this distance of each other count as shared (0: exact vertices only, as PySAL).",
         },
         ParamSpec {
@@ -66,7 +66,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
             unit: Some("m²"),
             default: ParamDefault::Number(100.0),
             min: Some(0.0),
-            max: None,
+            max: Some(1_000_000_000.0),
             description: "Smallest gap or overlap between neighbours that is reported.",
         },
         ParamSpec {

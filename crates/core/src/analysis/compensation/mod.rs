@@ -34,8 +34,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     depends_on: &["rivers"],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the plan zones' jurisdictions (ESV is also summed to the levels above)." },
-        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), max: None, description: "Value of one equivalent factor, D (Luo & Yan 2018, 2010 prices)." },
-        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: None, description: "Zones whose centre lies this close to a border form its border zone." },
+        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), max: Some(10_000_000.0), description: "Value of one equivalent factor, D (Luo & Yan 2018, 2010 prices)." },
+        ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Zones whose centre lies this close to a border form its border zone." },
     ],
     outputs: &[
         OutputSpec { name: "esv_jurisdiction", spatial: false, description: "ESV per jurisdiction (every level) and plan version, with the change from the first version.", columns: esv_jurisdiction_columns },

@@ -55,9 +55,9 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     depends_on: &["conflicts", "synergy"],
     params: &[
         ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, max: None, description: "Number of stages, or auto (least BIC)." },
-        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), max: None, description: "Most stages tried with auto." },
-        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), max: None, description: "Shortest stage." },
-        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), max: None, description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
+        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), max: Some(50.0), description: "Most stages tried with auto." },
+        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), max: Some(100.0), description: "Shortest stage." },
+        ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), max: Some(1.0), description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
         PERMUTATIONS,
         SEED,
         alternative("folded"),
