@@ -46,18 +46,7 @@ fn start(results: &Path) -> Server {
 
 /// One raw HTTP/1.1 request (the path is sent exactly as given, `..` and all).
 fn request(server: &Server, method: &str, path: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(&server.address).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        server.address
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let (status, head, body) = request_with_host(server, method, path, &server.address);
     let content_type = head
         .lines()
         .find_map(|l| {
@@ -66,7 +55,58 @@ fn request(server: &Server, method: &str, path: &str) -> (u16, String, String) {
                 .map(str::to_string)
         })
         .unwrap_or_default();
-    (status, content_type, body.to_string())
+    (status, content_type, body)
+}
+
+/// A raw request with the given `Host` header: status, head and body.
+fn request_with_host(
+    server: &Server,
+    method: &str,
+    path: &str,
+    host: &str,
+) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+/// Issue 16: a foreign Host (DNS rebinding) is refused; answers carry the security headers.
+#[test]
+fn foreign_hosts_are_refused_and_headers_are_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = analysed_project(dir.path());
+    let server = start(&project);
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    for host in ["evil.example", "evil.example:80", "attacker.test:8321"] {
+        let (status, _, body) = request_with_host(&server, "GET", "/api/summary", host);
+        assert_eq!(status, 421, "{host}");
+        assert!(body.contains("\"error\""), "{body}");
+    }
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let (status, head, _) = request_with_host(&server, "GET", "/", &host);
+        assert_eq!(status, 200, "{host}");
+        assert!(
+            head.contains("content-security-policy: default-src 'self'"),
+            "{head}"
+        );
+        assert!(head.contains("frame-ancestors 'none'"), "{head}");
+        assert!(head.contains("x-frame-options: deny"), "{head}");
+        assert!(head.contains("referrer-policy: no-referrer"), "{head}");
+    }
+    let (_, head, _) = request_with_host(&server, "GET", "/report.html", &server.address);
+    assert!(
+        head.contains("content-security-policy: default-src 'none'; script-src 'unsafe-inline'"),
+        "{head}"
+    );
 }
 
 fn get_json(server: &Server, path: &str) -> (u16, Value) {

@@ -14,7 +14,11 @@
 //! layers also take `simplify_m` (Douglas–Peucker tolerance in metres).
 //!
 //! # Hygiene
-//! The CLI binds to 127.0.0.1 unless told otherwise. Only GET and HEAD are served. No URL is
+//! The CLI binds to 127.0.0.1 unless told otherwise. Requests whose `Host` is neither
+//! localhost nor the bound address are refused (DNS rebinding). Every answer carries a
+//! Content-Security-Policy (`default-src 'self'`; the self-contained report only its own inline
+//! script and styles), `X-Frame-Options: DENY`, `frame-ancestors 'none'` and
+//! `Referrer-Policy: no-referrer`. Only GET and HEAD are served. No URL is
 //! ever mapped to a file: the results are read into memory at start-up and the front end is
 //! embedded, so a request cannot reach outside the results folder; paths with a `..` segment
 //! are refused outright. Responses are paged; errors are JSON with a message.
@@ -22,10 +26,10 @@
 pub mod api;
 mod results;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -47,8 +51,63 @@ pub struct App {
     pub tiles: Option<String>,
 }
 
-/// The whole site: API routes, the report, the embedded front end, JSON errors elsewhere.
-pub fn router(app: Arc<App>) -> Router {
+/// What the guard checks every request against.
+struct Policy {
+    /// Host names a request may carry (without port): localhost and the bound address.
+    hosts: Vec<String>,
+    /// The Content-Security-Policy of the dashboard (the tile server added when given).
+    dashboard_csp: HeaderValue,
+}
+
+impl Policy {
+    fn new(app: &App, bound: Option<IpAddr>) -> Policy {
+        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].map(String::from).into();
+        if let Some(ip) = bound.filter(|ip| !ip.is_unspecified()) {
+            hosts.push(match ip {
+                IpAddr::V6(v6) => format!("[{v6}]"),
+                IpAddr::V4(v4) => v4.to_string(),
+            });
+        }
+        let tiles = app
+            .tiles
+            .as_deref()
+            .and_then(origin_of)
+            .map(|o| format!(" {o}"))
+            .unwrap_or_default();
+        let csp = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{tiles}; connect-src 'self'{tiles}; worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+        );
+        Policy {
+            hosts,
+            dashboard_csp: HeaderValue::from_str(&csp)
+                .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
+        }
+    }
+
+    /// Whether a `Host` header (with or without port) names this server.
+    fn allows(&self, host: &str) -> bool {
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => host,
+        };
+        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+}
+
+/// `scheme://host[:port]` of a URL template, for the Content-Security-Policy.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next()?;
+    (!host.is_empty() && !host.contains(['{', '}', ';', ' ', '\'']))
+        .then(|| format!("{scheme}://{host}"))
+}
+
+/// The report is one self-contained file: its inline script and styles, nothing else.
+const REPORT_CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'";
+
+/// The whole site for a server bound to `bound` (`None`: answer localhost only).
+pub fn router(app: Arc<App>, bound: Option<IpAddr>) -> Router {
+    let policy = Arc::new(Policy::new(&app, bound));
     Router::new()
         .route("/api/summary", get(api::summary))
         .route("/api/config", get(api::config))
@@ -61,13 +120,24 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/jurisdictions/{code}", get(api::jurisdiction))
         .route("/report.html", get(api::report))
         .fallback(asset)
-        .layer(middleware::from_fn(guard))
+        .layer(middleware::from_fn_with_state(policy, guard))
         .with_state(app)
 }
 
-/// Refuses other methods than GET/HEAD and any path with a `..` segment (also percent-encoded),
-/// and marks every answer `nosniff`.
-async fn guard(request: Request, next: Next) -> Response {
+/// Refuses other methods than GET/HEAD, a `Host` that is not this server, and any path with a
+/// `..` segment (also percent-encoded); sets the security headers of every answer.
+async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !policy.allows(host) {
+        return api::error(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!("host `{host}` is not this server: use http://127.0.0.1:PORT/ or http://localhost:PORT/"),
+        );
+    }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return api::error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -88,10 +158,25 @@ async fn guard(request: Request, next: Next) -> Response {
     if path.split('/').any(|segment| segment == "..") {
         return api::error(StatusCode::BAD_REQUEST, "paths with `..` are refused");
     }
+    let report = request.uri().path() == "/report.html";
     let mut response = next.run(request).await;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        if report {
+            HeaderValue::from_static(REPORT_CSP)
+        } else {
+            policy.dashboard_csp.clone()
+        },
     );
     response
 }
@@ -126,12 +211,14 @@ async fn asset(uri: Uri) -> Response {
 
 /// Serves until the process is stopped; `ready` gets the bound address (port 0 picks a free one).
 pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Two workers: one slow client cannot hold up the others' answers.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_io()
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(address).await?;
         ready(listener.local_addr()?);
-        axum::serve(listener, router(Arc::new(app))).await
+        axum::serve(listener, router(Arc::new(app), Some(address.ip()))).await
     })
 }
