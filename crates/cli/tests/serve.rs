@@ -310,3 +310,31 @@ fn serve_without_results_says_what_to_run() {
         run.stderr
     );
 }
+
+/// Issue 16: a client that never finishes its headers (slowloris) is disconnected within the
+/// header timeout (10 s), and the server keeps answering others meanwhile.
+#[test]
+fn slowloris_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = analysed_project(dir.path());
+    let server = start(&project);
+    let mut slow = TcpStream::connect(&server.address).unwrap();
+    write!(
+        slow,
+        "GET /api/summary HTTP/1.1\r\nHost: {}\r\n",
+        server.address
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (status, _) = get_json(&server, "/api/summary");
+    assert_eq!(status, 200);
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let waited = started.elapsed().as_secs_f64();
+    assert!(
+        (9.0..15.0).contains(&waited),
+        "closed after {waited} s (timeout 10 s)"
+    );
+}

@@ -28,6 +28,7 @@ mod results;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -209,16 +210,46 @@ async fn asset(uri: Uri) -> Response {
     }
 }
 
+/// Connections served at once; more wait in the kernel's queue. With the largest answers
+/// (a layer of a few MB) this bounds the memory that slow readers can pin.
+pub const MAX_CONNECTIONS: usize = 32;
+/// Time a client has to send a request's headers (slowloris).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest life of a connection, reading and writing included (a stalled reader is dropped).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves until the process is stopped; `ready` gets the bound address (port 0 picks a free one).
 pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     // Two workers: one slow client cannot hold up the others' answers.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_io()
+        .enable_time()
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(address).await?;
         ready(listener.local_addr()?);
-        axum::serve(listener, router(Arc::new(app), Some(address.ip()))).await
+        let site = router(Arc::new(app), Some(address.ip()));
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        loop {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return Ok(());
+            };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(site.clone());
+            tokio::spawn(async move {
+                let _slot = slot;
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .max_buf_size(64 * 1024);
+                let connection =
+                    http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                // A connection past its time is dropped, whatever it was doing.
+                let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+            });
+        }
     })
 }
