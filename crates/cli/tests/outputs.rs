@@ -132,3 +132,27 @@ fn parameters_beyond_their_bounds_are_named_by_check() {
         );
     }
 }
+
+/// A broken manifest still gets a JSON report from `check --json`; a layer of an unknown
+/// format (here a device that never ends) is refused before anything is read, its path once.
+#[test]
+fn check_reports_broken_manifests_and_unknown_formats_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("borderscape.toml"), "[region\nname = 1\n").unwrap();
+    let run = borderscape(&["check", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(run.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(report["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("TOML parse error"));
+    std::fs::write(
+        dir.path().join("borderscape.toml"),
+        "[region]\nname = \"x\"\n[layers.jurisdictions]\npath = \"/dev/zero\"\n",
+    )
+    .unwrap();
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout.matches("/dev/zero").count(), 1, "{}", run.stdout);
+    assert!(run.stdout.contains("unknown format"), "{}", run.stdout);
+}

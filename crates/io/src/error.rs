@@ -160,6 +160,16 @@ impl IoError {
     }
 
     /// True when the cause is the user's input (exit code 1) rather than a bug (exit code 3).
+    /// The error as one problem of `path`, the file named once (a `File` error names its own).
+    pub fn into_problem(self, path: &Path) -> Problem {
+        match self {
+            IoError::File { path, message } => {
+                Problem::file(Severity::Error, Path::new(&path), message)
+            }
+            other => Problem::file(Severity::Error, path, other.to_string()),
+        }
+    }
+
     pub fn is_input_error(&self) -> bool {
         match self {
             IoError::File { .. } | IoError::Invalid(_) => true,

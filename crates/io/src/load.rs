@@ -62,9 +62,14 @@ impl LoadedProject {
     }
 }
 
+/// The checksum of a file, read in blocks (a large input is never held whole for it).
 fn sha256_of(path: &Path) -> String {
-    match std::fs::read(path) {
-        Ok(bytes) => format!("{:x}", Sha256::digest(bytes)),
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let mut hasher = Sha256::new();
+    match std::io::copy(&mut file, &mut hasher) {
+        Ok(_) => format!("{:x}", hasher.finalize()),
         Err(_) => String::new(),
     }
 }
@@ -109,6 +114,11 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
         let kind =
             LayerKind::parse(kind_name).expect("kinds were checked when the manifest was loaded");
         let path = project.layer_path(section);
+        // An unknown format is refused before anything is read (not even for the checksum).
+        if let Err(e) = crate::read::Format::require(&path) {
+            problems.push(e.into_problem(&path));
+            continue;
+        }
         // The checksum is taken on the other core while the layer is parsed.
         let (read, sha256) = rayon::join(
             || {
@@ -134,7 +144,7 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                 read_layers.push(layer);
             }
             Ok(None) => {}
-            Err(e) => problems.push(Problem::file(Severity::Error, &path, e.to_string())),
+            Err(e) => problems.push(e.into_problem(&path)),
         }
     }
     let region = if problems.iter().any(Problem::is_error) {
@@ -149,11 +159,7 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                 }
             },
             Err(e) => {
-                problems.push(Problem::file(
-                    Severity::Error,
-                    &project.manifest_path,
-                    e.to_string(),
-                ));
+                problems.push(e.into_problem(&project.manifest_path));
                 None
             }
         }

@@ -24,7 +24,25 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
-    let project = Project::load(&args.project)?;
+    let project = match Project::load(&args.project) {
+        Ok(project) => project,
+        // The manifest itself is broken: with --json the report still comes, with that one error.
+        Err(e) if args.json => {
+            let report = json!({
+                "layers": {}, "jurisdictions": {}, "warnings": [],
+                "errors": [e.into_problem(&args.project)],
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("serialisable")
+            );
+            return Err(Failure::Input(anyhow!(
+                "the manifest of {} cannot be read",
+                args.project.display()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let loaded = load(
         project,
         &LoadOptions {
