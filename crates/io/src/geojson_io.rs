@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use borderscape_core::table::{format_real, Column, ColumnType, Table, Value};
+use borderscape_core::table::{Column, ColumnType, Table, Value};
 use geojson::{Feature, FeatureCollection, GeoJson, GeometryValue, JsonObject, JsonValue};
 
 use crate::error::{IoError, Problem};
@@ -149,9 +149,9 @@ fn json_to_value(v: Option<&JsonValue>, kind: ColumnType) -> Value {
             n.as_f64().map_or(Value::Null, Value::Real)
         }
         (Some(JsonValue::String(s)), _) => Value::Text(s.clone()),
-        (Some(JsonValue::Number(n)), _) => {
-            Value::Text(n.as_f64().map(format_real).unwrap_or_default())
-        }
+        // A number among text (a numeric code among string codes): as the file writes it, so
+        // 310101 stays `310101`, not `310101.0`.
+        (Some(JsonValue::Number(n)), _) => Value::Text(n.to_string()),
         (Some(other), _) => Value::Text(other.to_string()),
     }
 }
@@ -246,5 +246,23 @@ mod tests {
         std::fs::write(&path, &LAYER[..LAYER.len() - 3]).unwrap();
         let error = read(&path, Some(&levels)).unwrap_err().to_string();
         assert!(error.contains("not valid GeoJSON"), "{error}");
+    }
+
+    /// Issue 16: a numeric code among string codes keeps the file's digits.
+    #[test]
+    fn numeric_codes_among_text_codes_stay_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.geojson");
+        std::fs::write(
+            &path,
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"code":"310102"},"geometry":null},
+            {"type":"Feature","properties":{"code":310101},"geometry":null},
+            {"type":"Feature","properties":{"code":1.5},"geometry":null}]}"#,
+        )
+        .unwrap();
+        let table = read(&path, None).unwrap().table;
+        let codes: Vec<String> = table.rows.iter().map(|r| r[0].to_text()).collect();
+        assert_eq!(codes, ["310102", "310101", "1.5"]);
     }
 }
