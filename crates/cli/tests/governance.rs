@@ -105,13 +105,13 @@ fn registry_errors_name_row_and_column() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("bad.csv: row 0: column `end`: ends (2008) before it starts (2010)"),
+            .contains("bad.csv: row 2: column `end`: ends (2008) before it starts (2010)"),
         "{}",
         run.stderr
     );
     assert!(
         run.stderr
-            .contains("bad.csv: row 0: column `participants`: 999999 is not a jurisdiction code"),
+            .contains("bad.csv: row 2: column `participants`: 999999 is not a jurisdiction code"),
         "{}",
         run.stderr
     );

@@ -407,7 +407,7 @@ fn check_lists_every_planted_fault(project: &Path, scratch: &Path) {
         "parameter `permutations`: must be at least 0, got -5",
         "field `station`: `NO_SUCH_STATION` is not in the stations layer",
         "column `end`: ends (1981-06) before it starts (1983-03)",
-        "compatibility.csv: row 0: field `rule`: `7` is not 0",
+        "compatibility.csv: row 2: field `rule`: `7` is not 0",
     ] {
         assert!(
             run.stdout.contains(expected),

@@ -188,7 +188,7 @@ fn moran_errors_name_the_problem() {
     assert_eq!(bad.code, 1);
     assert!(
         bad.stderr
-            .contains("t.csv: feature 1: field `x`: `abc` is not a number"),
+            .contains("t.csv: row 3: field `x`: `abc` is not a number"),
         "{}",
         bad.stderr
     );
@@ -273,7 +273,7 @@ fn coupling_reproduces_hand_calculation_and_names_bad_values() {
     assert_eq!(bad.code, 1);
     assert!(
         bad.stderr
-            .contains("ind.csv: feature 1: field `forest`: `n/a` is not a number"),
+            .contains("ind.csv: row 3: field `forest`: `n/a` is not a number"),
         "{}",
         bad.stderr
     );

@@ -97,6 +97,16 @@ pub fn round_to(x: f64, decimals: i32) -> f64 {
     (x * factor).round() / factor + 0.0
 }
 
+/// How a message names record `index` (0-based) of `file`: the spreadsheet row of a CSV file
+/// (the header is row 1, so the first record is row 2), else the feature index (0-based).
+pub fn row_label(file: &str, index: usize) -> String {
+    if file.to_ascii_lowercase().ends_with(".csv") {
+        format!("row {}", index + 2)
+    } else {
+        format!("feature {index}")
+    }
+}
+
 /// The storage type of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::Path;
 
+use borderscape_core::table::row_label;
 use borderscape_core::AnalysisError;
 use serde::Serialize;
 use thiserror::Error;
@@ -101,7 +102,7 @@ impl fmt::Display for Problem {
         }
         write!(f, "{}", self.file)?;
         if let Some(i) = self.feature {
-            write!(f, ": feature {i}")?;
+            write!(f, ": {}", row_label(&self.file, i))?;
             if let Some(code) = &self.code {
                 write!(f, " (code {code})")?;
             }

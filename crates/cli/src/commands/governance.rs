@@ -90,7 +90,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let arrangements = registry::parse(&table, known.as_deref()).map_err(|problems| {
         let lines: Vec<String> = problems
             .iter()
-            .map(|p| format!("{}: {p}", args.registry.display()))
+            .map(|p| p.in_file(&args.registry.display().to_string()))
             .collect();
         Failure::Input(anyhow!(
             "{} problem(s) in the registry:\n  {}",

@@ -37,7 +37,7 @@ use crate::stats::coupling::{
     Weighting,
 };
 use crate::stats::morans_i::{self, LocalMoran, Permutations};
-use crate::table::{round_to, Column, ColumnType, Table, Value};
+use crate::table::{round_to, row_label, Column, ColumnType, Table, Value};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "synergy",
@@ -102,7 +102,9 @@ fn read_panel(region: &Region, level: Level) -> Result<Panel, AnalysisError> {
         let code = row[unit_c].to_text();
         let unit = *index.get(code.as_str()).ok_or_else(|| {
             AnalysisError::Input(format!(
-                "indicators: row {r}: field `unit`: {code} is not a jurisdiction"
+                "{}: {}: field `unit`: {code} is not a jurisdiction",
+                region.layer_name("indicators"),
+                row_label(&region.layer_name("indicators"), r)
             ))
         })?;
         if region.jurisdictions[unit].level != level {
@@ -110,7 +112,9 @@ fn read_panel(region: &Region, level: Level) -> Result<Panel, AnalysisError> {
         }
         let year = row[year_c].as_f64().ok_or_else(|| {
             AnalysisError::Input(format!(
-                "indicators: row {r}: field `year`: `{}` is not a year",
+                "{}: {}: field `year`: `{}` is not a year",
+                region.layer_name("indicators"),
+                row_label(&region.layer_name("indicators"), r),
                 row[year_c].to_text()
             ))
         })? as i64;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::rules::{rule_table, ProjectTables};
 use crate::error::AnalysisError;
-use crate::table::Table;
+use crate::table::{row_label, Table};
 
 pub const DEFAULT_FACTORS_CSV: &str = include_str!("../../data/esv_factors.csv");
 pub const DEFAULT_CROSSWALK_CSV: &str = include_str!("../../data/esv_crosswalk.csv");
@@ -57,7 +57,8 @@ impl EsvTables {
             for (&c, service) in service_c.iter().zip(SERVICES) {
                 sum += r[c].as_f64().ok_or_else(|| {
                     AnalysisError::Input(format!(
-                        "{f_name}: row {i}: field `{service}`: `{}` is not a number",
+                        "{f_name}: {}: field `{service}`: `{}` is not a number",
+                        row_label(&f_name, i),
                         r[c].to_text()
                     ))
                 })?;
@@ -74,7 +75,8 @@ impl EsvTables {
             let target = r[target_c].to_text();
             if !rows.contains_key(&target) {
                 return Err(AnalysisError::Input(format!(
-                    "{c_name}: row {i}: field `row`: `{target}` is not a row of {f_name}"
+                    "{c_name}: {}: field `row`: `{target}` is not a row of {f_name}",
+                    row_label(&c_name, i)
                 )));
             }
             pairs.push((r[class_c].to_text().trim().to_string(), target));

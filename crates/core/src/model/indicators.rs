@@ -2,7 +2,7 @@
 //! loads: every unit a jurisdiction, every year a whole number, every value finite.
 
 use crate::region::Region;
-use crate::table::ColumnType;
+use crate::table::{row_label, ColumnType};
 
 /// Every problem of the indicators layer, naming row and field.
 pub fn check(region: &Region) -> Vec<String> {
@@ -26,7 +26,8 @@ pub fn check(region: &Region) -> Vec<String> {
         let code = row[unit_c].to_text();
         if region.by_code(code.trim()).is_none() {
             problems.push(format!(
-                "{file}: row {r}: field `unit`: `{code}` is not a jurisdiction"
+                "{file}: {}: field `unit`: `{code}` is not a jurisdiction",
+                row_label(&file, r)
             ));
         }
         if !row[year_c]
@@ -34,14 +35,16 @@ pub fn check(region: &Region) -> Vec<String> {
             .is_some_and(|y| y.fract() == 0.0 && (1000.0..=9999.0).contains(&y))
         {
             problems.push(format!(
-                "{file}: row {r}: field `year`: `{}` is not a year",
+                "{file}: {}: field `year`: `{}` is not a year",
+                row_label(&file, r),
                 row[year_c].to_text()
             ));
         }
         for &c in &numeric {
             if row[c].as_f64().is_some_and(|v| !v.is_finite()) {
                 problems.push(format!(
-                    "{file}: row {r}: field `{}`: `{}` is not a finite number",
+                    "{file}: {}: field `{}`: `{}` is not a finite number",
+                    row_label(&file, r),
                     table.columns[c].name,
                     row[c].to_text()
                 ));

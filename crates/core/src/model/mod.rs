@@ -92,7 +92,7 @@ impl Model {
                     .collect();
                 let file = region.layer_name("governance");
                 registry::parse(table, Some(&known)).unwrap_or_else(|found| {
-                    problems.extend(found.iter().map(|p| format!("{file}: {p}")));
+                    problems.extend(found.iter().map(|p| p.in_file(&file)));
                     Vec::new()
                 })
             }

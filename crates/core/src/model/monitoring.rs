@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::AnalysisError;
 use crate::region::Region;
+use crate::table::row_label;
 
 /// Monthly means: (station, indicator) → (year, month) → mean of the values of that month.
 #[derive(Debug, Clone)]
@@ -66,7 +67,10 @@ impl Series {
         for (row, values) in table.rows.iter().enumerate() {
             let mut problem = |field: &str, message: String| {
                 if problems.len() < 20 {
-                    problems.push(format!("{file}: row {row}: field `{field}`: {message}"));
+                    problems.push(format!(
+                        "{file}: {}: field `{field}`: {message}",
+                        row_label(&file, row)
+                    ));
                 }
             };
             let station = values[s].to_text();
@@ -106,7 +110,8 @@ impl Series {
                 match units.get(&indicator) {
                     Some((first, first_row)) if *first != u => {
                         let message = format!(
-                            "unit `{u}` of {indicator} differs from `{first}` in row {first_row}"
+                            "unit `{u}` of {indicator} differs from `{first}` in {}",
+                            row_label(&file, *first_row)
                         );
                         problem("unit", message);
                         continue;
@@ -223,10 +228,10 @@ mod tests {
         assert_eq!(
             message.lines().collect::<Vec<_>>(),
             vec![
-                "m.csv: row 1: field `station`: `S9` is not in the stations layer",
-                "m.csv: row 2: field `date`: `Jan 2012` is not a date (YYYY-MM or YYYY-MM-DD)",
-                "m.csv: row 3: field `value`: -0.1 is a negative concentration",
-                "m.csv: row 4: field `unit`: unit `ug/L` of TP differs from `mg/L` in row 0",
+                "m.csv: row 3: field `station`: `S9` is not in the stations layer",
+                "m.csv: row 4: field `date`: `Jan 2012` is not a date (YYYY-MM or YYYY-MM-DD)",
+                "m.csv: row 5: field `value`: -0.1 is a negative concentration",
+                "m.csv: row 6: field `unit`: unit `ug/L` of TP differs from `mg/L` in row 2",
             ]
         );
     }

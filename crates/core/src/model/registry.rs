@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::region::Region;
-use crate::table::Table;
+use crate::table::{row_label, Table};
 
 /// A governance mode (Meuleman 2008): hierarchy, market, network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -141,6 +141,18 @@ pub struct RegistryProblem {
     pub row: usize,
     pub column: String,
     pub message: String,
+}
+
+impl RegistryProblem {
+    /// The problem as a message naming `file` and the row as [`row_label`] does.
+    pub fn in_file(&self, file: &str) -> String {
+        format!(
+            "{file}: {}: column `{}`: {}",
+            row_label(file, self.row),
+            self.column,
+            self.message
+        )
+    }
 }
 
 impl std::fmt::Display for RegistryProblem {

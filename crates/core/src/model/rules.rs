@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::esv::EsvTables;
 use crate::error::AnalysisError;
 use crate::landuse;
-use crate::table::{table_from_csv, Table};
+use crate::table::{row_label, table_from_csv, Table};
 
 /// The default export coefficients, as shipped (a TEMPLATE, not YRD values).
 pub const DEFAULT_EXPORT_CSV: &str = include_str!("../../data/export_coefficients.csv");
@@ -60,7 +60,8 @@ fn coefficient_table(
         for &c in &pollutants {
             let v = row[c].as_f64().filter(|v| *v >= 0.0).ok_or_else(|| {
                 AnalysisError::Input(format!(
-                    "{name}: row {i}: field `{}`: `{}` is not a non-negative number",
+                    "{name}: {}: field `{}`: `{}` is not a non-negative number",
+                    row_label(&name, i),
                     table.columns[c].name,
                     row[c].to_text()
                 ))
@@ -193,9 +194,12 @@ pub struct CompatibilityMatrix {
     pub rules: Vec<CompatibilityRule>,
 }
 
-/// A problem in a rule table: its data row (0-based, as in every message), field, message.
+/// A problem in a rule table: its row (as [`row_label`] names it), field, message.
 fn row_problem(layer: &str, row: usize, field: &str, message: String) -> String {
-    format!("{layer}: row {row}: field `{field}`: {message}")
+    format!(
+        "{layer}: {}: field `{field}`: {message}",
+        row_label(layer, row)
+    )
 }
 
 fn field(table: &Table, name: &str, layer: &str) -> Result<usize, String> {
@@ -379,8 +383,8 @@ mod tests {
         assert_eq!(
             problems,
             vec![
-                "matrix.csv: row 2: field `class_a`: `99` is not a class of the China 2023 classification",
-                "matrix.csv: row 4: field `setback_m`: rule 1 needs a positive setback in metres",
+                "matrix.csv: row 4: field `class_a`: `99` is not a class of the China 2023 classification",
+                "matrix.csv: row 6: field `setback_m`: rule 1 needs a positive setback in metres",
             ]
         );
     }
