@@ -122,7 +122,7 @@ pub const fn alternative(default: &'static str) -> ParamSpec {
 }
 
 impl ParamSpec {
-    /// The default of a numeric parameter (for commands whose flags fall back to the spec).
+    /// The default of a numeric parameter.
     pub fn number_default(&self) -> Option<f64> {
         match self.default {
             ParamDefault::Number(x) => Some(x),

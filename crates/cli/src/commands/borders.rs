@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind, SPEC};
-use borderscape_core::spec::{ParamValue, Params};
+use borderscape_core::spec::ParamValue;
 use borderscape_core::Level;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::{load, LevelFilter, LoadOptions};
@@ -14,6 +14,7 @@ use borderscape_io::read::Format;
 use borderscape_io::write::{write_csv, write_table};
 use borderscape_io::{csv_io, gpkg};
 
+use super::spec_params;
 use crate::progress::Step;
 use crate::{Context, Failure};
 
@@ -47,12 +48,8 @@ fn parse_mapping(text: &str) -> Result<(String, String), String> {
 
 /// The flag, checked against the borders spec's bounds, or the spec's default.
 fn snap_tolerance_m(args: &Args) -> Result<f64, Failure> {
-    let mut values = Params::defaults(&SPEC);
-    if let Some(m) = args.snap_tolerance_m {
-        values.set("snap_tolerance_m", ParamValue::Number(m));
-    }
-    let values = Params::resolve(&SPEC, values.values()).map_err(|e| Failure::Usage(e.into()))?;
-    Ok(values.number("snap_tolerance_m")?)
+    let flag = args.snap_tolerance_m.map(ParamValue::Number);
+    Ok(spec_params(&SPEC, [("snap_tolerance_m", flag)])?.number("snap_tolerance_m")?)
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {

@@ -9,7 +9,7 @@ use borderscape_core::analysis::governance::{stages_of, Governance, GovernancePa
 use borderscape_core::analysis::AnalysisModule;
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::model::registry;
-use borderscape_core::spec::{ParamValue, Params};
+use borderscape_core::spec::ParamValue;
 use borderscape_core::Region;
 use borderscape_io::csv_io::CsvGeometry;
 use borderscape_io::load::{load, LoadOptions};
@@ -17,6 +17,7 @@ use borderscape_io::manifest::{LayerKind, Project};
 use borderscape_io::read::{read_table, ReadOptions};
 use serde_json::json;
 
+use super::spec_params;
 use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
@@ -45,19 +46,15 @@ pub struct Args {
 
 /// The stage parameters: the flags given, the governance spec's defaults and checks for the rest.
 fn params(args: &Args) -> Result<GovernanceParams, Failure> {
-    let mut values = Params::defaults(&SPEC);
-    if let Some(stages) = &args.stages {
-        values.set("stages", ParamValue::Text(stages.clone()));
-    }
-    for (name, flag) in [
-        ("max_stages", args.max_stages),
-        ("min_stage_years", args.min_stage_years),
-    ] {
-        if let Some(n) = flag {
-            values.set(name, ParamValue::Number(n as f64));
-        }
-    }
-    let values = Params::resolve(&SPEC, values.values()).map_err(|e| Failure::Usage(e.into()))?;
+    let number = |n: Option<usize>| n.map(|n| ParamValue::Number(n as f64));
+    let values = spec_params(
+        &SPEC,
+        [
+            ("stages", args.stages.clone().map(ParamValue::Text)),
+            ("max_stages", number(args.max_stages)),
+            ("min_stage_years", number(args.min_stage_years)),
+        ],
+    )?;
     Governance::params(&values).map_err(|e| Failure::Usage(e.into()))
 }
 

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::anyhow;
+use borderscape_core::analysis::synergy::{self, Synergy};
+use borderscape_core::analysis::AnalysisModule;
 use borderscape_core::datum::Datum;
 use borderscape_core::spatial_weights::{SpatialWeights, Transform};
-use borderscape_core::spec::{PERMUTATIONS, SEED};
+use borderscape_core::spec::ParamValue;
 use borderscape_core::stats::morans_i::{self, LocalMoran, Permutations};
-use borderscape_core::stats::significance::Alternative;
 use borderscape_core::table::{Column, ColumnType, Table};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::read::{read_table, ReadOptions};
@@ -17,6 +18,7 @@ use borderscape_io::{IoError, Problem};
 use geo::{Centroid, Geometry, MultiPolygon};
 use serde_json::json;
 
+use super::spec_params;
 use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
@@ -168,27 +170,21 @@ fn weights(args: &Args, table: &Table, ids: &[String]) -> Result<SpatialWeights,
 
 /// The permutation settings: flags, else the defaults and bounds of `analyze`'s specs.
 fn permutations(args: &Args) -> Result<Permutations, Failure> {
-    let permutations = args
-        .permutations
-        .unwrap_or(PERMUTATIONS.number_default().unwrap_or(0.0) as usize);
-    if PERMUTATIONS
-        .max
-        .is_some_and(|max| permutations as f64 > max)
-    {
-        return Err(Failure::Usage(anyhow!(
-            "--permutations must be at most {}",
-            PERMUTATIONS.max.unwrap_or_default()
-        )));
-    }
-    Ok(Permutations {
-        permutations,
-        seed: args
-            .seed
-            .unwrap_or(SEED.number_default().unwrap_or(0.0) as u64),
-        alternative: Alternative::parse(&args.alternative).ok_or_else(|| {
-            Failure::Usage(anyhow!("--alternative must be {}", Alternative::NAMES))
-        })?,
-    })
+    let number = |n: Option<f64>| n.map(ParamValue::Number);
+    let values = spec_params(
+        &synergy::SPEC,
+        [
+            ("permutations", number(args.permutations.map(|n| n as f64))),
+            ("seed", number(args.seed.map(|s| s as f64))),
+            (
+                "alternative",
+                Some(ParamValue::Text(args.alternative.clone())),
+            ),
+        ],
+    )?;
+    Ok(Synergy::params(&values)
+        .map_err(|e| Failure::Usage(e.into()))?
+        .permutations)
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {

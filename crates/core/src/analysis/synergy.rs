@@ -27,6 +27,7 @@ use serde_json::json;
 
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
+use crate::model::indicators::numeric_columns;
 use crate::region::{Level, Region};
 use crate::spatial_weights::{SpatialWeights, Transform};
 use crate::spec::{
@@ -83,13 +84,7 @@ fn read_panel(region: &Region, level: Level) -> Result<Panel, AnalysisError> {
             .ok_or_else(|| AnalysisError::Input(format!("indicators: no `{name}` field")))
     };
     let (unit_c, year_c) = (column("unit")?, column("year")?);
-    let numeric: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| {
-            c != unit_c
-                && c != year_c
-                && matches!(table.columns[c].kind, ColumnType::Int | ColumnType::Real)
-        })
-        .collect();
+    let numeric = numeric_columns(table, unit_c, year_c);
     let index: HashMap<&str, usize> = region
         .jurisdictions
         .iter()

@@ -2,7 +2,18 @@
 //! loads: every unit a jurisdiction, every year a whole number, every value finite.
 
 use crate::region::Region;
-use crate::table::{row_label, ColumnType};
+use crate::table::{row_label, ColumnType, Table};
+
+/// The indicator columns of the panel: every numeric column but `unit` and `year`.
+pub fn numeric_columns(table: &Table, unit_c: usize, year_c: usize) -> Vec<usize> {
+    (0..table.columns.len())
+        .filter(|&c| {
+            c != unit_c
+                && c != year_c
+                && matches!(table.columns[c].kind, ColumnType::Int | ColumnType::Real)
+        })
+        .collect()
+}
 
 /// Every problem of the indicators layer, naming row and field.
 pub fn check(region: &Region) -> Vec<String> {
@@ -14,13 +25,7 @@ pub fn check(region: &Region) -> Vec<String> {
     else {
         return vec![format!("{file}: needs the fields `unit` and `year`")];
     };
-    let numeric: Vec<usize> = (0..table.columns.len())
-        .filter(|&c| {
-            c != unit_c
-                && c != year_c
-                && matches!(table.columns[c].kind, ColumnType::Int | ColumnType::Real)
-        })
-        .collect();
+    let numeric = numeric_columns(table, unit_c, year_c);
     let mut problems = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
         let code = row[unit_c].to_text();

@@ -108,7 +108,7 @@ impl Model {
                 Err(problem) => problems.push(problem),
             }
         }
-        let series = Series::read(region).unwrap_or_else(|e| {
+        let series = Series::read(region, stations.as_deref()).unwrap_or_else(|e| {
             problems.extend(e.to_string().lines().map(str::to_string));
             None
         });

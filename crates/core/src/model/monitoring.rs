@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::AnalysisError;
+use crate::model::sites::Station;
 use crate::region::Region;
 use crate::table::row_label;
 
@@ -40,7 +41,10 @@ impl Series {
     /// Reads and validates the monitoring layer: every station must be in the stations layer
     /// (when there is one), every date parse, every value be a non-negative number, and each
     /// indicator keep one unit. Problems name the file, the row and the field.
-    pub fn read(region: &Region) -> Result<Option<Self>, AnalysisError> {
+    pub fn read(
+        region: &Region,
+        stations: Option<&[Station]>,
+    ) -> Result<Option<Self>, AnalysisError> {
         let Some(table) = region.layers.get("monitoring") else {
             return Ok(None);
         };
@@ -57,10 +61,8 @@ impl Series {
             column("value")?,
         );
         let unit_c = table.column_index("unit");
-        let known: Option<BTreeSet<String>> = region.layers.get("stations").and_then(|t| {
-            let id = t.column_index("id")?;
-            Some(t.rows.iter().map(|r| r[id].to_text()).collect())
-        });
+        let known: Option<BTreeSet<&str>> =
+            stations.map(|all| all.iter().map(|s| s.id.as_str()).collect());
         let mut problems = Vec::new();
         let mut sums: HashMap<(String, String, i32, u32), (f64, usize)> = HashMap::new();
         let mut units: BTreeMap<String, (String, usize)> = BTreeMap::new();
@@ -74,7 +76,10 @@ impl Series {
                 }
             };
             let station = values[s].to_text();
-            if known.as_ref().is_some_and(|k| !k.contains(&station)) {
+            if known
+                .as_ref()
+                .is_some_and(|k| !k.contains(station.as_str()))
+            {
                 problem(
                     "station",
                     format!("`{station}` is not in the stations layer"),
@@ -209,20 +214,22 @@ mod tests {
                 ["S1", "2012-03", "TP", "0.1", "ug/L"],
             ],
         );
-        let stations = Table::of_text("stations", &["id"], &[["S1"]]);
+        let stations = [Station {
+            id: "S1".into(),
+            at: geo::Coord { x: 0.0, y: 0.0 },
+            upstream: None,
+            downstream: None,
+        }];
         let mut region = Region::new(
             "t",
             AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
             vec![],
-            BTreeMap::from([
-                ("monitoring".to_string(), monitoring),
-                ("stations".to_string(), stations),
-            ]),
+            BTreeMap::from([("monitoring".to_string(), monitoring)]),
         );
         region
             .layer_files
             .insert("monitoring".into(), "m.csv".into());
-        let Err(AnalysisError::Input(message)) = Series::read(&region) else {
+        let Err(AnalysisError::Input(message)) = Series::read(&region, Some(&stations)) else {
             panic!("bad rows accepted")
         };
         assert_eq!(
