@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 fn yrd_project(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest = format!(
@@ -237,29 +238,39 @@ fn usage_errors_exit_2() {
     assert_eq!(borderscape(&["no-such-command"]).code, 2);
 }
 
-/// A Shapefile written by GDAL with a GBK-encoded DBF reads with correct Chinese names, with and
-/// without its .cpg file.
-#[test]
-fn gbk_shapefile_reads_chinese_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("src.geojson");
-    let features = [
-        r#"{"type":"Feature","properties":{"code":"1","name":"江苏省","level":"province","parent":null},"geometry":{"type":"Polygon","coordinates":[[[118,32],[119,32],[119,33],[118,33],[118,32]]]}}"#.to_string(),
-        r#"{"type":"Feature","properties":{"code":"11","name":"苏州市","level":"city","parent":"1"},"geometry":{"type":"Polygon","coordinates":[[[118,32],[119,32],[119,33],[118,33],[118,32]]]}}"#.to_string(),
-    ];
+/// `j.shp` written by GDAL's ogr2ogr in `dir`: a province and its city, named `names`, the DBF
+/// in `encoding` (with the .cpg GDAL writes).
+fn province_and_city_shapefile(dir: &Path, names: [&str; 2], encoding: &str) -> PathBuf {
+    let source = dir.join("src.geojson");
+    let features = [("1", "province", "null"), ("11", "city", "\"1\"")]
+        .iter()
+        .zip(names)
+        .map(|((code, level, parent), name)| {
+            format!(r#"{{"type":"Feature","properties":{{"code":"{code}","name":"{name}","level":"{level}","parent":{parent}}},"geometry":{{"type":"Polygon","coordinates":[[[118,32],[119,32],[119,33],[118,33],[118,32]]]}}}}"#)
+        })
+        .collect::<Vec<_>>();
     std::fs::write(&source, collection(&features)).unwrap();
-    let shp = dir.path().join("j.shp");
+    let shp = dir.join("j.shp");
     gdal(
         "ogr2ogr",
         &[
             "-f",
             "ESRI Shapefile",
             "-lco",
-            "ENCODING=GBK",
+            &format!("ENCODING={encoding}"),
             shp.to_str().unwrap(),
             source.to_str().unwrap(),
         ],
     );
+    shp
+}
+
+/// A Shapefile written by GDAL with a GBK-encoded DBF reads with correct Chinese names, with and
+/// without its .cpg file.
+#[test]
+fn gbk_shapefile_reads_chinese_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = province_and_city_shapefile(dir.path(), ["江苏省", "苏州市"], "GBK");
     let dbf = std::fs::read(dir.path().join("j.dbf")).unwrap();
     let gbk = encoding_rs::GBK.encode("苏州市").0.into_owned();
     assert!(
@@ -288,4 +299,60 @@ fn gbk_shapefile_reads_chinese_names() {
         );
         let _ = std::fs::remove_file(dir.path().join("j.cpg"));
     }
+}
+
+/// A Latin-1 DBF behind a .cpg that says UTF-8: `check` warns, naming the DBF, the field and
+/// the first record, and the manifest's `encoding = "latin1"` reads the names right.
+#[test]
+fn latin1_dbf_labelled_utf8_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = province_and_city_shapefile(dir.path(), ["Zürich", "Genève"], "ISO-8859-1");
+    std::fs::write(dir.path().join("j.cpg"), "UTF-8").unwrap();
+    let manifest = |encoding: &str| {
+        std::fs::write(
+            dir.path().join("borderscape.toml"),
+            format!("[region]\nname = \"t\"\n[layers.jurisdictions]\npath = \"j.shp\"\ndatum = \"wgs84\"\n{encoding}"),
+        )
+        .unwrap();
+    };
+    manifest("");
+    let run = borderscape(&["check", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("not valid UTF-8")
+        })
+        .unwrap_or_else(|| panic!("no encoding warning: {}", run.stdout));
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["field"], "name");
+    assert_eq!(warning["feature"], 0);
+    assert!(warning["file"].as_str().unwrap().ends_with("j.dbf"));
+    assert!(warning["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("2 value(s)"));
+
+    manifest("encoding = \"latin1\"\n");
+    let run = borderscape(&["check", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("not valid UTF-8"), "{}", run.stdout);
+    let converted = dir.path().join("out.geojson");
+    let _ = std::fs::remove_file(dir.path().join("j.cpg"));
+    let run = borderscape(&[
+        "convert",
+        shp.to_str().unwrap(),
+        converted.to_str().unwrap(),
+        "--encoding",
+        "latin1",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&converted).unwrap();
+    assert!(text.contains("Zürich") && text.contains("Genève"), "{text}");
 }

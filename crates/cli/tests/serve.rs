@@ -65,10 +65,21 @@ fn request_with_host(
     path: &str,
     host: &str,
 ) -> (u16, String, String) {
+    raw_request(server, method, path, host, "")
+}
+
+/// A raw request with a `Host` and extra header lines (each ending in CRLF).
+fn raw_request(
+    server: &Server,
+    method: &str,
+    path: &str,
+    host: &str,
+    extra: &str,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(&server.address).unwrap();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -107,6 +118,41 @@ fn foreign_hosts_are_refused_and_headers_are_set() {
         head.contains("content-security-policy: default-src 'none'; script-src 'unsafe-inline'"),
         "{head}"
     );
+}
+
+/// A raw request to this server with extra header lines: status and body.
+fn request_with_headers(server: &Server, path: &str, extra: &str) -> (u16, String) {
+    let (status, _, body) = raw_request(server, "GET", path, &server.address, extra);
+    (status, body)
+}
+
+/// Issue 16: a too-long target gets 414 and too-large headers 431, each with a JSON body.
+#[test]
+fn oversized_requests_get_json_414_and_431() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = analysed_project(dir.path());
+    let server = start(&project);
+    let long_path = format!("/api/tables?x={}", "a".repeat(20_000));
+    let big_header = format!("X-Padding: {}\r\n", "b".repeat(40_000));
+    let many_headers: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
+    for (what, path, extra, expected) in [
+        ("long target", long_path.as_str(), "", 414),
+        ("large header", "/api/summary", big_header.as_str(), 431),
+        ("many headers", "/api/summary", many_headers.as_str(), 431),
+    ] {
+        let (status, body) = request_with_headers(&server, path, extra);
+        assert_eq!(status, expected, "{what}: {body}");
+        let json: Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"));
+        assert!(
+            json["error"]
+                .as_str()
+                .is_some_and(|m| m.contains("at most")),
+            "{what}: {json}"
+        );
+    }
+    let (status, _) = request_with_headers(&server, "/api/summary", "X-Small: 1\r\n");
+    assert_eq!(status, 200);
 }
 
 fn get_json(server: &Server, path: &str) -> (u16, Value) {

@@ -45,6 +45,14 @@ pub fn read(path: &Path, levels: Option<&GeometryLevels>) -> Result<ReadResult, 
             .collect();
         let geometry = match feature.geometry {
             None => None,
+            Some(g) if has_short_position(&g.value) => {
+                problems.push(Problem::geometry(
+                    path,
+                    i,
+                    "a position has fewer than 2 numbers (x, y)",
+                ));
+                None
+            }
             Some(g) => {
                 check_rings(&g.value, &mut |message| {
                     problems.push(Problem::geometry(path, i, message))
@@ -99,6 +107,26 @@ fn features_with_geometry_of(text: &str, levels: &GeometryLevels) -> Option<Vec<
 
 /// GeoJSON rings must repeat their first position at the end (RFC 7946 §3.1.6); geo closes them
 /// silently, so the check happens here, on the raw positions.
+/// Whether any position holds fewer than two numbers (the conversion to geo would panic on it).
+fn has_short_position(value: &GeometryValue) -> bool {
+    let short = |p: &geojson::Position| p.len() < 2;
+    match value {
+        GeometryValue::Point { coordinates } => short(coordinates),
+        GeometryValue::MultiPoint { coordinates } | GeometryValue::LineString { coordinates } => {
+            coordinates.iter().any(short)
+        }
+        GeometryValue::MultiLineString { coordinates } | GeometryValue::Polygon { coordinates } => {
+            coordinates.iter().flatten().any(short)
+        }
+        GeometryValue::MultiPolygon { coordinates } => {
+            coordinates.iter().flatten().flatten().any(short)
+        }
+        GeometryValue::GeometryCollection { geometries } => {
+            geometries.iter().any(|g| has_short_position(&g.value))
+        }
+    }
+}
+
 fn check_rings(value: &GeometryValue, report: &mut dyn FnMut(String)) {
     let mut check = |rings: &Vec<Vec<geojson::Position>>, part: usize| {
         for (r, ring) in rings.iter().enumerate() {

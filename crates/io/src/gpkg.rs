@@ -163,9 +163,50 @@ pub fn encode_geometry(g: &Geometry, srs_id: i32) -> Result<Vec<u8>, IoError> {
     let options = wkb::writer::WriteOptions {
         endianness: wkb::Endianness::LittleEndian,
     };
-    wkb::writer::write_geometry(&mut blob, g, &options)
+    wkb::writer::write_geometry(&mut blob, without_orphan_holes(g).as_ref(), &options)
         .map_err(|e| IoError::Internal(format!("WKB encoding failed: {e}")))?;
     Ok(blob)
+}
+
+/// The geometry with the holes of polygons that have no exterior ring dropped (they are empty
+/// polygons): the WKB writer counts no rings for an empty exterior but still writes the holes,
+/// which makes a blob that no reader can follow.
+fn without_orphan_holes(g: &Geometry) -> std::borrow::Cow<'_, Geometry> {
+    fn fix(p: &geo::Polygon) -> geo::Polygon {
+        if p.exterior().0.is_empty() {
+            geo::Polygon::new(geo::LineString::new(Vec::new()), Vec::new())
+        } else {
+            p.clone()
+        }
+    }
+    fn orphaned(p: &geo::Polygon) -> bool {
+        p.exterior().0.is_empty() && !p.interiors().is_empty()
+    }
+    fn needs(g: &Geometry) -> bool {
+        match g {
+            Geometry::Polygon(p) => orphaned(p),
+            Geometry::MultiPolygon(mp) => mp.0.iter().any(orphaned),
+            Geometry::GeometryCollection(c) => c.0.iter().any(needs),
+            _ => false,
+        }
+    }
+    fn fixed(g: &Geometry) -> Geometry {
+        match g {
+            Geometry::Polygon(p) => Geometry::Polygon(fix(p)),
+            Geometry::MultiPolygon(mp) => {
+                Geometry::MultiPolygon(geo::MultiPolygon::new(mp.0.iter().map(fix).collect()))
+            }
+            Geometry::GeometryCollection(c) => Geometry::GeometryCollection(
+                geo::GeometryCollection::new_from(c.0.iter().map(fixed).collect()),
+            ),
+            other => other.clone(),
+        }
+    }
+    if needs(g) {
+        std::borrow::Cow::Owned(fixed(g))
+    } else {
+        std::borrow::Cow::Borrowed(g)
+    }
 }
 
 /// Decodes a GeoPackage binary blob (`None` for an empty geometry).
@@ -191,8 +232,121 @@ pub fn decode_geometry(blob: &[u8]) -> Result<Option<Geometry>, String> {
     if flags & 0b0001_0000 != 0 && blob.len() == start {
         return Ok(None);
     }
-    let wkb = wkb::reader::read_wkb(&blob[start..]).map_err(|e| format!("invalid WKB: {e}"))?;
+    let body = &blob[start..];
+    wkb_length(body, 0, None).map_err(|e| format!("invalid WKB: {e}"))?;
+    let wkb = wkb::reader::read_wkb(body).map_err(|e| format!("invalid WKB: {e}"))?;
     Ok(wkb.try_to_geometry())
+}
+
+/// What a multi-geometry requires of its members: their type (0: any, in a collection), the
+/// byte order and the number of coordinates per point.
+#[derive(Clone, Copy)]
+struct Member {
+    kind: u32,
+    little: bool,
+    dims: usize,
+}
+
+/// Deepest nesting of geometry collections accepted in WKB.
+const WKB_MAX_DEPTH: u8 = 32;
+
+/// Walks a WKB geometry and returns its length in bytes, checking every count against the bytes
+/// there are, every byte order and type code, and that the members of a multi-geometry are of
+/// its member type, dimension and byte order, without SRIDs of their own. The wkb crate trusts
+/// what it reads and panics (or reserves gigabytes) on a blob that lies, so no blob reaches it
+/// unchecked. `expect`: what the enclosing multi-geometry requires of this member.
+fn wkb_length(buf: &[u8], depth: u8, expect: Option<Member>) -> Result<usize, String> {
+    if depth > WKB_MAX_DEPTH {
+        return Err(format!("collections nested deeper than {WKB_MAX_DEPTH}"));
+    }
+    let little = match buf.first() {
+        Some(0) => false,
+        Some(1) => true,
+        Some(b) => return Err(format!("byte order {b} (0 or 1 expected)")),
+        None => return Err("truncated before a geometry".into()),
+    };
+    let word = |at: usize| -> Result<u32, String> {
+        let bytes: [u8; 4] = buf
+            .get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or("truncated count or type")?;
+        Ok(if little {
+            u32::from_le_bytes(bytes)
+        } else {
+            u32::from_be_bytes(bytes)
+        })
+    };
+    let code = word(1)?;
+    let srid = code & 0x2000_0000 != 0;
+    let flags = (code & 0x8000_0000 != 0) as usize + (code & 0x4000_0000 != 0) as usize;
+    let iso = code & 0x0fff_ffff;
+    let (kind, dims) = match (iso / 1000, iso % 1000) {
+        (0, k) => (k, 2 + flags),
+        (1 | 2, k) if flags == 0 => (k, 3),
+        (3, k) if flags == 0 => (k, 4),
+        _ => return Err(format!("unknown geometry type code {code}")),
+    };
+    if let Some(member) = expect {
+        if (member.kind != 0 && kind != member.kind)
+            || dims != member.dims
+            || little != member.little
+            || srid
+        {
+            return Err(format!(
+                "a member (type {kind}, {dims} coordinates) that differs from its collection in type, coordinates, byte order or SRID"
+            ));
+        }
+    }
+    let mut at = 5 + if srid { 4 } else { 0 };
+    let point = 8 * dims;
+    let mut take = |bytes: usize, at: &mut usize| -> Result<(), String> {
+        *at = at.checked_add(bytes).ok_or("length overflow")?;
+        if *at > buf.len() {
+            return Err(format!(
+                "counts ask for {} bytes; the blob has {}",
+                *at,
+                buf.len()
+            ));
+        }
+        Ok(())
+    };
+    let points = |at: &mut usize, take: &mut dyn FnMut(usize, &mut usize) -> Result<(), String>| {
+        let n = word(*at)? as usize;
+        take(4, at)?;
+        take(n.checked_mul(point).ok_or("length overflow")?, at)
+    };
+    match kind {
+        1 => take(point, &mut at)?,
+        2 => points(&mut at, &mut take)?,
+        3 => {
+            let rings = word(at)? as usize;
+            take(4, &mut at)?;
+            for _ in 0..rings {
+                points(&mut at, &mut take)?;
+            }
+        }
+        4..=7 => {
+            let members = word(at)? as usize;
+            take(4, &mut at)?;
+            // Every member needs at least a 5-byte header: a count beyond that is a lie.
+            if members > (buf.len() - at) / 5 {
+                return Err(format!(
+                    "{members} members cannot fit in {} bytes",
+                    buf.len() - at
+                ));
+            }
+            let member = Member {
+                kind: if kind == 7 { 0 } else { kind - 3 },
+                little,
+                dims,
+            };
+            for _ in 0..members {
+                at += wkb_length(&buf[at..], depth + 1, Some(member))?;
+            }
+        }
+        other => return Err(format!("unknown geometry type {other}")),
+    }
+    Ok(at)
 }
 
 fn to_sql(v: &Value) -> rusqlite::types::Value {

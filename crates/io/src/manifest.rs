@@ -250,7 +250,12 @@ impl Project {
         };
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| IoError::file(&manifest_path, e))?;
-        let manifest: Manifest = toml::from_str(&text)
+        Project::parse(&text, manifest_path)
+    }
+
+    /// A project from the manifest's text; `manifest_path` locates its layers and its messages.
+    pub fn parse(text: &str, manifest_path: PathBuf) -> Result<Project, IoError> {
+        let manifest: Manifest = toml::from_str(text)
             .map_err(|e| IoError::file(&manifest_path, e.to_string().trim_end()))?;
         for kind in manifest.layers.keys() {
             if LayerKind::parse(kind).is_none() {

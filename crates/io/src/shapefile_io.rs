@@ -11,7 +11,7 @@ use borderscape_core::table::{Column, ColumnType, Table, Value};
 use dbase::encoding::{DynEncoding, EncodingRs};
 use dbase::FieldValue;
 
-use crate::error::IoError;
+use crate::error::{IoError, Problem, Severity};
 use crate::geojson_io::layer_name;
 use crate::read::{geometry_or_problem, ReadResult};
 
@@ -42,12 +42,20 @@ fn encoding_from_ldid(dbf: &Path) -> Option<&'static encoding_rs::Encoding> {
     }
 }
 
-/// The encoding to read with; `None` means "strict UTF-8, then GB18030".
+/// Where a declared encoding came from, for the warning when the bytes contradict it.
+enum Declared {
+    Manifest,
+    Cpg,
+    Header,
+}
+
+/// The encoding to read with and where it was declared; `None` means "strict UTF-8, then
+/// GB18030".
 fn resolve_encoding(
     shp: &Path,
     dbf: &Path,
     given: Option<&str>,
-) -> Result<Option<DynEncoding>, IoError> {
+) -> Result<Option<(&'static encoding_rs::Encoding, Declared)>, IoError> {
     if let Some(label) = given {
         let enc = encoding_by_label(label).ok_or_else(|| {
             IoError::file(
@@ -55,16 +63,60 @@ fn resolve_encoding(
                 format!("unknown text encoding `{label}` (try utf-8, gbk, gb18030)"),
             )
         })?;
-        return Ok(Some(EncodingRs::from(enc).into()));
+        return Ok(Some((enc, Declared::Manifest)));
     }
     let cpg = shp.with_extension("cpg");
     if let Ok(label) = std::fs::read_to_string(&cpg) {
         let enc = encoding_by_label(&label).ok_or_else(|| {
             IoError::file(&cpg, format!("unknown text encoding `{}`", label.trim()))
         })?;
-        return Ok(Some(EncodingRs::from(enc).into()));
+        return Ok(Some((enc, Declared::Cpg)));
     }
-    Ok(encoding_from_ldid(dbf).map(|enc| EncodingRs::from(enc).into()))
+    Ok(encoding_from_ldid(dbf).map(|enc| (enc, Declared::Header)))
+}
+
+/// Warnings for text fields whose bytes are not valid in the declared UTF-8 (a Latin-1 or GBK
+/// DBF behind a `.cpg` saying UTF-8 is common): the decoder put U+FFFD in their place, silently
+/// changing names, so each such field is reported once, with its count and first record.
+fn replacement_warnings(
+    dbf: &Path,
+    declared: &Declared,
+    fields: &[(String, ColumnType)],
+    rows: &[dbase::Record],
+) -> Vec<Problem> {
+    let source = match declared {
+        Declared::Manifest => "the manifest's `encoding`",
+        Declared::Cpg => "the .cpg file",
+        Declared::Header => "the DBF header",
+    };
+    let mut warnings = Vec::new();
+    for (name, _) in fields {
+        let bad: Vec<usize> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, record)| {
+                matches!(record.get(name), Some(FieldValue::Character(Some(text)))
+                    if text.contains(char::REPLACEMENT_CHARACTER))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(&first) = bad.first() {
+            warnings.push(Problem::feature(
+                Severity::Warning,
+                dbf,
+                first,
+                None,
+                Some(name),
+                format!(
+                    "{} value(s) are not valid UTF-8 although {source} says UTF-8; they were read \
+                     with replacement characters (U+FFFD). If the file is Latin-1 or GBK, set \
+                     `encoding = \"latin1\"` or `\"gbk\"` for this layer in borderscape.toml",
+                    bad.len()
+                ),
+            ));
+        }
+    }
+    warnings
 }
 
 fn field_kind(t: dbase::FieldType) -> ColumnType {
@@ -99,6 +151,77 @@ fn field_value(v: Option<&FieldValue>) -> Value {
     }
 }
 
+/// The shapes of a .shp, read record by record within the lengths the records declare. Each
+/// record's part and point counts are checked against its length first: the shapefile crate
+/// reserves memory for the declared counts before reading them, and reads records back to back
+/// (a record that declares more or less than it holds would shift every later one).
+fn read_shapes(path: &Path) -> Result<Vec<shapefile::Shape>, IoError> {
+    use shapefile::ReadableShape;
+    let bytes = std::fs::read(path).map_err(|e| IoError::file(path, e))?;
+    if bytes.len() < 100 || bytes[..4] != [0, 0, 0x27, 0x0a] {
+        return Err(IoError::file(path, "not a Shapefile (no .shp header)"));
+    }
+    let word_le = |at: usize| -> Option<i32> {
+        Some(i32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    let mut shapes = Vec::new();
+    let mut at = 100;
+    while at + 8 <= bytes.len() {
+        let record = shapes.len();
+        let fail = |message: String| IoError::file(path, format!("record {record}: {message}"));
+        let words =
+            i32::from_be_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]);
+        let start = at + 8;
+        let content = usize::try_from(words)
+            .ok()
+            .and_then(|w| w.checked_mul(2))
+            .filter(|c| *c <= bytes.len() - start)
+            .ok_or_else(|| {
+                fail(format!(
+                    "its length of {words} words runs past the end of the file"
+                ))
+            })?;
+        // Shape type, then for every multi-part or multi-point type a 32-byte box and the counts.
+        let counts = match word_le(start) {
+            Some(3 | 5 | 13 | 15 | 23 | 25 | 31) => word_le(start + 36).zip(word_le(start + 40)),
+            Some(8 | 18 | 28) => word_le(start + 36).map(|points| (0, points)),
+            _ => Some((0, 0)),
+        };
+        let (parts, points) = counts.ok_or_else(|| fail("its counts are cut off".into()))?;
+        let needed = usize::try_from(parts)
+            .ok()
+            .zip(usize::try_from(points).ok())
+            .map(|(parts, points)| {
+                parts
+                    .saturating_mul(4)
+                    .saturating_add(points.saturating_mul(16))
+            });
+        if needed.is_none_or(|needed| needed > content) {
+            return Err(fail(format!(
+                "{parts} parts and {points} points cannot fit in its {content} bytes"
+            )));
+        }
+        // Each part starts at a point index: in order, within the points (the crate sizes every
+        // part from the difference of two of them).
+        let starts = (0..parts as usize).map(|j| word_le(start + 44 + 4 * j).unwrap_or(-1));
+        let mut previous = 0;
+        for (j, first) in starts.enumerate() {
+            if first < previous || first > points || (j == 0 && first != 0) {
+                return Err(fail(format!(
+                    "part {j} starts at point {first}, outside its {points} points or out of order"
+                )));
+            }
+            previous = first;
+        }
+        let mut cursor = std::io::Cursor::new(&bytes[start..start + content]);
+        let shape = shapefile::Shape::read_from(&mut cursor, content as i32)
+            .map_err(|e| fail(e.to_string()))?;
+        shapes.push(shape);
+        at = start + content;
+    }
+    Ok(shapes)
+}
+
 type DbfContent = (Vec<(String, ColumnType)>, Vec<dbase::Record>);
 
 fn read_dbf(dbf: &Path, encoding: DynEncoding) -> Result<DbfContent, IoError> {
@@ -121,8 +244,15 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
     if !dbf.exists() {
         return Err(IoError::file(path, "the .dbf file beside it is missing"));
     }
+    let mut problems = Vec::new();
     let (fields, rows) = match resolve_encoding(path, &dbf, encoding)? {
-        Some(encoding) => read_dbf(&dbf, encoding)?,
+        Some((encoding, declared)) => {
+            let (fields, rows) = read_dbf(&dbf, EncodingRs::from(encoding).into())?;
+            if encoding == encoding_rs::UTF_8 {
+                problems.extend(replacement_warnings(&dbf, &declared, &fields, &rows));
+            }
+            (fields, rows)
+        }
         None => read_dbf(&dbf, dbase::Unicode.into())
             .or_else(|_| read_dbf(&dbf, EncodingRs::from(encoding_rs::GB18030).into()))?,
     };
@@ -131,9 +261,7 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
         .map(|(n, k)| Column::new(n, *k, None, ""))
         .collect();
     let mut table = Table::new(&layer_name(path), columns, true);
-    let shapes = shapefile::ShapeReader::from_path(path)
-        .and_then(|r| r.read())
-        .map_err(|e| IoError::file(path, e))?;
+    let shapes = read_shapes(path)?;
     if shapes.len() != rows.len() {
         return Err(IoError::file(
             path,
@@ -144,7 +272,6 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
             ),
         ));
     }
-    let mut problems = Vec::new();
     for (i, (shape, record)) in shapes.into_iter().zip(rows).enumerate() {
         let row = fields
             .iter()

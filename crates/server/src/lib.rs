@@ -18,7 +18,9 @@
 //! localhost nor the bound address are refused (DNS rebinding). Every answer carries a
 //! Content-Security-Policy (`default-src 'self'`; the self-contained report only its own inline
 //! script and styles), `X-Frame-Options: DENY`, `frame-ancestors 'none'` and
-//! `Referrer-Policy: no-referrer`. Only GET and HEAD are served. No URL is
+//! `Referrer-Policy: no-referrer`. Only GET and HEAD are served. A request target over
+//! [`MAX_URI_BYTES`] gets a JSON 414, headers over [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`] a
+//! JSON 431. No URL is
 //! ever mapped to a file: the results are read into memory at start-up and the front end is
 //! embedded, so a request cannot reach outside the results folder; paths with a `..` segment
 //! are refused outright. Responses are paged; errors are JSON with a message.
@@ -128,6 +130,9 @@ pub fn router(app: Arc<App>, bound: Option<IpAddr>) -> Router {
 /// Refuses other methods than GET/HEAD, a `Host` that is not this server, and any path with a
 /// `..` segment (also percent-encoded); sets the security headers of every answer.
 async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) -> Response {
+    if let Some(refusal) = oversized(&request) {
+        return refusal;
+    }
     let host = request
         .headers()
         .get(header::HOST)
@@ -180,6 +185,42 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
         },
     );
     response
+}
+
+/// Longest request target served; longer ones get a JSON 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header bytes (names and values) and headers a request may carry; more get a JSON 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub const MAX_HEADERS: usize = 64;
+/// The parser's own backstop, far above the limits above so that they, and their JSON answers,
+/// apply first: hyper answers a head beyond these itself, without a body.
+const PARSER_BUFFER_BYTES: usize = 1024 * 1024;
+const PARSER_MAX_HEADERS: usize = 1024;
+
+/// A JSON 414 or 431 for a request over the limits of its target or headers.
+fn oversized(request: &Request) -> Option<Response> {
+    let uri = request.uri().to_string().len();
+    if uri > MAX_URI_BYTES {
+        return Some(api::error(
+            StatusCode::URI_TOO_LONG,
+            format!("the request target is {uri} bytes; at most {MAX_URI_BYTES} are served"),
+        ));
+    }
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if bytes > MAX_HEADER_BYTES || headers.len() > MAX_HEADERS {
+        return Some(api::error(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "{} headers of {bytes} bytes; at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes are served",
+                headers.len()
+            ),
+        ));
+    }
+    None
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -244,7 +285,8 @@ pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
                 let mut http = hyper::server::conn::http1::Builder::new();
                 http.timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
-                    .max_buf_size(64 * 1024);
+                    .max_buf_size(PARSER_BUFFER_BYTES)
+                    .max_headers(PARSER_MAX_HEADERS);
                 let connection =
                     http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
                 // A connection past its time is dropped, whatever it was doing.

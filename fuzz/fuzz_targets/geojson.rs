@@ -1,0 +1,15 @@
+//! The GeoJSON reader on arbitrary bytes: it must return a table or an error, never panic.
+#![no_main]
+
+use borderscape_fuzz::Scratch;
+use borderscape_io::read::{read_table, ReadOptions};
+use libfuzzer_sys::fuzz_target;
+
+thread_local!(static SCRATCH: Scratch = Scratch::default());
+
+fuzz_target!(|data: &[u8]| {
+    SCRATCH.with(|scratch| {
+        let path = scratch.file("layer.geojson", data);
+        let _ = read_table(&path, &ReadOptions::default());
+    });
+});
