@@ -4,6 +4,7 @@ mod common;
 
 use std::path::Path;
 
+use borderscape_core::analysis::REGISTRY;
 use common::*;
 use serde_json::Value;
 
@@ -254,7 +255,27 @@ fn demo_writes_every_output_and_is_reproducible() {
     assert!(province
         .lines()
         .any(|l| l.starts_with("340000,330000,2035,TN,")));
-    assert!(rivers["siting"]["irr_0_5_km"].as_f64().unwrap() > 1.0);
+    assert!(rivers["siting"]["rate_ratio_0_5_km"].as_f64().unwrap() > 1.0);
+    // The sources of the S02 crossing by origin province add up to its flux, and every
+    // origin's mass balance closes.
+    let sources =
+        std::fs::read_to_string(results.join("tables/load_sources_province.csv")).unwrap();
+    let s02: f64 = sources
+        .lines()
+        .filter(|l| l.starts_with("340000,330000,2035,TN,"))
+        .map(|l| l.split(',').nth(6).unwrap().parse::<f64>().unwrap())
+        .sum();
+    let flux: f64 = province
+        .lines()
+        .find(|l| l.starts_with("340000,330000,2035,TN,"))
+        .and_then(|l| l.split(',').nth(5))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((s02 - flux).abs() < 1e-6 * flux, "{s02} {flux}");
+    for balance in rivers["mass_balance"].as_array().unwrap() {
+        assert!(balance["largest_origin_imbalance"].as_f64().unwrap() < 1e-9);
+    }
     let by_border = std::fs::read_to_string(results.join("tables/conflict_changes.csv")).unwrap();
     assert!(by_border.starts_with("a,b,type,from_plan,to_plan,resolved,persisting,introduced"));
     // Same seed, same inputs: byte-identical summary and tables.
@@ -295,11 +316,11 @@ fn tables_have_the_columns_their_specs_declare(results: &Path) {
     for entry in std::fs::read_dir(results.join("tables")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let spec_name = if name.starts_with("load_matrix_") {
-            "load_matrix_<level>".to_string()
-        } else {
-            name.clone()
-        };
+        let spec_name = REGISTRY
+            .iter()
+            .flat_map(|a| a.spec.outputs)
+            .find(|o| o.is_named(&name))
+            .map_or_else(|| name.clone(), |o| o.name.to_string());
         let text = std::fs::read_to_string(&path).unwrap();
         let header: Vec<String> = text
             .lines()

@@ -134,6 +134,41 @@ impl<T: Copy> SegmentIndex<T> {
             })
     }
 
+    /// Where the segment `line` meets indexed segments, as fractions t of the way along it (0 at
+    /// its start, 1 at its end), with their payloads; an overlap gives both of its ends. Exact
+    /// segment–segment intersection (GEOS's robust predicates as ported by geo).
+    pub fn crossings(&self, line: Line) -> Vec<(T, f64)> {
+        let envelope = rstar::AABB::from_corners(
+            [line.start.x.min(line.end.x), line.start.y.min(line.end.y)],
+            [line.start.x.max(line.end.x), line.start.y.max(line.end.y)],
+        );
+        let delta = line.delta();
+        let length2 = delta.x * delta.x + delta.y * delta.y;
+        if length2 == 0.0 {
+            return Vec::new();
+        }
+        let fraction = |p: Coord| {
+            (((p.x - line.start.x) * delta.x + (p.y - line.start.y) * delta.y) / length2)
+                .clamp(0.0, 1.0)
+        };
+        let mut out = Vec::new();
+        for s in self.tree.locate_in_envelope_intersecting(&envelope) {
+            let (a, b) = (s.geom().from, s.geom().to);
+            let other = Line::new(coord! {x: a[0], y: a[1]}, coord! {x: b[0], y: b[1]});
+            match line_intersection(line, other) {
+                Some(LineIntersection::SinglePoint { intersection, .. }) => {
+                    out.push((s.data, fraction(intersection)))
+                }
+                Some(LineIntersection::Collinear { intersection }) => {
+                    out.push((s.data, fraction(intersection.start)));
+                    out.push((s.data, fraction(intersection.end)));
+                }
+                None => {}
+            }
+        }
+        out
+    }
+
     /// Whether any segment's bounding box meets the rectangle (a cheap "may cross" test).
     pub fn touches_rect(&self, rect: Rect) -> bool {
         let envelope =

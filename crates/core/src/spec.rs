@@ -57,6 +57,19 @@ pub struct OutputSpec {
     pub columns: fn() -> Vec<Column>,
 }
 
+impl OutputSpec {
+    /// Whether `table` is this output: its name, or for a per-level output
+    /// (`load_matrix_<level>`) the name with a level's name in place of `<level>`.
+    pub fn is_named(&self, table: &str) -> bool {
+        match self.name.split_once("<level>") {
+            None => self.name == table,
+            Some((prefix, suffix)) => crate::region::Level::ALL
+                .iter()
+                .any(|l| table == format!("{prefix}{}{suffix}", l.name())),
+        }
+    }
+}
+
 /// Serialises with the columns listed (for `analyze --list --json` and the server).
 impl Serialize for OutputSpec {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -141,7 +141,7 @@ impl LayerKind {
                 "elevation_start",
                 "elevation_end",
             ],
-            LayerKind::Lakes => &["id", "name"],
+            LayerKind::Lakes => &["id", "name", "residence_time_yr"],
             LayerKind::Facilities => &["id", "name"],
             LayerKind::Roads | LayerKind::Channels => &["id", "class"],
             LayerKind::Stations => &["name", "river", "upstream", "downstream"],

@@ -42,6 +42,62 @@ pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
     Some(svg)
 }
 
+/// One 100 % bar per row, split into its parts' shares (coloured by part, with a legend), and
+/// the row's total after it: `rows` of (label, [(part, value)]).
+pub fn stacked_shares(
+    label: &str,
+    rows: &[(String, Vec<(String, f64)>)],
+    unit: &str,
+) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<&str> = rows
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    parts.sort_unstable();
+    parts.dedup();
+    let colour = |part: &str| {
+        let i = parts.iter().position(|p| *p == part).unwrap_or(0);
+        SERIES[i % SERIES.len()]
+    };
+    let bar_h = 16.0;
+    let height = rows.len() as f64 * (bar_h + 4.0) + 10.0;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", escape(label));
+    for (k, (name, values)) in rows.iter().enumerate() {
+        let y = 5.0 + k as f64 * (bar_h + 4.0);
+        let total: f64 = values.iter().map(|(_, v)| v).sum();
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{}</text>",
+            y + 12.0,
+            escape(name)
+        ));
+        let mut x = 300.0;
+        for (part, v) in values {
+            let w = 480.0 * v / total.max(1e-12);
+            svg.push_str(&format!(
+                "<rect x=\"{x:.1}\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"{}\"><title>{}: {:.1} %</title></rect>",
+                colour(part),
+                escape(part),
+                100.0 * v / total.max(1e-12)
+            ));
+            x += w;
+        }
+        svg.push_str(&format!(
+            "<text x=\"790\" y=\"{:.0}\" font-size=\"12\">{}</text>",
+            y + 12.0,
+            format_number(total)
+        ));
+    }
+    let legend: String = parts.iter().map(|p| swatch(colour(p), p)).collect();
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">{legend} Totals in {}.</p>",
+        escape(unit)
+    ));
+    Some(svg)
+}
+
 /// Lines over years: `series` of (name, [(year, value)]), with the y axis named `y_label`.
 pub fn lines(label: &str, series: &[(String, Vec<(f64, f64)>)], y_label: &str) -> Option<String> {
     let points: Vec<(f64, f64)> = series.iter().flat_map(|s| s.1.iter().copied()).collect();

@@ -285,6 +285,45 @@ impl<'a> Figures<'a> {
             flows.len()
         );
         figure(&title, map.flows(&title, &flows[..shown], "kg/yr"))
+            + &self.crossing_origins(&plan, &pollutant)
+    }
+
+    /// For each province-border crossing, the shares of its load by origin province.
+    fn crossing_origins(&self, plan: &str, pollutant: &str) -> String {
+        let Some(t) = self.find("load_sources_province") else {
+            return String::new();
+        };
+        let (Some(from), Some(to), Some(plans), Some(pollutants), Some(origin), Some(load)) = (
+            text(t, "from"),
+            text(t, "to"),
+            text(t, "plan"),
+            text(t, "pollutant"),
+            text(t, "origin"),
+            numbers(t, "load_kg_per_yr"),
+        ) else {
+            return String::new();
+        };
+        let names: HashMap<String, String> = self
+            .find("jurisdictions")
+            .and_then(|j| Some(text(j, "code")?.into_iter().zip(text(j, "name")?).collect()))
+            .unwrap_or_default();
+        let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+        let mut crossings: BTreeMap<(String, String), BTreeMap<String, f64>> = BTreeMap::new();
+        for i in (0..t.len()).filter(|&i| plans[i] == plan && pollutants[i] == pollutant) {
+            *crossings
+                .entry((name(&from[i]), name(&to[i])))
+                .or_default()
+                .entry(format!("from {}", name(&origin[i])))
+                .or_default() += load[i];
+        }
+        let rows: Vec<(String, Vec<(String, f64)>)> = crossings
+            .into_iter()
+            .map(|((a, b), parts)| (format!("{a} → {b}"), parts.into_iter().collect()))
+            .collect();
+        let title = format!(
+            "Where the {pollutant} load crossing each province border comes from, plan {plan}: shares by origin province (load_sources_province)"
+        );
+        figure(&title, charts::stacked_shares(&title, &rows, "kg/yr"))
     }
 
     fn governance(&self) -> String {

@@ -72,15 +72,17 @@ impl Results {
             tables.insert(name, table);
         }
         let report = std::fs::read_to_string(dir.join("report.html")).ok();
-        let owner = REGISTRY
-            .iter()
-            .flat_map(|a| {
-                a.spec
-                    .outputs
-                    .iter()
-                    .map(|o| (o.name.to_string(), a.spec.name))
+        let owner = tables
+            .keys()
+            .filter_map(|table| {
+                REGISTRY.iter().find_map(|a| {
+                    a.spec
+                        .outputs
+                        .iter()
+                        .any(|o| o.is_named(table))
+                        .then(|| (table.clone(), a.spec.name))
+                })
             })
-            .filter(|(name, _)| tables.contains_key(name))
             .collect();
         let parents = tables
             .get("jurisdictions")
@@ -108,7 +110,7 @@ impl Results {
         let mut order: Vec<(&String, &Table)> = REGISTRY
             .iter()
             .flat_map(|a| a.spec.outputs)
-            .filter_map(|o| self.tables.get_key_value(o.name))
+            .flat_map(|o| self.tables.iter().filter(|(name, _)| o.is_named(name)))
             .collect();
         let others: Vec<(&String, &Table)> = self
             .tables

@@ -9,6 +9,7 @@
 //! - [`sites`]: monitoring stations and facilities.
 //! - [`plans`]: plan zones (built per analysis level; checked here), [`indicators`]: the
 //!   indicator panel (checked here).
+//! - [`water`]: the rate fields of rivers and lakes (checked here).
 //! - [`monitoring`]: the monitoring series (station, date, indicator, value, unit).
 //! - [`plans`]: plan zones with their unit, class and version, indexed (built per analysis level).
 
@@ -20,6 +21,7 @@ pub mod registry;
 pub mod rules;
 pub mod schemes;
 pub mod sites;
+pub mod water;
 
 use crate::region::Region;
 use monitoring::Series;
@@ -72,6 +74,7 @@ impl Model {
         let rules = RuleTables::load(&project).map_err(|found| problems.extend(found));
         problems.extend(plans::check(region));
         problems.extend(indicators::check(region));
+        problems.extend(water::check(region));
         let stations = sites::stations(region).unwrap_or_else(|found| {
             problems.extend(found);
             None

@@ -2,10 +2,12 @@
 //! rivers cross borders, export-coefficient and point loads routed with decay and lake retention
 //! into transboundary load matrices, and the border-siting ("polluting thy neighbour") tests.
 //!
-//! - [`network`]: the network and the routing.
+//! - [`network`]: the network, cut at every unit boundary and lake shore, and its border rivers.
+//! - [`routing`]: loads routed down it by origin and source type.
 //! - [`siting`]: the band test with its permutation placebo and the most-downstream comparison.
 
 pub mod network;
+pub mod routing;
 pub mod siting;
 /// The columns of `river_sections` (its output spec reads them too).
 fn river_sections_columns() -> Vec<Column> {
@@ -51,7 +53,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use geo::{BoundingRect, Centroid, Geometry, LineString, Point};
+use geo::{BoundingRect, Centroid, LineString, Point};
 use serde_json::json;
 
 use super::{AnalysisModule, AnalysisOutput, Upstream};
@@ -64,7 +66,8 @@ use crate::spec::{
 };
 use crate::stats::significance::Alternative;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
-use network::{route, Injection, Network, Routed};
+use network::{Lake, Network, Overlay};
+use routing::{route, Crossing, Injection, Rates, Routed};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "rivers",
@@ -76,6 +79,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Finest level of the units the loads come from (the matrices cover it and every level above)." },
         ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(10.0), min: Some(0.0), max: Some(1_000.0), description: "River ends closer than this join at one node." },
+        ParamSpec { name: "border_river_m", unit: Some("m"), default: ParamDefault::Number(BORDER_RIVER_M), min: Some(0.0), max: Some(10_000.0), description: "A river within this distance of a shared border at both ends of a piece, over at least 4 times this length, is a border river of the pair: no crossings for its side switches, its loads shared by both banks (0: none)." },
         ParamSpec { name: "connect_m", unit: Some("m"), default: ParamDefault::Number(5000.0), min: Some(0.0), max: Some(100_000.0), description: "A zone or facility farther than this from every river reaches none (reported as unrouted)." },
         ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, max: None, description: "First-order decay constant k per pollutant, a table `{ TN = 0.005, TP = 0.01 }` or the text `TN=0.005,TP=0.01` (a reach's decay_per_km field overrides it)." },
         ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, max: None, description: "Share R of a load retained on entering a lake, per pollutant: `{ TN = 0.3, TP = 0.5 }` or `TN=0.3,TP=0.5`." },
@@ -89,15 +93,23 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         OutputSpec { name: "river_sections", spatial: true, description: "Where rivers cross borders: upstream and downstream unit and the load crossing, per pollutant and plan version.", columns: river_sections_columns },
         OutputSpec { name: "load_flows", spatial: true, description: "Lines from the unit a load comes from to the unit it enters, with the load (for maps).", columns: load_flows_columns },
         OutputSpec { name: "load_matrix_<level>", spatial: false, description: "Per level: load of sources in `from` crossing into `to`, and all load crossing, kg/yr, per pollutant and plan version.", columns: load_matrix_columns },
+        OutputSpec { name: "load_sources_<level>", spatial: false, description: "Per level and crossing pair: the crossing load by origin unit and source type (land-use class, facility type), kg/yr, with its share.", columns: load_sources_columns },
+        OutputSpec { name: "load_balance", spatial: false, description: "Mass balance per origin unit, plan and pollutant: injected = delivered + decayed + retained, kg/yr.", columns: load_balance_columns },
         OutputSpec { name: "siting_bands", spatial: false, description: "Polluting facilities per distance band from the exit and from the entry border along the river, incidence-rate ratio and permutation p.", columns: siting::siting_bands_columns },
     ],
     references: &[
         "Johnes, P. J. (1996) Evaluation and management of the impact of land use change on the nitrogen and phosphorus load delivered to surface waters: the export coefficient modelling approach. Journal of Hydrology 183, 323–349.",
         "Sharp, R. et al. InVEST User's Guide: Nutrient Delivery Ratio (sample export coefficients, used here as a template only).",
         "Lipscomb, M. & Mobarak, A. M. (2017) Decentralization and pollution spillovers: evidence from the re-drawing of county borders in Brazil. Review of Economic Studies 84(1), 464–502.",
+        "Vollenweider, R. A. (1976) Advances in defining critical loading levels for phosphorus in lake eutrophication. Memorie dell'Istituto Italiano di Idrobiologia 33, 53–83.",
+        "Larsen, D. P. & Mercier, H. T. (1976) Phosphorus retention capacity of lakes. Journal of the Fisheries Research Board of Canada 33, 1742–1750.",
+        "Booth, N. L., Everman, E. J., Kuo, I.-L., Sprague, L. & Murphy, L. (2011) A web-based decision support system for assessing regional water-quality conditions and management actions. Journal of the American Water Resources Association 47(5), 1136–1150.",
         "Cai, H., Chen, Y. & Gong, Q. (2016) Polluting thy neighbor: unintended consequences of China's pollution reduction mandates. Journal of Environmental Economics and Management 76, 86–104.",
     ],
 };
+
+/// Default of `border_river_m` (see docs/methods.md §3.2 for how it was chosen on the YRD data).
+pub const BORDER_RIVER_M: f64 = 1_000.0;
 
 /// `TN=0.005,TP=0.01` → {TN: 0.005, TP: 0.01}.
 fn per_pollutant(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, AnalysisError> {
@@ -145,6 +157,24 @@ struct Sources {
     unrouted_kg: f64,
 }
 
+/// Names of source types (`land use 01`, `facility chemical_park`), numbered for the routing.
+#[derive(Default)]
+struct SourceTypes {
+    names: Vec<String>,
+    index: BTreeMap<String, usize>,
+}
+
+impl SourceTypes {
+    fn id(&mut self, name: String) -> usize {
+        if let Some(&i) = self.index.get(&name) {
+            return i;
+        }
+        self.names.push(name.clone());
+        self.index.insert(name, self.names.len() - 1);
+        self.names.len() - 1
+    }
+}
+
 /// Where a point meets the network: the nearest segment within `connect_m`.
 fn attach(
     index: &SegmentIndex<(usize, usize)>,
@@ -162,6 +192,7 @@ fn attach(
 pub struct RiversParams {
     pub level: Level,
     pub snap_m: f64,
+    pub border_river_m: f64,
     pub connect_m: f64,
     /// First-order decay constant per pollutant, 1/km.
     pub decay: BTreeMap<String, f64>,
@@ -209,6 +240,7 @@ impl AnalysisModule for Rivers {
         Ok(RiversParams {
             level: values.level()?,
             snap_m: values.number("snap_m")?,
+            border_river_m: values.number("border_river_m")?,
             connect_m: values.number("connect_m")?,
             decay: per_pollutant(values, "decay")?,
             lake_retention: shares(values, "lake_retention")?,
@@ -254,23 +286,34 @@ struct Attached<'r> {
     facility_at: Vec<Option<(usize, usize)>>,
 }
 
-/// The river network of the region, and an index of its segments.
+/// The lakes of the region with their residence times (years, where given).
+fn lakes_of(region: &Region) -> Vec<Lake<'_>> {
+    let Some(t) = region.layers.get("lakes") else {
+        return Vec::new();
+    };
+    let residence = t.column_index("residence_time_yr");
+    (0..t.len())
+        .filter_map(|i| {
+            let geometry = t.geometry(i)?;
+            Some(Lake {
+                bbox: geometry.bounding_rect()?,
+                geometry,
+                residence_time_yr: residence.and_then(|c| t.rows[i][c].as_f64()),
+            })
+        })
+        .collect()
+}
+
+/// The river network of the region, cut at the units of the analysis level and the lakes, and
+/// an index of its pieces.
 fn network_of(
     region: &Region,
     params: &RiversParams,
     locator: &UnitLocator,
 ) -> (Network, SegmentIndex<(usize, usize)>) {
-    let lakes: Vec<(geo::Rect, &Geometry)> = region
-        .layers
-        .get("lakes")
-        .map(|t| {
-            (0..t.len())
-                .filter_map(|i| t.geometry(i))
-                .filter_map(|g| Some((g.bounding_rect()?, g)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let network = Network::new(&region.layers["rivers"], params.snap_m, locator, &lakes);
+    let lakes = lakes_of(region);
+    let overlay = Overlay::new(region, params.level, locator, &lakes, params.border_river_m);
+    let network = Network::new(&region.layers["rivers"], params.snap_m, &overlay);
     let segments: Vec<(LineString, (usize, usize))> = network
         .reaches
         .iter()
@@ -332,22 +375,25 @@ fn attach_sources<'r>(
     })
 }
 
-/// The loads of one pollutant and plan version (index `version`) entering the network.
+/// The loads of one pollutant and plan version (index `version`) entering the network, each
+/// with its source type: the export-coefficient class a zone matched, or the facility type.
 fn sources_of(
     attached: &Attached,
     rules: &crate::model::rules::RuleTables,
     version: usize,
     pollutant: &str,
+    types: &mut SourceTypes,
 ) -> Sources {
     let mut sources = Sources {
         injections: Vec::new(),
         unrouted_kg: 0.0,
     };
-    let mut add = |at: &Option<(usize, usize)>, origin: usize, kg: f64| match at {
+    let mut add = |at: &Option<(usize, usize)>, origin: usize, source: usize, kg: f64| match at {
         Some((reach, segment)) if kg > 0.0 => sources.injections.push(Injection {
             reach: *reach,
             segment: *segment,
             origin,
+            source,
             kg,
         }),
         _ => sources.unrouted_kg += kg,
@@ -357,15 +403,17 @@ fn sources_of(
             if z.version != version {
                 continue;
             }
-            let coefficient = rules
+            let Some((class, coefficients)) = rules
                 .export_coefficients
                 .iter()
                 .filter(|(class, _)| z.class.starts_with(class.as_str()))
                 .max_by_key(|(class, _)| class.len())
-                .and_then(|(_, m)| m.get(pollutant))
-                .copied()
-                .unwrap_or(0.0);
-            add(at, z.unit, coefficient * z.area_m2 / 10_000.0);
+            else {
+                continue;
+            };
+            let coefficient = coefficients.get(pollutant).copied().unwrap_or(0.0);
+            let source = types.id(format!("land use {class}"));
+            add(at, z.unit, source, coefficient * z.area_m2 / 10_000.0);
         }
     }
     for (f, at) in attached.facilities.iter().zip(&attached.facility_at) {
@@ -375,7 +423,8 @@ fn sources_of(
             .and_then(|m| m.get(pollutant))
             .copied()
             .unwrap_or(0.0);
-        add(at, f.unit, kg);
+        let source = types.id(format!("facility {}", f.kind.trim()));
+        add(at, f.unit, source, kg);
     }
     sources
 }
@@ -396,15 +445,15 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         .flat_map(|m| m.keys())
         .collect();
     let mut runs = Vec::new();
+    let mut types = SourceTypes::default();
     for (v, plan) in versions.iter().enumerate() {
         for &pollutant in &pollutants {
-            let sources = sources_of(&attached, rules, v, pollutant);
-            let routed = route(
-                &network,
-                &sources.injections,
-                params.decay.get(pollutant).copied().unwrap_or(0.0),
-                params.lake_retention.get(pollutant).copied().unwrap_or(0.0),
-            );
+            let sources = sources_of(&attached, rules, v, pollutant, &mut types);
+            let rates = Rates {
+                decay_per_km: params.decay.get(pollutant).copied().unwrap_or(0.0),
+                lake_retention: params.lake_retention.get(pollutant).copied().unwrap_or(0.0),
+            };
+            let routed = route(&network, &sources.injections, &rates);
             runs.push(RoutedRun {
                 plan: plan.clone(),
                 pollutant: pollutant.clone(),
@@ -421,8 +470,10 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
     for level in region.levels().into_iter().filter(|l| *l <= params.level) {
         let flows = load_matrix(region, level, &runs);
         tables.push(matrix_table(level, &flows));
+        tables.push(sources_table(region, level, &runs, &types.names));
         load_matrices.insert(level, flows);
     }
+    tables.push(balance_table(region, &runs));
     let (siting_table, siting_summary) = siting::siting(
         region,
         &network,
@@ -454,7 +505,17 @@ fn summary(
     let balance: Vec<serde_json::Value> = runs
         .iter()
         .map(|run| {
-            let r = &run.routed;
+            let r = run.routed.total();
+            // The worst relative gap of any origin's balance (0 when every origin closes).
+            let worst_gap = run
+                .routed
+                .balance
+                .values()
+                .map(|b| {
+                    (b.injected - b.delivered - b.decayed - b.retained).abs()
+                        / b.injected.max(f64::MIN_POSITIVE)
+                })
+                .fold(0.0, f64::max);
             json!({
                 "plan": run.plan, "pollutant": run.pollutant,
                 "injected_kg_per_yr": round_to(r.injected, 9),
@@ -462,9 +523,19 @@ fn summary(
                 "decayed_kg_per_yr": round_to(r.decayed, 9),
                 "retained_kg_per_yr": round_to(r.retained, 9),
                 "unrouted_kg_per_yr": round_to(run.unrouted_kg, 9),
+                "overland_crossing_kg_per_yr": round_to(run.routed.overland.values().sum(), 9),
+                "origins": run.routed.balance.len(),
+                "largest_origin_imbalance": worst_gap,
             })
         })
         .collect();
+    let border_river_km: f64 = network
+        .reaches
+        .iter()
+        .flat_map(|r| &r.segments)
+        .filter(|s| s.bank.is_some())
+        .map(|s| s.length_km)
+        .sum();
     let matrix_rows: BTreeMap<&str, usize> = load_matrices
         .iter()
         .map(|(level, flows)| (level.name(), flows.len()))
@@ -487,6 +558,7 @@ fn summary(
         "disconnected_sample": network.disconnected.iter().take(5).collect::<Vec<_>>(),
         "uphill": network.uphill,
         "sections": runs.first().map_or(0, |r| r.routed.sections.len()),
+        "border_river_km": round_to(border_river_km, 3),
         "matrix_rows": matrix_rows,
         "mass_balance": balance,
         "coefficients": {
@@ -549,18 +621,21 @@ fn sections_table(region: &Region, network: &Network, runs: &[RoutedRun], statio
     t
 }
 
-/// Sums a unit-level crossing map up to `level` (crossings inside one unit of it vanish).
-fn at_level(
-    region: &Region,
-    level: Level,
-    map: &BTreeMap<(usize, usize), f64>,
-) -> BTreeMap<(usize, usize), f64> {
+/// The crossings of a routing seen at `level`: (from, to, origin) at that level → kg/yr,
+/// crossings inside one unit of the level left out; `source` kept.
+fn crossings_at(region: &Region, level: Level, routed: &Routed) -> BTreeMap<Crossing, f64> {
     let up = |u: usize| region.unit_at(u, level);
     let mut out = BTreeMap::new();
-    for (&(a, b), v) in map {
-        if let (Some(x), Some(y)) = (up(a), up(b)) {
-            if x != y {
-                *out.entry((x, y)).or_default() += v;
+    for (c, kg) in &routed.crossings {
+        if let (Some(from), Some(to), Some(origin)) = (up(c.from), up(c.to), up(c.origin)) {
+            if from != to {
+                let key = Crossing {
+                    from,
+                    to,
+                    origin,
+                    source: c.source,
+                };
+                *out.entry(key).or_default() += kg;
             }
         }
     }
@@ -587,8 +662,14 @@ fn load_matrix(region: &Region, level: Level, runs: &[RoutedRun]) -> Vec<LoadFlo
         ..
     } in runs
     {
-        let own = at_level(region, level, &routed.from_sources);
-        let flux = at_level(region, level, &routed.flux);
+        let mut own: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        let mut flux: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        for (c, kg) in crossings_at(region, level, routed) {
+            *flux.entry((c.from, c.to)).or_default() += kg;
+            if c.origin == c.from {
+                *own.entry((c.from, c.to)).or_default() += kg;
+            }
+        }
         for (&(a, b), total) in &flux {
             flows.push(LoadFlow {
                 from: region.jurisdictions[a].code.clone(),
@@ -656,7 +737,11 @@ fn flows_table(region: &Region, runs: &[RoutedRun]) -> Table {
         ..
     } in runs
     {
-        for (&(a, b), kg) in &routed.flux {
+        let mut flux: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        for (c, kg) in &routed.crossings {
+            *flux.entry((c.from, c.to)).or_default() += kg;
+        }
+        for (&(a, b), kg) in &flux {
             let (Some(p), Some(q)) = (centre(a), centre(b)) else {
                 continue;
             };
@@ -669,6 +754,122 @@ fn flows_table(region: &Region, runs: &[RoutedRun]) -> Table {
                     Value::Real(round_to(*kg, 9)),
                 ],
                 Some(LineString::new(vec![p, q]).into()),
+            );
+        }
+    }
+    t
+}
+
+/// The columns of `load_sources_<level>`.
+fn load_sources_columns() -> Vec<Column> {
+    flow_key_columns()
+        .into_iter()
+        .chain([
+            Column::text(
+                "origin",
+                "code of the unit (at this level) the load comes from",
+            ),
+            Column::text(
+                "source_type",
+                "land use CLASS (the export-coefficient class) or facility TYPE",
+            ),
+            Column::new(
+                "load_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "load of this origin and source type crossing from `from` into `to`",
+            ),
+            Column::new(
+                "share",
+                ColumnType::Real,
+                None,
+                "its share of all load crossing from `from` into `to`",
+            ),
+        ])
+        .collect()
+}
+
+/// Per crossing pair of one level: the crossing load by origin unit and source type, with
+/// shares (the per-border form of SPARROW's "delivered load by upstream state").
+fn sources_table(region: &Region, level: Level, runs: &[RoutedRun], types: &[String]) -> Table {
+    let mut t = Table::new(
+        &format!("load_sources_{}", level.name()),
+        load_sources_columns(),
+        false,
+    );
+    let code = |u: usize| Value::from(region.jurisdictions[u].code.clone());
+    for run in runs {
+        let crossings = crossings_at(region, level, &run.routed);
+        let mut flux: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        let mut by_origin: BTreeMap<(usize, usize, usize, usize), f64> = BTreeMap::new();
+        for (c, kg) in &crossings {
+            *flux.entry((c.from, c.to)).or_default() += kg;
+            *by_origin
+                .entry((c.from, c.to, c.origin, c.source))
+                .or_default() += kg;
+        }
+        for (&(from, to, origin, source), &kg) in &by_origin {
+            let total = flux[&(from, to)];
+            t.push(
+                vec![
+                    code(from),
+                    code(to),
+                    run.plan.clone().into(),
+                    run.pollutant.clone().into(),
+                    code(origin),
+                    types.get(source).cloned().unwrap_or_default().into(),
+                    Value::Real(round_to(kg, 9)),
+                    Value::Real(round_to(kg / total.max(f64::MIN_POSITIVE), 9)),
+                ],
+                None,
+            );
+        }
+    }
+    t
+}
+
+/// The columns of `load_balance`.
+fn load_balance_columns() -> Vec<Column> {
+    let kg = |name: &str, what: &str| Column::new(name, ColumnType::Real, Some("kg/yr"), what);
+    vec![
+        Column::text(
+            "origin",
+            "code of the unit (analysis level) the load comes from",
+        ),
+        Column::text("plan", "plan version"),
+        Column::text("pollutant", "pollutant"),
+        kg(
+            "injected_kg_per_yr",
+            "load of its sources that reached a river",
+        ),
+        kg(
+            "delivered_kg_per_yr",
+            "left the network at an outlet (the sea, a sink)",
+        ),
+        kg(
+            "decayed_kg_per_yr",
+            "lost to first-order decay along rivers",
+        ),
+        kg("retained_kg_per_yr", "retained in lakes"),
+    ]
+}
+
+/// Mass balance per origin unit, plan and pollutant: injected = delivered + decayed + retained.
+fn balance_table(region: &Region, runs: &[RoutedRun]) -> Table {
+    let mut t = Table::new("load_balance", load_balance_columns(), false);
+    for run in runs {
+        for (&origin, b) in &run.routed.balance {
+            t.push(
+                vec![
+                    region.jurisdictions[origin].code.clone().into(),
+                    run.plan.clone().into(),
+                    run.pollutant.clone().into(),
+                    Value::Real(round_to(b.injected, 9)),
+                    Value::Real(round_to(b.delivered, 9)),
+                    Value::Real(round_to(b.decayed, 9)),
+                    Value::Real(round_to(b.retained, 9)),
+                ],
+                None,
             );
         }
     }

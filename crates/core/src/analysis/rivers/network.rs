@@ -1,24 +1,194 @@
 //! The river network: lines in flow direction (vertex order, or `from_node`/`to_node` fields),
-//! joined at shared end nodes, cut into segments that know their unit and lake; and the routing
-//! of loads down it with first-order decay and lake retention (methods reference §3.2).
+//! joined at shared end nodes, cut exactly where they cross the boundary of a unit or a lake, so
+//! that every piece lies in one unit (or none: a gap, the sea) and one lake (or none); pieces
+//! that run along a shared border are marked as a border river of the pair (methods §3.2).
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, Geometry, LineString, Point};
+use geo::{Coord, Geometry, Line, LineString, MultiPolygon, Point, Rect};
 
-use crate::region::UnitLocator;
+use crate::geometry::SegmentIndex;
+use crate::region::{Level, Region, UnitLocator};
 use crate::table::Table;
 
-/// One straight piece of a river line.
+/// One piece of a river line, inside one unit and one lake (or none).
 #[derive(Debug, Clone)]
 pub struct Segment {
     pub start: Coord,
     pub end: Coord,
     pub length_km: f64,
-    /// Region index of the unit holding its midpoint.
+    /// Region index of the unit holding it (`None`: outside every unit, a gap or the sea).
     pub unit: Option<usize>,
-    /// Index of the lake holding its midpoint.
+    /// Index of the lake holding it.
     pub lake: Option<usize>,
+    /// The unit on the other bank when the piece runs along the border of `unit` with it (a
+    /// border river), within `border_river_m` at both ends and over a long enough stretch.
+    pub bank: Option<usize>,
+}
+
+/// A lake: its outline, and its residence time when the lakes layer gives one.
+pub struct Lake<'a> {
+    pub bbox: Rect,
+    pub geometry: &'a Geometry,
+    pub residence_time_yr: Option<f64>,
+}
+
+/// The polygons that river lines are cut at: the units of one level and the lakes.
+pub struct Overlay<'a> {
+    locator: &'a UnitLocator<'a>,
+    boundaries: SegmentIndex<usize>,
+    lakes: &'a [Lake<'a>],
+    shores: SegmentIndex<usize>,
+    /// A piece within this distance of another unit's boundary at both ends runs along it.
+    border_river_m: f64,
+}
+
+/// The rings of polygons, each with the index of its polygon.
+fn rings(polygons: impl Iterator<Item = (usize, MultiPolygon)>) -> Vec<(LineString, usize)> {
+    polygons
+        .flat_map(|(i, mp)| {
+            mp.0.into_iter().flat_map(move |p| {
+                let (exterior, interiors) = p.into_inner();
+                std::iter::once((exterior, i)).chain(interiors.into_iter().map(move |r| (r, i)))
+            })
+        })
+        .collect()
+}
+
+fn as_multipolygon(g: &Geometry) -> MultiPolygon {
+    match g {
+        Geometry::Polygon(p) => MultiPolygon::new(vec![p.clone()]),
+        Geometry::MultiPolygon(mp) => mp.clone(),
+        _ => MultiPolygon::new(Vec::new()),
+    }
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(
+        region: &Region,
+        level: Level,
+        locator: &'a UnitLocator<'a>,
+        lakes: &'a [Lake<'a>],
+        border_river_m: f64,
+    ) -> Self {
+        let units = rings(
+            region
+                .indices_at(level)
+                .into_iter()
+                .map(|i| (i, region.jurisdictions[i].geometry.clone())),
+        );
+        let shores = rings(
+            lakes
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i, as_multipolygon(l.geometry))),
+        );
+        Overlay {
+            locator,
+            boundaries: SegmentIndex::new(units.iter().map(|(r, i)| (r, *i))),
+            lakes,
+            shores: SegmentIndex::new(shores.iter().map(|(r, i)| (r, *i))),
+            border_river_m,
+        }
+    }
+
+    fn lake_at(&self, p: Coord) -> Option<usize> {
+        use geo::Contains;
+        self.lakes
+            .iter()
+            .position(|l| l.bbox.contains(&p) && l.geometry.contains(&Point(p)))
+    }
+
+    /// The straight piece `line` cut at every unit boundary and lake shore it crosses, each
+    /// piece with the unit and lake holding its midpoint (exact: nothing is decided by a
+    /// vertex, so a river crossing a unit without a vertex in it still enters and leaves it).
+    fn cut(&self, line: Line) -> Vec<Segment> {
+        let magnitude = line.start.x.hypot(line.start.y).max(1.0);
+        let mut cuts: Vec<f64> = self
+            .boundaries
+            .crossings(line)
+            .into_iter()
+            .chain(self.shores.crossings(line))
+            .map(|(_, t)| t)
+            .chain([0.0, 1.0])
+            .collect();
+        cuts.sort_by(f64::total_cmp);
+        // Cuts closer than 1e-9 of the coordinates' magnitude (a millimetre in metres) are one.
+        cuts.dedup_by(|b, a| (*b - *a) * line.delta().x.hypot(line.delta().y) < 1e-9 * magnitude);
+        let at = |t: f64| Coord {
+            x: line.start.x + t * line.delta().x,
+            y: line.start.y + t * line.delta().y,
+        };
+        cuts.windows(2)
+            .map(|w| {
+                let (start, end) = (at(w[0]), at(w[1]));
+                let mid = at((w[0] + w[1]) / 2.0);
+                Segment {
+                    start,
+                    end,
+                    length_km: (end.x - start.x).hypot(end.y - start.y) / 1000.0,
+                    unit: self.locator.locate(mid),
+                    lake: self.lake_at(mid),
+                    bank: None,
+                }
+            })
+            .filter(|s| s.length_km > 0.0)
+            .collect()
+    }
+
+    /// The unit across the border when `segment` runs along it: the nearest other unit whose
+    /// boundary lies within `border_river_m` of the piece's start, middle and end.
+    fn bank_of(&self, segment: &Segment) -> Option<usize> {
+        let unit = segment.unit?;
+        let d = self.border_river_m;
+        if d <= 0.0 {
+            return None;
+        }
+        let mid = Coord {
+            x: (segment.start.x + segment.end.x) / 2.0,
+            y: (segment.start.y + segment.end.y) / 2.0,
+        };
+        let (other, _, _) = self
+            .boundaries
+            .within(mid, d)
+            .filter(|(u, _, _)| *u != unit)
+            .min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let near = |p: Coord| self.boundaries.within(p, d).any(|(u, _, _)| u == other);
+        (near(segment.start) && near(segment.end)).then_some(other)
+    }
+
+    /// Marks the border-river pieces of one reach: runs of pieces along the same pair of units
+    /// at least `4 × border_river_m` long (a river crossing a border at 30° or more stays within
+    /// the distance for less than that, so a crossing is never mistaken for a border river).
+    fn mark_banks(&self, segments: &mut [Segment]) {
+        let pair = |s: &Segment| s.unit.zip(s.bank).map(|(a, b)| (a.min(b), a.max(b)));
+        let banks: Vec<Option<usize>> = segments.iter().map(|s| self.bank_of(s)).collect();
+        for (s, bank) in segments.iter_mut().zip(banks) {
+            s.bank = bank;
+        }
+        let mut i = 0;
+        while i < segments.len() {
+            let Some(p) = pair(&segments[i]) else {
+                i += 1;
+                continue;
+            };
+            let run = segments[i..]
+                .iter()
+                .take_while(|s| pair(s) == Some(p))
+                .count();
+            let length_m: f64 = segments[i..i + run]
+                .iter()
+                .map(|s| s.length_km)
+                .sum::<f64>()
+                * 1000.0;
+            if length_m < 4.0 * self.border_river_m {
+                for s in &mut segments[i..i + run] {
+                    s.bank = None;
+                }
+            }
+            i += run;
+        }
+    }
 }
 
 /// A river line (one reach between nodes).
@@ -37,6 +207,8 @@ pub struct Reach {
 /// The network, its reaches in upstream-to-downstream order, and what did not fit.
 pub struct Network {
     pub reaches: Vec<Reach>,
+    /// Residence time of each lake, years, where the lakes layer gives it.
+    pub lake_residence_yr: Vec<Option<f64>>,
     /// Reach indices in topological order (every reach after all reaches flowing into it).
     pub order: Vec<usize>,
     /// Reaches on a cycle (left out of the routing), by label.
@@ -65,12 +237,7 @@ fn node_key(c: Coord, snap_m: f64) -> String {
 impl Network {
     /// Builds the network of a rivers layer. Flow runs from the first vertex to the last unless
     /// the layer has `from_node` and `to_node`, which then define the joins.
-    pub fn new(
-        table: &Table,
-        snap_m: f64,
-        locator: &UnitLocator,
-        lakes: &[(geo::Rect, &Geometry)],
-    ) -> Self {
+    pub fn new(table: &Table, snap_m: f64, overlay: &Overlay) -> Self {
         let column = |n: &str| table.column_index(n);
         let (id_c, name_c, from_c, to_c, decay_c) = (
             column("id"),
@@ -81,12 +248,6 @@ impl Network {
         );
         let elevations = column("elevation_start").zip(column("elevation_end"));
         let mut uphill = Vec::new();
-        let lake_at = |p: Coord| {
-            use geo::Contains;
-            lakes
-                .iter()
-                .position(|(b, g)| b.contains(&p) && g.contains(&Point(p)))
-        };
         let mut reaches = Vec::new();
         let mut ends: Vec<(String, String)> = Vec::new();
         for i in 0..table.len() {
@@ -95,22 +256,9 @@ impl Network {
                 if line.0.len() < 2 || line.is_closed() {
                     continue;
                 }
-                let segments = line
-                    .lines()
-                    .map(|l| {
-                        let mid = Coord {
-                            x: (l.start.x + l.end.x) / 2.0,
-                            y: (l.start.y + l.end.y) / 2.0,
-                        };
-                        Segment {
-                            start: l.start,
-                            end: l.end,
-                            length_km: (l.end.x - l.start.x).hypot(l.end.y - l.start.y) / 1000.0,
-                            unit: locator.locate(mid),
-                            lake: lake_at(mid),
-                        }
-                    })
-                    .collect();
+                let mut segments: Vec<Segment> =
+                    line.lines().flat_map(|l| overlay.cut(l)).collect();
+                overlay.mark_banks(&mut segments);
                 let text = |c: Option<usize>| {
                     c.map(|c| table.rows[i][c].to_text())
                         .filter(|t| !t.is_empty())
@@ -181,6 +329,7 @@ impl Network {
         let disconnected = pieces(&reaches);
         Self {
             reaches,
+            lake_residence_yr: overlay.lakes.iter().map(|l| l.residence_time_yr).collect(),
             order,
             cycles,
             disconnected,
@@ -214,118 +363,4 @@ fn pieces(reaches: &[Reach]) -> Vec<Vec<String>> {
     let mut groups: Vec<Vec<String>> = groups.into_values().collect();
     groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     groups.into_iter().skip(1).collect()
-}
-
-/// A load entering the network: at the start of segment `segment` of reach `reach`, from a
-/// source in unit `origin`, kg/yr.
-#[derive(Debug, Clone, Copy)]
-pub struct Injection {
-    pub reach: usize,
-    pub segment: usize,
-    pub origin: usize,
-    pub kg: f64,
-}
-
-/// Where a pollutant's loads went.
-#[derive(Debug, Default, Clone)]
-pub struct Routed {
-    /// (from unit, to unit) → load of sources in `from` crossing from `from` into `to`, kg/yr.
-    pub from_sources: BTreeMap<(usize, usize), f64>,
-    /// (from unit, to unit) → all load crossing from `from` into `to` (transit included), kg/yr.
-    pub flux: BTreeMap<(usize, usize), f64>,
-    /// Crossing places: (reach, segment entered, from, to) → load crossing there, kg/yr.
-    pub sections: BTreeMap<(usize, usize, usize, usize), f64>,
-    pub injected: f64,
-    pub decayed: f64,
-    pub retained: f64,
-    /// Leaving the network at its outlets (or at reaches on a cycle).
-    pub delivered: f64,
-}
-
-/// Routes injections down the network with decay k (1/km; a reach's own value overrides it) and
-/// lake retention R (a share, applied once on entering a lake).
-pub fn route(
-    network: &Network,
-    injections: &[Injection],
-    decay_per_km: f64,
-    retention: f64,
-) -> Routed {
-    let mut at: Vec<Vec<Vec<(usize, f64)>>> = network
-        .reaches
-        .iter()
-        .map(|r| vec![Vec::new(); r.segments.len()])
-        .collect();
-    let mut routed = Routed::default();
-    for inj in injections {
-        at[inj.reach][inj.segment].push((inj.origin, inj.kg));
-        routed.injected += inj.kg;
-    }
-    let mut incoming: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); network.reaches.len()];
-    // The (unit, lake) of the segment upstream of each reach's first, so that a border or lake
-    // met right at a node is still seen.
-    let mut upstream_of: Vec<Option<(Option<usize>, Option<usize>)>> =
-        vec![None; network.reaches.len()];
-    let mut in_order = vec![false; network.reaches.len()];
-    for &k in &network.order {
-        in_order[k] = true;
-    }
-    for &k in &network.order {
-        let reach = &network.reaches[k];
-        let k_decay = reach.decay_per_km.unwrap_or(decay_per_km);
-        let mut carry = std::mem::take(&mut incoming[k]);
-        let mut previous = upstream_of[k];
-        for (i, seg) in reach.segments.iter().enumerate() {
-            if let Some((Some(from), _)) = previous {
-                if let Some(to) = seg.unit.filter(|u| *u != from) {
-                    let total: f64 = carry.values().sum();
-                    *routed.flux.entry((from, to)).or_default() += total;
-                    *routed.sections.entry((k, i, from, to)).or_default() += total;
-                    if let Some(own) = carry.get(&from) {
-                        *routed.from_sources.entry((from, to)).or_default() += own;
-                    }
-                }
-            }
-            let entering_lake =
-                seg.lake.is_some() && previous.is_none_or(|(_, lake)| lake != seg.lake);
-            for (origin, kg) in at[k][i].drain(..) {
-                *carry.entry(origin).or_default() += kg;
-            }
-            if entering_lake && retention > 0.0 {
-                for v in carry.values_mut() {
-                    routed.retained += *v * retention;
-                    *v *= 1.0 - retention;
-                }
-            }
-            let keep = (-k_decay * seg.length_km).exp();
-            for v in carry.values_mut() {
-                routed.decayed += *v * (1.0 - keep);
-                *v *= keep;
-            }
-            previous = Some((seg.unit, seg.lake));
-        }
-        let next: Vec<usize> = reach
-            .downstream
-            .iter()
-            .copied()
-            .filter(|d| in_order[*d])
-            .collect();
-        if next.is_empty() {
-            routed.delivered += carry.values().sum::<f64>();
-        } else {
-            let share = 1.0 / next.len() as f64;
-            for d in next {
-                upstream_of[d] = previous;
-                for (o, v) in &carry {
-                    *incoming[d].entry(*o).or_default() += v * share;
-                }
-            }
-        }
-    }
-    // Loads injected on reaches on a cycle never move: count them as delivered where they are.
-    for (k, segs) in at.iter().enumerate() {
-        if !in_order[k] {
-            routed.delivered += segs.iter().flatten().map(|(_, kg)| kg).sum::<f64>();
-        }
-    }
-    routed
 }

@@ -1,19 +1,24 @@
 //! Border-siting tests, "polluting thy neighbour" (methods reference §2.2) [P]:
 //!
-//! 1. **Band test**: for each polluting facility (a type with a point load), the distance along
-//!    the river from where it meets the network down to its unit's exit border, and up to its
-//!    entry border; counts per band (0–5, 5–10, 10–20, 20–50 km) from the exit and from the entry;
-//!    the incidence-rate ratio IRR = (n_exit + 0.5)/(n_entry + 0.5) per band (the 0.5 keeps empty
-//!    bands finite). Placebo: each facility is moved to a uniformly random point of the river
-//!    inside its unit (seeded), the 0–5 km IRR recomputed; p = (1 + #{IRR_perm ≥ IRR}) / (1 + N) with the default
-//!    alternative `greater` (any other through `alternative`).
-//! 2. **Most-downstream unit** (Cai et al. 2016): per province, the county where its longest
-//!    river leaves it, and its density of polluting facilities (per 1000 km²) against the mean of
-//!    the province's other counties.
+//! 1. **Band test**: a polluting facility (a type with a point load) belongs to the unit it
+//!    stands in. From where it meets the network, the distance along the river down to where
+//!    the river leaves that unit into another unit of the region (an *exit*; the sea or land
+//!    outside every unit is not one), and up to where a river enters it. Exposure is the river
+//!    length in each distance band (0–5, 5–10, 10–20, 20–50 km) from an exit and from an entry,
+//!    so each band's figure is a rate ratio RR = ((n_exit + 0.5)/L_exit) / ((n_entry + 0.5)/L_entry)
+//!    (facilities per km of river; the 0.5 keeps empty bands finite). Placebo: every facility
+//!    moved to a uniformly random point of the river in its unit (seeded), the 0–5 km RR
+//!    recomputed; p = (1 + #{RR_perm ≥ RR}) / (1 + N) with the default alternative `greater`,
+//!    and the 2.5–97.5 % placebo interval.
+//! 2. **Most-downstream counties** (after Cai et al. 2016), descriptive: every county where a
+//!    river leaves its province into another province of the region, its density of polluting
+//!    facilities (per 1000 km²) against the other counties of its province; the mean difference
+//!    with a permutation p (exit labels shuffled among the counties of each province).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use geo::Area;
+use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use serde_json::json;
@@ -55,15 +60,15 @@ impl<'n> Walker<'n> {
         }
     }
 
-    /// Distance (km) from the start of segment `i` of reach `k` down to where the river leaves
-    /// `unit`, within `limit`.
+    /// Distance (km) from the start of segment `i` of reach `k` down to where the river enters
+    /// another unit than `unit` (pieces outside every unit do not end the walk), within `limit`.
     fn to_exit(&self, k: usize, i: usize, unit: usize, limit: f64) -> Option<f64> {
         let (mut k, mut i, mut d) = (k, i, 0.0);
         let mut steps = 0;
         loop {
             let reach = &self.network.reaches[k];
             while i < reach.segments.len() {
-                if self.units[k][i] != Some(unit) {
+                if self.units[k][i].is_some_and(|u| u != unit) {
                     return Some(d);
                 }
                 d += reach.segments[i].length_km;
@@ -82,7 +87,7 @@ impl<'n> Walker<'n> {
     }
 
     /// Distance (km) from the start of segment `i` of reach `k` up to the nearest place upstream
-    /// where the river enters `unit`, within `limit`.
+    /// where the river comes from another unit than `unit`, within `limit`.
     fn to_entry(&self, k: usize, i: usize, unit: usize, limit: f64) -> Option<f64> {
         let mut best: Option<f64> = None;
         let mut stack = vec![(k, i, 0.0)];
@@ -96,7 +101,7 @@ impl<'n> Walker<'n> {
             let mut d = d0;
             let mut left = false;
             for j in (0..end).rev() {
-                if self.units[k][j] != Some(unit) {
+                if self.units[k][j].is_some_and(|u| u != unit) {
                     best = Some(best.map_or(d, |b: f64| b.min(d)));
                     left = true;
                     break;
@@ -124,8 +129,54 @@ fn band_of(d: f64) -> Option<usize> {
     BANDS_KM.iter().position(|(a, b)| d >= *a && d < *b)
 }
 
-fn irr(exit: usize, entry: usize) -> f64 {
-    (exit as f64 + 0.5) / (entry as f64 + 0.5)
+/// River km in each band from an exit (`exit`) and from an entry, over all units' rivers.
+#[derive(Debug, Default, Clone, Copy)]
+struct Exposure {
+    exit_km: [f64; 4],
+    entry_km: [f64; 4],
+}
+
+/// Length of the piece spanning distances [near, near + length] that falls in each band.
+fn add_to_bands(bands: &mut [f64; 4], near: f64, length: f64) {
+    for (b, (lo, hi)) in BANDS_KM.iter().enumerate() {
+        bands[b] += ((near + length).min(*hi) - near.max(*lo)).max(0.0);
+    }
+}
+
+impl Exposure {
+    fn of(walker: &Walker) -> Exposure {
+        let mut e = Exposure::default();
+        for (k, reach) in walker.network.reaches.iter().enumerate() {
+            for (i, s) in reach.segments.iter().enumerate() {
+                let Some(unit) = walker.units[k][i] else {
+                    continue;
+                };
+                // Distance to the exit from the piece's end (the start of the next piece).
+                if let Some(d) = walker.to_exit(k, i, unit, HORIZON_KM + s.length_km) {
+                    add_to_bands(&mut e.exit_km, (d - s.length_km).max(0.0), s.length_km);
+                }
+                if let Some(d) = walker.to_entry(k, i, unit, HORIZON_KM) {
+                    add_to_bands(&mut e.entry_km, d, s.length_km);
+                }
+            }
+        }
+        e
+    }
+
+    /// The rate ratio of band `b` for these counts (`None` without river in either band).
+    fn rate_ratio(&self, b: usize, exit: usize, entry: usize) -> Option<f64> {
+        (self.exit_km[b] > 0.0 && self.entry_km[b] > 0.0).then(|| {
+            ((exit as f64 + 0.5) / self.exit_km[b]) / ((entry as f64 + 0.5) / self.entry_km[b])
+        })
+    }
+}
+
+/// The q-quantile of sorted values (linear interpolation, as numpy's default).
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let x = q * last as f64;
+    let (i, f) = (x.floor() as usize, x.fract());
+    Some(sorted[i] + f * (sorted[(i + 1).min(last)] - sorted[i]))
 }
 
 /// Runs both tests on the facilities (units at the analysis level).
@@ -147,14 +198,15 @@ pub fn siting(
             .get(kind.trim())
             .is_some_and(|m| m.values().any(|v| *v > 0.0))
     };
-    // (unit at the siting level, reach, segment) of each attached polluting facility.
+    // (unit it stands in at the siting level, reach, segment) of each attached polluting
+    // facility: a facility in A that meets a reach of B counts for A.
     let sited: Vec<(usize, usize, usize)> = facilities
         .iter()
         .zip(attached)
         .filter(|(f, _)| polluting(&f.kind))
-        .filter_map(|(_, at)| {
+        .filter_map(|(f, at)| {
             let (k, i) = (*at)?;
-            Some((walker.units[k][i]?, k, i))
+            Some((region.unit_at(f.unit, level)?, k, i))
         })
         .collect();
     let count = |sites: &[(usize, usize, usize)], limit: f64| {
@@ -170,8 +222,9 @@ pub fn siting(
         }
         (exit, entry)
     };
+    let exposure = Exposure::of(&walker);
     let (exit, entry) = count(&sited, HORIZON_KM);
-    let observed = irr(exit[0], entry[0]);
+    let observed = exposure.rate_ratio(0, exit[0], entry[0]);
     // Placebo: every facility to a random river point of its unit.
     let mut segments_of: BTreeMap<usize, RiverInUnit> = BTreeMap::new();
     for (k, r) in network.reaches.iter().enumerate() {
@@ -199,34 +252,39 @@ pub fn siting(
             })
             .collect();
         let (e, n) = count(&moved, BANDS_KM[0].1);
-        placebo.push(irr(e[0], n[0]));
+        placebo.extend(exposure.rate_ratio(0, e[0], n[0]));
     }
-    let p = pseudo_p(observed, &placebo, alternative);
+    let p = observed.and_then(|rr| pseudo_p(rr, &placebo, alternative));
+    placebo.sort_by(f64::total_cmp);
+    let interval = quantile(&placebo, 0.025).zip(quantile(&placebo, 0.975));
     let mut table = Table::new("siting_bands", siting_bands_columns(), false);
+    let real = |x: Option<f64>| Value::from(x.map(|x| round_to(x, 6)));
     for (b, (lo, hi)) in BANDS_KM.iter().enumerate() {
+        let first = |x: Option<f64>| if b == 0 { real(x) } else { Value::Null };
         table.push(
             vec![
                 format!("{lo}-{hi}").into(),
                 Value::Int(exit[b] as i64),
                 Value::Int(entry[b] as i64),
-                Value::Real(round_to(irr(exit[b], entry[b]), 6)),
-                if b == 0 {
-                    Value::from(p.map(|p| round_to(p, 6)))
-                } else {
-                    Value::Null
-                },
+                Value::Real(round_to(exposure.exit_km[b], 3)),
+                Value::Real(round_to(exposure.entry_km[b], 3)),
+                real(exposure.rate_ratio(b, exit[b], entry[b])),
+                first(p),
+                first(interval.map(|i| i.0)),
+                first(interval.map(|i| i.1)),
             ],
             None,
         );
     }
-    let downstream = most_downstream(region, network, facilities, &polluting);
+    let downstream = most_downstream(region, network, facilities, &polluting, permutations, seed);
     Ok((
         table,
         json!({
             "level": level.name(),
             "polluting_facilities_on_rivers": sited.len(),
-            "irr_0_5_km": round_to(observed, 6),
+            "rate_ratio_0_5_km": observed.map(|x| round_to(x, 6)),
             "p_placebo": p.map(|p| round_to(p, 6)),
+            "placebo_interval_0_5_km": interval.map(|(a, b)| [round_to(a, 6), round_to(b, 6)]),
             "alternative": alternative.name(),
             "permutations": permutations,
             "seed": seed,
@@ -235,109 +293,175 @@ pub fn siting(
     ))
 }
 
-/// Per province: the county where its longest river leaves it, and polluting-facility densities.
+/// Every county where a river leaves its province into another province of the region: the
+/// county of the last piece in the province before a piece in another (gaps skipped within a
+/// reach and from a reach to the next).
+fn exit_counties(region: &Region, network: &Network) -> BTreeSet<usize> {
+    let at = |s: &super::network::Segment, level| s.unit.and_then(|u| region.unit_at(u, level));
+    let mut exits = BTreeSet::new();
+    // (province, county) of the last piece in a unit, per reach.
+    let last: Vec<Option<(usize, usize)>> = network
+        .reaches
+        .iter()
+        .map(|r| {
+            r.segments
+                .iter()
+                .rev()
+                .find_map(|s| at(s, Level::Province).zip(at(s, Level::County)))
+        })
+        .collect();
+    for (k, r) in network.reaches.iter().enumerate() {
+        let mut previous: Option<(usize, usize)> = None;
+        for s in &r.segments {
+            let Some(here) = at(s, Level::Province).zip(at(s, Level::County)) else {
+                continue;
+            };
+            if let Some((_, county)) = previous.filter(|(p, _)| *p != here.0) {
+                exits.insert(county);
+            }
+            previous = Some(here);
+        }
+        let Some((p, county)) = last[k] else { continue };
+        for &d in &r.downstream {
+            let first = network.reaches[d]
+                .segments
+                .iter()
+                .find_map(|s| at(s, Level::Province));
+            if first.is_some_and(|q| q != p) {
+                exits.insert(county);
+            }
+        }
+    }
+    exits
+}
+
+/// Most-downstream counties against the other counties of their provinces (descriptive).
 fn most_downstream(
     region: &Region,
     network: &Network,
     facilities: &[super::PointSource],
     polluting: &dyn Fn(&str) -> bool,
+    permutations: usize,
+    seed: u64,
 ) -> serde_json::Value {
-    let province = Walker::new(region, network, Level::Province);
-    // Length of river upstream of each reach's start.
-    let mut upstream_km = vec![0.0; network.reaches.len()];
-    for &k in &network.order {
-        let own: f64 = network.reaches[k]
-            .segments
-            .iter()
-            .map(|s| s.length_km)
-            .sum();
-        for &d in &network.reaches[k].downstream {
-            upstream_km[d] += upstream_km[k] + own;
-        }
-    }
-    // Province → (upstream km, county) of its main exit.
-    let mut exits: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
-    for (k, r) in network.reaches.iter().enumerate() {
-        let mut along = upstream_km[k];
-        for i in 1..r.segments.len() {
-            along += r.segments[i - 1].length_km;
-            let (Some(p), Some(county)) = (province.units[k][i - 1], r.segments[i - 1].unit) else {
-                continue;
-            };
-            if province.units[k][i] != Some(p)
-                && exits.get(&p).is_none_or(|(best, _)| along > *best)
-            {
-                exits.insert(p, (along, county));
-            }
-        }
-    }
+    let exits = exit_counties(region, network);
     let density = |county: usize| {
         let n = facilities
             .iter()
-            .filter(|f| f.unit == county && polluting(&f.kind))
+            .filter(|f| region.unit_at(f.unit, Level::County) == Some(county) && polluting(&f.kind))
             .count();
         let area_km2 = region.jurisdictions[county].geometry.unsigned_area() / 1e6;
         n as f64 / area_km2.max(1e-9) * 1000.0
     };
-    let rows: Vec<serde_json::Value> = exits
-        .iter()
-        .map(|(&p, &(_, county))| {
-            let pj = &region.jurisdictions[p];
-            let others: Vec<f64> = region
-                .indices_at(Level::County)
-                .into_iter()
-                .filter(|&c| {
-                    c != county
-                        && region
-                            .ancestor_at(&region.jurisdictions[c], Level::Province)
-                            .is_some_and(|a| a.code == pj.code)
-                })
-                .map(density)
-                .collect();
-            let mean = others.iter().sum::<f64>() / others.len().max(1) as f64;
-            json!({
-                "province": pj.code,
-                "most_downstream_county": region.jurisdictions[county].code,
-                "density_per_1000_km2": round_to(density(county), 4),
-                "others_mean_density_per_1000_km2": round_to(mean, 4),
-            })
+    // Province → its counties with their densities.
+    let mut provinces: BTreeMap<usize, Vec<(usize, f64)>> = BTreeMap::new();
+    for c in region.indices_at(Level::County) {
+        if let Some(p) = region.unit_at(c, Level::Province) {
+            provinces.entry(p).or_default().push((c, density(c)));
+        }
+    }
+    // Provinces with exit counties and other counties; per province the exit flags.
+    let strata: Vec<(Vec<f64>, Vec<bool>)> = provinces
+        .values()
+        .map(|cs| {
+            (
+                cs.iter().map(|(_, d)| *d).collect(),
+                cs.iter().map(|(c, _)| exits.contains(c)).collect(),
+            )
+        })
+        .filter(|(_, flags): &(Vec<f64>, Vec<bool>)| {
+            flags.iter().any(|f| *f) && flags.iter().any(|f| !*f)
         })
         .collect();
-    json!(rows)
+    // Mean over exit counties of (its density − the mean of its province's other counties).
+    let statistic = |strata: &[(Vec<f64>, Vec<bool>)]| {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for (densities, flags) in strata {
+            let others: Vec<f64> = densities
+                .iter()
+                .zip(flags)
+                .filter(|(_, f)| !**f)
+                .map(|(d, _)| *d)
+                .collect();
+            let mean = others.iter().sum::<f64>() / others.len() as f64;
+            for (d, _) in densities.iter().zip(flags).filter(|(_, f)| **f) {
+                sum += d - mean;
+                n += 1;
+            }
+        }
+        (n > 0).then(|| sum / n as f64)
+    };
+    let observed = statistic(&strata);
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let mut shuffled = strata.clone();
+    let placebo: Vec<f64> = (0..permutations)
+        .filter_map(|_| {
+            for (_, flags) in &mut shuffled {
+                flags.shuffle(&mut rng);
+            }
+            statistic(&shuffled)
+        })
+        .collect();
+    let p = observed.and_then(|x| pseudo_p(x, &placebo, Alternative::Greater));
+    let rows: Vec<serde_json::Value> = provinces
+        .iter()
+        .flat_map(|(&p, counties)| {
+            let others: Vec<f64> = counties
+                .iter()
+                .filter(|(c, _)| !exits.contains(c))
+                .map(|(_, d)| *d)
+                .collect();
+            let mean = others.iter().sum::<f64>() / others.len().max(1) as f64;
+            counties
+                .iter()
+                .filter(|(c, _)| exits.contains(c))
+                .map(move |&(c, d)| {
+                    json!({
+                        "province": region.jurisdictions[p].code,
+                        "county": region.jurisdictions[c].code,
+                        "density_per_1000_km2": round_to(d, 4),
+                        "others_mean_density_per_1000_km2": round_to(mean, 4),
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    json!({
+        "descriptive": "counties where a river leaves its province, against the other counties of that province; a comparison, not a causal estimate",
+        "exit_counties": rows,
+        "mean_difference_per_1000_km2": observed.map(|x| round_to(x, 6)),
+        "p_permutation": p.map(|p| round_to(p, 6)),
+        "alternative": Alternative::Greater.name(),
+    })
 }
 
 /// The columns of `siting_bands` (its output spec reads them too).
 pub(crate) fn siting_bands_columns() -> Vec<Column> {
+    let km = |name: &str, what: &str| Column::new(name, ColumnType::Real, Some("km"), what);
+    let real = |name: &str, what: &str| Column::new(name, ColumnType::Real, None, what);
     vec![
-        Column::new(
-            "band_km",
-            ColumnType::Text,
-            Some("km"),
-            "distance band along the river",
-        ),
+        Column::new("band_km", ColumnType::Text, Some("km"), "distance band along the river"),
         Column::new(
             "from_exit",
             ColumnType::Int,
             None,
-            "polluting facilities this far upstream of their unit's exit border",
+            "polluting facilities this far upstream of where a river leaves their unit into another",
         ),
         Column::new(
             "from_entry",
             ColumnType::Int,
             None,
-            "polluting facilities this far downstream of its entry border",
+            "polluting facilities this far downstream of where a river enters their unit",
         ),
-        Column::new(
-            "irr",
-            ColumnType::Real,
-            None,
-            "(from_exit + 0.5) / (from_entry + 0.5)",
+        km("exit_river_km", "river length in the band from an exit (the exposure)"),
+        km("entry_river_km", "river length in the band from an entry"),
+        real(
+            "rate_ratio",
+            "((from_exit + 0.5) / exit_river_km) / ((from_entry + 0.5) / entry_river_km)",
         ),
-        Column::new(
-            "p_placebo",
-            ColumnType::Real,
-            None,
-            "permutation p of the 0–5 km IRR (first band only)",
-        ),
+        real("p_placebo", "permutation p of the 0–5 km rate ratio (first band only)"),
+        real("placebo_low", "2.5 % quantile of the placebo rate ratios (first band only)"),
+        real("placebo_high", "97.5 % quantile of the placebo rate ratios (first band only)"),
     ]
 }
