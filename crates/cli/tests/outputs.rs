@@ -133,6 +133,28 @@ fn parameters_beyond_their_bounds_are_named_by_check() {
     }
 }
 
+/// A length within its static bound but longer than the region (two 0.1° counties, about
+/// 22 km across) is named by `check` and refused by `analyze` before anything runs.
+#[test]
+fn lengths_beyond_the_region_are_refused() {
+    let (_parent, project) = user_folders();
+    let manifest = std::fs::read_to_string(project.join("borderscape.toml")).unwrap();
+    std::fs::write(
+        project.join("borderscape.toml"),
+        format!("{manifest}[analysis.borders]\nzone_width_m = 30000\n"),
+    )
+    .unwrap();
+    let p = project.to_str().unwrap();
+    let expected = "[analysis.borders] zone_width_m = 30000 m is longer than the region's extent";
+    let run = borderscape(&["check", p]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains(expected), "{}", run.stdout);
+    let run = borderscape(&["analyze", p, "--quiet"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains(expected), "{}", run.stderr);
+    assert!(!project.join("results").exists());
+}
+
 /// A broken manifest still gets a JSON report from `check --json`; a layer of an unknown
 /// format (here a device that never ends) is refused before anything is read, its path once.
 #[test]

@@ -10,7 +10,7 @@ use std::any::Any;
 use std::collections::BTreeSet;
 
 use borderscape_core::analysis::{find, Analysis, AnalysisOutput, Upstream, REGISTRY};
-use borderscape_core::spec::Params;
+use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::Region;
 use serde_json::{json, Value};
 
@@ -152,6 +152,41 @@ pub fn check_analysis_sections(project: &Project) -> Vec<Problem> {
     for analysis in REGISTRY {
         if let Err(e) = resolve_params(project, analysis) {
             problems.push(Problem::located(e.to_string()));
+        }
+    }
+    problems
+}
+
+/// Lengths given in `[analysis.*]` (parameters in m) longer than the region's extent, the
+/// diagonal of its units' bounding box: a zone or radius that wide covers the whole region, so it
+/// is a mistake (a value in km, or a digit too many). Values left at their defaults are not
+/// judged: a small test region may be narrower than a default radius.
+pub fn lengths_beyond_extent(project: &Project, region: &Region) -> Vec<Problem> {
+    use geo::BoundingRect;
+    let extent_m = region
+        .jurisdictions
+        .iter()
+        .filter_map(|j| j.geometry.bounding_rect())
+        .reduce(borderscape_core::geometry::union_rect)
+        .map_or(f64::INFINITY, |r| r.width().hypot(r.height()));
+    let mut problems = Vec::new();
+    for analysis in REGISTRY {
+        let Ok(given) = project.analysis_params(analysis.spec.name) else {
+            continue;
+        };
+        for spec in analysis.spec.params.iter().filter(|p| p.unit == Some("m")) {
+            if let Some(ParamValue::Number(v)) = given.get(spec.name) {
+                if *v > extent_m {
+                    problems.push(Problem::file(
+                        Severity::Error,
+                        &project.manifest_path,
+                        format!(
+                            "[analysis.{}] {} = {v} m is longer than the region's extent ({extent_m:.0} m, the diagonal of its units' bounding box)",
+                            analysis.spec.name, spec.name
+                        ),
+                    ));
+                }
+            }
         }
     }
     problems

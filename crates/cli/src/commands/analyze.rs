@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 use borderscape_core::analysis::REGISTRY;
 use borderscape_io::atomic::check_output_dir;
+use borderscape_io::error::IoError;
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
 use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event};
@@ -71,7 +72,11 @@ pub fn analyze(
         )));
     }
     let step = Step::start(ctx.quiet, "read and validate inputs");
-    let (region, layers, _) = load(project, &LoadOptions::default()).into_region()?;
+    let (region, layers, project) = load(project, &LoadOptions::default()).into_region()?;
+    let too_long = pipeline::lengths_beyond_extent(&project, &region);
+    if !too_long.is_empty() {
+        return Err(IoError::Invalid(too_long).into());
+    }
     step.done();
     let mut step = None;
     let finished = pipeline::run(&region, planned, &mut |event| match event {

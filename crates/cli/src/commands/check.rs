@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use borderscape_io::load::{jurisdiction_counts, load, LoadOptions};
 use borderscape_io::manifest::Project;
-use borderscape_io::pipeline::check_analysis_sections;
+use borderscape_io::pipeline::{check_analysis_sections, lengths_beyond_extent};
 use serde_json::json;
 
 use crate::{Context, Failure};
@@ -62,6 +62,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         .unwrap_or_default();
     let mut errors: Vec<_> = loaded.errors().cloned().collect();
     errors.extend(check_analysis_sections(&loaded.project));
+    if let Some(region) = &loaded.region {
+        errors.extend(lengths_beyond_extent(&loaded.project, region));
+    }
     let warnings: Vec<_> = loaded.warnings().cloned().collect();
     if args.json {
         let layers: BTreeMap<&str, usize> = loaded

@@ -35,10 +35,8 @@ fn square(x: f64, y: f64, size: f64) -> Geometry {
         .into()
 }
 
-/// `side × side` county-level jurisdictions (`U<i>_<j>`) and about `zones` plan zones over them.
-pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
-    let per_side = ((zones / (side * side)) as f64).sqrt().round().max(1.0) as usize;
-    let cell = UNIT_M / per_side as f64;
+/// `side × side` county-level square jurisdictions (`U<i>_<j>`) of [`UNIT_M`].
+pub fn grid_units(side: usize) -> Table {
     let mut units = generated_table(
         "jurisdictions",
         vec![
@@ -48,6 +46,87 @@ pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
         ],
         true,
     );
+    for i in 0..side {
+        for j in 0..side {
+            let (x0, y0) = (ORIGIN.0 + i as f64 * UNIT_M, ORIGIN.1 + j as f64 * UNIT_M);
+            units.push(
+                vec![
+                    format!("U{i}_{j}").into(),
+                    format!("unit {i},{j}").into(),
+                    "county".into(),
+                    true.into(),
+                ],
+                Some(square(x0, y0, UNIT_M)),
+            );
+        }
+    }
+    units
+}
+
+/// A river network of about `reaches` straight reaches over the `side × side` grid of
+/// [`grid_units`], and `plants` wastewater plants at random points. Nodes sit on a regular grid
+/// finer than the units; each drains to its east or north neighbour (at random, seeded), so the
+/// network is a tree with its outlet in the north-east corner and most reaches cross no border
+/// while many do, at no vertex.
+pub fn large_rivers(side: usize, reaches: usize, plants: usize, seed: u64) -> (Table, Table) {
+    let n = ((reaches + 1) as f64).sqrt().ceil() as usize;
+    let extent = side as f64 * UNIT_M;
+    let cell = extent / n as f64;
+    let node = |a: usize, b: usize| {
+        (
+            ORIGIN.0 + (a as f64 + 0.5) * cell,
+            ORIGIN.1 + (b as f64 + 0.5) * cell,
+        )
+    };
+    let mut rivers = generated_table("rivers", vec![Column::text("id", "reach id")], true);
+    let mut rng = Pcg64::seed_from_u64(seed);
+    for a in 0..n {
+        for b in 0..n {
+            let east = match (a + 1 < n, b + 1 < n) {
+                (true, true) => rng.random::<bool>(),
+                (east, _) => east,
+            };
+            let to = if east { (a + 1, b) } else { (a, b + 1) };
+            if to.0 >= n || to.1 >= n {
+                continue; // the outlet
+            }
+            let (p, q) = (node(a, b), node(to.0, to.1));
+            rivers.push(
+                vec![format!("r{a}_{b}").into(), true.into()],
+                Some(geo::LineString::from(vec![p, q]).into()),
+            );
+        }
+    }
+    let mut facilities = generated_table(
+        "facilities",
+        vec![
+            Column::text("id", "plant id"),
+            Column::text("type", "facility type"),
+        ],
+        true,
+    );
+    for k in 0..plants {
+        let (x, y) = (
+            ORIGIN.0 + rng.random::<f64>() * extent,
+            ORIGIN.1 + rng.random::<f64>() * extent,
+        );
+        facilities.push(
+            vec![
+                format!("p{k}").into(),
+                "wastewater_plant".into(),
+                true.into(),
+            ],
+            Some(geo::Point::new(x, y).into()),
+        );
+    }
+    (rivers, facilities)
+}
+
+/// The units of [`grid_units`] and about `zones` plan zones over them.
+pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
+    let per_side = ((zones / (side * side)) as f64).sqrt().round().max(1.0) as usize;
+    let cell = UNIT_M / per_side as f64;
+    let units = grid_units(side);
     let mut plans = generated_table(
         "plans",
         vec![
@@ -62,15 +141,6 @@ pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
         for j in 0..side {
             let code = format!("U{i}_{j}");
             let (x0, y0) = (ORIGIN.0 + i as f64 * UNIT_M, ORIGIN.1 + j as f64 * UNIT_M);
-            units.push(
-                vec![
-                    code.clone().into(),
-                    format!("unit {i},{j}").into(),
-                    "county".into(),
-                    true.into(),
-                ],
-                Some(square(x0, y0, UNIT_M)),
-            );
             for a in 0..per_side {
                 for b in 0..per_side {
                     let u: f64 = rng.random();

@@ -81,8 +81,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "snap_m", unit: Some("m"), default: ParamDefault::Number(10.0), min: Some(0.0), max: Some(1_000.0), description: "River ends closer than this join at one node." },
         ParamSpec { name: "border_river_m", unit: Some("m"), default: ParamDefault::Number(BORDER_RIVER_M), min: Some(0.0), max: Some(10_000.0), description: "A river within this distance of a shared border at both ends of a piece, over at least 4 times this length, is a border river of the pair: no crossings for its side switches, its loads shared by both banks (0: none)." },
         ParamSpec { name: "connect_m", unit: Some("m"), default: ParamDefault::Number(5000.0), min: Some(0.0), max: Some(100_000.0), description: "A zone or facility farther than this from every river reaches none (reported as unrouted)." },
-        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, max: None, description: "First-order decay constant k per pollutant, a table `{ TN = 0.005, TP = 0.01 }` or the text `TN=0.005,TP=0.01` (a reach's decay_per_km field overrides it)." },
-        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, max: None, description: "Share R of a load retained on entering a lake, per pollutant: `{ TN = 0.3, TP = 0.5 }` or `TN=0.3,TP=0.5`." },
+        ParamSpec { name: "decay", unit: Some("1/km"), default: ParamDefault::Text("TN=0.005,TP=0.01"), min: None, max: None, description: "First-order decay constant k per pollutant (the default is a TEMPLATE, not calibrated), a table `{ TN = 0.005, TP = 0.01 }` or the text `TN=0.005,TP=0.01` (a reach's decay_per_km field overrides it)." },
+        ParamSpec { name: "lake_retention", unit: None, default: ParamDefault::Text("TN=0.3,TP=0.5"), min: None, max: None, description: "Share R of a load retained on entering a lake without a residence_time_yr, per pollutant (the default is a TEMPLATE): `{ TN = 0.3, TP = 0.5 }` or `TN=0.3,TP=0.5`." },
         ParamSpec { name: "station_m", unit: Some("m"), default: ParamDefault::Number(2000.0), min: Some(0.0), max: Some(100_000.0), description: "A monitoring station this close to a section is attached to it (the nearest)." },
         ParamSpec { name: "siting_level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level whose exit and entry borders the siting test measures from." },
         PERMUTATIONS,
@@ -127,6 +127,12 @@ fn per_pollutant(params: &Params, name: &str) -> Result<BTreeMap<String, f64>, A
             param: name.into(),
             message: format!("`{text}` is not `POLLUTANT=value,…` with values ≥ 0"),
         })
+}
+
+/// The default of a per-pollutant parameter, parsed (to tell the TEMPLATE defaults in the
+/// summary).
+fn default_rates(name: &str) -> BTreeMap<String, f64> {
+    per_pollutant(&Params::defaults(&SPEC), name).unwrap_or_default()
 }
 
 /// [`per_pollutant`] for shares, which cannot pass 1.
@@ -486,7 +492,14 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         params.alternative,
     )?;
     tables.push(siting_table);
-    let summary = summary(region, &network, &runs, &load_matrices, siting_summary);
+    let summary = summary(
+        region,
+        params,
+        &network,
+        &runs,
+        &load_matrices,
+        siting_summary,
+    );
     Ok(RiversResult {
         output: AnalysisOutput { tables, summary },
         load_matrices,
@@ -497,6 +510,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
 /// which coefficient tables are templates, and the siting tests.
 fn summary(
     region: &Region,
+    params: &RiversParams,
     network: &Network,
     runs: &[RoutedRun],
     load_matrices: &BTreeMap<Level, Vec<LoadFlow>>,
@@ -564,6 +578,16 @@ fn summary(
         "coefficients": {
             "export": template("export_coefficients", "TEMPLATE (InVEST NDR sample table, not YRD values)"),
             "point_loads": template("point_loads", "TEMPLATE (borderscape placeholders, not permit data)"),
+            "decay": if params.decay == default_rates("decay") {
+                "TEMPLATE (borderscape placeholders of the order of published first-order N and P loss rates, not calibrated for the YRD: set `decay` or reaches' decay_per_km)"
+            } else {
+                "project parameter"
+            },
+            "lake_retention": if params.lake_retention == default_rates("lake_retention") {
+                "TEMPLATE (borderscape placeholders, not measured: set `lake_retention` or the lakes' residence_time_yr)"
+            } else {
+                "project parameter"
+            },
         },
         "siting": siting,
         "synthetic_inputs": synthetic,
