@@ -384,3 +384,82 @@ fn slowloris_connections_are_closed() {
         "closed after {waited} s (timeout 10 s)"
     );
 }
+
+/// Resident memory of a process, MB.
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Issue 16: 300 clients ask for a layer of about 8 MB and never read the answer; the server's
+/// memory stays under 500 MB (the whole-layer answer is built once and shared).
+#[test]
+fn slow_readers_of_a_large_layer_do_not_pile_memory_up() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 600 counties, each a 200-vertex circle: a jurisdictions layer of about 8 MB as GeoJSON.
+    let features: Vec<String> = (0..1600)
+        .map(|k| {
+            let (cx, cy) = (110.0 + (k % 40) as f64 * 0.3, 25.0 + (k / 40) as f64 * 0.3);
+            let ring: Vec<String> = (0..=200)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * (i % 200) as f64 / 200.0;
+                    format!("[{:.6},{:.6}]", cx + 0.1 * a.cos(), cy + 0.1 * a.sin())
+                })
+                .collect();
+            format!(
+                r#"{{"type":"Feature","properties":{{"code":"C{k}","name":"county {k}","level":"county","parent":null}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+                ring.join(",")
+            )
+        })
+        .collect();
+    let project = project_with_jurisdictions(dir.path(), &collection(&features));
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--only",
+        "borders",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let server = start(&project);
+    let (_, body) = request_with_headers(&server, "/api/layers/jurisdictions?limit=50000", "");
+    assert!(body.len() > 6_000_000, "the layer is {} bytes", body.len());
+    let pid = server.child.id();
+    let address: std::net::SocketAddr = server.address.parse().unwrap();
+    let mut readers = Vec::new();
+    let mut peak = rss_mb(pid);
+    for _ in 0..300 {
+        // Past the connection limit and the listen queue a connect waits: stop there.
+        let Ok(mut s) = TcpStream::connect_timeout(&address, std::time::Duration::from_secs(1))
+        else {
+            break;
+        };
+        let _ = write!(
+            s,
+            "GET /api/layers/jurisdictions?limit=50000 HTTP/1.1\r\nHost: {}\r\n\r\n",
+            server.address
+        );
+        readers.push(s);
+        peak = peak.max(rss_mb(pid));
+    }
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        peak = peak.max(rss_mb(pid));
+    }
+    assert!(readers.len() >= 100, "only {} connected", readers.len());
+    assert!(
+        peak < 500.0,
+        "peak RSS {peak:.0} MB with {} slow readers",
+        readers.len()
+    );
+    // Once they hang up, the server answers others again.
+    drop(readers);
+    let (status, _) = request_with_headers(&server, "/api/summary", "");
+    assert_eq!(status, 200);
+}

@@ -2,8 +2,9 @@
 //! errors are `{"error": message}` with a 4xx status.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -270,6 +271,14 @@ pub async fn layer(
         Ok(s) => s,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
+    let whole =
+        selection.filters.is_empty() && selection.offset == 0 && selection.limit >= table.len();
+    let key = (name.clone(), selection.simplify_m.to_bits());
+    if whole {
+        if let Some(body) = app.layer_cache.get(&key) {
+            return geojson_response(body);
+        }
+    }
     let (rows, total) = selection.rows(table);
     let epsilon = selection.simplify_m / METRES_PER_DEGREE;
     let features: Vec<geojson::Feature> = rows
@@ -301,12 +310,47 @@ pub async fn layer(
     members.insert("numberReturned".into(), json!(rows.len()));
     members.insert("offset".into(), json!(selection.offset));
     collection.foreign_members = Some(members);
+    let body = Bytes::from(collection.to_string());
+    if whole {
+        app.layer_cache.put(key, body.clone());
+    }
+    geojson_response(body)
+}
+
+fn geojson_response(body: Bytes) -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/geo+json")],
-        collection.to_string(),
+        body,
     )
         .into_response()
+}
+
+/// Most bytes of whole-layer answers kept (beyond it answers are built per request).
+pub const LAYER_CACHE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Whole-layer answers, serialised once per layer and simplification and shared by every
+/// request for them: a large layer is then held once, however many clients read it slowly
+/// (each connection only holds a reference while it drains).
+#[derive(Default)]
+pub struct LayerCache {
+    answers: Mutex<HashMap<(String, u64), Bytes>>,
+}
+
+impl LayerCache {
+    fn get(&self, key: &(String, u64)) -> Option<Bytes> {
+        self.answers.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: (String, u64), body: Bytes) {
+        let Ok(mut answers) = self.answers.lock() else {
+            return;
+        };
+        let held: usize = answers.values().map(Bytes::len).sum();
+        if held + body.len() <= LAYER_CACHE_BYTES {
+            answers.insert(key, body);
+        }
+    }
 }
 
 /// The rows of `table` that tie `x` to `y` (either way round) through one of its column pairs.

@@ -52,6 +52,8 @@ pub struct App {
     pub results: Results,
     /// An optional basemap tile URL template (`https://…/{z}/{x}/{y}.png`), given by the user.
     pub tiles: Option<String>,
+    /// Whole-layer answers, built once and shared.
+    pub layer_cache: api::LayerCache,
 }
 
 /// What the guard checks every request against.

@@ -35,6 +35,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let app = App {
         results,
         tiles: args.tiles,
+        layer_cache: Default::default(),
     };
     serve(app, SocketAddr::new(args.bind, args.port), |address| {
         // Printed even with --quiet: scripts read the port from it.
