@@ -174,7 +174,11 @@ fn analysed_project(dir: &Path) -> std::path::PathBuf {
         square_feature("2001", "county", Some("20"), 121.0, 30.0, 0.5),
         square_feature("2002", "county", Some("20"), 121.5, 30.0, 0.5),
     ];
-    let project = project_with_jurisdictions(dir, &collection(&features));
+    borders_analysed(project_with_jurisdictions(dir, &collection(&features)))
+}
+
+/// The project with its borders analysed (`analyze --only borders`).
+fn borders_analysed(project: std::path::PathBuf) -> std::path::PathBuf {
     let run = borderscape(&[
         "analyze",
         project.to_str().unwrap(),
@@ -418,15 +422,10 @@ fn slow_readers_of_a_large_layer_do_not_pile_memory_up() {
             )
         })
         .collect();
-    let project = project_with_jurisdictions(dir.path(), &collection(&features));
-    let run = borderscape(&[
-        "analyze",
-        project.to_str().unwrap(),
-        "--only",
-        "borders",
-        "--quiet",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let project = borders_analysed(project_with_jurisdictions(
+        dir.path(),
+        &collection(&features),
+    ));
     let server = start(&project);
     let (_, body) = request_with_headers(&server, "/api/layers/jurisdictions?limit=50000", "");
     assert!(body.len() > 6_000_000, "the layer is {} bytes", body.len());
