@@ -30,8 +30,8 @@ impl Scratch {
 }
 
 /// Splits one input into `parts` pieces: the first bytes give each piece's length (u16, little
-/// endian, taken modulo what is left), so the fuzzer can shape every file of a multi-file
-/// format independently. The last piece takes the rest.
+/// endian, capped at what is left), so the fuzzer can shape every file of a multi-file format
+/// independently. The last piece takes the rest. `make_seeds.py` frames its seeds this way.
 pub fn split(data: &[u8], parts: usize) -> Vec<&[u8]> {
     let header = 2 * (parts - 1);
     if data.len() < header {
@@ -47,17 +47,4 @@ pub fn split(data: &[u8], parts: usize) -> Vec<&[u8]> {
     }
     pieces.push(rest);
     pieces
-}
-
-/// The inverse of [`split`], for building seeds: pieces framed with their lengths.
-pub fn frame(pieces: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for piece in &pieces[..pieces.len() - 1] {
-        let length = u16::try_from(piece.len()).expect("a seed piece under 64 KiB");
-        out.extend_from_slice(&length.to_le_bytes());
-    }
-    for piece in pieces {
-        out.extend_from_slice(piece);
-    }
-    out
 }

@@ -63,10 +63,7 @@ pub struct Contact {
 pub type Contacts = BTreeMap<(u32, u32), Contact>;
 
 fn segments_of(owner: u32, geometry: &MultiPolygon) -> Vec<Segment> {
-    let rings = geometry
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
-    rings
+    crate::geometry::rings(geometry)
         .flat_map(|ring: &LineString| ring.lines())
         .filter(|l| vertex_key(l.start) != vertex_key(l.end))
         .map(|l| Segment {

@@ -3,15 +3,22 @@
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{coord, Coord, Line, LineString, Polygon, Rect};
 
+/// Every ring of the polygons: each exterior, then its holes.
+pub fn rings<'a>(
+    polygons: impl IntoIterator<Item = &'a Polygon>,
+) -> impl Iterator<Item = &'a LineString> {
+    polygons
+        .into_iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+}
+
 /// The first place where two boundary segments cross properly or overlap along a line (a
 /// self-intersection, a spike, or two rings crossing). Touching at vertices is allowed, as OGC
 /// allows rings to touch at points. A sweep over x (segments sorted by their left end, an active
 /// list of those still spanning the sweep line): O(n log n + n·a) with a the few segments a
 /// vertical line meets, where geo's validation is O(n²).
 pub fn first_crossing(polygons: &[&Polygon]) -> Option<(f64, f64)> {
-    let mut lines: Vec<Line> = polygons
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+    let mut lines: Vec<Line> = rings(polygons.iter().copied())
         .flat_map(LineString::lines)
         .filter(|l| l.start != l.end)
         .collect();

@@ -75,10 +75,7 @@ fn simplify_round(
     let mut vertex_owners: HashMap<Key, Vec<usize>> = HashMap::new();
     let mut edge_owners: HashMap<(Key, Key), Vec<usize>> = HashMap::new();
     for (owner, mp) in polygons.iter().enumerate() {
-        for ring in mp
-            .iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        {
+        for ring in crate::geometry::rings(mp) {
             for line in ring.lines() {
                 push_unique(vertex_owners.entry(key(line.start)).or_default(), owner);
                 push_unique(

@@ -265,18 +265,8 @@ fn wkb_length(buf: &[u8], depth: u8, expect: Option<Member>) -> Result<usize, St
         Some(b) => return Err(format!("byte order {b} (0 or 1 expected)")),
         None => return Err("truncated before a geometry".into()),
     };
-    let word = |at: usize| -> Result<u32, String> {
-        let bytes: [u8; 4] = buf
-            .get(at..at + 4)
-            .and_then(|b| b.try_into().ok())
-            .ok_or("truncated count or type")?;
-        Ok(if little {
-            u32::from_le_bytes(bytes)
-        } else {
-            u32::from_be_bytes(bytes)
-        })
-    };
-    let code = word(1)?;
+    let mut walk = Walk { buf, little, at: 1 };
+    let code = walk.word()?;
     let srid = code & 0x2000_0000 != 0;
     let flags = (code & 0x8000_0000 != 0) as usize + (code & 0x4000_0000 != 0) as usize;
     let iso = code & 0x0fff_ffff;
@@ -297,43 +287,24 @@ fn wkb_length(buf: &[u8], depth: u8, expect: Option<Member>) -> Result<usize, St
             ));
         }
     }
-    let mut at = 5 + if srid { 4 } else { 0 };
+    if srid {
+        walk.skip(4)?;
+    }
     let point = 8 * dims;
-    let mut take = |bytes: usize, at: &mut usize| -> Result<(), String> {
-        *at = at.checked_add(bytes).ok_or("length overflow")?;
-        if *at > buf.len() {
-            return Err(format!(
-                "counts ask for {} bytes; the blob has {}",
-                *at,
-                buf.len()
-            ));
-        }
-        Ok(())
-    };
-    let points = |at: &mut usize, take: &mut dyn FnMut(usize, &mut usize) -> Result<(), String>| {
-        let n = word(*at)? as usize;
-        take(4, at)?;
-        take(n.checked_mul(point).ok_or("length overflow")?, at)
-    };
     match kind {
-        1 => take(point, &mut at)?,
-        2 => points(&mut at, &mut take)?,
+        1 => walk.skip(point)?,
+        2 => walk.points(point)?,
         3 => {
-            let rings = word(at)? as usize;
-            take(4, &mut at)?;
-            for _ in 0..rings {
-                points(&mut at, &mut take)?;
+            for _ in 0..walk.word()? {
+                walk.points(point)?;
             }
         }
         4..=7 => {
-            let members = word(at)? as usize;
-            take(4, &mut at)?;
+            let members = walk.word()? as usize;
             // Every member needs at least a 5-byte header: a count beyond that is a lie.
-            if members > (buf.len() - at) / 5 {
-                return Err(format!(
-                    "{members} members cannot fit in {} bytes",
-                    buf.len() - at
-                ));
+            let left = buf.len() - walk.at;
+            if members > left / 5 {
+                return Err(format!("{members} members cannot fit in {left} bytes"));
             }
             let member = Member {
                 kind: if kind == 7 { 0 } else { kind - 3 },
@@ -341,12 +312,54 @@ fn wkb_length(buf: &[u8], depth: u8, expect: Option<Member>) -> Result<usize, St
                 dims,
             };
             for _ in 0..members {
-                at += wkb_length(&buf[at..], depth + 1, Some(member))?;
+                walk.at += wkb_length(&buf[walk.at..], depth + 1, Some(member))?;
             }
         }
         other => return Err(format!("unknown geometry type {other}")),
     }
-    Ok(at)
+    Ok(walk.at)
+}
+
+/// A position in a WKB blob being walked, every step checked against the blob's end.
+struct Walk<'b> {
+    buf: &'b [u8],
+    little: bool,
+    at: usize,
+}
+
+impl Walk<'_> {
+    /// The 32-bit word here (a type code or a count), stepping over it.
+    fn word(&mut self) -> Result<u32, String> {
+        let bytes: [u8; 4] = self
+            .buf
+            .get(self.at..self.at + 4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or("truncated count or type")?;
+        self.at += 4;
+        Ok(if self.little {
+            u32::from_le_bytes(bytes)
+        } else {
+            u32::from_be_bytes(bytes)
+        })
+    }
+
+    fn skip(&mut self, bytes: usize) -> Result<(), String> {
+        self.at = self.at.checked_add(bytes).ok_or("length overflow")?;
+        if self.at > self.buf.len() {
+            return Err(format!(
+                "counts ask for {} bytes; the blob has {}",
+                self.at,
+                self.buf.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// A point count and that many points of `point` bytes.
+    fn points(&mut self, point: usize) -> Result<(), String> {
+        let n = self.word()? as usize;
+        self.skip(n.checked_mul(point).ok_or("length overflow")?)
+    }
 }
 
 fn to_sql(v: &Value) -> rusqlite::types::Value {

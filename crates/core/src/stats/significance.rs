@@ -3,7 +3,8 @@
 //! test of borderscape goes through [`pseudo_p`].
 //!
 //! With `R` permutations and `M` the count of reference values at least as extreme as the
-//! observed statistic, p = (M + 1) / (R + 1) (North, Curtis & Sham 2002).
+//! observed statistic, p = (M + 1) / (R + 1) (North, Curtis & Sham 2002). [`quantile`] gives
+//! the bounds of a permutation interval.
 //!
 //! # References
 //! - North, B. V., Curtis, D. & Sham, P. C. (2002) A note on the calculation of empirical P values
@@ -82,6 +83,14 @@ pub fn pseudo_p(observed: f64, reference: &[f64], alternative: Alternative) -> O
             share(above.min(r - above))
         }
     })
+}
+
+/// The q-quantile of sorted values (linear interpolation, as numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let x = q * last as f64;
+    let (i, f) = (x.floor() as usize, x.fract());
+    Some(sorted[i] + f * (sorted[(i + 1).min(last)] - sorted[i]))
 }
 
 #[cfg(test)]

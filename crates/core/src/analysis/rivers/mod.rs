@@ -9,6 +9,27 @@
 pub mod network;
 pub mod routing;
 pub mod siting;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::{BoundingRect, Centroid, LineString, Point};
+use serde_json::json;
+
+use super::{AnalysisModule, AnalysisOutput, Upstream};
+use crate::error::AnalysisError;
+use crate::geometry::SegmentIndex;
+use crate::model::plans::PlanZones;
+use crate::region::{Level, Region, UnitLocator};
+use crate::spec::{
+    alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
+};
+use crate::stats::significance::Alternative;
+use crate::table::{round_to, Column, ColumnType, Table, Value};
+use network::{Lake, Network, Overlay};
+use routing::{flux_by_pair, route, Crossing, Injection, Rates, Routed};
+
 /// The columns of `river_sections` (its output spec reads them too).
 fn river_sections_columns() -> Vec<Column> {
     vec![
@@ -47,27 +68,6 @@ fn load_flows_columns() -> Vec<Column> {
         )])
         .collect()
 }
-
-#[cfg(test)]
-mod tests;
-
-use std::collections::{BTreeMap, BTreeSet};
-
-use geo::{BoundingRect, Centroid, LineString, Point};
-use serde_json::json;
-
-use super::{AnalysisModule, AnalysisOutput, Upstream};
-use crate::error::AnalysisError;
-use crate::geometry::SegmentIndex;
-use crate::model::plans::PlanZones;
-use crate::region::{Level, Region, UnitLocator};
-use crate::spec::{
-    alternative, AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params, PERMUTATIONS, SEED,
-};
-use crate::stats::significance::Alternative;
-use crate::table::{round_to, Column, ColumnType, Table, Value};
-use network::{Lake, Network, Overlay};
-use routing::{route, Crossing, Injection, Rates, Routed};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "rivers",
@@ -474,9 +474,19 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
     ];
     let mut load_matrices = BTreeMap::new();
     for level in region.levels().into_iter().filter(|l| *l <= params.level) {
-        let flows = load_matrix(region, level, &runs);
+        let crossings: Vec<BTreeMap<Crossing, f64>> = runs
+            .iter()
+            .map(|r| crossings_at(region, level, &r.routed))
+            .collect();
+        let flows = load_matrix(region, &runs, &crossings);
         tables.push(matrix_table(level, &flows));
-        tables.push(sources_table(region, level, &runs, &types.names));
+        tables.push(sources_table(
+            region,
+            level,
+            &runs,
+            &crossings,
+            &types.names,
+        ));
         load_matrices.insert(level, flows);
     }
     tables.push(balance_table(region, &runs));
@@ -676,30 +686,23 @@ fn flow_key_columns() -> Vec<Column> {
     ]
 }
 
-/// The transboundary load matrix of one level, in output order.
-fn load_matrix(region: &Region, level: Level, runs: &[RoutedRun]) -> Vec<LoadFlow> {
+/// The transboundary load matrix of one level, in output order, from each run's crossings at
+/// that level.
+fn load_matrix(
+    region: &Region,
+    runs: &[RoutedRun],
+    crossings: &[BTreeMap<Crossing, f64>],
+) -> Vec<LoadFlow> {
     let mut flows = Vec::new();
-    for RoutedRun {
-        plan: version,
-        pollutant,
-        routed,
-        ..
-    } in runs
-    {
-        let mut own: BTreeMap<(usize, usize), f64> = BTreeMap::new();
-        let mut flux: BTreeMap<(usize, usize), f64> = BTreeMap::new();
-        for (c, kg) in crossings_at(region, level, routed) {
-            *flux.entry((c.from, c.to)).or_default() += kg;
-            if c.origin == c.from {
-                *own.entry((c.from, c.to)).or_default() += kg;
-            }
-        }
+    for (run, crossings) in runs.iter().zip(crossings) {
+        let flux = flux_by_pair(crossings);
+        let own = flux_by_pair(crossings.iter().filter(|(c, _)| c.origin == c.from));
         for (&(a, b), total) in &flux {
             flows.push(LoadFlow {
                 from: region.jurisdictions[a].code.clone(),
                 to: region.jurisdictions[b].code.clone(),
-                plan: version.clone(),
-                pollutant: pollutant.clone(),
+                plan: run.plan.clone(),
+                pollutant: run.pollutant.clone(),
                 load_kg_per_yr: round_to(own.get(&(a, b)).copied().unwrap_or(0.0), 9),
                 flux_kg_per_yr: round_to(*total, 9),
             });
@@ -761,11 +764,7 @@ fn flows_table(region: &Region, runs: &[RoutedRun]) -> Table {
         ..
     } in runs
     {
-        let mut flux: BTreeMap<(usize, usize), f64> = BTreeMap::new();
-        for (c, kg) in &routed.crossings {
-            *flux.entry((c.from, c.to)).or_default() += kg;
-        }
-        for (&(a, b), kg) in &flux {
+        for (&(a, b), kg) in &flux_by_pair(&routed.crossings) {
             let (Some(p), Some(q)) = (centre(a), centre(b)) else {
                 continue;
             };
@@ -815,33 +814,32 @@ fn load_sources_columns() -> Vec<Column> {
 
 /// Per crossing pair of one level: the crossing load by origin unit and source type, with
 /// shares (the per-border form of SPARROW's "delivered load by upstream state").
-fn sources_table(region: &Region, level: Level, runs: &[RoutedRun], types: &[String]) -> Table {
+fn sources_table(
+    region: &Region,
+    level: Level,
+    runs: &[RoutedRun],
+    crossings: &[BTreeMap<Crossing, f64>],
+    types: &[String],
+) -> Table {
     let mut t = Table::new(
         &format!("load_sources_{}", level.name()),
         load_sources_columns(),
         false,
     );
     let code = |u: usize| Value::from(region.jurisdictions[u].code.clone());
-    for run in runs {
-        let crossings = crossings_at(region, level, &run.routed);
-        let mut flux: BTreeMap<(usize, usize), f64> = BTreeMap::new();
-        let mut by_origin: BTreeMap<(usize, usize, usize, usize), f64> = BTreeMap::new();
-        for (c, kg) in &crossings {
-            *flux.entry((c.from, c.to)).or_default() += kg;
-            *by_origin
-                .entry((c.from, c.to, c.origin, c.source))
-                .or_default() += kg;
-        }
-        for (&(from, to, origin, source), &kg) in &by_origin {
-            let total = flux[&(from, to)];
+    for (run, crossings) in runs.iter().zip(crossings) {
+        let flux = flux_by_pair(crossings);
+        // Crossings are keyed (from, to, origin, source): already in output order.
+        for (c, &kg) in crossings {
+            let total = flux[&(c.from, c.to)];
             t.push(
                 vec![
-                    code(from),
-                    code(to),
+                    code(c.from),
+                    code(c.to),
                     run.plan.clone().into(),
                     run.pollutant.clone().into(),
-                    code(origin),
-                    types.get(source).cloned().unwrap_or_default().into(),
+                    code(c.origin),
+                    types.get(c.source).cloned().unwrap_or_default().into(),
                     Value::Real(round_to(kg, 9)),
                     Value::Real(round_to(kg / total.max(f64::MIN_POSITIVE), 9)),
                 ],

@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, Geometry, Line, LineString, MultiPolygon, Point, Rect};
+use geo::{Coord, Geometry, Line, LineString, Point, Polygon, Rect};
 
-use crate::geometry::SegmentIndex;
+use crate::geometry::{rings, SegmentIndex};
 use crate::region::{Level, Region, UnitLocator};
 use crate::table::Table;
 
@@ -43,23 +43,12 @@ pub struct Overlay<'a> {
     border_river_m: f64,
 }
 
-/// The rings of polygons, each with the index of its polygon.
-fn rings(polygons: impl Iterator<Item = (usize, MultiPolygon)>) -> Vec<(LineString, usize)> {
-    polygons
-        .flat_map(|(i, mp)| {
-            mp.0.into_iter().flat_map(move |p| {
-                let (exterior, interiors) = p.into_inner();
-                std::iter::once((exterior, i)).chain(interiors.into_iter().map(move |r| (r, i)))
-            })
-        })
-        .collect()
-}
-
-fn as_multipolygon(g: &Geometry) -> MultiPolygon {
+/// The polygons of a lake's geometry (none for other geometry types).
+fn polygons_of(g: &Geometry) -> &[Polygon] {
     match g {
-        Geometry::Polygon(p) => MultiPolygon::new(vec![p.clone()]),
-        Geometry::MultiPolygon(mp) => mp.clone(),
-        _ => MultiPolygon::new(Vec::new()),
+        Geometry::Polygon(p) => std::slice::from_ref(p),
+        Geometry::MultiPolygon(mp) => &mp.0,
+        _ => &[],
     }
 }
 
@@ -71,23 +60,19 @@ impl<'a> Overlay<'a> {
         lakes: &'a [Lake<'a>],
         border_river_m: f64,
     ) -> Self {
-        let units = rings(
-            region
-                .indices_at(level)
-                .into_iter()
-                .map(|i| (i, region.jurisdictions[i].geometry.clone())),
-        );
-        let shores = rings(
-            lakes
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (i, as_multipolygon(l.geometry))),
-        );
+        let boundaries = region
+            .indices_at(level)
+            .into_iter()
+            .flat_map(|i| rings(&region.jurisdictions[i].geometry).map(move |ring| (ring, i)));
+        let shores = lakes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| rings(polygons_of(l.geometry)).map(move |ring| (ring, i)));
         Overlay {
             locator,
-            boundaries: SegmentIndex::new(units.iter().map(|(r, i)| (r, *i))),
+            boundaries: SegmentIndex::new(boundaries),
             lakes,
-            shores: SegmentIndex::new(shores.iter().map(|(r, i)| (r, *i))),
+            shores: SegmentIndex::new(shores),
             border_river_m,
         }
     }

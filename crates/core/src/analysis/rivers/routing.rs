@@ -65,6 +65,17 @@ pub struct Crossing {
     pub source: usize,
 }
 
+/// All load crossing each (from, to) pair, over every origin and source type.
+pub fn flux_by_pair<'a>(
+    crossings: impl IntoIterator<Item = (&'a Crossing, &'a f64)>,
+) -> BTreeMap<(usize, usize), f64> {
+    let mut flux = BTreeMap::new();
+    for (c, kg) in crossings {
+        *flux.entry((c.from, c.to)).or_default() += kg;
+    }
+    flux
+}
+
 /// Where a pollutant's loads went.
 #[derive(Debug, Default, Clone)]
 pub struct Routed {

@@ -26,7 +26,7 @@ use serde_json::json;
 use super::network::Network;
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
-use crate::stats::significance::{pseudo_p, Alternative};
+use crate::stats::significance::{pseudo_p, quantile, Alternative};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 pub const BANDS_KM: [(f64, f64); 4] = [(0.0, 5.0), (5.0, 10.0), (10.0, 20.0), (20.0, 50.0)];
@@ -169,14 +169,6 @@ impl Exposure {
             ((exit as f64 + 0.5) / self.exit_km[b]) / ((entry as f64 + 0.5) / self.entry_km[b])
         })
     }
-}
-
-/// The q-quantile of sorted values (linear interpolation, as numpy's default).
-fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
-    let x = q * last as f64;
-    let (i, f) = (x.floor() as usize, x.fract());
-    Some(sorted[i] + f * (sorted[(i + 1).min(last)] - sorted[i]))
 }
 
 /// Runs both tests on the facilities (units at the analysis level).
