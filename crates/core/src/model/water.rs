@@ -38,3 +38,38 @@ pub fn check(region: &Region) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::crs::AnalysisCrs;
+    use crate::region::Region;
+    use crate::table::Table;
+
+    /// A negative residence time and a non-numeric decay are each named by file, feature and
+    /// field; empty cells are fine.
+    #[test]
+    fn bad_rates_are_named_by_feature_and_field() {
+        let lakes = Table::of_text("lakes", &["residence_time_yr"], &[["4"], ["-1"], [""]]);
+        let rivers = Table::of_text("rivers", &["decay_per_km"], &[["fast"], ["0.01"]]);
+        let region = Region::new(
+            "t",
+            AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
+            Vec::new(),
+            BTreeMap::from([("lakes".to_string(), lakes), ("rivers".to_string(), rivers)]),
+        );
+        let Err(problems) = region.with_model() else {
+            panic!("bad rates were accepted")
+        };
+        assert!(
+            problems.contains(&"lakes layer: feature 1: field `residence_time_yr`: `-1` is not a number from 0 to 1000".to_string()),
+            "{problems:?}"
+        );
+        assert!(
+            problems.contains(&"rivers layer: feature 0: field `decay_per_km`: `fast` is not a number from 0 to 10".to_string()),
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+}
