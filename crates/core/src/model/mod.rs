@@ -108,7 +108,7 @@ impl Model {
                     problems.extend(scheme.check_against(region, stations.as_deref(), i));
                     schemes.push(scheme);
                 }
-                Err(problem) => problems.push(problem),
+                Err(found) => problems.extend(found),
             }
         }
         let series = Series::read(region, stations.as_deref()).unwrap_or_else(|e| {

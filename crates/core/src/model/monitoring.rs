@@ -161,23 +161,6 @@ impl Series {
         })
     }
 
-    /// The mean of the monthly means over a window of years (a baseline).
-    pub fn window_mean(
-        &self,
-        station: &str,
-        indicator: &str,
-        first: i32,
-        last: i32,
-    ) -> Option<f64> {
-        let months: Vec<f64> = self
-            .monthly
-            .get(&(station.to_string(), indicator.to_string()))?
-            .range((first, 1)..=(last, 12))
-            .map(|(_, v)| *v)
-            .collect();
-        (!months.is_empty()).then(|| months.iter().sum::<f64>() / months.len() as f64)
-    }
-
     /// Builds a series from monthly means directly (fixtures).
     #[cfg(test)]
     pub fn from_monthly(values: &[(&str, &str, i32, u32, f64)]) -> Self {

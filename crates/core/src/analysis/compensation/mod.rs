@@ -23,7 +23,7 @@ use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
 use geo::Centroid;
-use schemes::Entry;
+use schemes::{Entry, Ledger};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "compensation",
@@ -34,20 +34,21 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     depends_on: &["rivers"],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the plan zones' jurisdictions (ESV is also summed to the levels above)." },
-        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), max: Some(10_000_000.0), description: "Value of one equivalent factor, D (Luo & Yan 2018, 2010 prices)." },
+        ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), max: Some(10_000_000.0), description: "Value of one equivalent factor, D (Xie et al. 2015: 2010 national average, 2010 prices)." },
         ParamSpec { name: "zone_width_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Zones whose centre lies this close to a border form its border zone." },
     ],
     outputs: &[
         OutputSpec { name: "esv_jurisdiction", spatial: false, description: "ESV per jurisdiction (every level) and plan version, with the change from the first version.", columns: esv_jurisdiction_columns },
         OutputSpec { name: "esv_border_zone", spatial: false, description: "ESV of each side's border zone per border and plan version.", columns: esv_border_zone_columns },
-        OutputSpec { name: "compensation_ledger", spatial: false, description: "One row per scheme, period and year: payer, payee, amount_yuan, the index value and its inputs.", columns: compensation_ledger_columns },
+        OutputSpec { name: "compensation_ledger", spatial: false, description: "One row per scheme, period, year and part: payer, payee, amount_yuan, the index value and its inputs.", columns: compensation_ledger_columns },
         OutputSpec { name: "compensation_balances", spatial: false, description: "Net transfers per pair of jurisdictions.", columns: compensation_balances_columns },
     ],
     references: &[
-        "Xie, G. et al. (2015) Improvement of the evaluation method for ecosystem service value based on per unit area. Journal of Natural Resources 30(8), 1243–1254.",
-        "Luo, H. & Yan, J. (2018) Acta Ecologica Sinica 38(9) (D = 3406.50 yuan/ha).",
-        "GB 3838-2002 Environmental quality standards for surface water (class limits).",
+        "Xie, G., Zhang, C., Zhang, L., Chen, W. & Li, S. (2015) 基于单位面积价值当量因子的生态系统服务价值化方法改进 (Improvement of the evaluation method for ecosystem service value based on per unit area). 自然资源学报 Journal of Natural Resources 30(8), 1243–1254 (the equivalent factors and D = 3406.50 yuan/ha).",
+        "GB 3838-2002 Environmental quality standards for surface water (class limits; TP for rivers and for lakes and reservoirs).",
+        "Ministry of Environmental Protection (2011) 地表水环境质量评价办法（试行）, 环办〔2011〕22号 (river classes without TN).",
         "Xin'an River inter-provincial eco-compensation agreements, rounds 1–3 (2012–2020).",
+        "山东省人民政府, 河南省人民政府 (2021) 黄河流域（豫鲁段）横向生态保护补偿协议 (class part against class III, key-pollutant index part).",
     ],
 };
 
@@ -245,6 +246,7 @@ fn esv_based(
             Entry {
                 scheme: s.name.clone(),
                 rule: "esv_based",
+                part: None,
                 period: plans.versions[v].clone(),
                 year: version_year(&plans.versions[v]),
                 payer: Some(s.beneficiary.clone()),
@@ -291,6 +293,7 @@ fn load_based(
             Entry {
                 scheme: s.name.clone(),
                 rule: "load_based",
+                part: None,
                 period: f.plan.clone(),
                 year: version_year(&f.plan),
                 payer: Some(s.from.clone()),
@@ -348,6 +351,7 @@ fn ledger_table(entries: &[Entry]) -> Table {
             vec![
                 e.scheme.clone().into(),
                 e.rule.into(),
+                e.part.into(),
                 e.period.clone().into(),
                 Value::Int(e.year),
                 e.payer.clone().into(),
@@ -486,9 +490,9 @@ fn run(
         summary.extend(esv_summary);
     }
     let schemes = &region.model.schemes;
-    let mut entries = Vec::new();
+    let mut ledgers = Vec::new();
     for scheme in schemes {
-        entries.extend(ledger_entries(
+        ledgers.push(ledger_entries(
             region,
             params,
             scheme,
@@ -496,7 +500,8 @@ fn run(
             valued.as_ref(),
         )?);
     }
-    summary.insert("schemes".into(), json!(scheme_summary(schemes, &entries)));
+    summary.insert("schemes".into(), json!(scheme_summary(schemes, &ledgers)));
+    let entries: Vec<Entry> = ledgers.into_iter().flat_map(|l| l.entries).collect();
     if !schemes.is_empty() {
         let (balance_table, balance_summary) = balances(&entries);
         summary.insert("balances".into(), balance_summary);
@@ -557,14 +562,18 @@ fn esv_outputs(
     Ok((vec![by_unit, border_table], summary))
 }
 
-/// The ledger entries of one scheme.
+/// The ledger of one scheme.
 fn ledger_entries(
     region: &Region,
     params: &CompensationParams,
     scheme: &Scheme,
     rivers: Option<&RiversResult>,
     valued: Option<&Valued>,
-) -> Result<Vec<Entry>, AnalysisError> {
+) -> Result<Ledger, AnalysisError> {
+    let plain = |entries| Ledger {
+        entries,
+        warnings: Vec::new(),
+    };
     let series = || {
         region.model.series.as_ref().ok_or_else(|| {
             AnalysisError::Input(format!(
@@ -583,9 +592,15 @@ fn ledger_entries(
             let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
             schemes::class_change(s, series()?, &up, &down)
         }
-        Scheme::LoadBased(s) => load_based(region, s, rivers)?,
+        Scheme::LoadBased(s) => plain(load_based(region, s, rivers)?),
         Scheme::EsvBased(s) => match valued {
-            Some(v) => esv_based(region, s, &v.plans, &v.values, params.zone_width_m)?,
+            Some(v) => plain(esv_based(
+                region,
+                s,
+                &v.plans,
+                &v.values,
+                params.zone_width_m,
+            )?),
             None => {
                 return Err(AnalysisError::Input(format!(
                     "{}: scheme {} (esv_based) needs a plans layer",
@@ -596,15 +611,17 @@ fn ledger_entries(
     })
 }
 
-/// Per scheme: its rule, entries, undetermined entries and the amount transferred.
+/// Per scheme: its rule, entries, undetermined entries, the amount transferred and the
+/// warnings about its inputs.
 fn scheme_summary<'s>(
     schemes: &'s [Scheme],
-    entries: &[Entry],
+    ledgers: &[Ledger],
 ) -> BTreeMap<&'s str, serde_json::Value> {
     schemes
         .iter()
-        .map(|s| {
-            let mine: Vec<&Entry> = entries.iter().filter(|e| e.scheme == s.name()).collect();
+        .zip(ledgers)
+        .map(|(s, ledger)| {
+            let mine = &ledger.entries;
             let paid: f64 = mine
                 .iter()
                 .filter(|e| e.status == "transfer")
@@ -617,6 +634,7 @@ fn scheme_summary<'s>(
                     "entries": mine.len(),
                     "undetermined": mine.iter().filter(|e| e.status == "undetermined").count(),
                     "transferred_yuan": round_to(paid, 2),
+                    "warnings": ledger.warnings,
                 }),
             )
         })
@@ -656,6 +674,10 @@ fn compensation_ledger_columns() -> Vec<Column> {
             "rule",
             "water_quality_index, class_change, load_based or esv_based",
         ),
+        Column::text(
+            "part",
+            "class_change: `class` (classes against the baseline class or the year before) or `index` (change of the key-pollutant index); empty for the other rules",
+        ),
         Column::text("period", "period (or plan version)"),
         Column::new("year", ColumnType::Int, None, "year"),
         Column::text("payer", "code of the jurisdiction that pays"),
@@ -665,7 +687,7 @@ fn compensation_ledger_columns() -> Vec<Column> {
             "index_value",
             ColumnType::Real,
             None,
-            "P, class, load (kg/yr) or ESV (yuan/yr), by rule",
+            "P, class (1 = I … 6 = worse than V), index change (%), load (kg/yr) or ESV (yuan/yr), by rule and part",
         ),
         Column::text("status", "transfer, no transfer or undetermined"),
         Column::text("inputs", "the values that produced it"),
