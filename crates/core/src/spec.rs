@@ -264,6 +264,14 @@ impl Params {
         self.number(name).map(|x| x as usize)
     }
 
+    /// A true/false parameter.
+    pub fn flag(&self, name: &str) -> Result<bool, AnalysisError> {
+        match self.values.get(name) {
+            Some(ParamValue::Bool(b)) => Ok(*b),
+            _ => Err(self.undeclared(name, "true/false")),
+        }
+    }
+
     /// A text parameter.
     pub fn text(&self, name: &str) -> Result<&str, AnalysisError> {
         match self.values.get(name) {

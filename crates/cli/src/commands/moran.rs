@@ -1,15 +1,16 @@
 //! `borderscape moran LAYER --var FIELD`: global (and optionally local) Moran's I of a variable.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::anyhow;
-use borderscape_core::analysis::synergy::{self, Synergy};
+use borderscape_core::analysis::synergy::{self, Synergy, SynergyParams};
 use borderscape_core::analysis::AnalysisModule;
 use borderscape_core::datum::Datum;
-use borderscape_core::spatial_weights::{SpatialWeights, Transform};
+use borderscape_core::spatial_weights::{SpatialWeights, Transform, WeightsError};
 use borderscape_core::spec::ParamValue;
-use borderscape_core::stats::morans_i::{self, LocalMoran, Permutations};
-use borderscape_core::table::{Column, ColumnType, Table};
+use borderscape_core::stats::morans_i::{self, cluster_cutoff, LocalMoran, Simulation};
+use borderscape_core::table::{row_label, Column, ColumnType, Table, Value};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::transform::to_local_albers;
@@ -23,18 +24,20 @@ use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Polygon layer (.shp, .geojson, .gpkg) or, with a .gal file, any table.
+    /// Polygon layer (.shp, .geojson, .gpkg) or, with a .gal or .gwt file, any table.
     layer: PathBuf,
     /// The variable.
     #[arg(long)]
     var: String,
-    /// Id field matching the GAL file's ids (default: record number 1..n, as PySAL's POLYID).
+    /// Id field matching the GAL/GWT file's ids, by value when both are numbers (37009 =
+    /// 37009.0), else as text (default: record number 1..n, as PySAL's POLYID).
     #[arg(long)]
     id: Option<String>,
-    /// queen | rook (from the polygons), knn:K, distance:METRES (from centroids), or a .gal file.
+    /// queen | rook (from the polygons), knn:K, distance:METRES (from centroids), a .gal file
+    /// (binary) or a .gwt file (weights as given).
     #[arg(long, default_value = "queen")]
     weights: String,
-    /// r (row-standardised) or b (binary).
+    /// r (row-standardised: w_ij / Σ_j w_ij, as esda's default), b (binary) or o (as given).
     #[arg(long, default_value = "r")]
     transform: String,
     /// Permutations for p_sim (default: as `analyze`'s synergy, 999; at most 1,000,000).
@@ -50,7 +53,15 @@ pub struct Args {
     /// Write local Moran (LISA) per unit to this file (.csv, .geojson, .gpkg).
     #[arg(long)]
     local: Option<PathBuf>,
-    /// Also report the bivariate Moran's I of --var against the lag of this field.
+    /// p_sim threshold of a LISA cluster (default: as `analyze`'s synergy, 0.05); with --fdr the
+    /// false discovery rate.
+    #[arg(long)]
+    significance: Option<f64>,
+    /// LISA clusters at the Benjamini–Hochberg cut-off of the units' p_sim (esda's fdr).
+    #[arg(long)]
+    fdr: bool,
+    /// Also report the bivariate Moran's I of --var against the lag of this field, with its
+    /// permutation test (this field permuted, as esda's Moran_BV).
     #[arg(long)]
     bivariate: Option<String>,
     /// Datum of the layer's coordinates (for geometry-based weights).
@@ -105,13 +116,56 @@ fn numbers(table: &Table, field: &str, path: &std::path::Path) -> Result<Vec<f64
     }
 }
 
+/// The unit ids: the `--id` field's values (a whole number stored as a float written without
+/// its `.0`), else the record numbers 1..n.
+fn unit_ids(args: &Args, table: &Table) -> Result<Vec<String>, Failure> {
+    let Some(field) = &args.id else {
+        return Ok((1..=table.len()).map(|i| i.to_string()).collect());
+    };
+    let layer = args.layer.display().to_string();
+    let c = table
+        .column_index(field)
+        .ok_or_else(|| Failure::Input(anyhow!("{layer}: no field `{field}`")))?;
+    table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| match &row[c] {
+            Value::Null => Err(Failure::Input(anyhow!(
+                "{layer}: {}: field `{field}`: the id is empty",
+                row_label(&layer, i)
+            ))),
+            Value::Real(x) if x.fract() == 0.0 && x.abs() < 2f64.powi(53) => {
+                Ok(format!("{}", *x as i64))
+            }
+            value => Ok(value.to_text()),
+        })
+        .collect()
+}
+
 fn weights(args: &Args, table: &Table, ids: &[String]) -> Result<SpatialWeights, Failure> {
     let spec = args.weights.as_str();
-    if spec.to_ascii_lowercase().ends_with(".gal") {
+    let lower = spec.to_ascii_lowercase();
+    if lower.ends_with(".gal") || lower.ends_with(".gwt") {
         let text = std::fs::read_to_string(spec)
             .map_err(|e| IoError::file(std::path::Path::new(spec), e))?;
-        return SpatialWeights::from_gal(&text, ids)
-            .map_err(|e| Failure::Input(anyhow!("{spec}: {e}")));
+        let read = if lower.ends_with(".gal") {
+            SpatialWeights::from_gal(&text, ids)
+        } else {
+            SpatialWeights::from_gwt(&text, ids)
+        };
+        return read.map_err(|e| match e {
+            WeightsError::DuplicateId { id, first, second } => {
+                let layer = args.layer.display().to_string();
+                Failure::Input(anyhow!(
+                    "{layer}: {} and {}: field `{}`: the id {id} is not unique",
+                    row_label(&layer, first),
+                    row_label(&layer, second),
+                    args.id.as_deref().unwrap_or("id")
+                ))
+            }
+            e => Failure::Input(anyhow!("{spec}: {e}")),
+        });
     }
     let datum = Datum::parse(&args.datum)
         .ok_or_else(|| Failure::Input(anyhow!("unknown datum `{}`", args.datum)))?;
@@ -163,13 +217,14 @@ fn weights(args: &Args, table: &Table, ids: &[String]) -> Result<SpatialWeights,
             ))
         }
         _ => Err(Failure::Input(anyhow!(
-            "--weights must be queen, rook, knn:K, distance:METRES or a .gal file, not `{spec}`"
+            "--weights must be queen, rook, knn:K, distance:METRES, a .gal or a .gwt file, not `{spec}`"
         ))),
     }
 }
 
-/// The permutation settings: flags, else the defaults and bounds of `analyze`'s specs.
-fn permutations(args: &Args) -> Result<Permutations, Failure> {
+/// The permutation and LISA settings: flags, else the defaults and bounds of `analyze`'s
+/// synergy spec.
+fn synergy_params(args: &Args) -> Result<SynergyParams, Failure> {
     let number = |n: Option<f64>| n.map(ParamValue::Number);
     let values = spec_params(
         &synergy::SPEC,
@@ -180,52 +235,71 @@ fn permutations(args: &Args) -> Result<Permutations, Failure> {
                 "alternative",
                 Some(ParamValue::Text(args.alternative.clone())),
             ),
+            ("significance", number(args.significance)),
+            ("fdr", Some(ParamValue::Bool(args.fdr))),
         ],
     )?;
-    Ok(Synergy::params(&values)
-        .map_err(|e| Failure::Usage(e.into()))?
-        .permutations)
+    Synergy::params(&values).map_err(|e| Failure::Usage(e.into()))
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let table = read_table(&args.layer, &ReadOptions::default())?.table;
     let y = numbers(&table, &args.var, &args.layer)?;
-    let ids: Vec<String> = match &args.id {
-        Some(field) => {
-            let c = table.column_index(field).ok_or_else(|| {
-                Failure::Input(anyhow!("{}: no field `{field}`", args.layer.display()))
-            })?;
-            table.rows.iter().map(|r| r[c].to_text()).collect()
-        }
-        None => (1..=table.len()).map(|i| i.to_string()).collect(),
-    };
+    let ids = unit_ids(&args, &table)?;
     let transform = Transform::parse(&args.transform)
-        .ok_or_else(|| Failure::Input(anyhow!("--transform must be r or b")))?;
+        .ok_or_else(|| Failure::Input(anyhow!("--transform must be r, b or o")))?;
     let w = weights(&args, &table, &ids)?.with_transform(transform);
-    let permutations = Some(permutations(&args)?);
+    let params = synergy_params(&args)?;
+    let permutations = Some(params.permutations);
     let result = morans_i::global(&y, &w, permutations)?;
-    let bivariate = match &args.bivariate {
-        Some(field) => Some(morans_i::bivariate(
-            &y,
-            &numbers(&table, field, &args.layer)?,
-            &w,
-        )?),
-        None => None,
-    };
     let island_ids: Vec<&str> = result.islands.iter().map(|&i| ids[i].as_str()).collect();
     let mut report = serde_json::to_value(&result).expect("serialisable");
     report["islands"] = json!(island_ids);
     report["weights"] =
         json!({ "kind": args.weights, "transform": transform.name(), "links": w.links() });
-    if let Some(b) = bivariate {
-        report["I_bivariate"] = json!(b);
-    }
+    let bivariate = match &args.bivariate {
+        Some(field) => {
+            let other = numbers(&table, field, &args.layer)?;
+            let bv = morans_i::bivariate(&y, &other, &w, permutations)?;
+            let mut value = serde_json::to_value(&bv).expect("serialisable");
+            value["field"] = json!(field);
+            report["bivariate"] = value;
+            Some((field, bv))
+        }
+        None => None,
+    };
+    let lisa = match &args.local {
+        Some(_) => {
+            let lisa = morans_i::local(&y, &w, permutations)?;
+            let cutoff = cluster_cutoff(&lisa, params.significance, params.fdr);
+            let mut clusters: BTreeMap<&str, usize> = BTreeMap::new();
+            for l in &lisa {
+                *clusters.entry(l.cluster(cutoff)).or_default() += 1;
+            }
+            report["lisa"] = json!({ "significance": params.significance, "fdr": params.fdr, "p_cutoff": cutoff, "clusters": clusters });
+            Some((lisa, cutoff))
+        }
+        None => None,
+    };
     if args.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&report).expect("serialisable")
         );
     } else if !ctx.quiet {
+        let p_sim = |s: Option<&Simulation>| {
+            s.map(|s| {
+                format!(
+                    ", p_sim = {} ({} permutations, seed {}, {})",
+                    s.p_sim
+                        .map_or("undefined".to_string(), |p| format!("{p:.4}")),
+                    s.permutations,
+                    s.seed,
+                    s.alternative.name()
+                )
+            })
+            .unwrap_or_default()
+        };
         println!(
             "Moran's I of {} (n = {}, {} weights, {} links): I = {:.6}, E[I] = {:.6}, z_norm = {:.4} (p = {:.3e}), z_rand = {:.4} (p = {:.3e}){}",
             args.var,
@@ -238,14 +312,27 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             result.p_norm,
             result.z_rand,
             result.p_rand,
-            result.simulation.as_ref().map(|s| format!(", p_sim = {} ({} permutations, seed {}, {})", s.p_sim.map_or("undefined".to_string(), |p| format!("{p:.4}")), s.permutations, s.seed, s.alternative.name())).unwrap_or_default()
+            p_sim(result.simulation.as_ref())
         );
+        if let Some((field, bv)) = &bivariate {
+            println!(
+                "bivariate Moran's I of {} and the lag of {field}: I = {:.6}{}",
+                args.var,
+                bv.I,
+                p_sim(bv.simulation.as_ref())
+            );
+        }
+        if let Some(lisa) = report.get("lisa") {
+            println!(
+                "LISA clusters at p_sim ≤ {}: {}",
+                lisa["p_cutoff"], lisa["clusters"]
+            );
+        }
         if !island_ids.is_empty() {
             println!("islands (no neighbours): {}", island_ids.join(", "));
         }
     }
-    if let Some(out) = &args.local {
-        let lisa = morans_i::local(&y, &w, permutations)?;
+    if let (Some(out), Some((lisa, cutoff))) = (&args.local, &lisa) {
         let mut local = Table::new(
             "lisa",
             vec![
@@ -260,7 +347,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         for (i, l) in lisa.iter().enumerate() {
             let row = [ids[i].as_str().into(), y[i].into()];
             local.push(
-                row.into_iter().chain(l.values()).collect(),
+                row.into_iter().chain(l.values(*cutoff)).collect(),
                 table.geometry(i).cloned(),
             );
         }

@@ -1,6 +1,6 @@
 //! Ecosystem-service value by the equivalent-factor method (Xie et al. 2015; methods reference
 //! §4.2): ESV = Σ_k A_k · Σ_f e_kf · D, with A_k in ha, e_kf the factor of ESV row k and service
-//! f, and D = 3406.50 yuan/ha (2010 prices; Luo & Yan 2018). Plan classes reach the ESV rows
+//! f, and D = 3406.50 yuan/ha (2010 prices; Xie et al. 2015). Plan classes reach the ESV rows
 //! through an editable crosswalk (longest matching class prefix).
 
 use std::collections::{BTreeMap, BTreeSet};

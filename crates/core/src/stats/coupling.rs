@@ -5,7 +5,9 @@
 //! Modified coupling (Wang, Kong, Ren, Zhi & Dai 2021):
 //! C = √{ [1 − Σ_{i>j} |U_i − U_j| / Σ_{m=1}^{n−1} m] · [Π_i (U_i / max U)]^{1/(n−1)} }.
 //! Development index T = Σ α_i U_i (Σ α = 1; equal by default); coordination D = √(C·T).
-//! Classes of D and C: Tian et al. (2021), Table 1 (methods.md §5.1).
+//! Classes of D and C: Tian et al. (2021), Table 1, whose bands include their upper bound
+//! (0 < C ≤ 0.3 low coupling, 0.3 < C ≤ 0.5 antagonism, 0.5 < C ≤ 0.8 running-in, 0.8 < C ≤ 1
+//! high coupling; D in ten bands (0.1k, 0.1(k + 1)]); 0 falls in the lowest band.
 //! Entropy weights: x' = (x − min)/(max − min) for positive, (max − x)/(max − min) for negative
 //! indicators; p_ij = x'_ij / Σ_i x'_ij; e_j = −(1/ln m) Σ_i p_ij ln p_ij (0·ln 0 = 0);
 //! d_j = 1 − e_j; w_j = d_j / Σ d_j; U_i = Σ_j w_j x'_ij. A constant indicator carries no
@@ -15,7 +17,10 @@
 //! - Wang, S., Kong, W., Ren, L., Zhi, D. & Dai, B. (2021) Research on misuses and modification of
 //!   coupling coordination degree model in China. *Journal of Natural Resources* 36(3), 793–810,
 //!   doi:10.31497/zrzyxb.20210319.
-//! - Tian et al. (2021) *Acta Geographica Sinica* 76(4) (class tables).
+//! - Tian, S., Li, X., Yang, J., Zhang, W. & Guo, J. (2021) Spatio-temporal coupling coordination
+//!   and driving mechanism of urban pseudo and reality human settlements in the three provinces
+//!   of Northeast China (东北三省城市拟态与现实人居环境时空耦合协调特征与机制). *Acta Geographica
+//!   Sinica* 76(4):781, Table 1 (耦合度和协调度等级标准, the class bounds).
 //! - Shannon, C. E. (1948) A mathematical theory of communication. *Bell Syst. Tech. J.* 27.
 
 use serde::Serialize;
@@ -115,7 +120,8 @@ pub fn coordination(
     })
 }
 
-/// The class of a coordination degree D (ten classes of width 0.1).
+/// The class of a coordination degree D: ten bands (0.1k, 0.1(k + 1)], upper bound included as
+/// in Tian et al. (2021), Table 1.
 pub fn d_class(d: f64) -> &'static str {
     const CLASSES: [&str; 10] = [
         "extreme imbalance",
@@ -129,15 +135,17 @@ pub fn d_class(d: f64) -> &'static str {
         "good coordination",
         "high-quality coordination",
     ];
-    CLASSES[((d * 10.0).floor() as usize).min(9)]
+    // Compared with the written bounds: 0.3 · 10 is not 3 in floating point.
+    const UPPER: [f64; 9] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+    CLASSES[UPPER.iter().take_while(|&&upper| d > upper).count()]
 }
 
-/// The class of a coupling degree C.
+/// The class of a coupling degree C (Tian et al. 2021, Table 1: upper bounds included).
 pub fn c_class(c: f64) -> &'static str {
     match c {
-        c if c < 0.3 => "low coupling",
-        c if c < 0.5 => "antagonism",
-        c if c < 0.8 => "running-in",
+        c if c <= 0.3 => "low coupling",
+        c if c <= 0.5 => "antagonism",
+        c if c <= 0.8 => "running-in",
         _ => "high coupling",
     }
 }
@@ -349,6 +357,38 @@ mod tests {
         assert_eq!(d_class(0.6999), "primary coordination");
         assert_eq!(c_class(0.73), "running-in");
         assert!(coupling_degree(&[1.2, 0.5], CouplingModel::Standard).is_err());
+    }
+
+    /// Tian et al. (2021), Table 1 writes every band as lower < x ≤ upper.
+    #[test]
+    fn class_bounds_include_the_upper_bound() {
+        let c = [0.0, 0.3, 0.30001, 0.5, 0.8, 0.80001, 1.0].map(c_class);
+        assert_eq!(
+            c,
+            [
+                "low coupling",
+                "low coupling",
+                "antagonism",
+                "antagonism",
+                "running-in",
+                "high coupling",
+                "high coupling"
+            ]
+        );
+        let d = [0.0, 0.1, 0.10001, 0.3, 0.7, 0.9, 0.90001, 1.0].map(d_class);
+        assert_eq!(
+            d,
+            [
+                "extreme imbalance",
+                "extreme imbalance",
+                "serious imbalance",
+                "moderate imbalance",
+                "primary coordination",
+                "good coordination",
+                "high-quality coordination",
+                "high-quality coordination"
+            ]
+        );
     }
 
     #[test]

@@ -11,17 +11,27 @@
 //! z = (I − EI)/√V; p_norm, p_rand two-sided (esda's default).
 //! Permutation: p_sim = (m + 1)/(permutations + 1) by [`significance`](crate::stats::significance)
 //! under the chosen alternative; esda's `p_sim` is `directed` (m = min(#≥I, #<I)), the default.
-//! Local: I_i = (z_i / m2) Σ_j w_ij z_j with m2 = Σ z² / (n − 1) (esda's choice, also Anselin's
-//! GeoDa); quadrant 1 HH, 2 LH, 3 LL, 4 HL;
-//! conditional permutation keeps z_i and draws its neighbours' values from the other units.
-//! Bivariate: I_xy = (n / S0) Σ_i x̃_i Σ_j w_ij ỹ_j / Σ x̃², x̃, ỹ standardised (population sd).
+//! EI_sim and VI_sim are the mean and the population variance (÷ permutations, numpy's `np.var`)
+//! of the permuted statistics, seI_sim = √VI_sim, z_sim = (I − EI_sim)/seI_sim, as esda.
+//! Local: I_i = (z_i / m2) Σ_j w_ij z_j with m2 = Σ z² / (n − 1) (esda's `Moran_Local.Is`:
+//! (n − 1) z_i lag_i / Σz²; esda's analytic local moments, which we do not report, use Σz²/n);
+//! quadrant 1 HH, 2 LH, 3 LL, 4 HL; conditional permutation keeps z_i and draws its neighbours'
+//! values from the other units. Clusters: the quadrant where p_sim ≤ the cut-off, which is the
+//! significance level or, for the false discovery rate, the Benjamini–Hochberg cut-off of
+//! [`fdr_cutoff`] (esda's `fdr`).
+//! Bivariate: I_xy = (n / S0) Σ_i x̃_i Σ_j w_ij ỹ_j / Σ x̃², x̃, ỹ standardised (population sd);
+//! for row-standardised weights (S0 = n) this is esda's `Moran_BV`. Its permutation test permutes
+//! y over all units, as `Moran_BV`.
 //!
 //! # References
 //! - Moran, P. A. P. (1950) Notes on continuous stochastic phenomena. *Biometrika* 37, 17–23.
 //! - Cliff, A. D. & Ord, J. K. (1981) *Spatial Processes: Models and Applications*, Pion (moments).
 //! - Anselin, L. (1995) Local indicators of spatial association — LISA. *Geographical Analysis*
 //!   27(2), 93–115, doi:10.1111/j.1538-4632.1995.tb00338.x.
-//! - Rey, S. J. & Anselin, L. (2007) PySAL; esda `Moran`, `Moran_Local`, `Moran_BV`.
+//! - Benjamini, Y. & Hochberg, Y. (1995) Controlling the false discovery rate. *Journal of the
+//!   Royal Statistical Society B* 57(1), 289–300 (the cut-off; esda's `fdr`, Castro & Singer 2006
+//!   for its use with LISA: *Geographical Analysis* 38(2), 180–208).
+//! - Rey, S. J. & Anselin, L. (2007) PySAL; esda `Moran`, `Moran_Local`, `Moran_BV`, `fdr`.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -72,8 +82,37 @@ pub struct Simulation {
     /// `None` when I is undefined (NaN).
     pub p_sim: Option<f64>,
     pub EI_sim: f64,
+    /// Population variance of the permuted statistics (÷ permutations, as esda).
     pub VI_sim: f64,
+    pub seI_sim: f64,
     pub z_sim: f64,
+}
+
+impl Simulation {
+    /// The inference of `observed` from its permuted values `simulated`.
+    fn new(observed: f64, simulated: &[f64], p: Permutations) -> Simulation {
+        let (mean, var) = mean_var(simulated);
+        Simulation {
+            permutations: p.permutations,
+            seed: p.seed,
+            alternative: p.alternative,
+            p_sim: pseudo_p(observed, simulated, p.alternative),
+            EI_sim: mean,
+            VI_sim: var,
+            seI_sim: var.sqrt(),
+            z_sim: (observed - mean) / var.sqrt(),
+        }
+    }
+}
+
+/// Bivariate Moran's I with its permutation inference (field names are esda's `Moran_BV`).
+#[derive(Debug, Clone, Serialize)]
+#[allow(non_snake_case)]
+pub struct BivariateMoran {
+    pub I: f64,
+    /// Present when permutations were asked for.
+    #[serde(flatten)]
+    pub simulation: Option<Simulation>,
 }
 
 /// One unit's local Moran.
@@ -92,6 +131,15 @@ impl LocalMoran {
         ["HH", "LH", "LL", "HL"][(self.quadrant - 1) as usize]
     }
 
+    /// The quadrant where p_sim ≤ `cutoff` (see [`cluster_cutoff`]), else `ns`.
+    pub fn cluster(&self, cutoff: f64) -> &'static str {
+        if self.p_sim.is_some_and(|p| p <= cutoff) {
+            self.quadrant_label()
+        } else {
+            "ns"
+        }
+    }
+
     /// The columns every LISA table shares (`analyze`'s lisa_clusters and `moran --local`),
     /// in the order of [`LocalMoran::values`].
     pub fn columns() -> Vec<Column> {
@@ -104,17 +152,49 @@ impl LocalMoran {
                 None,
                 "conditional-permutation pseudo p-value",
             ),
+            Column::text(
+                "cluster",
+                "the quadrant where p_sim ≤ the cut-off (significance, or its FDR cut-off with fdr), else ns",
+            ),
         ]
     }
 
-    /// The values of [`LocalMoran::columns`].
-    pub fn values(&self) -> Vec<Value> {
+    /// The values of [`LocalMoran::columns`], clusters at p_sim ≤ `cutoff`.
+    pub fn values(&self, cutoff: f64) -> Vec<Value> {
         vec![
             Value::Real(round_to(self.i, 9)),
             self.quadrant_label().into(),
             Value::from(self.p_sim),
+            self.cluster(cutoff).into(),
         ]
     }
+}
+
+/// The Benjamini–Hochberg p cut-off of `p_values` at false discovery rate `alpha`, as esda's
+/// `fdr`: with p_(1) ≤ … ≤ p_(n), k α / n for the largest k with p_(k) < k α / n; when there is
+/// none, the Bonferroni bound α / n. `None` without p-values.
+pub fn fdr_cutoff(p_values: &[f64], alpha: f64) -> Option<f64> {
+    let n = p_values.len();
+    let mut sorted = p_values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let bound = |k: usize| k as f64 * alpha / n as f64;
+    (n > 0).then(|| {
+        (1..=n)
+            .rev()
+            .find(|&k| sorted[k - 1] < bound(k))
+            .map_or(bound(1), bound)
+    })
+}
+
+/// The p cut-off of significant LISA clusters: `significance`, or with `fdr` the
+/// [`fdr_cutoff`] of the units' p_sim at that rate (units without p_sim, e.g. islands, are not
+/// tested and do not count).
+pub fn cluster_cutoff(local: &[LocalMoran], significance: f64, fdr: bool) -> f64 {
+    if !fdr {
+        return significance;
+    }
+    let p: Vec<f64> = local.iter().filter_map(|l| l.p_sim).collect();
+    fdr_cutoff(&p, significance).unwrap_or(significance)
 }
 
 fn check(y: &[f64], w: &SpatialWeights) -> Result<(), AnalysisError> {
@@ -162,11 +242,24 @@ fn normal_sf(z: f64) -> f64 {
     0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
 }
 
+/// Mean and population variance (÷ n, numpy's `np.var`, which esda's VI_sim is).
 fn mean_var(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
     (mean, var)
+}
+
+/// `permutations` values of `statistic` on seeded shuffles of `values`.
+fn permuted(values: &[f64], p: Permutations, statistic: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+    let mut rng = Pcg64::seed_from_u64(p.seed);
+    let mut shuffled = values.to_vec();
+    (0..p.permutations)
+        .map(|_| {
+            shuffled.shuffle(&mut rng);
+            statistic(&shuffled)
+        })
+        .collect()
 }
 
 /// Global Moran's I of `y` under weights `w`.
@@ -213,24 +306,8 @@ pub fn global(
     let z_norm = (i_obs - ei) / vi_norm.sqrt();
     let z_rand = (i_obs - ei) / vi_rand.sqrt();
     let simulation = permutations.filter(|p| p.permutations > 0).map(|p| {
-        let mut rng = Pcg64::seed_from_u64(p.seed);
-        let mut shuffled = z.clone();
-        let simulated: Vec<f64> = (0..p.permutations)
-            .map(|_| {
-                shuffled.shuffle(&mut rng);
-                statistic(&shuffled, w, s0, zz)
-            })
-            .collect();
-        let (ei_sim, vi_sim) = mean_var(&simulated);
-        Simulation {
-            permutations: p.permutations,
-            seed: p.seed,
-            alternative: p.alternative,
-            p_sim: pseudo_p(i_obs, &simulated, p.alternative),
-            EI_sim: ei_sim,
-            VI_sim: vi_sim,
-            z_sim: (i_obs - ei_sim) / vi_sim.sqrt(),
-        }
+        let simulated = permuted(&z, p, |shuffled| statistic(shuffled, w, s0, zz));
+        Simulation::new(i_obs, &simulated, p)
     });
     Ok(MoransI {
         n,
@@ -298,8 +375,14 @@ pub fn local(
         .collect())
 }
 
-/// Bivariate Moran's I: `x` against the spatial lag of `y`.
-pub fn bivariate(x: &[f64], y: &[f64], w: &SpatialWeights) -> Result<f64, AnalysisError> {
+/// Bivariate Moran's I: `x` against the spatial lag of `y`; with permutations, y is permuted
+/// over all units (esda's `Moran_BV`).
+pub fn bivariate(
+    x: &[f64],
+    y: &[f64],
+    w: &SpatialWeights,
+    permutations: Option<Permutations>,
+) -> Result<BivariateMoran, AnalysisError> {
     check(x, w)?;
     check(y, w)?;
     let standardise = |v: &[f64]| {
@@ -309,9 +392,21 @@ pub fn bivariate(x: &[f64], y: &[f64], w: &SpatialWeights) -> Result<f64, Analys
     };
     let (zx, zy) = (standardise(x), standardise(y));
     let s0: f64 = w.neighbours.iter().flatten().map(|&(_, v)| v).sum();
-    let lag = w.lag(&zy);
-    let num: f64 = zx.iter().zip(&lag).map(|(a, b)| a * b).sum();
-    Ok(x.len() as f64 / s0 * num / zx.iter().map(|a| a * a).sum::<f64>())
+    let xx: f64 = zx.iter().map(|a| a * a).sum();
+    let statistic = |zy: &[f64]| {
+        let lag = w.lag(zy);
+        let num: f64 = zx.iter().zip(&lag).map(|(a, b)| a * b).sum();
+        x.len() as f64 / s0 * num / xx
+    };
+    let i_obs = statistic(&zy);
+    let simulation = permutations.filter(|p| p.permutations > 0).map(|p| {
+        let simulated = permuted(&zy, p, statistic);
+        Simulation::new(i_obs, &simulated, p)
+    });
+    Ok(BivariateMoran {
+        I: i_obs,
+        simulation,
+    })
 }
 
 #[cfg(test)]
@@ -368,6 +463,89 @@ mod tests {
             .to_string()
             .contains("constant"));
         assert!(global(&[1.0, 2.0], &w, None).is_err());
+    }
+
+    /// esda's VI_sim is `np.array(sim).std() ** 2`, the population variance: numpy 2.4.6
+    /// `np.var([1.0, 2.0, 3.0, 4.0])` = 1.25 (benches/peers/moran_peer.py, `np_var_1_2_3_4`);
+    /// the sample variance would be 1.6667.
+    #[test]
+    fn simulated_variance_divides_by_the_permutations() {
+        assert_eq!(mean_var(&[1.0, 2.0, 3.0, 4.0]), (2.5, 1.25));
+        let p = seeded(4).unwrap();
+        let s = Simulation::new(5.0, &[1.0, 2.0, 3.0, 4.0], p);
+        assert_eq!((s.EI_sim, s.VI_sim), (2.5, 1.25));
+        assert_eq!(s.z_sim, 2.5 / 1.25f64.sqrt());
+    }
+
+    /// esda 2.9.0 `esda.Moran_Local(CRIME, columbus.gal, permutations=999, seed=12345).p_sim`
+    /// and `esda.fdr(p_sim, 0.05)` = 0.009183673469387756, `esda.fdr(p_sim, 0.1)` =
+    /// 0.030612244897959183 (benches/peers/moran_peer.py, `columbus_lisa`).
+    #[test]
+    fn fdr_cutoff_is_esdas() {
+        let p = [
+            0.194, 0.167, 0.232, 0.451, 0.154, 0.319, 0.037, 0.16, 0.394, 0.104, 0.018, 0.09,
+            0.346, 0.098, 0.008, 0.001, 0.045, 0.018, 0.102, 0.217, 0.187, 0.482, 0.037, 0.001,
+            0.002, 0.021, 0.413, 0.006, 0.001, 0.02, 0.039, 0.002, 0.39, 0.06, 0.371, 0.005, 0.008,
+            0.089, 0.018, 0.016, 0.065, 0.075, 0.416, 0.49, 0.348, 0.048, 0.064, 0.215, 0.201,
+        ];
+        assert_eq!(fdr_cutoff(&p, 0.05), Some(0.009183673469387756));
+        assert_eq!(fdr_cutoff(&p, 0.1), Some(0.030612244897959183));
+        // Nothing passes: the Bonferroni bound α/n, as esda.
+        assert_eq!(fdr_cutoff(&[0.5, 0.9], 0.05), Some(0.025));
+        assert_eq!(fdr_cutoff(&[], 0.05), None);
+        // Clusters at the cut-off: p = 0.008 ≤ 0.00918 is significant, 0.016 is not.
+        let unit = |p| LocalMoran {
+            i: 1.0,
+            quadrant: 1,
+            p_sim: Some(p),
+        };
+        let local: Vec<LocalMoran> = p.iter().map(|&q| unit(q)).collect();
+        let cutoff = cluster_cutoff(&local, 0.05, true);
+        assert_eq!(cutoff, 0.009183673469387756);
+        assert_eq!(
+            (unit(0.008).cluster(cutoff), unit(0.016).cluster(cutoff)),
+            ("HH", "ns")
+        );
+        assert_eq!(cluster_cutoff(&local, 0.05, false), 0.05);
+    }
+
+    /// Under permutation of y over all units, Σ_j a_j ỹ_π(j) (a_j = Σ_i w_ij x̃_i) has mean 0
+    /// and variance S_aa S_yy / (n − 1) (Wald & Wolfowitz 1944, *Ann. Math. Stat.* 15(4):358);
+    /// the simulated moments of the bivariate I come close to these exact ones.
+    #[test]
+    fn bivariate_permutations_match_the_exact_permutation_moments() {
+        let x = [1.0, 3.0, 2.0, 5.0, 4.0, 8.0, 6.0, 9.0, 7.0];
+        let y = [2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 9.0, 7.0, 8.0];
+        let w = grid().with_transform(crate::spatial_weights::Transform::RowStandardised);
+        let bv = bivariate(&x, &y, &w, seeded(20_000)).unwrap();
+        let n = x.len() as f64;
+        let standard = |v: &[f64]| {
+            let d = deviations(v);
+            let sd = (d.iter().map(|a| a * a).sum::<f64>() / n).sqrt();
+            d.into_iter().map(|a| a / sd).collect::<Vec<_>>()
+        };
+        let zx = standard(&x);
+        let mut a = vec![0.0; x.len()];
+        for (i, row) in w.neighbours.iter().enumerate() {
+            for &(j, wij) in row {
+                a[j] += wij * zx[i];
+            }
+        }
+        let mean_a = a.iter().sum::<f64>() / n;
+        let s_aa: f64 = a.iter().map(|v| (v - mean_a).powi(2)).sum();
+        // I = Σ a_j ỹ_j / n here (S0 = n, Σ x̃² = n) and S_yy = n.
+        let exact_sd = (s_aa * n / (n - 1.0)).sqrt() / n;
+        let sim = bv.simulation.unwrap();
+        // Monte Carlo standard errors with 20,000 permutations: sd/√R and sd/√(2R) (roughly).
+        assert!(
+            sim.EI_sim.abs() < 4.0 * exact_sd / 20_000f64.sqrt(),
+            "{sim:?}"
+        );
+        assert!(
+            (sim.seI_sim / exact_sd - 1.0).abs() < 0.03,
+            "{sim:?} vs {exact_sd}"
+        );
+        assert_eq!(sim.seI_sim, sim.VI_sim.sqrt());
     }
 
     #[test]
