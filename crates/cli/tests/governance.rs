@@ -32,9 +32,12 @@ fn yrd_chronology_stages_and_networks() {
             "stages are contiguous"
         );
     }
-    // Found from the data, not written in the code: the mode mix shifts in 2008 (the
-    // literature's start of state-led integration). A regression pin on this registry.
-    assert!(stages.iter().any(|s| s["start"] == 2008), "{stages:#?}");
+    // The stages are the chosen step of the path (the breaks are pinned against ruptures in
+    // `stage_path_equals_ruptures_dynp_on_the_real_registry`).
+    let k = report["k"].as_u64().unwrap() as usize;
+    assert_eq!(stages.len(), k);
+    let starts: Vec<i64> = spans(&report).iter().map(|s| s.0).collect();
+    assert_eq!(starts[1..], ints(&report["path"][k - 1]["breaks"]));
     assert!(stages.iter().all(|s| s["description"]
         .as_str()
         .unwrap()
@@ -44,45 +47,267 @@ fn yrd_chronology_stages_and_networks() {
         .all(|s| s["network"]["density"].as_f64().unwrap() > 0.0));
 }
 
-#[test]
-fn planted_regimes_are_recovered_from_a_csv() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("planted.csv");
-    let mut text = HEADER.to_string();
-    for year in 1990..2020 {
-        let modes = if year < 2000 {
-            "H"
-        } else if year < 2008 {
-            "N"
-        } else {
-            "H;N"
+/// `(k, cost, criterion, breaks)` of a stage path.
+type Step<'a> = (u64, f64, f64, &'a [i64]);
+
+/// Checks the `path` of a `governance --json` report against a reference path.
+fn assert_path(report: &Value, reference: &[Step]) {
+    let path = report["path"].as_array().unwrap();
+    assert_eq!(path.len(), reference.len(), "{path:#?}");
+    for (step, &(k, cost, criterion, breaks)) in path.iter().zip(reference) {
+        assert_eq!(step["k"], k);
+        assert_eq!(ints(&step["breaks"]), breaks, "breaks at k = {k}");
+        let close = |name: &str, want: f64| {
+            let v = step[name].as_f64().unwrap();
+            assert!((v - want).abs() < 1e-9, "{name} at k = {k}: {v} vs {want}");
         };
+        close("cost", cost);
+        close("criterion", criterion);
+    }
+}
+
+fn governance_json(args: &[&str]) -> Value {
+    let run = borderscape(&[&["governance"], args, &["--json"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+/// Reference: ruptures 1.1.10 (numpy 2.4.6, Python 3.11) through `benches/peers/stages_peer.py`,
+/// which builds the features from the registry CSV independently (ilr of the mode mix after
+/// multiplicative zero replacement, δ = 0.01; extras standardised) and runs
+/// `rpt.Dynp(model="l2", min_size=MIN, jump=1).fit(signal).predict(n_bkps=k - 1)` for each k, the
+/// cost as `sum(algo.cost.error(s, e))` and the criterion as in docs/methods.md:
+/// `stages_peer.py data/demo/governance.csv 5 8` (A), `… 5 8 --criterion lwz` (B) and
+/// `… 3 6 --features goal,binding,level` (C).
+#[test]
+fn stage_path_equals_ruptures_dynp_on_the_real_registry() {
+    let registry = repo_data("demo/governance.csv");
+    let registry = registry.to_str().unwrap();
+    let a: [Step; 8] = [
+        (1, 38.97075190018077, -59.16339132445853, &[]),
+        (2, 14.375202482320859, -131.56872917779847, &[1987]),
+        (3, 12.212882687228877, -132.22483278612197, &[1987, 2000]),
+        (
+            4,
+            10.499569113208779,
+            -131.8613043433732,
+            &[1987, 2000, 2012],
+        ),
+        (
+            5,
+            9.745821985314658,
+            -124.904878949621,
+            &[1987, 2000, 2012, 2019],
+        ),
+        (
+            6,
+            9.250373233169203,
+            -116.02886802066982,
+            &[1987, 1992, 2001, 2012, 2019],
+        ),
+        (
+            7,
+            9.062082089992112,
+            -104.43441573049444,
+            &[1987, 1992, 2001, 2007, 2012, 2019],
+        ),
+        (
+            8,
+            9.033398351967813,
+            -91.34401689689581,
+            &[1987, 1992, 1997, 2002, 2007, 2012, 2019],
+        ),
+    ];
+    // The defaults: min_stage_years 5, BIC; 43 years hold at most 8 stages of 5.
+    let report = governance_json(&[registry, "--stages", "auto", "--max-stages", "20"]);
+    assert_path(&report, &a);
+    assert_eq!(
+        (report["k"].as_u64(), report["criterion"].as_str()),
+        (Some(3), Some("bic"))
+    );
+    assert_eq!(spans(&report), [(1982, 1986), (1987, 1999), (2000, 2024)]);
+    let b: [f64; 8] = [
+        -54.295305334561874,
+        -119.39851420305682,
+        -112.75248882653534,
+        -105.08683139894157,
+        -90.82827702034436,
+        -74.65013710654819,
+        -55.75355583152782,
+        -35.36102801308422,
+    ];
+    let lwz = governance_json(&[registry, "--max-stages", "8", "--criterion", "lwz"]);
+    let b: Vec<Step> = a.iter().zip(b).map(|(s, c)| (s.0, s.1, c, s.3)).collect();
+    assert_path(&lwz, &b);
+    assert_eq!(lwz["k"], 2);
+    let c: [Step; 6] = [
+        (1, 296.97075190018074, -3.8456193844956275, &[]),
+        (2, 195.19121531811993, -95.64081566236644, &[2001]),
+        (3, 118.96664958382678, -213.401986852074, &[1985, 2005]),
+        (
+            4,
+            86.53280894140015,
+            -270.3381412947631,
+            &[1985, 2001, 2011],
+        ),
+        (
+            5,
+            74.05523225158923,
+            -271.337445589172,
+            &[1985, 1989, 2001, 2011],
+        ),
+        (
+            6,
+            60.790170275802545,
+            -286.6714549303038,
+            &[1985, 1989, 1992, 2001, 2011],
+        ),
+    ];
+    let extras = governance_json(&[
+        registry,
+        "--min-stage-years",
+        "3",
+        "--stage-features",
+        "goal,binding,level",
+    ]);
+    assert_path(&extras, &c);
+    assert_eq!(extras["k"], 6);
+}
+
+/// A registry of one-year arrangements, `modes(year)` each year of `years`.
+fn yearly_registry(
+    path: &std::path::Path,
+    years: impl IntoIterator<Item = i32>,
+    modes: fn(i32) -> &'static str,
+) {
+    let mut text = HEADER.to_string();
+    for year in years {
+        let modes = modes(year);
         text.push_str(&format!("{year},{year},{year},a{year},provincial,agreement,integrated,{modes},310000;320000,2,design\n"));
     }
-    std::fs::write(&path, text).unwrap();
-    let run = borderscape(&["governance", path.to_str().unwrap(), "--json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let spans: Vec<(i64, i64)> = report["stages"]
+    std::fs::write(path, text).unwrap();
+}
+
+/// Hierarchy 1990–1999, network 2000–2007, both from 2008.
+fn planted(year: i32) -> &'static str {
+    match year {
+        ..2000 => "H",
+        2000..2008 => "N",
+        _ => "H;N",
+    }
+}
+
+/// A JSON array of whole numbers.
+fn ints(array: &Value) -> Vec<i64> {
+    let values = array.as_array().unwrap();
+    values.iter().map(|v| v.as_i64().unwrap()).collect()
+}
+
+fn spans(report: &Value) -> Vec<(i64, i64)> {
+    report["stages"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| (s["start"].as_i64().unwrap(), s["end"].as_i64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn planted_regimes_are_recovered_from_a_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("planted.csv");
+    yearly_registry(&path, 1990..2020, planted);
+    let csv = path.to_str().unwrap();
+    let report = governance_json(&[csv, "--stages", "auto"]);
+    assert_eq!(spans(&report), [(1990, 1999), (2000, 2007), (2008, 2019)]);
+    assert_eq!(report["k"], 3);
+    assert_eq!(report["path"][2]["breaks"], serde_json::json!([2000, 2008]));
+    // The path: the criterion falls to k = 3 (a perfect fit) and rises after it.
+    let criterion: Vec<f64> = report["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["criterion"].as_f64().unwrap())
         .collect();
-    assert_eq!(spans, [(1990, 1999), (2000, 2007), (2008, 2019)]);
+    assert_eq!(criterion.len(), 6);
+    assert!(
+        criterion[..3].windows(2).all(|w| w[1] < w[0]),
+        "{criterion:?}"
+    );
+    assert!(
+        criterion[2..].windows(2).all(|w| w[1] > w[0]),
+        "{criterion:?}"
+    );
     // No change at all: one stage.
-    let mut flat = HEADER.to_string();
-    for year in 1990..2020 {
-        flat.push_str(&format!(
-            "{year},{year},{year},a,provincial,agreement,integrated,H;N,310000;320000,2,design\n"
-        ));
+    yearly_registry(&path, 1990..2020, |_| "H;N");
+    assert_eq!(governance_json(&[csv])["k"], 1);
+}
+
+#[test]
+fn no_stage_is_shorter_than_min_stage_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("planted.csv");
+    // The network regime lasts 8 years; stages of at least 10 cannot isolate it.
+    yearly_registry(&path, 1990..2020, planted);
+    let csv = path.to_str().unwrap();
+    let report = governance_json(&[csv, "--min-stage-years", "10"]);
+    for (start, end) in spans(&report) {
+        assert!(end - start + 1 >= 10, "{start}–{end}");
     }
-    std::fs::write(&path, flat).unwrap();
-    let one: Value = serde_json::from_str(
-        &borderscape(&["governance", path.to_str().unwrap(), "--json"]).stdout,
-    )
-    .unwrap();
-    assert_eq!(one["stages"].as_array().unwrap().len(), 1);
+    for step in report["path"].as_array().unwrap() {
+        let bounds = [vec![1990], ints(&step["breaks"]), vec![2020]].concat();
+        assert!(bounds.windows(2).all(|w| w[1] - w[0] >= 10), "{step}");
+    }
+    assert_eq!(
+        report["path"].as_array().unwrap().len(),
+        3,
+        "30 years hold 3 stages of 10"
+    );
+    // Asking for more stages than fit is an error naming the parameter.
+    let run = borderscape(&[
+        "governance",
+        csv,
+        "--min-stage-years",
+        "10",
+        "--stages",
+        "4",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("30 years with an arrangement in force cannot hold 4 stage(s)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn years_without_arrangements_are_flagged_not_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gap.csv");
+    // Hierarchy 1990–1999, nothing 2000–2002, network 2003–2012.
+    yearly_registry(&path, (1990..2000).chain(2003..2013), |year| {
+        if year < 2000 {
+            "H"
+        } else {
+            "N"
+        }
+    });
+    let report = governance_json(&[path.to_str().unwrap()]);
+    assert_eq!(spans(&report), [(1990, 2002), (2003, 2012)]);
+    let empty: Vec<&Value> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["empty_years"])
+        .collect();
+    assert_eq!(
+        empty,
+        [
+            &serde_json::json!([2000, 2001, 2002]),
+            &serde_json::json!([])
+        ]
+    );
 }
 
 #[test]

@@ -164,7 +164,8 @@ fn demo_writes_every_output_and_is_reproducible() {
     for k in ["resolved", "persisting", "introduced"] {
         assert!(changes[k].as_u64().unwrap() > 0, "{k}: {changes}");
     }
-    // Governance outcomes on the plans: covered borders against uncovered ones, labelled synthetic.
+    // Governance outcomes: borders first covered by their own units' arrangements (the demo sets
+    // did_coverage = "direct") against never-covered ones, with intervals, labelled synthetic.
     let outcomes = &summary["analyses"]["governance"]["results"]["outcomes"];
     for measure in ["D_border", "conflicts", "plan_consistency"] {
         assert!(
@@ -175,7 +176,14 @@ fn demo_writes_every_output_and_is_reproducible() {
             .as_str()
             .unwrap()
             .contains("SYNTHETIC"));
+        let interval = outcomes[measure]["interval_95"].as_array().unwrap();
+        assert_eq!(interval.len(), 2, "{measure}");
+        assert!(outcomes[measure]["p_value"].as_f64().is_some(), "{measure}");
     }
+    // D_border is yearly, so the leads are tested.
+    assert!(outcomes["D_border"]["pre_trend"]["p_value"]
+        .as_f64()
+        .is_some());
     assert_eq!(
         outcomes["conflicts"]["panel"],
         serde_json::json!([2015, 2035])
@@ -192,7 +200,8 @@ fn demo_writes_every_output_and_is_reproducible() {
         schemes["Xin'an River type (Anhui to Zhejiang)"]["entries"],
         9
     );
-    assert_eq!(schemes["Class change (Jiangsu to Shanghai)"]["entries"], 8);
+    // Eight years, each with a class row and a key-pollutant index row.
+    assert_eq!(schemes["Class change (Jiangsu to Shanghai)"]["entries"], 16);
     assert_eq!(
         schemes["Ecosystem services of Anhui's border red lines to Zhejiang"]["entries"],
         2
@@ -220,6 +229,7 @@ fn demo_writes_every_output_and_is_reproducible() {
         "Governance timeline and detected stages",
         "Mode mix of the active arrangements",
         "Co-participation network of stage S",
+        "Stage path: the criterion by number of stages",
     ] {
         assert!(report.contains(caption), "report figure `{caption}`");
     }
@@ -389,8 +399,9 @@ fn dependencies_are_pulled_in(project: &Path, scratch: &Path) {
     );
 }
 
-/// Issue 15: `check` names a bad parameter, a scheme's unknown station and a registry row that
-/// ends before it starts, all in one run, and exits 1.
+/// Issue 15: `check` names a bad parameter, a scheme's unknown station, another scheme's
+/// baseline class out of range (issue 18) and a registry row that ends before it starts, all in
+/// one run, and exits 1.
 fn check_lists_every_planted_fault(project: &Path, scratch: &Path) {
     let faulty = scratch.join("faulty");
     std::fs::create_dir_all(&faulty).unwrap();
@@ -407,7 +418,12 @@ fn check_lists_every_planted_fault(project: &Path, scratch: &Path) {
         "{head}{}",
         tail.replacen("permutations = 999", "permutations = -5", 1)
     )
-    .replacen("station = \"S02\"", "station = \"NO_SUCH_STATION\"", 1);
+    .replacen("station = \"S02\"", "station = \"NO_SUCH_STATION\"", 1)
+    .replacen(
+        "waterbody = \"river\"",
+        "waterbody = \"river\"\nbaseline_class = 7",
+        1,
+    );
     std::fs::write(faulty.join("borderscape.toml"), manifest).unwrap();
     let registry = std::fs::read_to_string(faulty.join("governance.csv")).unwrap();
     std::fs::write(
@@ -427,6 +443,7 @@ fn check_lists_every_planted_fault(project: &Path, scratch: &Path) {
     for expected in [
         "parameter `permutations`: must be at least 0, got -5",
         "field `station`: `NO_SUCH_STATION` is not in the stations layer",
+        "field `baseline_class`: 7 is not a class from 1 (I) to 5 (V)",
         "column `end`: ends (1981-06) before it starts (1983-03)",
         "compatibility.csv: row 2: field `rule`: `7` is not 0",
     ] {

@@ -1,4 +1,5 @@
-//! Inline SVG charts: bars, lines over years, the governance timeline and its network.
+//! Inline SVG charts: bars, lines over years, the governance timeline, its stage path and its
+//! network.
 
 use std::f64::consts::TAU;
 
@@ -267,6 +268,77 @@ pub fn network(label: &str, nodes: &[Node]) -> Option<String> {
     Some(svg)
 }
 
+/// One step of the stage path: k, the criterion of its best segmentation, its break years.
+pub struct PathStep {
+    pub k: f64,
+    pub criterion: f64,
+    pub breaks: String,
+    pub chosen: bool,
+}
+
+/// The stage path: the criterion against the number of stages k, the chosen k ringed and each
+/// point labelled with its break years (how robust the chosen number is, at a glance).
+pub fn stage_path(steps: &[PathStep], criterion: &str) -> Option<String> {
+    let (first, last) = (steps.first()?, steps.last()?);
+    let fold = |f: fn(f64, f64) -> f64, init: f64| steps.iter().map(|s| s.criterion).fold(init, f);
+    let (lo, mut hi) = (
+        fold(f64::min, f64::INFINITY),
+        fold(f64::max, f64::NEG_INFINITY),
+    );
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    let (left, top, w, h) = (70.0, 14.0, WIDTH - 160.0, 150.0);
+    let px = |k: f64| left + (k - first.k) / (last.k - first.k).max(1.0) * w;
+    let py = |v: f64| top + h - (v - lo) / (hi - lo) * h;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"stage path\">", h + 40.0);
+    let points: Vec<String> = steps
+        .iter()
+        .map(|s| format!("{:.1},{:.1}", px(s.k), py(s.criterion)))
+        .collect();
+    svg.push_str(&format!(
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#2b6c9e\" stroke-width=\"2\"/>",
+        points.join(" ")
+    ));
+    for s in steps {
+        let (x, y) = (px(s.k), py(s.criterion));
+        let breaks = if s.breaks.is_empty() {
+            "none"
+        } else {
+            &s.breaks
+        };
+        svg.push_str(&format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2b6c9e\"><title>k = {}: {criterion} {}; breaks {}</title></circle><text x=\"{x:.1}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\">k = {}</text>",
+            s.k,
+            format_number(s.criterion),
+            escape(breaks),
+            top + h + 18.0,
+            s.k
+        ));
+        if s.chosen {
+            svg.push_str(&format!(
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"none\" stroke=\"#e31a1c\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#e31a1c\">chosen: {}</text>",
+                x + 12.0,
+                y - 8.0,
+                escape(breaks)
+            ));
+        }
+    }
+    for v in [lo, hi] {
+        svg.push_str(&format!(
+            "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            py(v) + 4.0,
+            format_number(v)
+        ));
+    }
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">{} of the best segmentation into k stages (lower is better; hover a point for its break years); ringed in red: the k the stages use.</p>",
+        escape(&criterion.to_uppercase())
+    ));
+    Some(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +380,27 @@ mod tests {
         let b = bars("b", &[("x".into(), 2.0), ("y".into(), 1.0)], "count").unwrap();
         assert!(b.contains("width=\"520.0\"") && b.contains("width=\"260.0\""));
         assert!(lines("empty", &[], "y").is_none() && network("none", &[]).is_none());
+    }
+
+    #[test]
+    fn stage_path_rings_the_chosen_k() {
+        let step = |k: f64, criterion: f64, breaks: &str, chosen: bool| PathStep {
+            k,
+            criterion,
+            breaks: breaks.into(),
+            chosen,
+        };
+        let steps = [
+            step(1.0, -10.0, "", false),
+            step(2.0, -30.0, "2000", true),
+            step(3.0, -20.0, "2000;2010", false),
+        ];
+        // x: k 1 → 70, 3 → 810; y: −10 → 14 (the highest), −30 → 164.
+        let svg = stage_path(&steps, "bic").unwrap();
+        assert!(svg.contains("points=\"70.0,14.0 440.0,164.0 810.0,89.0\""));
+        assert!(svg.contains("<circle cx=\"440.0\" cy=\"164.0\" r=\"9\""));
+        assert_eq!(svg.matches("r=\"9\"").count(), 1, "one k is ringed");
+        assert!(svg.contains("chosen: 2000") && svg.contains("breaks 2000;2010"));
+        assert!(stage_path(&[], "bic").is_none());
     }
 }

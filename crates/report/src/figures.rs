@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use borderscape_core::table::Table;
 use serde_json::Value;
 
-use crate::charts::{self, Node, Stage};
+use crate::charts::{self, Node, PathStep, Stage};
 use crate::escape;
 use crate::map::Basemap;
 
@@ -217,13 +217,24 @@ impl<'a> Figures<'a> {
                         .or_default()
                         .insert(codes[i].clone(), clusters[i].clone());
                 }
-                let params = &self.summary["analyses"]["synergy"]["params"];
-                let test = format!(
-                    "pseudo p < {}, {} permutations",
-                    params["significance"], params["permutations"]
-                );
+                let synergy = &self.summary["analyses"]["synergy"];
+                let params = &synergy["params"];
                 html.push_str("<div class=\"grid\">");
                 for ((indicator, year), values) in &per {
+                    // The cut-off the clusters used: the significance, or its FDR cut-off.
+                    let cutoff = synergy["results"]["moran_latest"][indicator]["lisa_p_cutoff"]
+                        .as_f64()
+                        .or(params["significance"].as_f64())
+                        .unwrap_or(f64::NAN);
+                    let fdr = if params["fdr"] == true {
+                        format!(", FDR {}", params["significance"])
+                    } else {
+                        String::new()
+                    };
+                    let test = format!(
+                        "pseudo p ≤ {cutoff:.4}{fdr}, {} permutations",
+                        params["permutations"].as_f64().unwrap_or(f64::NAN)
+                    );
                     let title = format!("LISA clusters of {indicator}, {year} ({test})");
                     html.push_str(&figure(&title, map.categories(&title, values, &LISA)));
                 }
@@ -326,6 +337,35 @@ impl<'a> Figures<'a> {
         figure(&title, charts::stacked_shares(&title, &rows, "kg/yr"))
     }
 
+    /// The stage path of `governance_stage_path`, the chosen k ringed.
+    fn stage_path(&self) -> String {
+        let Some(t) = self.find("governance_stage_path") else {
+            return String::new();
+        };
+        let (Some(k), Some(criterion), Some(names), Some(breaks), Some(chosen)) = (
+            numbers(t, "k"),
+            numbers(t, "criterion"),
+            text(t, "criterion_name"),
+            text(t, "breaks"),
+            text(t, "chosen"),
+        ) else {
+            return String::new();
+        };
+        let steps: Vec<PathStep> = (0..t.len())
+            .map(|i| PathStep {
+                k: k[i],
+                criterion: criterion[i],
+                breaks: breaks[i].clone(),
+                chosen: chosen[i] == "true",
+            })
+            .collect();
+        let name = names.first().map_or("criterion", String::as_str);
+        figure(
+            "Stage path: the criterion by number of stages",
+            charts::stage_path(&steps, name),
+        )
+    }
+
     fn governance(&self) -> String {
         let mut html = String::new();
         if let Some(t) = self.find("governance_timeline") {
@@ -359,6 +399,7 @@ impl<'a> Figures<'a> {
                 "Governance timeline and detected stages",
                 charts::timeline(&bars, &stages),
             ));
+            html.push_str(&self.stage_path());
             let modes: Vec<(String, Vec<(f64, f64)>)> = ["hierarchy", "market", "network"]
                 .iter()
                 .filter_map(|m| {

@@ -33,12 +33,14 @@ svg.map{background:#dde6ee;border:1px solid #ddd}table.sortable th{cursor:pointe
 const SORT_SCRIPT: &str = "document.querySelectorAll('table.sortable').forEach(function(t){t.querySelectorAll('th').forEach(function(th,k){th.title='sort';th.addEventListener('click',function(){var rows=Array.prototype.slice.call(t.rows,1),up=th.dataset.sorted!=='up';rows.sort(function(x,y){var a=x.cells[k].textContent,b=y.cells[k].textContent,na=parseFloat(a),nb=parseFloat(b),c=(isNaN(na)||isNaN(nb))?a.localeCompare(b):na-nb;return up?c:-c;});rows.forEach(function(r){t.tBodies[0].appendChild(r);});t.querySelectorAll('th').forEach(function(h){delete h.dataset.sorted;});th.dataset.sorted=up?'up':'down';});});});";
 
 /// Small tables shown in full (the others are in results.gpkg and tables/).
-const SHOWN: [&str; 5] = [
+const SHOWN: [&str; 7] = [
     "compensation_balances",
     "compensation_ledger",
     "siting_bands",
     "governance_stages",
+    "governance_stage_path",
     "governance_outcomes",
+    "governance_event_study",
 ];
 
 /// Rows shown of a table at most.

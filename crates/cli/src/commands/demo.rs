@@ -171,12 +171,21 @@ systems = {{ ecology = ["forest_cover_pct", "water_quality_index", "-pollution_l
 permutations = 999
 seed = {seed}
 
+[analysis.governance]
+# Every cross-province border of the registry has been covered since the 1980s (the Taihu basin
+# institutions), so with did_coverage = "any" no border is first covered within the panels and the
+# outcome comparison is not estimable. "direct" asks what the arrangements made by the border's
+# own counties (the Demonstration Zone, the first reopened dead-end road) did.
+did_coverage = "direct"
+
 [analysis.compensation]
 d_yuan_per_ha = 3406.50
 
 # Compensation schemes. The rules and amounts follow the real agreements (Xin'an River rounds 1-3;
-# the Shandong-Henan class-change pattern); the stations and their series are SYNTHETIC, so the
-# ledger illustrates the method, not what was paid.
+# the Shandong-Henan Yellow River agreement of 2021: 60 M yuan per class better or worse than
+# class III, and 1 M yuan per percentage point of change of the key-pollutant index, at most 40 M
+# a year); the stations and their series are SYNTHETIC, so the ledger illustrates the method, not
+# what was paid. min_months = 10 because the synthetic series miss months (the default is 12).
 [[schemes]]
 name = "Xin'an River type (Anhui to Zhejiang)"
 rule = "water_quality_index"
@@ -196,8 +205,11 @@ periods = [
 name = "Class change (Jiangsu to Shanghai)"
 rule = "class_change"
 station = "S01"
+waterbody = "river"
 indicators = ["CODMn", "NH3-N", "TP"]
 amount_per_class_yuan = 60000000
+amount_per_index_point_yuan = 1000000
+index_cap_yuan = 40000000
 min_months = 10
 periods = [{{ start = 2016, end = 2023 }}]
 

@@ -30,16 +30,27 @@ pub struct Args {
     /// Datum of the jurisdictions layer.
     #[arg(long, default_value = "wgs84")]
     datum: String,
-    /// Number of stages, or auto (least BIC) (default: as `analyze`'s governance).
+    /// Number of stages, or auto (least criterion) (default: as `analyze`'s governance).
     #[arg(long)]
     stages: Option<String>,
-    /// Most stages `auto` tries (default: as `analyze`).
+    /// Most stages `auto` tries; the stage path runs k = 1 … N (default: as `analyze`).
     #[arg(long)]
     max_stages: Option<usize>,
-    /// Shortest stage in years (default: as `analyze`).
+    /// Shortest stage, in years with an arrangement in force (default: as `analyze`).
     #[arg(long)]
     min_stage_years: Option<usize>,
-    /// Print JSON: {"arrangements", "years", "stages": [{"start", "end", "description", …}]}.
+    /// Features added to the mode mix: none or a comma-separated list of goal, binding, level
+    /// (default: as `analyze`).
+    #[arg(long)]
+    stage_features: Option<String>,
+    /// Criterion choosing the number of stages: bic or lwz (default: as `analyze`).
+    #[arg(long)]
+    criterion: Option<String>,
+    /// δ replacing zero shares before the log-ratios (default: as `analyze`).
+    #[arg(long)]
+    zero_share: Option<f64>,
+    /// Print JSON: {"arrangements", "years", "k", "criterion", "path": [{"k", "cost",
+    /// "criterion", "breaks"}], "stages": [{"start", "end", "empty_years", "description", …}]}.
     #[arg(long)]
     json: bool,
 }
@@ -47,12 +58,16 @@ pub struct Args {
 /// The stage parameters: the flags given, the governance spec's defaults and checks for the rest.
 fn params(args: &Args) -> Result<GovernanceParams, Failure> {
     let number = |n: Option<usize>| n.map(|n| ParamValue::Number(n as f64));
+    let text = |t: &Option<String>| t.clone().map(ParamValue::Text);
     let values = spec_params(
         &SPEC,
         [
-            ("stages", args.stages.clone().map(ParamValue::Text)),
+            ("stages", text(&args.stages)),
             ("max_stages", number(args.max_stages)),
             ("min_stage_years", number(args.min_stage_years)),
+            ("stage_features", text(&args.stage_features)),
+            ("stage_criterion", text(&args.criterion)),
+            ("stage_zero_share", args.zero_share.map(ParamValue::Number)),
         ],
     )?;
     Governance::params(&values).map_err(|e| Failure::Usage(e.into()))
@@ -100,8 +115,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(anyhow!("{}: {e}", args.registry.display())))?;
     let (years, stages, summaries) = (&staged.years, &staged.stages, &staged.summaries);
     let horizon = staged.horizon();
+    let criterion = params.stage.criterion.name();
     if args.json {
-        let report = json!({ "arrangements": arrangements.len(), "years": [years.first().map(|y| y.year), horizon], "stages": summaries });
+        let report = json!({
+            "arrangements": arrangements.len(),
+            "years": [years.first().map(|y| y.year), horizon],
+            "k": staged.chosen,
+            "criterion": criterion,
+            "path": staged.path,
+            "stages": summaries,
+        });
         println!(
             "{}",
             serde_json::to_string_pretty(&report).expect("serialisable")
@@ -114,6 +137,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             horizon,
             stages.len()
         );
+        for step in &staged.path {
+            let breaks: Vec<String> = step.breaks.iter().map(i32::to_string).collect();
+            println!(
+                "{} k = {}: cost {:.4}, {criterion} {:.2}, breaks {}",
+                if step.k == staged.chosen { "*" } else { " " },
+                step.k,
+                step.cost,
+                step.criterion,
+                if breaks.is_empty() {
+                    "none".into()
+                } else {
+                    breaks.join(", ")
+                }
+            );
+        }
         for (i, (stage, summary)) in stages.iter().zip(summaries.iter()).enumerate() {
             println!("stage {}: {}", i + 1, stage.description);
             for key in &stage.key_arrangements {

@@ -7,7 +7,9 @@
 //! - Weights: queen contiguity of the units of `level` (shared edges or corners, from the borders
 //!   adjacency), row-standardised; each year uses the units that have a value.
 //! - Moran's I and LISA: see [`crate::stats::morans_i`]; LISA clusters are reported for the latest year,
-//!   significant when p_sim ≤ `significance` (conditional permutations, seeded).
+//!   significant when p_sim ≤ `significance` (conditional permutations, seeded), or with `fdr`
+//!   when p_sim ≤ the Benjamini–Hochberg cut-off of the indicator's units at that rate (esda's
+//!   `fdr`): one test per unit, so at 0.05 about one unit in twenty is a cluster by chance.
 //! - Coupling: subsystems from `systems` (`eco=a,b,-c;econ=d,e`; `-` marks a negative indicator),
 //!   entropy weights pooled over all units and years, then C, T (equal α) and D of
 //!   [`crate::stats::coupling`].
@@ -18,7 +20,8 @@
 //!   jurisdictions would need sub-unit data; not yet.)
 //!
 //! # References
-//! - See `morans_i` and `coupling`; Anselin (1995) for LISA clusters.
+//! - See `morans_i` and `coupling`; Anselin (1995) for LISA clusters; Benjamini & Hochberg (1995)
+//!   for the false discovery rate.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -37,7 +40,7 @@ use crate::stats::coupling::{
     c_class, coordination, d_class, subsystem_scores, CouplingModel, Subsystem, SubsystemValues,
     Weighting,
 };
-use crate::stats::morans_i::{self, LocalMoran, Permutations};
+use crate::stats::morans_i::{self, cluster_cutoff, LocalMoran, Permutations};
 use crate::table::{round_to, row_label, Column, ColumnType, Table, Value};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -54,7 +57,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         PERMUTATIONS,
         SEED,
         alternative("directed"),
-        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: Some(1.0), description: "p_sim threshold of a significant LISA cluster." },
+        ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: Some(1.0), description: "p_sim threshold of a significant LISA cluster (the false discovery rate with fdr)." },
+        ParamSpec { name: "fdr", unit: None, default: ParamDefault::Bool(false), min: None, max: None, description: "LISA clusters at the Benjamini–Hochberg cut-off of the units' p_sim (false discovery rate = significance, esda's fdr) instead of p_sim ≤ significance." },
     ],
     outputs: &[
         OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year.", columns: moran_indicators_columns },
@@ -65,6 +69,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     ],
     references: &[
         "Anselin, L. (1995) Local indicators of spatial association — LISA. Geographical Analysis 27(2), 93–115.",
+        "Benjamini, Y. & Hochberg, Y. (1995) Controlling the false discovery rate. Journal of the Royal Statistical Society B 57(1), 289–300.",
         "Wang, S. et al. (2021) Research on misuses and modification of coupling coordination degree model in China. Journal of Natural Resources 36(3), 793–810.",
     ],
 };
@@ -173,8 +178,10 @@ pub struct SynergyParams {
     pub systems: Vec<Subsystem>,
     pub model: CouplingModel,
     pub permutations: Permutations,
-    /// p_sim threshold of a significant LISA cluster.
+    /// p_sim threshold of a significant LISA cluster (the false discovery rate with `fdr`).
     pub significance: f64,
+    /// LISA clusters at the Benjamini–Hochberg cut-off instead of `significance`.
+    pub fdr: bool,
 }
 
 /// What the synergy analysis finds: its tables and summary, and the border coordination that
@@ -208,6 +215,7 @@ impl AnalysisModule for Synergy {
                 alternative: values.alternative()?,
             },
             significance: values.number("significance")?,
+            fdr: values.flag("fdr")?,
         })
     }
 
@@ -247,8 +255,15 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
     if !systems.is_empty() {
         let (coupling, development) =
             coupling_table(region, &panel, &units, &systems, params.model)?;
-        let (border, discontinuity, border_summary, coordination_rows) =
-            border_tables(region, &panel, &units, &weights, &development, latest)?;
+        let (border, discontinuity, border_summary, coordination_rows) = border_tables(
+            region,
+            &panel,
+            &units,
+            &weights,
+            &development,
+            latest,
+            params.model,
+        )?;
         border_coordination = coordination_rows;
         summary["coupling"] = json!({ "model": params.model.name(), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d_by_year(&panel, &development) });
         summary["borders"] = border_summary;
@@ -322,18 +337,14 @@ fn autocorrelation(
                 None,
             );
             if year == latest {
+                let local = morans_i::local(&y, &w, Some(params.permutations))?;
+                let cutoff = cluster_cutoff(&local, params.significance, params.fdr);
                 moran_summary.insert(
                     indicator.clone(),
-                    json!({ "year": year, "I": round_to(m.I, 6), "p_sim": p_sim }),
+                    json!({ "year": year, "I": round_to(m.I, 6), "p_sim": p_sim, "lisa_p_cutoff": cutoff }),
                 );
-                let local = morans_i::local(&y, &w, Some(params.permutations))?;
                 for (l, &u) in local.iter().zip(&present) {
                     let j = &region.jurisdictions[units[u]];
-                    let cluster = if l.p_sim.is_some_and(|p| p <= params.significance) {
-                        l.quadrant_label()
-                    } else {
-                        "ns"
-                    };
                     let row = [
                         j.code.as_str().into(),
                         j.name.as_str().into(),
@@ -341,10 +352,7 @@ fn autocorrelation(
                         Value::Int(year),
                     ];
                     lisa.push(
-                        row.into_iter()
-                            .chain(l.values())
-                            .chain([cluster.into()])
-                            .collect(),
+                        row.into_iter().chain(l.values(cutoff)).collect(),
                         Some(Geometry::MultiPolygon(j.geometry.clone())),
                     );
                 }
@@ -461,7 +469,8 @@ pub struct BorderCoordination {
     pub d_border: f64,
 }
 
-/// Border coordination and discontinuity for every pair of neighbouring units.
+/// Border coordination and discontinuity for every pair of neighbouring units; the border's
+/// coupling follows the analysis' coupling `model`, as the units' own does.
 fn border_tables(
     region: &Region,
     panel: &Panel,
@@ -469,6 +478,7 @@ fn border_tables(
     weights: &SpatialWeights,
     development: &Development,
     latest: i64,
+    model: CouplingModel,
 ) -> Result<BorderTables, AnalysisError> {
     let mut border = Table::new("synergy_border", synergy_border_columns(), false);
     let mut gaps = Table::new(
@@ -524,7 +534,7 @@ fn border_tables(
             if let (Some(&(ta, _)), Some(&(tb, _))) =
                 (development.get(&(a, year)), development.get(&(b, year)))
             {
-                let c = coordination(&[ta, tb], &[0.5, 0.5], CouplingModel::Standard)?;
+                let c = coordination(&[ta, tb], &[0.5, 0.5], model)?;
                 border.push(
                     vec![
                         ca.into(),
@@ -637,10 +647,6 @@ fn lisa_clusters_columns() -> Vec<Column> {
     ]
     .into_iter()
     .chain(LocalMoran::columns())
-    .chain([Column::text(
-        "cluster",
-        "the quadrant where p_sim ≤ significance, else ns",
-    )])
     .collect()
 }
 
@@ -656,7 +662,7 @@ fn synergy_border_columns() -> Vec<Column> {
             "C_border",
             ColumnType::Real,
             None,
-            "coupling of the two sides",
+            "coupling of the two sides (by the analysis' coupling model)",
         ),
         Column::new(
             "D_border",
@@ -684,4 +690,151 @@ fn border_discontinuity_columns() -> Vec<Column> {
             "gap / standard deviation over all units of the level that year",
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use geo::{polygon, MultiPolygon};
+
+    use super::*;
+    use crate::crs::AnalysisCrs;
+    use crate::region::Jurisdiction;
+    use crate::spec::ParamValue;
+    use crate::stats::morans_i::fdr_cutoff;
+
+    /// A 7 × 7 grid of 1 km county squares with one indicator `x` in 2020: a smooth gradient
+    /// (strong autocorrelation) with a deterministic wiggle.
+    fn grid_region() -> Region {
+        let mut units = Vec::new();
+        let mut table = Table::new(
+            "indicators",
+            vec![
+                Column::text("unit", "unit"),
+                Column::new("year", ColumnType::Int, None, "year"),
+                Column::new("x", ColumnType::Real, None, "indicator"),
+            ],
+            false,
+        );
+        for r in 0..7 {
+            for c in 0..7 {
+                let (x0, y0) = (c as f64 * 1000.0, r as f64 * 1000.0);
+                let code = format!("u{r}{c}");
+                units.push(Jurisdiction {
+                    code: code.clone(),
+                    name: code.clone(),
+                    level: Level::County,
+                    parent: None,
+                    geometry: MultiPolygon::new(vec![polygon![
+                        (x: x0, y: y0),
+                        (x: x0 + 1000.0, y: y0),
+                        (x: x0 + 1000.0, y: y0 + 1000.0),
+                        (x: x0, y: y0 + 1000.0),
+                    ]]),
+                });
+                let wiggle = ((r * 7 + c) as f64 * 2.39).sin();
+                let x = (r + c) as f64 + 2.0 * wiggle;
+                table.push(vec![code.into(), Value::Int(2020), Value::Real(x)], None);
+            }
+        }
+        Region::new(
+            "grid",
+            AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
+            units,
+            BTreeMap::from([("indicators".to_string(), table)]),
+        )
+    }
+
+    fn lisa(region: &Region, fdr: bool) -> (Vec<(f64, String)>, f64) {
+        let given = BTreeMap::from([
+            ("fdr".to_string(), ParamValue::Bool(fdr)),
+            ("permutations".to_string(), ParamValue::Number(9999.0)),
+        ]);
+        let params = Synergy::params(&Params::resolve(&SPEC, &given).unwrap()).unwrap();
+        let result = run(region, &params).unwrap();
+        let table = &result.output.tables[1];
+        let (p, cluster) = (
+            table.column_index("p_sim").unwrap(),
+            table.column_index("cluster").unwrap(),
+        );
+        let rows = table
+            .rows
+            .iter()
+            .map(|row| (row[p].as_f64().unwrap(), row[cluster].to_text()))
+            .collect();
+        let cutoff = result.output.summary["moran_latest"]["x"]["lisa_p_cutoff"]
+            .as_f64()
+            .unwrap();
+        (rows, cutoff)
+    }
+
+    /// With `fdr`, clusters are the units at or below the Benjamini–Hochberg cut-off of the
+    /// units' p_sim (esda's fdr, checked against esda in `morans_i`), a subset of those at
+    /// p_sim ≤ significance.
+    #[test]
+    fn fdr_keeps_the_clusters_below_the_benjamini_hochberg_cutoff() {
+        let region = grid_region();
+        let (plain, cutoff) = lisa(&region, false);
+        assert_eq!(cutoff, 0.05);
+        let (corrected, fdr_cut) = lisa(&region, true);
+        let p: Vec<f64> = corrected.iter().map(|r| r.0).collect();
+        assert_eq!(Some(fdr_cut), fdr_cutoff(&p, 0.05));
+        let count = |rows: &[(f64, String)]| rows.iter().filter(|r| r.1 != "ns").count();
+        for (p, cluster) in &corrected {
+            assert_eq!(cluster != "ns", *p <= fdr_cut, "{p} {cluster}");
+        }
+        assert!(
+            count(&corrected) < count(&plain) && count(&corrected) > 0,
+            "{} of {} clusters kept",
+            count(&corrected),
+            count(&plain)
+        );
+    }
+
+    /// The border's D follows the coupling model chosen for the units (until this round it always
+    /// used the standard C): every row of `synergy_border` is the model's D of its T_a and T_b,
+    /// and the two models give different borders.
+    #[test]
+    fn border_coordination_follows_the_coupling_model() {
+        let region = grid_region();
+        let border_d = |model: &str| {
+            let given = BTreeMap::from([
+                ("systems".to_string(), ParamValue::Text("a=x;b=x".into())),
+                ("model".to_string(), ParamValue::Text(model.into())),
+                ("permutations".to_string(), ParamValue::Number(9.0)),
+            ]);
+            let params = Synergy::params(&Params::resolve(&SPEC, &given).unwrap()).unwrap();
+            let result = run(&region, &params).unwrap();
+            let table = result
+                .output
+                .tables
+                .iter()
+                .find(|t| t.name == "synergy_border")
+                .unwrap();
+            let column = |name: &str| table.column_index(name).unwrap();
+            let (ta, tb, d) = (column("T_a"), column("T_b"), column("D_border"));
+            let coupling = CouplingModel::parse(model).unwrap();
+            table
+                .rows
+                .iter()
+                .map(|row| {
+                    let (a, b) = (row[ta].as_f64().unwrap(), row[tb].as_f64().unwrap());
+                    let expected = coordination(&[a, b], &[0.5, 0.5], coupling).unwrap().D;
+                    let got = row[d].as_f64().unwrap();
+                    assert!(
+                        (got - expected).abs() < 1e-6,
+                        "{model}: {got} vs {expected}"
+                    );
+                    got
+                })
+                .collect::<Vec<f64>>()
+        };
+        let (standard, modified) = (border_d("standard"), border_d("modified"));
+        assert_eq!(standard.len(), modified.len());
+        assert!(standard
+            .iter()
+            .zip(&modified)
+            .any(|(s, m)| (s - m).abs() > 1e-3));
+    }
 }

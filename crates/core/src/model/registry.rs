@@ -182,23 +182,48 @@ pub const COLUMNS: [&str; 11] = [
     "tools",
 ];
 
-/// A registry table from rows of text in [`COLUMNS`] order (test fixtures).
-/// Whether participant `p` represents unit `u`: it is the unit, one of its ancestors or inside it.
-fn represents(region: &Region, p: &str, u: &str) -> bool {
-    let chain = |code: &str| -> Vec<String> {
-        let mut out = Vec::new();
-        let mut current = region.by_code(code);
-        while let Some(j) = current {
-            out.push(j.code.clone());
-            current = j.parent.as_deref().and_then(|c| region.by_code(c));
-        }
-        out
-    };
-    chain(u).iter().any(|c| c == p) || chain(p).iter().any(|c| c == u)
+/// How an arrangement's participants must stand to a border's units to cover it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A participant is the unit, one of its ancestors or inside it (a provincial agreement
+    /// covers every county border between its provinces).
+    Any,
+    /// A participant is the unit or inside it: arrangements made by the border's own units.
+    Direct,
 }
 
-/// The arrangements covering the border between units `a` and `b`: two different participants
-/// represent its two sides.
+/// The codes of a unit and its ancestors.
+fn lineage(region: &Region, code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = region.by_code(code);
+    while let Some(j) = current {
+        out.push(j.code.clone());
+        current = j.parent.as_deref().and_then(|c| region.by_code(c));
+    }
+    out
+}
+
+/// Whether participant `p` represents unit `u` within `reach`.
+fn represents(region: &Region, p: &str, u: &str, reach: Reach) -> bool {
+    let inside = lineage(region, p).iter().any(|c| c == u);
+    inside || (reach == Reach::Any && lineage(region, u).iter().any(|c| c == p))
+}
+
+/// Whether `arrangement` covers the border between units `a` and `b`: two different
+/// participants represent its two sides.
+pub fn covers(region: &Region, arrangement: &Arrangement, a: &str, b: &str, reach: Reach) -> bool {
+    let on = |side: &str| -> Vec<&String> {
+        arrangement
+            .participants
+            .iter()
+            .filter(|p| represents(region, p, side, reach))
+            .collect()
+    };
+    let (pa, pb) = (on(a), on(b));
+    pa.iter().any(|p| pb.iter().any(|q| p != q))
+}
+
+/// The arrangements covering the border between units `a` and `b` (any reach).
 pub fn covering<'r>(
     region: &Region,
     arrangements: &'r [Arrangement],
@@ -207,19 +232,11 @@ pub fn covering<'r>(
 ) -> Vec<&'r Arrangement> {
     arrangements
         .iter()
-        .filter(|arr| {
-            let on = |side: &str| -> Vec<&String> {
-                arr.participants
-                    .iter()
-                    .filter(|p| represents(region, p, side))
-                    .collect()
-            };
-            let (pa, pb) = (on(a), on(b));
-            pa.iter().any(|p| pb.iter().any(|q| p != q))
-        })
+        .filter(|arr| covers(region, arr, a, b, Reach::Any))
         .collect()
 }
 
+/// A registry table from rows of text in [`COLUMNS`] order (test fixtures).
 #[cfg(test)]
 pub(crate) fn table_of(rows: &[[&str; 11]]) -> Table {
     Table::of_text("registry", &COLUMNS, rows)

@@ -284,9 +284,7 @@ pub fn discontinuity(
                     }
                     let side = sides.entry(z.unit).or_default();
                     side.total += z.area_m2;
-                    if z.control.as_deref() == Some(ECOLOGICAL_RED_LINE)
-                        || landuse::is_ecological(&z.class)
-                    {
+                    if is_protected(z) {
                         side.protected += z.area_m2;
                     }
                     if landuse::is_construction(&z.class) {
@@ -340,6 +338,106 @@ pub fn discontinuity(
                         geometry: MultiPolygon::new(d.built.clone()).into(),
                     });
                 }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Whether a zone is protected: under the ecological red line or of an ecological class.
+fn is_protected(z: &crate::model::plans::Zone) -> bool {
+    z.control.as_deref() == Some(ECOLOGICAL_RED_LINE) || landuse::is_ecological(&z.class)
+}
+
+/// The land of one neighbouring unit within reach of a protected zone.
+#[derive(Default)]
+struct Across<'z> {
+    total: f64,
+    construction: f64,
+    built: Vec<Polygon>,
+    /// The nearest construction zone: its distance (m) and id.
+    nearest: Option<(f64, &'z str)>,
+}
+
+/// Protected plan zones as assets in their own right [P]: where the land across a border within
+/// `shore_m` of a red-lined or ecological zone (not itself planned for construction) is at least
+/// `developed_share` planned for construction, one discontinuity per (zone, developed unit,
+/// version), whether or not a lakes or ecology layer holds the zone. Water (17) across is not
+/// land and is left out of the shares, as around lakes.
+pub fn protected_zone_discontinuity(
+    region: &Region,
+    plans: &PlanZones,
+    settings: &Settings,
+) -> Vec<Conflict> {
+    plans
+        .zones
+        .par_iter()
+        // A construction class under the red line is a breach (plan_constraint), not an asset.
+        .filter(|z| is_protected(z) && !landuse::is_construction(&z.class))
+        .flat_map_iter(|z| {
+            let mut sides: BTreeMap<usize, Across> = BTreeMap::new();
+            for k in plans.near(z.version, z.bbox, settings.shore_m) {
+                let other = &plans.zones[k];
+                if other.unit == z.unit || landuse::first_level(&other.class) == "17" {
+                    continue;
+                }
+                let d = Euclidean.distance(other.geometry, z.geometry);
+                if d > settings.shore_m + LIMIT_TOLERANCE_M {
+                    continue;
+                }
+                let side = sides.entry(other.unit).or_default();
+                side.total += other.area_m2;
+                if landuse::is_construction(&other.class) {
+                    side.construction += other.area_m2;
+                    side.built.extend(polygons(other.geometry));
+                    if side.nearest.is_none_or(|(best, _)| d < best) {
+                        side.nearest = Some((d, other.id.as_str()));
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            for (dev, side) in sides {
+                let (Some((distance, nearest)), true) = (side.nearest, side.total > 0.0) else {
+                    continue;
+                };
+                let share = side.construction / side.total;
+                if share < settings.developed_share {
+                    continue;
+                }
+                let severity = if share >= 2.0 * settings.developed_share { 3 } else { 2 };
+                let protection = if z.control.as_deref() == Some(ECOLOGICAL_RED_LINE) {
+                    "under the ecological red line"
+                } else {
+                    "of an ecological class"
+                };
+                out.push(Conflict {
+                    kind: ConflictType::EcologicalDiscontinuity,
+                    severity,
+                    severity_rule: format!(
+                        "a protected zone faces land ≥ {:.0} % planned for construction across the border (3 when ≥ {:.0} %)",
+                        100.0 * settings.developed_share,
+                        200.0 * settings.developed_share
+                    ),
+                    causing: dev,
+                    affected: Some(z.unit),
+                    distance_m: Some(distance),
+                    area_ha: Some(side.construction / 10_000.0),
+                    evidence: format!(
+                        "{} zone {} of {} ({:.1} ha) {protection}: land within {:.0} m across the border in {} is {:.0} % planned for construction, the nearest (zone {nearest}) {distance:.0} m away",
+                        class_label(&z.class),
+                        z.id,
+                        region.jurisdictions[z.unit].name,
+                        z.area_m2 / 10_000.0,
+                        settings.shore_m,
+                        region.jurisdictions[dev].name,
+                        100.0 * share,
+                    ),
+                    plan: plans.version_label(z.version),
+                    causing_feature: nearest.to_string(),
+                    affected_feature: z.id.clone(),
+                    identity: z.id.clone(),
+                    geometry: MultiPolygon::new(side.built).into(),
+                });
             }
             out
         })

@@ -91,7 +91,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the jurisdictions whose borders are tested." },
         ParamSpec { name: "radius_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Analysis radius: matrix rule 2 pairs closer than this conflict." },
-        ParamSpec { name: "shore_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Land within this distance of an ecological asset is its surroundings." },
+        ParamSpec { name: "shore_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Land within this distance of an ecological asset (a lake, an ecology polygon, or a plan zone under the ecological red line or of an ecological class) is its surroundings." },
         ParamSpec { name: "protected_share", unit: None, default: ParamDefault::Number(0.5), min: Some(0.0), max: Some(1.0), description: "Share of an asset's surroundings protected on one side for a discontinuity." },
         ParamSpec { name: "developed_share", unit: None, default: ParamDefault::Number(0.25), min: Some(0.0), max: Some(1.0), description: "Share planned for construction on the other side for a discontinuity." },
         ParamSpec { name: "pair_distance_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Dead ends on opposite sides closer than this form a pair." },
@@ -108,7 +108,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     ],
     references: &[
         "MNR (2023) Guidelines for land and sea use classification in territorial spatial survey, planning and use control (国土空间调查、规划、用途管制用地用海分类指南).",
-        "GB 18485-2014 Standard for pollution control on the municipal solid waste incineration; GB 18068-2000 Health protection zone for cement plants; GB 16889-2008 Standard for pollution control on the landfill site of municipal solid waste.",
+        "MEP, NDRC & NEA (2008) 关于进一步加强生物质发电项目环境影响评价管理工作的通知 (环发〔2008〕82号): environmental protection distance of new waste incineration power plants at least 300 m (the usual EIA distance); GB 18485-2014 Standard for pollution control on the municipal solid waste incineration (leaves the distance to the environmental impact assessment).",
+        "GB 18068-2000 Health protection zone for cement plants; GB 16889-2008 Standard for pollution control on the landfill site of municipal solid waste.",
         "Carr, M.H. & Zwick, P.D. (2007) Smart Land-Use Analysis: The LUCIS Model. ESRI Press.",
     ],
 };
@@ -250,6 +251,9 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
         conflicts.extend(land_use::incompatible(region, &plans, matrix, settings));
         let assets = land_use::assets(region);
         conflicts.extend(land_use::discontinuity(region, &plans, &assets, settings));
+        conflicts.extend(land_use::protected_zone_discontinuity(
+            region, &plans, settings,
+        ));
         conflicts.extend(land_use::plan_constraints(
             region, &plans, &borders, settings,
         ));

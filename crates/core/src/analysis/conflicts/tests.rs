@@ -402,3 +402,63 @@ fn plan_consistency_is_the_share_of_the_border_without_facing_conflicts() {
     assert_eq!(share("B", "2035"), 0.625);
     assert_eq!(share("C", "2015"), 1.0);
 }
+
+/// A red-lined wetland in A, 100 m from the border, faces `across` in B 200 m beyond it; no lakes
+/// or ecology layer. Commercial land across is one discontinuity; forest across is none.
+#[test]
+fn a_red_lined_zone_is_an_asset_without_a_lakes_layer() {
+    let discontinuities = |across: &str| {
+        let mut plans = text_table("plans", &["id", "jurisdiction", "class", "control"], true);
+        for (id, unit, class, control, [x0, y0, x1, y1]) in [
+            (
+                "w",
+                "A",
+                "0501",
+                "ecological_red_line",
+                [8900.0, 1000.0, 9900.0, 3000.0],
+            ),
+            ("c", "B", across, "", [10200.0, 1000.0, 11200.0, 3000.0]),
+        ] {
+            plans.push(
+                vec![id.into(), unit.into(), class.into(), control.into()],
+                Some(rect(x0, y0, x1, y1)),
+            );
+        }
+        let region = Region::new(
+            "red line",
+            AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5),
+            vec![county("A", 0.0, 0.0), county("B", 10_000.0, 0.0)],
+            BTreeMap::from([("plans".to_string(), plans)]),
+        )
+        .with_model()
+        .unwrap();
+        find_conflicts(&region, &settings())
+            .unwrap()
+            .conflicts
+            .into_iter()
+            .filter(|c| c.kind == ConflictType::EcologicalDiscontinuity)
+            .map(|c| (region.jurisdictions[c.causing].code.clone(), c))
+            .collect::<Vec<_>>()
+    };
+    let found = discontinuities("0901");
+    assert_eq!(
+        found.len(),
+        1,
+        "{:?}",
+        found.iter().map(|f| &f.1.evidence).collect::<Vec<_>>()
+    );
+    let (causing, conflict) = &found[0];
+    assert_eq!(causing, "B");
+    assert_eq!(conflict.affected_feature, "w");
+    assert_eq!(conflict.causing_feature, "c");
+    assert!((conflict.distance_m.unwrap() - 300.0).abs() < 1e-6);
+    // The whole land across is commercial: 1 km × 2 km = 200 ha, ≥ 2 × 25 %: severity 3.
+    assert!((conflict.area_ha.unwrap() - 200.0).abs() < 1e-6);
+    assert_eq!(conflict.severity, 3);
+    assert!(
+        conflict.evidence.contains("zone w"),
+        "{}",
+        conflict.evidence
+    );
+    assert!(discontinuities("0301").is_empty());
+}

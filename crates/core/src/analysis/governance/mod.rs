@@ -11,8 +11,9 @@
 //! - Meta-governance tools: hands-off (framing, storytelling, design) and hands-on (facilitation,
 //!   participation) (Sørensen 2006; Sørensen & Torfing 2009 [R]); the share of hands-on uses.
 //! - Shadow of hierarchy (proxy): the share of active arrangements that use H or are national.
-//! - Stages: [`stages`] on the yearly mode mix. Networks: [`network`] per stage, of participants
-//!   and aggregated to provinces.
+//! - Stages: [`stages`] on the log-ratio coordinates of the yearly mode mix (years without an
+//!   arrangement in force flagged, not zeros), with the best segmentation for every k (the stage
+//!   path). Networks: [`network`] per stage, of participants and aggregated to provinces.
 //! - Coverage: an arrangement covers a border when two *different* participants represent its two
 //!   sides (a participant represents a unit it equals, contains or lies in). So a Shanghai–Jiangsu
 //!   agreement covers every county border between them, but not the borders inside Jiangsu.
@@ -54,10 +55,15 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     requires_any: &[],
     depends_on: &["conflicts", "synergy"],
     params: &[
-        ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, max: None, description: "Number of stages, or auto (least BIC)." },
-        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), max: Some(50.0), description: "Most stages tried with auto." },
-        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(3.0), min: Some(1.0), max: Some(100.0), description: "Shortest stage." },
+        ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, max: None, description: "Number of stages, or auto (least stage_criterion)." },
+        ParamSpec { name: "max_stages", unit: None, default: ParamDefault::Number(6.0), min: Some(1.0), max: Some(50.0), description: "Most stages tried with auto (the stage path runs k = 1 … max_stages)." },
+        ParamSpec { name: "min_stage_years", unit: Some("yr"), default: ParamDefault::Number(5.0), min: Some(1.0), max: Some(100.0), description: "Shortest stage, in years with an arrangement in force (default: one Five-Year Plan period)." },
+        ParamSpec { name: "stage_zero_share", unit: None, default: ParamDefault::Number(0.01), min: Some(1e-6), max: Some(0.1), description: "δ replacing a zero share of a mix before its log-ratios (multiplicative replacement)." },
+        ParamSpec { name: "stage_features", unit: None, default: ParamDefault::Text("none"), min: None, max: None, description: "Features standardised and added to the mode mix's log-ratios: none or a comma-separated list of goal, binding, level." },
+        ParamSpec { name: "stage_criterion", unit: None, default: ParamDefault::Text("bic"), min: None, max: None, description: "Criterion choosing the number of stages: bic or lwz (heavier penalty)." },
         ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), max: Some(1.0), description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
+        ParamSpec { name: "did_controls", unit: None, default: ParamDefault::Text("never"), min: None, max: None, description: "Controls of the outcome comparison: never (borders not covered within the panel) or not_yet (also those covered later)." },
+        ParamSpec { name: "did_coverage", unit: None, default: ParamDefault::Text("any"), min: None, max: None, description: "Arrangements that count as covering a border in the outcome comparison: any (also those of the units' provinces or cities) or direct (made by the border's own units or units inside them)." },
         PERMUTATIONS,
         SEED,
         alternative("folded"),
@@ -65,14 +71,18 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     outputs: &[
         OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy.", columns: governance_timeline_columns },
         OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics.", columns: governance_stages_columns },
+        OutputSpec { name: "governance_stage_path", spatial: false, description: "The stage path: for k = 1 … max_stages the best k-stage segmentation, its cost, criterion and break years; the chosen k marked.", columns: governance_stage_path_columns },
         OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties.", columns: governance_network_columns },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals.", columns: border_governance_columns },
-        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders newly covered in the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) against uncovered borders.", columns: outcomes::governance_outcomes_columns },
+        OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders first covered within the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) since coverage against never-covered borders.", columns: outcomes::governance_outcomes_columns },
+        OutputSpec { name: "governance_event_study", spatial: false, description: "Effect of first coverage by periods since it (leads and lags), with randomisation intervals from permuting whole arrangements.", columns: outcomes::governance_event_study_columns },
     ],
     references: &[
         "Meuleman, L. (2008) Public Management and the Metagovernance of Hierarchies, Networks and Markets. Physica-Verlag.",
         "Sørensen, E. (2006) Metagovernance. American Review of Public Administration 36(1), 98–114.",
         "Fisher, W. D. (1958) On grouping for maximum homogeneity. JASA 53, 789–798.",
+        "Egozcue, J. J. et al. (2003) Isometric logratio transformations for compositional data analysis. Math. Geology 35(3), 279–300.",
+        "Martín-Fernández, J. A., Barceló-Vidal, C. & Pawlowsky-Glahn, V. (2003) Dealing with zeros and missing values in compositional data sets. Math. Geology 35(3), 253–278.",
         "Brandes, U. (2001) A faster algorithm for betweenness centrality. J. Math. Sociology 25(2), 163–177.",
     ],
 };
@@ -105,6 +115,8 @@ pub struct Stage {
     pub dominant: String,
     /// Ids and names of the most binding arrangements started in the stage.
     pub key_arrangements: Vec<String>,
+    /// Years of the stage without an arrangement in force (left out of its means and the cost).
+    pub empty_years: Vec<i32>,
     pub description: String,
 }
 
@@ -167,60 +179,138 @@ pub fn timeline(arrangements: &[Arrangement]) -> Vec<YearMix> {
         .collect()
 }
 
-/// Finds the stages of the timeline (`k` given, or by BIC) and describes them.
+/// One step of the stage path: the best segmentation into `k` stages.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStep {
+    pub k: usize,
+    /// Within-stage sum of squares of the features.
+    pub cost: f64,
+    /// The stage criterion (BIC or LWZ) of this k.
+    pub criterion: f64,
+    /// First years of stages 2 … k.
+    pub breaks: Vec<i32>,
+}
+
+/// The stages found, the path they were chosen from, and the chosen k.
+#[derive(Debug, Clone)]
+pub struct StagePath {
+    pub stages: Vec<Stage>,
+    pub path: Vec<PathStep>,
+    pub chosen: usize,
+}
+
+/// Finds the stages of the timeline (`k` given, or by the criterion) and describes them. Years
+/// without an arrangement in force stay out of the features; such a gap closes the stage before it.
 pub fn find_stages(
     arrangements: &[Arrangement],
     years: &[YearMix],
-    k: Option<usize>,
-    max_stages: usize,
-    min_years: usize,
-) -> Vec<Stage> {
-    let series: Vec<Vec<f64>> = years.iter().map(|y| y.modes.to_vec()).collect();
-    let segmentation = match k {
-        Some(k) => stages::segment(&series, k, min_years),
-        None => stages::choose(&series, max_stages, min_years),
-    };
-    let Some(segmentation) = segmentation else {
-        return Vec::new();
-    };
-    let mut bounds: Vec<(usize, usize)> = segmentation
-        .starts
-        .windows(2)
-        .map(|w| (w[0], w[1]))
-        .collect();
-    bounds.push((*segmentation.starts.last().expect("k ≥ 1"), years.len()));
-    bounds
-        .into_iter()
-        .map(|(i, j)| {
-            let span = &years[i..j];
-            let (start, end) = (span[0].year, span[span.len() - 1].year);
-            let modes = mean_of(&span.iter().map(|y| y.modes).collect::<Vec<_>>());
-            let goals = mean_of(&span.iter().map(|y| y.goals).collect::<Vec<_>>());
-            let (on, off): (usize, usize) = span.iter().fold((0, 0), |(a, b), y| (a + y.hands_on_tools, b + y.hands_off_tools));
-            let mut started: Vec<&Arrangement> = arrangements.iter().filter(|a| (start..=end).contains(&a.start.year)).collect();
-            started.sort_by(|a, b| b.binding.cmp(&a.binding).then(a.start.cmp(&b.start)));
-            let key_arrangements: Vec<String> = started.iter().take(3).map(|a| format!("{} {} ({})", a.id, a.name, a.start.year)).collect();
-            let dominant = describe_modes(modes);
-            // What marks a stage is what it starts: the goals of the arrangements begun in it.
-            let started_goals = GOALS.map(|g| started.iter().filter(|a| a.goal == g).count());
-            let goal_text = GOALS
+    settings: &stages::StageSettings,
+) -> Result<StagePath, AnalysisError> {
+    let features = stages::features(arrangements, years, settings).map_err(AnalysisError::Input)?;
+    let (rows, observed) = (&features.rows, &features.observed);
+    let asked = settings.k.unwrap_or(1);
+    if observed.len() < asked * settings.min_years.max(1) {
+        return Err(AnalysisError::Input(format!(
+            "{} years with an arrangement in force cannot hold {asked} stage(s) of at least {} such years (min_stage_years)",
+            observed.len(),
+            settings.min_years
+        )));
+    }
+    let segmentations = stages::path(rows, settings.max_stages.max(asked), settings.min_years);
+    let d = rows.first().map_or(0, Vec::len);
+    let path: Vec<PathStep> = segmentations
+        .iter()
+        .zip(1..)
+        .map(|(s, k)| PathStep {
+            k,
+            cost: s.cost,
+            criterion: settings.criterion.value(s.cost, rows.len(), d, k),
+            breaks: s.starts[1..]
                 .iter()
-                .zip(started_goals)
-                .filter(|(_, n)| *n > 0)
-                .map(|(g, n)| format!("{n} {g}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mean_binding = span.iter().map(|y| y.mean_binding).sum::<f64>() / span.len() as f64;
-            let hands_on_share = if on + off > 0 { on as f64 / (on + off) as f64 } else { 0.0 };
-            let description = format!(
-                "{start}–{end}: {dominant}; mean bindingness {mean_binding:.1}; {:.0} % hands-on tools; {} arrangements started ({})",
-                hands_on_share * 100.0,
-                started.len(),
-                if goal_text.is_empty() { "none".to_string() } else { goal_text }
-            );
-            Stage { start, end, modes, goals, mean_binding, hands_on_share, dominant, key_arrangements, description }
+                .map(|&r| years[observed[r]].year)
+                .collect(),
         })
-        .collect()
+        .collect();
+    let chosen = settings.k.unwrap_or_else(|| {
+        path.iter()
+            .min_by(|a, b| a.criterion.total_cmp(&b.criterion))
+            .map_or(1, |p| p.k)
+    });
+    let mut starts: Vec<usize> = segmentations[chosen - 1]
+        .starts
+        .iter()
+        .map(|&r| observed[r])
+        .collect();
+    starts.push(years.len());
+    let stages = starts
+        .windows(2)
+        .map(|w| describe_stage(arrangements, &years[w[0]..w[1]]))
+        .collect();
+    Ok(StagePath {
+        stages,
+        path,
+        chosen,
+    })
+}
+
+/// A stage spanning `span`: means over its years with an arrangement in force.
+fn describe_stage(arrangements: &[Arrangement], span: &[YearMix]) -> Stage {
+    let (start, end) = (span[0].year, span[span.len() - 1].year);
+    let (full, empty): (Vec<&YearMix>, Vec<&YearMix>) = span.iter().partition(|y| y.active > 0);
+    let empty_years: Vec<i32> = empty.iter().map(|y| y.year).collect();
+    let modes = mean_of(&full.iter().map(|y| y.modes).collect::<Vec<_>>());
+    let goals = mean_of(&full.iter().map(|y| y.goals).collect::<Vec<_>>());
+    let (on, off): (usize, usize) = full.iter().fold((0, 0), |(a, b), y| {
+        (a + y.hands_on_tools, b + y.hands_off_tools)
+    });
+    let mut started: Vec<&Arrangement> = arrangements
+        .iter()
+        .filter(|a| (start..=end).contains(&a.start.year))
+        .collect();
+    started.sort_by(|a, b| b.binding.cmp(&a.binding).then(a.start.cmp(&b.start)));
+    let key_arrangements: Vec<String> = started
+        .iter()
+        .take(3)
+        .map(|a| format!("{} {} ({})", a.id, a.name, a.start.year))
+        .collect();
+    let dominant = describe_modes(modes);
+    // What marks a stage is what it starts: the goals of the arrangements begun in it.
+    let started_goals = GOALS.map(|g| started.iter().filter(|a| a.goal == g).count());
+    let goal_text = GOALS
+        .iter()
+        .zip(started_goals)
+        .filter(|(_, n)| *n > 0)
+        .map(|(g, n)| format!("{n} {g}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mean_binding = full.iter().map(|y| y.mean_binding).sum::<f64>() / full.len().max(1) as f64;
+    let hands_on_share = if on + off > 0 {
+        on as f64 / (on + off) as f64
+    } else {
+        0.0
+    };
+    let gap = match empty_years.len() {
+        0 => String::new(),
+        n => format!("; {n} year(s) without an arrangement in force"),
+    };
+    let description = format!(
+        "{start}–{end}: {dominant}; mean bindingness {mean_binding:.1}; {:.0} % hands-on tools; {} arrangements started ({}){gap}",
+        hands_on_share * 100.0,
+        started.len(),
+        if goal_text.is_empty() { "none".to_string() } else { goal_text }
+    );
+    Stage {
+        start,
+        end,
+        modes,
+        goals,
+        mean_binding,
+        hands_on_share,
+        dominant,
+        key_arrangements,
+        empty_years,
+        description,
+    }
 }
 
 /// "hierarchy", "network + hierarchy", …: the modes with at least a quarter of the mix, largest first.
@@ -257,10 +347,7 @@ fn province_of(region: &Region, code: &str) -> String {
 /// Typed parameters of the governance analysis.
 #[derive(Debug, Clone)]
 pub struct GovernanceParams {
-    /// `None`: chosen by BIC.
-    pub stages: Option<usize>,
-    pub max_stages: usize,
-    pub min_stage_years: usize,
+    pub stage: stages::StageSettings,
     pub outcome_threshold: f64,
     pub outcomes: outcomes::OutcomeSettings,
 }
@@ -271,6 +358,30 @@ pub fn parse_stages(text: &str) -> Option<Option<usize>> {
         "auto" => Some(None),
         text => text.parse::<usize>().ok().filter(|k| *k >= 1).map(Some),
     }
+}
+
+/// The stage parameters of the spec, checked.
+fn stage_settings(values: &Params) -> Result<stages::StageSettings, AnalysisError> {
+    let text = |name: &str| values.text(name);
+    let invalid = |name: &str, got: &str, expected: &str| {
+        values.invalid(name, format!("`{got}` is not {expected}"))
+    };
+    let (k, features, criterion) = (
+        text("stages")?,
+        text("stage_features")?,
+        text("stage_criterion")?,
+    );
+    Ok(stages::StageSettings {
+        k: parse_stages(k)
+            .ok_or_else(|| invalid("stages", k, "auto or a positive whole number"))?,
+        max_stages: values.count("max_stages")?,
+        min_years: values.count("min_stage_years")?,
+        zero_share: values.number("stage_zero_share")?,
+        features: stages::Feature::parse_list(features)
+            .ok_or_else(|| invalid("stage_features", features, stages::Feature::NAMES))?,
+        criterion: stages::Criterion::parse(criterion)
+            .ok_or_else(|| invalid("stage_criterion", criterion, stages::Criterion::NAMES))?,
+    })
 }
 
 /// The timeline, stages, networks, coverage and outcomes, as written.
@@ -288,21 +399,30 @@ impl AnalysisModule for Governance {
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<GovernanceParams, AnalysisError> {
-        let stages = values.text("stages")?;
         Ok(GovernanceParams {
-            stages: parse_stages(stages).ok_or_else(|| {
-                values.invalid(
-                    "stages",
-                    format!("`{stages}` is not auto or a positive whole number"),
-                )
-            })?,
-            max_stages: values.count("max_stages")?,
-            min_stage_years: values.count("min_stage_years")?,
+            stage: stage_settings(values)?,
             outcome_threshold: values.number("outcome_threshold")?,
             outcomes: outcomes::OutcomeSettings {
                 permutations: values.count("permutations")?,
                 seed: values.number("seed")? as u64,
                 alternative: values.alternative()?,
+                reach: match values.text("did_coverage")? {
+                    "any" => registry::Reach::Any,
+                    "direct" => registry::Reach::Direct,
+                    other => {
+                        return Err(values
+                            .invalid("did_coverage", format!("`{other}` is not any or direct")))
+                    }
+                },
+                controls: {
+                    let text = values.text("did_controls")?;
+                    outcomes::Controls::parse(text).ok_or_else(|| {
+                        values.invalid(
+                            "did_controls",
+                            format!("`{text}` is not {}", outcomes::Controls::NAMES),
+                        )
+                    })?
+                },
             },
         })
     }
@@ -336,8 +456,12 @@ impl AnalysisModule for Governance {
 pub struct Staged {
     pub years: Vec<YearMix>,
     pub stages: Vec<Stage>,
+    /// The best segmentation for each k = 1 … max_stages, and the k chosen.
+    pub path: Vec<PathStep>,
+    pub chosen: usize,
     pub stage_table: Table,
     pub network_table: Table,
+    pub path_table: Table,
     pub summaries: Vec<serde_json::Value>,
 }
 
@@ -362,29 +486,48 @@ pub fn stages_of(
     }
     let years = timeline(arrangements);
     let horizon = years.last().map_or(0, |y| y.year);
-    let stages = find_stages(
-        arrangements,
-        &years,
-        params.stages,
-        params.max_stages,
-        params.min_stage_years,
-    );
-    if stages.is_empty() {
-        return Err(AnalysisError::Input(format!(
-            "{} years cannot hold the stages asked for (at least {} years each)",
-            years.len(),
-            params.min_stage_years
-        )));
-    }
+    let StagePath {
+        stages,
+        path,
+        chosen,
+    } = find_stages(arrangements, &years, &params.stage)?;
     let (stage_table, network_table, summaries) =
         stage_tables(region, arrangements, &stages, horizon);
+    let path_table = path_table(&path, chosen, params.stage.criterion);
     Ok(Staged {
         years,
         stages,
+        path,
+        chosen,
         stage_table,
         network_table,
+        path_table,
         summaries,
     })
+}
+
+/// The stage path as a table, the chosen k marked.
+fn path_table(path: &[PathStep], chosen: usize, criterion: stages::Criterion) -> Table {
+    let mut t = Table::new(
+        "governance_stage_path",
+        governance_stage_path_columns(),
+        false,
+    );
+    for step in path {
+        let breaks: Vec<String> = step.breaks.iter().map(i32::to_string).collect();
+        t.push(
+            vec![
+                step.k.into(),
+                Value::Real(round_to(step.cost, 9)),
+                criterion.name().into(),
+                Value::Real(round_to(step.criterion, 6)),
+                breaks.join(";").into(),
+                Value::Bool(step.k == chosen),
+            ],
+            None,
+        );
+    }
+    t
 }
 
 fn run(
@@ -401,6 +544,7 @@ fn run(
     let mut tables = vec![
         timeline_table(years),
         staged.stage_table,
+        staged.path_table,
         staged.network_table,
     ];
     let (coverage, coverage_summary) = coverage_table(region, arrangements, horizon)?;
@@ -428,11 +572,11 @@ fn run(
         }
     }
     let settings = &params.outcomes;
-    let mut outcome_table = outcomes::outcome_table();
+    let mut outcome_tables = outcomes::OutcomeTables::default();
     let mut outcome_summary = serde_json::Map::new();
     for measure in &measures {
         let summary =
-            outcomes::outcomes(region, arrangements, measure, settings, &mut outcome_table)?;
+            outcomes::outcomes(region, arrangements, measure, settings, &mut outcome_tables)?;
         outcome_summary.insert(measure.name.to_string(), summary);
     }
     if measures.is_empty() {
@@ -441,7 +585,8 @@ fn run(
             json!("neither synergy (indicators with coupling systems) nor conflicts (plans) ran"),
         );
     } else {
-        tables.push(outcome_table);
+        tables.push(outcome_tables.borders);
+        tables.push(outcome_tables.events);
     }
     Ok(AnalysisOutput {
         tables,
@@ -522,6 +667,13 @@ pub fn stage_tables(
                 r(province_net.density()),
                 Value::from(cross.map(|c| round_to(c, 6))),
                 stage.key_arrangements.join("; ").into(),
+                stage
+                    .empty_years
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";")
+                    .into(),
                 stage.description.as_str().into(),
             ],
             None,
@@ -553,6 +705,7 @@ pub fn stage_tables(
             "description": stage.description,
             "dominant_modes": stage.dominant,
             "key_arrangements": stage.key_arrangements,
+            "empty_years": stage.empty_years,
             "network": { "nodes": net.nodes.len(), "density": round_to(net.density(), 4), "cross_province_share": cross.map(|c| round_to(c, 4)) },
         }));
     }
@@ -756,7 +909,33 @@ fn governance_stages_columns() -> Vec<Column> {
             "key_arrangements",
             "most binding arrangements started in the stage",
         ),
+        Column::text(
+            "empty_years",
+            "years of the stage without an arrangement in force, `;`-separated (left out of its means and of the segmentation)",
+        ),
         Column::text("description", "summary"),
+    ]
+}
+
+/// The columns of `governance_stage_path` (its output spec reads them too).
+fn governance_stage_path_columns() -> Vec<Column> {
+    vec![
+        Column::new("k", ColumnType::Int, None, "number of stages"),
+        Column::new(
+            "cost",
+            ColumnType::Real,
+            None,
+            "within-stage sum of squares of the features (log-ratio coordinates)",
+        ),
+        Column::text("criterion_name", "bic or lwz (stage_criterion)"),
+        Column::new(
+            "criterion",
+            ColumnType::Real,
+            None,
+            "criterion value; auto picks the least",
+        ),
+        Column::text("breaks", "first years of stages 2 … k, `;`-separated"),
+        Column::new("chosen", ColumnType::Bool, None, "the k the stages use"),
     ]
 }
 
@@ -829,51 +1008,124 @@ mod tests {
 
     /// One-year arrangements: hierarchy only 1990–1999, network 2000–2009, mixed H;N 2010–2019.
     fn planted() -> Vec<Arrangement> {
-        let mut rows = Vec::new();
-        let years: Vec<(String, &str)> = (1990..2020)
+        let rows: Vec<(i32, &str, &str)> = (1990..2020)
             .map(|y| {
-                (
-                    y.to_string(),
-                    if y < 2000 {
-                        "H"
-                    } else if y < 2010 {
-                        "N"
-                    } else {
-                        "H;N"
-                    },
-                )
+                let modes = match y {
+                    ..2000 => "H",
+                    2000..2010 => "N",
+                    _ => "H;N",
+                };
+                (y, modes, "integrated")
             })
             .collect();
-        for (y, m) in &years {
-            rows.push([
-                y.as_str(),
-                y.as_str(),
-                y.as_str(),
-                "a",
-                "provincial",
-                "agreement",
-                "integrated",
-                m,
-                "1;2",
-                "2",
-                "design",
-            ]);
-        }
-        registry::parse(&registry::table_of(&rows), None).unwrap()
+        yearly(&rows)
     }
 
     #[test]
     fn stage_finder_recovers_planted_regimes() {
         let arrangements = planted();
         let years = timeline(&arrangements);
-        let stages = find_stages(&arrangements, &years, None, 6, 3);
-        let spans: Vec<(i32, i32)> = stages.iter().map(|s| (s.start, s.end)).collect();
+        let found = find_stages(&arrangements, &years, &settings(None)).unwrap();
+        let spans: Vec<(i32, i32)> = found.stages.iter().map(|s| (s.start, s.end)).collect();
         assert_eq!(spans, vec![(1990, 1999), (2000, 2009), (2010, 2019)]);
-        assert_eq!(stages[0].dominant, "hierarchy");
-        assert_eq!(stages[1].dominant, "network");
-        assert_eq!(stages[2].dominant, "hierarchy + network");
-        // Asked for two, it makes the best single break.
-        assert_eq!(find_stages(&arrangements, &years, Some(2), 6, 3).len(), 2);
+        assert_eq!(found.chosen, 3);
+        assert_eq!(found.path[2].breaks, [2000, 2010]);
+        assert_eq!(found.stages[0].dominant, "hierarchy");
+        assert_eq!(found.stages[1].dominant, "network");
+        assert_eq!(found.stages[2].dominant, "hierarchy + network");
+        // Asked for two, it makes the best single break, and the path still runs to max_stages.
+        let two = find_stages(&arrangements, &years, &settings(Some(2))).unwrap();
+        assert_eq!((two.stages.len(), two.chosen, two.path.len()), (2, 2, 6));
+    }
+
+    /// The spec's default stage settings, with `k` stages.
+    fn settings(k: Option<usize>) -> stages::StageSettings {
+        stages::StageSettings {
+            k,
+            ..stage_settings(&Params::defaults(&SPEC)).unwrap()
+        }
+    }
+
+    /// One-year arrangements `(year, modes, goal)`.
+    fn yearly(rows: &[(i32, &str, &str)]) -> Vec<Arrangement> {
+        let years: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+        let rows: Vec<[&str; 11]> = rows
+            .iter()
+            .zip(&years)
+            .map(|(&(_, modes, goal), y)| {
+                [
+                    y.as_str(),
+                    y.as_str(),
+                    y.as_str(),
+                    "a",
+                    "provincial",
+                    "agreement",
+                    goal,
+                    modes,
+                    "1;2",
+                    "2",
+                    "design",
+                ]
+            })
+            .collect();
+        registry::parse(&registry::table_of(&rows), None).unwrap()
+    }
+
+    #[test]
+    fn empty_years_are_flagged_and_close_the_stage_before_them() {
+        // Hierarchy 1990–1999, nothing in force 2000–2001, network 2002–2011.
+        let mut rows: Vec<(i32, &str, &str)> = (1990..2000).map(|y| (y, "H", "economic")).collect();
+        rows.extend((2002..2012).map(|y| (y, "N", "economic")));
+        let arrangements = yearly(&rows);
+        let years = timeline(&arrangements);
+        let found = find_stages(&arrangements, &years, &settings(None)).unwrap();
+        let spans: Vec<(i32, i32, Vec<i32>)> = found
+            .stages
+            .iter()
+            .map(|s| (s.start, s.end, s.empty_years.clone()))
+            .collect();
+        assert_eq!(
+            spans,
+            [(1990, 2001, vec![2000, 2001]), (2002, 2011, vec![])]
+        );
+        // The empty years do not dilute the stage's mix into zeros.
+        let modes = found.stages[0].modes;
+        assert!(
+            (modes[0] - 1.0).abs() < 1e-12 && modes[1..] == [0.0, 0.0],
+            "{modes:?}"
+        );
+        assert!(found.stages[0].description.contains("2 year(s) without"));
+        // min_stage_years counts years with arrangements in force: 20 such years hold at most 4
+        // stages of 5, though the timeline has 22 years.
+        let mut five = settings(Some(4));
+        assert!(find_stages(&arrangements, &years, &five).is_ok());
+        five.k = Some(5);
+        let error = find_stages(&arrangements, &years, &five)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("20 years with an arrangement in force"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn extra_features_find_a_change_the_modes_do_not_show() {
+        // The same mode throughout; the goal turns from economic to ecological in 2005.
+        let rows: Vec<(i32, &str, &str)> = (1990..2020)
+            .map(|y| (y, "H;N", if y < 2005 { "economic" } else { "ecological" }))
+            .collect();
+        let arrangements = yearly(&rows);
+        let years = timeline(&arrangements);
+        let modes_only = find_stages(&arrangements, &years, &settings(None)).unwrap();
+        assert_eq!(modes_only.chosen, 1);
+        let with_goal = stages::StageSettings {
+            features: vec![stages::Feature::Goal],
+            ..settings(None)
+        };
+        let found = find_stages(&arrangements, &years, &with_goal).unwrap();
+        assert_eq!(found.chosen, 2);
+        assert_eq!(found.path[1].breaks, [2005]);
     }
 
     #[test]
@@ -883,7 +1135,8 @@ mod tests {
         ]];
         let arrangements = registry::parse(&registry::table_of(&rows), None).unwrap();
         let years = timeline(&arrangements);
-        assert_eq!(find_stages(&arrangements, &years, None, 6, 3).len(), 1);
+        let found = find_stages(&arrangements, &years, &settings(None)).unwrap();
+        assert_eq!((found.stages.len(), found.chosen), (1, 1));
     }
 
     #[test]

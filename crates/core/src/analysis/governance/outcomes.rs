@@ -1,29 +1,51 @@
-//! Outcomes: did coordination across a border improve after an arrangement came to cover it?
+//! Outcomes: did coordination across a border improve once an arrangement came to cover it?
 //!
 //! # Method [P]
 //! An outcome is a measure of each border over time: the coordination degree of its two sides per
 //! year, D_border (from `synergy`), and, per plan version (read as its year), the number of
-//! plan-dependent conflicts and the plan consistency (from `conflicts`). A border is *treated* in
-//! year T when an arrangement covering it starts in T, inside the panel but after its first year
-//! (so there is a before); borders that no new arrangement covers during the panel are *controls*.
-//! - Change of a border around year Y: Δ(Y) = mean D over years ≥ Y − mean D over years < Y.
-//! - Stacked difference-in-differences: DiD = mean over treated borders b of
-//!   [Δ_b(T_b) − mean over controls c of Δ_c(T_b)].
-//! - Permutation interval: treatment years are reassigned at random among all borders (seeded),
-//!   DiD recomputed; the 2.5–97.5 % range of the permuted DiD is the interval under no effect, and
-//!   p is the pseudo p-value of the observed DiD against the permuted ones under `alternative`
-//!   (default `folded`: |DiD − mean| at least as large, esda's folded form).
-//! - A treated border is improved / worsened when Δ_b − mean control Δ exceeds ± the measure's
-//!   threshold in its good direction (up for D and consistency, down for conflicts), else
-//!   unchanged. By goal orientation: the same DiD over treated borders whose first new
-//!   arrangement has that goal.
-//! - Assumption: covered and uncovered borders would have followed parallel trends. It is not
-//!   tested, and the permutation interval does not protect against its failure: arrangements
-//!   choose their borders (a basin regulation covers exactly the cross-province borders), so a
-//!   "significant" DiD can reflect where borders are, not what arrangements did.
+//! plan-dependent conflicts and the plan consistency (from `conflicts`). The measure's years are
+//! the panel's periods.
+//! - **Treatment** is a border's *first coverage*: the earliest start of any arrangement covering
+//!   it, G. Its cohort is the first period at or after G; its base period the one before. Borders
+//!   covered at or before the first period have no "before" and are left out (reported as
+//!   `already_covered_borders`); borders first covered after the last period, or never, are
+//!   *never covered* within the panel.
+//! - **Group-time effects** (Callaway & Sant'Anna 2021), for cohort g and period t:
+//!   ATT(g, t) = mean over the cohort of (Y_t − Y_base) − mean over the controls of
+//!   (Y_t − Y_base), with the base period fixed at g − 1 for every t (a "universal" base, so
+//!   leads and lags share one reference). Controls are the never-covered borders (`did_controls =
+//!   "never"`, the default) or, with `"not_yet"`, also the borders whose cohort comes after both
+//!   t and the base.
+//! - **Aggregates.** The effect (`did`) is the mean of ATT(g, t) over t ≥ g weighted by the number
+//!   of treated borders with data (their "simple" aggregation); the event study θ(e), e = t − g
+//!   periods, is the same weighted mean at each e. e = −1 is the reference (0 by construction);
+//!   e ≤ −2 are leads.
+//! - **Inference by permuting whole arrangements.** The units of assignment are the borders
+//!   first covered by the same arrangement(s) (one basin regulation covering dozens of borders is
+//!   one unit, not dozens) and each never-covered border alone. Each permutation shuffles the
+//!   units' cohorts (or "never") among the units and recomputes the estimates.
+//!   `null_interval_95` is the 2.5–97.5 % range of the permuted effect (what no effect looks like),
+//!   p the pseudo p-value under `alternative`. The
+//!   effect's `interval_95` inverts the randomisation test for an additive effect τ
+//!   ([`inverted_interval`]): τ is kept when the estimate on Y − τ·D is not in either 2.5 % tail
+//!   of its permuted values (D: covered in that period, under the actual coverage).
+//! - **Pre-trends.** The statistic is the mean of θ(e)² over the leads; its p-value is the share
+//!   of permutations with a statistic at least as large. A small p says covered and uncovered
+//!   borders were already drifting apart before coverage, and the effect is not credible.
+//! - A treated border is improved / worsened when its own mean post-coverage change minus the
+//!   controls' exceeds ± the measure's threshold in its good direction (up for D and
+//!   consistency, down for conflicts), else unchanged. By goal orientation: the effect over
+//!   treated borders whose first arrangement(s) have that goal.
+//! - Assumption: covered and never-covered borders would have followed parallel trends. The
+//!   leads test it where the panel has two or more periods before coverage. Arrangements choose
+//!   their borders (a basin regulation covers exactly the cross-province borders), so an effect
+//!   can still reflect where borders are, not what arrangements did.
 //!
 //! # References
-//! - Angrist, J. D. & Pischke, J.-S. (2009) *Mostly Harmless Econometrics*, ch. 5 (DiD).
+//! - Callaway, B. & Sant'Anna, P. H. C. (2021) Difference-in-differences with multiple time
+//!   periods. *Journal of Econometrics* 225(2), 200–230.
+//! - Rosenbaum, P. R. (2002) *Observational Studies*, 2nd ed., ch. 2 (randomisation inference
+//!   and its intervals).
 //! - Fisher, R. A. (1935) *The Design of Experiments* (randomisation inference).
 
 use std::collections::BTreeMap;
@@ -36,10 +58,10 @@ use serde_json::json;
 use crate::analysis::conflicts::consistency::BorderConsistency;
 use crate::analysis::synergy::BorderCoordination;
 use crate::error::AnalysisError;
-use crate::model::registry::covering;
 use crate::model::registry::Arrangement;
+use crate::model::registry::{covers, Reach};
 use crate::region::Region;
-use crate::stats::significance::{pseudo_p, Alternative};
+use crate::stats::significance::{inverted_interval, pseudo_p, quantile, Alternative};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 /// D_border by border (a, b) and year.
@@ -140,29 +162,32 @@ pub fn plan_measures(
     ]
 }
 
-/// Δ(Y): mean after minus mean before; `None` without years on both sides.
-fn change(series: &BTreeMap<i64, f64>, split: i64) -> Option<f64> {
-    let mean = |it: Vec<f64>| (!it.is_empty()).then(|| it.iter().sum::<f64>() / it.len() as f64);
-    let before = mean(series.range(..split).map(|(_, v)| *v).collect())?;
-    let after = mean(series.range(split..).map(|(_, v)| *v).collect())?;
-    Some(after - before)
+/// Which borders the covered ones are compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Controls {
+    /// Borders not covered within the panel.
+    Never,
+    /// Those, and borders whose first coverage comes after both the period and the base.
+    NotYet,
 }
 
-/// DiD of the treated (border index, year) against the controls, from precomputed changes.
-fn did(
-    treated: &[(usize, i64)],
-    controls: &[usize],
-    changes: &BTreeMap<i64, Vec<Option<f64>>>,
-) -> Option<f64> {
-    let mut effects = Vec::new();
-    for &(b, year) in treated {
-        let row = &changes[&year];
-        let control: Vec<f64> = controls.iter().filter_map(|&c| row[c]).collect();
-        if let (Some(own), false) = (row[b], control.is_empty()) {
-            effects.push(own - control.iter().sum::<f64>() / control.len() as f64);
+impl Controls {
+    pub const NAMES: &'static str = "never or not_yet";
+
+    pub fn parse(text: &str) -> Option<Controls> {
+        match text.trim() {
+            "never" => Some(Controls::Never),
+            "not_yet" => Some(Controls::NotYet),
+            _ => None,
         }
     }
-    (!effects.is_empty()).then(|| effects.iter().sum::<f64>() / effects.len() as f64)
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Controls::Never => "never",
+            Controls::NotYet => "not_yet",
+        }
+    }
 }
 
 /// Settings of the outcome comparison.
@@ -171,82 +196,401 @@ pub struct OutcomeSettings {
     pub permutations: usize,
     pub seed: u64,
     pub alternative: Alternative,
+    pub controls: Controls,
+    /// Which arrangements count as covering a border (`did_coverage`).
+    pub reach: Reach,
 }
 
-/// The per-border outcome table and the summary.
-pub fn outcomes(
-    region: &Region,
-    arrangements: &[Arrangement],
-    measure: &Measure,
-    settings: &OutcomeSettings,
-    table: &mut Table,
-) -> Result<serde_json::Value, AnalysisError> {
-    let series = &measure.series;
-    let years: Vec<i64> = series.values().flat_map(|s| s.keys().copied()).collect();
-    let (Some(&first), Some(&last)) = (years.iter().min(), years.iter().max()) else {
-        return Err(AnalysisError::Input(format!(
-            "no {} to compare",
-            measure.description
-        )));
-    };
-    let borders: Vec<&(String, String)> = series.keys().collect();
-    // Treatment: the first arrangement covering the border that starts inside the panel.
-    let mut treated: Vec<(usize, i64)> = Vec::new();
-    let mut treatment: BTreeMap<usize, (i64, String, String)> = BTreeMap::new();
-    let mut controls = Vec::new();
-    for (i, (a, b)) in borders.iter().map(|k| (&k.0, &k.1)).enumerate() {
-        let new: Vec<&Arrangement> = covering(region, arrangements, a, b)
-            .into_iter()
-            .filter(|arr| (arr.start.year as i64) > first && (arr.start.year as i64) <= last)
-            .collect();
-        match new.iter().map(|arr| arr.start.year as i64).min() {
-            Some(year) => {
-                let firsts: Vec<&&Arrangement> = new
-                    .iter()
-                    .filter(|arr| arr.start.year as i64 == year)
-                    .collect();
-                let mut goals: Vec<&str> = firsts.iter().map(|arr| arr.goal.as_str()).collect();
-                goals.sort_unstable();
-                goals.dedup();
-                let goal = if goals.len() == 1 {
-                    goals[0].to_string()
-                } else {
-                    "mixed".to_string()
-                };
-                let ids = firsts
-                    .iter()
-                    .map(|arr| arr.id.clone())
-                    .collect::<Vec<_>>()
-                    .join(";");
-                treated.push((i, year));
-                treatment.insert(i, (year, goal, ids));
+/// Where a border stands in the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cohort {
+    /// Covered at or before the first period: no "before".
+    AlreadyCovered,
+    /// Not covered within the panel.
+    Never,
+    /// First covered at the period with this index (≥ 1).
+    At(usize),
+}
+
+fn cohort_of(first_coverage: Option<i64>, periods: &[i64]) -> Cohort {
+    match first_coverage {
+        Some(g) if g <= periods[0] => Cohort::AlreadyCovered,
+        Some(g) => periods
+            .iter()
+            .position(|&p| p >= g)
+            .map_or(Cohort::Never, Cohort::At),
+        None => Cohort::Never,
+    }
+}
+
+/// The cohort of every border when the arrangements start in `starts`.
+fn cohorts(cover: &[Vec<usize>], starts: &[i64], periods: &[i64]) -> Vec<Cohort> {
+    cover
+        .iter()
+        .map(|arrangements| {
+            let first = arrangements.iter().map(|&k| starts[k]).min();
+            cohort_of(first, periods)
+        })
+        .collect()
+}
+
+/// A measure laid out as border × period (`None`: no value that period).
+type Outcome = Vec<Vec<Option<f64>>>;
+
+/// One group-time comparison: cohort g, period t, the mean change since the base period of the
+/// cohort's borders and of its controls.
+struct GroupTime {
+    cohort: usize,
+    period: usize,
+    treated_change: f64,
+    control_change: f64,
+    treated: usize,
+}
+
+impl GroupTime {
+    fn att(&self) -> f64 {
+        self.treated_change - self.control_change
+    }
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// ATT(g, t) for every cohort (of the borders `include` keeps) and period other than its base;
+/// with `event`, only the periods that many from the cohort's.
+fn group_times(
+    cohorts: &[Cohort],
+    outcome: &Outcome,
+    controls: Controls,
+    include: &dyn Fn(usize) -> bool,
+    event: Option<i64>,
+) -> Vec<GroupTime> {
+    let mut groups: Vec<usize> = (0..cohorts.len())
+        .filter(|&i| include(i))
+        .filter_map(|i| match cohorts[i] {
+            Cohort::At(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let periods = outcome.first().map_or(0, Vec::len);
+    let change = |i: usize, t: usize, base: usize| Some(outcome[i][t]? - outcome[i][base]?);
+    let mut out = Vec::new();
+    for g in groups {
+        let base = g - 1;
+        let wanted = |t: usize| event.is_none_or(|e| t as i64 == g as i64 + e);
+        for t in (0..periods).filter(|&t| t != base && wanted(t)) {
+            let is_control = |c: Cohort| match (c, controls) {
+                (Cohort::Never, _) => true,
+                (Cohort::At(h), Controls::NotYet) => h != g && h > t.max(base),
+                _ => false,
+            };
+            let treated: Vec<f64> = (0..cohorts.len())
+                .filter(|&i| cohorts[i] == Cohort::At(g) && include(i))
+                .filter_map(|i| change(i, t, base))
+                .collect();
+            let control: Vec<f64> = (0..cohorts.len())
+                .filter(|&i| is_control(cohorts[i]))
+                .filter_map(|i| change(i, t, base))
+                .collect();
+            if let (Some(treated_change), Some(control_change)) = (mean(&treated), mean(&control)) {
+                out.push(GroupTime {
+                    cohort: g,
+                    period: t,
+                    treated_change,
+                    control_change,
+                    treated: treated.len(),
+                });
             }
-            None => controls.push(i),
         }
     }
-    let split_years: Vec<i64> = {
-        let mut y: Vec<i64> = treated.iter().map(|t| t.1).collect();
-        y.sort_unstable();
-        y.dedup();
-        y
-    };
-    let changes: BTreeMap<i64, Vec<Option<f64>>> = split_years
-        .iter()
-        .map(|&y| (y, borders.iter().map(|k| change(&series[*k], y)).collect()))
-        .collect();
-    let observed = did(&treated, &controls, &changes);
+    out
+}
 
+/// The aggregates of group-time effects: the effect over periods since coverage, and the event
+/// study θ(e) with the number of treated borders behind each.
+struct Estimate {
+    did: Option<f64>,
+    event: BTreeMap<i64, (f64, usize)>,
+}
+
+fn aggregate(groups: &[GroupTime]) -> Estimate {
+    let weighted = |rows: Vec<&GroupTime>| {
+        let n: usize = rows.iter().map(|r| r.treated).sum();
+        (n > 0).then(|| {
+            let total: f64 = rows.iter().map(|r| r.att() * r.treated as f64).sum();
+            (total / n as f64, n)
+        })
+    };
+    let did = weighted(groups.iter().filter(|r| r.period >= r.cohort).collect()).map(|w| w.0);
+    let mut by_event: BTreeMap<i64, Vec<&GroupTime>> = BTreeMap::new();
+    for r in groups {
+        by_event
+            .entry(r.period as i64 - r.cohort as i64)
+            .or_default()
+            .push(r);
+    }
+    let event = by_event
+        .into_iter()
+        .filter_map(|(e, rows)| weighted(rows).map(|w| (e, w)))
+        .collect();
+    Estimate { did, event }
+}
+
+/// The pre-trend statistic: mean of θ(e)² over the leads (e ≤ −2).
+fn pre_trend(estimate: &Estimate) -> Option<f64> {
+    let leads: Vec<f64> = estimate
+        .event
+        .range(..-1)
+        .map(|(_, (theta, _))| theta * theta)
+        .collect();
+    mean(&leads)
+}
+
+/// A treatment indicator of the actual coverage where the outcome has a value: 1 where
+/// `treated(cohort, period)`. Its estimates are the "dose" of a randomisation interval.
+fn dose(outcome: &Outcome, cohorts: &[Cohort], treated: impl Fn(Cohort, usize) -> bool) -> Outcome {
+    outcome
+        .iter()
+        .zip(cohorts)
+        .map(|(row, &cohort)| {
+            row.iter()
+                .enumerate()
+                .map(|(t, v)| v.map(|_| f64::from(u8::from(treated(cohort, t)))))
+                .collect()
+        })
+        .collect()
+}
+
+/// Covered in period t: since coverage, or before the panel.
+fn covered(cohort: Cohort, t: usize) -> bool {
+    match cohort {
+        Cohort::AlreadyCovered => true,
+        Cohort::At(g) => t >= g,
+        Cohort::Never => false,
+    }
+}
+
+/// Exactly `e` periods from first coverage in period t.
+fn at_event(e: i64) -> impl Fn(Cohort, usize) -> bool {
+    move |cohort, t| matches!(cohort, Cohort::At(g) if t as i64 == g as i64 + e)
+}
+
+/// The goal (or `mixed`) and ids of a border's first arrangement(s).
+fn describe(arrangements: &[Arrangement], firsts: &[usize]) -> (String, String) {
+    let mut goals: Vec<&str> = firsts
+        .iter()
+        .map(|&k| arrangements[k].goal.as_str())
+        .collect();
+    goals.sort_unstable();
+    goals.dedup();
+    let goal = match goals.as_slice() {
+        [one] => one.to_string(),
+        _ => "mixed".to_string(),
+    };
+    let ids: Vec<&str> = firsts
+        .iter()
+        .map(|&k| arrangements[k].id.as_str())
+        .collect();
+    (goal, ids.join(";"))
+}
+
+/// The permuted estimates: per permutation, the effect on the outcome and on the dose, the
+/// event study of both, and the pre-trend statistic.
+struct Permuted {
+    did: Vec<(f64, f64)>,
+    event: BTreeMap<i64, Vec<(f64, f64)>>,
+    pre_trend: Vec<f64>,
+}
+
+/// The units of assignment: the borders first covered by the same arrangement(s) form one unit
+/// (one basin regulation over dozens of borders is one draw, not dozens), each never-covered
+/// border is a unit of its own; borders covered before the panel are in none.
+fn assignment_units(actual: &[Cohort], first: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut by_arrangements: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
+    let mut units = Vec::new();
+    for (i, cohort) in actual.iter().enumerate() {
+        match cohort {
+            Cohort::AlreadyCovered => {}
+            Cohort::Never => units.push(vec![i]),
+            Cohort::At(_) => by_arrangements.entry(&first[i]).or_default().push(i),
+        }
+    }
+    units.extend(by_arrangements.into_values());
+    units
+}
+
+/// The doses of the randomisation intervals: coverage for the effect, and for each event time e
+/// the indicator of being exactly e periods from coverage (the interval of θ(e) is that of an
+/// effect at e alone).
+struct Doses {
+    overall: Outcome,
+    by_event: BTreeMap<i64, Outcome>,
+}
+
+/// Shuffles the units' cohorts among the units and recomputes everything.
+fn permute(
+    actual: &[Cohort],
+    units: &[Vec<usize>],
+    outcome: &Outcome,
+    doses: &Doses,
+    settings: &OutcomeSettings,
+) -> Permuted {
+    let mut rng = Pcg64::seed_from_u64(settings.seed);
+    let mut labels: Vec<Cohort> = units.iter().map(|u| actual[u[0]]).collect();
+    let mut fake = actual.to_vec();
+    let mut out = Permuted {
+        did: Vec::new(),
+        event: BTreeMap::new(),
+        pre_trend: Vec::new(),
+    };
+    let all = |_: usize| true;
+    for _ in 0..settings.permutations {
+        labels.shuffle(&mut rng);
+        for (unit, &label) in units.iter().zip(&labels) {
+            for &i in unit {
+                fake[i] = label;
+            }
+        }
+        let on_outcome = aggregate(&group_times(&fake, outcome, settings.controls, &all, None));
+        let on_dose = aggregate(&group_times(
+            &fake,
+            &doses.overall,
+            settings.controls,
+            &all,
+            None,
+        ));
+        if let (Some(a), Some(d)) = (on_outcome.did, on_dose.did) {
+            out.did.push((a, d));
+        }
+        for (e, (theta, _)) in &on_outcome.event {
+            let Some(dose) = doses.by_event.get(e) else {
+                continue;
+            };
+            let at_e = aggregate(&group_times(&fake, dose, settings.controls, &all, Some(*e)));
+            let d = at_e.event.get(e).map_or(0.0, |w| w.0);
+            out.event.entry(*e).or_default().push((*theta, d));
+        }
+        if let Some(s) = pre_trend(&on_outcome) {
+            out.pre_trend.push(s);
+        }
+    }
+    out
+}
+
+/// The 95 % randomisation interval of an effect, rounded (`None`: unbounded or undefined).
+fn interval(observed: Option<f64>, dose: f64, permuted: &[(f64, f64)]) -> [Option<f64>; 2] {
+    let (low, high) = observed
+        .and_then(|o| inverted_interval(o, dose, permuted, 0.05))
+        .unwrap_or((None, None));
+    [low, high].map(|x| x.map(|v| round_to(v, 6)))
+}
+
+/// The 2.5–97.5 % range of permuted effects.
+fn null_interval(permuted: &[(f64, f64)]) -> [Option<f64>; 2] {
+    let mut values: Vec<f64> = permuted.iter().map(|p| p.0).collect();
+    values.sort_by(f64::total_cmp);
+    [0.025, 0.975].map(|q| quantile(&values, q).map(|v| round_to(v, 6)))
+}
+
+/// A measure laid out for the estimator: its periods, borders and values, and who covers what.
+struct Layout<'m> {
+    periods: Vec<i64>,
+    borders: Vec<&'m (String, String)>,
+    outcome: Outcome,
+    /// The actual cohort of every border.
+    actual: Vec<Cohort>,
+    /// Per border, the arrangement(s) that first cover it.
+    firsts: Vec<Vec<usize>>,
+}
+
+impl<'m> Layout<'m> {
+    fn new(
+        region: &Region,
+        arrangements: &[Arrangement],
+        measure: &'m Measure,
+        reach: Reach,
+    ) -> Result<Self, AnalysisError> {
+        let series = &measure.series;
+        let mut periods: Vec<i64> = series.values().flat_map(|s| s.keys().copied()).collect();
+        periods.sort_unstable();
+        periods.dedup();
+        if periods.is_empty() {
+            return Err(AnalysisError::Input(format!(
+                "no {} to compare",
+                measure.description
+            )));
+        }
+        let borders: Vec<&(String, String)> = series.keys().collect();
+        let outcome: Outcome = borders
+            .iter()
+            .map(|k| periods.iter().map(|p| series[*k].get(p).copied()).collect())
+            .collect();
+        let cover: Vec<Vec<usize>> = borders
+            .iter()
+            .map(|(a, b)| {
+                (0..arrangements.len())
+                    .filter(|&k| covers(region, &arrangements[k], a, b, reach))
+                    .collect()
+            })
+            .collect();
+        let starts: Vec<i64> = arrangements.iter().map(|a| a.start.year as i64).collect();
+        let actual = cohorts(&cover, &starts, &periods);
+        let firsts = cover
+            .iter()
+            .map(|arrs| {
+                let first = arrs.iter().map(|&k| starts[k]).min();
+                arrs.iter()
+                    .copied()
+                    .filter(|&k| Some(starts[k]) == first)
+                    .collect()
+            })
+            .collect();
+        Ok(Self {
+            periods,
+            borders,
+            outcome,
+            actual,
+            firsts,
+        })
+    }
+
+    fn count(&self, which: fn(&Cohort) -> bool) -> usize {
+        self.actual.iter().filter(|c| which(c)).count()
+    }
+}
+
+/// Writes one row per treated border (its own mean change since the base against its
+/// controls', and the class it falls in); returns the count per class and each treated
+/// border's goal.
+fn border_rows(
+    layout: &Layout,
+    arrangements: &[Arrangement],
+    measure: &Measure,
+    groups: &[GroupTime],
+    table: &mut Table,
+) -> (BTreeMap<&'static str, usize>, Vec<Option<String>>) {
     let mut classes: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_goal: BTreeMap<String, Vec<(usize, i64)>> = BTreeMap::new();
-    for &(b, year) in &treated {
-        let (_, goal, ids) = &treatment[&b];
-        by_goal.entry(goal.clone()).or_default().push((b, year));
-        let own = changes[&year][b];
-        let control: Vec<f64> = controls.iter().filter_map(|&c| changes[&year][c]).collect();
-        let control_mean =
-            (!control.is_empty()).then(|| control.iter().sum::<f64>() / control.len() as f64);
-        let effect = own.zip(control_mean).map(|(o, c)| o - c);
-        let sign = if measure.higher_is_better { 1.0 } else { -1.0 };
+    let mut goal_of: Vec<Option<String>> = vec![None; layout.borders.len()];
+    let sign = if measure.higher_is_better { 1.0 } else { -1.0 };
+    for (i, cohort) in layout.actual.iter().enumerate() {
+        let Cohort::At(g) = *cohort else { continue };
+        let (goal, ids) = describe(arrangements, &layout.firsts[i]);
+        let year = layout.firsts[i]
+            .first()
+            .map(|&k| arrangements[k].start.year as i64);
+        let (mut own, mut control) = (Vec::new(), Vec::new());
+        for gt in groups.iter().filter(|gt| gt.cohort == g && gt.period >= g) {
+            if let (Some(y), Some(base)) = (layout.outcome[i][gt.period], layout.outcome[i][g - 1])
+            {
+                own.push(y - base);
+                control.push(gt.control_change);
+            }
+        }
+        let (own, control) = (mean(&own), mean(&control));
+        let effect = own.zip(control).map(|(o, c)| o - c);
         let class = match effect.map(|e| e * sign) {
             Some(e) if e > measure.threshold => "improved",
             Some(e) if e < -measure.threshold => "worsened",
@@ -258,78 +602,200 @@ pub fn outcomes(
         table.push(
             vec![
                 measure.name.into(),
-                borders[b].0.as_str().into(),
-                borders[b].1.as_str().into(),
-                Value::Int(year),
+                layout.borders[i].0.as_str().into(),
+                layout.borders[i].1.as_str().into(),
+                Value::from(year),
                 goal.as_str().into(),
                 ids.as_str().into(),
                 r(own),
-                r(control_mean),
+                r(control),
                 r(effect),
                 class.into(),
             ],
             None,
         );
+        goal_of[i] = Some(goal);
     }
+    (classes, goal_of)
+}
 
-    // Permutation: the same treatment years, assigned to random borders.
-    let mut rng = Pcg64::seed_from_u64(settings.seed);
-    let mut pool: Vec<usize> = (0..borders.len()).collect();
-    let mut permuted = Vec::with_capacity(settings.permutations);
-    if observed.is_some() {
-        for _ in 0..settings.permutations {
-            pool.shuffle(&mut rng);
-            let fake: Vec<(usize, i64)> = pool
-                .iter()
-                .zip(&treated)
-                .map(|(&b, &(_, y))| (b, y))
-                .collect();
-            let fake_controls: Vec<usize> = pool[treated.len()..].to_vec();
-            if let Some(d) = did(&fake, &fake_controls, &changes) {
-                permuted.push(d);
+/// Writes the event study, with e = −1 as the reference row (0 by construction).
+fn event_rows(measure: &Measure, observed: &Estimate, permuted: &Permuted, table: &mut Table) {
+    let mut events: Vec<i64> = observed.event.keys().copied().collect();
+    if observed.did.is_some() {
+        events.push(-1);
+        events.sort_unstable();
+    }
+    for e in events {
+        let row = match observed.event.get(&e) {
+            Some(&(theta, n)) => {
+                let draws = permuted.event.get(&e).map_or(&[][..], Vec::as_slice);
+                let bounds = interval(Some(theta), 1.0, draws);
+                let null = null_interval(draws);
+                vec![
+                    Value::Real(round_to(theta, 9)),
+                    Value::from(bounds[0]),
+                    Value::from(bounds[1]),
+                    Value::from(null[0]),
+                    Value::from(null[1]),
+                    Value::Int(n as i64),
+                ]
             }
+            None => vec![
+                Value::Real(0.0),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ],
+        };
+        let mut full = vec![measure.name.into(), Value::Int(e)];
+        full.extend(row);
+        table.push(full, None);
+    }
+}
+
+/// The pre-trend test of an estimate against its permutations.
+fn pre_trend_summary(observed: &Estimate, permuted: &Permuted) -> serde_json::Value {
+    match pre_trend(observed) {
+        Some(statistic) => json!({
+            "leads": observed.event.range(..-1).count(),
+            "statistic": round_to(statistic, 9),
+            "p_value": pseudo_p(statistic, &permuted.pre_trend, Alternative::Greater).map(|p| round_to(p, 6)),
+            "reading": "a small p says covered and uncovered borders drifted apart before coverage: the effect is then not credible",
+        }),
+        None => json!({
+            "leads": 0,
+            "note": "not tested: it needs two or more periods before coverage",
+        }),
+    }
+}
+
+/// The per-border outcome table, the event study and the summary of one measure.
+pub fn outcomes(
+    region: &Region,
+    arrangements: &[Arrangement],
+    measure: &Measure,
+    settings: &OutcomeSettings,
+    tables: &mut OutcomeTables,
+) -> Result<serde_json::Value, AnalysisError> {
+    let layout = Layout::new(region, arrangements, measure, settings.reach)?;
+    let (first, last) = (layout.periods[0], layout.periods[layout.periods.len() - 1]);
+    let (actual, outcome) = (&layout.actual, &layout.outcome);
+    let all = |_: usize| true;
+    let groups = group_times(actual, outcome, settings.controls, &all, None);
+    let observed = aggregate(&groups);
+    let (classes, goal_of) =
+        border_rows(&layout, arrangements, measure, &groups, &mut tables.borders);
+
+    let units = assignment_units(actual, &layout.firsts);
+    let doses = Doses {
+        overall: dose(outcome, actual, covered),
+        by_event: observed
+            .event
+            .keys()
+            .map(|&e| (e, dose(outcome, actual, at_event(e))))
+            .collect(),
+    };
+    let permuted = if observed.did.is_some() {
+        permute(actual, &units, outcome, &doses, settings)
+    } else {
+        Permuted {
+            did: Vec::new(),
+            event: BTreeMap::new(),
+            pre_trend: Vec::new(),
+        }
+    };
+    event_rows(measure, &observed, &permuted, &mut tables.events);
+    let null_dids: Vec<f64> = permuted.did.iter().map(|p| p.0).collect();
+    let p_value = observed
+        .did
+        .and_then(|o| pseudo_p(o, &null_dids, settings.alternative))
+        .map(|p| round_to(p, 6));
+
+    let mut by_goal_borders: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, goal) in goal_of.iter().enumerate() {
+        if let Some(goal) = goal {
+            by_goal_borders.entry(goal.clone()).or_default().push(i);
         }
     }
-    permuted.sort_by(f64::total_cmp);
-    let quantile = |q: f64| {
-        (!permuted.is_empty()).then(|| {
-            round_to(
-                permuted[((permuted.len() - 1) as f64 * q).round() as usize],
-                6,
+    let goals: BTreeMap<String, serde_json::Value> = by_goal_borders
+        .into_iter()
+        .map(|(goal, members)| {
+            let keep = |i: usize| members.contains(&i);
+            let effect = aggregate(&group_times(
+                actual,
+                outcome,
+                settings.controls,
+                &keep,
+                None,
+            ));
+            (
+                goal,
+                json!({ "borders": members.len(), "did": effect.did.map(|d| round_to(d, 6)) }),
             )
         })
-    };
-    let p_value = observed
-        .and_then(|o| pseudo_p(o, &permuted, settings.alternative))
-        .map(|p| round_to(p, 6));
-    let goals: BTreeMap<String, serde_json::Value> = by_goal
-        .iter()
-        .map(|(g, t)| (g.clone(), json!({ "borders": t.len(), "did": did(t, &controls, &changes).map(|d| round_to(d, 6)) })))
         .collect();
+    let treated_borders = layout.count(|c| matches!(c, Cohort::At(_)));
     let mut summary = json!({
         "outcome": measure.description,
         "higher_is_better": measure.higher_is_better,
+        "estimator": "group-time effects at first coverage, universal base period (Callaway & Sant'Anna 2021)",
+        "controls": settings.controls.name(),
+        "coverage": match settings.reach { Reach::Any => "any", Reach::Direct => "direct" },
         "panel": [first, last],
-        "treated_borders": treated.len(),
-        "control_borders": controls.len(),
-        "did": observed.map(|d| round_to(d, 6)),
-        "permutation_interval_95": [quantile(0.025), quantile(0.975)],
+        "periods": layout.periods.len(),
+        "treated_borders": treated_borders,
+        "control_borders": layout.count(|c| matches!(c, Cohort::Never)),
+        "already_covered_borders": layout.count(|c| matches!(c, Cohort::AlreadyCovered)),
+        "did": observed.did.map(|d| round_to(d, 6)),
+        "interval_95": interval(observed.did, 1.0, &permuted.did),
+        "null_interval_95": null_interval(&permuted.did),
         "p_value": p_value,
         "permutations": settings.permutations,
+        "permutation_unit": "the borders an arrangement first covers move together; a never-covered border alone",
+        "assignment_units": units.len(),
+        "largest_unit_borders": units.iter().map(Vec::len).max(),
         "seed": settings.seed,
+        "pre_trend": pre_trend_summary(&observed, &permuted),
         "by_goal": goals,
         "outcomes": classes,
-        "assumption": "parallel trends of covered and uncovered borders (not tested; arrangements choose their borders)",
+        "assumption": "parallel trends of covered and never-covered borders (tested by the leads where the panel allows); arrangements choose their borders",
     });
+    if observed.did.is_none() {
+        summary["not_estimable"] = json!(if treated_borders == 0 {
+            format!(
+                "no border is first covered within the panel ({first}–{last}, after its first period): {} were covered before it, {} never",
+                summary["already_covered_borders"], summary["control_borders"]
+            )
+        } else {
+            "no control border has values in the base period and after".to_string()
+        });
+    }
     if let Some(note) = measure.synthetic {
         summary["synthetic"] = json!(note);
     }
     Ok(summary)
 }
 
-/// The per-border outcome table, one block of rows per measure.
-pub fn outcome_table() -> Table {
-    Table::new("governance_outcomes", governance_outcomes_columns(), false)
+/// The outcome tables, one block of rows per measure.
+pub struct OutcomeTables {
+    pub borders: Table,
+    pub events: Table,
+}
+
+impl Default for OutcomeTables {
+    fn default() -> Self {
+        Self {
+            borders: Table::new("governance_outcomes", governance_outcomes_columns(), false),
+            events: Table::new(
+                "governance_event_study",
+                governance_event_study_columns(),
+                false,
+            ),
+        }
+    }
 }
 
 /// The columns of `governance_outcomes` (its output spec reads them too).
@@ -343,19 +809,47 @@ pub(crate) fn governance_outcomes_columns() -> Vec<Column> {
             "treatment_year",
             ColumnType::Int,
             None,
-            "start of the first arrangement covering it within the panel",
+            "first coverage: the earliest start of an arrangement covering the border",
         ),
-        Column::text("goal", "goal orientation of that arrangement"),
+        Column::text("goal", "goal orientation of that arrangement (mixed when several differ)"),
         Column::text("arrangements", "its id(s)"),
-        real("change", "mean of the measure after − before"),
+        real(
+            "change",
+            "mean change of the measure from the base period (the one before coverage) to each period since",
+        ),
         real(
             "control_change",
-            "the same for uncovered borders around that year",
+            "the same for the controls (never-covered borders, or not yet covered with did_controls = not_yet)",
         ),
         real("effect", "change − control_change"),
         Column::text(
             "outcome",
             "improved, unchanged or worsened (in the measure's good direction)",
+        ),
+    ]
+}
+
+/// The columns of `governance_event_study` (its output spec reads them too).
+pub(crate) fn governance_event_study_columns() -> Vec<Column> {
+    let real = |n: &str, d: &str| Column::new(n, ColumnType::Real, None, d);
+    vec![
+        Column::text("measure", "D_border, conflicts or plan_consistency"),
+        Column::new(
+            "periods_since_coverage",
+            ColumnType::Int,
+            None,
+            "e: panel periods (years for yearly measures) since first coverage; −1 is the reference, e ≤ −2 are leads",
+        ),
+        real("att", "θ(e): effect e periods from coverage, weighted mean over cohorts"),
+        real("interval_low", "95 % randomisation interval of θ(e), lower bound (empty: unbounded)"),
+        real("interval_high", "95 % randomisation interval of θ(e), upper bound (empty: unbounded)"),
+        real("null_low", "2.5 % quantile of θ(e) with the arrangements' start years permuted"),
+        real("null_high", "97.5 % quantile of θ(e) with the arrangements' start years permuted"),
+        Column::new(
+            "treated_borders",
+            ColumnType::Int,
+            None,
+            "treated borders with data behind θ(e)",
         ),
     ]
 }
@@ -434,10 +928,13 @@ mod tests {
             permutations: 99,
             seed: 1,
             alternative: Alternative::Folded,
+            controls: Controls::Never,
+            reach: Reach::Any,
         };
         let measure = coordination(&border, 0.01, false);
-        let mut table = outcome_table();
-        let summary = outcomes(&region, &arrangements, &measure, &settings, &mut table).unwrap();
+        let mut tables = OutcomeTables::default();
+        let summary = outcomes(&region, &arrangements, &measure, &settings, &mut tables).unwrap();
+        let table = &tables.borders;
         assert_eq!(summary["treated_borders"], 1);
         assert_eq!(summary["control_borders"], 4);
         assert!(
@@ -447,6 +944,241 @@ mod tests {
         assert_eq!(table.rows[0][9], Value::Text("improved".into()));
         assert_eq!(table.rows[0][3], Value::Int(2015));
         assert!(summary.get("synthetic").is_none());
+    }
+
+    /// Counties u0, u1, … without parents; border k is (u{2k}, u{2k+1}).
+    fn paired_counties(borders: usize) -> Region {
+        Region::new(
+            "t",
+            AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
+            (0..2 * borders)
+                .map(|i| unit(&format!("u{i:02}"), Level::County, None))
+                .collect(),
+            Default::default(),
+        )
+    }
+
+    fn border(k: usize) -> (String, String) {
+        (format!("u{:02}", 2 * k), format!("u{:02}", 2 * k + 1))
+    }
+
+    /// A registry of arrangements (id, start year, borders covered).
+    fn registry(rows: &[(&str, i32, Vec<usize>)]) -> Vec<Arrangement> {
+        let participants: Vec<String> = rows
+            .iter()
+            .map(|(_, _, borders)| {
+                let codes: Vec<String> = borders
+                    .iter()
+                    .flat_map(|&k| {
+                        let (a, b) = border(k);
+                        [a, b]
+                    })
+                    .collect();
+                codes.join(";")
+            })
+            .collect();
+        let years: Vec<String> = rows.iter().map(|r| r.1.to_string()).collect();
+        let text: Vec<[&str; 11]> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _, _))| {
+                [
+                    *id,
+                    years[i].as_str(),
+                    "",
+                    "pact",
+                    "county",
+                    "agreement",
+                    "ecological",
+                    "N",
+                    participants[i].as_str(),
+                    "3",
+                    "design",
+                ]
+            })
+            .collect();
+        crate::model::registry::parse(&crate::model::registry::table_of(&text), None).unwrap()
+    }
+
+    /// Small deterministic noise in [−0.01, 0.01].
+    fn noise(k: usize, year: i64) -> f64 {
+        ((k * 7919 + year as usize * 104_729) % 17) as f64 / 16.0 * 0.02 - 0.01
+    }
+
+    fn measure_of(values: impl Fn(usize, i64) -> Option<f64>, borders: usize) -> Measure {
+        let rows: Vec<BorderCoordination> = (0..borders)
+            .flat_map(|k| {
+                let values = &values;
+                (2010..=2020).filter_map(move |year| {
+                    let (a, b) = border(k);
+                    values(k, year).map(|d_border| BorderCoordination {
+                        a,
+                        b,
+                        year,
+                        d_border,
+                    })
+                })
+            })
+            .collect();
+        coordination(&rows, 0.01, false)
+    }
+
+    /// The outcome comparison with never-covered controls, two-sided, seeded.
+    fn compare(
+        region: &Region,
+        arrangements: &[Arrangement],
+        measure: &Measure,
+        permutations: usize,
+    ) -> (serde_json::Value, OutcomeTables) {
+        let settings = OutcomeSettings {
+            permutations,
+            seed: 7,
+            alternative: Alternative::TwoSided,
+            controls: Controls::Never,
+            reach: Reach::Any,
+        };
+        let mut tables = OutcomeTables::default();
+        let summary = outcomes(region, arrangements, measure, &settings, &mut tables).unwrap();
+        (summary, tables)
+    }
+
+    /// Borders 0–9 were covered in 2005, before the 2010–2020 panel, and are still rising
+    /// (0.03 a year); borders 10–19 are first covered in 2013–2017 by ten arrangements and gain
+    /// 0.1 from then on; borders 20–39 are never covered and flat. The old estimator took every
+    /// border not newly covered as a control, so the rising ones pulled the effect down; the new
+    /// one compares with the never-covered only and recovers 0.1 inside its interval.
+    #[test]
+    fn first_coverage_against_never_covered_recovers_a_planted_effect() {
+        let region = paired_counties(40);
+        let mut rows = vec![("old", 2005, (0..10).collect::<Vec<_>>())];
+        let ids: Vec<String> = (10..20).map(|k| format!("a{k}")).collect();
+        for (i, k) in (10..20).enumerate() {
+            rows.push((ids[i].as_str(), 2013 + (i / 2) as i32, vec![k]));
+        }
+        let arrangements = registry(&rows);
+        let start = |k: usize| 2013 + ((k - 10) / 2) as i64;
+        let value = |k: usize, year: i64| {
+            let base = 0.5 + noise(k, year);
+            Some(match k {
+                0..=9 => base + 0.03 * (year - 2010) as f64,
+                10..=19 if year >= start(k) => base + 0.1,
+                _ => base,
+            })
+        };
+        let measure = measure_of(value, 40);
+        let (summary, tables) = compare(&region, &arrangements, &measure, 999);
+        assert_eq!(summary["treated_borders"], 10, "{summary}");
+        assert!(summary.get("not_estimable").is_none());
+        assert_eq!(summary["control_borders"], 20);
+        assert_eq!(summary["already_covered_borders"], 10);
+        let did = summary["did"].as_f64().unwrap();
+        assert!((did - 0.1).abs() < 0.01, "{summary}");
+        let low = summary["interval_95"][0].as_f64().unwrap();
+        let high = summary["interval_95"][1].as_f64().unwrap();
+        assert!(low < 0.1 && 0.1 < high && low > 0.0, "{summary}");
+        assert!(summary["p_value"].as_f64().unwrap() < 0.05, "{summary}");
+        // No pre-trend was planted: the leads are noise.
+        assert!(summary["pre_trend"]["leads"].as_u64().unwrap() >= 2);
+        assert!(
+            summary["pre_trend"]["p_value"].as_f64().unwrap() > 0.05,
+            "{summary}"
+        );
+
+        // The old estimator: Δ(T) = mean after − mean before, against every border not newly
+        // covered (the rising ones included).
+        let delta = |k: usize, split: i64| {
+            let mean = |ys: Vec<f64>| ys.iter().sum::<f64>() / ys.len() as f64;
+            let after = mean((split..=2020).map(|y| value(k, y).unwrap()).collect());
+            let before = mean((2010..split).map(|y| value(k, y).unwrap()).collect());
+            after - before
+        };
+        let old: f64 = (10..20)
+            .map(|k| {
+                let controls: Vec<usize> = (0..10).chain(20..40).collect();
+                let control = controls.iter().map(|&c| delta(c, start(k))).sum::<f64>()
+                    / controls.len() as f64;
+                delta(k, start(k)) - control
+            })
+            .sum::<f64>()
+            / 10.0;
+        assert!(old < 0.05, "the old estimator is biased: {old}");
+        assert!(old < low, "{old} lies below the new interval");
+
+        // The event study: leads near 0, lags near 0.1, and the reference row at −1.
+        let events = &tables.events;
+        let at = |e: i64| {
+            events
+                .rows
+                .iter()
+                .find(|r| r[1] == Value::Int(e))
+                .and_then(|r| r[2].as_f64())
+                .unwrap()
+        };
+        assert_eq!(at(-1), 0.0);
+        assert!(at(-3).abs() < 0.03 && (at(0) - 0.1).abs() < 0.03 && (at(3) - 0.1).abs() < 0.03);
+    }
+
+    /// One arrangement covers borders 0–19 from 2015, another only border 20 from 2012; 21–25
+    /// are never covered. The 20 borders share a shock in 2015. Permuting border by border (the
+    /// old inference) calls it significant; permuting whole arrangements sees 7 units of
+    /// assignment, one of which carries the shock, and cannot (p ≥ about 1/7).
+    #[test]
+    fn whole_arrangements_are_permuted_together() {
+        let region = paired_counties(26);
+        let arrangements = registry(&[("big", 2015, (0..20).collect()), ("small", 2012, vec![20])]);
+        let value = |k: usize, year: i64| {
+            let shock = if k < 20 && year >= 2015 { 0.1 } else { 0.0 };
+            Some(0.5 + noise(k, year) + shock)
+        };
+        let measure = measure_of(value, 26);
+        let (summary, _) = compare(&region, &arrangements, &measure, 199);
+        // Units: the big arrangement's 20 borders, the small one's, and 5 never covered.
+        assert_eq!(summary["assignment_units"], 7, "{summary}");
+        assert_eq!(summary["largest_unit_borders"], 20);
+        assert!(summary["p_value"].as_f64().unwrap() > 0.1, "{summary}");
+
+        // Border by border: the same cohorts shuffled among all borders.
+        let borders: Vec<&(String, String)> = measure.series.keys().collect();
+        let periods: Vec<i64> = (2010..=2020).collect();
+        let outcome: Outcome = borders
+            .iter()
+            .map(|k| {
+                periods
+                    .iter()
+                    .map(|p| measure.series[*k].get(p).copied())
+                    .collect()
+            })
+            .collect();
+        let cover: Vec<Vec<usize>> = borders
+            .iter()
+            .map(|(a, b)| {
+                (0..2)
+                    .filter(|&i| covers(&region, &arrangements[i], a, b, Reach::Any))
+                    .collect()
+            })
+            .collect();
+        let actual = cohorts(&cover, &[2015, 2012], &periods);
+        let all = |_: usize| true;
+        let observed = aggregate(&group_times(&actual, &outcome, Controls::Never, &all, None))
+            .did
+            .unwrap();
+        let mut rng = Pcg64::seed_from_u64(7);
+        let mut shuffled = actual.clone();
+        let extreme = (0..199)
+            .filter(|_| {
+                shuffled.shuffle(&mut rng);
+                aggregate(&group_times(
+                    &shuffled,
+                    &outcome,
+                    Controls::Never,
+                    &all,
+                    None,
+                ))
+                .did
+                .is_some_and(|d| d.abs() >= observed.abs())
+            })
+            .count();
+        assert!((extreme + 1) as f64 / 200.0 < 0.05, "{extreme}");
     }
 
     /// Conflict counts: fewer is better, and borders without conflicts count as 0.
