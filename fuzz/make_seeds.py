@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes fuzz/seeds/<target>/ from the repository's own test data (run from anywhere).
 
-Sources: data/demo (the demo's inputs), data/pysal_examples (columbus and stl, BSD-3, see its
+Sources: data/demo (the demo's inputs; the GeoTIFF seeds need gdal_translate), data/pysal_examples (columbus and stl, BSD-3, see its
 README), and hand-written GeoJSON, CSV, WKB and TOML covering the readers' branches. The
 seeds are committed; re-run this only when the readers learn a new shape of input.
 """
@@ -124,4 +124,16 @@ systems = { ecology = ["forest", "-pollution"], economy = ["gdp"] }
 decay = { TN = 0.005, TP = 0.01 }
 lake_retention = "TN=0.3,TP=0.5"
 """)
+# geotiff: the demo's land cover (DEFLATE, predictor, 16-row strips) and two clips of it made by
+# gdal_translate (GDAL 3): LZW in 16 x 16 tiles, and 16-bit PackBits strips.
+import subprocess  # noqa: E402
+
+LANDCOVER = ROOT / "data" / "demo" / "landcover_2019.tif"
+write("geotiff", "demo_deflate_strips.tif", LANDCOVER.read_bytes())
+for name, options in [
+    ("lzw_tiles.tif", ["-co", "TILED=YES", "-co", "BLOCKXSIZE=16", "-co", "BLOCKYSIZE=16", "-co", "COMPRESS=LZW", "-srcwin", "0", "0", "40", "40"]),
+    ("packbits_16bit.tif", ["-ot", "UInt16", "-co", "COMPRESS=PACKBITS", "-srcwin", "50", "50", "30", "30"]),
+]:
+    subprocess.run(["gdal_translate", "-q", *options, str(LANDCOVER), str(SEEDS / "geotiff" / name)], check=True)
+
 print(f"seeds written under {SEEDS}")

@@ -80,6 +80,8 @@ pub struct Region {
     pub model: Model,
     /// The manifest's path (for messages about what it declares).
     pub manifest: String,
+    /// Land-cover rasters (`[layers.landcover]`), one per year, oldest first.
+    pub landcover: Vec<crate::analysis::landcover::LandCoverLayer>,
     index_by_code: HashMap<String, usize>,
 }
 
@@ -106,6 +108,7 @@ impl Region {
             schemes: Vec::new(),
             model: Model::default(),
             manifest: "borderscape.toml".into(),
+            landcover: Vec::new(),
             index_by_code,
         }
     }

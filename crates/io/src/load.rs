@@ -110,10 +110,31 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
     let mut problems = Vec::new();
     let mut infos = Vec::new();
     let mut read_layers = Vec::new();
+    let mut landcover = Vec::new();
     for (kind_name, section) in &project.manifest.layers {
         let kind =
             LayerKind::parse(kind_name).expect("kinds were checked when the manifest was loaded");
         let path = project.layer_path(section);
+        if kind == LayerKind::Landcover {
+            match crate::geotiff::landcover_layers(&project, section) {
+                Ok(layers) => {
+                    for (file, layer) in layers {
+                        infos.push(LayerInfo {
+                            kind: kind_name.clone(),
+                            path: file.display().to_string(),
+                            features: 1,
+                            datum: None,
+                            synthetic: section.synthetic,
+                            description: section.description.clone(),
+                            sha256: sha256_of(&project.root.join(&file)),
+                        });
+                        landcover.push(layer);
+                    }
+                }
+                Err(e) => problems.push(e.into_problem(&path)),
+            }
+            continue;
+        }
         // An unknown format is refused before anything is read (not even for the checksum).
         if let Err(e) = crate::read::Format::require(&path) {
             problems.push(e.into_problem(&path));
@@ -152,7 +173,16 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
     } else {
         match build_region(&project, read_layers) {
             Ok(region) => match region.with_model() {
-                Ok(region) => Some(region),
+                Ok(mut region) => match crate::geotiff::overlapping(&region, &landcover) {
+                    Ok(()) => {
+                        region.landcover = landcover;
+                        Some(region)
+                    }
+                    Err(e) => {
+                        problems.push(e.into_problem(&project.manifest_path));
+                        None
+                    }
+                },
                 Err(found) => {
                     problems.extend(found.into_iter().map(Problem::located));
                     None

@@ -44,6 +44,8 @@ pub enum LayerKind {
     EsvCrosswalk,
     ExportCoefficients,
     PointLoads,
+    /// A land-cover GeoTIFF (one year, one class scheme; its CRS from its GeoKeys).
+    Landcover,
 }
 
 /// The geometry a layer kind must have.
@@ -57,7 +59,7 @@ pub enum GeometryRequirement {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 18] = [
+    pub const ALL: [LayerKind; 19] = [
         LayerKind::Jurisdictions,
         LayerKind::Plans,
         LayerKind::Ecology,
@@ -76,6 +78,7 @@ impl LayerKind {
         LayerKind::EsvCrosswalk,
         LayerKind::ExportCoefficients,
         LayerKind::PointLoads,
+        LayerKind::Landcover,
     ];
 
     pub fn name(self) -> &'static str {
@@ -98,6 +101,7 @@ impl LayerKind {
             LayerKind::EsvCrosswalk => "esv_crosswalk",
             LayerKind::ExportCoefficients => "export_coefficients",
             LayerKind::PointLoads => "point_loads",
+            LayerKind::Landcover => "landcover",
         }
     }
 
@@ -122,7 +126,11 @@ impl LayerKind {
             LayerKind::EsvCrosswalk => &["class", "row"],
             LayerKind::ExportCoefficients => &["class"],
             LayerKind::PointLoads => &["type"],
-            LayerKind::Rivers | LayerKind::Channels | LayerKind::Lakes | LayerKind::Roads => &[],
+            LayerKind::Rivers
+            | LayerKind::Channels
+            | LayerKind::Lakes
+            | LayerKind::Roads
+            | LayerKind::Landcover => &[],
         }
     }
 
@@ -152,7 +160,7 @@ impl LayerKind {
             LayerKind::EsvCrosswalk | LayerKind::ExportCoefficients | LayerKind::PointLoads => {
                 &["note"]
             }
-            LayerKind::Indicators | LayerKind::Governance => &[],
+            LayerKind::Indicators | LayerKind::Governance | LayerKind::Landcover => &[],
         }
     }
 
@@ -173,7 +181,8 @@ impl LayerKind {
             | LayerKind::EsvFactors
             | LayerKind::EsvCrosswalk
             | LayerKind::ExportCoefficients
-            | LayerKind::PointLoads => GeometryRequirement::None,
+            | LayerKind::PointLoads
+            | LayerKind::Landcover => GeometryRequirement::None,
         }
     }
 }
@@ -212,6 +221,22 @@ pub struct LayerSection {
     pub synthetic: bool,
     /// Where the data comes from, in a sentence.
     pub description: Option<String>,
+    /// The year of a land-cover raster.
+    pub year: Option<i32>,
+    /// The class scheme of a land-cover raster (`igbp`, `clcd`, `globeland30`, `worldcover`).
+    pub scheme: Option<String>,
+    /// More years of land cover, `files = [{ path = "lc_2010.tif", year = 2010 }, …]`, beside
+    /// `path` and `year`.
+    #[serde(default)]
+    pub files: Vec<YearFile>,
+}
+
+/// One more year of a land-cover layer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearFile {
+    pub path: PathBuf,
+    pub year: i32,
 }
 
 /// The whole manifest.
@@ -364,6 +389,9 @@ impl Project {
                 encoding: None,
                 synthetic: false,
                 description: None,
+                year: None,
+                scheme: None,
+                files: Vec::new(),
             },
         );
         Project {

@@ -145,26 +145,34 @@ pub fn mesh_of(unit: &MultiPolygon, patches: &Patches, name: &str) -> Result<Mes
             );
         }
     }
-    let km2 = 1e-6;
-    let sum_sq: f64 = pieces.iter().map(|(a, _)| a * a).sum();
-    let sum_cbc: f64 = pieces.iter().map(|(a, c)| a * c).sum();
-    let (cut, cbc) = if unit_area > 0.0 {
-        (sum_sq / unit_area, sum_cbc / unit_area)
-    } else {
-        (0.0, 0.0)
-    };
-    Ok(Mesh {
-        unit_area_km2: unit_area * km2,
-        habitat_area_km2: pieces.iter().map(|(a, _)| a).sum::<f64>() * km2,
-        cut_km2: cut * km2,
-        cbc_km2: cbc * km2,
-        division: if unit_area > 0.0 {
-            1.0 - sum_sq / (unit_area * unit_area)
+    Ok(Mesh::from_pieces(unit_area, &pieces))
+}
+
+impl Mesh {
+    /// The mesh of a unit of `unit_area` m² holding habitat `pieces` (area inside the unit,
+    /// complete area of its patch; m²): the one definition that vector and raster patches share.
+    pub fn from_pieces(unit_area: f64, pieces: &[(f64, f64)]) -> Mesh {
+        let km2 = 1e-6;
+        let sum_sq: f64 = pieces.iter().map(|(a, _)| a * a).sum();
+        let sum_cbc: f64 = pieces.iter().map(|(a, c)| a * c).sum();
+        let (cut, cbc) = if unit_area > 0.0 {
+            (sum_sq / unit_area, sum_cbc / unit_area)
         } else {
-            1.0
-        },
-        split: (sum_sq > 0.0).then(|| unit_area * unit_area / sum_sq),
-    })
+            (0.0, 0.0)
+        };
+        Mesh {
+            unit_area_km2: unit_area * km2,
+            habitat_area_km2: pieces.iter().map(|(a, _)| a).sum::<f64>() * km2,
+            cut_km2: cut * km2,
+            cbc_km2: cbc * km2,
+            division: if unit_area > 0.0 {
+                1.0 - sum_sq / (unit_area * unit_area)
+            } else {
+                1.0
+            },
+            split: (sum_sq > 0.0).then(|| unit_area * unit_area / sum_sq),
+        }
+    }
 }
 
 /// Which layer's polygons are habitat.

@@ -5,6 +5,7 @@
 //! - [`conflicts`]: incompatible plans, ecological discontinuity, NIMBY, dead ends, constraints.
 //! - [`effective_mesh`]: fragmentation by borders, CUT and CBC effective mesh size.
 //! - [`governance`]: arrangements over time, stages, networks and border coverage.
+//! - [`landcover`]: land-cover rasters: exact zonal composition and ecosystem-service value.
 //! - [`rivers`]: river sections, transboundary loads and border-siting tests.
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
@@ -13,6 +14,7 @@ pub mod compensation;
 pub mod conflicts;
 pub mod effective_mesh;
 pub mod governance;
+pub mod landcover;
 pub mod rivers;
 pub mod synergy;
 
@@ -122,6 +124,7 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis::of::<rivers::Rivers>(),
     Analysis::of::<compensation::Compensation>(),
     Analysis::of::<governance::Governance>(),
+    Analysis::of::<landcover::LandCover>(),
 ];
 
 /// Looks an analysis up by name.

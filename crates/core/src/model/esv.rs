@@ -97,6 +97,11 @@ impl EsvTables {
         Some((row.as_str(), self.rows[row].0))
     }
 
+    /// The sum of the factors of an ESV row (land-cover schemes name rows directly).
+    pub fn row_sum(&self, row: &str) -> Option<f64> {
+        self.rows.get(row).map(|(sum, _)| *sum)
+    }
+
     /// The rows among `used` whose factors are not confirmed against the source ([R]).
     pub fn unconfirmed<'a>(&self, used: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
         used.into_iter()

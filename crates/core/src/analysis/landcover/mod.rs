@@ -1,0 +1,627 @@
+//! Land cover from rasters: the exact class composition of every jurisdiction and every
+//! border-zone side (cells weighted by the fraction inside, as exactextract), ecosystem-service
+//! value from it (Xie et al. 2015 factors through each scheme's crosswalk), and habitat patches
+//! with their CUT/CBC effective mesh size ([`fragmentation`]), per year.
+//!
+//! # Formulas
+//! A_{u,k} = Σ_cells f_{u,c} · a_c · [class(c) = k], with f_{u,c} the exact fraction of cell c
+//! inside unit u and a_c its area (ellipsoidal for a geographic raster); share = A_{u,k} / Σ_k A_{u,k}.
+//! ESV_u = Σ_k A_{u,k} (ha) · Σ_f e_{row(k),f} · D (methods.md §4.2).
+//!
+//! # References
+//! - Baston, D. (2022) exactextract: fast and accurate raster zonal statistics.
+//! - Xie, G. et al. (2015) Journal of Natural Resources 30(8), 1243–1254.
+
+pub mod coverage;
+pub mod fragmentation;
+pub mod raster;
+pub mod scheme;
+pub mod zonal;
+
+use std::collections::BTreeMap;
+
+use geo::MultiPolygon;
+use serde_json::json;
+
+pub use raster::{ClassSource, Grid, LandCoverLayer, RasterCrs};
+pub use scheme::Scheme;
+
+use super::borders::BordersResult;
+use super::{AnalysisModule, AnalysisOutput, Upstream};
+use crate::analysis::effective_mesh::Mesh;
+use crate::error::AnalysisError;
+use crate::region::Region;
+use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
+use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
+use zonal::Composition;
+
+pub const SPEC: AnalysisSpec = AnalysisSpec {
+    name: "landcover",
+    title: "Land cover from rasters: composition, ecosystem-service value and fragmentation",
+    description: "Exact class areas of every jurisdiction and border-zone side from land-cover rasters (cells weighted by the fraction inside), the ecosystem-service value they carry, and habitat patches with their CUT and CBC effective mesh size, per year.",
+    requires: &["jurisdictions", "landcover"],
+    requires_any: &[],
+    depends_on: &["borders"],
+    params: &[
+        ParamSpec {
+            name: "d_yuan_per_ha",
+            unit: Some("yuan/ha"),
+            default: ParamDefault::Number(3406.50),
+            min: Some(0.0),
+            max: Some(10_000_000.0),
+            description: "Value of one equivalent factor, D (Xie et al. 2015: 2010 national average, 2010 prices).",
+        },
+        ParamSpec {
+            name: "habitat",
+            unit: None,
+            default: ParamDefault::Text("scheme"),
+            min: None,
+            max: None,
+            description: "Habitat classes for fragmentation: `scheme` (the scheme's habitat flags: forest, wetland, water) or a comma-separated list of class codes.",
+        },
+    ],
+    outputs: &[
+        OutputSpec { name: "landcover_jurisdiction", spatial: false, description: "Per jurisdiction (every level), year and class: area and share, cells weighted by the fraction inside.", columns: jurisdiction_columns },
+        OutputSpec { name: "landcover_border_zone", spatial: false, description: "Per border, side of its border zone, year and class: area and share.", columns: border_zone_columns },
+        OutputSpec { name: "landcover_esv", spatial: false, description: "Ecosystem-service value from land cover per jurisdiction (every level) and year.", columns: esv_columns },
+        OutputSpec { name: "landcover_esv_border_zone", spatial: false, description: "Ecosystem-service value from land cover per border, border-zone side and year.", columns: esv_border_zone_columns },
+        OutputSpec { name: "landcover_fragmentation", spatial: false, description: "Per jurisdiction (every level) and year: habitat area, patches (8-neighbour), mean patch area, and effective mesh size with patches cut at the boundary (CUT) and counted whole (CBC).", columns: fragmentation_columns },
+        OutputSpec { name: "landcover_transitions", spatial: false, description: "Per jurisdiction (every level) and pair of consecutive years: the area that went from each class to each class (unchanged included).", columns: transition_columns },
+        OutputSpec { name: "landcover_border_patches", spatial: false, description: "Per border and year: the habitat patches it cuts (patches with cells on both sides).", columns: border_patch_columns },
+    ],
+    references: &[
+        "Baston, D. (2022) exactextract: fast and accurate raster zonal statistics. https://github.com/isciences/exactextract",
+        "Xie, G., Zhang, C., Zhang, L., Chen, W. & Li, S. (2015) 基于单位面积价值当量因子的生态系统服务价值化方法改进. 自然资源学报 Journal of Natural Resources 30(8), 1243–1254.",
+        "Moser, B. et al. (2007) Modification of the effective mesh size for measuring landscape fragmentation to solve the boundary problem. Landscape Ecology 22, 447–459. doi:10.1007/s10980-006-9023-0",
+        "McGarigal, K. (2015) FRAGSTATS help, version 4.2 (8-neighbour patch rule, NP, AREA_MN).",
+        "Snyder, J. P. (1987) Map projections: a working manual. USGS Professional Paper 1395 (ellipsoidal cell areas, eq. 3-12).",
+    ],
+};
+
+/// Typed parameters.
+#[derive(Debug, Clone)]
+pub struct LandCoverParams {
+    pub d_yuan_per_ha: f64,
+    /// Habitat class codes; None: the scheme's habitat flags.
+    pub habitat: Option<Vec<u16>>,
+}
+
+/// One year's compositions: of every jurisdiction (region order) and every border-zone side
+/// (the borders analysis's zone order).
+#[derive(Debug, Clone)]
+pub struct YearComposition {
+    pub year: i32,
+    pub units: Vec<Composition>,
+    pub zones: Vec<Composition>,
+    /// Per jurisdiction: its mesh and its number of habitat patches.
+    pub meshes: Vec<(Mesh, usize)>,
+    /// Per border of [`LandCoverResult::borders`]: the patches it cuts and their complete area, m².
+    pub cut_patches: Vec<(usize, f64)>,
+    pub patches: usize,
+}
+
+/// Compositions of every year, oldest first.
+#[derive(Debug, Clone)]
+pub struct LandCoverResult {
+    pub years: Vec<YearComposition>,
+    /// Per border-zone side: the border's units a and b and the side's unit (region indices).
+    pub zone_sides: Vec<(usize, usize, usize)>,
+    /// The borders (units a and b) of `cut_patches`.
+    pub borders: Vec<(usize, usize)>,
+    /// Per pair of consecutive years (from, to): every jurisdiction's transition areas, keyed
+    /// [`transition_key`].
+    pub transitions: Vec<(i32, i32, Vec<Composition>)>,
+}
+
+/// The key of a transition from class `from` to class `to`.
+pub fn transition_key(from: u16, to: u16) -> u32 {
+    (u32::from(from) << 16) | u32::from(to)
+}
+
+/// The analysis in the registry.
+pub struct LandCover;
+
+impl AnalysisModule for LandCover {
+    type Params = LandCoverParams;
+    type Result = LandCoverResult;
+    const SPEC: &'static AnalysisSpec = &SPEC;
+
+    fn params(values: &Params) -> Result<LandCoverParams, AnalysisError> {
+        let habitat = match values.text("habitat")?.trim() {
+            "scheme" => None,
+            list => Some(
+                list.split(',')
+                    .map(|c| c.trim().parse::<u16>())
+                    .collect::<Result<Vec<u16>, _>>()
+                    .map_err(|_| values.invalid("habitat", format!("`{list}` is not `scheme` or a list of class codes (e.g. `1,2,3,4,5,11,0`)")))?,
+            ),
+        };
+        Ok(LandCoverParams {
+            d_yuan_per_ha: values.number("d_yuan_per_ha")?,
+            habitat,
+        })
+    }
+
+    fn run(
+        region: &Region,
+        params: &LandCoverParams,
+        upstream: &Upstream,
+    ) -> Result<LandCoverResult, AnalysisError> {
+        if region.landcover.is_empty() {
+            return Err(AnalysisError::Input(
+                "landcover: the project has no land-cover raster".into(),
+            ));
+        }
+        let (zone_polygons, zone_sides): (Vec<&MultiPolygon>, Vec<(usize, usize, usize)>) =
+            match upstream.get::<BordersResult>() {
+                Some(b) => {
+                    let borders = b.all_borders();
+                    b.zones
+                        .iter()
+                        .map(|z| {
+                            let border = borders[z.border];
+                            (&z.geometry, (border.a, border.b, z.side))
+                        })
+                        .unzip()
+                }
+                None => Default::default(),
+            };
+        let borders: Vec<(usize, usize)> = upstream
+            .get::<BordersResult>()
+            .map(|b| b.all_borders().iter().map(|b| (b.a, b.b)).collect())
+            .unwrap_or_default();
+        let mut years = Vec::new();
+        for layer in &region.landcover {
+            let grid = layer.source.grid();
+            let polygons: Vec<MultiPolygon> = region
+                .jurisdictions
+                .iter()
+                .map(|j| &j.geometry)
+                .chain(zone_polygons.iter().copied())
+                .map(|p| zonal::to_raster_crs(p, &region.crs, grid))
+                .collect::<Result<_, _>>()?;
+            let failed = |e: String| AnalysisError::Input(format!("{}: {e}", layer.file));
+            let mut all = zonal::compose(layer.source.as_ref(), &polygons).map_err(failed)?;
+            let zones = all.split_off(region.jurisdictions.len());
+            let mut habitat = vec![false; 1 << 16];
+            match &params.habitat {
+                Some(codes) => codes.iter().for_each(|c| habitat[*c as usize] = true),
+                None => layer
+                    .scheme
+                    .classes
+                    .iter()
+                    .filter(|(_, c)| c.habitat)
+                    .for_each(|(k, _)| habitat[*k as usize] = true),
+            }
+            let source = layer.source.as_ref();
+            let patches = fragmentation::label(source, &habitat).map_err(failed)?;
+            let pieces =
+                fragmentation::patch_pieces(source, &habitat, &patches, &polygons[..all.len()])
+                    .map_err(failed)?;
+            let meshes = all
+                .iter()
+                .zip(&pieces)
+                .map(|(c, p)| fragmentation::mesh(c.total_m2() + c.nodata_m2, p, &patches))
+                .collect();
+            let cut_patches = borders
+                .iter()
+                .map(|&(a, b)| {
+                    let ids = |u: usize| {
+                        pieces[u]
+                            .classes
+                            .iter()
+                            .filter(|p| p.1 >= 0.5)
+                            .map(|p| p.0)
+                            .collect::<std::collections::BTreeSet<u32>>()
+                    };
+                    let both: Vec<u32> = ids(a).intersection(&ids(b)).copied().collect();
+                    (
+                        both.len(),
+                        both.iter()
+                            .map(|id| patches.complete_m2[*id as usize])
+                            .sum(),
+                    )
+                })
+                .collect();
+            years.push(YearComposition {
+                year: layer.year,
+                units: all,
+                meshes,
+                cut_patches,
+                patches: patches.count,
+                zones,
+            });
+        }
+        let units: Vec<&MultiPolygon> = region.jurisdictions.iter().map(|j| &j.geometry).collect();
+        let transitions = region
+            .landcover
+            .windows(2)
+            .map(|pair| transitions(region, &units, &pair[0], &pair[1]))
+            .collect::<Result<_, _>>()?;
+        Ok(LandCoverResult {
+            years,
+            zone_sides,
+            borders,
+            transitions,
+        })
+    }
+
+    fn output(
+        region: &Region,
+        params: &LandCoverParams,
+        result: &LandCoverResult,
+    ) -> Result<AnalysisOutput, AnalysisError> {
+        let esv = &region.model.rules.esv;
+        let mut units = Table::new("landcover_jurisdiction", jurisdiction_columns(), false);
+        let mut zones = Table::new("landcover_border_zone", border_zone_columns(), false);
+        let mut values = Table::new("landcover_esv", esv_columns(), false);
+        let mut zone_values = Table::new(
+            "landcover_esv_border_zone",
+            esv_border_zone_columns(),
+            false,
+        );
+        let mut fragmentation =
+            Table::new("landcover_fragmentation", fragmentation_columns(), false);
+        let mut cut = Table::new("landcover_border_patches", border_patch_columns(), false);
+        let mut changes = Table::new("landcover_transitions", transition_columns(), false);
+        for (from, to, comps) in &result.transitions {
+            for (j, comp) in region.jurisdictions.iter().zip(comps) {
+                for (key, m2) in comp.classes.iter().filter(|c| c.1 >= 0.5) {
+                    changes.push(
+                        vec![
+                            j.code.as_str().into(),
+                            j.name.as_str().into(),
+                            j.level.name().into(),
+                            Value::Int((*from).into()),
+                            Value::Int((*to).into()),
+                            Value::Int((key >> 16).into()),
+                            Value::Int((key & 0xffff).into()),
+                            Value::Real(round_to(m2 / 10_000.0, 4)),
+                        ],
+                        None,
+                    );
+                }
+            }
+        }
+        let mut years_summary = Vec::new();
+        let finest = region.levels().last().copied();
+        for (layer, year) in region.landcover.iter().zip(&result.years) {
+            let scheme = &layer.scheme;
+            // ESV per hectare of each class: Σ factors of its row × D; None outside the scheme.
+            let per_ha = |class: u32| {
+                scheme
+                    .classes
+                    .get(&(class as u16))
+                    .and_then(|c| esv.row_sum(&c.esv_row))
+                    .map(|sum| sum * params.d_yuan_per_ha)
+            };
+            let mut unmapped: BTreeMap<u32, f64> = BTreeMap::new();
+            let mut nodata_ha = 0.0;
+            for (j, comp) in region.jurisdictions.iter().zip(&year.units) {
+                let head = [
+                    j.code.as_str().into(),
+                    j.name.as_str().into(),
+                    j.level.name().into(),
+                ];
+                push_classes(&mut units, &head, year.year, comp, scheme);
+                let (area, value) = esv_of(comp, &per_ha);
+                let mut row = head.to_vec();
+                row.extend(value_row(year.year, area, value));
+                values.push(row, None);
+                // Unmapped classes and nodata are summed over the finest level (no double count).
+                if Some(j.level) == finest {
+                    nodata_ha += comp.nodata_m2 / 10_000.0;
+                    for (class, a) in &comp.classes {
+                        if per_ha(*class).is_none() {
+                            *unmapped.entry(*class).or_default() += a / 10_000.0;
+                        }
+                    }
+                }
+            }
+            for (&(a, b, side), comp) in result.zone_sides.iter().zip(&year.zones) {
+                let (a, b) = (&region.jurisdictions[a].code, &region.jurisdictions[b].code);
+                let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                let head = [
+                    a.as_str().into(),
+                    b.as_str().into(),
+                    region.jurisdictions[side].code.as_str().into(),
+                ];
+                push_classes(&mut zones, &head, year.year, comp, scheme);
+                let (area, value) = esv_of(comp, &per_ha);
+                let mut row = head.to_vec();
+                row.extend(value_row(year.year, area, value));
+                zone_values.push(row, None);
+            }
+            for (j, (m, np)) in region.jurisdictions.iter().zip(&year.meshes) {
+                let km2 = |x: f64| Value::Real(round_to(x, 6));
+                fragmentation.push(
+                    vec![
+                        j.code.as_str().into(),
+                        j.name.as_str().into(),
+                        j.level.name().into(),
+                        Value::Int(year.year.into()),
+                        km2(m.unit_area_km2),
+                        km2(m.habitat_area_km2),
+                        Value::Int(*np as i64),
+                        Value::from(
+                            (*np > 0).then(|| round_to(m.habitat_area_km2 / *np as f64, 6)),
+                        ),
+                        km2(m.cut_km2),
+                        km2(m.cbc_km2),
+                        Value::from(m.cbc_cut_ratio().map(|r| round_to(r, 6))),
+                    ],
+                    None,
+                );
+            }
+            for (&(a, b), (n, area)) in result.borders.iter().zip(&year.cut_patches) {
+                let (a, b) = (&region.jurisdictions[a], &region.jurisdictions[b]);
+                let (a, b) = if a.code <= b.code { (a, b) } else { (b, a) };
+                cut.push(
+                    vec![
+                        a.code.as_str().into(),
+                        b.code.as_str().into(),
+                        a.level.name().into(),
+                        Value::Int(year.year.into()),
+                        Value::Int(*n as i64),
+                        Value::Real(round_to(area / 1e6, 6)),
+                    ],
+                    None,
+                );
+            }
+            years_summary.push(json!({
+                "habitat_patches": year.patches,
+                "year": year.year,
+                "file": std::path::Path::new(&layer.file).file_name().map(|f| f.to_string_lossy()),
+                "scheme": scheme.name,
+                "cell_size": cell_size_text(layer.source.grid()),
+                "nodata_ha": round_to(nodata_ha, 2),
+                "classes_missing_from_crosswalk": unmapped.iter().map(|(c, a)| json!({"class": c, "area_ha": round_to(*a, 2)})).collect::<Vec<_>>(),
+            }));
+        }
+        Ok(AnalysisOutput {
+            tables: vec![
+                units,
+                zones,
+                values,
+                zone_values,
+                fragmentation,
+                cut,
+                changes,
+            ],
+            summary: json!({ "years": years_summary }),
+        })
+    }
+}
+
+/// The transition areas of every unit from one year's raster to the next (same grid, checked
+/// when the layer was loaded); a cell nodata in either year counts in neither.
+fn transitions(
+    region: &Region,
+    units: &[&MultiPolygon],
+    from: &LandCoverLayer,
+    to: &LandCoverLayer,
+) -> Result<(i32, i32, Vec<Composition>), AnalysisError> {
+    let grid = from.source.grid();
+    let polygons: Vec<MultiPolygon> = units
+        .iter()
+        .map(|p| zonal::to_raster_crs(p, &region.crs, grid))
+        .collect::<Result<_, _>>()?;
+    let nodata = grid.nodata;
+    let skip = u32::MAX;
+    let comps = zonal::compose_keys(from.source.as_ref(), &polygons, Some(skip), |row0, rows| {
+        let a = from.source.read_rows(row0, rows)?;
+        let b = to.source.read_rows(row0, rows)?;
+        Ok(a.iter()
+            .zip(&b)
+            .map(|(x, y)| {
+                if Some(*x) == nodata || Some(*y) == nodata {
+                    skip
+                } else {
+                    transition_key(*x, *y)
+                }
+            })
+            .collect())
+    })
+    .map_err(|e| AnalysisError::Input(format!("{} → {}: {e}", from.file, to.file)))?;
+    Ok((from.year, to.year, comps))
+}
+
+/// The year, area, ESV and ESV per hectare columns of a value row.
+fn value_row(year: i32, area_ha: f64, esv: f64) -> [Value; 4] {
+    [
+        Value::Int(year.into()),
+        Value::Real(round_to(area_ha, 4)),
+        Value::Real(round_to(esv, 2)),
+        Value::from((area_ha > 0.0).then(|| round_to(esv / area_ha, 2))),
+    ]
+}
+
+/// Total area (ha) and ESV (yuan/yr) of a composition; classes without an ESV row count in
+/// neither.
+fn esv_of(comp: &Composition, per_ha: &impl Fn(u32) -> Option<f64>) -> (f64, f64) {
+    comp.classes
+        .iter()
+        .filter_map(|(class, m2)| per_ha(*class).map(|v| (m2 / 10_000.0, m2 / 10_000.0 * v)))
+        .fold((0.0, 0.0), |acc, (a, v)| (acc.0 + a, acc.1 + v))
+}
+
+/// One row per class of `comp`, after the `head` columns.
+fn push_classes(table: &mut Table, head: &[Value], year: i32, comp: &Composition, scheme: &Scheme) {
+    let total = comp.total_m2();
+    // Slivers below 0.5 m² (0 ha at four decimals) are rounding at cell edges, not land cover.
+    for (class, m2) in comp.classes.iter().filter(|c| c.1 >= 0.5) {
+        let mut row = head.to_vec();
+        row.extend([
+            Value::Int(year.into()),
+            Value::Int((*class).into()),
+            scheme.class_name(*class as u16).into(),
+            Value::Real(round_to(m2 / 10_000.0, 4)),
+            Value::Real(round_to(m2 / total, 6)),
+        ]);
+        table.push(row, None);
+    }
+}
+
+/// The cell size in words, with its ground size for a geographic grid: the resolution is stated
+/// wherever land cover is used.
+pub fn cell_size_text(grid: &Grid) -> String {
+    match grid.crs {
+        RasterCrs::Projected { epsg } => format!("{} × {} m (EPSG:{epsg})", grid.dx, grid.dy),
+        RasterCrs::Geographic { epsg } => {
+            let mid = grid.y0 - grid.height as f64 * grid.dy / 2.0;
+            let km = grid.dx * 111.32 * mid.to_radians().cos();
+            format!(
+                "{}° × {}° (about {km:.1} km at {mid:.1}° N; EPSG:{epsg})",
+                grid.dx, grid.dy
+            )
+        }
+    }
+}
+
+fn class_columns() -> [Column; 5] {
+    [
+        Column::new("year", ColumnType::Int, None, "year of the land cover"),
+        Column::new("class", ColumnType::Int, None, "class code of the scheme"),
+        Column::text("class_name", "class name"),
+        Column::new(
+            "area_ha",
+            ColumnType::Real,
+            Some("ha"),
+            "area of the class, cells weighted by the fraction inside",
+        ),
+        Column::new(
+            "share",
+            ColumnType::Real,
+            None,
+            "share of the classified area",
+        ),
+    ]
+}
+
+fn side_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of the first unit (a < b)"),
+        Column::text("b", "code of the second unit"),
+        Column::text(
+            "side",
+            "code of the unit whose side of the border zone this is",
+        ),
+    ]
+}
+
+fn jurisdiction_columns() -> Vec<Column> {
+    unit_columns().into_iter().chain(class_columns()).collect()
+}
+
+fn border_zone_columns() -> Vec<Column> {
+    side_columns().into_iter().chain(class_columns()).collect()
+}
+
+fn value_columns() -> [Column; 4] {
+    [
+        Column::new("year", ColumnType::Int, None, "year of the land cover"),
+        Column::new(
+            "area_ha",
+            ColumnType::Real,
+            Some("ha"),
+            "classified area with an ESV row",
+        ),
+        Column::new(
+            "esv_yuan",
+            ColumnType::Real,
+            Some("yuan/yr"),
+            "ecosystem-service value",
+        ),
+        Column::new(
+            "esv_yuan_per_ha",
+            ColumnType::Real,
+            Some("yuan/ha/yr"),
+            "ESV per hectare",
+        ),
+    ]
+}
+
+fn esv_columns() -> Vec<Column> {
+    unit_columns().into_iter().chain(value_columns()).collect()
+}
+
+fn esv_border_zone_columns() -> Vec<Column> {
+    side_columns().into_iter().chain(value_columns()).collect()
+}
+
+fn fragmentation_columns() -> Vec<Column> {
+    let km2 = |name: &str, d: &str| Column::new(name, ColumnType::Real, Some("km²"), d);
+    unit_columns()
+        .into_iter()
+        .chain([
+            Column::new("year", ColumnType::Int, None, "year of the land cover"),
+            km2("unit_area_km2", "area of the jurisdiction on the raster"),
+            km2("habitat_area_km2", "habitat inside it"),
+            Column::new(
+                "patches",
+                ColumnType::Int,
+                None,
+                "habitat patches (8-neighbour) with cells inside it",
+            ),
+            km2("mean_patch_area_km2", "habitat area / patches"),
+            km2(
+                "cut_mesh_km2",
+                "effective mesh size, patches cut at the boundary (CUT)",
+            ),
+            km2(
+                "cbc_mesh_km2",
+                "effective mesh size, patches counted whole (CBC)",
+            ),
+            Column::new(
+                "cbc_cut_ratio",
+                ColumnType::Real,
+                None,
+                "CBC / CUT: fragmentation by the border alone",
+            ),
+        ])
+        .collect()
+}
+
+fn border_patch_columns() -> Vec<Column> {
+    vec![
+        Column::text("a", "code of the first unit (a < b)"),
+        Column::text("b", "code of the second unit"),
+        Column::text("level", "administrative level"),
+        Column::new("year", ColumnType::Int, None, "year of the land cover"),
+        Column::new(
+            "patches_cut",
+            ColumnType::Int,
+            None,
+            "habitat patches with cells on both sides",
+        ),
+        Column::new(
+            "patches_cut_area_km2",
+            ColumnType::Real,
+            Some("km²"),
+            "complete area of those patches",
+        ),
+    ]
+}
+
+fn transition_columns() -> Vec<Column> {
+    unit_columns()
+        .into_iter()
+        .chain([
+            Column::new("from_year", ColumnType::Int, None, "earlier year"),
+            Column::new("to_year", ColumnType::Int, None, "later year"),
+            Column::new(
+                "from_class",
+                ColumnType::Int,
+                None,
+                "class in the earlier year",
+            ),
+            Column::new("to_class", ColumnType::Int, None, "class in the later year"),
+            Column::new(
+                "area_ha",
+                ColumnType::Real,
+                Some("ha"),
+                "area that went from from_class to to_class, cells weighted by the fraction inside",
+            ),
+        ])
+        .collect()
+}
