@@ -1,7 +1,23 @@
 // The borderscape dashboard: a MapLibre map of the results with layer toggles, a detail panel
 // for a clicked border or county, the governance timeline and the headline figures. Everything
-// comes from this server's JSON API; nothing is fetched from anywhere else.
+// comes from this server's JSON API; nothing is fetched from anywhere else. Every label is in
+// English and Chinese (`labels.json`, the report's own table): the language switch re-labels the
+// page in place.
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+
+/** The labels of both languages and the language shown (kept across visits). */
+let LABELS = { en: {}, zh: {} };
+let lang = ['en', 'zh'].includes(localStorage.getItem('borderscape-lang')) ? localStorage.getItem('borderscape-lang') : 'en';
+/** A label, `{name}` filled from `vars`. */
+const t = (key, vars = {}) => (LABELS[lang][key] ?? LABELS.en[key] ?? key).replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
+/** A category (conflict type, level, mode …); other values, such as place names, as they are. */
+const cat = (value) => LABELS[lang][`cat.${value}`] ?? String(value);
+const columnLabel = (name) => LABELS[lang][`column.${name}`]
+  ?? (name.startsWith('U_') ? t('column.U_<system>', { system: cat(name.slice(2)) }) : name);
+function tableLabel(name) {
+  const level = name.match(/^(load_matrix|load_sources)_(\w+)$/);
+  return LABELS[lang][`table.${name}`] ?? (level ? t(`table.${level[1]}_<level>`, { level: cat(level[2]) }) : name);
+}
 
 /** GET a JSON API path; an error response throws its message. */
 async function api(path) {
@@ -22,25 +38,26 @@ const el = (tag, attrs = {}, ...children) => {
 const CONFLICT_CLASSES = [[0, '#bdbdbd', '0'], [1, '#fed976', '1–2'], [3, '#fd8d3c', '3–5'],
   [6, '#e31a1c', '6–10'], [11, '#800026', '> 10']];
 
-/** The map layers, bottom first: [id, source, label, visible, MapLibre layer properties]. */
+/** The map layers, bottom first: [id, source, visible, MapLibre layer properties]; labels
+ * `dash.layer.<id>`. */
 const LAYERS = [
-  ['counties', 'jurisdictions', 'Counties (fill)', true, { type: 'fill', filter: ['==', ['get', 'level'], 'county'],
+  ['counties', 'jurisdictions', true, { type: 'fill', filter: ['==', ['get', 'level'], 'county'],
     paint: { 'fill-color': '#f6f3ea', 'fill-outline-color': '#d8d2c0' } }],
-  ['border_zones', 'border_zones', 'Border zones', false, { type: 'fill',
+  ['border_zones', 'border_zones', false, { type: 'fill',
     paint: { 'fill-color': '#6baed6', 'fill-opacity': 0.35 } }],
-  ['conflicts', 'conflicts', 'Conflicts', true, { type: 'fill', filter: ['==', ['geometry-type'], 'Polygon'],
+  ['conflicts', 'conflicts', true, { type: 'fill', filter: ['==', ['geometry-type'], 'Polygon'],
     paint: { 'fill-color': '#d7301f', 'fill-opacity': 0.55 } }],
-  ['conflict_points', 'conflicts', 'Conflicts (points)', true, { type: 'circle', filter: ['==', ['geometry-type'], 'Point'],
+  ['conflict_points', 'conflicts', true, { type: 'circle', filter: ['==', ['geometry-type'], 'Point'],
     paint: { 'circle-radius': 3, 'circle-color': '#d7301f' } }],
-  ['borders', 'borders', 'Borders (by conflicts)', true, { type: 'line', paint: {
+  ['borders', 'borders', true, { type: 'line', paint: {
     'line-color': ['match', ['get', 'level'], 'province', '#222', 'city', '#666',
       ['step', ['get', 'conflicts'], ...CONFLICT_CLASSES.flatMap(([n, c], i) => (i === 0 ? [c] : [n, c]))]],
     'line-width': ['match', ['get', 'level'], 'province', 2.5, 'city', 1.4, 1] } }],
-  ['load_flows', 'load_flows', 'Load flows (TN)', false, { type: 'line', paint: {
+  ['load_flows', 'load_flows', false, { type: 'line', paint: {
     'line-color': '#3182bd', 'line-width': ['interpolate', ['linear'], ['get', 'flux_kg_per_yr'], 0, 0.5, 5e6, 6] } }],
-  ['river_sections', 'river_sections', 'River sections', false, { type: 'circle',
+  ['river_sections', 'river_sections', false, { type: 'circle',
     paint: { 'circle-radius': 3, 'circle-color': '#08519c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } }],
-  ['topology_issues', 'topology_issues', 'Topology gaps and overlaps', false, { type: 'fill',
+  ['topology_issues', 'topology_issues', false, { type: 'fill',
     paint: { 'fill-color': '#7a0177' } }],
 ];
 
@@ -71,6 +88,7 @@ function extent(collection) {
 
 const number = (x, digits = 0) => Number(x).toLocaleString('en', { maximumFractionDigits: digits });
 
+/** The headline figures (`data-figure` names each, whatever the language). */
 function showHeadline(summary) {
   document.getElementById('region').textContent = `— ${summary.region?.name ?? ''}`;
   const results = (name) => summary.analyses?.[name]?.results ?? {};
@@ -78,21 +96,24 @@ function showHeadline(summary) {
   const esv = Object.entries(results('compensation').esv_total_yuan ?? {}).at(-1);
   const figures = [
     ['jurisdictions', Object.values(summary.region?.jurisdictions ?? {}).reduce((s, n) => s + n, 0)],
-    ['county borders', county.edge_borders, `${number(county.total_length_km)} km`],
-    ['conflicts', results('conflicts').conflicts, `on ${results('conflicts').borders_with_conflicts ?? '–'} borders`],
-    ['ESV', esv ? `${number(esv[1] / 1e9, 1)} bn yuan` : undefined, esv ? `plan ${esv[0]}` : ''],
+    ['county_borders', county.edge_borders, `${number(county.total_length_km)} km`],
+    ['conflicts', results('conflicts').conflicts, t('dash.fig.on_borders', { n: results('conflicts').borders_with_conflicts ?? '–' })],
+    ['esv', esv ? t('dash.fig.esv_value', { bn: number(esv[1] / 1e9, 1), yi: number(esv[1] / 1e8, 0) }) : undefined,
+      esv ? t('dash.fig.plan', { plan: esv[0] }) : ''],
     ['arrangements', results('governance').arrangements, (results('governance').years ?? []).join('–')],
   ];
   const box = document.getElementById('headline');
-  for (const [label, value, note] of figures) {
+  box.replaceChildren();
+  for (const [id, value, note] of figures) {
     if (value === undefined) continue;
-    box.append(el('span', { class: 'figure', 'data-figure': label }, el('b', {}, String(value)), `${label}${note ? ` · ${note}` : ''}`));
+    const label = t(`dash.fig.${id}`);
+    box.append(el('span', { class: 'figure', 'data-figure': id }, el('b', {}, String(value)), ` ${label}${note ? ` · ${note}` : ''}`));
   }
   const synthetic = summary.synthetic_layers ?? [];
   if (synthetic.length) {
     const banner = document.getElementById('synthetic');
     banner.hidden = false;
-    banner.textContent = `Synthetic data: ${synthetic.join(', ')} are generated, not observed. Results built on them illustrate the method, not the region.`;
+    banner.textContent = t('ui.synthetic_banner', { layers: synthetic.map(cat).join(', ') });
   }
 }
 
@@ -103,9 +124,10 @@ async function showTimeline() {
   try {
     [timeline, stages] = await Promise.all([api('/api/tables/governance_timeline'), api('/api/tables/governance_stages')]);
   } catch (e) {
-    box.textContent = `No governance results (${e.message}).`;
+    box.textContent = t('dash.no_governance', { error: e.message });
     return;
   }
+  box.replaceChildren();
   const col = (t, name) => t.columns.findIndex((c) => c.name === name);
   const years = timeline.rows.map((r) => Number(r[col(timeline, 'year')]));
   const active = timeline.rows.map((r) => Number(r[col(timeline, 'active')]));
@@ -115,7 +137,7 @@ async function showTimeline() {
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', 'active arrangements per year, with stages');
+  svg.setAttribute('aria-label', t('fig.timeline'));
   const add = (tag, attrs, text) => {
     const node = document.createElementNS(ns, tag);
     for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -130,34 +152,38 @@ async function showTimeline() {
     add('text', { x: x(s) + 1, y: 9, 'font-size': 7 }, `S${r[col(stages, 'stage')]}`);
   });
   years.forEach((y, i) => add('rect', { x: x(y) - 1.5, y: H - 14 - h(active[i]), width: 3, height: h(active[i]), fill: '#2b6c9e' })
-    .append(Object.assign(document.createElementNS(ns, 'title'), { textContent: `${y}: ${active[i]} active` })));
+    .append(Object.assign(document.createElementNS(ns, 'title'), { textContent: t('dash.active', { year: y, n: active[i] }) })));
   add('text', { x: 2, y: H - 3, 'font-size': 8 }, String(y0));
   add('text', { x: W - 22, y: H - 3, 'font-size': 8 }, String(y1));
-  box.append(svg, el('p', { class: 'note' }, `Active arrangements per year (bars, max ${max}); shaded: detected stages S1…S${stages.rows.length}.`));
+  box.append(svg, el('p', { class: 'note' }, t('chart.timeline_legend', { max, n: stages.rows.length })));
 }
 
 function tableElement(match) {
   const table = el('table');
-  table.append(el('tr', {}, ...match.columns.map((c) => el('th', {}, c.unit ? `${c.name} (${c.unit})` : c.name))));
+  const unit = (u) => LABELS[lang][`unit.${u}`] ?? u;
+  table.append(el('tr', {}, ...match.columns.map((c) => el('th', {}, c.unit ? `${columnLabel(c.name)} (${unit(c.unit)})` : columnLabel(c.name)))));
   for (const row of match.rows.slice(0, 25)) {
-    table.append(el('tr', {}, ...row.map((v) => el('td', {}, v === null ? '' : Number.isInteger(v) ? String(v) : typeof v === 'number' ? number(v, 3) : String(v)))));
+    table.append(el('tr', {}, ...row.map((v) => el('td', {}, v === null ? '' : Number.isInteger(v) ? String(v)
+      : typeof v === 'number' ? number(v, 3) : typeof v === 'boolean' ? cat(String(v)) : cat(v)))));
   }
   return table;
 }
 
 /** Fills the detail panel with a border's or a unit's rows, by analysis and table. */
+let lastDetail = null;
 function showDetail(title, attrs, groups) {
+  lastDetail = [title, attrs, groups];
   const panel = document.getElementById('detail');
-  panel.replaceChildren(el('h2', {}, title));
+  panel.replaceChildren(el('h2', {}, typeof title === 'function' ? title() : title));
   Object.entries(attrs).forEach(([k, v]) => panel.setAttribute(k, v));
-  if (!groups.length) panel.append(el('p', { class: 'hint' }, 'Nothing recorded.'));
+  if (!groups.length) panel.append(el('p', { class: 'hint' }, t('dash.nothing')));
   for (const [heading, table, match] of groups) {
     const shown = Math.min(match.rows.length, 25);
     // Short tables open, long ones folded, so the panel reads as a list of what is known.
     const section = el('details', { 'data-table': table, 'data-total': match.total },
-      el('summary', {}, `${heading}: ${table}${match.pair ? ` (${match.pair.join(' | ')})` : ''} · ${match.total} rows`),
+      el('summary', {}, `${heading === 'unit' ? t('dash.unit') : t(`analysis.${heading}`)}: ${tableLabel(table)}${match.pair ? ` (${match.pair.join(' | ')})` : ''} · ${t('dash.total_rows', { total: match.total })}`),
       tableElement(match),
-      el('p', { class: 'note' }, `${shown} of ${match.total} rows`));
+      el('p', { class: 'note' }, t('dash.rows', { shown, total: match.total })));
     section.open = match.total <= 10;
     panel.append(section);
   }
@@ -169,7 +195,7 @@ async function showBorder(a, b) {
   for (const [analysis, tables] of Object.entries(detail.analyses)) {
     for (const [table, matches] of Object.entries(tables)) for (const m of matches) groups.push([analysis, table, m]);
   }
-  showDetail(`Border ${detail.a_name ?? a} | ${detail.b_name ?? b}`, { 'data-a': a, 'data-b': b, 'data-kind': 'border' }, groups);
+  showDetail(() => t('dash.border', { a: detail.a_name ?? a, b: detail.b_name ?? b }), { 'data-a': a, 'data-b': b, 'data-kind': 'border' }, groups);
 }
 
 async function showJurisdiction(code) {
@@ -180,21 +206,41 @@ async function showJurisdiction(code) {
 
 function showLegend() {
   const legend = document.getElementById('legend');
-  legend.append(el('p', { class: 'note' }, 'County borders by conflicts (latest plan version and networks):'));
+  legend.replaceChildren(el('p', { class: 'note' }, t('dash.legend')));
   for (const [, colour, label] of CONFLICT_CLASSES) {
     legend.append(el('div', { class: 'note' }, el('span', { class: 'swatch', style: `background:${colour}` }), label));
   }
-  legend.append(el('p', { class: 'note' }, 'City borders grey, province borders black. Load flows: line width ∝ flux (kg/yr).'));
+  legend.append(el('p', { class: 'note' }, t('dash.legend_note')));
 }
 
-async function main() {
-  const [summary, config, layers, byBorder] = await Promise.all([
-    api('/api/summary'), api('/api/config'), api('/api/layers'),
-    api('/api/tables/conflicts_by_border').catch(() => ({ columns: [], rows: [] })),
-  ]);
+/** Labels the page in the current language: static text, headline, legend, layer toggles,
+ * timeline and the open detail panel. */
+function relabel(summary) {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  document.getElementById('lang').value = lang;
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   showHeadline(summary);
   showLegend();
   showTimeline();
+  for (const label of document.querySelectorAll('#layers label')) {
+    label.lastChild.textContent = ` ${t(`dash.layer.${label.querySelector('input').dataset.layer}`)}`;
+  }
+  if (lastDetail) showDetail(...lastDetail);
+}
+
+async function main() {
+  const [summary, config, layers, byBorder, labels] = await Promise.all([
+    api('/api/summary'), api('/api/config'), api('/api/layers'),
+    api('/api/tables/conflicts_by_border').catch(() => ({ columns: [], rows: [] })),
+    api('/labels.json'),
+  ]);
+  LABELS = labels;
+  relabel(summary);
+  document.getElementById('lang').addEventListener('change', (e) => {
+    lang = e.target.value;
+    localStorage.setItem('borderscape-lang', lang);
+    relabel(summary);
+  });
   const available = new Set(layers.map((l) => l.name));
   const sources = {};
   const wanted = [...new Set(LAYERS.map(([, source]) => source))].filter((s) => available.has(s));
@@ -218,13 +264,13 @@ async function main() {
   map.on('load', () => {
     for (const [name, data] of Object.entries(sources)) map.addSource(name, { type: 'geojson', data });
     const toggles = document.getElementById('layers');
-    for (const [id, source, label, visible, spec] of LAYERS) {
+    for (const [id, source, visible, spec] of LAYERS) {
       if (!sources[source]) continue;
       map.addLayer({ id, source, ...spec, layout: { visibility: visible ? 'visible' : 'none' } });
       const box = el('input', { type: 'checkbox', id: `toggle-${id}`, 'data-layer': id });
       box.checked = visible;
       box.addEventListener('change', () => map.setLayoutProperty(id, 'visibility', box.checked ? 'visible' : 'none'));
-      toggles.append(el('label', {}, box, ` ${label}`));
+      toggles.append(el('label', {}, box, ` ${t(`dash.layer.${id}`)}`));
     }
     if (sources.borders) {
       // A wide transparent line so that a border is easy to hit with the pointer.
@@ -235,7 +281,7 @@ async function main() {
       const unit = map.queryRenderedFeatures(e.point, { layers: ['counties'].filter((l) => map.getLayer(l)) })[0];
       const shown = border ? showBorder(border.properties.a, border.properties.b)
         : unit ? showJurisdiction(unit.properties.code) : null;
-      shown?.catch((err) => showDetail(`Error: ${err.message}`, {}, []));
+      shown?.catch((err) => showDetail(err.message, {}, []));
     });
     for (const layer of ['borders-hit', 'counties']) {
       map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
@@ -249,5 +295,5 @@ async function main() {
 }
 
 main().catch((e) => {
-  document.getElementById('detail').replaceChildren(el('p', { class: 'error' }, `The dashboard could not start: ${e.message}`));
+  document.getElementById('detail').replaceChildren(el('p', { class: 'error' }, t('dash.error', { error: e.message })));
 });

@@ -1,6 +1,6 @@
 // Headless Chromium test of `borderscape serve`: the page loads, MapLibre fires `load`, a layer
 // toggles, a click on a border (and then beside it, on a county) opens the detail panel, and the
-// panel agrees with the API.
+// panel agrees with the API; the language switch re-labels the page in Chinese and back.
 //
 // Usage: node dashboard.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR
 // (scripts/test runs it on the demo's results; the screenshot lands in ARTIFACTS_DIR).
@@ -128,6 +128,28 @@ try {
   const unit = await json(`${url}api/jurisdictions/${code}`);
   const unitTables = await page.$$eval('#detail details', (s) => s.map((x) => [x.dataset.table, x.dataset.total]));
   assert.deepEqual(unitTables, Object.entries(unit.tables).map(([t, m]) => [t, String(m.total)]));
+
+  // The language switch re-labels the legend, the panel headings, the headline figures, the
+  // layer toggles and the open panel, from the report's own labels; and back.
+  const labels = await json(`${url}labels.json`);
+  await page.selectOption('#lang', 'zh');
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.textContent('#legend p'), labels.zh['dash.legend']);
+  assert.deepEqual(await page.$$eval('#sidebar h2', (hs) => hs.map((h) => h.textContent)),
+    [labels.zh['dash.layers'], labels.zh['dash.timeline']]);
+  assert.ok((await page.textContent('[data-figure="conflicts"]')).includes(labels.zh['dash.fig.conflicts']));
+  assert.equal(await page.textContent('[data-figure="conflicts"] b'), String(summary.analyses.conflicts.results.conflicts));
+  assert.ok((await page.textContent('label:has(#toggle-borders)')).includes(labels.zh['dash.layer.borders']));
+  const zhPanel = await page.$$eval('#detail details', (s) => s.map((x) => [x.dataset.table, x.querySelector('summary').textContent]));
+  for (const [table, text] of zhPanel) {
+    if (labels.zh[`table.${table}`]) assert.ok(text.includes(labels.zh[`table.${table}`]), `panel heading of ${table}: ${text}`);
+  }
+  const headers = await page.$$eval('#detail th', (ths) => ths.map((th) => th.textContent));
+  assert.ok(headers.includes(labels.zh['column.code']), `panel columns in Chinese: ${headers.slice(0, 5)}`);
+  await page.screenshot({ path: join(artifacts, 'dashboard-zh.png') });
+  await page.selectOption('#lang', 'en');
+  assert.equal(await page.textContent('#legend p'), labels.en['dash.legend']);
+  assert.equal(await page.textContent('#sidebar h2'), labels.en['dash.layers']);
 
   await page.evaluate(() => new Promise((done) => {
     const { map } = window.borderscape;

@@ -42,6 +42,8 @@ enum Command {
     Simplify(commands::simplify::Args),
     /// The local web dashboard over a results folder (read-only, loopback by default).
     Serve(commands::serve::Args),
+    /// Re-render report.html from a results folder (--lang zh|en) and print it to PDF (--pdf).
+    Report(commands::report::Args),
 }
 
 /// How a command failed, which decides the exit code.
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Coupling(args) => commands::coupling::run(&ctx, args),
         Command::Governance(args) => commands::governance::run(&ctx, args),
         Command::Serve(args) => commands::serve::run(&ctx, args),
+        Command::Report(args) => commands::report::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
 //! Issue 16: a command writes only into its own outputs and never replaces the user's files.
+//! Issue 23: results.gpkg has one geometry type per layer, and results.qgs opens it styled.
 
 mod common;
 
@@ -177,4 +178,209 @@ fn check_reports_broken_manifests_and_unknown_formats_at_once() {
     assert_eq!(run.code, 1);
     assert_eq!(run.stdout.matches("/dev/zero").count(), 1, "{}", run.stdout);
     assert!(run.stdout.contains("unknown format"), "{}", run.stdout);
+}
+
+/// `ogrinfo -q FILE`'s layer list: name → geometry type (`None` for attribute tables).
+fn ogr_layers(gpkg: &Path) -> std::collections::BTreeMap<String, String> {
+    ogrinfo(&["-ro", "-q", gpkg.to_str().unwrap()])
+        .lines()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once(": ")?;
+            let (name, kind) = rest.split_once(" (")?;
+            Some((name.to_string(), kind.trim_end_matches(')').to_string()))
+        })
+        .collect()
+}
+
+/// The features of `SELECT sql` as GDAL reads them: fid and the first field's value.
+fn ogr_sql(gpkg: &Path, sql: &str) -> Vec<(i64, String)> {
+    let mut features = Vec::new();
+    let mut fid = -1;
+    for line in ogrinfo(&["-ro", "-q", gpkg.to_str().unwrap(), "-sql", sql]).lines() {
+        if let Some(n) = line.strip_prefix("OGRFeature(SELECT):") {
+            fid = n.trim().parse().unwrap();
+        } else if let Some((_, value)) = line.trim().split_once(" = ") {
+            features.push((fid, value.to_string()));
+        }
+    }
+    features
+}
+
+/// Issue 23: a table that mixes polygons, lines and points is one GeoPackage layer per type
+/// (fid = its row in tables/), read back whole; results.qgs references exactly the feature
+/// layers GDAL finds, each with its geometry type, and its classes are values of the layers.
+#[test]
+fn mixed_layers_are_split_and_the_qgis_project_matches_the_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = analysed_mixed_conflicts(dir.path());
+    let gpkg = results.join("results.gpkg");
+    let layers = ogr_layers(&gpkg);
+    assert!(!layers.contains_key("conflicts"), "{layers:?}");
+    assert!(
+        layers["conflicts_polygons"].ends_with("Polygon"),
+        "{layers:?}"
+    );
+    let others: Vec<&String> = ["conflicts_lines", "conflicts_points"]
+        .iter()
+        .filter_map(|l| layers.get(*l))
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "the road's conflict is a line or a point: {layers:?}"
+    );
+    assert!(
+        layers.values().all(|kind| !kind.contains("Unknown")),
+        "no layer of mixed type: {layers:?}"
+    );
+
+    // Every row of tables/conflicts.csv is in one layer, under its row number as fid.
+    let csv = std::fs::read_to_string(results.join("tables/conflicts.csv")).unwrap();
+    let types: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let mut seen = 0;
+    for layer in layers
+        .keys()
+        .filter(|l| l.starts_with("conflicts_") && layers[*l] != "None")
+    {
+        for (fid, kind) in ogr_sql(&gpkg, &format!("SELECT fid, type FROM {layer}")) {
+            assert_eq!(kind, types[fid as usize - 1], "{layer} fid {fid}");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, types.len());
+    let joined = borderscape_io::gpkg::read_all(&gpkg).unwrap();
+    let conflicts = joined.iter().find(|t| t.name == "conflicts").unwrap();
+    let column = conflicts.column_index("type").unwrap();
+    let read: Vec<String> = conflicts.rows.iter().map(|r| r[column].to_text()).collect();
+    assert_eq!(
+        read, types,
+        "read back in the order of tables/conflicts.csv"
+    );
+
+    // The QGIS project: its layers are the GeoPackage's feature layers, with their types.
+    let text = std::fs::read_to_string(results.join("results.qgs")).unwrap();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true, // QGIS writes and expects `<!DOCTYPE qgis …>`
+        ..Default::default()
+    };
+    let xml = roxmltree::Document::parse_with_options(&text, options).unwrap();
+    let child = |n: roxmltree::Node, tag: &str| {
+        n.children()
+            .find(|c| c.has_tag_name(tag))
+            .and_then(|c| c.text())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let maplayers: Vec<roxmltree::Node> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("maplayer"))
+        .collect();
+    let mut referenced = Vec::new();
+    for layer in &maplayers {
+        let source = child(*layer, "datasource");
+        let name = source
+            .strip_prefix("./results.gpkg|layername=")
+            .unwrap_or_else(|| panic!("{source}"));
+        let kind = layers
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in results.gpkg"));
+        assert_eq!(
+            layer.attribute("wkbType").unwrap(),
+            kind.replace(' ', ""),
+            "{name}"
+        );
+        assert_eq!(child(*layer, "provider"), "ogr");
+        let renderer = layer
+            .children()
+            .find(|c| c.has_tag_name("renderer-v2"))
+            .unwrap();
+        let symbols = renderer
+            .descendants()
+            .filter(|n| n.has_tag_name("symbol"))
+            .count();
+        if renderer.attribute("type") == Some("categorizedSymbol") {
+            let attr = renderer.attribute("attr").unwrap();
+            let present: Vec<String> =
+                ogr_sql(&gpkg, &format!("SELECT DISTINCT \"{attr}\" FROM {name}"))
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect();
+            let categories: Vec<roxmltree::Node> = renderer
+                .descendants()
+                .filter(|n| n.has_tag_name("category"))
+                .collect();
+            assert_eq!(categories.len(), present.len(), "{name}: {present:?}");
+            assert_eq!(symbols, categories.len(), "{name}");
+            for category in categories {
+                let value = category.attribute("value").unwrap();
+                assert!(present.iter().any(|p| p == value), "{name}: {value}");
+                assert!(
+                    !category.attribute("label").unwrap().contains('_'),
+                    "{name}: label"
+                );
+            }
+        } else {
+            assert_eq!(symbols, 1, "{name}");
+        }
+        referenced.push(name.to_string());
+    }
+    let features: Vec<&String> = layers
+        .iter()
+        .filter(|(_, k)| *k != "None")
+        .map(|(n, _)| n)
+        .collect();
+    referenced.sort();
+    assert_eq!(referenced.iter().collect::<Vec<_>>(), features);
+    let ids: Vec<String> = maplayers.iter().map(|l| child(*l, "id")).collect();
+    for node in xml
+        .descendants()
+        .filter(|n| n.has_tag_name("layer-tree-layer"))
+    {
+        assert!(ids
+            .iter()
+            .any(|id| Some(id.as_str()) == node.attribute("id")));
+    }
+    opened_by_qgis(&results.join("results.qgs"), &layers);
+}
+
+/// QGIS itself (its Python bindings, Debian's python3-qgis) opens the project: every layer valid,
+/// with the features GDAL counts. Skipped, saying so, where the bindings are not installed.
+fn opened_by_qgis(project: &Path, layers: &std::collections::BTreeMap<String, String>) {
+    let python = "/usr/bin/python3";
+    let has_qgis = Command::new(python)
+        .args(["-c", "import qgis.core"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_qgis {
+        eprintln!("skipped opening results.qgs in QGIS: python3-qgis is not installed (the XML checks above ran)");
+        return;
+    }
+    let script = "import sys, json\nfrom qgis.core import QgsApplication, QgsProject\napp = QgsApplication([], False)\napp.initQgis()\np = QgsProject.instance()\nassert p.read(sys.argv[1])\nprint(json.dumps({l.source().split('layername=')[1]: [l.isValid(), l.featureCount(), l.renderer().type()] for l in p.mapLayers().values()}))\n";
+    let out = Command::new(python)
+        .args(["-c", script, project.to_str().unwrap()])
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let opened: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let gpkg = project.with_file_name("results.gpkg");
+    for (name, kind) in layers.iter().filter(|(_, k)| *k != "None") {
+        let layer = &opened[name];
+        assert_eq!(layer[0], true, "{name} ({kind}) is valid in QGIS");
+        let count = ogrinfo(&["-ro", "-so", gpkg.to_str().unwrap(), name]);
+        assert!(
+            count.contains(&format!("Feature Count: {}", layer[1])),
+            "{name}: {layer}"
+        );
+    }
+    assert_eq!(opened["conflicts_polygons"][2], "categorizedSymbol");
 }

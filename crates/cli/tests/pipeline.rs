@@ -102,7 +102,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     let report = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(
         report.contains("Synthetic data.")
-            && report.contains("generated, not observed: channels, facilities, indicators, monitoring, plans, roads, stations"),
+            && report.contains("generated, not observed: drainage channels, facilities, yearly indicators, water-quality monitoring, land-use plans, roads, monitoring stations"),
         "banner missing"
     );
 
@@ -213,23 +213,23 @@ fn demo_writes_every_output_and_is_reproducible() {
     assert!(compensation["esv_total_yuan"]["2015"].as_f64().unwrap() > 0.0);
     let report = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(
-        report.contains("<th>payer</th><th>payee</th><th>amount_yuan (yuan)</th>"),
+        report.contains("<th>Payer</th><th>Payee</th><th>Amount (yuan)</th>"),
         "the report shows who pays whom"
     );
     // Issue 10: every figure of the report is there, drawn from the shared base map, with a
     // legend; tables sort; the page needs nothing from the network.
     for caption in [
         "The region: county borders coloured by their conflicts",
-        "Conflicts of type nimby_spillover",
+        "Conflicts of type: nuisance facility near the border",
         "Fragmentation by borders: CBC / CUT effective mesh size per county",
         "Coupling coordination degree D, 2023",
-        "LISA clusters of forest_cover_pct, 2023",
+        "Local clusters of forest cover (%), 2023",
         "Global Moran's I of each indicator by year",
-        "Transboundary TN load flows between counties, plan 2035",
-        "Governance timeline and detected stages",
-        "Mode mix of the active arrangements",
-        "Co-participation network of stage S",
-        "Stage path: the criterion by number of stages",
+        "Transboundary total nitrogen (TN) load flows between counties, plan 2035",
+        "Coordination arrangements in force and the stages of coordination",
+        "Mode mix of the arrangements in force",
+        "Co-participation network of stage 3",
+        "Number of stages: the criterion by number of stages",
     ] {
         assert!(report.contains(caption), "report figure `{caption}`");
     }

@@ -462,3 +462,120 @@ fn slow_readers_of_a_large_layer_do_not_pile_memory_up() {
     let (status, _) = request_with_headers(&server, "/api/summary", "");
     assert_eq!(status, 200);
 }
+
+/// Issue 23: the server speaks OGC API – Features. GDAL's OAPIF driver (what QGIS uses too)
+/// lists the GeoPackage's feature layers — a mixed table as one collection per geometry type —
+/// and pages a collection to its end; `bbox`, `limit` and the `next` links work on their own;
+/// the dashboard still gets the whole `conflicts` layer and `/` in a browser.
+#[test]
+fn gdal_reads_the_results_as_ogc_api_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = common::analysed_mixed_conflicts(dir.path());
+    let server = start(&results);
+    let url = format!("OAPIF:http://{}/", server.address);
+    let has_ogrinfo = Command::new("ogrinfo").arg("--version").output().is_ok();
+    if has_ogrinfo {
+        let listing = common::ogrinfo(&["-ro", "-q", &url]);
+        assert!(listing.contains("conflicts_polygons"), "{listing}");
+        assert!(
+            listing.contains("conflicts_points") || listing.contains("conflicts_lines"),
+            "{listing}"
+        );
+        assert!(
+            !listing.contains("conflicts (") && !listing.contains("conflicts_by_border"),
+            "{listing}"
+        );
+        // One feature per page: GDAL follows every `next` link to the end.
+        let features = common::ogrinfo(&["-ro", "-oo", "PAGE_SIZE=1", &url, "conflicts_polygons"]);
+        let read = features.matches("OGRFeature(conflicts_polygons)").count();
+        let (_, all) = get_json(&server, "/collections/conflicts_polygons/items");
+        assert_eq!(read, all["numberMatched"].as_u64().unwrap() as usize);
+        assert!(read >= 2, "paged over more than one page: {read}");
+        assert!(
+            features.contains("type (String) = incompatible_land_use"),
+            "{features}"
+        );
+    } else {
+        eprintln!("skipped the GDAL part: ogrinfo (gdal-bin, installed by scripts/test) is absent");
+    }
+
+    let (status, _, landing) = raw_request(
+        &server,
+        "GET",
+        "/",
+        &server.address,
+        "Accept: application/json\r\n",
+    );
+    assert_eq!(status, 200);
+    let landing: Value = serde_json::from_str(&landing).unwrap();
+    assert!(landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["rel"] == "conformance"));
+    let (_, content_type, page) = request(&server, "GET", "/");
+    assert!(
+        content_type.starts_with("text/html") && page.contains("<html"),
+        "{content_type}"
+    );
+    let (_, conformance) = get_json(&server, "/conformance");
+    assert!(conformance["conformsTo"]
+        .to_string()
+        .contains("conf/geojson"));
+
+    let (_, page) = get_json(&server, "/collections/conflicts_polygons/items?limit=1");
+    assert_eq!(page["numberReturned"], 1);
+    let next = page["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "next")
+        .unwrap();
+    let next_path = next["href"]
+        .as_str()
+        .unwrap()
+        .split_once(&server.address)
+        .unwrap()
+        .1;
+    let (_, second) = get_json(&server, next_path);
+    assert_ne!(second["features"][0]["id"], page["features"][0]["id"]);
+    let (_, empty) = get_json(
+        &server,
+        "/collections/conflicts_polygons/items?bbox=0,0,1,1",
+    );
+    assert_eq!(empty["numberMatched"], 0);
+    let (_, inside) = get_json(
+        &server,
+        "/collections/conflicts_polygons/items?bbox=121.09,31.04,121.11,31.07",
+    );
+    assert_eq!(
+        inside["numberMatched"],
+        all_count(&server, "conflicts_polygons")
+    );
+    for bad in [
+        "bbox=1,2,3",
+        "bbox=3,0,1,1",
+        "limit=0",
+        "bbox-crs=EPSG:3857",
+    ] {
+        let (status, body) = get_json(
+            &server,
+            &format!("/collections/conflicts_polygons/items?{bad}"),
+        );
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (status, _) = get_json(&server, "/collections/conflicts/items");
+    assert_eq!(status, 404, "the mixed table is not a collection");
+
+    // The dashboard's API still serves the whole table, in the rows of tables/conflicts.csv.
+    let (_, layer) = get_json(&server, "/api/layers/conflicts");
+    let csv = std::fs::read_to_string(results.join("tables/conflicts.csv")).unwrap();
+    assert_eq!(
+        layer["features"].as_array().unwrap().len(),
+        csv.lines().count() - 1
+    );
+}
+
+fn all_count(server: &Server, collection: &str) -> Value {
+    get_json(server, &format!("/collections/{collection}/items")).1["numberMatched"].clone()
+}

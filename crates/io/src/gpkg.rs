@@ -128,17 +128,153 @@ fn geometry_type_name(g: &Geometry) -> &'static str {
     }
 }
 
-/// The declared type of a layer: the common type of its geometries, else GEOMETRY.
-fn layer_geometry_type(table: &Table) -> &'static str {
-    let mut names = table
-        .geometries
+/// The kind of a geometry, for splitting a table that mixes kinds into one layer per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shape {
+    Polygons,
+    Lines,
+    Points,
+    Collections,
+}
+
+impl Shape {
+    pub const ALL: [Shape; 4] = [
+        Shape::Polygons,
+        Shape::Lines,
+        Shape::Points,
+        Shape::Collections,
+    ];
+
+    fn of(g: &Geometry) -> Shape {
+        match g {
+            Geometry::Polygon(_)
+            | Geometry::MultiPolygon(_)
+            | Geometry::Rect(_)
+            | Geometry::Triangle(_) => Shape::Polygons,
+            Geometry::LineString(_) | Geometry::Line(_) | Geometry::MultiLineString(_) => {
+                Shape::Lines
+            }
+            Geometry::Point(_) | Geometry::MultiPoint(_) => Shape::Points,
+            Geometry::GeometryCollection(_) => Shape::Collections,
+        }
+    }
+
+    /// The suffix of its layer's name (`conflicts_polygons`).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Shape::Polygons => "polygons",
+            Shape::Lines => "lines",
+            Shape::Points => "points",
+            Shape::Collections => "collections",
+        }
+    }
+
+    fn multi_type(self) -> &'static str {
+        match self {
+            Shape::Polygons => "MULTIPOLYGON",
+            Shape::Lines => "MULTILINESTRING",
+            Shape::Points => "MULTIPOINT",
+            Shape::Collections => "GEOMETRYCOLLECTION",
+        }
+    }
+
+    /// The `gpkg_contents` description of a part, which also marks it as one when read back.
+    fn description(self, table: &str) -> String {
+        format!(
+            "{} of {table}: {table} mixes geometry types, so each type is a layer of its own (tables/{table}.csv holds every row)",
+            self.suffix()
+        )
+    }
+}
+
+/// One GeoPackage layer of a table: the rows it holds (their fids are the table's row numbers,
+/// from 1) and, for a feature layer, its declared geometry type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub name: String,
+    pub shape: Option<Shape>,
+    /// `POINT`, `MULTIPOLYGON`, …; `None` for an attribute table.
+    pub geometry_type: Option<&'static str>,
+    pub rows: Vec<usize>,
+    /// Set for the layers of a split table.
+    split_of: Option<Shape>,
+}
+
+/// The layers a table is written as. A table whose geometries are all of one kind (polygons,
+/// lines, points) is one layer under its own name; one that mixes kinds is one layer per kind,
+/// `{name}_polygons`, `{name}_lines`, `{name}_points` (`{name}_collections`), because QGIS opens a
+/// layer of type GEOMETRY only through a sub-layer dialog and styles it by one symbol type.
+/// Rows without a geometry go with the first layer. Single and multi geometries of one kind
+/// make a layer of the multi type (the singles are written as multis of one).
+pub fn layer_parts(table: &Table) -> Vec<Part> {
+    let all = || (0..table.len()).collect::<Vec<_>>();
+    let Some(geometries) = &table.geometries else {
+        return vec![Part {
+            name: table.name.clone(),
+            shape: None,
+            geometry_type: None,
+            rows: all(),
+            split_of: None,
+        }];
+    };
+    let shapes: std::collections::BTreeSet<Shape> =
+        geometries.iter().flatten().map(Shape::of).collect();
+    let declared = |rows: &[usize], shape: Option<Shape>| {
+        let mut names = rows
+            .iter()
+            .filter_map(|&i| geometries[i].as_ref())
+            .map(geometry_type_name);
+        match (names.next(), shape) {
+            (Some(first), _) if names.all(|n| n == first) => first,
+            (Some(_), Some(shape)) => shape.multi_type(),
+            _ => "GEOMETRY",
+        }
+    };
+    if shapes.len() <= 1 {
+        let rows = all();
+        let shape = shapes.first().copied();
+        return vec![Part {
+            name: table.name.clone(),
+            shape,
+            geometry_type: Some(declared(&rows, shape)),
+            rows,
+            split_of: None,
+        }];
+    }
+    let first = *shapes.first().expect("two or more");
+    shapes
         .iter()
-        .flatten()
-        .flatten()
-        .map(geometry_type_name);
-    match names.next() {
-        Some(first) if names.all(|n| n == first) => first,
-        _ => "GEOMETRY",
+        .map(|&shape| {
+            let rows: Vec<usize> = (0..table.len())
+                .filter(|&i| match &geometries[i] {
+                    Some(g) => Shape::of(g) == shape,
+                    None => shape == first,
+                })
+                .collect();
+            Part {
+                name: format!("{}_{}", table.name, shape.suffix()),
+                shape: Some(shape),
+                geometry_type: Some(declared(&rows, Some(shape))),
+                rows,
+                split_of: Some(shape),
+            }
+        })
+        .collect()
+}
+
+/// A geometry as its layer declares it: a single one in a layer of the multi type as a multi
+/// of one.
+fn as_declared<'g>(g: &'g Geometry, declared: &str) -> std::borrow::Cow<'g, Geometry> {
+    use std::borrow::Cow;
+    match (g, declared) {
+        (Geometry::Polygon(p), "MULTIPOLYGON") => {
+            Cow::Owned(geo::MultiPolygon::new(vec![p.clone()]).into())
+        }
+        (Geometry::LineString(l), "MULTILINESTRING") => {
+            Cow::Owned(geo::MultiLineString::new(vec![l.clone()]).into())
+        }
+        (Geometry::Point(p), "MULTIPOINT") => Cow::Owned(geo::MultiPoint::new(vec![*p]).into()),
+        _ => Cow::Borrowed(g),
     }
 }
 
@@ -419,7 +555,9 @@ fn write_into(
     )
     .map_err(&err)?;
     for table in tables {
-        write_table(&tx, table, srs, path)?;
+        for part in layer_parts(table) {
+            write_layer(&tx, table, &part, srs, path)?;
+        }
     }
     if let Some(stamp) = last_change {
         tx.execute("UPDATE gpkg_contents SET last_change = ?1", params![stamp])
@@ -430,18 +568,19 @@ fn write_into(
     Ok(())
 }
 
-fn write_table(
+/// Writes one layer of `table`: the rows of `part`, each with its row number (from 1) as fid.
+fn write_layer(
     tx: &rusqlite::Transaction,
     table: &Table,
+    part: &Part,
     srs: Srs,
     path: &Path,
 ) -> Result<(), IoError> {
     let err = sql_error(path);
-    let name = &table.name;
-    let spatial = table.geometries.is_some();
+    let name = &part.name;
     let mut defs = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
-    if spatial {
-        defs.push(format!("geom {}", layer_geometry_type(table)));
+    if let Some(kind) = part.geometry_type {
+        defs.push(format!("geom {kind}"));
     }
     defs.extend(
         table
@@ -456,6 +595,7 @@ fn write_table(
     ))
     .map_err(&err)?;
 
+    let spatial = part.geometry_type.is_some();
     let placeholders: Vec<String> = (1..=table.columns.len() + spatial as usize + 1)
         .map(|i| format!("?{i}"))
         .collect();
@@ -473,29 +613,33 @@ fn write_table(
         ))
         .map_err(&err)?;
     let mut bounds: Option<geo::Rect> = None;
-    for (i, row) in table.rows.iter().enumerate() {
+    for &i in &part.rows {
         let mut values = vec![rusqlite::types::Value::Integer(i as i64 + 1)];
-        if spatial {
+        if let Some(declared) = part.geometry_type {
             values.push(match table.geometry(i) {
                 Some(g) => {
                     if let Some(r) = g.bounding_rect() {
                         bounds = Some(bounds.map_or(r, |b| union_rect(b, r)));
                     }
-                    rusqlite::types::Value::Blob(encode_geometry(g, srs.epsg as i32)?)
+                    let g = as_declared(g, declared);
+                    rusqlite::types::Value::Blob(encode_geometry(&g, srs.epsg as i32)?)
                 }
                 None => rusqlite::types::Value::Null,
             });
         }
-        values.extend(row.iter().map(to_sql));
+        values.extend(table.rows[i].iter().map(to_sql));
         insert
             .execute(rusqlite::params_from_iter(values))
             .map_err(&err)?;
     }
     drop(insert);
 
-    write_column_metadata(tx, table, path)?;
-    let description = "";
-    if spatial {
+    write_column_metadata(tx, name, table, path)?;
+    let description = part
+        .split_of
+        .map(|shape| shape.description(&table.name))
+        .unwrap_or_default();
+    if let Some(declared) = part.geometry_type {
         let (minx, miny, maxx, maxy) = bounds.map_or((None, None, None, None), |b| {
             (
                 Some(b.min().x),
@@ -512,10 +656,10 @@ fn write_table(
         .map_err(&err)?;
         tx.execute(
             "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
-            params![name, layer_geometry_type(table), srs.epsg as i64],
+            params![name, declared, srs.epsg as i64],
         )
         .map_err(&err)?;
-        write_rtree(tx, table, path)?;
+        write_rtree(tx, table, part, path)?;
     } else {
         tx.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?1, 'attributes', ?1, ?2)",
@@ -538,6 +682,7 @@ fn column_title(column: &Column) -> String {
 /// show them; [`read`] gives them back).
 fn write_column_metadata(
     tx: &rusqlite::Transaction,
+    layer: &str,
     table: &Table,
     path: &Path,
 ) -> Result<(), IoError> {
@@ -547,7 +692,7 @@ fn write_column_metadata(
     for column in &table.columns {
         insert
             .execute(params![
-                table.name,
+                layer,
                 column.name,
                 column_title(column),
                 column.description
@@ -588,9 +733,14 @@ fn read_column_metadata(
     .unwrap_or_default()
 }
 
-fn write_rtree(tx: &rusqlite::Transaction, table: &Table, path: &Path) -> Result<(), IoError> {
+fn write_rtree(
+    tx: &rusqlite::Transaction,
+    table: &Table,
+    part: &Part,
+    path: &Path,
+) -> Result<(), IoError> {
     let err = sql_error(path);
-    let rtree = quote(&format!("rtree_{}_geom", table.name));
+    let rtree = quote(&format!("rtree_{}_geom", part.name));
     tx.execute_batch(&format!(
         "CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy);"
     ))
@@ -598,7 +748,7 @@ fn write_rtree(tx: &rusqlite::Transaction, table: &Table, path: &Path) -> Result
     let mut insert = tx
         .prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))
         .map_err(&err)?;
-    for i in 0..table.len() {
+    for &i in &part.rows {
         if let Some(r) = table.geometry(i).and_then(|g| g.bounding_rect()) {
             insert
                 .execute(params![
@@ -614,10 +764,10 @@ fn write_rtree(tx: &rusqlite::Transaction, table: &Table, path: &Path) -> Result
     drop(insert);
     tx.execute(
         "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-        params![table.name],
+        params![part.name],
     )
     .map_err(&err)?;
-    tx.execute_batch(&rtree_triggers(&table.name, "geom"))
+    tx.execute_batch(&rtree_triggers(&part.name, "geom"))
         .map_err(&err)?;
     Ok(())
 }
@@ -685,6 +835,78 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
             ),
         ));
     };
+    Ok(read_layer(path, name)?.0)
+}
+
+/// Every layer of a GeoPackage written by [`write`], the layers of a split table (see
+/// [`layer_parts`]) joined back into that table in its row order; problems are dropped (the
+/// caller reads its own results).
+pub fn read_all(path: &Path) -> Result<Vec<Table>, IoError> {
+    let conn = open_read_only(path)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT table_name, coalesce(description, '') FROM gpkg_contents ORDER BY table_name",
+        )
+        .map_err(sql_error(path))?;
+    let layers: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(sql_error(path))?
+        .collect::<Result<_, _>>()
+        .map_err(sql_error(path))?;
+    let names: std::collections::HashSet<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+    // Split tables by name, each with its parts' rows keyed by fid.
+    let mut joined: std::collections::BTreeMap<String, Vec<FidRow>> = Default::default();
+    let mut templates: HashMap<String, Table> = HashMap::new();
+    let mut tables = Vec::new();
+    for (name, description) in &layers {
+        let base = Shape::ALL.iter().find_map(|shape| {
+            let base = name.strip_suffix(shape.suffix())?.strip_suffix('_')?;
+            (!names.contains(base) && *description == shape.description(base)).then_some(base)
+        });
+        let (read, fids) = read_layer(path, name)?;
+        let Some(base) = base else {
+            tables.push(read.table);
+            continue;
+        };
+        let mut table = read.table;
+        if let Some(first) = templates.get(base) {
+            let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+            if names(first) != names(&table) {
+                return Err(IoError::file(
+                    path,
+                    format!("layer `{name}` has other columns than the other layers of `{base}`"),
+                ));
+            }
+        }
+        let geometries = table.geometries.take().unwrap_or_default();
+        let rows = std::mem::take(&mut table.rows);
+        joined.entry(base.to_string()).or_default().extend(
+            fids.into_iter()
+                .zip(rows)
+                .zip(geometries)
+                .map(|((f, r), g)| (f, r, g)),
+        );
+        table.name = base.to_string();
+        table.geometries = Some(Vec::new());
+        templates.entry(base.to_string()).or_insert(table);
+    }
+    for (base, mut rows) in joined {
+        let mut table = templates.remove(&base).expect("a template per split table");
+        rows.sort_by_key(|(fid, _, _)| *fid);
+        for (_, row, geometry) in rows {
+            table.push(row, geometry);
+        }
+        tables.push(table);
+    }
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(tables)
+}
+
+/// A row of a layer with its fid and geometry.
+type FidRow = (i64, Vec<Value>, Option<Geometry>);
+
+/// One layer by name, with the fid of each row.
+fn read_layer(path: &Path, name: &str) -> Result<(ReadResult, Vec<i64>), IoError> {
     let conn = open_read_only(path)?;
     let err = sql_error(path);
     let geometry_column: Option<String> = conn
@@ -737,11 +959,8 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
     if let Some(g) = &geometry_column {
         select.push(quote(g));
     }
-    let select = if select.is_empty() {
-        "1".to_string()
-    } else {
-        select.join(", ")
-    };
+    select.push("rowid".into());
+    let select = select.join(", ");
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {select} FROM {} ORDER BY rowid",
@@ -750,6 +969,7 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
         .map_err(&err)?;
     let mut table = Table::new(name, columns, geometry_column.is_some());
     let mut problems = Vec::new();
+    let mut fids = Vec::new();
     let mut rows = stmt.query([]).map_err(&err)?;
     let mut index = 0;
     while let Some(row) = rows.next().map_err(&err)? {
@@ -776,10 +996,12 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
             },
             None => None,
         };
+        let fid_column = table.columns.len() + geometry_column.is_some() as usize;
+        fids.push(row.get::<_, i64>(fid_column).map_err(&err)?);
         table.push(values, geometry);
         index += 1;
     }
-    Ok(ReadResult { table, problems })
+    Ok((ReadResult { table, problems }, fids))
 }
 
 fn from_sql(v: rusqlite::types::ValueRef, kind: ColumnType) -> Value {

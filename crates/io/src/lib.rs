@@ -2,18 +2,22 @@
 //!
 //! - [`read`]: GeoJSON, Shapefile (UTF-8/GBK DBF), GeoPackage and CSV into tables.
 //! - [`gpkg`], [`geojson_io`], [`csv_io`]: the formats, both ways.
+//! - [`geotiff`]: GeoTIFF land-cover rasters, read a band of strips or tiles at a time.
 //! - [`manifest`]: the project manifest, `borderscape.toml`.
 //! - [`load`]: a project into a validated [`Region`](borderscape_core::Region).
 //! - [`write`]: layers and analysis outputs to files, atomically.
+//! - [`qgis`]: the QGIS project (`results.qgs`) that opens `results.gpkg` styled.
 
 pub mod atomic;
 pub mod csv_io;
 pub mod error;
 pub mod geojson_io;
+pub mod geotiff;
 pub mod gpkg;
 pub mod load;
 pub mod manifest;
 pub mod pipeline;
+pub mod qgis;
 pub mod read;
 pub mod shapefile_io;
 pub mod synthetic;

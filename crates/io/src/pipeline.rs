@@ -1,5 +1,5 @@
 //! The `analyze` pipeline: choose the analyses a project can run, run them, and write
-//! `results.gpkg`, `tables/*.csv`, `summary.json`, `run.json` and `report.html` into one folder,
+//! `results.gpkg` (with `results.qgs`, its QGIS project), `tables/*.csv`, `summary.json`, `run.json` and `report.html` into one folder,
 //! atomically. summary.json and the tables hold no timestamps (same inputs → same bytes);
 //! timings go to run.json.
 
@@ -259,6 +259,23 @@ pub fn summary(region: &Region, layers: &[LayerInfo], finished: &[Finished]) -> 
     })
 }
 
+/// The title of the QGIS project: the region, and which inputs are synthetic.
+fn project_title(region: &Region, summary: &Value) -> String {
+    let synthetic: Vec<&str> = summary["synthetic_layers"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if synthetic.is_empty() {
+        format!("{}: borderscape results", region.name)
+    } else {
+        format!(
+            "{}: borderscape results (synthetic inputs: {})",
+            region.name,
+            synthetic.join(", ")
+        )
+    }
+}
+
 /// Writes every output of a run into `out_dir` (replaced only when complete).
 pub fn write_outputs(
     out_dir: &Path,
@@ -275,11 +292,8 @@ pub fn write_outputs(
                 wgs84.push(region.table_to_wgs84(table)?);
             }
         }
-        gpkg::write(
-            &dir.join("results.gpkg"),
-            &wgs84.iter().collect::<Vec<_>>(),
-            Srs::WGS84,
-        )?;
+        let layers: Vec<&_> = wgs84.iter().collect();
+        gpkg::write(&dir.join("results.gpkg"), &layers, Srs::WGS84)?;
         let tables = dir.join("tables");
         std::fs::create_dir_all(&tables).map_err(|e| IoError::file(&tables, e))?;
         for table in &wgs84 {
@@ -295,6 +309,10 @@ pub fn write_outputs(
         write(
             "run.json",
             serde_json::to_string_pretty(&json!({ "seconds": run })).expect("serialisable") + "\n",
+        )?;
+        write(
+            "results.qgs",
+            crate::qgis::project_xml(&project_title(region, summary), "results.gpkg", &layers),
         )?;
         write("report.html", report_html.to_string())
     })

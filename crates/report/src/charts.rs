@@ -4,15 +4,30 @@
 use std::f64::consts::TAU;
 
 use crate::escape;
-use crate::map::{format_number, swatch};
+use crate::format::format_number;
+use crate::labels::Lang;
+use crate::map::swatch;
 
 /// Width of every chart in SVG units.
 const WIDTH: f64 = 900.0;
 
-/// Qualitative palette (ColorBrewer Dark2) for series.
+/// Series colours: viridis (van der Walt & Smith 2015) sampled so that neighbours in the list
+/// differ most; viridis stays distinct for the common colour-vision deficiencies and its
+/// lightness rises monotonically, so series stay apart in grey-scale print.
 pub const SERIES: [&str; 8] = [
-    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+    "#440154", "#21918c", "#7ad151", "#414487", "#22a884", "#2a788e", "#bddf26", "#482475",
 ];
+
+/// Dash patterns of line series, so that lines differ without colour too.
+const DASHES: [&str; 4] = ["none", "8 4", "2 3", "10 3 2 3"];
+
+/// A legend entry for a line series: a short stroke in its colour and dash.
+fn line_swatch(colour: &str, dash: &str, label: &str) -> String {
+    format!(
+        "<svg width=\"28\" height=\"8\" aria-hidden=\"true\"><line x1=\"0\" y1=\"4\" x2=\"28\" y2=\"4\" stroke=\"{colour}\" stroke-width=\"2.5\" stroke-dasharray=\"{dash}\"/></svg> {} ",
+        escape(label)
+    )
+}
 
 /// Horizontal bars, one per `(label, value)`; `unit` names the values.
 pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
@@ -27,7 +42,7 @@ pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
         let y = 5.0 + k as f64 * (bar_h + 4.0);
         let w = 520.0 * n / max;
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#e31a1c\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>",
+            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#2c7fb8\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>",
             y + 12.0,
             escape(name),
             305.0 + w,
@@ -46,6 +61,7 @@ pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
 /// One 100 % bar per row, split into its parts' shares (coloured by part, with a legend), and
 /// the row's total after it: `rows` of (label, [(part, value)]).
 pub fn stacked_shares(
+    lang: Lang,
     label: &str,
     rows: &[(String, Vec<(String, f64)>)],
     unit: &str,
@@ -93,14 +109,19 @@ pub fn stacked_shares(
     }
     let legend: String = parts.iter().map(|p| swatch(colour(p), p)).collect();
     svg.push_str(&format!(
-        "</svg><p class=\"legend\">{legend} Totals in {}.</p>",
-        escape(unit)
+        "</svg><p class=\"legend\">{legend} {}</p>",
+        escape(&lang.fill("chart.totals", &[("unit", unit)]))
     ));
     Some(svg)
 }
 
 /// Lines over years: `series` of (name, [(year, value)]), with the y axis named `y_label`.
-pub fn lines(label: &str, series: &[(String, Vec<(f64, f64)>)], y_label: &str) -> Option<String> {
+pub fn lines(
+    lang: Lang,
+    label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    y_label: &str,
+) -> Option<String> {
     let points: Vec<(f64, f64)> = series.iter().flat_map(|s| s.1.iter().copied()).collect();
     if points.len() < 2 {
         return None;
@@ -145,21 +166,22 @@ pub fn lines(label: &str, series: &[(String, Vec<(f64, f64)>)], y_label: &str) -
     }
     let mut legend = String::new();
     for (k, (name, pts)) in series.iter().enumerate() {
-        let colour = SERIES[k % SERIES.len()];
+        let (colour, dash) = (SERIES[k % SERIES.len()], DASHES[k % DASHES.len()]);
         let path: Vec<String> = pts
             .iter()
             .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
             .collect();
         svg.push_str(&format!(
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"><title>{}</title></polyline>",
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"><title>{}</title></polyline>",
             path.join(" "),
             escape(name)
         ));
-        legend.push_str(&swatch(colour, name));
+        legend.push_str(&line_swatch(colour, dash, name));
     }
     svg.push_str(&format!(
-        "</svg><p class=\"legend\">{legend}· y: {}; x: year.</p>",
-        escape(y_label)
+        "</svg><p class=\"legend\">{legend}· y: {}; x: {}.</p>",
+        escape(y_label),
+        escape(&lang.t("chart.year"))
     ));
     Some(svg)
 }
@@ -173,13 +195,13 @@ pub struct Stage {
 }
 
 /// Active arrangements per year as bars, the detected stages as labelled bands behind them.
-pub fn timeline(years: &[(f64, f64)], stages: &[Stage]) -> Option<String> {
+pub fn timeline(lang: Lang, years: &[(f64, f64)], stages: &[Stage]) -> Option<String> {
     let (&(x0, _), &(x1, _)) = (years.first()?, years.last()?);
     let max = years.iter().map(|y| y.1).fold(1.0, f64::max);
     let (left, top, w, h) = (40.0, 18.0, WIDTH - 60.0, 160.0);
     let step = w / (x1 - x0 + 1.0);
     let px = |x: f64| left + (x - x0) * step;
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"governance timeline\">", h + 40.0);
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", h + 40.0, escape(&lang.t("fig.timeline")));
     for (k, s) in stages.iter().enumerate() {
         let fill = if k % 2 == 0 { "#dde8f2" } else { "#eef3f8" };
         svg.push_str(&format!(
@@ -210,8 +232,11 @@ pub fn timeline(years: &[(f64, f64)], stages: &[Stage]) -> Option<String> {
         top + 10.0
     ));
     svg.push_str(&format!(
-        "</svg><p class=\"legend\">Bars: arrangements active each year (count, max {max}). Bands: the {} detected stages (hover for their description).</p>",
-        stages.len()
+        "</svg><p class=\"legend\">{}</p>",
+        escape(&lang.fill(
+            "chart.timeline_legend",
+            &[("max", &max.to_string()), ("n", &stages.len().to_string())]
+        ))
     ));
     Some(svg)
 }
@@ -224,7 +249,7 @@ pub struct Node {
 }
 
 /// Nodes on a circle, ties as lines, node radius by `size`.
-pub fn network(label: &str, nodes: &[Node]) -> Option<String> {
+pub fn network(lang: Lang, label: &str, nodes: &[Node]) -> Option<String> {
     if nodes.is_empty() {
         return None;
     }
@@ -262,8 +287,8 @@ pub fn network(label: &str, nodes: &[Node]) -> Option<String> {
         ));
     }
     svg.push_str(&format!(
-        "</svg><p class=\"legend\">{}: participants on a circle, a line where two share an arrangement; circle size ∝ degree centrality.</p>",
-        escape(label)
+        "</svg><p class=\"legend\">{}</p>",
+        escape(&lang.fill("chart.network_legend", &[("label", label)]))
     ));
     Some(svg)
 }
@@ -278,7 +303,7 @@ pub struct PathStep {
 
 /// The stage path: the criterion against the number of stages k, the chosen k ringed and each
 /// point labelled with its break years (how robust the chosen number is, at a glance).
-pub fn stage_path(steps: &[PathStep], criterion: &str) -> Option<String> {
+pub fn stage_path(lang: Lang, steps: &[PathStep], criterion: &str) -> Option<String> {
     let (first, last) = (steps.first()?, steps.last()?);
     let fold = |f: fn(f64, f64) -> f64, init: f64| steps.iter().map(|s| s.criterion).fold(init, f);
     let (lo, mut hi) = (
@@ -291,7 +316,7 @@ pub fn stage_path(steps: &[PathStep], criterion: &str) -> Option<String> {
     let (left, top, w, h) = (70.0, 14.0, WIDTH - 160.0, 150.0);
     let px = |k: f64| left + (k - first.k) / (last.k - first.k).max(1.0) * w;
     let py = |v: f64| top + h - (v - lo) / (hi - lo) * h;
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"stage path\">", h + 40.0);
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", h + 40.0, escape(&lang.t("fig.stage_path")));
     let points: Vec<String> = steps
         .iter()
         .map(|s| format!("{:.1},{:.1}", px(s.k), py(s.criterion)))
@@ -317,10 +342,10 @@ pub fn stage_path(steps: &[PathStep], criterion: &str) -> Option<String> {
         ));
         if s.chosen {
             svg.push_str(&format!(
-                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"none\" stroke=\"#e31a1c\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#e31a1c\">chosen: {}</text>",
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"none\" stroke=\"#b2182b\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#b2182b\">{}</text>",
                 x + 12.0,
                 y - 8.0,
-                escape(breaks)
+                escape(&lang.fill("chart.chosen", &[("breaks", breaks)]))
             ));
         }
     }
@@ -333,8 +358,11 @@ pub fn stage_path(steps: &[PathStep], criterion: &str) -> Option<String> {
         ));
     }
     svg.push_str(&format!(
-        "</svg><p class=\"legend\">{} of the best segmentation into k stages (lower is better; hover a point for its break years); ringed in red: the k the stages use.</p>",
-        escape(&criterion.to_uppercase())
+        "</svg><p class=\"legend\">{}</p>",
+        escape(&lang.fill(
+            "chart.path_legend",
+            &[("criterion", &criterion.to_uppercase())]
+        ))
     ));
     Some(svg)
 }
@@ -352,7 +380,7 @@ mod tests {
             description: "s".into(),
         };
         // Bars are 160 high at the maximum (2 active), so 1 active is 80.
-        let t = timeline(&[(2000.0, 1.0), (2001.0, 2.0)], &[stage]).unwrap();
+        let t = timeline(Lang::En, &[(2000.0, 1.0), (2001.0, 2.0)], &[stage]).unwrap();
         assert!(t.contains("height=\"80.0\"") && t.contains("height=\"160.0\""));
         let nodes = [
             Node {
@@ -366,11 +394,12 @@ mod tests {
                 ties: vec![0],
             },
         ];
-        let n = network("n", &nodes).unwrap();
+        let n = network(Lang::En, "n", &nodes).unwrap();
         assert_eq!(n.matches("<line").count(), 1, "a tie is drawn once");
         assert!(n.contains("r=\"12.0\"") && n.contains("r=\"3.0\""));
         // x: 2000 → 60, 2010 → 880; y: 0 → 210, 1 → 10.
         let l = lines(
+            Lang::En,
             "l",
             &[("s".into(), vec![(2000.0, 0.0), (2010.0, 1.0)])],
             "y",
@@ -379,7 +408,10 @@ mod tests {
         assert!(l.contains("points=\"60.0,210.0 880.0,10.0\""));
         let b = bars("b", &[("x".into(), 2.0), ("y".into(), 1.0)], "count").unwrap();
         assert!(b.contains("width=\"520.0\"") && b.contains("width=\"260.0\""));
-        assert!(lines("empty", &[], "y").is_none() && network("none", &[]).is_none());
+        assert!(
+            lines(Lang::En, "empty", &[], "y").is_none()
+                && network(Lang::En, "none", &[]).is_none()
+        );
     }
 
     #[test]
@@ -396,11 +428,11 @@ mod tests {
             step(3.0, -20.0, "2000;2010", false),
         ];
         // x: k 1 → 70, 3 → 810; y: −10 → 14 (the highest), −30 → 164.
-        let svg = stage_path(&steps, "bic").unwrap();
+        let svg = stage_path(Lang::En, &steps, "bic").unwrap();
         assert!(svg.contains("points=\"70.0,14.0 440.0,164.0 810.0,89.0\""));
         assert!(svg.contains("<circle cx=\"440.0\" cy=\"164.0\" r=\"9\""));
         assert_eq!(svg.matches("r=\"9\"").count(), 1, "one k is ringed");
         assert!(svg.contains("chosen: 2000") && svg.contains("breaks 2000;2010"));
-        assert!(stage_path(&[], "bic").is_none());
+        assert!(stage_path(Lang::En, &[], "bic").is_none());
     }
 }

@@ -8,6 +8,9 @@ use serde_json::Value;
 
 use crate::charts::{self, Node, PathStep, Stage};
 use crate::escape;
+use crate::findings::Names;
+use crate::format::format_number;
+use crate::labels::Lang;
 use crate::map::Basemap;
 
 /// LISA cluster colours (as GeoDa and PySAL's splot draw them).
@@ -24,15 +27,20 @@ pub struct Figures<'a> {
     summary: &'a Value,
     tables: &'a [&'a Table],
     basemap: Option<Basemap<'a>>,
+    lang: Lang,
+    names: Names,
 }
 
+/// Rows of a map's folded data table (its text alternative): the largest values.
+const FIGURE_ROWS: usize = 10;
+
 /// A column's values as text / numbers, by row.
-fn text(t: &Table, column: &str) -> Option<Vec<String>> {
+pub fn text(t: &Table, column: &str) -> Option<Vec<String>> {
     let c = t.column_index(column)?;
     Some(t.rows.iter().map(|r| r[c].to_text()).collect())
 }
 
-fn numbers(t: &Table, column: &str) -> Option<Vec<f64>> {
+pub fn numbers(t: &Table, column: &str) -> Option<Vec<f64>> {
     let c = t.column_index(column)?;
     Some(
         t.rows
@@ -42,7 +50,7 @@ fn numbers(t: &Table, column: &str) -> Option<Vec<f64>> {
     )
 }
 
-fn figure(title: &str, body: Option<String>) -> String {
+pub fn figure(title: &str, body: Option<String>) -> String {
     body.map_or(String::new(), |svg| {
         format!(
             "<figure><figcaption>{}</figcaption>{svg}</figure>",
@@ -52,19 +60,32 @@ fn figure(title: &str, body: Option<String>) -> String {
 }
 
 /// The greatest value of a text column (the latest plan version or year).
-fn latest(values: &[String]) -> String {
+pub fn latest(values: &[String]) -> String {
     values.iter().max().cloned().unwrap_or_default()
 }
 
 impl<'a> Figures<'a> {
-    pub fn new(summary: &'a Value, tables: &'a [&'a Table]) -> Self {
+    pub fn new(summary: &'a Value, tables: &'a [&'a Table], lang: Lang) -> Self {
         let find = |name: &str| tables.iter().find(|t| t.name == name).copied();
-        let basemap = find("jurisdictions").and_then(|j| Basemap::new(j, find("borders")));
+        let basemap = find("jurisdictions").and_then(|j| Basemap::new(j, find("borders"), lang));
         Self {
             summary,
             tables,
             basemap,
+            lang,
+            names: Names::new(tables),
         }
+    }
+
+    /// The map of the top borders, numbered by rank.
+    pub fn ranked_map(&self, ranked: &[(String, String)]) -> String {
+        let Some(map) = &self.basemap else {
+            return String::new();
+        };
+        let title = self
+            .lang
+            .fill("fig.top_map", &[("n", &ranked.len().to_string())]);
+        figure(&title, map.ranked_borders(&title, ranked))
     }
 
     fn find(&self, name: &str) -> Option<&'a Table> {
@@ -94,7 +115,7 @@ impl<'a> Figures<'a> {
 
     /// Conflicts per county border `(a, b)` of one type (all types for `None`): those of the
     /// latest plan version plus those tied to no version (networks).
-    fn conflict_counts(&self, kind: Option<&str>) -> BTreeMap<(String, String), usize> {
+    pub fn conflict_counts(&self, kind: Option<&str>) -> BTreeMap<(String, String), usize> {
         let mut out = BTreeMap::new();
         let Some(t) = self.find("conflicts_by_border") else {
             return out;
@@ -123,10 +144,56 @@ impl<'a> Figures<'a> {
             return String::new();
         };
         let title = match kind {
-            None => "The region: county borders coloured by their conflicts (latest plan version and networks)".to_string(),
-            Some(k) => format!("Conflicts of type {k}"),
+            None => self.lang.t("fig.region_map"),
+            Some(k) => self
+                .lang
+                .fill("fig.conflict_type_map", &[("type", &self.lang.cat(k))]),
         };
-        figure(&title, map.border_map(&title, &self.conflict_counts(kind)))
+        let counts = self.conflict_counts(kind);
+        let mut top: Vec<(String, f64)> = counts
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|((a, b), &n)| {
+                (
+                    format!("{} | {}", self.names.of(a), self.names.of(b)),
+                    n as f64,
+                )
+            })
+            .collect();
+        top.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        top.truncate(FIGURE_ROWS);
+        figure(&title, map.border_map(&title, &counts))
+            + &self.data_table(
+                &[
+                    self.lang.t("ui.border_pair"),
+                    self.lang.t("column.conflicts"),
+                ],
+                &top,
+            )
+    }
+
+    /// A figure's numbers as a folded table: its text alternative, and what print readers of a
+    /// grey-scale copy can read off exactly.
+    fn data_table(&self, headers: &[String], rows: &[(String, f64)]) -> String {
+        if rows.is_empty() {
+            return String::new();
+        }
+        let mut html = format!(
+            "<details class=\"figdata\"><summary>{}</summary><table><tr>",
+            escape(&self.lang.t("ui.figure_data"))
+        );
+        for h in headers {
+            html.push_str(&format!("<th>{}</th>", escape(h)));
+        }
+        html.push_str("</tr>");
+        for (label, value) in rows {
+            html.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+                escape(label),
+                format_number(*value)
+            ));
+        }
+        html + "</table></details>"
     }
 
     fn conflicts(&self) -> String {
@@ -142,14 +209,23 @@ impl<'a> Figures<'a> {
                     .into_iter()
                     .flatten()
                     .map(move |(version, n)| {
-                        (format!("{kind} · {version}"), n.as_f64().unwrap_or(0.0))
+                        let version = self.lang.cat(version);
+                        (
+                            format!("{} · {version}", self.lang.cat(kind)),
+                            n.as_f64().unwrap_or(0.0),
+                        )
                     })
             })
             .collect();
+        let title = self.lang.t("fig.conflict_bars");
         let mut html = figure(
-            "Conflicts by type and plan version",
-            charts::bars("Conflicts by type and plan version", &rows, "count"),
+            &title,
+            charts::bars(&title, &rows, &self.lang.t("chart.count")),
         );
+        html.push_str(&self.data_table(
+            &[self.lang.t("ui.type"), self.lang.t("column.conflicts")],
+            &rows,
+        ));
         html.push_str("<div class=\"grid\">");
         for kind in types.keys() {
             html.push_str(&self.conflict_map(Some(kind)));
@@ -186,10 +262,10 @@ impl<'a> Figures<'a> {
                 .is_some_and(|c| t.rows[i][c].to_text() == "county")
         };
         let ratio = self.by_code("synergy_jurisdiction", "cbc_cut_ratio", level_is);
-        let title = "Fragmentation by borders: CBC / CUT effective mesh size per county";
+        let title = self.lang.t("fig.mesh_map");
         figure(
-            title,
-            map.choropleth(title, &ratio, "ratio CBC/CUT (1 = borders cut no habitat)"),
+            &title,
+            map.choropleth(&title, &ratio, &self.lang.t("fig.mesh_unit")),
         )
     }
 
@@ -201,8 +277,11 @@ impl<'a> Figures<'a> {
                 t.column_index("year")
                     .is_some_and(|c| t.rows[i][c].to_text() == year)
             });
-            let title = format!("Coupling coordination degree D, {year}");
-            html.push_str(&figure(&title, map.choropleth(&title, &d, "D (0–1)")));
+            let title = self.lang.fill("fig.coupling_map", &[("year", &year)]);
+            html.push_str(&figure(
+                &title,
+                map.choropleth(&title, &d, &self.lang.t("fig.coupling_unit")),
+            ));
         }
         if let (Some(map), Some(t)) = (&self.basemap, self.find("lisa_clusters")) {
             if let (Some(codes), Some(indicators), Some(years), Some(clusters)) = (
@@ -231,11 +310,25 @@ impl<'a> Figures<'a> {
                     } else {
                         String::new()
                     };
-                    let test = format!(
-                        "pseudo p ≤ {cutoff:.4}{fdr}, {} permutations",
-                        params["permutations"].as_f64().unwrap_or(f64::NAN)
+                    let test = self.lang.fill(
+                        "fig.lisa_test",
+                        &[
+                            ("cutoff", &format!("{cutoff:.4}")),
+                            ("fdr", &fdr),
+                            (
+                                "permutations",
+                                &format_number(params["permutations"].as_f64().unwrap_or(f64::NAN)),
+                            ),
+                        ],
                     );
-                    let title = format!("LISA clusters of {indicator}, {year} ({test})");
+                    let title = self.lang.fill(
+                        "fig.lisa_map",
+                        &[
+                            ("indicator", &self.lang.cat(indicator)),
+                            ("year", year),
+                            ("test", &test),
+                        ],
+                    );
                     html.push_str(&figure(&title, map.categories(&title, values, &LISA)));
                 }
                 html.push_str("</div>");
@@ -248,18 +341,15 @@ impl<'a> Figures<'a> {
                 let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
                 for k in 0..t.len() {
                     series
-                        .entry(ind[k].clone())
+                        .entry(self.lang.cat(&ind[k]))
                         .or_default()
                         .push((years[k], i_values[k]));
                 }
                 let series: Vec<(String, Vec<(f64, f64)>)> = series.into_iter().collect();
+                let title = self.lang.t("fig.moran_lines");
                 html.push_str(&figure(
-                    "Global Moran's I of each indicator by year",
-                    charts::lines(
-                        "Moran's I by year",
-                        &series,
-                        "Moran's I (queen weights, row-standardised)",
-                    ),
+                    &title,
+                    charts::lines(self.lang, &title, &series, &self.lang.t("fig.moran_axis")),
                 ));
             }
         }
@@ -291,12 +381,30 @@ impl<'a> Figures<'a> {
             .collect();
         flows.sort_by(|x, y| y.2.total_cmp(&x.2));
         let shown = flows.len().min(200);
-        let title = format!(
-            "Transboundary {pollutant} load flows between counties, plan {plan} (the largest {shown} of {})",
-            flows.len()
+        let title = self.lang.fill(
+            "fig.flow_map",
+            &[
+                ("pollutant", &self.lang.cat(&pollutant)),
+                ("plan", &plan),
+                ("shown", &shown.to_string()),
+                ("total", &flows.len().to_string()),
+            ],
         );
-        figure(&title, map.flows(&title, &flows[..shown], "kg/yr"))
-            + &self.crossing_origins(&plan, &pollutant)
+        let largest: Vec<(String, f64)> = flows
+            .iter()
+            .take(FIGURE_ROWS)
+            .map(|(f, t, v)| (format!("{} → {}", self.names.of(f), self.names.of(t)), *v))
+            .collect();
+        figure(
+            &title,
+            map.flows(&title, &flows[..shown], &self.lang.unit("kg/yr")),
+        ) + &self.data_table(
+            &[
+                self.lang.t("ui.border_pair"),
+                self.lang.header("flux_kg_per_yr", Some("kg/yr")),
+            ],
+            &largest,
+        ) + &self.crossing_origins(&plan, &pollutant)
     }
 
     /// For each province-border crossing, the shares of its load by origin province.
@@ -324,17 +432,21 @@ impl<'a> Figures<'a> {
             *crossings
                 .entry((name(&from[i]), name(&to[i])))
                 .or_default()
-                .entry(format!("from {}", name(&origin[i])))
+                .entry(self.lang.fill("fig.from", &[("name", &name(&origin[i]))]))
                 .or_default() += load[i];
         }
         let rows: Vec<(String, Vec<(String, f64)>)> = crossings
             .into_iter()
             .map(|((a, b), parts)| (format!("{a} → {b}"), parts.into_iter().collect()))
             .collect();
-        let title = format!(
-            "Where the {pollutant} load crossing each province border comes from, plan {plan}: shares by origin province (load_sources_province)"
+        let title = self.lang.fill(
+            "fig.origins",
+            &[("pollutant", &self.lang.cat(pollutant)), ("plan", plan)],
         );
-        figure(&title, charts::stacked_shares(&title, &rows, "kg/yr"))
+        figure(
+            &title,
+            charts::stacked_shares(self.lang, &title, &rows, &self.lang.unit("kg/yr")),
+        )
     }
 
     /// The stage path of `governance_stage_path`, the chosen k ringed.
@@ -361,8 +473,8 @@ impl<'a> Figures<'a> {
             .collect();
         let name = names.first().map_or("criterion", String::as_str);
         figure(
-            "Stage path: the criterion by number of stages",
-            charts::stage_path(&steps, name),
+            &self.lang.t("fig.stage_path"),
+            charts::stage_path(self.lang, &steps, &self.lang.cat(name)),
         )
     }
 
@@ -396,24 +508,21 @@ impl<'a> Figures<'a> {
                 .unwrap_or_default();
             let bars: Vec<(f64, f64)> = years.iter().copied().zip(active.iter().copied()).collect();
             html.push_str(&figure(
-                "Governance timeline and detected stages",
-                charts::timeline(&bars, &stages),
+                &self.lang.t("fig.timeline"),
+                charts::timeline(self.lang, &bars, &stages),
             ));
             html.push_str(&self.stage_path());
             let modes: Vec<(String, Vec<(f64, f64)>)> = ["hierarchy", "market", "network"]
                 .iter()
                 .filter_map(|m| {
                     let share = numbers(t, &format!("share_{m}"))?;
-                    Some((m.to_string(), years.iter().copied().zip(share).collect()))
+                    Some((self.lang.cat(m), years.iter().copied().zip(share).collect()))
                 })
                 .collect();
+            let title = self.lang.t("fig.modes");
             html.push_str(&figure(
-                "Mode mix of the active arrangements",
-                charts::lines(
-                    "mode mix",
-                    &modes,
-                    "share of active arrangements by mode (0–1)",
-                ),
+                &title,
+                charts::lines(self.lang, &title, &modes, &self.lang.t("fig.modes_axis")),
             ));
         }
         if let Some(t) = self.find("governance_network") {
@@ -446,8 +555,10 @@ impl<'a> Figures<'a> {
                             .collect(),
                     })
                     .collect();
-                let title = format!("Co-participation network of stage S{last}");
-                html.push_str(&figure(&title, charts::network(&title, &nodes)));
+                let title = self
+                    .lang
+                    .fill("fig.network", &[("stage", &format_number(last))]);
+                html.push_str(&figure(&title, charts::network(self.lang, &title, &nodes)));
             }
         }
         html

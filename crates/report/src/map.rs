@@ -9,6 +9,8 @@ use borderscape_core::table::Table;
 use geo::{BoundingRect, Centroid, Coord, Geometry, LineString, Rect, Simplify};
 
 use crate::escape;
+use crate::format::format_number;
+use crate::labels::Lang;
 
 /// Width of every map in SVG units; the height follows the region's aspect.
 const WIDTH: f64 = 900.0;
@@ -68,11 +70,13 @@ pub struct Basemap<'a> {
     provinces: Vec<usize>,
     /// The borders table (county borders drawn coloured, province borders on top).
     borders: Option<&'a Table>,
+    /// The language of legends and tooltips.
+    lang: Lang,
 }
 
 impl<'a> Basemap<'a> {
     /// The frame of the jurisdictions table (`code`, `level`, polygons), or `None` without one.
-    pub fn new(jurisdictions: &'a Table, borders: Option<&'a Table>) -> Option<Self> {
+    pub fn new(jurisdictions: &'a Table, borders: Option<&'a Table>, lang: Lang) -> Option<Self> {
         let geoms = jurisdictions.geometries.as_ref()?;
         let (code_c, level_c) = (
             jurisdictions.column_index("code")?,
@@ -103,6 +107,7 @@ impl<'a> Basemap<'a> {
             centroids: HashMap::new(),
             provinces: Vec::new(),
             borders,
+            lang,
         };
         for (i, g) in geoms.iter().enumerate() {
             let Some(g) = g else { continue };
@@ -205,9 +210,12 @@ impl<'a> Basemap<'a> {
     }
 
     fn scale_note(&self) -> String {
-        format!(
-            "The map is {WIDTH:.0} units wide for {:.0} km (equal-area analysis CRS).",
-            self.extent.width() / 1000.0
+        self.lang.fill(
+            "map.scale",
+            &[
+                ("width", &format!("{WIDTH:.0}")),
+                ("km", &format!("{:.0}", self.extent.width() / 1000.0)),
+            ],
         )
     }
 
@@ -245,21 +253,83 @@ impl<'a> Basemap<'a> {
             );
             let row = &borders.rows[i];
             svg.push_str(&format!(
-                "<use href=\"#b{i}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"><title>{} | {}: {n} conflicts</title></use>",
-                escape(&row[a_c].to_text()),
-                escape(&row[b_c].to_text())
+                "<use href=\"#b{i}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"><title>{}</title></use>",
+                escape(&self.lang.fill(
+                    "map.conflicts_tip",
+                    &[
+                        ("a", &row[a_c].to_text()),
+                        ("b", &row[b_c].to_text()),
+                        ("n", &n.to_string())
+                    ]
+                ))
             ));
         }
         svg.push_str("</svg>");
-        let mut legend = String::from("<p class=\"legend\">County borders by conflicts: ");
+        let mut legend = format!(
+            "<p class=\"legend\">{} ",
+            escape(&self.lang.t("map.conflict_legend"))
+        );
         for (label, colour) in CONFLICT_CLASSES {
             legend.push_str(&swatch(colour, label));
         }
         legend.push_str(&format!(
-            "· province borders black. {}</p>",
-            self.scale_note()
+            "· {} {}</p>",
+            escape(&self.lang.t("map.province_borders")),
+            escape(&self.scale_note())
         ));
         Some(format!("{svg}{legend}"))
+    }
+
+    /// County borders in grey, the `ranked` ones (most first) thick, dark and numbered by rank.
+    pub fn ranked_borders(&self, title: &str, ranked: &[(String, String)]) -> Option<String> {
+        let borders = self.borders?;
+        let (a_c, b_c, level_c) = (
+            borders.column_index("a")?,
+            borders.column_index("b")?,
+            borders.column_index("level")?,
+        );
+        let geoms = borders.geometries.as_ref()?;
+        let mut svg = self.open(title);
+        svg.push_str(&self.units_layer(|_| ("#f4f1e8".into(), String::new())));
+        let mut marks = String::new();
+        for (i, g) in geoms.iter().enumerate() {
+            let Some(g) = g else { continue };
+            if borders.rows[i][level_c].to_text() != "county" {
+                continue;
+            }
+            let key = (
+                borders.rows[i][a_c].to_text(),
+                borders.rows[i][b_c].to_text(),
+            );
+            match ranked.iter().position(|r| *r == key) {
+                None => svg.push_str(&format!(
+                    "<use href=\"#b{i}\" fill=\"none\" stroke=\"#bdbdbd\" stroke-width=\"0.4\"/>"
+                )),
+                Some(rank) => {
+                    svg.push_str(&format!(
+                        "<use href=\"#b{i}\" fill=\"none\" stroke=\"#800026\" stroke-width=\"3.5\"><title>{}. {} | {}</title></use>",
+                        rank + 1,
+                        escape(&key.0),
+                        escape(&key.1)
+                    ));
+                    if let Some(c) = g.centroid() {
+                        let (x, y) = self.xy(c.0);
+                        marks.push_str(&format!(
+                            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"#fff\" stroke=\"#800026\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                            y + 3.5,
+                            rank + 1
+                        ));
+                    }
+                }
+            }
+        }
+        svg.push_str(&marks);
+        svg.push_str(&format!(
+            "</svg><p class=\"legend\">{} {}</p>",
+            escape(&self.lang.t("map.province_borders")),
+            escape(&self.scale_note())
+        ));
+        Some(svg)
     }
 
     /// Units coloured by quantile classes of a value (`unit` for the legend); grey without one.
@@ -306,9 +376,9 @@ impl<'a> Basemap<'a> {
             lower = upper;
         }
         svg.push_str(&format!(
-            "{} (quintiles) · grey: no value. {}</p>",
-            escape(unit),
-            self.scale_note()
+            "{} {}</p>",
+            escape(&self.lang.fill("map.quintiles", &[("unit", unit)])),
+            escape(&self.scale_note())
         ));
         Some(svg)
     }
@@ -331,14 +401,21 @@ impl<'a> Basemap<'a> {
         };
         let mut svg = self.open(title);
         svg.push_str(&self.units_layer(|code| match values.get(code) {
-            Some(cat) => (colour(cat).into(), format!("{code}: {cat}")),
+            Some(cat) => (
+                colour(cat).into(),
+                format!("{code}: {}", self.lang.cat(cat)),
+            ),
             None => ("#e0e0e0".into(), format!("{code}: no value")),
         }));
         svg.push_str("</svg><p class=\"legend\">");
         for (cat, colour) in palette {
-            svg.push_str(&swatch(colour, cat));
+            svg.push_str(&swatch(colour, &self.lang.cat(cat)));
         }
-        svg.push_str(&format!("· grey: no value. {}</p>", self.scale_note()));
+        svg.push_str(&format!(
+            "· {} {}</p>",
+            escape(&self.lang.t("map.no_value")),
+            escape(&self.scale_note())
+        ));
         Some(svg)
     }
 
@@ -372,10 +449,12 @@ impl<'a> Basemap<'a> {
             ));
         }
         svg.push_str(&format!(
-            "</svg><p class=\"legend\">Arrows from the upstream unit's centroid to the downstream one; width ∝ √flow, the widest {} {}. {}</p>",
-            format_number(max),
-            escape(unit),
-            self.scale_note()
+            "</svg><p class=\"legend\">{} {}</p>",
+            escape(&self.lang.fill(
+                "map.flow_legend",
+                &[("max", &format_number(max)), ("unit", unit)]
+            )),
+            escape(&self.scale_note())
         ));
         Some(svg)
     }
@@ -387,31 +466,6 @@ pub fn swatch(colour: &str, label: &str) -> String {
         "<span class=\"swatch\" style=\"background:{colour}\"></span>{} ",
         escape(label)
     )
-}
-
-/// A number for people: 4 significant figures, thousands grouped.
-pub fn format_number(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{x:.digits$}");
-    let (int, frac) = text
-        .split_once('.')
-        .map_or((text.as_str(), ""), |(i, f)| (i, f));
-    let (sign, int) = int.strip_prefix('-').map_or(("", int), |i| ("-", i));
-    let mut grouped = String::new();
-    for (k, ch) in int.chars().enumerate() {
-        if k > 0 && (int.len() - k) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
 }
 
 #[cfg(test)]
@@ -443,7 +497,7 @@ mod tests {
         borders.geometries = Some(vec![Some(
             line_string![(x: 1000.0, y: 0.0), (x: 1000.0, y: 1000.0)].into(),
         )]);
-        let map = Basemap::new(&units, Some(&borders)).unwrap();
+        let map = Basemap::new(&units, Some(&borders), Lang::En).unwrap();
         // 2 km wide → 450 units per km; the border at x = 1 km is drawn at x = 450, y flipped.
         assert!(map
             .defs(&units)
@@ -466,12 +520,5 @@ mod tests {
             .flows("t", &[("A".into(), "B".into(), 10.0)], "kg/yr")
             .unwrap();
         assert!(flows.contains("x1=\"225.0\" y1=\"225.0\" x2=\"675.0\" y2=\"225.0\" stroke=\"#08519c\" stroke-opacity=\"0.75\" stroke-width=\"5.40\""));
-    }
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(format_number(1_554_943_557_952.0), "1,554,943,557,952");
-        assert_eq!(format_number(0.77781), "0.7778");
-        assert_eq!(format_number(-12.345), "-12.35");
     }
 }

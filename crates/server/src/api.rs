@@ -43,7 +43,7 @@ pub fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     json_response(status, &json!({ "error": message.to_string() }))
 }
 
-fn ok(body: Json) -> Response {
+pub(crate) fn ok(body: Json) -> Response {
     json_response(StatusCode::OK, &body)
 }
 
@@ -138,14 +138,14 @@ pub async fn tables(State(app): State<Arc<App>>) -> Response {
 }
 
 /// `offset`, `limit` and column filters (`column=value`, compared as text) of a listing request.
-struct Selection {
-    offset: usize,
-    limit: usize,
+pub(crate) struct Selection {
+    pub(crate) offset: usize,
+    pub(crate) limit: usize,
     simplify_m: f64,
-    filters: Vec<(usize, String)>,
+    pub(crate) filters: Vec<(usize, String)>,
 }
 
-fn number<T: std::str::FromStr>(
+pub(crate) fn number<T: std::str::FromStr>(
     query: &HashMap<String, String>,
     key: &str,
     default: T,
@@ -159,7 +159,7 @@ fn number<T: std::str::FromStr>(
 }
 
 impl Selection {
-    fn parse(table: &Table, query: &HashMap<String, String>) -> Result<Self, String> {
+    pub(crate) fn parse(table: &Table, query: &HashMap<String, String>) -> Result<Self, String> {
         let offset = number(query, "offset", 0usize)?;
         let limit = number(query, "limit", MAX_LIMIT)?.min(MAX_LIMIT);
         let simplify_m = number(query, "simplify_m", 0.0f64)?;
@@ -186,7 +186,16 @@ impl Selection {
 
     /// The matching row indices, and how many match in all.
     fn rows(&self, table: &Table) -> (Vec<usize>, usize) {
-        let matching: Vec<usize> = (0..table.len())
+        self.page(table, 0..table.len())
+    }
+
+    /// The page of the `candidates` that pass the filters, and how many pass in all.
+    pub(crate) fn page(
+        &self,
+        table: &Table,
+        candidates: impl Iterator<Item = usize>,
+    ) -> (Vec<usize>, usize) {
+        let matching: Vec<usize> = candidates
             .filter(|&i| {
                 self.filters
                     .iter()
@@ -252,6 +261,31 @@ fn simplified(g: &Geometry, epsilon_deg: f64) -> Geometry {
     }
 }
 
+/// Row `i` of a spatial table as a GeoJSON feature with this `id` (WGS84, 6 decimals, simplified
+/// by `epsilon_deg`).
+pub(crate) fn feature(
+    table: &Table,
+    geometries: &[Option<Geometry>],
+    i: usize,
+    id: usize,
+    epsilon_deg: f64,
+) -> geojson::Feature {
+    let properties: Map<String, Json> = table
+        .columns
+        .iter()
+        .zip(&table.rows[i])
+        .map(|(c, v)| (c.name.clone(), value_to_json(v)))
+        .collect();
+    geojson::Feature {
+        id: Some(geojson::feature::Id::Number(id.into())),
+        geometry: geometries[i]
+            .as_ref()
+            .map(|g| geojson::Geometry::new((&rounded(&simplified(g, epsilon_deg))).into())),
+        properties: Some(properties),
+        ..Default::default()
+    }
+}
+
 /// A spatial table as a GeoJSON FeatureCollection in WGS84 (lon/lat, 6 decimals), paged and
 /// filtered, optionally simplified by `simplify_m` metres.
 pub async fn layer(
@@ -283,22 +317,7 @@ pub async fn layer(
     let epsilon = selection.simplify_m / METRES_PER_DEGREE;
     let features: Vec<geojson::Feature> = rows
         .iter()
-        .map(|&i| {
-            let properties: Map<String, Json> = table
-                .columns
-                .iter()
-                .zip(&table.rows[i])
-                .map(|(c, v)| (c.name.clone(), value_to_json(v)))
-                .collect();
-            geojson::Feature {
-                id: Some(geojson::feature::Id::Number(i.into())),
-                geometry: geometries[i]
-                    .as_ref()
-                    .map(|g| geojson::Geometry::new((&rounded(&simplified(g, epsilon))).into())),
-                properties: Some(properties),
-                ..Default::default()
-            }
-        })
+        .map(|&i| feature(table, geometries, i, i, epsilon))
         .collect();
     let mut collection = geojson::FeatureCollection {
         features,
@@ -317,7 +336,7 @@ pub async fn layer(
     geojson_response(body)
 }
 
-fn geojson_response(body: Bytes) -> Response {
+pub(crate) fn geojson_response(body: Bytes) -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/geo+json")],
@@ -338,11 +357,11 @@ pub struct LayerCache {
 }
 
 impl LayerCache {
-    fn get(&self, key: &(String, u64)) -> Option<Bytes> {
+    pub(crate) fn get(&self, key: &(String, u64)) -> Option<Bytes> {
         self.answers.lock().ok()?.get(key).cloned()
     }
 
-    fn put(&self, key: (String, u64), body: Bytes) {
+    pub(crate) fn put(&self, key: (String, u64), body: Bytes) {
         let Ok(mut answers) = self.answers.lock() else {
             return;
         };

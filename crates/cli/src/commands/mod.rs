@@ -8,6 +8,7 @@ pub mod coupling;
 pub mod demo;
 pub mod governance;
 pub mod moran;
+pub mod report;
 pub mod serve;
 pub mod simplify;
 

@@ -121,3 +121,43 @@ pub fn assert_fails_with(run: &Run, code: i32, message: &str) {
         run.stderr
     );
 }
+
+/// Issue 23: two counties whose conflicts mix geometry types (facing incompatible plan zones,
+/// polygons, twice; a road ending 50 m before the border), analysed with `--only conflicts`.
+#[allow(dead_code)]
+pub fn analysed_mixed_conflicts(dir: &Path) -> PathBuf {
+    let features = [
+        square_feature("A", "county", None, 121.0, 31.0, 0.1),
+        square_feature("B", "county", None, 121.1, 31.0, 0.1),
+    ];
+    let project = project_with_jurisdictions(dir, &collection(&features));
+    let manifest = project.join("borderscape.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let layers = "[layers.plans]\npath = \"plans.geojson\"\ndatum = \"wgs84\"\n[layers.roads]\npath = \"roads.geojson\"\ndatum = \"wgs84\"\n";
+    std::fs::write(&manifest, format!("{text}{layers}")).unwrap();
+    let zone = |id: &str, class: &str, x: f64, y: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"id":"{id}","class":"{class}","plan":"2035"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}}}}"#,
+            x2 = x + 0.005,
+            y2 = y + 0.01
+        )
+    };
+    let plans = collection(&[
+        zone("a1", "100103", 121.094, 31.05),
+        zone("b1", "0701", 121.102, 31.05),
+        zone("a2", "100103", 121.094, 31.07),
+        zone("b2", "0701", 121.102, 31.07),
+    ]);
+    std::fs::write(dir.join("plans.geojson"), plans).unwrap();
+    let road = r#"{"type":"Feature","properties":{"id":"r1","class":"county"},"geometry":{"type":"LineString","coordinates":[[121.05,31.03],[121.0995,31.03]]}}"#;
+    std::fs::write(dir.join("roads.geojson"), collection(&[road.to_string()])).unwrap();
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--only",
+        "conflicts",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    project.join("results")
+}

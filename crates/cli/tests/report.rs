@@ -1,0 +1,123 @@
+//! `borderscape report`: the report re-rendered from a results folder in Chinese or English,
+//! files it did not write refused, and a clear error without Chromium. (The demo's report in
+//! both languages, its findings and its PDF are checked in the browser test, tests/browser.)
+
+mod common;
+
+use std::process::Command;
+
+use common::{
+    assert_fails_with, borderscape, collection, project_with_jurisdictions, square_feature,
+};
+
+/// Two provinces of two counties each, analysed (borders only).
+fn results() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let features = [
+        square_feature("100000", "province", None, 120.0, 30.0, 0.2),
+        square_feature("200000", "province", None, 120.2, 30.0, 0.2),
+        square_feature("100001", "county", Some("100000"), 120.0, 30.0, 0.1),
+        square_feature("100002", "county", Some("100000"), 120.0, 30.1, 0.1),
+        square_feature("200001", "county", Some("200000"), 120.2, 30.0, 0.1),
+        square_feature("200002", "county", Some("200000"), 120.2, 30.1, 0.1),
+    ];
+    let project = project_with_jurisdictions(dir.path(), &collection(&features));
+    let out = dir.path().join("results");
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (dir, out)
+}
+
+#[test]
+fn report_renders_in_chinese_and_replaces_only_its_own_files() {
+    let (dir, results) = results();
+    let run = borderscape(&[
+        "report",
+        results.to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let zh = std::fs::read_to_string(results.join("report.zh.html")).unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">"));
+    for heading in [
+        "<h2>主要发现</h2>",
+        "<h2>行政边界与边界带</h2>",
+        "<th>行政层级</th>",
+        "<td>县级</td>",
+    ] {
+        assert!(zh.contains(heading), "{heading}");
+    }
+    assert!(
+        zh.contains("全部 1 个输入图层均为实测数据。"),
+        "the data finding"
+    );
+    // No code names in headings, no JSON anywhere.
+    assert!(!zh.contains("<h2>borders</h2>") && !zh.contains("{\""));
+    // The English report of `analyze` and this one agree on the figures they share.
+    let en = std::fs::read_to_string(results.join("report.html")).unwrap();
+    assert!(en.contains("<h2>Borders and border zones</h2>") && en.contains("<td>county</td>"));
+
+    // A file borderscape did not write is refused (usage error); its own is replaced.
+    let foreign = dir.path().join("notes.html");
+    std::fs::write(&foreign, "<p>my notes</p>").unwrap();
+    let run = borderscape(&[
+        "report",
+        results.to_str().unwrap(),
+        "--out",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_fails_with(&run, 2, "is not a report borderscape wrote");
+    assert_eq!(
+        std::fs::read_to_string(&foreign).unwrap(),
+        "<p>my notes</p>"
+    );
+    let own = results.join("report.zh.html");
+    let run = borderscape(&[
+        "report",
+        results.to_str().unwrap(),
+        "--out",
+        own.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::read_to_string(&own)
+        .unwrap()
+        .contains("<html lang=\"en\">"));
+
+    let run = borderscape(&["report", results.to_str().unwrap(), "--lang", "fr"]);
+    assert_fails_with(&run, 2, "unknown language `fr`: use en or zh");
+    let run = borderscape(&["report", dir.path().join("nothing").to_str().unwrap()]);
+    assert_fails_with(&run, 1, "no results here");
+}
+
+#[test]
+fn pdf_without_chromium_names_what_to_install() {
+    let (dir, results) = results();
+    let pdf = dir.path().join("report.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_borderscape"))
+        .args([
+            "report",
+            results.to_str().unwrap(),
+            "--pdf",
+            pdf.to_str().unwrap(),
+        ])
+        .env("BORDERSCAPE_CHROMIUM", dir.path().join("no-such-chromium"))
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Chromium is not installed. Install the `chromium` package"),
+        "{stderr}"
+    );
+    assert!(!pdf.exists() && results.join("report.html").exists());
+}

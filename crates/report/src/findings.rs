@@ -1,0 +1,586 @@
+//! The findings the report opens with: one sentence per result that matters for coordination,
+//! each with its number and a link to its section, generated from `summary.json` and the output
+//! tables in the report's language. A finding whose inputs are missing is left out.
+
+use std::collections::{BTreeMap, HashMap};
+
+use borderscape_core::table::Table;
+use serde_json::Value;
+
+use crate::figures::{latest, numbers, text};
+use crate::format::{format_number, group_digits, percent};
+use crate::labels::Lang;
+
+/// One finding: what it is about (`data-finding`), the section it links to, its sentence.
+pub struct Finding {
+    pub id: &'static str,
+    pub section: &'static str,
+    pub text: String,
+}
+
+/// A county border ranked by its conflicts in the latest plan version (and the network
+/// conflicts, which belong to no version).
+pub struct RankedBorder {
+    pub a: String,
+    pub b: String,
+    pub conflicts: usize,
+    /// Of them, of high severity (3).
+    pub severe: usize,
+}
+
+/// Names of jurisdictions by code (codes stand in where a name is missing).
+pub struct Names(HashMap<String, String>);
+
+impl Names {
+    pub fn new(tables: &[&Table]) -> Self {
+        let map = tables
+            .iter()
+            .find(|t| t.name == "jurisdictions")
+            .and_then(|j| Some(text(j, "code")?.into_iter().zip(text(j, "name")?).collect()))
+            .unwrap_or_default();
+        Self(map)
+    }
+
+    pub fn of(&self, code: &str) -> String {
+        self.0
+            .get(code)
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+fn find<'a>(tables: &[&'a Table], name: &str) -> Option<&'a Table> {
+    tables.iter().find(|t| t.name == name).copied()
+}
+
+/// The latest plan version of `conflicts_by_border` (empty without plans).
+pub fn latest_plan(tables: &[&Table]) -> String {
+    find(tables, "conflicts_by_border")
+        .and_then(|t| text(t, "plan"))
+        .map(|p| latest(&p))
+        .unwrap_or_default()
+}
+
+/// County borders by their conflicts (latest version and networks), most first; ties by the
+/// high-severity ones, then by code so that the order is stable.
+pub fn rank_borders(
+    tables: &[&Table],
+    counts: &BTreeMap<(String, String), usize>,
+) -> Vec<RankedBorder> {
+    let plan = latest_plan(tables);
+    let mut severe: HashMap<String, usize> = HashMap::new();
+    if let Some(t) = find(tables, "conflicts") {
+        if let (Some(borders), Some(plans), Some(severity)) =
+            (text(t, "border"), text(t, "plan"), numbers(t, "severity"))
+        {
+            for i in 0..t.len() {
+                if severity[i] >= 3.0 && (plans[i].is_empty() || plans[i] == plan) {
+                    *severe.entry(borders[i].clone()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<RankedBorder> = counts
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|((a, b), &n)| RankedBorder {
+            a: a.clone(),
+            b: b.clone(),
+            conflicts: n,
+            severe: severe.get(&format!("{a}|{b}")).copied().unwrap_or(0),
+        })
+        .collect();
+    ranked.sort_by(|x, y| {
+        (y.conflicts, y.severe)
+            .cmp(&(x.conflicts, x.severe))
+            .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+    });
+    ranked
+}
+
+/// The findings, in the order a coordination meeting reads them.
+pub fn findings(
+    lang: Lang,
+    summary: &Value,
+    tables: &[&Table],
+    ranked: &[RankedBorder],
+    names: &Names,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = |id, section, text: Option<String>| {
+        if let Some(text) = text {
+            out.push(Finding { id, section, text });
+        }
+    };
+    push("data", "inputs", data(lang, summary));
+    let results = |name: &str| &summary["analyses"][name]["results"];
+    let conflicts = results("conflicts");
+    push(
+        "conflict_total",
+        "sec-conflicts",
+        conflicts["conflicts"].as_f64().map(|total| {
+            lang.fill(
+                "find.conflict_total",
+                &[
+                    ("total", &group_digits(total)),
+                    (
+                        "borders",
+                        &format_number(conflicts["borders_with_conflicts"].as_f64().unwrap_or(0.0)),
+                    ),
+                ],
+            )
+        }),
+    );
+    let latest = lang.fill("ui.latest", &[("plan", &latest_plan(tables))]);
+    push(
+        "top_border",
+        "findings-top",
+        ranked.first().map(|top| {
+            lang.fill(
+                "find.top_border",
+                &[
+                    ("a", &names.of(&top.a)),
+                    ("b", &names.of(&top.b)),
+                    ("n", &group_digits(top.conflicts as f64)),
+                    ("latest", &latest),
+                    ("severe", &group_digits(top.severe as f64)),
+                ],
+            )
+        }),
+    );
+    push(
+        "top_severe",
+        "findings-top",
+        ranked
+            .iter()
+            .max_by_key(|r| (r.severe, std::cmp::Reverse((&r.a, &r.b))))
+            .filter(|r| r.severe > 0)
+            .map(|r| {
+                lang.fill(
+                    "find.top_severe",
+                    &[
+                        ("a", &names.of(&r.a)),
+                        ("b", &names.of(&r.b)),
+                        ("severe", &group_digits(r.severe as f64)),
+                    ],
+                )
+            }),
+    );
+    push("changes", "sec-conflicts", changes(lang, conflicts));
+    push("load", "sec-rivers", load(lang, tables, names));
+    push(
+        "load_province",
+        "sec-rivers",
+        load_province(lang, tables, names),
+    );
+    let compensation = results("compensation");
+    for balance in compensation["balances"].as_array().into_iter().flatten() {
+        push(
+            "balance",
+            "sec-compensation",
+            self::balance(lang, balance, names),
+        );
+    }
+    if let Some(schemes) = compensation["schemes"]
+        .as_object()
+        .filter(|s| !s.is_empty())
+    {
+        let total: f64 = schemes
+            .values()
+            .filter_map(|s| s["transferred_yuan"].as_f64())
+            .sum();
+        push(
+            "schemes",
+            "sec-compensation",
+            Some(lang.fill(
+                "find.schemes",
+                &[
+                    ("n", &schemes.len().to_string()),
+                    ("amount", &group_digits(total)),
+                ],
+            )),
+        );
+    }
+    push("synergy", "sec-synergy", synergy(lang, results("synergy")));
+    push(
+        "least_coordinated",
+        "sec-synergy",
+        least_coordinated(lang, results("synergy"), names),
+    );
+    push(
+        "fragmentation",
+        "sec-effective_mesh",
+        fragmentation(lang, results("effective_mesh")),
+    );
+    let governance = results("governance");
+    push("stages", "sec-governance", stages(lang, governance, tables));
+    push("coverage", "sec-governance", coverage(lang, governance));
+    for (measure, outcome) in governance["outcomes"].as_object().into_iter().flatten() {
+        push(
+            "outcome",
+            "sec-governance",
+            self::outcome(lang, measure, outcome),
+        );
+    }
+    out
+}
+
+fn data(lang: Lang, summary: &Value) -> Option<String> {
+    let inputs = summary["inputs"].as_array()?;
+    let synthetic: Vec<String> = inputs
+        .iter()
+        .filter(|i| i["synthetic"] == true)
+        .filter_map(|i| Some(lang.cat(i["kind"].as_str()?)))
+        .collect();
+    let total = inputs.len().to_string();
+    if synthetic.is_empty() {
+        return Some(lang.fill("find.data_real", &[("total", &total)]));
+    }
+    Some(lang.fill(
+        "find.data",
+        &[
+            ("real", &(inputs.len() - synthetic.len()).to_string()),
+            ("total", &total),
+            ("synthetic", &synthetic.len().to_string()),
+            ("layers", &synthetic.join(", ")),
+        ],
+    ))
+}
+
+fn changes(lang: Lang, conflicts: &Value) -> Option<String> {
+    let c = &conflicts["changes"];
+    let (from, to) = (c["from"].as_str()?, c["to"].as_str()?);
+    let consistency = |v: &str| {
+        conflicts["plan_consistency"][v]
+            .as_f64()
+            .map_or_else(|| "–".to_string(), percent)
+    };
+    let n = |k: &str| group_digits(c[k].as_f64().unwrap_or(0.0));
+    Some(lang.fill(
+        "find.changes",
+        &[
+            ("from", from),
+            ("to", to),
+            ("resolved", &n("resolved")),
+            ("persisting", &n("persisting")),
+            ("introduced", &n("introduced")),
+            ("c_from", &consistency(from)),
+            ("c_to", &consistency(to)),
+        ],
+    ))
+}
+
+/// The pollutant the load findings speak of: TN when there is one.
+fn pollutant_of(pollutants: &[String]) -> String {
+    if pollutants.iter().any(|p| p == "TN") {
+        "TN".into()
+    } else {
+        latest(pollutants)
+    }
+}
+
+/// The largest county-to-county flow of the latest plan and where most of it comes from.
+fn load(lang: Lang, tables: &[&Table], names: &Names) -> Option<String> {
+    let t = find(tables, "load_flows")?;
+    let (from, to, plans, pollutants, flux) = (
+        text(t, "from")?,
+        text(t, "to")?,
+        text(t, "plan")?,
+        text(t, "pollutant")?,
+        numbers(t, "flux_kg_per_yr")?,
+    );
+    let (plan, pollutant) = (latest(&plans), pollutant_of(&pollutants));
+    let i = (0..t.len())
+        .filter(|&i| plans[i] == plan && pollutants[i] == pollutant)
+        .max_by(|&x, &y| flux[x].total_cmp(&flux[y]))?;
+    let (origin, share) = find(tables, "load_sources_county")
+        .and_then(|s| {
+            let (sf, st, sp, spol, so, sshare) = (
+                text(s, "from")?,
+                text(s, "to")?,
+                text(s, "plan")?,
+                text(s, "pollutant")?,
+                text(s, "origin")?,
+                numbers(s, "share")?,
+            );
+            let mut by_origin: BTreeMap<String, f64> = BTreeMap::new();
+            for k in 0..s.len() {
+                if sf[k] == from[i] && st[k] == to[i] && sp[k] == plan && spol[k] == pollutant {
+                    *by_origin.entry(so[k].clone()).or_default() += sshare[k];
+                }
+            }
+            by_origin.into_iter().max_by(|x, y| x.1.total_cmp(&y.1))
+        })
+        .unwrap_or_else(|| (from[i].clone(), 1.0));
+    Some(lang.fill(
+        "find.load",
+        &[
+            ("pollutant", &lang.cat(&pollutant)),
+            ("from", &names.of(&from[i])),
+            ("to", &names.of(&to[i])),
+            ("flux", &format_number(flux[i])),
+            ("plan", &plan),
+            ("share", &percent(share)),
+            ("origin", &names.of(&origin)),
+        ],
+    ))
+}
+
+fn load_province(lang: Lang, tables: &[&Table], names: &Names) -> Option<String> {
+    let t = find(tables, "load_matrix_province")?;
+    let (from, to, plans, pollutants, flux) = (
+        text(t, "from")?,
+        text(t, "to")?,
+        text(t, "plan")?,
+        text(t, "pollutant")?,
+        numbers(t, "flux_kg_per_yr")?,
+    );
+    let (plan, pollutant) = (latest(&plans), pollutant_of(&pollutants));
+    let i = (0..t.len())
+        .filter(|&i| plans[i] == plan && pollutants[i] == pollutant && from[i] != to[i])
+        .max_by(|&x, &y| flux[x].total_cmp(&flux[y]))?;
+    Some(lang.fill(
+        "find.load_province",
+        &[
+            ("from", &names.of(&from[i])),
+            ("to", &names.of(&to[i])),
+            ("pollutant", &lang.cat(&pollutant)),
+            ("flux", &format_number(flux[i])),
+        ],
+    ))
+}
+
+/// Who paid whom, net: `net_to_a_yuan` < 0 means a paid b.
+fn balance(lang: Lang, balance: &Value, names: &Names) -> Option<String> {
+    let (a, b, net) = (
+        balance["a"].as_str()?,
+        balance["b"].as_str()?,
+        balance["net_to_a_yuan"].as_f64()?,
+    );
+    let (payer, payee) = if net < 0.0 { (a, b) } else { (b, a) };
+    Some(lang.fill(
+        "find.balance",
+        &[
+            ("payer", &names.of(payer)),
+            ("payee", &names.of(payee)),
+            ("amount", &group_digits(net.abs())),
+        ],
+    ))
+}
+
+fn synergy(lang: Lang, synergy: &Value) -> Option<String> {
+    let (indicator, m) = synergy["moran_latest"]
+        .as_object()?
+        .iter()
+        .filter(|(_, m)| m["I"].is_number())
+        .max_by(|x, y| {
+            let i = |m: &Value| m["I"].as_f64().unwrap_or(f64::NAN);
+            i(x.1).total_cmp(&i(y.1))
+        })?;
+    let d = synergy["coupling"]["mean_D_by_year"].as_object()?;
+    let ((y0, d0), (y1, d1)) = (d.iter().next()?, d.iter().next_back()?);
+    let n = |v: &Value| format_number(v.as_f64().unwrap_or(f64::NAN));
+    Some(lang.fill(
+        "find.moran",
+        &[
+            ("indicator", &lang.cat(indicator)),
+            ("I", &n(&m["I"])),
+            ("year", &m["year"].to_string()),
+            ("d0", &n(d0)),
+            ("y0", y0),
+            ("d1", &n(d1)),
+            ("y1", y1),
+        ],
+    ))
+}
+
+fn least_coordinated(lang: Lang, synergy: &Value, names: &Names) -> Option<String> {
+    let borders = &synergy["borders"];
+    let first = borders["least_coordinated"].as_array()?.first()?;
+    Some(lang.fill(
+        "find.least_coordinated",
+        &[
+            ("year", &borders["year"].to_string()),
+            ("a", &names.of(first["a"].as_str()?)),
+            ("b", &names.of(first["b"].as_str()?)),
+            ("d", &format_number(first["D_border"].as_f64()?)),
+        ],
+    ))
+}
+
+fn fragmentation(lang: Lang, mesh: &Value) -> Option<String> {
+    let first = mesh["levels"]["county"]["most_fragmented_by_borders"]
+        .as_array()?
+        .first()?;
+    Some(lang.fill(
+        "find.fragmentation",
+        &[
+            ("name", first["name"].as_str()?),
+            ("ratio", &format_number(first["cbc_cut_ratio"].as_f64()?)),
+        ],
+    ))
+}
+
+/// Each stage with its dominant modes and its goal orientation: the goals holding at least a
+/// quarter of the arrangements in force over the stage's years (from the timeline).
+fn stages(lang: Lang, governance: &Value, tables: &[&Table]) -> Option<String> {
+    let stages = governance["stages"].as_array()?;
+    let timeline = find(tables, "governance_timeline");
+    let goals = |start: f64, end: f64| -> String {
+        let Some(t) = timeline else {
+            return String::new();
+        };
+        let Some(years) = numbers(t, "year") else {
+            return String::new();
+        };
+        let mut shares: Vec<(f64, String)> = ["ecological", "economic", "integrated"]
+            .iter()
+            .filter_map(|g| {
+                let share = numbers(t, &format!("share_{g}"))?;
+                let inside: Vec<f64> = (0..t.len())
+                    .filter(|&i| years[i] >= start && years[i] <= end && share[i].is_finite())
+                    .map(|i| share[i])
+                    .collect();
+                let mean = inside.iter().sum::<f64>() / inside.len().max(1) as f64;
+                (mean >= 0.25).then(|| (mean, format!("{} {}", lang.cat(g), percent(mean))))
+            })
+            .collect();
+        shares.sort_by(|x, y| y.0.total_cmp(&x.0));
+        shares
+            .into_iter()
+            .map(|s| s.1)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let parts: Vec<String> = stages
+        .iter()
+        .filter_map(|s| {
+            let (start, end) = (s["start"].as_f64()?, s["end"].as_f64()?);
+            let modes: Vec<String> = s["dominant_modes"]
+                .as_str()?
+                .split(" + ")
+                .map(|m| lang.cat(m))
+                .collect();
+            Some(lang.fill(
+                "find.stage",
+                &[
+                    ("start", &start.to_string()),
+                    ("end", &end.to_string()),
+                    ("modes", &modes.join(" + ")),
+                    ("goals", &goals(start, end)),
+                ],
+            ))
+        })
+        .collect();
+    let years = governance["years"].as_array()?;
+    Some(lang.fill(
+        "find.stages",
+        &[
+            ("n", &governance["arrangements"].to_string()),
+            ("y0", &years.first()?.to_string()),
+            ("y1", &years.last()?.to_string()),
+            ("k", &parts.len().to_string()),
+            ("stages", &parts.join(lang.get("ui.sep").unwrap_or("; "))),
+        ],
+    ))
+}
+
+fn coverage(lang: Lang, governance: &Value) -> Option<String> {
+    let county = &governance["coverage"]["county"];
+    Some(lang.fill(
+        "find.coverage",
+        &[
+            (
+                "covered",
+                &group_digits(county["covered_borders"].as_f64()?),
+            ),
+            ("borders", &group_digits(county["edge_borders"].as_f64()?)),
+            ("share", &percent(county["covered_length_share"].as_f64()?)),
+        ],
+    ))
+}
+
+/// A difference-in-differences outcome, worded as cautiously as its interval and inputs allow.
+fn outcome(lang: Lang, measure: &str, o: &Value) -> Option<String> {
+    let did = o["did"].as_f64()?;
+    let interval = o["interval_95"].as_array();
+    let bound = |k: usize| interval.and_then(|i| i.get(k)).and_then(Value::as_f64);
+    let (low, high) = (bound(0), bound(1));
+    let shown = |x: Option<f64>| x.map_or_else(|| "–".to_string(), format_number);
+    let mut text = lang.fill(
+        "find.outcome",
+        &[
+            ("measure", &lang.cat(measure)),
+            ("did", &format_number(did)),
+            ("low", &shown(low)),
+            ("high", &shown(high)),
+            ("p", &shown(o["p_value"].as_f64())),
+            ("treated", &o["treated_borders"].to_string()),
+        ],
+    );
+    let excludes_zero = matches!((low, high), (Some(l), Some(h)) if l > 0.0 || h < 0.0);
+    text.push(' ');
+    text.push_str(&lang.t(if excludes_zero {
+        "find.caution_clear"
+    } else {
+        "find.caution_open"
+    }));
+    if o["synthetic"].is_string() {
+        text.push(' ');
+        text.push_str(&lang.t("find.caution_synthetic"));
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn findings_say_who_pays_and_how_sure_an_outcome_is() {
+        let names = Names(HashMap::from([
+            ("330000".to_string(), "浙江省".to_string()),
+            ("340000".to_string(), "安徽省".to_string()),
+        ]));
+        let b = json!({"a": "330000", "b": "340000", "net_to_a_yuan": -1_518_833_733.28});
+        assert_eq!(
+            balance(Lang::En, &b, &names).unwrap(),
+            "Compensation balance: 浙江省 paid 安徽省 a net 1,518,833,733 yuan across all schemes."
+        );
+        let b = json!({"a": "330000", "b": "340000", "net_to_a_yuan": 10.0});
+        assert!(balance(Lang::Zh, &b, &names)
+            .unwrap()
+            .contains("安徽省净支付浙江省 10 元"));
+        let o = json!({"did": -2.736, "interval_95": [-7.74, 1.24], "p_value": 0.15, "treated_borders": 4, "synthetic": "SYNTHETIC"});
+        let text = outcome(Lang::En, "conflicts", &o).unwrap();
+        assert!(text
+            .starts_with("Covered against uncovered borders, conflicts: a difference of -2.736"));
+        assert!(text.contains("cannot tell an effect from chance") && text.contains("synthetic"));
+        let o = json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4});
+        let text = outcome(Lang::Zh, "D_border", &o).unwrap();
+        assert!(text.contains("不包含零效应") && !text.contains("合成"));
+    }
+
+    #[test]
+    fn borders_rank_by_conflicts_then_severity() {
+        let mut conflicts = Table::of_text(
+            "conflicts",
+            &["border", "plan", "severity"],
+            &[["1|2", "2035", "3"], ["1|3", "", "3"], ["1|3", "2015", "3"]],
+        );
+        conflicts.name = "conflicts".into();
+        let by_border = Table::of_text("conflicts_by_border", &["plan"], &[["2035"]]);
+        let counts = BTreeMap::from([
+            (("1".to_string(), "2".to_string()), 2),
+            (("1".to_string(), "3".to_string()), 2),
+            (("2".to_string(), "3".to_string()), 0),
+        ]);
+        let ranked = rank_borders(&[&conflicts, &by_border], &counts);
+        let order: Vec<(&str, usize)> = ranked.iter().map(|r| (r.b.as_str(), r.severe)).collect();
+        // Equal counts: both have one high-severity conflict of 2035 or of no version (the 2015
+        // one is not the latest), so the codes decide; a border without conflicts is left out.
+        assert_eq!(order, [("2", 1), ("3", 1)]);
+    }
+}
