@@ -6,17 +6,12 @@ use std::path::Path;
 
 use common::*;
 
-/// Two counties side by side (0.1° squares) and an extra layer appended to the manifest.
-fn two_counties(dir: &Path, extra_manifest: &str) -> String {
-    let features = [
-        square_feature("A", "county", None, 121.0, 31.0, 0.1),
-        square_feature("B", "county", None, 121.1, 31.0, 0.1),
-    ];
-    let project = project_with_jurisdictions(dir, &collection(&features));
-    let manifest = project.join("borderscape.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("{text}{extra_manifest}")).unwrap();
-    project.to_str().unwrap().to_string()
+/// Two counties side by side with an extra layer, as a path argument.
+fn two_counties_at(dir: &Path, extra_manifest: &str) -> String {
+    two_counties(dir, extra_manifest)
+        .to_str()
+        .unwrap()
+        .to_string()
 }
 
 fn zone(id: &str, class: &str, x: f64) -> String {
@@ -31,7 +26,7 @@ const PLANS: &str = "[layers.plans]\npath = \"plans.geojson\"\ndatum = \"wgs84\"
 #[test]
 fn facing_incompatible_zones_are_found_through_analyze() {
     let dir = tempfile::tempdir().unwrap();
-    let project = two_counties(dir.path(), PLANS);
+    let project = two_counties_at(dir.path(), PLANS);
     // Heavy industry in A ends 0.001° (~95 m) west of the border; housing in B starts 0.002° east.
     let plans = collection(&[zone("a1", "100103", 121.094), zone("b1", "0701", 121.102)]);
     std::fs::write(dir.path().join("plans.geojson"), plans).unwrap();
@@ -65,7 +60,7 @@ fn facing_incompatible_zones_are_found_through_analyze() {
 #[test]
 fn unknown_classes_and_invalid_roads_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let project = two_counties(dir.path(), PLANS);
+    let project = two_counties_at(dir.path(), PLANS);
     std::fs::write(
         dir.path().join("plans.geojson"),
         collection(&[zone("a1", "100103", 121.094), zone("b1", "77", 121.102)]),
@@ -75,7 +70,7 @@ fn unknown_classes_and_invalid_roads_are_named() {
     assert_fails_with(&run, 1, "plans.geojson: feature 1 (id b1): field `class`: `77` is not a class of the China 2023 classification");
 
     let dir = tempfile::tempdir().unwrap();
-    let project = two_counties(
+    let project = two_counties_at(
         dir.path(),
         "[layers.roads]\npath = \"roads.geojson\"\ndatum = \"wgs84\"\n",
     );

@@ -34,6 +34,11 @@ pub struct Figures<'a> {
 /// Rows of a map's folded data table (its text alternative): the largest values.
 const FIGURE_ROWS: usize = 10;
 
+/// The table of that name among the results.
+pub fn find<'a>(tables: &[&'a Table], name: &str) -> Option<&'a Table> {
+    tables.iter().find(|t| t.name == name).copied()
+}
+
 /// A column's values as text / numbers, by row.
 pub fn text(t: &Table, column: &str) -> Option<Vec<String>> {
     let c = t.column_index(column)?;
@@ -89,7 +94,7 @@ impl<'a> Figures<'a> {
     }
 
     fn find(&self, name: &str) -> Option<&'a Table> {
-        self.tables.iter().find(|t| t.name == name).copied()
+        find(self.tables, name)
     }
 
     /// The shared map definitions (emit once, before the first figure).
@@ -422,11 +427,7 @@ impl<'a> Figures<'a> {
         ) else {
             return String::new();
         };
-        let names: HashMap<String, String> = self
-            .find("jurisdictions")
-            .and_then(|j| Some(text(j, "code")?.into_iter().zip(text(j, "name")?).collect()))
-            .unwrap_or_default();
-        let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+        let name = |code: &str| self.names.of(code);
         let mut crossings: BTreeMap<(String, String), BTreeMap<String, f64>> = BTreeMap::new();
         for i in (0..t.len()).filter(|&i| plans[i] == plan && pollutants[i] == pollutant) {
             *crossings

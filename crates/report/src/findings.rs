@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use borderscape_core::table::Table;
 use serde_json::Value;
 
-use crate::figures::{latest, numbers, text};
+use crate::figures::{find, latest, numbers, text};
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
 
@@ -33,9 +33,7 @@ pub struct Names(HashMap<String, String>);
 
 impl Names {
     pub fn new(tables: &[&Table]) -> Self {
-        let map = tables
-            .iter()
-            .find(|t| t.name == "jurisdictions")
+        let map = find(tables, "jurisdictions")
             .and_then(|j| Some(text(j, "code")?.into_iter().zip(text(j, "name")?).collect()))
             .unwrap_or_default();
         Self(map)
@@ -48,10 +46,6 @@ impl Names {
             .cloned()
             .unwrap_or_else(|| code.to_string())
     }
-}
-
-fn find<'a>(tables: &[&'a Table], name: &str) -> Option<&'a Table> {
-    tables.iter().find(|t| t.name == name).copied()
 }
 
 /// The latest plan version of `conflicts_by_border` (empty without plans).

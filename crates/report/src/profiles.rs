@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use borderscape_core::table::Table;
 
 use crate::escape;
-use crate::figures::{latest, numbers, text};
+use crate::figures::{find, latest, numbers, text};
 use crate::findings::{Names, RankedBorder};
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
@@ -20,10 +20,6 @@ pub struct Profiles<'a> {
     names: &'a Names,
     parents: HashMap<String, String>,
     levels: HashMap<String, String>,
-}
-
-fn find<'a>(tables: &[&'a Table], name: &str) -> Option<&'a Table> {
-    tables.iter().find(|t| t.name == name).copied()
 }
 
 impl<'a> Profiles<'a> {

@@ -122,10 +122,9 @@ pub fn assert_fails_with(run: &Run, code: i32, message: &str) {
     );
 }
 
-/// Issue 23: two counties whose conflicts mix geometry types (facing incompatible plan zones,
-/// polygons, twice; a road ending 50 m before the border), analysed with `--only conflicts`.
+/// Two counties side by side (0.1° squares), `extra_manifest` appended to the manifest.
 #[allow(dead_code)]
-pub fn analysed_mixed_conflicts(dir: &Path) -> PathBuf {
+pub fn two_counties(dir: &Path, extra_manifest: &str) -> PathBuf {
     let features = [
         square_feature("A", "county", None, 121.0, 31.0, 0.1),
         square_feature("B", "county", None, 121.1, 31.0, 0.1),
@@ -133,8 +132,16 @@ pub fn analysed_mixed_conflicts(dir: &Path) -> PathBuf {
     let project = project_with_jurisdictions(dir, &collection(&features));
     let manifest = project.join("borderscape.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}{extra_manifest}")).unwrap();
+    project
+}
+
+/// Issue 23: two counties whose conflicts mix geometry types (facing incompatible plan zones,
+/// polygons, twice; a road ending 50 m before the border), analysed with `--only conflicts`.
+#[allow(dead_code)]
+pub fn analysed_mixed_conflicts(dir: &Path) -> PathBuf {
     let layers = "[layers.plans]\npath = \"plans.geojson\"\ndatum = \"wgs84\"\n[layers.roads]\npath = \"roads.geojson\"\ndatum = \"wgs84\"\n";
-    std::fs::write(&manifest, format!("{text}{layers}")).unwrap();
+    let project = two_counties(dir, layers);
     let zone = |id: &str, class: &str, x: f64, y: f64| {
         format!(
             r#"{{"type":"Feature","properties":{{"id":"{id}","class":"{class}","plan":"2035"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}}}}"#,
