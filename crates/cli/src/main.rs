@@ -44,6 +44,10 @@ enum Command {
     Serve(commands::serve::Args),
     /// Re-render report.html from a results folder (--lang zh|en) and print it to PDF (--pdf).
     Report(commands::report::Args),
+    /// The coordination case register: import cases from results, verify its audit chain, export, back up.
+    Cases(commands::cases::Args),
+    /// Accounts of a case register: add users, make API tokens.
+    Users(commands::users::Args),
 }
 
 /// How a command failed, which decides the exit code.
@@ -94,6 +98,8 @@ fn main() -> ExitCode {
         Command::Governance(args) => commands::governance::run(&ctx, args),
         Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Report(args) => commands::report::run(&ctx, args),
+        Command::Cases(args) => commands::cases::run(&ctx, args),
+        Command::Users(args) => commands::users::run(&ctx, args),
     });
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

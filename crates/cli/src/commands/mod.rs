@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod borders;
+pub mod cases;
 pub mod check;
 pub mod convert;
 pub mod coupling;
@@ -11,6 +12,7 @@ pub mod moran;
 pub mod report;
 pub mod serve;
 pub mod simplify;
+pub mod users;
 
 use borderscape_core::spec::{AnalysisSpec, ParamValue, Params};
 

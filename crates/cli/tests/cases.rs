@@ -1,0 +1,364 @@
+//! `borderscape cases …` and `borderscape users …` end to end, on the demo's results, with a
+//! SQLite file and with a throw-away PostgreSQL cluster.
+
+mod common;
+#[path = "../../cases/tests/support/pg.rs"]
+mod pg;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use common::{borderscape, Run};
+
+/// The demo project, written and analysed once for all tests of this file.
+fn demo() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cases-demo");
+        if !dir.join("results/results.gpkg").is_file() {
+            let run = borderscape(&["demo", "--out", dir.to_str().unwrap(), "--quiet"]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        dir
+    })
+}
+
+/// Conflicts per (a, b, type) of the latest plan version (and plan-independent ones), as the
+/// analysis counted them in `conflicts_by_border`.
+fn expected_groups(results: &Path) -> BTreeMap<(String, String, String), i64> {
+    let conn = rusqlite::Connection::open(results.join("results.gpkg")).unwrap();
+    let latest: String = conn
+        .query_row("SELECT to_plan FROM conflict_changes LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT a, b, type, conflicts FROM conflicts_by_border WHERE plan = ?1 OR plan = '' OR plan IS NULL")
+        .unwrap();
+    let rows = stmt
+        .query_map([latest], |r| {
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?))
+        })
+        .unwrap();
+    let mut groups = BTreeMap::new();
+    for row in rows {
+        let (key, n): ((String, String, String), i64) = row.unwrap();
+        *groups.entry(key).or_insert(0) += n;
+    }
+    groups
+}
+
+fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password: &str) -> Run {
+    let mut args = vec![
+        "users",
+        "add",
+        db,
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    if let Some(unit) = unit {
+        args.extend(["--unit", unit]);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borderscape"))
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Import twice, check the cases against the analysis's own counts, verify, export.
+fn import_verify_export(db: &str, out: &Path) {
+    let project = demo().to_str().unwrap();
+    let run = borderscape(&["cases", "import", project, "--db", db]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let groups = expected_groups(&demo().join("results"));
+    assert!(!groups.is_empty());
+    // One case per border and type (checked below), and one per unit and type inside a unit.
+    let created: usize = run
+        .stderr
+        .split(" case(s) created")
+        .next()
+        .and_then(|s| s.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(created >= groups.len(), "{created} < {}", groups.len());
+    // Idempotent: nothing created or changed the second time.
+    let again = borderscape(&["cases", "import", project, "--db", db]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("0 case(s) created, 0 updated")
+            && again.stderr.contains(&format!("{created} unchanged")),
+        "{}",
+        again.stderr
+    );
+    let verify = borderscape(&["cases", "verify", db]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    assert!(
+        verify.stdout.contains("audit chain intact"),
+        "{}",
+        verify.stdout
+    );
+    // The export: one row per border and type, each with the analysis's number of conflicts.
+    let csv_path = out.join("cases.csv");
+    let run = borderscape(&["cases", "export", db, "--out", csv_path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let mut exported = BTreeMap::new();
+    let mut rows = 0;
+    for record in reader.records() {
+        let r = record.unwrap();
+        rows += 1;
+        assert_eq!(&r[col("state")], "raised");
+        assert!(!r[col("wkt")].is_empty(), "every imported case has a point");
+        if r[col("b")].is_empty() {
+            assert!(!r[col("units")].is_empty(), "a case inside a unit names it");
+            continue;
+        }
+        let key = (
+            r[col("a")].to_string(),
+            r[col("b")].to_string(),
+            r[col("type")].to_string(),
+        );
+        let n = r[col("conflicts")].parse::<i64>().unwrap();
+        assert!(
+            exported.insert(key, n).is_none(),
+            "one case per border and type"
+        );
+    }
+    assert_eq!(rows, created);
+    assert!(
+        exported == groups,
+        "the cases' conflicts differ from conflicts_by_border"
+    );
+    // The figures: every border's cases, none agreed yet.
+    let run = borderscape(&[
+        "cases",
+        "report",
+        demo().to_str().unwrap(),
+        "--db",
+        db,
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let total: u64 = figures
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["cases"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, groups.len());
+    assert!(figures.as_array().unwrap().iter().all(|f| f["agreed"] == 0));
+    let gpkg = out.join("cases.gpkg");
+    let run = borderscape(&["cases", "export", db, "--out", gpkg.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn import_verify_export_backup_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("cases.db");
+    let db_s = db.to_str().unwrap();
+    import_verify_export(db_s, tmp.path());
+    // A backup opens and verifies.
+    let copy = tmp.path().join("copy.db");
+    let run = borderscape(&["cases", "backup", db_s, copy.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = borderscape(&["cases", "verify", copy.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Tamper with one audit row: verify fails naming it.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE audit SET actor = 'someone else' WHERE seq = 3", [])
+        .unwrap();
+    let run = borderscape(&["cases", "verify", db_s]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("audit entry 3 is broken"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(db_s),
+        "names the database: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn min_severity_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let all = tmp.path().join("all.db");
+    let high = tmp.path().join("high.db");
+    let project = demo().to_str().unwrap();
+    let count = |db: &Path| {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.query_row("SELECT count(*) FROM case_conflicts", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(
+        borderscape(&["cases", "import", project, "--db", all.to_str().unwrap()]).code,
+        0
+    );
+    let run = borderscape(&[
+        "cases",
+        "import",
+        project,
+        "--db",
+        high.to_str().unwrap(),
+        "--min-severity",
+        "3",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        count(&high) < count(&all),
+        "{} vs {}",
+        count(&high),
+        count(&all)
+    );
+    let run = borderscape(&[
+        "cases",
+        "import",
+        project,
+        "--db",
+        high.to_str().unwrap(),
+        "--min-severity",
+        "4",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = borderscape(&[
+        "cases",
+        "import",
+        tmp.path().to_str().unwrap(),
+        "--db",
+        "x.db",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("no results here"), "{}", run.stderr);
+    // A file that is not a register.
+    let junk = tmp.path().join("junk.db");
+    std::fs::write(&junk, "not a database at all, just some text").unwrap();
+    let run = borderscape(&["cases", "verify", junk.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("junk.db"), "{}", run.stderr);
+    let run = borderscape(&[
+        "cases",
+        "backup",
+        "postgres://u:secret@127.0.0.1:1/x",
+        "c.db",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("secret"),
+        "hides the password: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn users_and_tokens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("cases.db");
+    let db_s = db.to_str().unwrap();
+    let project = demo().to_str().unwrap();
+    assert_eq!(
+        borderscape(&["cases", "import", project, "--db", db_s]).code,
+        0
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let unit: String = conn
+        .query_row("SELECT code FROM units ORDER BY code LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let run = users_add(db_s, "office", "office", None, "a long office password");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = users_add(
+        db_s,
+        "county",
+        "unit",
+        Some(&unit),
+        "a long county password",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = users_add(
+        db_s,
+        "county2",
+        "unit",
+        Some("NOPE"),
+        "a long county password",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("field `unit`") && run.stderr.contains("NOPE"),
+        "{}",
+        run.stderr
+    );
+    let run = users_add(db_s, "someone", "admin", None, "a long password");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = borderscape(&["users", "add", db_s, "--name", "x", "--role", "office"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = borderscape(&["users", "token", db_s, "--name", "county"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let token = run.stdout.trim();
+    assert!(token.starts_with("bsc_"), "{token}");
+    let stored: String = conn
+        .query_row("SELECT hash FROM tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(stored, token);
+    let hash: String = conn
+        .query_row(
+            "SELECT password_hash FROM users WHERE name = 'county'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let run = borderscape(&["users", "token", db_s, "--name", "ghost"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("no user `ghost`"), "{}", run.stderr);
+    assert_eq!(borderscape(&["cases", "verify", db_s]).code, 0);
+}
+
+#[test]
+fn import_verify_export_on_postgres() {
+    let Some(cluster) = pg::Cluster::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let url = cluster.new_database();
+    import_verify_export(&url, tmp.path());
+    pg::Cluster::execute(&url, "UPDATE audit SET action = 'nothing' WHERE seq = 2");
+    let run = borderscape(&["cases", "verify", &url]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("audit entry 2 is broken"),
+        "{}",
+        run.stderr
+    );
+    let run = borderscape(&[
+        "cases",
+        "backup",
+        &url,
+        tmp.path().join("x.db").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("pg_dump"), "{}", run.stderr);
+}
