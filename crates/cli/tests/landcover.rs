@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use common::{borderscape, repo_data, test_data};
+use common::{analyze_only, borderscape, repo_data, test_data};
 
 /// (code, class) → area_ha of a CSV with those columns (comment lines skipped).
 fn areas(text: &str, county_only: bool) -> BTreeMap<(String, u16), f64> {
@@ -60,16 +60,7 @@ fn demo_county_class_areas_agree_with_exactextract() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = borderscape(&[
-        "analyze",
-        dir.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--only",
-        "landcover",
-        "--quiet",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    analyze_only(dir.path(), &out, "landcover");
     let mine = areas(
         &std::fs::read_to_string(out.join("tables/landcover_jurisdiction.csv")).unwrap(),
         true,
@@ -141,5 +132,129 @@ fn bad_landcover_sections_are_refused() {
         manifest("year = 2019\nscheme = \"modis\"\n"),
         "borderscape.toml",
         "unknown land-cover scheme `modis`",
+    );
+}
+
+/// A project of two counties on the demo raster (0.4° squares at 120.0 and 120.4° E, 31.0° N),
+/// with `landcover` (the section's lines after `path`) and `extra` manifest text.
+fn two_counties_on_the_demo_raster(dir: &std::path::Path, landcover: &str, extra: &str) {
+    use common::{collection, square_feature};
+    let json = collection(&[
+        square_feature("1", "county", None, 120.0, 31.0, 0.4),
+        square_feature("2", "county", None, 120.4, 31.0, 0.4),
+    ]);
+    std::fs::write(dir.join("j.geojson"), json).unwrap();
+    std::fs::copy(repo_data("demo/landcover_2019.tif"), dir.join("lc.tif")).unwrap();
+    std::fs::write(
+        dir.join("borderscape.toml"),
+        format!("[region]\nname = \"t\"\n[layers.jurisdictions]\npath = \"j.geojson\"\ndatum = \"wgs84\"\n[layers.landcover]\npath = \"lc.tif\"\nyear = 2019\n{landcover}{extra}"),
+    )
+    .unwrap();
+}
+
+/// A user scheme (`scheme = "my_scheme.csv"`, relative to the manifest): `check` refuses its bad
+/// rows, each error naming the file, the row and the field, and an ESV row the table lacks
+/// with the valid rows listed; a good scheme that leaves classes out passes `check` with a
+/// warning listing them with their areas, and `analyze` puts the same warning in its summary.
+#[test]
+fn user_scheme_csv_is_checked_and_its_missing_classes_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let scheme = |csv: &str| {
+        two_counties_on_the_demo_raster(dir.path(), "scheme = \"my_scheme.csv\"\n", "");
+        std::fs::write(dir.path().join("my_scheme.csv"), csv).unwrap();
+        let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+        (run.code, format!("{}{}", run.stdout, run.stderr))
+    };
+    let (code, text) = scheme(
+        "class,name,esv_row,habitat\n0,water,water,true\nx,forest,mixed_forest,true\n0,again,water,true\n13,urban,built_up,maybe\n",
+    );
+    assert_eq!(code, 1, "{text}");
+    for wanted in [
+        "my_scheme.csv: row 3: field `class`: `x` is not a class code",
+        "my_scheme.csv: row 4: field `class`: class 0 is given twice (first in row 2)",
+        "my_scheme.csv: row 5: field `habitat`: `maybe` is not true or false",
+    ] {
+        assert!(text.contains(wanted), "«{wanted}» not in:\n{text}");
+    }
+    let (code, text) =
+        scheme("class,name,esv_row,habitat\n0,water,water,true\n12,cropland,paddies,false\n");
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("my_scheme.csv: row 3: field `esv_row`: `paddies` is not a row of the ESV factor table (rows: bare, broadleaf,"),
+        "{text}"
+    );
+    let (code, text) = scheme("class,name,esv_row,habitat\n");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("my_scheme.csv: has no classes"), "{text}");
+    // Water and mixed forest only: the other classes on the raster are missing.
+    let (code, text) = scheme(
+        "class,name,esv_row,habitat,note\n0,water,water,true,\n5,mixed forest,mixed_forest,true,ours\n",
+    );
+    assert_eq!(code, 0, "{text}");
+    let warning = text
+        .lines()
+        .find(|l| l.contains("missing from the crosswalk"))
+        .unwrap_or_else(|| panic!("no crosswalk warning in:\n{text}"));
+    assert!(
+        warning.starts_with("warning: ")
+            && warning.contains("lc.tif: year 2019: ")
+            && warning.contains("of scheme my_scheme.csv count in no ESV: ")
+            && warning.contains(" ha)"),
+        "{warning}"
+    );
+    let out = dir.path().join("out");
+    analyze_only(dir.path(), &out, "landcover");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let results = &summary["analyses"]["landcover"]["results"];
+    let from_analyze = results["warnings"][0].as_str().unwrap();
+    let message = &warning[warning.find("year 2019: ").unwrap()..];
+    assert_eq!(from_analyze, format!("lc.tif: {message}"));
+    // The resolution, in metres, with its note (0.05° at 31.1° N on GRS80: about 4.77 × 5.54 km).
+    let (x, y) = (
+        results["cell_size_m"]["x"].as_f64().unwrap(),
+        results["cell_size_m"]["y"].as_f64().unwrap(),
+    );
+    assert!(
+        (x - 4770.0).abs() < 20.0 && (y - 5545.0).abs() < 20.0,
+        "{x} × {y}"
+    );
+    assert_eq!(results["cell_size_approximate"], true);
+    assert!(results["resolution_note"]
+        .as_str()
+        .unwrap()
+        .contains("0.05° × 0.05°"));
+}
+
+/// An ESV-based scheme that takes its ESV from land cover needs a landcover layer, and
+/// `esv_source` is `plans` or `landcover`: both refused by `check`, naming the field.
+#[test]
+fn esv_source_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemes = |source: &str| {
+        format!("[[schemes]]\nname = \"forest\"\nrule = \"esv_based\"\nprovider = \"1\"\nbeneficiary = \"2\"\nshare = 0.1\nesv_source = \"{source}\"\n")
+    };
+    two_counties_on_the_demo_raster(dir.path(), "scheme = \"igbp\"\n", &schemes("rasters"));
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(
+        text.contains("schemes[0] (forest): field `esv_source`: unknown variant `rasters`"),
+        "{text}"
+    );
+    // No landcover layer.
+    let manifest = dir.path().join("borderscape.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let without = text.replace(
+        "[layers.landcover]\npath = \"lc.tif\"\nyear = 2019\nscheme = \"igbp\"\n",
+        "",
+    );
+    std::fs::write(&manifest, without.replace("rasters", "landcover")).unwrap();
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(
+        text.contains("schemes[0] (forest): field `esv_source`: `landcover` needs a [layers.landcover] section"),
+        "{text}"
     );
 }

@@ -110,20 +110,23 @@ fn demo_refuses_a_folder_that_is_not_its_own() {
     assert_eq!(snapshot(&project), before);
 }
 
-/// Absurd parameters are refused by `check`, naming the parameter and its bound.
+/// Absurd parameters are refused by `check`, naming the parameter and its bound — every one of
+/// them, several in one section included, in one run.
 #[test]
 fn parameters_beyond_their_bounds_are_named_by_check() {
     let (_parent, project) = user_folders();
     let manifest = std::fs::read_to_string(project.join("borderscape.toml")).unwrap();
     std::fs::write(
         project.join("borderscape.toml"),
-        format!("{manifest}[analysis.synergy]\npermutations = 1e12\n[analysis.borders]\nzone_width_m = 1e308\n"),
+        format!("{manifest}[analysis.synergy]\npermutations = 1e12\nseed = \"x\"\npermutaions = 9\n[analysis.borders]\nzone_width_m = 1e308\n"),
     )
     .unwrap();
     let run = borderscape(&["check", project.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     for expected in [
         "analysis `synergy`: parameter `permutations`: must be at most 1000000, got 1000000000000",
+        "analysis `synergy`: parameter `seed`: expected a number, got \"x\"",
+        "analysis `synergy`: parameter `permutaions`: unknown parameter",
         "analysis `borders`: parameter `zone_width_m`: must be at most 50000, got 1e308",
     ] {
         assert!(

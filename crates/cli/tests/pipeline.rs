@@ -36,6 +36,8 @@ fn demo_writes_every_output_and_is_reproducible() {
     let results = first.join("results");
     for name in [
         "report.html",
+        "report.zh.html",
+        "results.qgs",
         "results.gpkg",
         "summary.json",
         "run.json",
@@ -249,6 +251,58 @@ fn demo_writes_every_output_and_is_reproducible() {
         "no remote resources"
     );
     assert!(report.contains("上海市"), "Chinese names as UTF-8");
+    // Issue 19: the real land cover in the report, its resolution stated, and a finding.
+    for caption in [
+        "Ecosystem-service value per hectare from land cover, per county, 2019",
+        "Effective mesh size of habitat per county, patches cut at the county boundary (CUT), 2019",
+        "Effective mesh size of habitat per county, patches counted whole across the boundary (CBC), 2019",
+        "Land cover of each unit at province level, 2019: shares of its area by class",
+    ] {
+        assert!(report.contains(caption), "report figure `{caption}`");
+    }
+    assert!(report.contains("Resolution: the land cover (IGBP (MODIS); 2019) has cells of about "));
+    assert!(report.contains("<li data-finding=\"landcover\">Land cover 2019 (cells of about "));
+    // One palette: the conflict types are drawn in the report and in results.qgs in the same
+    // colours, from borderscape_core::palette.
+    let qgs = std::fs::read_to_string(results.join("results.qgs")).unwrap();
+    let planted = summary["analyses"]["conflicts"]["results"]["by_type"]
+        .as_object()
+        .unwrap();
+    assert!(planted.len() >= 4, "{planted:?}");
+    for (kind, colour) in borderscape_core::palette::CONFLICT_TYPES {
+        if !planted.contains_key(kind) {
+            continue;
+        }
+        let rgb: Vec<String> = (0..3)
+            .map(|k| {
+                u8::from_str_radix(&colour[1 + 2 * k..3 + 2 * k], 16)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert!(
+            report.contains(&format!("fill=\"{colour}\"")),
+            "{kind} in the report"
+        );
+        assert!(
+            qgs.contains(&format!("value=\"{}\"", kind)),
+            "{kind} in results.qgs"
+        );
+        assert!(
+            qgs.contains(&rgb.join(",")),
+            "{kind}'s colour in results.qgs"
+        );
+    }
+    // The Chinese report beside it: land cover, findings and parameters in Chinese.
+    let zh = std::fs::read_to_string(results.join("report.zh.html")).unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">"));
+    for text in [
+        "各县基于土地覆被的单位面积生态系统服务价值，2019 年",
+        "<li data-finding=\"landcover\">2019 年土地覆被",
+        "<td>计算伪 p 值的置换次数。</td>",
+    ] {
+        assert!(zh.contains(text), "{text}");
+    }
     // Rivers: the real rivers' province crossings, with the Anhui → Zhejiang section and its
     // station; the planted siting pattern of the synthetic facilities shows.
     let rivers = &summary["analyses"]["rivers"]["results"];
@@ -376,7 +430,8 @@ fn dependencies_are_pulled_in(project: &Path, scratch: &Path) {
     let out = scratch.join("only_compensation");
     let summary = analyze_only(project, "compensation", &out);
     let ran: Vec<&String> = summary["analyses"].as_object().unwrap().keys().collect();
-    assert_eq!(ran, ["rivers", "compensation"]);
+    // Land cover too (and the borders it needs): an ESV-based scheme may value land cover.
+    assert_eq!(ran, ["borders", "rivers", "landcover", "compensation"]);
     let ledger = std::fs::read_to_string(out.join("tables/compensation_ledger.csv")).unwrap();
     assert!(
         ledger.lines().any(|l| l.contains(",load_based,")),

@@ -10,6 +10,7 @@
 //! - [`spec`]: declared parameters and outputs of analyses.
 //! - [`geometry`]: fast validity checks (boundary crossings) and the segment index.
 //! - [`landuse`]: the China 2023 land-use classes and their groupings.
+//! - [`palette`]: the colours of conflict types and LISA clusters, shared by every output.
 //! - [`model`]: registry, schemes and monitoring series, typed and validated when a project loads.
 //! - [`simplify`]: topology-preserving simplification (shared borders simplified once).
 //! - [`spatial_weights`]: contiguity, distance-band, k-nearest and GAL weights.
@@ -27,6 +28,7 @@ pub mod error;
 pub mod geometry;
 pub mod landuse;
 pub mod model;
+pub mod palette;
 pub mod region;
 pub mod shared_borders;
 pub mod simplify;
@@ -34,6 +36,8 @@ pub mod spatial_weights;
 pub mod spec;
 pub mod stats;
 pub mod table;
+#[cfg(test)]
+mod test_fixtures;
 pub mod topology;
 
 pub use error::AnalysisError;

@@ -177,65 +177,105 @@ impl Serialize for Params {
     }
 }
 
+fn param_error(spec: &AnalysisSpec, param: &str, message: String) -> AnalysisError {
+    AnalysisError::Param {
+        analysis: spec.name.to_string(),
+        param: param.to_string(),
+        message,
+    }
+}
+
 impl Params {
     /// Fills defaults and checks names, types and ranges of the given values.
     pub fn resolve(
         spec: &AnalysisSpec,
         given: &BTreeMap<String, ParamValue>,
     ) -> Result<Params, AnalysisError> {
-        let error = |param: &str, message: String| AnalysisError::Param {
-            analysis: spec.name.to_string(),
-            param: param.to_string(),
-            message,
-        };
-        if let Some(unknown) = given
-            .keys()
-            .find(|k| !spec.params.iter().any(|p| p.name == *k))
-        {
-            let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
-            return Err(error(
-                unknown,
-                format!("unknown parameter (known: {})", known.join(", ")),
-            ));
-        }
         let mut values = BTreeMap::new();
+        let mut problems = Self::unknown_names(spec, given);
         for p in spec.params {
-            let value = match (given.get(p.name), p.default) {
-                (None, ParamDefault::Number(x)) => ParamValue::Number(x),
-                (None, ParamDefault::Text(t)) => ParamValue::Text(t.to_string()),
-                (None, ParamDefault::Bool(b)) => ParamValue::Bool(b),
-                (Some(v @ ParamValue::Number(x)), ParamDefault::Number(_)) => {
-                    let got = short_number(*x);
-                    if !x.is_finite() {
-                        return Err(error(p.name, format!("must be a finite number, got {got}")));
-                    }
-                    if let Some(min) = p.min.filter(|min| x < min) {
-                        return Err(error(p.name, format!("must be at least {min}, got {got}")));
-                    }
-                    if let Some(max) = p.max.filter(|max| x > max) {
-                        return Err(error(p.name, format!("must be at most {max}, got {got}")));
-                    }
-                    v.clone()
+            match Self::value(spec, p, given.get(p.name)) {
+                Ok(value) => {
+                    values.insert(p.name.to_string(), value);
                 }
-                (Some(v @ ParamValue::Text(_)), ParamDefault::Text(_))
-                | (Some(v @ ParamValue::Bool(_)), ParamDefault::Bool(_)) => v.clone(),
-                (Some(v), default) => {
-                    return Err(error(
-                        p.name,
-                        format!(
-                            "expected {}, got {}",
-                            default.kind(),
-                            serde_json::to_string(v).unwrap_or_default()
-                        ),
-                    ))
-                }
-            };
-            values.insert(p.name.to_string(), value);
+                Err(e) => problems.push(e),
+            }
         }
-        Ok(Params {
-            analysis: spec.name,
-            values,
-        })
+        match problems.into_iter().next() {
+            Some(first) => Err(first),
+            None => Ok(Params {
+                analysis: spec.name,
+                values,
+            }),
+        }
+    }
+
+    /// Every problem [`Params::resolve`] would refuse, not only the first: unknown names, wrong
+    /// types and values out of bounds (so that `check` lists them all in one run).
+    pub fn problems(
+        spec: &AnalysisSpec,
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Vec<AnalysisError> {
+        let mut problems = Self::unknown_names(spec, given);
+        problems.extend(
+            spec.params
+                .iter()
+                .filter_map(|p| Self::value(spec, p, given.get(p.name)).err()),
+        );
+        problems
+    }
+
+    fn unknown_names(
+        spec: &AnalysisSpec,
+        given: &BTreeMap<String, ParamValue>,
+    ) -> Vec<AnalysisError> {
+        let known: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+        given
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .map(|unknown| {
+                param_error(
+                    spec,
+                    unknown,
+                    format!("unknown parameter (known: {})", known.join(", ")),
+                )
+            })
+            .collect()
+    }
+
+    /// The value of one parameter: the given one, checked against the spec's type and bounds,
+    /// or the default.
+    fn value(
+        spec: &AnalysisSpec,
+        p: &ParamSpec,
+        given: Option<&ParamValue>,
+    ) -> Result<ParamValue, AnalysisError> {
+        let error = |message: String| param_error(spec, p.name, message);
+        match (given, p.default) {
+            (None, ParamDefault::Number(x)) => Ok(ParamValue::Number(x)),
+            (None, ParamDefault::Text(t)) => Ok(ParamValue::Text(t.to_string())),
+            (None, ParamDefault::Bool(b)) => Ok(ParamValue::Bool(b)),
+            (Some(v @ ParamValue::Number(x)), ParamDefault::Number(_)) => {
+                let got = short_number(*x);
+                if !x.is_finite() {
+                    return Err(error(format!("must be a finite number, got {got}")));
+                }
+                if let Some(min) = p.min.filter(|min| x < min) {
+                    return Err(error(format!("must be at least {min}, got {got}")));
+                }
+                if let Some(max) = p.max.filter(|max| x > max) {
+                    return Err(error(format!("must be at most {max}, got {got}")));
+                }
+                Ok(v.clone())
+            }
+            (Some(v @ ParamValue::Text(_)), ParamDefault::Text(_))
+            | (Some(v @ ParamValue::Bool(_)), ParamDefault::Bool(_)) => Ok(v.clone()),
+            (Some(v), default) => Err(error(format!(
+                "expected {}, got {}",
+                default.kind(),
+                serde_json::to_string(v).unwrap_or_default()
+            ))),
+        }
     }
 
     /// All defaults of a spec.

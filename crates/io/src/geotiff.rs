@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use borderscape_core::analysis::landcover::zonal::to_raster_crs;
-use borderscape_core::analysis::landcover::{ClassSource, Grid, LandCoverLayer, RasterCrs, Scheme};
+use borderscape_core::analysis::landcover::{ClassSource, Grid, LandCoverLayer, RasterCrs};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::Region;
 use geo::{BoundingRect, MultiPolygon};
@@ -36,13 +36,10 @@ pub fn landcover_layers(
     let scheme = section.scheme.as_deref().ok_or_else(|| {
         IoError::file(
             manifest,
-            "[layers.landcover] needs `scheme = ...` (igbp, clcd, globeland30 or worldcover)",
+            "[layers.landcover] needs `scheme = ...` (igbp, clcd, globeland30, worldcover or a CSV file: class,name,esv_row,habitat)",
         )
     })?;
-    let scheme = Arc::new(
-        Scheme::built_in(scheme)
-            .map_err(|e| IoError::file(manifest, format!("[layers.landcover] {e}")))?,
-    );
+    let scheme = Arc::new(crate::load::landcover_scheme(project, scheme)?);
     let mut files: Vec<(PathBuf, i32)> = std::iter::once((section.path.clone(), year))
         .chain(section.files.iter().map(|f| (f.path.clone(), f.year)))
         .collect();

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use borderscape_core::analysis::landcover::scheme::SchemeProblem;
+use borderscape_core::analysis::landcover::{LandCoverLayer, Scheme};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::union_rect;
+use borderscape_core::model::schemes::{EsvSource, Scheme as ModelScheme};
 use borderscape_core::table::{Table, Value};
 use borderscape_core::topology::{topology_issues, TopologyKind};
 use borderscape_core::{Jurisdiction, Level, Region};
@@ -131,6 +134,7 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                         landcover.push(layer);
                     }
                 }
+                Err(IoError::Invalid(found)) => problems.extend(found),
                 Err(e) => problems.push(e.into_problem(&path)),
             }
             continue;
@@ -173,16 +177,16 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
     } else {
         match build_region(&project, read_layers) {
             Ok(region) => match region.with_model() {
-                Ok(mut region) => match crate::geotiff::overlapping(&region, &landcover) {
-                    Ok(()) => {
+                Ok(mut region) => {
+                    let found = landcover_problems(&project, &region, &landcover);
+                    if found.is_empty() {
                         region.landcover = landcover;
                         Some(region)
-                    }
-                    Err(e) => {
-                        problems.push(e.into_problem(&project.manifest_path));
+                    } else {
+                        problems.extend(found);
                         None
                     }
-                },
+                }
                 Err(found) => {
                     problems.extend(found.into_iter().map(Problem::located));
                     None
@@ -494,6 +498,80 @@ fn to_jurisdictions(table: &Table) -> Vec<Jurisdiction> {
             },
         })
         .collect()
+}
+
+/// The class scheme of a `[layers.landcover]` section: a built-in name, or a CSV file (a path
+/// relative to the manifest, ending in `.csv`) with the columns `class,name,esv_row,habitat`.
+pub fn landcover_scheme(project: &Project, scheme: &str) -> Result<Scheme, IoError> {
+    if !scheme.to_ascii_lowercase().ends_with(".csv") {
+        return Scheme::built_in(scheme).map_err(|e| {
+            IoError::file(
+                &project.manifest_path,
+                format!("[layers.landcover] {e}, or a CSV file of your own (class,name,esv_row,habitat)"),
+            )
+        });
+    }
+    let path = project.root.join(scheme);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        IoError::file(
+            &path,
+            format!("the land-cover scheme of [layers.landcover] cannot be read: {e}"),
+        )
+    })?;
+    Scheme::from_csv(scheme, &text)
+        .map_err(|found| IoError::Invalid(found.iter().map(|p| scheme_problem(&path, p)).collect()))
+}
+
+/// A problem of a user scheme as a validation problem of its file.
+fn scheme_problem(path: &Path, p: &SchemeProblem) -> Problem {
+    match p.record {
+        Some(i) => Problem::feature(Severity::Error, path, i, None, p.field, p.message.clone()),
+        None => Problem::file(Severity::Error, path, p.message.clone()),
+    }
+}
+
+/// What the land-cover layers need of the built region: rasters that overlap it, user schemes
+/// whose ESV rows are rows of the project's ESV table, and a landcover layer for every
+/// ESV-based scheme that takes its ESV from land cover.
+fn landcover_problems(
+    project: &Project,
+    region: &Region,
+    landcover: &[LandCoverLayer],
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Err(e) = crate::geotiff::overlapping(region, landcover) {
+        problems.push(e.into_problem(&project.manifest_path));
+    }
+    let user_scheme = project
+        .manifest
+        .layers
+        .get(LayerKind::Landcover.name())
+        .and_then(|s| s.scheme.as_deref())
+        .filter(|s| s.to_ascii_lowercase().ends_with(".csv"));
+    if let (Some(file), Some(layer)) = (user_scheme, landcover.first()) {
+        let path = project.root.join(file);
+        problems.extend(
+            layer
+                .scheme
+                .unknown_esv_rows(&region.model.rules.esv)
+                .iter()
+                .map(|p| scheme_problem(&path, p)),
+        );
+    }
+    if landcover.is_empty() {
+        for (i, scheme) in region.model.schemes.iter().enumerate() {
+            if let ModelScheme::EsvBased(s) = scheme {
+                if s.esv_source == EsvSource::Landcover {
+                    problems.push(Problem::located(format!(
+                        "{}: schemes[{i}] ({}): field `esv_source`: `landcover` needs a [layers.landcover] section",
+                        project.manifest_path.display(),
+                        s.name
+                    )));
+                }
+            }
+        }
+    }
+    problems
 }
 
 /// Gaps and overlaps between units of one level, as warnings (the data stays usable).

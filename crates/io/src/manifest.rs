@@ -223,7 +223,9 @@ pub struct LayerSection {
     pub description: Option<String>,
     /// The year of a land-cover raster.
     pub year: Option<i32>,
-    /// The class scheme of a land-cover raster (`igbp`, `clcd`, `globeland30`, `worldcover`).
+    /// The class scheme of a land-cover raster: `igbp`, `clcd`, `globeland30`, `worldcover`, or
+    /// a CSV file relative to the manifest with the columns `class,name,esv_row,habitat`
+    /// (docs/methods.md, *User schemes*).
     pub scheme: Option<String>,
     /// More years of land cover, `files = [{ path = "lc_2010.tif", year = 2010 }, …]`, beside
     /// `path` and `year`.

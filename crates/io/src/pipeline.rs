@@ -10,6 +10,7 @@ use std::any::Any;
 use std::collections::BTreeSet;
 
 use borderscape_core::analysis::{find, Analysis, AnalysisOutput, Upstream, REGISTRY};
+use borderscape_core::error::AnalysisError;
 use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::Region;
 use serde_json::{json, Value};
@@ -150,8 +151,24 @@ pub fn check_analysis_sections(project: &Project) -> Vec<Problem> {
         })
         .collect();
     for analysis in REGISTRY {
-        if let Err(e) = resolve_params(project, analysis) {
-            problems.push(Problem::located(e.to_string()));
+        let given = match project.analysis_params(analysis.spec.name) {
+            Ok(given) => given,
+            Err(e) => {
+                problems.push(Problem::located(e.to_string()));
+                continue;
+            }
+        };
+        let generic = Params::problems(analysis.spec, &given);
+        let located = |e: AnalysisError| {
+            Problem::located(IoError::file(&project.manifest_path, e).to_string())
+        };
+        if generic.is_empty() {
+            // Typed parameters (choices, combinations) once names, types and bounds are right.
+            if let Err(e) = resolve_params(project, analysis) {
+                problems.push(Problem::located(e.to_string()));
+            }
+        } else {
+            problems.extend(generic.into_iter().map(located));
         }
     }
     problems
@@ -276,13 +293,16 @@ fn project_title(region: &Region, summary: &Value) -> String {
     }
 }
 
-/// Writes every output of a run into `out_dir` (replaced only when complete).
+/// Writes every output of a run into `out_dir` (replaced only when complete): `reports` are the
+/// report's files (name, HTML), one per language; `labels` name the QGIS project's layers, groups
+/// and classes in the run's language.
 pub fn write_outputs(
     out_dir: &Path,
     region: &Region,
     finished: &[Finished],
     summary: &Value,
-    report_html: &str,
+    reports: &[(&str, String)],
+    labels: crate::qgis::Labels,
 ) -> Result<(), IoError> {
     let run: BTreeMap<&str, f64> = finished.iter().map(|f| (f.name, f.seconds)).collect();
     write_dir_atomically(out_dir, |dir| {
@@ -312,8 +332,16 @@ pub fn write_outputs(
         )?;
         write(
             "results.qgs",
-            crate::qgis::project_xml(&project_title(region, summary), "results.gpkg", &layers),
+            crate::qgis::project_xml(
+                &project_title(region, summary),
+                "results.gpkg",
+                &layers,
+                labels,
+            ),
         )?;
-        write("report.html", report_html.to_string())
+        for (name, html) in reports {
+            write(name, html.clone())?;
+        }
+        Ok(())
     })
 }

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use borderscape_core::analysis::landcover::{crosswalk_warning, missing_per_layer};
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::first_crossing;
-use borderscape_core::Level;
+use borderscape_core::{Level, Region};
 use geo::{CoordsIter, Geometry, LineString, Polygon};
 
 use crate::error::{Problem, Severity};
@@ -259,6 +260,24 @@ pub fn check_jurisdictions(file: &Path, records: &[JurisdictionRecord]) -> Vec<P
         }
     }
     problems
+}
+
+/// Land-cover classes missing from the crosswalk of their scheme, as warnings with their areas:
+/// what `analyze` would put in the landcover summary, found the same way (the finest level's
+/// units composed on every raster, which reads each raster once).
+pub fn landcover_warnings(region: &Region) -> Vec<Problem> {
+    match missing_per_layer(region) {
+        Ok(per_layer) => region
+            .landcover
+            .iter()
+            .zip(&per_layer)
+            .filter_map(|(layer, missing)| {
+                crosswalk_warning(layer, missing)
+                    .map(|m| Problem::file(Severity::Warning, Path::new(&layer.file), m))
+            })
+            .collect(),
+        Err(e) => vec![Problem::located(e.to_string())],
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use anyhow::anyhow;
 use borderscape_io::load::{jurisdiction_counts, load, LoadOptions};
 use borderscape_io::manifest::Project;
 use borderscape_io::pipeline::{check_analysis_sections, lengths_beyond_extent};
+use borderscape_io::validate::landcover_warnings;
 use serde_json::json;
 
 use crate::{Context, Failure};
@@ -65,7 +66,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     if let Some(region) = &loaded.region {
         errors.extend(lengths_beyond_extent(&loaded.project, region));
     }
-    let warnings: Vec<_> = loaded.warnings().cloned().collect();
+    let mut warnings: Vec<_> = loaded.warnings().cloned().collect();
+    if let Some(region) = &loaded.region {
+        // As analyze would warn: land-cover classes that count in no ESV.
+        for p in landcover_warnings(region) {
+            if p.is_error() {
+                errors.push(p);
+            } else {
+                warnings.push(p);
+            }
+        }
+    }
     if args.json {
         let layers: BTreeMap<&str, usize> = loaded
             .layers

@@ -23,6 +23,21 @@ pub fn borderscape(args: &[&str]) -> Run {
     }
 }
 
+/// `borderscape analyze PROJECT --out OUT --only ANALYSES --quiet`, asserted to succeed.
+pub fn analyze_only(project: &Path, out: &Path, analyses: &str) -> Run {
+    let run = borderscape(&[
+        "analyze",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--only",
+        analyses,
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
 /// `data/<rel>` of the repository (the vendored data sets, each with its provenance).
 pub fn repo_data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

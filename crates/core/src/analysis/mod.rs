@@ -122,9 +122,9 @@ pub const REGISTRY: &[Analysis] = &[
     Analysis::of::<effective_mesh::EffectiveMesh>(),
     Analysis::of::<synergy::Synergy>(),
     Analysis::of::<rivers::Rivers>(),
+    Analysis::of::<landcover::LandCover>(),
     Analysis::of::<compensation::Compensation>(),
     Analysis::of::<governance::Governance>(),
-    Analysis::of::<landcover::LandCover>(),
 ];
 
 /// Looks an analysis up by name.

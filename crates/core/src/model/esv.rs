@@ -102,6 +102,11 @@ impl EsvTables {
         self.rows.get(row).map(|(sum, _)| *sum)
     }
 
+    /// The names of the rows, in alphabetical order (messages list them).
+    pub fn row_names(&self) -> impl Iterator<Item = &str> {
+        self.rows.keys().map(String::as_str)
+    }
+
     /// The rows among `used` whose factors are not confirmed against the source ([R]).
     pub fn unconfirmed<'a>(&self, used: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
         used.into_iter()

@@ -151,18 +151,32 @@ pub struct LoadBased {
     pub price_yuan_per_kg: f64,
 }
 
-/// A share of the ecosystem-service value that one side's protected land near the border
-/// provides to the other.
+/// Where the ESV-based rule takes its ecosystem-service value from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EsvSource {
+    /// The provider's ecological-red-line plan zones near the border, per plan version.
+    #[default]
+    Plans,
+    /// The provider's side of the border zone on the land-cover rasters, per year.
+    Landcover,
+}
+
+/// A share of the ecosystem-service value that one side's land near the border provides to
+/// the other.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EsvBased {
     pub name: String,
     pub rule: String,
-    /// Code of the jurisdiction whose protected land provides (it is paid).
+    /// Code of the jurisdiction whose land provides (it is paid).
     pub provider: String,
     /// Code of the jurisdiction that benefits (it pays).
     pub beneficiary: String,
     pub share: f64,
+    /// `plans` (default) or `landcover`.
+    #[serde(default)]
+    pub esv_source: EsvSource,
 }
 
 fn one() -> f64 {

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
+use super::landcover::{cell_size_text, esv_of, LandCoverResult};
 use super::rivers::RiversResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
@@ -17,7 +18,7 @@ use crate::geometry::SegmentIndex;
 use crate::landuse::ECOLOGICAL_RED_LINE;
 use crate::model::esv::EsvTables;
 use crate::model::plans::PlanZones;
-use crate::model::schemes::{EsvBased, LoadBased, Scheme};
+use crate::model::schemes::{EsvBased, EsvSource, LoadBased, Scheme};
 use crate::region::{Level, Region, UnitLocator};
 use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -30,8 +31,9 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     title: "Ecological compensation: ecosystem-service value and the payment ledger",
     description: "ESV by the equivalent-factor method per jurisdiction, border zone and plan version; the ledger of the manifest's [[schemes]] (water-quality index, class change, load based, ESV based) with net balances.",
     requires: &["jurisdictions"],
-    requires_any: &["plans", "monitoring"],
-    depends_on: &["rivers"],
+    requires_any: &["plans", "monitoring", "landcover"],
+    // Land cover first: an ESV-based scheme may take its ESV from the rasters.
+    depends_on: &["rivers", "landcover"],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the plan zones' jurisdictions (ESV is also summed to the levels above)." },
         ParamSpec { name: "d_yuan_per_ha", unit: Some("yuan/ha"), default: ParamDefault::Number(3406.50), min: Some(0.0), max: Some(10_000_000.0), description: "Value of one equivalent factor, D (Xie et al. 2015: 2010 national average, 2010 prices)." },
@@ -263,6 +265,80 @@ fn esv_based(
         .collect())
 }
 
+/// The ESV-based rule on land cover: per land-cover year, `share` of the ESV of the provider's
+/// side of its border zone with the beneficiary (the borders analysis's zone, composed by the
+/// landcover analysis), valued with this analysis's D; the beneficiary pays the provider.
+fn esv_based_landcover(
+    region: &Region,
+    s: &EsvBased,
+    d_yuan_per_ha: f64,
+    landcover: Option<&LandCoverResult>,
+) -> Result<Vec<Entry>, AnalysisError> {
+    let at = format!(
+        "{}: scheme {} (esv_based, esv_source = \"landcover\")",
+        region.manifest, s.name
+    );
+    let landcover = landcover.ok_or_else(|| {
+        AnalysisError::Input(format!(
+            "{at} needs the landcover analysis, which could not run (a landcover layer)"
+        ))
+    })?;
+    let unit = |code: &str| region.index_of(code);
+    let (Some(provider), Some(beneficiary)) = (unit(&s.provider), unit(&s.beneficiary)) else {
+        return Err(AnalysisError::Input(format!(
+            "{at}: `{}` or `{}` is not a jurisdiction",
+            s.provider, s.beneficiary
+        )));
+    };
+    let side = landcover.zone_sides.iter().position(|&(a, b, side)| {
+        side == provider
+            && (a.min(b), a.max(b)) == (provider.min(beneficiary), provider.max(beneficiary))
+    });
+    let Some(side) = side else {
+        return Err(AnalysisError::Input(format!(
+            "{at}: {} and {} have no border zone (the borders analysis finds one only between units of one level that share an edge)",
+            s.provider, s.beneficiary
+        )));
+    };
+    Ok(region
+        .landcover
+        .iter()
+        .zip(&landcover.years)
+        .map(|(layer, year)| {
+            let (area_ha, value) = esv_of(
+                &year.zones[side],
+                &layer.scheme,
+                &region.model.rules.esv,
+                d_yuan_per_ha,
+            );
+            Entry {
+                scheme: s.name.clone(),
+                rule: "esv_based",
+                part: None,
+                period: year.year.to_string(),
+                year: year.year.into(),
+                payer: Some(s.beneficiary.clone()),
+                payee: Some(s.provider.clone()),
+                amount_yuan: Some(s.share * value),
+                index_value: Some(value),
+                status: "transfer",
+                inputs: format!(
+                    "{} × land-cover ESV {value:.0} yuan/yr of {area_ha:.2} ha on {}'s side of its border zone with {} ({}, {} year {}, cells {})",
+                    s.share,
+                    s.provider,
+                    s.beneficiary,
+                    layer.scheme.name,
+                    std::path::Path::new(&layer.file)
+                        .file_name()
+                        .map_or_else(|| layer.file.clone(), |f| f.to_string_lossy().into_owned()),
+                    year.year,
+                    cell_size_text(layer.source.grid())
+                ),
+            }
+        })
+        .collect())
+}
+
 /// The load-based rule on the rivers analysis' transboundary load matrix: per plan version, the
 /// price times the load from `from` to `to` above the allowance; `from` pays `to`.
 fn load_based(
@@ -441,7 +517,7 @@ impl AnalysisModule for Compensation {
         upstream: &Upstream,
     ) -> Result<CompensationResult, AnalysisError> {
         Ok(CompensationResult {
-            output: run(region, params, upstream.get::<RiversResult>())?,
+            output: run(region, params, upstream)?,
         })
     }
 
@@ -466,7 +542,7 @@ struct Valued<'r> {
 fn run(
     region: &Region,
     params: &CompensationParams,
-    rivers: Option<&RiversResult>,
+    upstream: &Upstream,
 ) -> Result<AnalysisOutput, AnalysisError> {
     let mut tables = Vec::new();
     let mut summary = serde_json::Map::new();
@@ -496,7 +572,7 @@ fn run(
             region,
             params,
             scheme,
-            rivers,
+            upstream,
             valued.as_ref(),
         )?);
     }
@@ -567,7 +643,7 @@ fn ledger_entries(
     region: &Region,
     params: &CompensationParams,
     scheme: &Scheme,
-    rivers: Option<&RiversResult>,
+    upstream: &Upstream,
     valued: Option<&Valued>,
 ) -> Result<Ledger, AnalysisError> {
     let plain = |entries| Ledger {
@@ -592,7 +668,13 @@ fn ledger_entries(
             let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
             schemes::class_change(s, series()?, &up, &down)
         }
-        Scheme::LoadBased(s) => plain(load_based(region, s, rivers)?),
+        Scheme::LoadBased(s) => plain(load_based(region, s, upstream.get::<RiversResult>())?),
+        Scheme::EsvBased(s) if s.esv_source == EsvSource::Landcover => plain(esv_based_landcover(
+            region,
+            s,
+            params.d_yuan_per_ha,
+            upstream.get::<LandCoverResult>(),
+        )?),
         Scheme::EsvBased(s) => match valued {
             Some(v) => plain(esv_based(
                 region,
@@ -603,7 +685,7 @@ fn ledger_entries(
             )?),
             None => {
                 return Err(AnalysisError::Input(format!(
-                    "{}: scheme {} (esv_based) needs a plans layer",
+                    "{}: scheme {} (esv_based) needs a plans layer, or `esv_source = \"landcover\"` and a landcover layer",
                     region.manifest, s.name
                 )))
             }
@@ -724,30 +806,13 @@ fn compensation_balances_columns() -> Vec<Column> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use geo::{polygon, Geometry, MultiPolygon};
-
     use super::*;
     use crate::crs::AnalysisCrs;
-    use crate::region::Jurisdiction;
-
-    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry {
-        polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)].into()
-    }
+    use crate::test_fixtures::{rect, rect_county};
 
     #[test]
     fn esv_per_jurisdiction_is_area_times_factor_times_d() {
-        let county = |code: &str, x: f64| {
-            let Geometry::Polygon(p) = rect(x, 0.0, x + 1000.0, 1000.0) else {
-                unreachable!()
-            };
-            Jurisdiction {
-                code: code.into(),
-                name: code.into(),
-                level: Level::County,
-                parent: None,
-                geometry: MultiPolygon::new(vec![p]),
-            }
-        };
+        let county = |code: &str, x: f64| rect_county(code, x, 0.0, x + 1000.0, 1000.0);
         let mut plans = Table::of_text(
             "plans",
             &["id", "jurisdiction", "class"],
@@ -765,7 +830,7 @@ mod tests {
             BTreeMap::from([("plans".to_string(), plans)]),
         );
         let params = Compensation::params(&Params::defaults(&SPEC)).unwrap();
-        let out = run(&region, &params, None).unwrap();
+        let out = run(&region, &params, &Upstream::default()).unwrap();
         let table = out
             .tables
             .iter()
@@ -792,5 +857,127 @@ mod tests {
             out.tables.iter().all(|t| t.name != "compensation_ledger"),
             "no schemes, no ledger"
         );
+    }
+
+    /// An ESV-based scheme valued on land cover: two counties in UTM 51N, A (x 500–502 km) and
+    /// B (x 502–504 km), y 3,400–3,401 km, on a 100 m IGBP raster; borders' zone width 250 m,
+    /// so A's side of the zone is x 501,750–502,000 m, 25 ha, cutting the column of cells at
+    /// 501.7–501.8 km in half. In 2019 A's cells at x ≥ 501.5 km are mixed forest (5) but for
+    /// water (0) in the top row at x ≥ 501.8 km: water 200 m × 100 m = 2 ha, forest 23 ha; in
+    /// 2020 the water fills the top two rows there: 4 ha, forest 21 ha. Factor sums (Xie et al.
+    /// 2015): mixed_forest 0.31+0.71+0.37+2.35+7.03+1.99+3.51+2.86+0.22+2.60+1.14 = 23.09,
+    /// water 0.80+0.23+8.29+0.77+2.29+5.55+102.24+0.93+0.07+2.55+1.89 = 125.61; D = 3406.50.
+    /// 2019: ESV = (23 × 23.09 + 2 × 125.61) × 3406.50 = 782.29 × 3406.50 = 2,664,870.885
+    /// yuan/yr, and B pays A share 0.2 of it: 532,974.177 yuan. 2020: (21 × 23.09 + 4 × 125.61)
+    /// × 3406.50 = 987.33 × 3406.50 = 3,363,339.645 yuan/yr; 0.2 of it: 672,667.929 yuan.
+    #[test]
+    fn esv_based_on_land_cover_is_share_of_the_providers_zone_side() {
+        use crate::analysis::landcover::raster::InMemory;
+        use crate::analysis::landcover::{Grid, LandCoverLayer, RasterCrs, Scheme as Classes};
+        use crate::analysis::{find, Ran};
+        use crate::model::schemes::{EsvBased, EsvSource};
+        use crate::spec::ParamValue;
+        use std::sync::Arc;
+
+        let county =
+            |code: &str, x: f64| rect_county(code, x, 3_400_000.0, x + 2000.0, 3_401_000.0);
+        let mut region = Region::new(
+            "t",
+            AnalysisCrs::from_epsg(32651).unwrap(),
+            vec![county("A", 500_000.0), county("B", 502_000.0)],
+            BTreeMap::new(),
+        );
+        let grid = Grid {
+            width: 40,
+            height: 10,
+            x0: 500_000.0,
+            y0: 3_401_000.0,
+            dx: 100.0,
+            dy: 100.0,
+            crs: RasterCrs::Projected { epsg: 32651 },
+            nodata: None,
+        };
+        let year = |year: i32, water_rows: usize| {
+            let classes = (0..400)
+                .map(|i| match (i / 40, i % 40) {
+                    (row, 18 | 19) if row < water_rows => 0,
+                    (_, 15..=19) => 5,
+                    _ => 12,
+                })
+                .collect();
+            LandCoverLayer {
+                year,
+                file: format!("lc{year}.tif"),
+                scheme: Arc::new(Classes::built_in("igbp").unwrap()),
+                source: Arc::new(InMemory {
+                    grid: grid.clone(),
+                    classes,
+                }),
+            }
+        };
+        region.landcover = vec![year(2019, 1), year(2020, 2)];
+        region.model.schemes = vec![Scheme::EsvBased(EsvBased {
+            name: "forest".into(),
+            rule: "esv_based".into(),
+            provider: "A".into(),
+            beneficiary: "B".into(),
+            share: 0.2,
+            esv_source: EsvSource::Landcover,
+        })];
+        let run = |name: &str, upstream: Vec<&Ran>, params: Params| {
+            let a = find(name).unwrap();
+            let results = upstream.iter().map(|r| r.result.as_ref()).collect();
+            (a.run)(&region, &params, &Upstream::new(results)).unwrap()
+        };
+        let mut zone = Params::defaults(find("borders").unwrap().spec);
+        zone.set("zone_width_m", ParamValue::Number(250.0));
+        let borders = run("borders", vec![], zone);
+        let landcover = run(
+            "landcover",
+            vec![&borders],
+            Params::defaults(find("landcover").unwrap().spec),
+        );
+        let out = run("compensation", vec![&landcover], Params::defaults(&SPEC)).output;
+        let ledger = out
+            .tables
+            .iter()
+            .find(|t| t.name == "compensation_ledger")
+            .unwrap();
+        let rows: Vec<(String, String, String, f64)> = ledger
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r[3].to_text(),
+                    r[5].to_text(),
+                    r[6].to_text(),
+                    r[7].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        for ((period, payer, payee, amount), (want_period, want)) in rows
+            .iter()
+            .zip([("2019", 532_974.177), ("2020", 672_667.929)])
+        {
+            assert_eq!(
+                (period.as_str(), payer.as_str(), payee.as_str()),
+                (want_period, "B", "A")
+            );
+            assert!(
+                (amount / want - 1.0).abs() < 1e-6,
+                "{period}: {amount} vs {want}"
+            );
+        }
+        // Without the landcover result the scheme says what it needs.
+        let alone = run_with_nothing(&region);
+        assert!(alone.contains("needs the landcover analysis"), "{alone}");
+    }
+
+    fn run_with_nothing(region: &Region) -> String {
+        let params = Compensation::params(&Params::defaults(&SPEC)).unwrap();
+        run(region, &params, &Upstream::default())
+            .unwrap_err()
+            .to_string()
     }
 }

@@ -3,27 +3,18 @@
 
 use std::collections::BTreeMap;
 
-use geo::{line_string, polygon, Geometry, MultiPolygon, Point};
+use geo::{line_string, Point};
 
 use super::*;
 use crate::crs::AnalysisCrs;
 use crate::region::Jurisdiction;
 use crate::table::{Column, Table};
-
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry {
-    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)].into()
-}
+use crate::test_fixtures::{rect, rect_county};
 
 fn county(code: &str, x: f64, y: f64) -> Jurisdiction {
-    let Geometry::Polygon(p) = rect(x, y, x + 10_000.0, y + 10_000.0) else {
-        unreachable!()
-    };
     Jurisdiction {
-        code: code.into(),
         name: format!("county {code}"),
-        level: Level::County,
-        parent: None,
-        geometry: MultiPolygon::new(vec![p]),
+        ..rect_county(code, x, y, x + 10_000.0, y + 10_000.0)
     }
 }
 

@@ -78,34 +78,50 @@ impl CellPolygon {
         (self.bounds.1.floor() as i64, self.bounds.3.ceil() as i64)
     }
 
-    /// Covered fractions of the cells of rows `row0 .. row0 + rows` and of the polygon's
-    /// columns ([`Self::columns`]), row-major, each in [0, 1].
-    pub fn coverage(&self, row0: i64, rows: usize) -> Vec<f64> {
+    /// Covered fractions of rows `row0 .. row0 + rows`: calls `each(i, col, fractions)` for
+    /// every row `row0 + i` that an edge crosses, with the fractions (each in [0, 1]) of the
+    /// columns `col, col + 1, …` from the first to the last cell an edge touches in it; the
+    /// row's other cells are not covered. Only those spans are summed, so a thin zone along a
+    /// diagonal border costs its own cells, not its whole box.
+    pub fn coverage_rows(&self, row0: i64, rows: usize, mut each: impl FnMut(usize, i64, &[f64])) {
         let (c0, w) = self.columns();
         let stride = w + 2;
         let mut acc = vec![0.0; rows * stride];
+        let mut spans = vec![(usize::MAX, 0usize); rows];
         for (pts, sign) in &self.rings {
             for (a, b) in pts.iter().zip(pts.iter().cycle().skip(1)) {
                 let p = (a.0 - c0 as f64, a.1 - row0 as f64);
                 let q = (b.0 - c0 as f64, b.1 - row0 as f64);
-                deposit(&mut acc, stride, rows, p, q, *sign);
+                deposit(&mut acc, &mut spans, stride, p, q, *sign);
             }
         }
-        let mut out = Vec::with_capacity(rows * w);
-        for r in 0..rows {
+        for (r, &(lo, hi)) in spans.iter().enumerate() {
+            let hi = hi.min(w);
+            if lo >= hi {
+                continue;
+            }
+            let line = &mut acc[r * stride + lo..r * stride + hi];
             let mut sum = 0.0;
-            for c in 0..w {
-                sum += acc[r * stride + c];
-                out.push(sum.abs().min(1.0));
+            for f in line.iter_mut() {
+                sum += *f;
+                *f = sum.abs().min(1.0);
             }
+            each(r, c0 + lo as i64, line);
         }
-        out
     }
 }
 
 /// Deposits the signed area of edge `p → q` (cell coordinates relative to the window) into the
-/// rows it crosses; `sign` orients the ring.
-fn deposit(acc: &mut [f64], stride: usize, rows: usize, p: (f64, f64), q: (f64, f64), sign: f64) {
+/// rows it crosses, widening each row's span of touched cells; `sign` orients the ring.
+fn deposit(
+    acc: &mut [f64],
+    spans: &mut [(usize, usize)],
+    stride: usize,
+    p: (f64, f64),
+    q: (f64, f64),
+    sign: f64,
+) {
+    let rows = spans.len();
     if p.1 == q.1 {
         return;
     }
@@ -124,7 +140,7 @@ fn deposit(acc: &mut [f64], stride: usize, rows: usize, p: (f64, f64), q: (f64, 
     }
     let first = p0.1.max(0.0).floor() as usize;
     let last = (p1.1.ceil() as usize).min(rows);
-    for y in first..last {
+    for (y, span) in spans.iter_mut().enumerate().take(last).skip(first) {
         let line = y * stride;
         let dy = ((y + 1) as f64).min(p1.1) - (y as f64).max(p0.1);
         let xnext = (x + dxdy * dy).max(0.0);
@@ -134,6 +150,7 @@ fn deposit(acc: &mut [f64], stride: usize, rows: usize, p: (f64, f64), q: (f64, 
         let x0i = x0floor as usize;
         let x1ceil = x1.ceil();
         let x1i = x1ceil as usize;
+        *span = (span.0.min(x0i), span.1.max(x1i.max(x0i + 1) + 1));
         if x1i <= x0i + 1 {
             // Within one cell: the edge's mean distance from the cell's left side splits d.
             let xmf = 0.5 * (x + xnext) - x0floor;
@@ -168,10 +185,16 @@ mod tests {
     use super::*;
     use geo::{polygon, Area, LineString, Polygon};
 
+    /// Every cell's fraction over the polygon's box, row-major.
     fn cells(poly: &MultiPolygon) -> (CellPolygon, Vec<f64>) {
         let cp = CellPolygon::new(poly, 0.0, 10.0, 1.0, 1.0).unwrap();
         let (r0, r1) = cp.rows();
-        let cov = cp.coverage(r0, (r1 - r0) as usize);
+        let (c0, w) = cp.columns();
+        let mut cov = vec![0.0; (r1 - r0) as usize * w];
+        cp.coverage_rows(r0, (r1 - r0) as usize, |i, col, f| {
+            let start = i * w + (col - c0) as usize;
+            cov[start..start + f.len()].copy_from_slice(f);
+        });
         (cp, cov)
     }
 

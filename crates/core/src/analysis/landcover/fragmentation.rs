@@ -55,20 +55,28 @@ impl Labeller {
             if !habitat[classes[c] as usize] {
                 continue;
             }
-            let mut label = 0;
-            let neighbours = [
-                c.checked_sub(1).map(|l| cur[l]),
-                c.checked_sub(1).map(|l| self.prev[l]),
-                Some(self.prev[c]),
-                self.prev.get(c + 1).copied(),
-            ];
-            for n in neighbours.into_iter().flatten().filter(|n| *n != 0) {
-                if label == 0 {
-                    label = n;
-                } else {
-                    self.union(label, n);
+            // The decision tree of Wu, Otoo & Suzuki (2005): neighbours that touch each other
+            // already share a patch, so at most one union per cell.
+            let at = |row: &[u32], i: Option<usize>| i.and_then(|i| row.get(i)).map_or(0, |l| *l);
+            let (left, up_left, up, up_right) = (
+                at(&cur, c.checked_sub(1)),
+                at(&self.prev, c.checked_sub(1)),
+                self.prev[c],
+                at(&self.prev, Some(c + 1)),
+            );
+            let mut label = if up != 0 {
+                up
+            } else if up_right != 0 {
+                match (left, up_left) {
+                    (0, 0) => {}
+                    (0, other) | (other, _) => self.union(up_right, other),
                 }
-            }
+                up_right
+            } else if left != 0 {
+                left
+            } else {
+                up_left
+            };
             if label == 0 {
                 label = self.parent.len() as u32;
                 self.parent.push(label);
@@ -226,5 +234,42 @@ mod tests {
         assert!((east.cut_km2 - 14.0 / 24.0).abs() < 1e-12, "{east:?}");
         assert!((east.cbc_km2 - 16.0 / 24.0).abs() < 1e-12, "{east:?}");
         assert!((west.habitat_area_km2 - 6.0).abs() < 1e-12);
+    }
+
+    /// CUT and CBC when the unit's boundary cuts through cells, by hand. 1 km cells, habitat 1:
+    /// ```text
+    /// 1 1 0 1
+    /// 1 0 0 1
+    /// ```
+    /// Patches: A = 3 cells (west), B = 2 cells (east). The unit x 0.5–3.5 km, y 0–2 km
+    /// (6 km²) holds half of each cell of columns 0 and 3: A inside = 2 × 0.5 + 1 = 2 km²,
+    /// B inside = 2 × 0.5 = 1 km². CUT = (2² + 1²) / 6 = 5/6 km²; CBC = (2·3 + 1·2) / 6 = 8/6 km².
+    #[test]
+    fn cut_and_cbc_of_cells_cut_by_the_boundary() {
+        let grid = Grid {
+            width: 4,
+            height: 2,
+            x0: 0.0,
+            y0: 2000.0,
+            dx: 1000.0,
+            dy: 1000.0,
+            crs: RasterCrs::Projected { epsg: 32651 },
+            nodata: None,
+        };
+        let raster = InMemory {
+            grid,
+            classes: vec![1, 1, 0, 1, 1, 0, 0, 1],
+        };
+        let habitat = [false, true];
+        let patches = label(&raster, &habitat).unwrap();
+        let unit = MultiPolygon::new(vec![
+            polygon![(x: 500.0, y: 0.0), (x: 3500.0, y: 0.0), (x: 3500.0, y: 2000.0), (x: 500.0, y: 2000.0)],
+        ]);
+        let pieces = patch_pieces(&raster, &habitat, &patches, &[unit]).unwrap();
+        let (m, np) = mesh(6e6, &pieces[0], &patches);
+        assert_eq!((patches.count, np), (2, 2));
+        assert!((m.habitat_area_km2 - 3.0).abs() < 1e-12, "{m:?}");
+        assert!((m.cut_km2 - 5.0 / 6.0).abs() < 1e-12, "{m:?}");
+        assert!((m.cbc_km2 - 8.0 / 6.0).abs() < 1e-12, "{m:?}");
     }
 }

@@ -30,6 +30,7 @@ use super::borders::BordersResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::analysis::effective_mesh::Mesh;
 use crate::error::AnalysisError;
+use crate::model::esv::EsvTables;
 use crate::region::Region;
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
@@ -284,19 +285,11 @@ impl AnalysisModule for LandCover {
             }
         }
         let mut years_summary = Vec::new();
+        let mut warnings = Vec::new();
         let finest = region.levels().last().copied();
         for (layer, year) in region.landcover.iter().zip(&result.years) {
             let scheme = &layer.scheme;
-            // ESV per hectare of each class: Σ factors of its row × D; None outside the scheme.
-            let per_ha = |class: u32| {
-                scheme
-                    .classes
-                    .get(&(class as u16))
-                    .and_then(|c| esv.row_sum(&c.esv_row))
-                    .map(|sum| sum * params.d_yuan_per_ha)
-            };
-            let mut unmapped: BTreeMap<u32, f64> = BTreeMap::new();
-            let mut nodata_ha = 0.0;
+            let d = params.d_yuan_per_ha;
             for (j, comp) in region.jurisdictions.iter().zip(&year.units) {
                 let head = [
                     j.code.as_str().into(),
@@ -304,20 +297,28 @@ impl AnalysisModule for LandCover {
                     j.level.name().into(),
                 ];
                 push_classes(&mut units, &head, year.year, comp, scheme);
-                let (area, value) = esv_of(comp, &per_ha);
+                let (area, value) = esv_of(comp, scheme, esv, d);
                 let mut row = head.to_vec();
                 row.extend(value_row(year.year, area, value));
                 values.push(row, None);
-                // Unmapped classes and nodata are summed over the finest level (no double count).
-                if Some(j.level) == finest {
-                    nodata_ha += comp.nodata_m2 / 10_000.0;
-                    for (class, a) in &comp.classes {
-                        if per_ha(*class).is_none() {
-                            *unmapped.entry(*class).or_default() += a / 10_000.0;
-                        }
-                    }
-                }
             }
+            // Unmapped classes and nodata are summed over the finest level (no double count).
+            let finest_units: Vec<&Composition> = region
+                .jurisdictions
+                .iter()
+                .zip(&year.units)
+                .filter(|(j, _)| Some(j.level) == finest)
+                .map(|(_, c)| c)
+                .collect();
+            let nodata_ha: f64 = finest_units.iter().map(|c| c.nodata_m2 / 10_000.0).sum();
+            let unmapped = missing_from_crosswalk(finest_units, scheme, esv);
+            let file = std::path::Path::new(&layer.file)
+                .file_name()
+                .map(|f| f.to_string_lossy());
+            warnings.extend(
+                crosswalk_warning(layer, &unmapped)
+                    .map(|w| format!("{}: {w}", file.clone().unwrap_or_default())),
+            );
             for (&(a, b, side), comp) in result.zone_sides.iter().zip(&year.zones) {
                 let (a, b) = (&region.jurisdictions[a].code, &region.jurisdictions[b].code);
                 let (a, b) = if a <= b { (a, b) } else { (b, a) };
@@ -327,7 +328,7 @@ impl AnalysisModule for LandCover {
                     region.jurisdictions[side].code.as_str().into(),
                 ];
                 push_classes(&mut zones, &head, year.year, comp, scheme);
-                let (area, value) = esv_of(comp, &per_ha);
+                let (area, value) = esv_of(comp, scheme, esv, d);
                 let mut row = head.to_vec();
                 row.extend(value_row(year.year, area, value));
                 zone_values.push(row, None);
@@ -371,12 +372,27 @@ impl AnalysisModule for LandCover {
             years_summary.push(json!({
                 "habitat_patches": year.patches,
                 "year": year.year,
-                "file": std::path::Path::new(&layer.file).file_name().map(|f| f.to_string_lossy()),
+                "file": file,
                 "scheme": scheme.name,
                 "cell_size": cell_size_text(layer.source.grid()),
                 "nodata_ha": round_to(nodata_ha, 2),
                 "classes_missing_from_crosswalk": unmapped.iter().map(|(c, a)| json!({"class": c, "area_ha": round_to(*a, 2)})).collect::<Vec<_>>(),
             }));
+        }
+        // Every year shares the first year's grid (checked when the layer was loaded).
+        let resolution = region.landcover.first().map(|l| {
+            let grid = l.source.grid();
+            let (x, y) = cell_size_m(grid);
+            json!({
+                "cell_size_m": { "x": round_to(x, 1), "y": round_to(y, 1) },
+                "cell_size_approximate": matches!(grid.crs, RasterCrs::Geographic { .. }),
+                "resolution_note": resolution_note(grid),
+            })
+        });
+        let mut summary = json!({ "years": years_summary, "warnings": warnings });
+        if let (Some(serde_json::Value::Object(r)), Some(s)) = (resolution, summary.as_object_mut())
+        {
+            s.extend(r);
         }
         Ok(AnalysisOutput {
             tables: vec![
@@ -388,7 +404,7 @@ impl AnalysisModule for LandCover {
                 cut,
                 changes,
             ],
-            summary: json!({ "years": years_summary }),
+            summary,
         })
     }
 }
@@ -436,13 +452,104 @@ fn value_row(year: i32, area_ha: f64, esv: f64) -> [Value; 4] {
     ]
 }
 
+/// ESV per hectare of a class, yuan/ha/yr: the sum of the factors of its ESV row × D; None
+/// when the scheme does not know the class or the ESV table lacks its row.
+pub fn esv_per_ha(scheme: &Scheme, esv: &EsvTables, d_yuan_per_ha: f64, class: u32) -> Option<f64> {
+    let class = u16::try_from(class).ok()?;
+    scheme
+        .classes
+        .get(&class)
+        .and_then(|c| esv.row_sum(&c.esv_row))
+        .map(|sum| sum * d_yuan_per_ha)
+}
+
 /// Total area (ha) and ESV (yuan/yr) of a composition; classes without an ESV row count in
-/// neither.
-fn esv_of(comp: &Composition, per_ha: &impl Fn(u32) -> Option<f64>) -> (f64, f64) {
+/// neither. The compensation analysis values land cover with it too.
+pub fn esv_of(
+    comp: &Composition,
+    scheme: &Scheme,
+    esv: &EsvTables,
+    d_yuan_per_ha: f64,
+) -> (f64, f64) {
     comp.classes
         .iter()
-        .filter_map(|(class, m2)| per_ha(*class).map(|v| (m2 / 10_000.0, m2 / 10_000.0 * v)))
+        .filter_map(|(class, m2)| {
+            esv_per_ha(scheme, esv, d_yuan_per_ha, *class)
+                .map(|v| (m2 / 10_000.0, m2 / 10_000.0 * v))
+        })
         .fold((0.0, 0.0), |acc, (a, v)| (acc.0 + a, acc.1 + v))
+}
+
+/// The classes of `comps` without an ESV row (outside the scheme, or whose row the ESV table
+/// lacks), with their area summed over `comps`, ha (slivers under 0.5 m² left out).
+pub fn missing_from_crosswalk<'c>(
+    comps: impl IntoIterator<Item = &'c Composition>,
+    scheme: &Scheme,
+    esv: &EsvTables,
+) -> BTreeMap<u32, f64> {
+    let mut missing: BTreeMap<u32, f64> = BTreeMap::new();
+    for comp in comps {
+        for (class, m2) in &comp.classes {
+            if esv_per_ha(scheme, esv, 1.0, *class).is_none() {
+                *missing.entry(*class).or_default() += m2 / 10_000.0;
+            }
+        }
+    }
+    // Slivers below 0.5 m² are rounding at cell edges, as in the class tables.
+    missing.retain(|_, ha| *ha >= 0.5 / 10_000.0);
+    missing
+}
+
+/// The warning about a year's classes missing from the crosswalk (None when there are none),
+/// without the file: `analyze` puts it in the summary's `warnings`, `check` prints it.
+pub fn crosswalk_warning(layer: &LandCoverLayer, missing: &BTreeMap<u32, f64>) -> Option<String> {
+    if missing.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = missing
+        .iter()
+        .map(
+            |(class, ha)| match layer.scheme.classes.get(&(*class as u16)) {
+                Some(c) => format!(
+                    "{class} {} ({ha:.2} ha; ESV row `{}` unknown)",
+                    c.name, c.esv_row
+                ),
+                None => format!("{class} ({ha:.2} ha)"),
+            },
+        )
+        .collect();
+    Some(format!(
+        "year {}: {} class(es) missing from the crosswalk of scheme {} count in no ESV: {}",
+        layer.year,
+        missing.len(),
+        layer.scheme.name,
+        list.join(", ")
+    ))
+}
+
+/// Per land-cover layer of the region (in order), its classes missing from the crosswalk, with
+/// their areas over the finest level's units: what `check` reports without running `analyze`.
+pub fn missing_per_layer(region: &Region) -> Result<Vec<BTreeMap<u32, f64>>, AnalysisError> {
+    let Some(finest) = region.levels().last().copied() else {
+        return Ok(vec![BTreeMap::new(); region.landcover.len()]);
+    };
+    let esv = &region.model.rules.esv;
+    region
+        .landcover
+        .iter()
+        .map(|layer| {
+            let grid = layer.source.grid();
+            let polygons: Vec<MultiPolygon> = region
+                .jurisdictions
+                .iter()
+                .filter(|j| j.level == finest)
+                .map(|j| zonal::to_raster_crs(&j.geometry, &region.crs, grid))
+                .collect::<Result<_, _>>()?;
+            let comps = zonal::compose(layer.source.as_ref(), &polygons)
+                .map_err(|e| AnalysisError::Input(format!("{}: {e}", layer.file)))?;
+            Ok(missing_from_crosswalk(&comps, &layer.scheme, esv))
+        })
+        .collect()
 }
 
 /// One row per class of `comp`, after the `head` columns.
@@ -468,14 +575,54 @@ pub fn cell_size_text(grid: &Grid) -> String {
     match grid.crs {
         RasterCrs::Projected { epsg } => format!("{} × {} m (EPSG:{epsg})", grid.dx, grid.dy),
         RasterCrs::Geographic { epsg } => {
-            let mid = grid.y0 - grid.height as f64 * grid.dy / 2.0;
-            let km = grid.dx * 111.32 * mid.to_radians().cos();
+            let width_m = cell_size_m(grid).0;
+            // Sub-kilometre cells (e.g. 30 m Landsat products in degrees) in metres, not "0.0 km".
+            let about = if width_m < 1000.0 {
+                format!("{width_m:.0} m")
+            } else {
+                format!("{:.1} km", width_m / 1000.0)
+            };
             format!(
-                "{}° × {}° (about {km:.1} km at {mid:.1}° N; EPSG:{epsg})",
-                grid.dx, grid.dy
+                "{}° × {}° (about {about} at {:.1}° N; EPSG:{epsg})",
+                grid.dx,
+                grid.dy,
+                grid.mid_latitude()
             )
         }
     }
+}
+
+/// The ground width and height of a cell, m: exact for a projected grid; for a geographic one
+/// at the raster's middle latitude φ on the GRS80 ellipsoid (approximate elsewhere): width
+/// Δλ·N(φ)·cos φ, height Δφ·M(φ), with the radii of curvature N = a/√(1−e² sin²φ) and
+/// M = a(1−e²)/(1−e² sin²φ)^{3/2} (Snyder 1987, eqs. 4-18, 4-20).
+pub fn cell_size_m(grid: &Grid) -> (f64, f64) {
+    match grid.crs {
+        RasterCrs::Projected { .. } => (grid.dx, grid.dy),
+        RasterCrs::Geographic { .. } => {
+            let phi = grid.mid_latitude().to_radians();
+            let w = 1.0 - raster::E2 * phi.sin().powi(2);
+            let n = raster::A_M / w.sqrt();
+            let m = raster::A_M * (1.0 - raster::E2) / w.powf(1.5);
+            (
+                grid.dx.to_radians() * n * phi.cos(),
+                grid.dy.to_radians() * m,
+            )
+        }
+    }
+}
+
+/// The note on resolution that goes with every land-cover output: areas are exact for the
+/// raster, but the raster resolves nothing finer than its cells.
+fn resolution_note(grid: &Grid) -> String {
+    let (x, y) = cell_size_m(grid);
+    format!(
+        "Land cover at {}: class areas are exact for the raster, but the raster itself generalises the ground to cells of {}{:.0} × {:.0} m; units and border-zone sides only a few cells wide carry that generalisation, and small patches of habitat are missed.",
+        cell_size_text(grid),
+        if matches!(grid.crs, RasterCrs::Geographic { .. }) { "about " } else { "" },
+        x,
+        y
+    )
 }
 
 fn class_columns() -> [Column; 5] {
@@ -624,4 +771,31 @@ fn transition_columns() -> Vec<Column> {
             ),
         ])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geographic_grid(cell_deg: f64) -> Grid {
+        Grid {
+            width: 10,
+            height: 10,
+            x0: 120.0,
+            y0: 31.0 + 10.0 * cell_deg,
+            dx: cell_deg,
+            dy: cell_deg,
+            crs: RasterCrs::Geographic { epsg: 4326 },
+            nodata: None,
+        }
+    }
+
+    #[test]
+    fn cell_size_text_names_fine_cells_in_metres_and_coarse_ones_in_km() {
+        // 1 arc-second ≈ 26.5 m east-west at 31° N; 0.05° ≈ 4.8 km.
+        let fine = cell_size_text(&geographic_grid(1.0 / 3600.0));
+        assert!(fine.contains("about 27 m"), "{fine}");
+        let coarse = cell_size_text(&geographic_grid(0.05));
+        assert!(coarse.contains("about 4.8 km"), "{coarse}");
+    }
 }

@@ -30,8 +30,8 @@ pub struct Grid {
 
 /// GRS80 (CGCS2000) semi-major axis and first eccentricity squared; WGS84 differs in the 11th
 /// digit of e², far below a cell's area precision.
-const A_M: f64 = 6_378_137.0;
-const E2: f64 = 0.006_694_380_022_900_79;
+pub(crate) const A_M: f64 = 6_378_137.0;
+pub(crate) const E2: f64 = 0.006_694_380_022_900_79;
 
 impl Grid {
     /// The area of one cell of `row`, m²: the ellipsoidal area of a latitude–longitude
@@ -51,6 +51,11 @@ impl Grid {
                 0.5 * A_M * A_M * (1.0 - E2) * self.dx.to_radians() * (q(north) - q(south)).abs()
             }
         }
+    }
+
+    /// The latitude (or northing) of the grid's middle row edge, halfway down.
+    pub fn mid_latitude(&self) -> f64 {
+        self.y0 - self.height as f64 * self.dy / 2.0
     }
 
     /// The grid's extent: (x min, y min, x max, y max).

@@ -108,26 +108,34 @@ pub fn compose_keys(
             if r0 >= r1 {
                 return;
             }
-            let (c0, w) = cell.columns();
-            let cover = cell.coverage(r0, (r1 - r0) as usize);
-            for (i, f) in cover.iter().enumerate() {
-                if *f <= 0.0 {
-                    continue;
+            // Runs of one key along a row add once: Σ f · a = a · Σ f within a row.
+            cell.coverage_rows(r0, (r1 - r0) as usize, |i, col0, fractions| {
+                let row = r0 as usize + i - b0;
+                let area = areas[row];
+                let line = &classes[row * grid.width..(row + 1) * grid.width];
+                let mut run: Option<(u32, f64)> = None;
+                for (j, f) in fractions.iter().enumerate() {
+                    if *f <= 0.0 {
+                        continue;
+                    }
+                    let key = usize::try_from(col0 + j as i64)
+                        .ok()
+                        .and_then(|c| line.get(c))
+                        .filter(|k| Some(**k) != skip);
+                    match (key, &mut run) {
+                        (None, _) => comp.nodata_m2 += f * area,
+                        (Some(k), Some((rk, sum))) if *rk == *k => *sum += f,
+                        (Some(k), _) => {
+                            if let Some((rk, sum)) = run.replace((*k, *f)) {
+                                comp.add(rk, sum * area);
+                            }
+                        }
+                    }
                 }
-                let row = r0 as usize + i / w - b0;
-                let col = c0 + (i % w) as i64;
-                let area = f * areas[row];
-                if col < 0 || col >= grid.width as i64 {
-                    comp.nodata_m2 += area;
-                    continue;
+                if let Some((rk, sum)) = run {
+                    comp.add(rk, sum * area);
                 }
-                let class = classes[row * grid.width + col as usize];
-                if Some(class) == skip {
-                    comp.nodata_m2 += area;
-                } else {
-                    comp.add(class, area);
-                }
-            }
+            });
         });
         b0 += rows;
     }

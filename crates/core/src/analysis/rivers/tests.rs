@@ -2,28 +2,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use geo::{line_string, polygon, Geometry, MultiPolygon, Point};
+use geo::{line_string, Geometry, MultiPolygon, Point};
 
 use super::*;
 use crate::crs::AnalysisCrs;
 use crate::region::Jurisdiction;
 use crate::spec::ParamValue;
-
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry {
-    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)].into()
-}
+use crate::test_fixtures::{rect, rect_county};
 
 fn county(code: &str, x0: f64, x1: f64) -> Jurisdiction {
-    let Geometry::Polygon(p) = rect(x0, 0.0, x1, 10_000.0) else {
-        unreachable!()
-    };
-    Jurisdiction {
-        code: code.into(),
-        name: code.into(),
-        level: Level::County,
-        parent: None,
-        geometry: MultiPolygon::new(vec![p]),
-    }
+    rect_county(code, x0, 0.0, x1, 10_000.0)
 }
 
 /// A (0–10 km), B (10–20 km), C (20–30 km). r1 flows east through A into B (7 km in A, 6 km in
