@@ -3,7 +3,8 @@
 // (the conflict total and the compensation balances of summary.json, the top border of
 // tables/conflicts_by_border.csv), shows no raw JSON, no code names in headings, legends, axes or
 // table headers and no integer printed with decimals; the PDFs are A4 with their sections on
-// their own pages and the report's title on the first. Screenshots of both first pages and of a
+// their own pages and the report's title on the first; the land-cover finding and section state
+// the raster's cell size. Screenshots of both first pages and of a
 // border profile, and the PDFs, are the artifacts.
 //
 // Usage: node report.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR
@@ -93,6 +94,16 @@ try {
       assert.ok(text.indexOf(names[payer]) >= 0 && text.indexOf(names[payer]) < text.indexOf(names[payee]),
         `${lang}: ${names[payer]} pays ${names[payee]} in «${text}»`);
     });
+    // Land cover: its finding, and the raster's resolution stated in its section (issue 19).
+    const landcover = summary.analyses.landcover?.results;
+    if (landcover) {
+      const [lcText] = await finding('landcover');
+      assert.ok(lcText, `${lang}: a land-cover finding`);
+      const note = await page.textContent('#sec-landcover p.note');
+      const x = landcover.cell_size_m?.x;
+      assert.ok(x === undefined ? note.length > 0 : note.includes(grouped(x)) && lcText.includes(grouped(x)),
+        `${lang}: cell size ${x} m in «${note}» and «${lcText}»`);
+    }
     // The profile of the top border is linked from the table.
     const profile = page.locator(`#border-${topA}-${topB}`);
     assert.equal(await profile.count(), 1, `${lang}: profile of the top border`);

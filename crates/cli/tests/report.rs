@@ -10,8 +10,8 @@ use common::{
     assert_fails_with, borderscape, collection, project_with_jurisdictions, square_feature,
 };
 
-/// Two provinces of two counties each, analysed (borders only).
-fn results() -> (tempfile::TempDir, std::path::PathBuf) {
+/// Two provinces of two counties each, analysed (borders only) with `--lang lang`.
+fn results_in(lang: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let features = [
         square_feature("100000", "province", None, 120.0, 30.0, 0.2),
@@ -28,15 +28,125 @@ fn results() -> (tempfile::TempDir, std::path::PathBuf) {
         project.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--lang",
+        lang,
         "--quiet",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     (dir, out)
 }
 
+fn results() -> (tempfile::TempDir, std::path::PathBuf) {
+    results_in("en")
+}
+
+/// The Chinese text of a key of the report's labels (read from the file, not through the crate).
+fn zh(key: &str) -> String {
+    let labels = include_str!("../../report/data/labels.tsv");
+    labels
+        .lines()
+        .find_map(|l| {
+            let mut parts = l.split('\t');
+            (parts.next() == Some(key)).then(|| parts.nth(1).unwrap().to_string())
+        })
+        .unwrap_or_else(|| panic!("{key} is not in labels.tsv"))
+}
+
+/// `analyze --lang zh` writes report.html in Chinese and report.en.html in English, and a QGIS
+/// project whose layers, groups and legend classes carry the Chinese labels.
+#[test]
+fn analyze_in_chinese_writes_both_reports_and_a_chinese_qgis_project() {
+    let (_dir, results) = results_in("zh");
+    let lang_of = |file: &str| {
+        let html = std::fs::read_to_string(results.join(file)).unwrap();
+        html.split("<html lang=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(str::to_string)
+    };
+    assert_eq!(lang_of("report.html").as_deref(), Some("zh-CN"));
+    assert_eq!(lang_of("report.en.html").as_deref(), Some("en"));
+    assert!(!results.join("report.zh.html").exists());
+
+    let text = std::fs::read_to_string(results.join("results.qgs")).unwrap();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let xml = roxmltree::Document::parse_with_options(&text, options).unwrap();
+    // Layer names: the tables' labels, in the layer tree and in each map layer.
+    let mut names: Vec<(String, String)> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("maplayer"))
+        .map(|layer| {
+            let child = |tag: &str| {
+                layer
+                    .children()
+                    .find(|c| c.has_tag_name(tag))
+                    .and_then(|c| c.text())
+                    .unwrap()
+                    .to_string()
+            };
+            let source = child("datasource");
+            (
+                source.split("layername=").nth(1).unwrap().to_string(),
+                child("layername"),
+            )
+        })
+        .collect();
+    names.sort();
+    let expected: Vec<(String, String)> = ["border_zones", "borders", "jurisdictions"]
+        .iter()
+        .map(|t| (t.to_string(), zh(&format!("table.{t}"))))
+        .collect();
+    assert_eq!(names, expected);
+    let tree: Vec<&str> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("layer-tree-layer"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert!(
+        expected
+            .iter()
+            .all(|(_, name)| tree.contains(&name.as_str())),
+        "{tree:?}"
+    );
+    // Groups: the analyses' labels.
+    let groups: Vec<&str> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("layer-tree-group"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(groups, [zh("analysis.borders")]);
+    // Legend classes: the levels' labels.
+    let mut classes: Vec<(&str, &str)> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("category"))
+        .map(|c| (c.attribute("value").unwrap(), c.attribute("label").unwrap()))
+        .collect();
+    classes.sort();
+    classes.dedup();
+    let levels: Vec<(&str, String)> = ["county", "province"]
+        .iter()
+        .map(|l| (*l, zh(&format!("cat.{l}"))))
+        .collect();
+    assert_eq!(
+        classes,
+        levels
+            .iter()
+            .map(|(v, l)| (*v, l.as_str()))
+            .collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn report_renders_in_chinese_and_replaces_only_its_own_files() {
     let (dir, results) = results();
+    let written = std::fs::read_to_string(results.join("report.zh.html")).unwrap();
+    assert!(
+        written.contains("<html lang=\"zh-CN\">"),
+        "analyze writes both languages"
+    );
     let run = borderscape(&[
         "report",
         results.to_str().unwrap(),
@@ -61,7 +171,7 @@ fn report_renders_in_chinese_and_replaces_only_its_own_files() {
     );
     // No code names in headings, no JSON anywhere.
     assert!(!zh.contains("<h2>borders</h2>") && !zh.contains("{\""));
-    // The English report of `analyze` and this one agree on the figures they share.
+    // `analyze` wrote the English report and the Chinese one beside it; this one replaced it.
     let en = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(en.contains("<h2>Borders and border zones</h2>") && en.contains("<td>county</td>"));
 

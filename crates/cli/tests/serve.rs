@@ -579,3 +579,84 @@ fn gdal_reads_the_results_as_ogc_api_features() {
 fn all_count(server: &Server, collection: &str) -> Value {
     get_json(server, &format!("/collections/{collection}/items")).1["numberMatched"].clone()
 }
+
+/// The report each language links to, as `/api/config` gives it: `report.{lang}.html` when on
+/// disk, else `report.html`.
+fn report_links(server: &Server, results: &Path) -> Vec<(String, String)> {
+    let (status, config) = get_json(server, "/api/config");
+    assert_eq!(status, 200);
+    ["en", "zh"]
+        .into_iter()
+        .map(|lang| {
+            let own = format!("report.{lang}.html");
+            let expected = if results.join(&own).is_file() {
+                format!("/{own}")
+            } else {
+                "/report.html".to_string()
+            };
+            (
+                config["reports"][lang].as_str().unwrap_or("").to_string(),
+                expected,
+            )
+        })
+        .collect()
+}
+
+/// Issue 23: the dashboard links the report in its language. The server serves
+/// `/report.en.html` and `/report.zh.html` when the results hold them (with the report's own
+/// Content-Security-Policy), a JSON 404 when not, and `/api/config` names the file of each
+/// language, falling back to report.html.
+#[test]
+fn reports_of_both_languages_are_served_and_linked() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = analysed_project(dir.path());
+    let results = project.join("results");
+    {
+        let server = start(&project);
+        for (link, expected) in report_links(&server, &results) {
+            assert_eq!(link, expected);
+        }
+        if !results.join("report.en.html").is_file() {
+            let (status, error) = get_json(&server, "/report.en.html");
+            assert_eq!(status, 404);
+            assert!(
+                error["error"].as_str().unwrap().contains("report.en.html"),
+                "{error}"
+            );
+        }
+    }
+    // Both languages on disk: each link names its own file.
+    let en = results.join("report.en.html");
+    for args in [
+        vec!["report", results.to_str().unwrap(), "--lang", "zh"],
+        vec![
+            "report",
+            results.to_str().unwrap(),
+            "--lang",
+            "en",
+            "--out",
+            en.to_str().unwrap(),
+        ],
+    ] {
+        let run = borderscape(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let server = start(&project);
+    let links = report_links(&server, &results);
+    assert_eq!(
+        links.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(),
+        ["/report.en.html", "/report.zh.html"]
+    );
+    for (path, lang) in [("/report.zh.html", "zh-CN"), ("/report.en.html", "en")] {
+        let (status, head, body) = request_with_host(&server, "GET", path, &server.address);
+        assert_eq!(status, 200, "{path}");
+        assert!(head.contains("content-type: text/html"), "{path}: {head}");
+        assert!(
+            head.contains(
+                "content-security-policy: default-src 'none'; script-src 'unsafe-inline'"
+            ),
+            "{path}: {head}"
+        );
+        assert!(body.contains(&format!("<html lang=\"{lang}\"")), "{path}");
+    }
+}

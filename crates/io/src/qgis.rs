@@ -3,71 +3,32 @@
 //! open in QGIS in one step (double-click), styled, with no sub-layer dialog (mixed tables are
 //! split by [`gpkg::layer_parts`]).
 //!
-//! The palettes are colour-blind safe: conflict types in the Okabe & Ito (2008) qualitative set,
-//! LISA clusters in ColorBrewer RdYlBu (the report's colours), levels in greys. They are public
-//! so that the report and the dashboard can draw the same classes.
+//! The palettes are colour-blind safe: conflict types and LISA clusters from
+//! [`borderscape_core::palette`] (the report's maps draw the same), levels in greys. Layer, group
+//! and legend names are in the run's language, through a [`Labels`] lookup.
 
 use std::fmt::Write as _;
 
 use borderscape_core::analysis::REGISTRY;
 use borderscape_core::geometry::union_rect;
+use borderscape_core::palette::{CONFLICT_TYPES, LISA_CLUSTERS};
 use borderscape_core::table::Table;
 use geo::BoundingRect;
 use quick_xml::escape::escape;
 
 use crate::gpkg::{self, Part, Shape};
 
-/// Conflict types: colour (Okabe & Ito 2008, "Color Universal Design") and legend label (the
-/// report's English category labels, `crates/report/data/labels.tsv`).
-pub const CONFLICT_TYPES: [(&str, &str, &str); 8] = [
-    ("incompatible_land_use", "#D55E00", "incompatible land use"),
-    (
-        "ecological_discontinuity",
-        "#009E73",
-        "ecological asset protected on one side only",
-    ),
-    (
-        "nimby_spillover",
-        "#CC79A7",
-        "nuisance facility near the border",
-    ),
-    (
-        "plan_constraint",
-        "#000000",
-        "construction inside a control line",
-    ),
-    ("dead_end_road", "#E69F00", "road ending near the border"),
-    (
-        "border_terminating_road",
-        "#F0E442",
-        "road stopping at the border",
-    ),
-    (
-        "dead_end_channel",
-        "#0072B2",
-        "channel ending near the border",
-    ),
-    (
-        "border_terminating_channel",
-        "#56B4E9",
-        "channel stopping at the border",
-    ),
-];
+/// The project's words in the run's language, by the report's label keys (`table.<name>` for a
+/// layer, `analysis.<name>` for a group, `cat.<value>` for a legend class, `qgis.*` for the
+/// rest): the report crate holds the labels, and io does not depend on it. `None` keeps the
+/// code name (underscores as spaces).
+pub type Labels<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// LISA clusters (ColorBrewer RdYlBu, as the report's map): colour and legend label.
-pub const LISA_CLUSTERS: [(&str, &str, &str); 5] = [
-    ("HH", "#d7191c", "high–high"),
-    ("LL", "#2c7bb6", "low–low"),
-    ("HL", "#fdae61", "high among low"),
-    ("LH", "#abd9e9", "low among high"),
-    ("ns", "#f0f0f0", "not significant"),
-];
-
-/// Administrative levels: outline colour, width in mm and legend label.
-const LEVELS: [(&str, &str, f64, &str); 3] = [
-    ("province", "#252525", 0.9, "province"),
-    ("city", "#636363", 0.5, "city"),
-    ("county", "#969696", 0.2, "county"),
+/// Administrative levels: outline colour and width in mm.
+const LEVELS: [(&str, &str, f64); 3] = [
+    ("province", "#252525", 0.9),
+    ("city", "#636363", 0.5),
+    ("county", "#969696", 0.2),
 ];
 
 /// Colour of anything a class list does not name.
@@ -77,32 +38,18 @@ const OTHER: &str = "#999999";
 enum Style {
     /// One symbol of this colour.
     Single(&'static str),
-    /// Classes of a column: (value, colour, label); values absent from the layer are left out.
-    Categories(&'static str, Vec<(String, String, String)>),
-}
-
-fn categories(column: &'static str, classes: &[(&str, &str, &str)]) -> Style {
-    Style::Categories(
-        column,
-        classes
-            .iter()
-            .map(|(v, c, l)| (v.to_string(), c.to_string(), l.to_string()))
-            .collect(),
-    )
+    /// Classes of a column: (value, colour); values absent from the layer are left out.
+    Categories(&'static str, Vec<(&'static str, &'static str)>),
 }
 
 /// The style of a table's layers, by table name.
 fn style_of(table: &str) -> Style {
     match table {
-        "conflicts" => categories("type", &CONFLICT_TYPES),
-        "lisa_clusters" => categories("cluster", &LISA_CLUSTERS),
-        "jurisdictions" | "borders" => Style::Categories(
-            "level",
-            LEVELS
-                .iter()
-                .map(|(v, c, _, l)| (v.to_string(), c.to_string(), l.to_string()))
-                .collect(),
-        ),
+        "conflicts" => Style::Categories("type", CONFLICT_TYPES.to_vec()),
+        "lisa_clusters" => Style::Categories("cluster", LISA_CLUSTERS.to_vec()),
+        "jurisdictions" | "borders" => {
+            Style::Categories("level", LEVELS.iter().map(|(v, c, _)| (*v, *c)).collect())
+        }
         "border_zones" => Style::Single("#fdb863"),
         "topology_issues" => Style::Single("#D55E00"),
         "river_sections" | "load_flows" => Style::Single("#0072B2"),
@@ -173,13 +120,18 @@ fn symbol(name: &str, shape: Shape, colour: &str, width_mm: f64, table: &str) ->
     )
 }
 
-/// The `<renderer-v2>` of one layer.
-fn renderer(table: &Table, part: &Part, shape: Shape) -> String {
+/// The label of `key`, or `fallback` with underscores as spaces.
+fn label(labels: Labels, key: &str, fallback: &str) -> String {
+    labels(key).unwrap_or_else(|| fallback.replace('_', " "))
+}
+
+/// The `<renderer-v2>` of one layer, its classes labelled in the run's language.
+fn renderer(table: &Table, part: &Part, shape: Shape, labels: Labels) -> String {
     let width = |value: &str| {
         LEVELS
             .iter()
             .find(|(v, ..)| *v == value)
-            .map_or(0.3, |(_, _, w, _)| *w)
+            .map_or(0.3, |(_, _, w)| *w)
     };
     match style_of(&table.name) {
         Style::Single(colour) => format!(
@@ -196,23 +148,23 @@ fn renderer(table: &Table, part: &Part, shape: Shape) -> String {
                         .collect()
                 })
                 .unwrap_or_default();
-            let mut chosen: Vec<(String, String, String)> = classes
+            let mut chosen: Vec<(&str, &str)> = classes
                 .into_iter()
-                .filter(|(value, ..)| present.contains(value))
+                .filter(|(value, _)| present.contains(*value))
                 .collect();
             for value in &present {
-                if !chosen.iter().any(|(v, ..)| v == value) {
-                    chosen.push((value.clone(), OTHER.into(), value.replace('_', " ")));
+                if !chosen.iter().any(|(v, _)| v == value) {
+                    chosen.push((value, OTHER));
                 }
             }
             let mut cats = String::new();
             let mut symbols = String::new();
-            for (i, (value, colour, label)) in chosen.iter().enumerate() {
+            for (i, (value, colour)) in chosen.iter().enumerate() {
                 let _ = write!(
                     cats,
                     r#"<category render="true" symbol="{i}" value="{}" label="{}" type="string"/>"#,
-                    escape(value),
-                    escape(label)
+                    escape(*value),
+                    escape(label(labels, &format!("cat.{value}"), value))
                 );
                 symbols.push_str(&symbol(
                     &i.to_string(),
@@ -279,14 +231,17 @@ fn visible(table: &str) -> bool {
 }
 
 /// The `.qgs` XML of a QGIS project over `gpkg_file` (a path relative to the project), which
-/// holds `tables` as [`gpkg::write`] wrote them (geometries in WGS84).
-pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table]) -> String {
+/// holds `tables` as [`gpkg::write`] wrote them (geometries in WGS84); its layer, group and
+/// legend names come from `labels`.
+pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table], labels: Labels) -> String {
     struct Layer<'t> {
         id: String,
         table: &'t Table,
         part: Part,
         shape: Shape,
-        group: &'static str,
+        group: String,
+        /// The layer's name in the layer tree.
+        name: String,
         /// The layer in the GeoPackage, as QGIS's OGR provider names it.
         source: String,
     }
@@ -294,7 +249,21 @@ pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table]) -> String {
         REGISTRY
             .iter()
             .find(|a| a.spec.outputs.iter().any(|o| o.is_named(name)))
-            .map_or("Other layers", |a| a.spec.title)
+            .map_or_else(
+                || label(labels, "qgis.other_layers", "Other layers"),
+                |a| label(labels, &format!("analysis.{}", a.spec.name), a.spec.title),
+            )
+    };
+    // A table split by geometry type names its part's shape: "Conflicts (points)".
+    let name_of = |table: &Table, part: &Part, shape: Shape| {
+        let name = label(labels, &format!("table.{}", table.name), &table.name);
+        if part.name == table.name {
+            return name;
+        }
+        let shape = label(labels, &format!("qgis.{}", shape.suffix()), shape.suffix());
+        label(labels, "qgis.layer_part", "{layer} ({shape})")
+            .replace("{layer}", &name)
+            .replace("{shape}", &shape)
     };
     let mut layers: Vec<Layer> = Vec::new();
     for table in tables {
@@ -305,6 +274,7 @@ pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table]) -> String {
                 source: format!("./{gpkg_file}|layername={}", part.name),
                 table,
                 group: group_of(&table.name),
+                name: name_of(table, &part, shape),
                 shape,
                 part,
             });
@@ -322,8 +292,8 @@ pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table]) -> String {
     let mut tree = String::new();
     let mut groups: Vec<&str> = Vec::new();
     for layer in &layers {
-        if !groups.contains(&layer.group) {
-            groups.push(layer.group);
+        if !groups.contains(&layer.group.as_str()) {
+            groups.push(&layer.group);
         }
     }
     for group in &groups {
@@ -337,7 +307,7 @@ pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table]) -> String {
                 tree,
                 r#"<layer-tree-layer id="{}" name="{}" source="{}" providerKey="ogr" checked="{}" expanded="1"/>"#,
                 escape(&layer.id),
-                escape(&layer.part.name),
+                escape(&layer.name),
                 escape(&layer.source),
                 if visible(&layer.table.name) {
                     "Qt::Checked"
@@ -353,16 +323,16 @@ pub fn project_xml(title: &str, gpkg_file: &str, tables: &[&Table]) -> String {
     for layer in &layers {
         let declared = layer.part.geometry_type.unwrap_or("GEOMETRY");
         let (geometry, wkb) = qgis_types(layer.shape, declared);
-        let labels = layer.table.name == "jurisdictions";
+        let named = layer.table.name == "jurisdictions";
         let _ = write!(
             maplayers,
             r#"<maplayer type="vector" geometry="{geometry}" wkbType="{wkb}" labelsEnabled="{}" hasScaleBasedVisibilityFlag="0" minScale="100000000" maxScale="0" autoRefreshEnabled="0" readOnly="0"><id>{}</id><datasource>{}</datasource><layername>{}</layername><srs>{WGS84_SRS}</srs><provider encoding="UTF-8">ogr</provider>{}{}</maplayer>"#,
-            labels as u8,
+            named as u8,
             escape(&layer.id),
             escape(&layer.source),
-            escape(&layer.part.name),
-            renderer(layer.table, &layer.part, layer.shape),
-            if labels {
+            escape(&layer.name),
+            renderer(layer.table, &layer.part, layer.shape, labels),
+            if named {
                 labeling("name")
             } else {
                 String::new()

@@ -29,8 +29,16 @@ fn line_swatch(colour: &str, dash: &str, label: &str) -> String {
     )
 }
 
-/// Horizontal bars, one per `(label, value)`; `unit` names the values.
-pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
+/// The colour of bars that stand for no category.
+pub const BAR: &str = "#2c7fb8";
+
+/// Horizontal bars, one per `(label, value)`, the `k`-th in `colour(k)`; `unit` names the values.
+pub fn bars(
+    label: &str,
+    rows: &[(String, f64)],
+    unit: &str,
+    colour: impl Fn(usize) -> &'static str,
+) -> Option<String> {
     if rows.is_empty() {
         return None;
     }
@@ -42,9 +50,10 @@ pub fn bars(label: &str, rows: &[(String, f64)], unit: &str) -> Option<String> {
         let y = 5.0 + k as f64 * (bar_h + 4.0);
         let w = 520.0 * n / max;
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"#2c7fb8\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>",
+            "<text x=\"0\" y=\"{:.0}\" font-size=\"12\">{}</text><rect x=\"300\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"{bar_h}\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>",
             y + 12.0,
             escape(name),
+            colour(k),
             305.0 + w,
             y + 12.0,
             format_number(*n)
@@ -406,7 +415,13 @@ mod tests {
         )
         .unwrap();
         assert!(l.contains("points=\"60.0,210.0 880.0,10.0\""));
-        let b = bars("b", &[("x".into(), 2.0), ("y".into(), 1.0)], "count").unwrap();
+        let b = bars(
+            "b",
+            &[("x".into(), 2.0), ("y".into(), 1.0)],
+            "count",
+            |_| BAR,
+        )
+        .unwrap();
         assert!(b.contains("width=\"520.0\"") && b.contains("width=\"260.0\""));
         assert!(
             lines(Lang::En, "empty", &[], "y").is_none()

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use borderscape_core::palette::{colour_of, CONFLICT_TYPES, LISA_CLUSTERS};
 use borderscape_core::table::Table;
 use serde_json::Value;
 
@@ -12,15 +13,6 @@ use crate::findings::Names;
 use crate::format::format_number;
 use crate::labels::Lang;
 use crate::map::Basemap;
-
-/// LISA cluster colours (as GeoDa and PySAL's splot draw them).
-const LISA: [(&str, &str); 5] = [
-    ("HH", "#d7191c"),
-    ("LL", "#2c7bb6"),
-    ("HL", "#fdae61"),
-    ("LH", "#abd9e9"),
-    ("ns", "#f0f0f0"),
-];
 
 /// The tables and the shared basemap the figures draw from.
 pub struct Figures<'a> {
@@ -62,6 +54,58 @@ pub fn figure(title: &str, body: Option<String>) -> String {
             escape(title)
         )
     })
+}
+
+/// The text of a row's cell in a column (empty without the column).
+pub fn cell(t: &Table, row: usize, column: &str) -> String {
+    t.column_index(column)
+        .map_or(String::new(), |c| t.rows[row][c].to_text())
+}
+
+/// Classes named in a composition; the rest are summed as "other".
+const COMPOSITION_CLASSES: usize = 7;
+
+/// The land cover's cell size in words ("about 5,565 × 5,565 m"), from the landcover analysis's
+/// results: in metres (approximate for a geographic raster), or the grid as the run stated it.
+pub fn cell_size(lang: Lang, landcover: &Value) -> Option<String> {
+    let metres = &landcover["cell_size_m"];
+    match (metres["x"].as_f64(), metres["y"].as_f64()) {
+        (Some(x), Some(y)) => {
+            let size = format!(
+                "{} × {} m",
+                format_number(x.round()),
+                format_number(y.round())
+            );
+            Some(if landcover["cell_size_approximate"] == true {
+                lang.fill("ui.approximately", &[("value", &size)])
+            } else {
+                size
+            })
+        }
+        _ => landcover["years"][0]["cell_size"]
+            .as_str()
+            .map(str::to_string),
+    }
+}
+
+/// What the land cover's resolution means for its results, stated wherever they are shown.
+pub fn resolution(lang: Lang, landcover: &Value) -> Option<String> {
+    let years: Vec<String> = landcover["years"]
+        .as_array()?
+        .iter()
+        .map(|y| y["year"].to_string())
+        .collect();
+    Some(lang.fill(
+        "ui.landcover_resolution",
+        &[
+            ("cells", &cell_size(lang, landcover)?),
+            (
+                "scheme",
+                &lang.cat(landcover["years"][0]["scheme"].as_str().unwrap_or("")),
+            ),
+            ("years", &years.join(", ")),
+        ],
+    ))
 }
 
 /// The greatest value of a text column (the latest plan version or year).
@@ -114,6 +158,7 @@ impl<'a> Figures<'a> {
             "synergy" => self.synergy(),
             "rivers" => self.flows(),
             "governance" => self.governance(),
+            "landcover" => self.landcover(),
             _ => String::new(),
         }
     }
@@ -206,7 +251,8 @@ impl<'a> Figures<'a> {
         let Some(types) = by_type.as_object() else {
             return String::new();
         };
-        let rows: Vec<(String, f64)> = types
+        // Each bar in its type's colour, as the QGIS project draws the type.
+        let (kinds, rows): (Vec<&str>, Vec<(String, f64)>) = types
             .iter()
             .flat_map(|(kind, versions)| {
                 versions
@@ -216,16 +262,21 @@ impl<'a> Figures<'a> {
                     .map(move |(version, n)| {
                         let version = self.lang.cat(version);
                         (
-                            format!("{} · {version}", self.lang.cat(kind)),
-                            n.as_f64().unwrap_or(0.0),
+                            kind.as_str(),
+                            (
+                                format!("{} · {version}", self.lang.cat(kind)),
+                                n.as_f64().unwrap_or(0.0),
+                            ),
                         )
                     })
             })
-            .collect();
+            .unzip();
         let title = self.lang.t("fig.conflict_bars");
         let mut html = figure(
             &title,
-            charts::bars(&title, &rows, &self.lang.t("chart.count")),
+            charts::bars(&title, &rows, &self.lang.t("chart.count"), |k| {
+                colour_of(&CONFLICT_TYPES, kinds[k]).unwrap_or(charts::BAR)
+            }),
         );
         html.push_str(&self.data_table(
             &[self.lang.t("ui.type"), self.lang.t("column.conflicts")],
@@ -262,10 +313,7 @@ impl<'a> Figures<'a> {
         let Some(map) = &self.basemap else {
             return String::new();
         };
-        let level_is = |t: &Table, i: usize| {
-            t.column_index("level")
-                .is_some_and(|c| t.rows[i][c].to_text() == "county")
-        };
+        let level_is = |t: &Table, i: usize| cell(t, i, "level") == "county";
         let ratio = self.by_code("synergy_jurisdiction", "cbc_cut_ratio", level_is);
         let title = self.lang.t("fig.mesh_map");
         figure(
@@ -274,13 +322,156 @@ impl<'a> Figures<'a> {
         )
     }
 
+    /// Land cover of the latest year: the resolution it rests on, ESV per hectare and the CUT and
+    /// CBC effective mesh of habitat per county, and the composition of the top-level units.
+    fn landcover(&self) -> String {
+        let Some(esv) = self.find("landcover_esv") else {
+            return String::new();
+        };
+        let year = text(esv, "year").map(|y| latest(&y)).unwrap_or_default();
+        let mut html = resolution(self.lang, &self.summary["analyses"]["landcover"]["results"])
+            .map_or(String::new(), |note| {
+                format!("<p class=\"note\">{}</p>", escape(&note))
+            });
+        if let Some(map) = &self.basemap {
+            let county =
+                |t: &Table, i: usize| cell(t, i, "level") == "county" && cell(t, i, "year") == year;
+            let per_ha = self.by_code("landcover_esv", "esv_yuan_per_ha", county);
+            let unit = self.lang.unit("yuan/ha/yr");
+            let title = self.lang.fill("fig.landcover_esv_map", &[("year", &year)]);
+            html.push_str(&figure(&title, map.choropleth(&title, &per_ha, &unit)));
+            html.push_str(&self.data_table(
+                &[
+                    self.lang.t("ui.unit_name"),
+                    self.lang.header("esv_yuan_per_ha", Some("yuan/ha/yr")),
+                ],
+                &self.largest(&per_ha),
+            ));
+            html.push_str("<div class=\"grid\">");
+            for (column, key) in [
+                ("cut_mesh_km2", "fig.landcover_cut_map"),
+                ("cbc_mesh_km2", "fig.landcover_cbc_map"),
+            ] {
+                let mesh = self.by_code("landcover_fragmentation", column, county);
+                let title = self.lang.fill(key, &[("year", &year)]);
+                html.push_str(&figure(
+                    &title,
+                    map.choropleth(&title, &mesh, &self.lang.unit("km²")),
+                ));
+            }
+            html.push_str("</div>");
+        }
+        html + &self.composition(&year)
+    }
+
+    /// The largest values of a map by unit name, for its data table.
+    fn largest(&self, values: &HashMap<String, f64>) -> Vec<(String, f64)> {
+        let mut rows: Vec<(String, f64)> = values
+            .iter()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(code, v)| (self.names.of(code), *v))
+            .collect();
+        rows.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+        rows.truncate(FIGURE_ROWS);
+        rows
+    }
+
+    /// The land-cover composition of the top-level units (provinces) in `year`: a 100 % bar per
+    /// unit and a compact table of shares, the region's largest classes named and the rest
+    /// summed as "other".
+    fn composition(&self, year: &str) -> String {
+        let Some(t) = self.find("landcover_jurisdiction") else {
+            return String::new();
+        };
+        let (Some(codes), Some(levels), Some(years), Some(classes), Some(area)) = (
+            text(t, "code"),
+            text(t, "level"),
+            text(t, "year"),
+            text(t, "class_name"),
+            numbers(t, "area_ha"),
+        ) else {
+            return String::new();
+        };
+        let Some(top) = ["province", "city", "county"]
+            .into_iter()
+            .find(|l| levels.iter().any(|x| x == l))
+        else {
+            return String::new();
+        };
+        let rows: Vec<usize> = (0..t.len())
+            .filter(|&i| levels[i] == top && years[i] == year)
+            .collect();
+        let mut totals: BTreeMap<&str, f64> = BTreeMap::new();
+        for &i in &rows {
+            *totals.entry(&classes[i]).or_default() += area[i];
+        }
+        let mut order: Vec<(&str, f64)> = totals.into_iter().collect();
+        order.sort_by(|x, y| y.1.total_cmp(&x.1));
+        let named: Vec<&str> = order
+            .iter()
+            .take(COMPOSITION_CLASSES)
+            .map(|c| c.0)
+            .collect();
+        let other = self.lang.t("ui.other_classes");
+        let part = |class: &str| {
+            if named.contains(&class) {
+                self.lang.cat(class)
+            } else {
+                other.clone()
+            }
+        };
+        let mut units: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+        for &i in &rows {
+            *units
+                .entry(self.names.of(&codes[i]))
+                .or_default()
+                .entry(part(&classes[i]))
+                .or_default() += area[i];
+        }
+        let mut columns: Vec<String> = named.iter().map(|c| self.lang.cat(c)).collect();
+        if order.len() > named.len() {
+            columns.push(other);
+        }
+        let title = self.lang.fill(
+            "fig.landcover_composition",
+            &[("level", &self.lang.cat(top)), ("year", year)],
+        );
+        let bars: Vec<(String, Vec<(String, f64)>)> = units
+            .iter()
+            .map(|(unit, parts)| (unit.clone(), parts.clone().into_iter().collect()))
+            .collect();
+        let mut html = figure(
+            &title,
+            charts::stacked_shares(self.lang, &title, &bars, &self.lang.unit("ha")),
+        );
+        html.push_str(&format!(
+            "<table class=\"compact\"><tr><th>{}</th>",
+            escape(&self.lang.cat(top))
+        ));
+        for c in &columns {
+            html.push_str(&format!("<th>{} (%)</th>", escape(c)));
+        }
+        html.push_str("</tr>");
+        for (unit, parts) in &units {
+            let total: f64 = parts.values().sum();
+            html.push_str(&format!("<tr><td>{}</td>", escape(unit)));
+            for c in &columns {
+                let share = parts.get(c).copied().unwrap_or(0.0) / total.max(f64::MIN_POSITIVE);
+                // One decimal, integers as integers.
+                let pct = format_number((1000.0 * share).round() / 10.0);
+                html.push_str(&format!("<td class=\"num\">{pct}</td>"));
+            }
+            html.push_str("</tr>");
+        }
+        html + "</table>"
+    }
+
     fn synergy(&self) -> String {
         let mut html = String::new();
         if let (Some(map), Some(t)) = (&self.basemap, self.find("coupling_jurisdiction")) {
             let year = text(t, "year").map(|y| latest(&y)).unwrap_or_default();
             let d = self.by_code("coupling_jurisdiction", "D", |t, i| {
-                t.column_index("year")
-                    .is_some_and(|c| t.rows[i][c].to_text() == year)
+                cell(t, i, "year") == year
             });
             let title = self.lang.fill("fig.coupling_map", &[("year", &year)]);
             html.push_str(&figure(
@@ -334,7 +525,10 @@ impl<'a> Figures<'a> {
                             ("test", &test),
                         ],
                     );
-                    html.push_str(&figure(&title, map.categories(&title, values, &LISA)));
+                    html.push_str(&figure(
+                        &title,
+                        map.categories(&title, values, &LISA_CLUSTERS),
+                    ));
                 }
                 html.push_str("</div>");
             }

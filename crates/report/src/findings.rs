@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use borderscape_core::table::Table;
 use serde_json::Value;
 
-use crate::figures::{find, latest, numbers, text};
+use crate::figures::{cell, cell_size, find, latest, numbers, text};
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
 
@@ -206,6 +206,11 @@ pub fn findings(
         "fragmentation",
         "sec-effective_mesh",
         fragmentation(lang, results("effective_mesh")),
+    );
+    push(
+        "landcover",
+        "sec-landcover",
+        landcover(lang, results("landcover"), tables, names),
     );
     let governance = results("governance");
     push("stages", "sec-governance", stages(lang, governance, tables));
@@ -414,6 +419,78 @@ fn fragmentation(lang: Lang, mesh: &Value) -> Option<String> {
             ("ratio", &format_number(first["cbc_cut_ratio"].as_f64()?)),
         ],
     ))
+}
+
+/// Land cover of the latest year: the region's ecosystem-service value and the county richest in
+/// it per hectare, at the raster's resolution; then the county whose borders cut its habitat
+/// most.
+fn landcover(lang: Lang, results: &Value, tables: &[&Table], names: &Names) -> Option<String> {
+    let t = find(tables, "landcover_esv")?;
+    let (codes, levels, years, area, esv, per_ha) = (
+        text(t, "code")?,
+        text(t, "level")?,
+        text(t, "year")?,
+        numbers(t, "area_ha")?,
+        numbers(t, "esv_yuan")?,
+        numbers(t, "esv_yuan_per_ha")?,
+    );
+    let year = latest(&years);
+    let top_level = ["province", "city", "county"]
+        .into_iter()
+        .find(|l| levels.iter().any(|x| x == l))?;
+    let rows = |level: &str| {
+        (0..t.len())
+            .filter(|&i| levels[i] == level && years[i] == year)
+            .collect::<Vec<usize>>()
+    };
+    let region = rows(top_level);
+    let (total_ha, total) = region
+        .iter()
+        .fold((0.0, 0.0), |acc, &i| (acc.0 + area[i], acc.1 + esv[i]));
+    let richest = rows("county")
+        .into_iter()
+        .filter(|&i| per_ha[i].is_finite())
+        .max_by(|&x, &y| per_ha[x].total_cmp(&per_ha[y]))?;
+    let mut text = lang.fill(
+        "find.landcover",
+        &[
+            ("year", &year),
+            (
+                "cells",
+                &cell_size(lang, results).unwrap_or_else(|| "–".into()),
+            ),
+            ("esv", &group_digits(total)),
+            ("per_ha", &format_number(total / total_ha)),
+            ("top", &names.of(&codes[richest])),
+            ("top_per_ha", &format_number(per_ha[richest])),
+        ],
+    );
+    // The county whose own borders cost its habitat the most effective mesh (CBC − CUT, km²).
+    if let Some(f) = find(tables, "landcover_fragmentation") {
+        let (cut, cbc) = (
+            numbers(f, "cut_mesh_km2").unwrap_or_default(),
+            numbers(f, "cbc_mesh_km2").unwrap_or_default(),
+        );
+        let most = (0..cut.len().min(cbc.len()))
+            .filter(|&i| {
+                cell(f, i, "level") == "county"
+                    && cell(f, i, "year") == year
+                    && cbc[i] - cut[i] > 0.0
+            })
+            .max_by(|&x, &y| (cbc[x] - cut[x]).total_cmp(&(cbc[y] - cut[y])));
+        if let Some(i) = most {
+            text.push(' ');
+            text.push_str(&lang.fill(
+                "find.landcover_habitat",
+                &[
+                    ("name", &names.of(&cell(f, i, "code"))),
+                    ("cut", &format_number(cut[i])),
+                    ("cbc", &format_number(cbc[i])),
+                ],
+            ));
+        }
+    }
+    Some(text)
 }
 
 /// Each stage with its dominant modes and its goal orientation: the goals holding at least a

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use borderscape_core::analysis::REGISTRY;
+use borderscape_core::spec::ParamSpec;
 use borderscape_core::table::{ColumnType, Value};
 
 use crate::format::{format_number, group_digits};
@@ -55,6 +56,22 @@ impl Lang {
         }
     }
 
+    /// The other language (`analyze` writes the report in both).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    /// The report's file name in this language beside a `report.html` in the other one.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Lang::En => "report.en.html",
+            Lang::Zh => "report.zh.html",
+        }
+    }
+
     /// The text of a key, if the table has it.
     pub fn get(self, key: &str) -> Option<&'static str> {
         table().get(key).map(|both| both[self as usize])
@@ -85,6 +102,16 @@ impl Lang {
     /// The label of an analysis.
     pub fn analysis(self, name: &str) -> String {
         self.t(&format!("analysis.{name}"))
+    }
+
+    /// What a parameter of an analysis means: `param.<analysis>.<name>`, or `param.<name>` for
+    /// the parameters analyses share (permutations, seed, alternative); the spec's description
+    /// where neither is labelled.
+    pub fn param(self, analysis: &str, p: &ParamSpec) -> String {
+        self.get(&format!("param.{analysis}.{}", p.name))
+            .or_else(|| self.get(&format!("param.{}", p.name)))
+            .unwrap_or(p.description)
+            .to_string()
     }
 
     /// The label of an output table; per-level tables (`load_matrix_county`) name their level.
@@ -238,6 +265,31 @@ mod tests {
                         output.name
                     );
                 }
+            }
+        }
+    }
+
+    /// Every parameter reads in Chinese, and its English label is the spec's description (which
+    /// stays the source: docs and `analyze --list` print it).
+    #[test]
+    fn every_parameter_has_a_chinese_label_and_the_specs_english() {
+        for analysis in REGISTRY {
+            for p in analysis.spec.params {
+                let zh = Lang::Zh.param(analysis.spec.name, p);
+                assert!(
+                    zh != p.description,
+                    "param.{}.{} (or param.{}) needs a row in labels.tsv",
+                    analysis.spec.name,
+                    p.name,
+                    p.name
+                );
+                assert_eq!(
+                    Lang::En.param(analysis.spec.name, p),
+                    p.description,
+                    "the English of param.{}.{} is the spec's description",
+                    analysis.spec.name,
+                    p.name
+                );
             }
         }
     }

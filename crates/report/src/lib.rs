@@ -48,7 +48,7 @@ table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc
 .banner{background:#fff4d6;border:1px solid #e0b84a;border-left:6px solid #b8860b;padding:.75rem 1rem;margin:1rem 0}code{background:#f5f5f5;padding:0 .2rem}
 ol.findings li{margin:.45rem 0}ol.findings a{white-space:nowrap}
 .profiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:1rem}.profile{border:1px solid #bbb;border-radius:4px;padding:.2rem 1rem}.profile h3{margin:.6rem 0 .3rem}.profile h4{margin:.6rem 0 .2rem;font-size:.95rem}.profile small{color:#666;font-weight:normal}table.compact td,table.compact th{padding:.1rem .4rem;font-size:.9rem}
-figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{font-size:.85rem;color:#444}
+p.note{color:#444;font-size:.92rem;border-left:3px solid #999;padding-left:.6rem}figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{font-size:.85rem;color:#444}
 .swatch{display:inline-block;width:1.4em;height:.6em;margin:0 .3em;vertical-align:middle;border:1px solid #999}
 details{margin:.5rem 0 1rem}details summary{cursor:pointer;color:#444}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:0 1.5rem}nav.toc ol{columns:2}
@@ -225,7 +225,7 @@ fn technical(lang: Lang, spec: &borderscape_core::spec::AnalysisSpec, section: &
             p.name,
             escape(&scalar(&section["params"][p.name]).unwrap_or_default()),
             escape(&p.unit.map(|u| lang.unit(u)).unwrap_or_default()),
-            escape(p.description)
+            escape(&lang.param(spec.name, p))
         ));
     }
     html + "</table></details>"

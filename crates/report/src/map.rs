@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use borderscape_core::palette::colour_of;
 use borderscape_core::table::Table;
 use geo::{BoundingRect, Centroid, Coord, Geometry, LineString, Rect, Simplify};
 
@@ -350,29 +351,37 @@ impl<'a> Basemap<'a> {
             return None;
         }
         sorted.sort_by(f64::total_cmp);
-        let breaks: Vec<f64> = (1..SEQUENTIAL.len())
+        let mut breaks: Vec<f64> = (1..SEQUENTIAL.len())
             .map(|k| sorted[k * (sorted.len() - 1) / SEQUENTIAL.len()])
             .collect();
+        // Tied quintiles (many units at one value, such as no habitat) make one class, and the
+        // classes left spread over the whole palette.
+        breaks.dedup();
+        let classes = breaks.len() + 1;
+        let colour =
+            |k: usize| SEQUENTIAL[(k * (SEQUENTIAL.len() - 1)).div_ceil(classes.max(2) - 1)];
         let class = |v: f64| breaks.iter().filter(|&&b| v > b).count();
         let mut svg = self.open(title);
         svg.push_str(&self.units_layer(|code| match values.get(code) {
             Some(&v) if v.is_finite() => (
-                SEQUENTIAL[class(v)].into(),
+                colour(class(v)).into(),
                 format!("{code}: {}", format_number(v)),
             ),
             _ => ("#e0e0e0".into(), format!("{code}: no value")),
         }));
         svg.push_str("</svg><p class=\"legend\">");
         let mut lower = sorted[0];
-        for (k, colour) in SEQUENTIAL.iter().enumerate() {
+        for k in 0..classes {
             let upper = breaks
                 .get(k)
                 .copied()
                 .unwrap_or(*sorted.last().expect("not empty"));
-            svg.push_str(&swatch(
-                colour,
-                &format!("{}–{}", format_number(lower), format_number(upper)),
-            ));
+            let range = if lower == upper {
+                format_number(lower)
+            } else {
+                format!("{}–{}", format_number(lower), format_number(upper))
+            };
+            svg.push_str(&swatch(colour(k), &range));
             lower = upper;
         }
         svg.push_str(&format!(
@@ -388,17 +397,12 @@ impl<'a> Basemap<'a> {
         &self,
         title: &str,
         values: &HashMap<String, String>,
-        palette: &[(&str, &str)],
+        palette: &[(&str, &'static str)],
     ) -> Option<String> {
         if values.is_empty() {
             return None;
         }
-        let colour = |cat: &str| {
-            palette
-                .iter()
-                .find(|(c, _)| *c == cat)
-                .map_or("#e0e0e0", |(_, colour)| colour)
-        };
+        let colour = |cat: &str| colour_of(palette, cat).unwrap_or("#e0e0e0");
         let mut svg = self.open(title);
         svg.push_str(&self.units_layer(|code| match values.get(code) {
             Some(cat) => (

@@ -5,13 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use borderscape_core::palette::{colour_of, CONFLICT_TYPES};
 use borderscape_core::table::Table;
 
+use crate::charts::BAR;
 use crate::escape;
 use crate::figures::{find, latest, numbers, text};
 use crate::findings::{Names, RankedBorder};
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
+use crate::map::swatch;
 
 /// What the cards read from, indexed once.
 pub struct Profiles<'a> {
@@ -156,7 +159,12 @@ impl<'a> Profiles<'a> {
         }
         html.push_str("</tr>");
         for (kind, row) in &grid {
-            html.push_str(&format!("<tr><td>{}</td>", escape(&self.lang.cat(kind))));
+            // The type's swatch in the colour the maps and the QGIS project give it.
+            let colour = colour_of(&CONFLICT_TYPES, kind).unwrap_or(BAR);
+            html.push_str(&format!(
+                "<tr><td>{}</td>",
+                swatch(colour, &self.lang.cat(kind))
+            ));
             for v in &versions {
                 let cell = row.get(v).map_or(String::new(), |&x| group_digits(x));
                 html.push_str(&format!("<td class=\"num\">{cell}</td>"));

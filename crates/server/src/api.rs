@@ -63,9 +63,10 @@ pub async fn summary(State(app): State<Arc<App>>) -> Response {
     ok(app.results.summary.clone())
 }
 
-/// Settings of the front end: the optional basemap tile URL given to `serve --tiles`.
+/// Settings of the front end: the optional basemap tile URL given to `serve --tiles`, and the
+/// report to link in each language.
 pub async fn config(State(app): State<Arc<App>>) -> Response {
-    ok(json!({ "tiles": app.tiles }))
+    ok(json!({ "tiles": app.tiles, "reports": app.results.report_links() }))
 }
 
 /// Each analysis that ran: title, description, parameters, headline results and output tables.
@@ -500,9 +501,10 @@ pub async fn jurisdiction(State(app): State<Arc<App>>, Path(code): Path<String>)
     )
 }
 
-/// The run's `report.html`.
-pub async fn report(State(app): State<Arc<App>>) -> Response {
-    match &app.results.report {
+/// One of the run's reports (`/report.html`, `/report.en.html`, `/report.zh.html`), from memory.
+pub async fn report(State(app): State<Arc<App>>, uri: axum::http::Uri) -> Response {
+    let file = uri.path().trim_start_matches('/');
+    match app.results.reports.get(file) {
         Some(html) => (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             html.clone(),
@@ -510,7 +512,7 @@ pub async fn report(State(app): State<Arc<App>>) -> Response {
             .into_response(),
         None => error(
             StatusCode::NOT_FOUND,
-            "this results folder has no report.html",
+            format!("this results folder has no {file}"),
         ),
     }
 }

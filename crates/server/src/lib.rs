@@ -3,12 +3,14 @@
 //! binary, so nothing is fetched from the internet.
 //!
 //! # API
-//! - `GET /api/summary`: `summary.json`; `GET /api/config`: front-end settings (basemap tiles).
+//! - `GET /api/summary`: `summary.json`; `GET /api/config`: front-end settings (basemap tiles,
+//!   the report of each language).
 //! - `GET /api/analyses`: each analysis with parameters, headline results and output tables.
 //! - `GET /api/layers`, `GET /api/layers/{name}`: spatial tables as GeoJSON in WGS84.
 //! - `GET /api/tables`, `GET /api/tables/{name}`: any table as JSON rows.
 //! - `GET /api/borders/{a}/{b}`: everything known about one border, by analysis.
 //! - `GET /api/jurisdictions/{code}`: one unit's rows in every table keyed by `code`.
+//! - `GET /report.html`, `/report.en.html`, `/report.zh.html`: the run's reports, when written.
 //! - `GET /` (as JSON), `/conformance`, `/collections[/{id}[/items[/{fid}]]]`: the layers of
 //!   `results.gpkg` as OGC API – Features ([`ogc`]), for QGIS and GDAL.
 //!
@@ -43,6 +45,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
 
+use results::REPORT_FILES;
 pub use results::{results_dir, Results};
 
 /// The front end, embedded at compile time.
@@ -127,6 +130,8 @@ pub fn router(app: Arc<App>, bound: Option<IpAddr>) -> Router {
         .route("/api/borders/{a}/{b}", get(api::border))
         .route("/api/jurisdictions/{code}", get(api::jurisdiction))
         .route("/report.html", get(api::report))
+        .route("/report.en.html", get(api::report))
+        .route("/report.zh.html", get(api::report))
         .route("/", get(root))
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
@@ -175,7 +180,9 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
     if path.split('/').any(|segment| segment == "..") {
         return api::error(StatusCode::BAD_REQUEST, "paths with `..` are refused");
     }
-    let report = request.uri().path() == "/report.html";
+    let report = REPORT_FILES
+        .iter()
+        .any(|f| request.uri().path().strip_prefix('/') == Some(f));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(

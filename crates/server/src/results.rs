@@ -1,4 +1,4 @@
-//! One results folder, read once at start-up: `summary.json`, `report.html` and every table of
+//! One results folder, read once at start-up: `summary.json`, the reports and every table of
 //! `results.gpkg` (which `analyze` writes in WGS84, EPSG:4326, so its geometries go out as they
 //! are; a table split into one layer per geometry type is joined back). Nothing is read from disk after that, so no request can name a file.
 
@@ -19,8 +19,9 @@ pub struct Results {
     pub dir: PathBuf,
     /// `summary.json` as written by `analyze`.
     pub summary: Value,
-    /// `report.html`, if the run wrote one.
-    pub report: Option<String>,
+    /// The reports the run wrote, by file name ([`REPORT_FILES`]): `report.html` in the run's
+    /// language and the other language's `report.zh.html` or `report.en.html`.
+    pub reports: BTreeMap<&'static str, String>,
     /// Every table of `results.gpkg` by name, geometries in WGS84 lon/lat.
     pub tables: BTreeMap<String, Table>,
     /// The analysis that wrote each table.
@@ -31,6 +32,10 @@ pub struct Results {
     /// geometry types is one collection per type, as in the GeoPackage).
     pub collections: Vec<Collection>,
 }
+
+/// The report files a results folder may hold: `report.html` in the language of the run, and
+/// `report.{en,zh}.html` in the other (see `analyze --lang` and `borderscape report`).
+pub const REPORT_FILES: [&str; 3] = ["report.html", "report.en.html", "report.zh.html"];
 
 /// One feature collection: a layer of `results.gpkg`, the rows of one table.
 pub struct Collection {
@@ -102,7 +107,10 @@ impl Results {
                 })
             })
             .collect();
-        let report = std::fs::read_to_string(dir.join("report.html")).ok();
+        let reports = REPORT_FILES
+            .into_iter()
+            .filter_map(|f| Some((f, std::fs::read_to_string(dir.join(f)).ok()?)))
+            .collect();
         let owner = tables
             .keys()
             .filter_map(|table| {
@@ -129,7 +137,7 @@ impl Results {
         Ok(Self {
             dir,
             summary,
-            report,
+            reports,
             tables,
             owner,
             parents,
@@ -151,6 +159,21 @@ impl Results {
             .collect();
         order.extend(others);
         order
+    }
+
+    /// The report to link for each language: `report.{lang}.html` when the run wrote it, else
+    /// `report.html` (which is then in that language, or the only report there is).
+    pub fn report_links(&self) -> BTreeMap<&'static str, String> {
+        ["en", "zh"]
+            .into_iter()
+            .filter_map(|lang| {
+                let own = format!("report.{lang}.html");
+                let file = [own.as_str(), "report.html"]
+                    .into_iter()
+                    .find(|f| self.reports.contains_key(f))?;
+                Some((lang, format!("/{file}")))
+            })
+            .collect()
     }
 
     /// The code and its ancestors, from the unit up.

@@ -32,7 +32,8 @@ pub struct Args {
     /// With --list: print the outputs and their columns as Markdown (docs/outputs.md).
     #[arg(long, requires = "list")]
     markdown: bool,
-    /// Language of report.html: en or zh.
+    /// Language of report.html and results.qgs: en or zh (the report in the other language is
+    /// written too, as report.zh.html or report.en.html).
     #[arg(long, default_value = "en", value_parser = clap::builder::ValueParser::new(str::parse::<Lang>))]
     lang: Lang,
 }
@@ -53,8 +54,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     analyze(ctx, &project_path, &out, args.only.as_deref(), args.lang)?;
     if !ctx.quiet {
         eprintln!(
-            "results in {}: report.html, results.gpkg, summary.json, tables/",
-            out.display()
+            "results in {}: report.html, {}, results.gpkg, results.qgs, summary.json, tables/",
+            out.display(),
+            args.lang.other().file_name()
         );
     }
     Ok(())
@@ -95,8 +97,22 @@ pub fn analyze(
     let step = Step::start(ctx.quiet, "write results");
     let summary = summary(&region, &layers, &finished);
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
-    let report = borderscape_report::render(&summary, &tables, lang);
-    write_outputs(out, &region, &finished, &summary, &report)?;
+    // The report in the run's language as report.html, and in the other one beside it, so that
+    // either reader finds theirs (the dashboard links both).
+    let reports: Vec<(&str, String)> = [lang, lang.other()]
+        .into_iter()
+        .map(|l| {
+            let name = if l == lang {
+                "report.html"
+            } else {
+                l.file_name()
+            };
+            (name, borderscape_report::render(&summary, &tables, l))
+        })
+        .collect();
+    write_outputs(out, &region, &finished, &summary, &reports, &|key| {
+        lang.get(key).map(str::to_string)
+    })?;
     step.done();
     Ok(summary)
 }
