@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use borderscape_core::table::{Column, ColumnType, Table, Value};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -101,6 +102,58 @@ pub fn border_figures(cases: &[Case], log: &[Entry]) -> Vec<BorderFigures> {
             }
         })
         .collect()
+}
+
+/// The name of the table [`border_figures_table`] makes, which the report's border profiles read.
+pub const BORDER_TABLE: &str = "cases_border";
+
+/// The figures as a table (one row per border), so that the report can show them in its border
+/// profiles without depending on the register.
+pub fn border_figures_table(figures: &[BorderFigures]) -> Table {
+    let int = |name: &str, description: &str| Column::new(name, ColumnType::Int, None, description);
+    let mut t = Table::new(
+        BORDER_TABLE,
+        vec![
+            Column::text("a", "code of the first unit"),
+            Column::text("b", "code of the second unit"),
+            int("cases", "cases on the border"),
+            int("agreed", "cases that reached agreed at least once"),
+            Column::new(
+                "median_days_to_agreement",
+                ColumnType::Real,
+                Some("d"),
+                "median days from a case's creation to its first agreement",
+            ),
+            Column::new(
+                "resolved_share",
+                ColumnType::Real,
+                None,
+                "share of the border's cases now resolved",
+            ),
+            int("escalations", "transitions to escalated"),
+            Column::text(
+                "instruments",
+                "instruments of the decisions, `; `-separated",
+            ),
+        ],
+        false,
+    );
+    for f in figures {
+        t.push(
+            vec![
+                f.a.clone().into(),
+                f.b.clone().into(),
+                Value::Int(f.cases as i64),
+                Value::Int(f.agreed as i64),
+                f.median_days_to_agreement.map_or(Value::Null, Value::Real),
+                Value::Real(f.resolved_share),
+                Value::Int(f.escalations as i64),
+                f.instruments.join("; ").into(),
+            ],
+            None,
+        );
+    }
+    t
 }
 
 #[cfg(test)]

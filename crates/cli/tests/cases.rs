@@ -362,3 +362,86 @@ fn import_verify_export_on_postgres() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("pg_dump"), "{}", run.stderr);
 }
+
+/// `report --cases`: each border profile shows the register's cases on that border, as
+/// `cases report` counts them; a register that does not exist is refused, not created.
+#[test]
+fn report_profiles_show_the_registers_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("cases.db");
+    let db_s = db.to_str().unwrap();
+    let project = demo().to_str().unwrap();
+    assert_eq!(
+        borderscape(&["cases", "import", project, "--db", db_s, "--quiet"]).code,
+        0
+    );
+    let run = borderscape(&["cases", "report", project, "--db", db_s, "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let cases_on = |a: &str, b: &str| {
+        figures
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| (f["a"] == a && f["b"] == b) || (f["a"] == b && f["b"] == a))
+            .map_or(0, |f| f["cases"].as_u64().unwrap())
+    };
+    let html_path = tmp.path().join("report.html");
+    let html_s = html_path.to_str().unwrap();
+    let run = borderscape(&[
+        "report", project, "--cases", db_s, "--out", html_s, "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let mut cards = 0;
+    for card in html
+        .split("<article class=\"profile\" id=\"border-")
+        .skip(1)
+    {
+        let (a, rest) = card.split_once('-').unwrap();
+        let b = &rest[..rest.find('"').unwrap()];
+        let line = card
+            .split("data-profile=\"cases\">")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no cases line in the card of {a}|{b}"));
+        let n = cases_on(a, b);
+        let expected = if n == 0 {
+            "The register has no case on this border.".to_string()
+        } else {
+            format!("{n} cases in the register, 0 agreed")
+        };
+        assert!(line.starts_with(&expected), "{a}|{b}: {line:.120}");
+        cards += 1;
+    }
+    assert!(cards >= 5, "{cards} profiles");
+    // Without a register the cards say nothing of cases.
+    let plain = tmp.path().join("plain.html");
+    let run = borderscape(&[
+        "report",
+        project,
+        "--out",
+        plain.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!std::fs::read_to_string(&plain)
+        .unwrap()
+        .contains("data-profile=\"cases\""));
+    // A register that is not there is an error, and none is made.
+    let missing = tmp.path().join("typo.db");
+    let run = borderscape(&[
+        "report",
+        project,
+        "--cases",
+        missing.to_str().unwrap(),
+        "--out",
+        html_s,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no such case register"),
+        "{}",
+        run.stderr
+    );
+    assert!(!missing.exists());
+}

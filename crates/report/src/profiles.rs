@@ -1,7 +1,8 @@
 //! Border profiles: one card per border that gathers what every analysis says about it —
 //! conflicts by type and version, loads crossing it and their origins, compensation between its
-//! provinces, coordination across it and the arrangements covering it — so that the two sides'
-//! planners can discuss it from one page.
+//! provinces, coordination across it, the arrangements covering it and, when the report is
+//! rendered with a case register (`borderscape report --cases`), the register's cases on it —
+//! so that the two sides' planners can discuss it from one page.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -85,6 +86,7 @@ impl<'a> Profiles<'a> {
         html.push_str(&self.flows(a, b));
         html.push_str(&self.compensation(a, b));
         html.push_str(&self.coordination(a, b));
+        html.push_str(&self.cases(a, b));
         html.push_str("</article>");
         html
     }
@@ -274,6 +276,40 @@ impl<'a> Profiles<'a> {
         format!(
             "<h4>{}</h4><p>{}</p>",
             escape(&self.lang.t("ui.compensation_between")),
+            escape(&line)
+        )
+    }
+
+    /// The case register's work on the border (table `cases_border`, present only when the
+    /// report is rendered with a register): cases, agreements, resolution and escalations.
+    fn cases(&self, a: &str, b: &str) -> String {
+        let Some(t) = find(self.tables, "cases_border") else {
+            return String::new();
+        };
+        let line = (|| {
+            let (ta, tb) = (text(t, "a")?, text(t, "b")?);
+            // The register keeps a border as its cases were raised; either order is the border.
+            let i =
+                (0..t.len()).find(|&i| (ta[i] == a && tb[i] == b) || (ta[i] == b && tb[i] == a))?;
+            let number = |column: &str| numbers(t, column).map(|v| v[i]);
+            let days = number("median_days_to_agreement")
+                .filter(|d| d.is_finite())
+                .map_or_else(|| "–".to_string(), format_number);
+            Some(self.lang.fill(
+                "ui.register_cases_line",
+                &[
+                    ("cases", &group_digits(number("cases")?)),
+                    ("agreed", &group_digits(number("agreed")?)),
+                    ("days", &days),
+                    ("resolved", &percent(number("resolved_share")?)),
+                    ("escalations", &group_digits(number("escalations")?)),
+                ],
+            ))
+        })()
+        .unwrap_or_else(|| self.lang.t("ui.register_no_cases"));
+        format!(
+            "<h4>{}</h4><p data-profile=\"cases\">{}</p>",
+            escape(&self.lang.t("ui.register_cases")),
             escape(&line)
         )
     }

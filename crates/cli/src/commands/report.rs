@@ -1,12 +1,15 @@
-//! `borderscape report RESULTS [--lang zh|en] [--out report.html] [--pdf report.pdf]`: the
-//! report re-rendered from a results folder (in another language, say), and printed to PDF by
-//! headless Chromium when asked.
+//! `borderscape report RESULTS [--lang zh|en] [--out report.html] [--pdf report.pdf]
+//! [--cases REGISTER]`: the report re-rendered from a results folder (in another language, say,
+//! or with the case register's work in its border profiles), and printed to PDF by headless
+//! Chromium when asked.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
+use borderscape_cases::report::{border_figures, border_figures_table};
+use borderscape_cases::{is_postgres, CaseFilter, Store};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::table::Table;
@@ -32,6 +35,10 @@ pub struct Args {
     /// Also print the report to this PDF (A4) with headless Chromium.
     #[arg(long)]
     pdf: Option<PathBuf>,
+    /// A case register (SQLite file or postgres:// URL): each border profile then shows its
+    /// cases, agreements, resolution and escalations. The register is only read.
+    #[arg(long)]
+    cases: Option<String>,
 }
 
 /// How long Chromium may take to print before it is stopped.
@@ -60,6 +67,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         if let Some(t) = results.tables.get(name) {
             projected.push(to_analysis_crs(t, &wgs84, &crs)?);
         }
+    }
+    if let Some(db) = &args.cases {
+        // Only read: a path that names no register is an error, not a new empty one.
+        if !is_postgres(db) && !Path::new(db).is_file() {
+            return Err(Failure::Input(anyhow!(
+                "--cases {db}: no such case register (a SQLite file made by `borderscape cases import`, or a postgres:// URL)"
+            )));
+        }
+        let mut store = Store::open(db)?;
+        let cases = store.cases(&CaseFilter::default())?;
+        projected.push(border_figures_table(&border_figures(
+            &cases,
+            &store.audit_log()?,
+        )));
     }
     let tables: Vec<&Table> = projected
         .iter()
