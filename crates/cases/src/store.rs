@@ -643,14 +643,7 @@ impl Store {
         self.write(|w| {
             let (before, _) = begin_change(w, actor, id, expected_version, Action::Transition(to))?;
             let note = check_optional_text(w.db, Some(id), "note", note)?;
-            if !before.state.next().contains(&to) {
-                return Err(CaseError::NotAllowed {
-                    db: w.db.to_string(),
-                    id,
-                    from: before.state,
-                    to,
-                });
-            }
+            check_next_state(w.db, &before, to)?;
             let mut case = before.clone();
             case.state = to;
             case.proposed = None;
@@ -682,14 +675,7 @@ impl Store {
         self.write(|w| {
             let (before, _) = begin_change(w, actor, id, expected_version, Action::Propose(to))?;
             let note = check_optional_text(w.db, Some(id), "note", note)?.unwrap_or_default();
-            if !before.state.next().contains(&to) {
-                return Err(CaseError::NotAllowed {
-                    db: w.db.to_string(),
-                    id,
-                    from: before.state,
-                    to,
-                });
-            }
+            check_next_state(w.db, &before, to)?;
             let mut case = before.clone();
             case.proposed = Some(Proposal {
                 to,
@@ -1154,6 +1140,19 @@ fn check_severity(db: &str, case: Option<i64>, severity: i64) -> Result<i64, Cas
             format!("{severity} is not 1 (low), 2 (medium) or 3 (high)"),
         ))
     }
+}
+
+/// The state machine allows `to` from the case's current state.
+fn check_next_state(db: &str, case: &Case, to: State) -> Result<(), CaseError> {
+    if case.state.next().contains(&to) {
+        return Ok(());
+    }
+    Err(CaseError::NotAllowed {
+        db: db.to_string(),
+        id: case.id,
+        from: case.state,
+        to,
+    })
 }
 
 /// A case belongs to a border or to at least one unit, or no one could work it.

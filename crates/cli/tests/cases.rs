@@ -51,6 +51,13 @@ fn expected_groups(results: &Path) -> BTreeMap<(String, String, String), i64> {
     groups
 }
 
+/// `borderscape cases import PROJECT --db DB EXTRA…`.
+fn import(project: &str, db: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["cases", "import", project, "--db", db];
+    args.extend_from_slice(extra);
+    borderscape(&args)
+}
+
 fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password: &str) -> Run {
     let mut args = vec![
         "users",
@@ -84,7 +91,7 @@ fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password: &st
 /// Import twice, check the cases against the analysis's own counts, verify, export.
 fn import_verify_export(db: &str, out: &Path) {
     let project = demo().to_str().unwrap();
-    let run = borderscape(&["cases", "import", project, "--db", db]);
+    let run = import(project, db, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let groups = expected_groups(&demo().join("results"));
     assert!(!groups.is_empty());
@@ -97,7 +104,7 @@ fn import_verify_export(db: &str, out: &Path) {
         .unwrap_or_else(|| panic!("{}", run.stderr));
     assert!(created >= groups.len(), "{created} < {}", groups.len());
     // Idempotent: nothing created or changed the second time.
-    let again = borderscape(&["cases", "import", project, "--db", db]);
+    let again = import(project, db, &[]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
         again.stderr.contains("0 case(s) created, 0 updated")
@@ -213,19 +220,8 @@ fn min_severity_and_bad_input() {
         })
         .unwrap()
     };
-    assert_eq!(
-        borderscape(&["cases", "import", project, "--db", all.to_str().unwrap()]).code,
-        0
-    );
-    let run = borderscape(&[
-        "cases",
-        "import",
-        project,
-        "--db",
-        high.to_str().unwrap(),
-        "--min-severity",
-        "3",
-    ]);
+    assert_eq!(import(project, all.to_str().unwrap(), &[]).code, 0);
+    let run = import(project, high.to_str().unwrap(), &["--min-severity", "3"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         count(&high) < count(&all),
@@ -233,23 +229,9 @@ fn min_severity_and_bad_input() {
         count(&high),
         count(&all)
     );
-    let run = borderscape(&[
-        "cases",
-        "import",
-        project,
-        "--db",
-        high.to_str().unwrap(),
-        "--min-severity",
-        "4",
-    ]);
+    let run = import(project, high.to_str().unwrap(), &["--min-severity", "4"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let run = borderscape(&[
-        "cases",
-        "import",
-        tmp.path().to_str().unwrap(),
-        "--db",
-        "x.db",
-    ]);
+    let run = import(tmp.path().to_str().unwrap(), "x.db", &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("no results here"), "{}", run.stderr);
     // A file that is not a register.
@@ -278,10 +260,7 @@ fn users_and_tokens() {
     let db = tmp.path().join("cases.db");
     let db_s = db.to_str().unwrap();
     let project = demo().to_str().unwrap();
-    assert_eq!(
-        borderscape(&["cases", "import", project, "--db", db_s]).code,
-        0
-    );
+    assert_eq!(import(project, db_s, &[]).code, 0);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let unit: String = conn
         .query_row("SELECT code FROM units ORDER BY code LIMIT 1", [], |r| {
@@ -371,10 +350,7 @@ fn report_profiles_show_the_registers_cases() {
     let db = tmp.path().join("cases.db");
     let db_s = db.to_str().unwrap();
     let project = demo().to_str().unwrap();
-    assert_eq!(
-        borderscape(&["cases", "import", project, "--db", db_s, "--quiet"]).code,
-        0
-    );
+    assert_eq!(import(project, db_s, &["--quiet"]).code, 0);
     let run = borderscape(&["cases", "report", project, "--db", db_s, "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

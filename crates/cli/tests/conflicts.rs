@@ -31,7 +31,7 @@ fn facing_incompatible_zones_are_found_through_analyze() {
     let plans = collection(&[zone("a1", "100103", 121.094), zone("b1", "0701", 121.102)]);
     std::fs::write(dir.path().join("plans.geojson"), plans).unwrap();
     let out = dir.path().join("out");
-    analyze_only(Path::new(&project), &out, "conflicts");
+    analyze_only(Path::new(&project), "conflicts", &out);
     let csv = std::fs::read_to_string(out.join("tables/conflicts.csv")).unwrap();
     let row = csv
         .lines()

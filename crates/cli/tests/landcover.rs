@@ -60,7 +60,7 @@ fn demo_county_class_areas_agree_with_exactextract() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    analyze_only(dir.path(), &out, "landcover");
+    analyze_only(dir.path(), "landcover", &out);
     let mine = areas(
         &std::fs::read_to_string(out.join("tables/landcover_jurisdiction.csv")).unwrap(),
         true,
@@ -203,9 +203,7 @@ fn user_scheme_csv_is_checked_and_its_missing_classes_warned_about() {
         "{warning}"
     );
     let out = dir.path().join("out");
-    analyze_only(dir.path(), &out, "landcover");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = analyze_only(dir.path(), "landcover", &out);
     let results = &summary["analyses"]["landcover"]["results"];
     let from_analyze = results["warnings"][0].as_str().unwrap();
     let message = &warning[warning.find("year 2019: ").unwrap()..];

@@ -410,21 +410,6 @@ fn tables_have_the_columns_their_specs_declare(results: &Path) {
     }
 }
 
-/// `analyze PROJECT --only NAME` into `out`; its summary.json.
-fn analyze_only(project: &Path, name: &str, out: &Path) -> Value {
-    let run = borderscape(&[
-        "analyze",
-        project.to_str().unwrap(),
-        "--only",
-        name,
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
-}
-
 /// Issue 15: `--only` runs what an analysis depends on, and hands its typed result over.
 fn dependencies_are_pulled_in(project: &Path, scratch: &Path) {
     let out = scratch.join("only_compensation");
@@ -616,17 +601,7 @@ fn analyze_runs_a_small_project_and_lists_analyses() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = borderscape(&[
-        "analyze",
-        project.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--only",
-        "borders",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = analyze_only(&project, "borders", &out);
     assert_eq!(
         summary["analyses"]["borders"]["params"]["zone_width_m"],
         500.0

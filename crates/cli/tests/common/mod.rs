@@ -23,19 +23,19 @@ pub fn borderscape(args: &[&str]) -> Run {
     }
 }
 
-/// `borderscape analyze PROJECT --out OUT --only ANALYSES --quiet`, asserted to succeed.
-pub fn analyze_only(project: &Path, out: &Path, analyses: &str) -> Run {
+/// `analyze PROJECT --only NAME` into `out`, asserted to succeed; its summary.json.
+pub fn analyze_only(project: &Path, name: &str, out: &Path) -> serde_json::Value {
     let run = borderscape(&[
         "analyze",
         project.to_str().unwrap(),
+        "--only",
+        name,
         "--out",
         out.to_str().unwrap(),
-        "--only",
-        analyses,
         "--quiet",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    run
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
 }
 
 /// `data/<rel>` of the repository (the vendored data sets, each with its provenance).

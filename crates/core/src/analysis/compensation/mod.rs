@@ -245,24 +245,35 @@ fn esv_based(
                     n += 1;
                 }
             }
-            Entry {
-                scheme: s.name.clone(),
-                rule: "esv_based",
-                part: None,
-                period: plans.versions[v].clone(),
-                year: version_year(&plans.versions[v]),
-                payer: Some(s.beneficiary.clone()),
-                payee: Some(s.provider.clone()),
-                amount_yuan: Some(s.share * value),
-                index_value: Some(value),
-                status: "transfer",
-                inputs: format!(
+            esv_transfer(
+                s,
+                plans.versions[v].clone(),
+                version_year(&plans.versions[v]),
+                value,
+                format!(
                     "{} × ESV {value:.0} yuan of {n} red-line zones of {} within {width:.0} m of its border with {}",
                     s.share, s.provider, s.beneficiary
                 ),
-            }
+            )
         })
         .collect())
+}
+
+/// An ESV-based transfer: the beneficiary pays the provider `share` of the ESV `value`.
+fn esv_transfer(s: &EsvBased, period: String, year: i64, value: f64, inputs: String) -> Entry {
+    Entry {
+        scheme: s.name.clone(),
+        rule: "esv_based",
+        part: None,
+        period,
+        year,
+        payer: Some(s.beneficiary.clone()),
+        payee: Some(s.provider.clone()),
+        amount_yuan: Some(s.share * value),
+        index_value: Some(value),
+        status: "transfer",
+        inputs,
+    }
 }
 
 /// The ESV-based rule on land cover: per land-cover year, `share` of the ESV of the provider's
@@ -311,18 +322,12 @@ fn esv_based_landcover(
                 &region.model.rules.esv,
                 d_yuan_per_ha,
             );
-            Entry {
-                scheme: s.name.clone(),
-                rule: "esv_based",
-                part: None,
-                period: year.year.to_string(),
-                year: year.year.into(),
-                payer: Some(s.beneficiary.clone()),
-                payee: Some(s.provider.clone()),
-                amount_yuan: Some(s.share * value),
-                index_value: Some(value),
-                status: "transfer",
-                inputs: format!(
+            esv_transfer(
+                s,
+                year.year.to_string(),
+                year.year.into(),
+                value,
+                format!(
                     "{} × land-cover ESV {value:.0} yuan/yr of {area_ha:.2} ha on {}'s side of its border zone with {} ({}, {} year {}, cells {})",
                     s.share,
                     s.provider,
@@ -334,7 +339,7 @@ fn esv_based_landcover(
                     year.year,
                     cell_size_text(layer.source.grid())
                 ),
-            }
+            )
         })
         .collect())
 }
