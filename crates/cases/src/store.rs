@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::accounts;
 use crate::audit::{self, Broken, Entry, ENTRY_COLUMNS, GENESIS};
-use crate::db::{Backend, Tx, Val};
+use crate::db::{is_postgres, Backend, Tx, Val};
 use crate::error::CaseError;
 use crate::model::{
     case_types, refusal, Action, Actor, Case, CasePatch, Comment, LinkedConflict, NewCase,
@@ -236,6 +236,18 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens a register that must exist already (commands that only read it, or work on its
+    /// accounts): a mistyped SQLite path is an error rather than a new, empty register.
+    pub fn open_existing(location: &str) -> Result<Store, CaseError> {
+        if !is_postgres(location) && !Path::new(location).is_file() {
+            return Err(CaseError::open(
+                &display_name(location),
+                "no such case register (`borderscape cases import` or `users add` makes one)",
+            ));
+        }
+        Store::open(location)
+    }
+
     /// The database as named in messages.
     pub fn db(&self) -> &str {
         &self.db
@@ -375,7 +387,7 @@ impl Store {
                 None,
                 "password",
                 format!(
-                    "must have {} to {} bytes",
+                    "must have at least {} characters and at most {} bytes",
                     accounts::MIN_PASSWORD_CHARS,
                     accounts::MAX_PASSWORD_BYTES
                 ),
@@ -459,11 +471,14 @@ impl Store {
                 &[name.into()],
             )
         })?;
-        // A missing user costs a hash like a wrong password, so timing does not tell them apart.
-        let stored = row.first().map_or_else(
-            || accounts::hash_password("no such user").unwrap_or_default(),
-            |r| r[5].string(),
-        );
+        // A missing user is verified against a dummy hash (made once), so that it costs one
+        // argon2 run like a wrong password and timing does not tell them apart.
+        static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            accounts::hash_password("no such user").unwrap_or_default()
+        });
+        let stored = row
+            .first()
+            .map_or_else(|| DUMMY_HASH.clone(), |r| r[5].string());
         let matches = accounts::verify_password(password, &stored);
         match row.first() {
             Some(r) if matches => Ok(actor_of(&user_from_row(r))),

@@ -234,6 +234,16 @@ fn min_severity_and_bad_input() {
     let run = import(tmp.path().to_str().unwrap(), "x.db", &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("no results here"), "{}", run.stderr);
+    // Commands that only read a register refuse a path that names none, and make none.
+    let typo = tmp.path().join("typo.db");
+    let run = borderscape(&["cases", "verify", typo.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no such case register"),
+        "{}",
+        run.stderr
+    );
+    assert!(!typo.exists());
     // A file that is not a register.
     let junk = tmp.path().join("junk.db");
     std::fs::write(&junk, "not a database at all, just some text").unwrap();

@@ -67,6 +67,21 @@ fn analyze_in_chinese_writes_both_reports_and_a_chinese_qgis_project() {
     assert_eq!(lang_of("report.html").as_deref(), Some("zh-CN"));
     assert_eq!(lang_of("report.en.html").as_deref(), Some("en"));
     assert!(!results.join("report.zh.html").exists());
+    // `report` re-renders each language into the file analyze wrote for it: English into
+    // report.en.html, never over the Chinese report.html.
+    for lang in ["en", "zh"] {
+        let run = borderscape(&[
+            "report",
+            results.to_str().unwrap(),
+            "--lang",
+            lang,
+            "--quiet",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(lang_of("report.html").as_deref(), Some("zh-CN"));
+    assert_eq!(lang_of("report.en.html").as_deref(), Some("en"));
+    assert!(!results.join("report.zh.html").exists());
 
     let text = std::fs::read_to_string(results.join("results.qgs")).unwrap();
     let options = roxmltree::ParsingOptions {

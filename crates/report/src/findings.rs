@@ -451,6 +451,10 @@ fn landcover(lang: Lang, results: &Value, tables: &[&Table], names: &Names) -> O
         .into_iter()
         .filter(|&i| per_ha[i].is_finite())
         .max_by(|&x, &y| per_ha[x].total_cmp(&per_ha[y]))?;
+    // No class with an ESV row at the top level: no per-hectare value to state.
+    if total_ha <= 0.0 {
+        return None;
+    }
     let mut text = lang.fill(
         "find.landcover",
         &[

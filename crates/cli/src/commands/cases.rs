@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Verify { db } => {
-            let mut store = Store::open(&db)?;
+            let mut store = Store::open_existing(&db)?;
             match store.verify()? {
                 Ok(n) => {
                     if !ctx.quiet {
@@ -123,7 +123,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Export { db, out } => {
-            let mut store = Store::open(&db)?;
+            let mut store = Store::open_existing(&db)?;
             let cases = store.cases(&CaseFilter::default())?;
             write_table(&out, &cases_table(&cases), Srs::WGS84)?;
             if !ctx.quiet {
@@ -140,7 +140,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
                     project.display()
                 )));
             }
-            let mut store = Store::open(&db)?;
+            let mut store = Store::open_existing(&db)?;
             let cases = store.cases(&CaseFilter::default())?;
             let figures = border_figures(&cases, &store.audit_log()?);
             let text = if json {
@@ -167,7 +167,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
         Command::Backup { db, file } => {
-            let store = Store::open(&db)?;
+            let store = Store::open_existing(&db)?;
             store.backup(&file)?;
             if !ctx.quiet {
                 eprintln!("{} copied to {}", store.db(), file.display());

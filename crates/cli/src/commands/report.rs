@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use borderscape_cases::report::{border_figures, border_figures_table};
-use borderscape_cases::{is_postgres, CaseFilter, Store};
+use borderscape_cases::{CaseFilter, Store};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::table::Table;
@@ -28,8 +28,9 @@ pub struct Args {
     /// Language of the report: en or zh.
     #[arg(long, default_value = "en", value_parser = clap::builder::ValueParser::new(str::parse::<Lang>))]
     lang: Lang,
-    /// Where to write the HTML (default: report.html in the results folder, report.zh.html for
-    /// Chinese). An existing file is replaced only if borderscape wrote it.
+    /// Where to write the HTML (default: the file `analyze` wrote for this language in the
+    /// results folder, report.html or report.en.html / report.zh.html). An existing file is
+    /// replaced only if borderscape wrote it.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Also print the report to this PDF (A4) with headless Chromium.
@@ -46,11 +47,16 @@ const PRINT_TIMEOUT: Duration = Duration::from_secs(180);
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let dir = results_dir(&args.path);
+    // `analyze` writes report.html in the run's language and the other language beside it
+    // (report.en.html or report.zh.html): report.html is this language's report when the other
+    // one's file is there, else this language has its own file name.
     let out = args.out.unwrap_or_else(|| {
-        dir.join(match args.lang {
-            Lang::En => "report.html",
-            Lang::Zh => "report.zh.html",
-        })
+        let own = if dir.join(args.lang.other().file_name()).is_file() {
+            "report.html"
+        } else {
+            args.lang.file_name()
+        };
+        dir.join(own)
     });
     refuse_foreign(&out, |bytes| {
         String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains(GENERATOR)
@@ -69,13 +75,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         }
     }
     if let Some(db) = &args.cases {
-        // Only read: a path that names no register is an error, not a new empty one.
-        if !is_postgres(db) && !Path::new(db).is_file() {
-            return Err(Failure::Input(anyhow!(
-                "--cases {db}: no such case register (a SQLite file made by `borderscape cases import`, or a postgres:// URL)"
-            )));
-        }
-        let mut store = Store::open(db)?;
+        let mut store = Store::open_existing(db)?;
         let cases = store.cases(&CaseFilter::default())?;
         projected.push(border_figures_table(&border_figures(
             &cases,

@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Token { db, name } => {
-            let mut store = Store::open(&db)?;
+            let mut store = Store::open_existing(&db)?;
             let token = store.new_token(&Actor::cli("users"), &name)?;
             // Printed even with --quiet: it is the command's output, and shown only this once.
             println!("{token}");

@@ -219,18 +219,7 @@ fn esv_based(
     values: &[f64],
     width: f64,
 ) -> Result<Vec<Entry>, AnalysisError> {
-    let unit = |code: &str, field: &str| {
-        region.index_of(code).ok_or_else(|| {
-            AnalysisError::Input(format!(
-                "{}: scheme {}: field `{field}`: `{code}` is not a jurisdiction",
-                region.manifest, s.name
-            ))
-        })
-    };
-    let (provider, beneficiary) = (
-        unit(&s.provider, "provider")?,
-        unit(&s.beneficiary, "beneficiary")?,
-    );
+    let (provider, beneficiary) = scheme_units(region, s)?;
     let level = region.jurisdictions[provider].level;
     let near = border_zones(region, plans, level, width)?;
     let pair = (provider.min(beneficiary), provider.max(beneficiary));
@@ -257,6 +246,23 @@ fn esv_based(
             )
         })
         .collect())
+}
+
+/// The region indices of an ESV-based scheme's provider and beneficiary; an error names the
+/// scheme and the field whose code is not a jurisdiction.
+fn scheme_units(region: &Region, s: &EsvBased) -> Result<(usize, usize), AnalysisError> {
+    let unit = |code: &str, field: &str| {
+        region.index_of(code).ok_or_else(|| {
+            AnalysisError::Input(format!(
+                "{}: scheme {}: field `{field}`: `{code}` is not a jurisdiction",
+                region.manifest, s.name
+            ))
+        })
+    };
+    Ok((
+        unit(&s.provider, "provider")?,
+        unit(&s.beneficiary, "beneficiary")?,
+    ))
 }
 
 /// An ESV-based transfer: the beneficiary pays the provider `share` of the ESV `value`.
@@ -294,13 +300,7 @@ fn esv_based_landcover(
             "{at} needs the landcover analysis, which could not run (a landcover layer)"
         ))
     })?;
-    let unit = |code: &str| region.index_of(code);
-    let (Some(provider), Some(beneficiary)) = (unit(&s.provider), unit(&s.beneficiary)) else {
-        return Err(AnalysisError::Input(format!(
-            "{at}: `{}` or `{}` is not a jurisdiction",
-            s.provider, s.beneficiary
-        )));
-    };
+    let (provider, beneficiary) = scheme_units(region, s)?;
     let side = landcover.zone_sides.iter().position(|&(a, b, side)| {
         side == provider
             && (a.min(b), a.max(b)) == (provider.min(beneficiary), provider.max(beneficiary))

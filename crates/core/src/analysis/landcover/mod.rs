@@ -508,15 +508,13 @@ pub fn crosswalk_warning(layer: &LandCoverLayer, missing: &BTreeMap<u32, f64>) -
     }
     let list: Vec<String> = missing
         .iter()
-        .map(
-            |(class, ha)| match layer.scheme.classes.get(&(*class as u16)) {
-                Some(c) => format!(
-                    "{class} {} ({ha:.2} ha; ESV row `{}` unknown)",
-                    c.name, c.esv_row
-                ),
-                None => format!("{class} ({ha:.2} ha)"),
-            },
-        )
+        .map(|(class, ha)| match layer.scheme.class(*class) {
+            Some(c) => format!(
+                "{class} {} ({ha:.2} ha; ESV row `{}` unknown)",
+                c.name, c.esv_row
+            ),
+            None => format!("{class} ({ha:.2} ha)"),
+        })
         .collect();
     Some(format!(
         "year {}: {} class(es) missing from the crosswalk of scheme {} count in no ESV: {}",
@@ -561,7 +559,7 @@ fn push_classes(table: &mut Table, head: &[Value], year: i32, comp: &Composition
         row.extend([
             Value::Int(year.into()),
             Value::Int((*class).into()),
-            scheme.class_name(*class as u16).into(),
+            scheme.class_name(*class).into(),
             Value::Real(round_to(m2 / 10_000.0, 4)),
             Value::Real(round_to(m2 / total, 6)),
         ]);

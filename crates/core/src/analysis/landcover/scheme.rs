@@ -228,12 +228,17 @@ impl Scheme {
             .collect()
     }
 
+    /// The scheme's class of a raster value (none for a value beyond the scheme's u16 codes, which
+    /// must not wrap onto another class).
+    pub fn class(&self, value: u32) -> Option<&Class> {
+        u16::try_from(value).ok().and_then(|c| self.classes.get(&c))
+    }
+
     /// The class's name, or `class N` for a class the scheme does not know.
-    pub fn class_name(&self, class: u16) -> String {
-        self.classes
-            .get(&class)
+    pub fn class_name(&self, value: u32) -> String {
+        self.class(value)
             .map(|c| c.name.clone())
-            .unwrap_or_else(|| format!("class {class}"))
+            .unwrap_or_else(|| format!("class {value}"))
     }
 }
 
