@@ -16,4 +16,4 @@ pub mod store;
 pub use db::is_postgres;
 pub use error::CaseError;
 pub use model::{Action, Actor, Case, CasePatch, Comment, NewCase, Role, State, Units};
-pub use store::{CaseFilter, Store, User};
+pub use store::{CaseFilter, Credentials, Store, User};

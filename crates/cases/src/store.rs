@@ -139,6 +139,31 @@ pub struct User {
     pub created_at: String,
 }
 
+/// A user's name looked up: the actor and password hash, if the user exists.
+pub struct Credentials {
+    db: String,
+    user: Option<(Actor, String)>,
+}
+
+impl Credentials {
+    /// The actor, if `password` is the user's. A missing user is verified against a dummy
+    /// hash (made once), so that it costs one argon2 run like a wrong password and timing does
+    /// not tell them apart.
+    pub fn check(&self, password: &str) -> Result<Actor, CaseError> {
+        static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            accounts::hash_password("no such user").unwrap_or_default()
+        });
+        let stored = self.user.as_ref().map_or(DUMMY_HASH.as_str(), |(_, h)| h);
+        let matches = accounts::verify_password(password, stored);
+        match &self.user {
+            Some((actor, _)) if matches => Ok(actor.clone()),
+            _ => Err(CaseError::Unauthenticated {
+                db: self.db.clone(),
+            }),
+        }
+    }
+}
+
 /// An open case register.
 pub struct Store {
     backend: Backend,
@@ -465,27 +490,24 @@ impl Store {
 
     /// The actor of a name and password.
     pub fn login(&mut self, name: &str, password: &str) -> Result<Actor, CaseError> {
+        self.credentials(name)?.check(password)
+    }
+
+    /// A user's stored credentials, to be checked with [`Credentials::check`] — a server reads
+    /// them under its lock on the register and runs argon2 (tens of milliseconds) outside it.
+    pub fn credentials(&mut self, name: &str) -> Result<Credentials, CaseError> {
         let row = self.read(|tx, _| {
             tx.query(
                 "SELECT id, name, role, unit, created_at, password_hash FROM users WHERE name = $1",
                 &[name.into()],
             )
         })?;
-        // A missing user is verified against a dummy hash (made once), so that it costs one
-        // argon2 run like a wrong password and timing does not tell them apart.
-        static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            accounts::hash_password("no such user").unwrap_or_default()
-        });
-        let stored = row
-            .first()
-            .map_or_else(|| DUMMY_HASH.clone(), |r| r[5].string());
-        let matches = accounts::verify_password(password, &stored);
-        match row.first() {
-            Some(r) if matches => Ok(actor_of(&user_from_row(r))),
-            _ => Err(CaseError::Unauthenticated {
-                db: self.db.clone(),
-            }),
-        }
+        Ok(Credentials {
+            db: self.db.clone(),
+            user: row
+                .first()
+                .map(|r| (actor_of(&user_from_row(r)), r[5].string())),
+        })
     }
 
     /// The actor of an API token.

@@ -6,25 +6,9 @@ mod common;
 mod pg;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use common::{borderscape, Run};
-
-/// The demo project, written and analysed once for all tests of this file.
-fn demo() -> &'static Path {
-    static DEMO: OnceLock<PathBuf> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cases-demo");
-        if !dir.join("results/results.gpkg").is_file() {
-            let run = borderscape(&["demo", "--out", dir.to_str().unwrap(), "--quiet"]);
-            assert_eq!(run.code, 0, "{}", run.stderr);
-        }
-        dir
-    })
-}
+use common::{borderscape, demo, users_add, Run};
 
 /// Conflicts per (a, b, type) of the latest plan version (and plan-independent ones), as the
 /// analysis counted them in `conflicts_by_border`.
@@ -56,36 +40,6 @@ fn import(project: &str, db: &str, extra: &[&str]) -> Run {
     let mut args = vec!["cases", "import", project, "--db", db];
     args.extend_from_slice(extra);
     borderscape(&args)
-}
-
-fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password: &str) -> Run {
-    let mut args = vec![
-        "users",
-        "add",
-        db,
-        "--name",
-        name,
-        "--role",
-        role,
-        "--password-stdin",
-    ];
-    if let Some(unit) = unit {
-        args.extend(["--unit", unit]);
-    }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borderscape"))
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// Import twice, check the cases against the analysis's own counts, verify, export.

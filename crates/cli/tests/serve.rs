@@ -4,44 +4,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{borderscape, collection, project_with_jurisdictions, square_feature};
+use common::{borderscape, collection, project_with_jurisdictions, square_feature, Server};
 use serde_json::Value;
 
-/// A running `borderscape serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(results: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_borderscape"))
-        .args(["serve", results.to_str().unwrap(), "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start borderscape serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Server { child, address }
+    Server::start(&["serve", results.to_str().unwrap()])
 }
 
 /// One raw HTTP/1.1 request (the path is sent exactly as given, `..` and all).
@@ -76,18 +48,7 @@ fn raw_request(
     host: &str,
     extra: &str,
 ) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(&server.address).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_ascii_lowercase(), body.to_string())
+    server.raw(method, path, host, extra, b"")
 }
 
 /// Issue 16: a foreign Host (DNS rebinding) is refused; answers carry the security headers.

@@ -63,10 +63,14 @@ pub async fn summary(State(app): State<Arc<App>>) -> Response {
     ok(app.results.summary.clone())
 }
 
-/// Settings of the front end: the optional basemap tile URL given to `serve --tiles`, and the
-/// report to link in each language.
+/// Settings of the front end: the optional basemap tile URL given to `serve --tiles`, the
+/// report to link in each language, and whether a case register is served.
 pub async fn config(State(app): State<Arc<App>>) -> Response {
-    ok(json!({ "tiles": app.tiles, "reports": app.results.report_links() }))
+    ok(json!({
+        "tiles": app.tiles,
+        "reports": app.results.report_links(),
+        "cases": app.cases.is_some(),
+    }))
 }
 
 /// Each analysis that ran: title, description, parameters, headline results and output tables.

@@ -1,6 +1,7 @@
 //! borderscape-server: the local dashboard of `borderscape serve` — a read-only JSON API over one
 //! results folder, and the web front end (`web/`, with MapLibre GL JS vendored) embedded in the
-//! binary, so nothing is fetched from the internet.
+//! binary, so nothing is fetched from the internet. With a case register (`--cases DB`) it also
+//! serves the case API ([`cases`]): logins, cases, comments, transitions, history, audit log.
 //!
 //! # API
 //! - `GET /api/summary`: `summary.json`; `GET /api/config`: front-end settings (basemap tiles,
@@ -22,7 +23,8 @@
 //! localhost nor the bound address are refused (DNS rebinding). Every answer carries a
 //! Content-Security-Policy (`default-src 'self'`; the self-contained report only its own inline
 //! script and styles), `X-Frame-Options: DENY`, `frame-ancestors 'none'` and
-//! `Referrer-Policy: no-referrer`. Only GET and HEAD are served. A request target over
+//! `Referrer-Policy: no-referrer`. Only GET and HEAD are served, and with a case register also
+//! POST and PATCH under `/api/` (the case API's own rules: [`cases`]). A request target over
 //! [`MAX_URI_BYTES`] gets a JSON 414, headers over [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`] a
 //! JSON 431. No URL is
 //! ever mapped to a file: the results are read into memory at start-up and the front end is
@@ -30,6 +32,7 @@
 //! are refused outright. Responses are paged; errors are JSON with a message.
 
 pub mod api;
+pub mod cases;
 pub mod ogc;
 mod results;
 
@@ -60,6 +63,8 @@ pub struct App {
     pub tiles: Option<String>,
     /// Whole-layer answers, built once and shared.
     pub layer_cache: api::LayerCache,
+    /// The case register, when served (`--cases DB`); without it the server is read-only.
+    pub cases: Option<Arc<cases::Cases>>,
 }
 
 /// What the guard checks every request against.
@@ -68,6 +73,8 @@ struct Policy {
     hosts: Vec<String>,
     /// The Content-Security-Policy of the dashboard (the tile server added when given).
     dashboard_csp: HeaderValue,
+    /// Whether the case API takes writes (POST, PATCH under `/api/`).
+    writes: bool,
 }
 
 impl Policy {
@@ -92,6 +99,7 @@ impl Policy {
             hosts,
             dashboard_csp: HeaderValue::from_str(&csp)
                 .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
+            writes: app.cases.is_some(),
         }
     }
 
@@ -119,8 +127,12 @@ const REPORT_CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-
 /// The whole site for a server bound to `bound` (`None`: answer localhost only).
 pub fn router(app: Arc<App>, bound: Option<IpAddr>) -> Router {
     let policy = Arc::new(Policy::new(&app, bound));
-    Router::new()
-        .route("/api/summary", get(api::summary))
+    let site = if app.cases.is_some() {
+        cases::routes()
+    } else {
+        Router::new()
+    };
+    site.route("/api/summary", get(api::summary))
         .route("/api/config", get(api::config))
         .route("/api/analyses", get(api::analyses))
         .route("/api/layers", get(api::layers))
@@ -160,12 +172,20 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
             format!("host `{host}` is not this server: use http://127.0.0.1:PORT/ or http://localhost:PORT/"),
         );
     }
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+    let case_write = policy.writes
+        && matches!(*request.method(), Method::POST | Method::PATCH)
+        && request.uri().path().starts_with("/api/");
+    if !case_write && !matches!(*request.method(), Method::GET | Method::HEAD) {
         return api::error(
             StatusCode::METHOD_NOT_ALLOWED,
             format!(
-                "{} is not allowed: this server is read-only",
-                request.method()
+                "{} is not allowed here: {}",
+                request.method(),
+                if policy.writes {
+                    "only the case API (/api/…) takes writes"
+                } else {
+                    "this server is read-only (serve --cases DB takes case writes)"
+                }
             ),
         );
     }

@@ -1,8 +1,11 @@
 //! Helpers for the end-to-end tests: run the real binary in temporary folders.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 
 /// The outcome of one run of `borderscape`.
 pub struct Run {
@@ -182,4 +185,131 @@ pub fn analysed_mixed_conflicts(dir: &Path) -> PathBuf {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     project.join("results")
+}
+
+/// The demo project, written and analysed once per test binary (tests of several binaries
+/// share it; cargo runs test binaries one after another).
+pub fn demo() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cases-demo");
+        if !dir.join("results/results.gpkg").is_file() {
+            let run = borderscape(&["demo", "--out", dir.to_str().unwrap(), "--quiet"]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        dir
+    })
+}
+
+/// `borderscape users add DB --name NAME --role ROLE [--unit UNIT] --password-stdin`.
+pub fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password: &str) -> Run {
+    let mut args = vec![
+        "users",
+        "add",
+        db,
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    if let Some(unit) = unit {
+        args.extend(["--unit", unit]);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_borderscape"))
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A running `borderscape serve`, stopped when dropped.
+pub struct Server {
+    pub child: Child,
+    pub address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `borderscape ARGS… --port 0` and reads the address it prints.
+    pub fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_borderscape"))
+            .args(args)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start borderscape serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Server { child, address }
+    }
+
+    /// One raw HTTP/1.1 request, the path sent exactly as given, with a `Host`, extra header
+    /// lines (each ending in CRLF) and a body: status, lower-cased head, body.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        host: &str,
+        extra: &str,
+        body: &[u8],
+    ) -> (u16, String, String) {
+        self.try_raw(method, path, host, extra, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// [`Server::raw`], failing instead of panicking when the server is gone.
+    pub fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        host: &str,
+        extra: &str,
+        body: &[u8],
+    ) -> std::io::Result<(u16, String, String)> {
+        let mut stream = TcpStream::connect(&self.address)?;
+        let length = if body.is_empty() {
+            String::new()
+        } else {
+            format!("Content-Length: {}\r\n", body.len())
+        };
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}{length}Connection: close\r\n\r\n"
+        )?;
+        stream.write_all(body)?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("no HTTP status in {head:?}")))?;
+        Ok((status, head.to_ascii_lowercase(), body.to_string()))
+    }
 }

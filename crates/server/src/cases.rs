@@ -1,0 +1,738 @@
+//! The case API of `borderscape serve --cases DB`: logins and sessions, the cases with their
+//! comments, transitions and history, and the audit log, over the register of
+//! `borderscape-cases`, which checks every right and version itself.
+//!
+//! The register is synchronous and one connection: each request takes it under a mutex on a
+//! blocking thread, so writes queue here as they would in the database. Sessions live in memory
+//! (a restart logs everyone out); API tokens live in the register.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State as Shared};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use borderscape_cases::accounts::{new_token, token_hash};
+use borderscape_cases::audit::Entry;
+use borderscape_cases::model::refusal;
+use borderscape_cases::{
+    Action, Actor, Case, CaseError, CaseFilter, CasePatch, NewCase, State, Store, Units,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value as Json};
+
+use crate::api::{error, json_response, ok};
+use crate::App;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "borderscape_session";
+/// How long a session lasts from its login.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+/// Most sessions kept; beyond, the one ending first is dropped.
+pub const MAX_SESSIONS: usize = 10_000;
+/// Largest request body accepted (a case, a comment of [`borderscape_cases::store::MAX_TEXT_CHARS`]
+/// characters of up to 4 bytes and some JSON around it).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Failed logins for one name before each further one locks the name for a while.
+pub const FREE_LOGIN_FAILURES: u32 = 5;
+/// The longest lock-out: it doubles from 1 s with each failure beyond the free ones.
+pub const MAX_LOCKOUT: Duration = Duration::from_secs(300);
+/// Names whose failures are remembered at most (older, expired ones are forgotten first).
+const MAX_FAILURE_NAMES: usize = 10_000;
+
+/// A logged-in browser.
+struct Session {
+    actor: Actor,
+    csrf: String,
+    expires: Instant,
+}
+
+/// Recent failed logins of one name.
+struct Failures {
+    count: u32,
+    locked_until: Instant,
+}
+
+/// The register and the server's own state about who is logged in.
+pub struct Cases {
+    store: Mutex<Store>,
+    /// By the SHA-256 of the session id (the cookie's value).
+    sessions: Mutex<HashMap<String, Session>>,
+    failures: Mutex<HashMap<String, Failures>>,
+}
+
+/// A mutex's content, also after a thread panicked holding it (the register's transactions
+/// roll back on their own, so its state stays consistent).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Cases {
+    pub fn new(store: Store) -> Cases {
+        Cases {
+            store: Mutex::new(store),
+            sessions: Mutex::default(),
+            failures: Mutex::default(),
+        }
+    }
+
+    /// Opens a session: its id (the cookie) and CSRF token.
+    fn open_session(&self, actor: Actor) -> (String, String) {
+        let (id, csrf) = (new_token(), new_token());
+        let now = Instant::now();
+        let mut sessions = lock(&self.sessions);
+        sessions.retain(|_, s| s.expires > now);
+        if sessions.len() >= MAX_SESSIONS {
+            let first = sessions
+                .iter()
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(k, _)| k.clone());
+            if let Some(first) = first {
+                sessions.remove(&first);
+            }
+        }
+        sessions.insert(
+            token_hash(&id),
+            Session {
+                actor,
+                csrf: csrf.clone(),
+                expires: now + SESSION_LIFETIME,
+            },
+        );
+        (id, csrf)
+    }
+
+    /// The live session of a cookie value: its actor and CSRF token.
+    fn session(&self, id: &str) -> Option<(Actor, String)> {
+        let sessions = lock(&self.sessions);
+        sessions
+            .get(&token_hash(id))
+            .filter(|s| s.expires > Instant::now())
+            .map(|s| (s.actor.clone(), s.csrf.clone()))
+    }
+
+    /// How long `name` is still locked out after failed logins.
+    fn locked_out(&self, name: &str) -> Option<Duration> {
+        let failures = lock(&self.failures);
+        let left = failures
+            .get(name)?
+            .locked_until
+            .checked_duration_since(Instant::now())?;
+        (!left.is_zero()).then_some(left)
+    }
+
+    fn record_failure(&self, name: &str) {
+        let now = Instant::now();
+        let mut failures = lock(&self.failures);
+        if failures.len() >= MAX_FAILURE_NAMES {
+            failures.retain(|_, f| f.locked_until > now);
+            if failures.len() >= MAX_FAILURE_NAMES {
+                return;
+            }
+        }
+        let entry = failures.entry(name.to_string()).or_insert(Failures {
+            count: 0,
+            locked_until: now,
+        });
+        entry.count += 1;
+        if let Some(beyond) = entry.count.checked_sub(FREE_LOGIN_FAILURES + 1) {
+            let lockout = Duration::from_secs(1u64 << beyond.min(16)).min(MAX_LOCKOUT);
+            entry.locked_until = now + lockout;
+        }
+    }
+
+    fn forget_failures(&self, name: &str) {
+        lock(&self.failures).remove(name);
+    }
+}
+
+/// The routes of the case API, added to the server's with `--cases`.
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/session", get(session))
+        .route("/api/cases", get(list).post(create))
+        .route("/api/cases/{id}", get(one).patch(update))
+        .route("/api/cases/{id}/comments", get(comments).post(comment))
+        .route("/api/cases/{id}/transition", post(transition))
+        .route("/api/cases/{id}/history", get(history))
+        .route("/api/audit", get(audit))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// An error answer, boxed: a response is large and most requests succeed.
+pub struct Refused(Box<Response>);
+
+impl From<Response> for Refused {
+    fn from(response: Response) -> Self {
+        Refused(Box::new(response))
+    }
+}
+
+/// A JSON error answer (`{"error": message}`).
+fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Refused {
+    error(status, message).into()
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// A handler's answer: the response, or the error response that stopped it.
+type Answer = Result<Response, Refused>;
+type Body = Result<Bytes, BytesRejection>;
+
+fn cases_of(app: &App) -> Result<Arc<Cases>, Refused> {
+    app.cases.clone().ok_or_else(|| {
+        refuse(
+            StatusCode::NOT_FOUND,
+            "this server has no case register (start it with --cases DB)",
+        )
+    })
+}
+
+/// Who sends a request, before the register is asked: a token to look up, or a session's actor.
+enum Who {
+    Token(String),
+    Session(Actor),
+}
+
+impl Who {
+    fn actor(self, store: &mut Store) -> Result<Actor, CaseError> {
+        match self {
+            Who::Token(token) => store.authenticate_token(&token),
+            Who::Session(actor) => Ok(actor),
+        }
+    }
+}
+
+/// The session cookie's value, if sent.
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE).then(|| value.to_string())
+        })
+}
+
+/// Compares two secrets in time independent of where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The credentials of a request: a bearer token, or a session cookie (whose writes must carry
+/// the session's CSRF token).
+fn who(cases: &Cases, headers: &HeaderMap, write: bool) -> Result<Who, Refused> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "header `Authorization`: must be `Bearer TOKEN` (from `borderscape users token`)",
+                )
+            })?;
+        return Ok(Who::Token(token.to_string()));
+    }
+    let Some(id) = session_id(headers) else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "log in first (POST /api/login) or send `Authorization: Bearer TOKEN`",
+        ));
+    };
+    let (actor, csrf) = cases.session(&id).ok_or_else(|| {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            "the session has ended or expired: log in again",
+        )
+    })?;
+    if write {
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !same_secret(sent, &csrf) {
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "header `X-CSRF-Token`: a write with the session cookie must carry the `csrf` that POST /api/login answered",
+            ));
+        }
+    }
+    Ok(Who::Session(actor))
+}
+
+/// A request's credentials, checked as far as possible before the register is asked.
+struct Caller {
+    cases: Arc<Cases>,
+    who: Who,
+}
+
+/// The caller of a request (401 without credentials, 403 for a cookie write without CSRF).
+fn caller(app: &App, headers: &HeaderMap, write: bool) -> Result<Caller, Refused> {
+    let cases = cases_of(app)?;
+    let who = who(&cases, headers, write)?;
+    Ok(Caller { cases, who })
+}
+
+impl Caller {
+    /// Runs `f` for the caller's actor on the register (a token is looked up first).
+    async fn run<T: Send + 'static>(
+        self,
+        f: impl FnOnce(&mut Store, Actor) -> Result<T, CaseError> + Send + 'static,
+    ) -> Result<T, Refused> {
+        let who = self.who;
+        with_store(self.cases, move |store| {
+            let actor = who.actor(store)?;
+            f(store, actor)
+        })
+        .await
+    }
+}
+
+/// Runs `f` on the register on a blocking thread; a register error becomes its response.
+async fn with_store<T: Send + 'static>(
+    cases: Arc<Cases>,
+    f: impl FnOnce(&mut Store) -> Result<T, CaseError> + Send + 'static,
+) -> Result<T, Refused> {
+    tokio::task::spawn_blocking(move || f(&mut lock(&cases.store)))
+        .await
+        .map_err(|e| {
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the request failed: {e}"),
+            )
+        })?
+        .map_err(case_error)
+}
+
+/// The status of a register error; a stale version answers the current case.
+fn case_error(e: CaseError) -> Refused {
+    let status = match &e {
+        CaseError::Invalid { .. } => StatusCode::BAD_REQUEST,
+        CaseError::NotFound { .. } | CaseError::NoUser { .. } => StatusCode::NOT_FOUND,
+        CaseError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+        CaseError::NotAllowed { .. } => StatusCode::CONFLICT,
+        CaseError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        CaseError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+        CaseError::Open { .. } | CaseError::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    match &e {
+        CaseError::Stale { current, .. } => with_etag(
+            json_response(status, &json!({"error": e.to_string(), "case": current})),
+            current.version,
+        )
+        .into(),
+        _ => refuse(status, e),
+    }
+}
+
+fn with_etag(mut response: Response, version: i64) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+fn case_response(status: StatusCode, case: &Case) -> Response {
+    with_etag(json_response(status, &json!(case)), case.version)
+}
+
+/// A JSON body as `T`; a bad one is a 400 naming the field (a body over the limit, a 413).
+fn parse<T: DeserializeOwned>(body: Body) -> Result<T, Refused> {
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the request body is over {MAX_BODY_BYTES} bytes")
+        } else {
+            format!("the request body: {}", rejection.body_text())
+        };
+        refuse(status, message)
+    })?;
+    let mut json = serde_json::Deserializer::from_slice(&body);
+    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner();
+        refuse(
+            StatusCode::BAD_REQUEST,
+            if path == "." {
+                format!("the JSON body: {message}")
+            } else {
+                format!("field `{path}`: {message}")
+            },
+        )
+    })
+}
+
+/// A case id from the path (anything else names no case).
+fn case_id(id: &str) -> Result<i64, Refused> {
+    id.parse()
+        .map_err(|_| refuse(StatusCode::NOT_FOUND, format!("no case `{id}`")))
+}
+
+/// The version an `If-Match` header names.
+fn if_match(headers: &HeaderMap) -> Result<i64, Refused> {
+    let value = headers.get(header::IF_MATCH).ok_or_else(|| {
+        refuse(
+            StatusCode::PRECONDITION_REQUIRED,
+            "header `If-Match`: this write needs the case's version, the ETag of GET /api/cases/{id}",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "header `If-Match`: must be a case version such as \"3\"",
+            )
+        })
+}
+
+fn user_json(actor: &Actor) -> Json {
+    json!({"name": actor.name, "role": actor.role, "unit": actor.unit})
+}
+
+/// What `actor` may do to `case` now: edit, comment, and the transitions it may make or
+/// propose from the case's state (the dashboard shows only these controls).
+fn actions(actor: &Actor, case: &Case, units: &Units) -> Json {
+    let may = |action| refusal(actor, case, action, units).is_none();
+    let states = |action: fn(State) -> Action| -> Vec<&str> {
+        case.state
+            .next()
+            .iter()
+            .filter(|to| may(action(**to)))
+            .map(|to| to.name())
+            .collect()
+    };
+    json!({
+        "edit": may(Action::Edit),
+        "comment": may(Action::Comment),
+        "transition": states(Action::Transition),
+        "propose": states(Action::Propose),
+    })
+}
+
+/// An audit entry with its before and after as JSON objects.
+fn entry_json(entry: Entry) -> Json {
+    let parse = |text: Option<String>| {
+        text.map(|t| serde_json::from_str(&t).unwrap_or(Json::String(t)))
+            .unwrap_or(Json::Null)
+    };
+    json!({
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "case_id": entry.case_id,
+        "before": parse(entry.before),
+        "after": parse(entry.after),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    name: String,
+    password: String,
+}
+
+/// `POST /api/login`: a session cookie and its CSRF token. After [`FREE_LOGIN_FAILURES`]
+/// failures a name is locked out for a doubling while (429 with `Retry-After`).
+async fn login(Shared(app): Shared<Arc<App>>, body: Body) -> Answer {
+    let cases = cases_of(&app)?;
+    let Login { name, password } = parse(body)?;
+    if let Some(left) = cases.locked_out(&name) {
+        let seconds = left.as_secs() + 1;
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed logins for `{name}`: try again in {seconds} s"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Err(response.into());
+    }
+    let credentials = {
+        let name = name.clone();
+        with_store(cases.clone(), move |store| store.credentials(&name)).await?
+    };
+    let checked = tokio::task::spawn_blocking(move || credentials.check(&password))
+        .await
+        .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let actor = checked.map_err(|e| {
+        cases.record_failure(&name);
+        case_error(e)
+    })?;
+    cases.forget_failures(&name);
+    let (id, csrf) = cases.open_session(actor.clone());
+    let cookie = format!(
+        "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_LIFETIME.as_secs()
+    );
+    let mut response = ok(json!({"csrf": csrf, "user": user_json(&actor)}));
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `POST /api/logout`: ends the session (a token's request has none to end).
+async fn logout(Shared(app): Shared<Arc<App>>, headers: HeaderMap) -> Answer {
+    let cases = cases_of(&app)?;
+    who(&cases, &headers, true)?;
+    if let Some(id) = session_id(&headers) {
+        lock(&cases.sessions).remove(&token_hash(&id));
+    }
+    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `GET /api/session`: the logged-in user and the session's CSRF token (a reloaded page
+/// cannot read the HttpOnly cookie, and another site cannot read this answer).
+async fn session(Shared(app): Shared<Arc<App>>, headers: HeaderMap) -> Answer {
+    let cases = cases_of(&app)?;
+    let (actor, csrf) = session_id(&headers)
+        .and_then(|id| cases.session(&id))
+        .ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "not logged in"))?;
+    Ok(ok(json!({"csrf": csrf, "user": user_json(&actor)})))
+}
+
+/// The filter of `GET /api/cases`; an unknown parameter or state is a 400 naming it.
+fn filter_of(params: HashMap<String, String>) -> Result<CaseFilter, Refused> {
+    let mut filter = CaseFilter::default();
+    for (name, value) in params.into_iter().filter(|(_, v)| !v.is_empty()) {
+        match name.as_str() {
+            "state" => {
+                filter.state = Some(State::parse(&value).ok_or_else(|| {
+                    let states: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+                    refuse(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                            "parameter `state`: `{value}` is not a state ({})",
+                            states.join(", ")
+                        ),
+                    )
+                })?)
+            }
+            "border" => filter.border = Some(value),
+            "unit" => filter.unit = Some(value),
+            "type" => filter.kind = Some(value),
+            _ => {
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("parameter `{name}`: not a filter (state, border, unit, type)"),
+                ))
+            }
+        }
+    }
+    Ok(filter)
+}
+
+/// `GET /api/cases?state=&border=a|b&unit=&type=`: the matching cases and their counts by state.
+async fn list(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Answer {
+    let caller = caller(&app, &headers, false)?;
+    let filter = filter_of(params)?;
+    let list = caller.run(move |store, _| store.cases(&filter)).await?;
+    let counts: serde_json::Map<String, Json> = State::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.name().to_string(),
+                json!(list.iter().filter(|c| c.state == *s).count()),
+            )
+        })
+        .collect();
+    Ok(ok(json!({"cases": list, "counts": counts})))
+}
+
+/// `GET /api/cases/{id}`: the case with its comments and what the user may do to it.
+async fn one(Shared(app): Shared<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let caller = caller(&app, &headers, false)?;
+    let id = case_id(&id)?;
+    let (case, comments, actions) = caller
+        .run(move |store, actor| {
+            let case = store.case(id)?;
+            let comments = store.comments(id)?;
+            let actions = actions(&actor, &case, &store.units()?);
+            Ok((case, comments, actions))
+        })
+        .await?;
+    let mut body = json!(case);
+    body["comments"] = json!(comments);
+    body["actions"] = actions;
+    Ok(with_etag(ok(body), case.version))
+}
+
+/// `POST /api/cases`: a new case (201, with its `ETag` and `Location`).
+async fn create(Shared(app): Shared<Arc<App>>, headers: HeaderMap, body: Body) -> Answer {
+    let caller = caller(&app, &headers, true)?;
+    let new: NewCase = parse(body)?;
+    let case = caller
+        .run(move |store, actor| store.create_case(&actor, new))
+        .await?;
+    let mut response = case_response(StatusCode::CREATED, &case);
+    if let Ok(value) = HeaderValue::from_str(&format!("/api/cases/{}", case.id)) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// `PATCH /api/cases/{id}` with `If-Match`: changes fields; 412 with the current case if stale.
+async fn update(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Answer {
+    let caller = caller(&app, &headers, true)?;
+    let id = case_id(&id)?;
+    let version = if_match(&headers)?;
+    let patch: CasePatch = parse(body)?;
+    let case = caller
+        .run(move |store, actor| store.update_case(&actor, id, version, patch))
+        .await?;
+    Ok(case_response(StatusCode::OK, &case))
+}
+
+/// `GET /api/cases/{id}/comments`: oldest first.
+async fn comments(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let caller = caller(&app, &headers, false)?;
+    let id = case_id(&id)?;
+    let comments = caller.run(move |store, _| store.comments(id)).await?;
+    Ok(ok(json!({ "comments": comments })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewComment {
+    body: String,
+}
+
+/// `POST /api/cases/{id}/comments` `{"body"}`: 201 with the comment.
+async fn comment(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Answer {
+    let caller = caller(&app, &headers, true)?;
+    let id = case_id(&id)?;
+    let NewComment { body } = parse(body)?;
+    let comment = caller
+        .run(move |store, actor| store.comment(&actor, id, &body))
+        .await?;
+    Ok(json_response(StatusCode::CREATED, &json!(comment)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transition {
+    to: String,
+    #[serde(default)]
+    note: String,
+    /// A unit's proposal of a state only the office may set.
+    #[serde(default)]
+    propose: bool,
+}
+
+/// `POST /api/cases/{id}/transition` `{"to", "note", "propose"}` with `If-Match`: 409 when the
+/// state machine does not allow it, 403 when the user may not make (or propose) it.
+async fn transition(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Answer {
+    let caller = caller(&app, &headers, true)?;
+    let id = case_id(&id)?;
+    let version = if_match(&headers)?;
+    let Transition { to, note, propose } = parse(body)?;
+    let to = State::parse(&to).ok_or_else(|| {
+        let states: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+        refuse(
+            StatusCode::BAD_REQUEST,
+            format!("field `to`: `{to}` is not a state ({})", states.join(", ")),
+        )
+    })?;
+    let case = caller
+        .run(move |store, actor| {
+            if propose {
+                store.propose(&actor, id, version, to, &note)
+            } else {
+                store.transition(&actor, id, version, to, &note)
+            }
+        })
+        .await?;
+    Ok(case_response(StatusCode::OK, &case))
+}
+
+/// `GET /api/cases/{id}/history`: the case's audit entries, oldest first.
+async fn history(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    let caller = caller(&app, &headers, false)?;
+    let id = case_id(&id)?;
+    let entries = caller.run(move |store, _| store.history(id)).await?;
+    let history: Vec<Json> = entries.into_iter().map(entry_json).collect();
+    Ok(ok(json!({ "history": history })))
+}
+
+/// `GET /api/audit`: the whole audit log, for the office only.
+async fn audit(Shared(app): Shared<Arc<App>>, headers: HeaderMap) -> Answer {
+    let caller = caller(&app, &headers, false)?;
+    let entries = caller
+        .run(move |store, actor| {
+            if actor.role != borderscape_cases::Role::Office {
+                return Err(CaseError::Forbidden {
+                    db: store.db().to_string(),
+                    case: None,
+                    who: actor.label(),
+                    what: "read the audit log".into(),
+                    why: "only the office reads it".into(),
+                });
+            }
+            store.audit_log()
+        })
+        .await?;
+    let audit: Vec<Json> = entries.into_iter().map(entry_json).collect();
+    Ok(ok(json!({ "audit": audit })))
+}
