@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use borderscape_core::analysis::conflicts::ConflictType;
 use borderscape_core::table::{Table, Value};
 use borderscape_io::{gpkg, IoError};
 use geo::Centroid;
@@ -20,7 +19,7 @@ use crate::store::{insert_case, load_cases, save_case, Store, Write};
 /// A conflict of the results as the register sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundConflict {
-    /// What identifies it across runs and plan versions (see [`conflict_key`]).
+    /// What identifies it across runs and plan versions (the `identity` column of `conflicts`).
     pub key: String,
     pub kind: String,
     pub severity: i64,
@@ -66,29 +65,6 @@ pub struct ImportSummary {
     pub latest_plan: Option<String>,
 }
 
-/// The identity of a conflict that persists across runs. The conflicts table has no identity
-/// column, so it is rebuilt from what makes the analysis's identity: type, causing and affected
-/// unit, the features on each side, and for a road or channel ending at a border (one feature
-/// may end there twice) its end point, WGS84 degrees to 6 decimals (0.1 m).
-pub fn conflict_key(
-    kind: &str,
-    units: (&str, &str),
-    features: (&str, &str),
-    point: Option<(f64, f64)>,
-) -> String {
-    let (causing, affected) = units;
-    let (causing_feature, affected_feature) = features;
-    let mut key = format!("{kind}|{causing}|{affected}|{causing_feature}|{affected_feature}");
-    let ends = [
-        ConflictType::BorderTerminatingRoad,
-        ConflictType::BorderTerminatingChannel,
-    ];
-    if let Some((x, y)) = point.filter(|_| ends.iter().any(|t| t.name() == kind)) {
-        key.push_str(&format!("|{x:.6}|{y:.6}"));
-    }
-    key
-}
-
 fn text(table: &Table, row: usize, column: Option<usize>) -> String {
     column
         .and_then(|c| table.rows[row].get(c))
@@ -121,10 +97,12 @@ pub fn read_results(dir: &Path) -> Result<Found, IoError> {
         col("affected")?,
         col("plan")?,
     );
-    let (causing_feature, affected_feature) = (
-        conflicts.column_index("causing_feature"),
-        conflicts.column_index("affected_feature"),
-    );
+    let identity = conflicts.column_index("identity").ok_or_else(|| {
+        IoError::file(
+            &path,
+            "table `conflicts` has no column `identity` (results of an older borderscape): run `borderscape analyze` again",
+        )
+    })?;
     let latest_plan = latest_plan(&tables, conflicts, plan);
     let mut found = Vec::new();
     for i in 0..conflicts.len() {
@@ -156,15 +134,7 @@ pub fn read_results(dir: &Path) -> Result<Found, IoError> {
             .and_then(|g| g.centroid())
             .map(|p| (p.x(), p.y()));
         found.push(FoundConflict {
-            key: conflict_key(
-                &kind_name,
-                (&c, &a),
-                (
-                    &text(conflicts, i, causing_feature),
-                    &text(conflicts, i, affected_feature),
-                ),
-                point,
-            ),
+            key: t(identity),
             kind: kind_name,
             severity: sev,
             border,

@@ -274,20 +274,10 @@ pub struct CasePatch {
 
 /// The case types: the conflicts analysis's, and `other` for what it does not find.
 pub fn case_types() -> impl Iterator<Item = &'static str> {
-    use ConflictType::*;
-    [
-        IncompatibleLandUse,
-        EcologicalDiscontinuity,
-        NimbySpillover,
-        DeadEndRoad,
-        BorderTerminatingRoad,
-        DeadEndChannel,
-        BorderTerminatingChannel,
-        PlanConstraint,
-    ]
-    .into_iter()
-    .map(ConflictType::name)
-    .chain(["other"])
+    ConflictType::ALL
+        .into_iter()
+        .map(ConflictType::name)
+        .chain(["other"])
 }
 
 /// The jurisdictions' hierarchy: each code's parent code (from the results' `jurisdictions`).

@@ -385,3 +385,25 @@ fn report_profiles_show_the_registers_cases() {
     );
     assert!(!missing.exists());
 }
+
+/// The `identity` column that links cases to conflicts: unique within a plan version, and
+/// shared by the same border conflict in two versions exactly as often as `conflict_changes`
+/// counts it persisting.
+#[test]
+fn conflict_identity_is_unique_and_persists_across_plan_versions() {
+    let conn = rusqlite::Connection::open(demo().join("results/results.gpkg")).unwrap();
+    let all = ["conflicts_lines", "conflicts_points", "conflicts_polygons"]
+        .map(|t| format!("SELECT plan, identity, border FROM {t}"))
+        .join(" UNION ALL ");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let duplicates = count(&format!(
+        "SELECT COUNT(*) FROM (SELECT plan, identity FROM ({all}) GROUP BY plan, identity HAVING COUNT(*) > 1)"
+    ));
+    assert_eq!(duplicates, 0);
+    let shared = count(&format!(
+        "WITH c AS ({all}) SELECT COUNT(*) FROM c x JOIN c y ON x.identity = y.identity AND x.plan < y.plan WHERE x.border != ''"
+    ));
+    let persisting = count("SELECT SUM(persisting) FROM conflict_changes");
+    assert!(shared > 100, "{shared}");
+    assert_eq!(shared, persisting);
+}

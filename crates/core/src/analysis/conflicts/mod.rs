@@ -33,6 +33,10 @@ fn conflicts_columns() -> Vec<Column> {
         Column::text("plan", "plan version"),
         Column::text("causing_feature", "id of the causing feature"),
         Column::text("affected_feature", "id(s) of the affected feature(s)"),
+        Column::text(
+            "identity",
+            "what identifies the conflict across runs and plan versions: type|causing|affected|the analysis's own key (feature ids; a dangle's position in m)",
+        ),
     ]
 }
 
@@ -128,6 +132,18 @@ pub enum ConflictType {
 }
 
 impl ConflictType {
+    /// Every type, in report order.
+    pub const ALL: [ConflictType; 8] = [
+        ConflictType::IncompatibleLandUse,
+        ConflictType::EcologicalDiscontinuity,
+        ConflictType::NimbySpillover,
+        ConflictType::DeadEndRoad,
+        ConflictType::BorderTerminatingRoad,
+        ConflictType::DeadEndChannel,
+        ConflictType::BorderTerminatingChannel,
+        ConflictType::PlanConstraint,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             ConflictType::IncompatibleLandUse => "incompatible_land_use",
@@ -341,6 +357,14 @@ fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
                 c.plan.clone().into(),
                 c.causing_feature.clone().into(),
                 c.affected_feature.clone().into(),
+                format!(
+                    "{}|{}|{}|{}",
+                    c.kind.name(),
+                    j(c.causing).code,
+                    c.affected.map(|u| j(u).code.as_str()).unwrap_or(""),
+                    c.identity
+                )
+                .into(),
             ],
             Some(c.geometry.clone()),
         );
