@@ -2,7 +2,8 @@
 // for a clicked border or county, the governance timeline and the headline figures. Everything
 // comes from this server's JSON API; nothing is fetched from anywhere else. Every label is in
 // English and Chinese (`labels.json`, the report's own table): the language switch re-labels the
-// page in place.
+// page in place. With a case register (`serve --cases`) a second tab logs in and works the
+// coordination cases: list, counts, markers on the map and a case page in the detail panel.
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 
 /** The labels of both languages and the language shown (kept across visits). */
@@ -39,6 +40,15 @@ const el = (tag, attrs = {}, ...children) => {
 const CONFLICT_CLASSES = [[0, '#bdbdbd', '0'], [1, '#fed976', '1–2'], [3, '#fd8d3c', '3–5'],
   [6, '#e31a1c', '6–10'], [11, '#800026', '> 10']];
 
+/** The states of a case in the order of the coordination loop, with their colours (Okabe & Ito,
+ * colour-blind safe). */
+const CASE_STATES = [['raised', '#D55E00'], ['negotiating', '#E69F00'], ['agreed', '#56B4E9'], ['plan_revised', '#0072B2'],
+  ['resolved', '#009E73'], ['escalated', '#CC79A7'], ['rejected', '#000000'], ['conflicts_cleared', '#F0E442']];
+/** Case types (the conflicts analysis's, and `other`), as the register's /api/config lists them. */
+let CASE_TYPES = [];
+/** Cases listed at most (the map shows them all): filters narrow the rest. */
+const CASE_LIST_MAX = 200;
+
 /** The map layers, bottom first: [id, source, visible, MapLibre layer properties]; labels
  * `dash.layer.<id>`. */
 const LAYERS = [
@@ -60,6 +70,10 @@ const LAYERS = [
     paint: { 'circle-radius': 3, 'circle-color': '#08519c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } }],
   ['topology_issues', 'topology_issues', false, { type: 'fill',
     paint: { 'fill-color': '#7a0177' } }],
+  ['cases', 'cases', true, { type: 'circle', paint: {
+    'circle-radius': ['match', ['get', 'severity'], 3, 6, 2, 4.5, 3.5],
+    'circle-color': ['match', ['get', 'state'], ...CASE_STATES.flat(), '#888'],
+    'circle-stroke-color': '#222', 'circle-stroke-width': 0.8 } }],
 ];
 
 /** Colour-blind-safe sequential palettes, five classes: ColorBrewer YlGn (Harrower & Brewer 2003)
@@ -226,6 +240,7 @@ function tableElement(match) {
 let lastDetail = null;
 function showDetail(title, attrs, groups, card = null) {
   lastDetail = [title, attrs, groups, card];
+  CASES.open = null;
   const panel = document.getElementById('detail');
   panel.replaceChildren(el('h2', {}, typeof title === 'function' ? title() : title));
   Object.entries(attrs).forEach(([k, v]) => panel.setAttribute(k, v));
@@ -384,6 +399,7 @@ function profileCard(detail) {
 }
 
 async function showBorder(a, b) {
+  highlightBorder(a, b);
   const detail = await api(`/api/borders/${encodeURIComponent(a)}/${encodeURIComponent(b)}`);
   const groups = [];
   for (const [analysis, tables] of Object.entries(detail.analyses)) {
@@ -394,6 +410,7 @@ async function showBorder(a, b) {
 }
 
 async function showJurisdiction(code) {
+  highlightBorder(null);
   const detail = await api(`/api/jurisdictions/${encodeURIComponent(code)}`);
   const groups = Object.entries(detail.tables).map(([table, m]) => ['unit', table, m]);
   showDetail(`${detail.name} (${code})`, { 'data-code': code, 'data-kind': 'jurisdiction' }, groups);
@@ -458,6 +475,11 @@ function relabel(summary) {
     label.lastChild.textContent = ` ${t(`dash.layer.${label.querySelector('input').dataset.layer}`)}`;
   }
   if (lastDetail) showDetail(...lastDetail);
+  if (CASES.enabled) {
+    labelCaseControls();
+    renderCaseSidebar();
+    if (CASES.open) renderCase();
+  }
 }
 
 /** Opens a border's profile and frames it on the map. */
@@ -477,6 +499,406 @@ function setUpBorderSearch(map, borders) {
   });
 }
 
+/** The coordination cases (`serve --cases`): who is logged in (`session`, from /api/login or
+ * /api/session; null: logged out), the list's filters, the listed cases and their counts by
+ * state, and the open case with its history. Messages are functions of the language, like the
+ * panel's titles, so that a language switch re-words them. */
+const CASES = { enabled: false, session: null, filters: { state: '', type: '', place: '' }, list: [], counts: {},
+  query: null, ticket: 0, open: null, history: [], message: null, sidebarMessage: null };
+/** The map and its borders, for framing the border of an open case. */
+let MAP = null;
+let BORDERS = null;
+
+/** A message shown under a form: its kind (`ok`, `error`, `stale`) and its text in the current language. */
+const message = (kind, text) => ({ kind, text });
+function showMessage(node, m) {
+  node.textContent = m ? m.text() : '';
+  node.dataset.message = m?.kind ?? '';
+}
+
+/** A call to the case register: JSON both ways, the session's CSRF token on every write and the
+ * version a change rests on as `If-Match`. An error answer throws its message with `status` and
+ * body; a 401 while logged in means the session has ended. */
+async function caseApi(method, path, body, version) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && CASES.session) headers['X-CSRF-Token'] = CASES.session.csrf;
+  if (version !== undefined) headers['If-Match'] = `"${version}"`;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = response.status === 204 ? null : await response.json().catch(() => ({}));
+  if (!response.ok) {
+    if (response.status === 401 && CASES.session) loggedOut(message('error', () => t('dash.case.session_ended')));
+    throw Object.assign(new Error(data?.error || response.statusText), { status: response.status, data });
+  }
+  return data;
+}
+
+const stateColour = (state) => CASE_STATES.find(([s]) => s === state)?.[1] ?? '#888';
+const severityLabel = (n) => t(`dash.case.severity.${n}`);
+const unitText = (code) => (nameOf(code) === code ? code : `${nameOf(code)} (${code})`);
+/** An RFC 3339 time to the minute, in UTC as stored. */
+const when = (at) => (at ? `${at.slice(0, 10)} ${at.slice(11, 16)} UTC` : '');
+const selectOptions = (select, options) => {
+  const value = select.value;
+  select.replaceChildren(...options.map(([v, label]) => el('option', { value: v }, label)));
+  select.value = options.some(([v]) => v === value) ? value : options[0][0];
+};
+
+/** The listed cases as map points. */
+const caseCollection = () => ({ type: 'FeatureCollection', features: CASES.list.filter((c) => c.lon !== null && c.lat !== null)
+  .map((c) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [c.lon, c.lat] }, properties: { id: c.id, state: c.state, severity: c.severity } })) });
+const updateCaseMarkers = () => MAP?.getSource('cases')?.setData(caseCollection());
+
+/** The words of the case controls that do not change with the list: the filters' and the new
+ * case form's choices. */
+function labelCaseControls() {
+  const any = ['', t('dash.case.any')];
+  selectOptions(document.getElementById('case-filter-state'), [any, ...CASE_STATES.map(([s]) => [s, cat(s)])]);
+  selectOptions(document.getElementById('case-filter-type'), [any, ...CASE_TYPES.map((k) => [k, cat(k)])]);
+  selectOptions(document.getElementById('case-new-type'), CASE_TYPES.map((k) => [k, cat(k)]));
+  selectOptions(document.getElementById('case-new-severity'), [3, 2, 1].map((n) => [String(n), severityLabel(n)]));
+}
+
+/** The cases tab as the session and the last list have it: login form or user, the counts by
+ * state (each one filters), the list (the open case marked) and the new case form for those who
+ * may write. */
+function renderCaseSidebar() {
+  const { session } = CASES;
+  document.getElementById('login-form').hidden = Boolean(session);
+  document.getElementById('case-user').hidden = !session;
+  document.getElementById('case-browser').hidden = !session;
+  showMessage(document.getElementById('case-sidebar-message'), CASES.sidebarMessage);
+  if (session) {
+    const { name, role, unit } = session.user;
+    document.getElementById('case-user-name').textContent = unit
+      ? t('dash.case.user_unit', { name, role: t(`dash.case.role.${role}`), unit: unitText(unit) })
+      : t('dash.case.user', { name, role: t(`dash.case.role.${role}`) });
+    document.getElementById('case-new').hidden = role === 'observer';
+  }
+  document.getElementById('case-counts').replaceChildren(...CASE_STATES.map(([state, colour]) => {
+    const count = CASES.counts[state] ?? 0;
+    const button = el('button', { type: 'button', 'data-state': state, 'data-count': count, 'aria-pressed': String(CASES.filters.state === state) },
+      swatch(colour), `${cat(state)} `, el('b', {}, String(count)));
+    button.addEventListener('click', () => {
+      CASES.filters.state = CASES.filters.state === state ? '' : state;
+      document.getElementById('case-filter-state').value = CASES.filters.state;
+      loadCases();
+    });
+    return button;
+  }));
+  const list = document.getElementById('case-list');
+  if (CASES.query === null) list.removeAttribute('data-query');
+  else list.dataset.query = CASES.query;
+  list.replaceChildren(...CASES.list.slice(0, CASE_LIST_MAX).map((c) => {
+    const button = el('button', { type: 'button' }, swatch(stateColour(c.state)), `#${c.id} ${c.title}`,
+      el('span', { class: 'note' }, `${cat(c.state)} · ${severityLabel(c.severity)}`));
+    button.addEventListener('click', () => openCase(c.id).catch(showCaseError));
+    return el('li', { 'data-case-id': c.id, 'data-state': c.state, class: c.id === CASES.open?.id ? 'current' : '' }, button);
+  }));
+  const total = CASES.list.length;
+  document.getElementById('case-list-note').textContent = !total ? t('dash.case.none')
+    : total > CASE_LIST_MAX ? t('dash.case.list_more', { shown: CASE_LIST_MAX, total }) : '';
+}
+
+/** Lists the cases the filters select (a place with `|` is a border, else a unit); an answer
+ * overtaken by a later request is dropped. */
+async function loadCases() {
+  const { state, type, place } = CASES.filters;
+  const query = new URLSearchParams();
+  if (state) query.set('state', state);
+  if (type) query.set('type', type);
+  if (place) query.set(place.includes('|') ? 'border' : 'unit', place);
+  const ticket = ++CASES.ticket;
+  try {
+    const answer = await caseApi('GET', `/api/cases?${query}`);
+    if (ticket !== CASES.ticket) return;
+    Object.assign(CASES, { list: answer.cases, counts: answer.counts, query: String(query) });
+    if (CASES.sidebarMessage?.kind === 'error') CASES.sidebarMessage = null;
+  } catch (err) {
+    if (ticket !== CASES.ticket || err.status === 401) return;
+    CASES.sidebarMessage = message('error', () => t('dash.case.refused', { error: err.message }));
+  }
+  renderCaseSidebar();
+  updateCaseMarkers();
+}
+
+function loggedIn(session) {
+  Object.assign(CASES, { session, sidebarMessage: null });
+  renderCaseSidebar();
+  loadCases();
+}
+
+/** Forgets the session, its list and markers, and closes an open case. */
+function loggedOut(why) {
+  Object.assign(CASES, { session: null, list: [], counts: {}, query: null, sidebarMessage: why });
+  CASES.ticket++;
+  if (CASES.open) {
+    CASES.open = null;
+    highlightBorder(null);
+    const panel = document.getElementById('detail');
+    panel.removeAttribute('data-kind');
+    panel.replaceChildren(el('p', { class: 'hint', 'data-i18n': 'dash.hint' }, t('dash.hint')));
+  }
+  updateCaseMarkers();
+  renderCaseSidebar();
+}
+
+/** Marks the border whose profile or case is open (none when `a` is null). */
+function highlightBorder(a, b) {
+  if (!MAP?.getLayer('border-highlight')) return;
+  const pair = (x, y) => ['all', ['==', ['get', 'a'], x], ['==', ['get', 'b'], y]];
+  MAP.setFilter('border-highlight', a && b ? ['any', pair(a, b), pair(b, a)] : ['==', ['get', 'a'], '']);
+}
+
+/** Frames a case on the map: its border when the borders layer has it, else its point. */
+function frameCase(c) {
+  if (!MAP) return;
+  highlightBorder(c.a, c.b);
+  const features = (BORDERS?.features ?? []).filter((f) => f.properties.kind !== 'point'
+    && ((f.properties.a === c.a && f.properties.b === c.b) || (f.properties.a === c.b && f.properties.b === c.a)));
+  if (features.length) MAP.fitBounds(extent({ features }), { padding: 80, maxZoom: 11, animate: false });
+  else if (c.lon !== null && c.lat !== null) MAP.jumpTo({ center: [c.lon, c.lat], zoom: Math.max(MAP.getZoom(), 10) });
+}
+
+/** Opens a case in the detail panel (with what this user may do to it, its comments and
+ * history) and, unless `frame` is false, frames it on the map. */
+async function openCase(id, { frame = true } = {}) {
+  const [c, { history }] = await Promise.all([caseApi('GET', `/api/cases/${id}`), caseApi('GET', `/api/cases/${id}/history`)]);
+  if (CASES.open?.id !== c.id) CASES.message = null;
+  Object.assign(CASES, { open: c, history });
+  lastDetail = null;
+  renderCase();
+  if (frame) frameCase(c);
+  renderCaseSidebar();
+}
+
+function showCaseError(err) {
+  if (err.status === 401) return;
+  CASES.open = null;
+  lastDetail = null;
+  const panel = document.getElementById('detail');
+  panel.replaceChildren(el('p', { id: 'case-message', class: 'message', 'data-message': 'error', role: 'alert' },
+    t('dash.case.error', { error: err.message })));
+}
+
+/** Runs a write on the open case, then shows the case as it is now: after success saying
+ * `done`, after a 412 saying that someone changed it meanwhile. Other refusals (403, 409, a
+ * wrong field) leave the page as it is, the server's reason shown. */
+async function caseWrite(button, request, done) {
+  const { id } = CASES.open;
+  if (button) button.disabled = true;
+  try {
+    await request();
+    CASES.message = message('ok', done);
+  } catch (err) {
+    if (button) button.disabled = false;
+    if (err.status === 401) return;
+    if (err.status !== 412) {
+      CASES.message = message('error', () => t('dash.case.refused', { error: err.message }));
+      showMessage(document.getElementById('case-message'), CASES.message);
+      return;
+    }
+    CASES.message = message('stale', () => t('dash.case.stale'));
+  }
+  await openCase(id, { frame: false }).catch(showCaseError);
+  loadCases();
+}
+
+/** Fields named in the history of changes, by their labels. */
+const CASE_FIELDS = { title: 'dash.case.case_title', severity: 'dash.case.severity', units: 'dash.case.units',
+  owner_units: 'dash.case.owners', due: 'dash.case.due', decision: 'dash.case.decision',
+  instrument: 'dash.case.instrument', arrangements: 'dash.case.arrangements' };
+
+/** What an audit entry changed, in words: a transition's states and note, a proposal, the
+ * fields an edit changed. */
+function changeText(entry) {
+  const { before, after } = entry;
+  if (entry.action === 'case.transition') {
+    return `${cat(before.state)} → ${cat(after.state)}${after.note ? ` (${after.note})` : ''}`;
+  }
+  if (entry.action === 'case.propose' && after.proposed) {
+    return `→ ${cat(after.proposed.to)}${after.proposed.note ? ` (${after.proposed.note})` : ''}`;
+  }
+  if (entry.action === 'case.update') {
+    const fields = Object.keys(CASE_FIELDS).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    return t('dash.case.changed', { fields: fields.map((k) => t(CASE_FIELDS[k])).join(', ') });
+  }
+  return '';
+}
+
+/** The case page: state and facts, its border (framed on the map, its profile one click away),
+ * a pending proposal, the moves this user may make or propose, the decision form, linked
+ * conflicts and arrangements, comments and history. Write controls appear only as the server's
+ * `actions` allow. */
+function renderCase() {
+  const c = CASES.open;
+  const actions = c.actions ?? {};
+  const panel = document.getElementById('detail');
+  panel.setAttribute('data-kind', 'case');
+  const article = el('article', { id: 'case', class: 'profile', 'data-case-id': c.id, 'data-version': c.version, 'data-state': c.state },
+    el('h2', {}, `#${c.id} ${c.title}`),
+    el('p', {}, swatch(stateColour(c.state)), el('b', {}, cat(c.state)),
+      ` · ${t('dash.case.severity')}: ${severityLabel(c.severity)} · ${cat(c.type)}`),
+    el('p', { id: 'case-message', class: 'message', role: 'alert' }));
+  showMessage(article.querySelector('#case-message'), CASES.message);
+
+  const list = (codes) => codes.map(unitText).join(', ');
+  const border = c.a && c.b ? el('span', {}, `${unitText(c.a)} | ${unitText(c.b)} `) : null;
+  if (border) {
+    const profile = el('button', { type: 'button', id: 'case-border-profile' }, t('dash.case.border_profile'));
+    profile.addEventListener('click', () => showBorder(c.a, c.b).catch((err) => showDetail(err.message, {}, [])));
+    border.append(profile);
+  }
+  const facts = [['dash.case.border', border], ['dash.case.units', list(c.units)], ['dash.case.owners', list(c.owner_units)],
+    ['dash.case.due', c.due], ['dash.case.decision', c.decision], ['dash.case.instrument', c.instrument],
+    ['dash.case.created_at', when(c.created_at)], ['dash.case.updated_at', when(c.updated_at)], ['dash.case.version', String(c.version)]];
+  article.append(el('table', { class: 'facts' }, ...facts.filter(([, v]) => v)
+    .map(([key, v]) => el('tr', {}, el('th', {}, t(key)), el('td', {}, v)))));
+
+  if (c.proposed) {
+    article.append(el('p', { id: 'case-proposal', 'data-to': c.proposed.to },
+      t('dash.case.proposal', { by: c.proposed.by, state: cat(c.proposed.to), at: when(c.proposed.at) }),
+      c.proposed.note ? ` ${t('dash.case.proposal_note', { note: c.proposed.note })}` : ''));
+  }
+
+  const moves = [...(actions.transition ?? []).map((s) => ['transition', s]), ...(actions.propose ?? []).map((s) => ['propose', s])];
+  if (moves.length) {
+    const note = el('input', { id: 'case-note', autocomplete: 'off', placeholder: t('dash.case.note') });
+    const section = el('section', { id: 'case-actions' }, heading('dash.case.actions'), note);
+    for (const [kind, to] of moves) {
+      const button = el('button', { type: 'button', [`data-${kind}`]: to },
+        t(kind === 'propose' ? 'dash.case.propose' : 'dash.case.move_to', { state: cat(to) }));
+      button.addEventListener('click', () => caseWrite(button,
+        () => caseApi('POST', `/api/cases/${c.id}/transition`, { to, note: note.value, ...(kind === 'propose' ? { propose: true } : {}) }, c.version),
+        () => t(kind === 'propose' ? 'dash.case.proposed_done' : 'dash.case.moved', { state: cat(to) })));
+      section.append(button);
+    }
+    if (actions.propose?.length) section.append(el('p', { class: 'note' }, t('dash.case.propose_hint')));
+    article.append(section);
+  }
+
+  if (actions.edit) {
+    const severity = el('select', { id: 'case-severity' }, ...[3, 2, 1].map((n) => el('option', { value: n }, severityLabel(n))));
+    severity.value = String(c.severity);
+    const decision = el('textarea', { id: 'case-decision' }, c.decision ?? '');
+    const instrument = el('input', { id: 'case-instrument', value: c.instrument ?? '' });
+    const due = el('input', { id: 'case-due', type: 'date', value: c.due ?? '' });
+    const save = el('button', { type: 'submit' }, t('dash.case.save'));
+    const field = (key, input) => el('label', {}, el('span', {}, t(key)), input);
+    const form = el('form', { id: 'case-edit-form' }, field('dash.case.decision', decision), field('dash.case.instrument', instrument),
+      field('dash.case.due', due), field('dash.case.severity', severity), save);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      caseWrite(save, () => caseApi('PATCH', `/api/cases/${c.id}`,
+        { decision: decision.value, instrument: instrument.value, due: due.value, severity: Number(severity.value) }, c.version),
+      () => t('dash.case.saved'));
+    });
+    article.append(el('details', {}, el('summary', {}, t('dash.case.edit')), form));
+  }
+
+  const present = c.conflicts.filter((x) => x.present).length;
+  const conflicts = el('section', { id: 'case-conflicts' }, el('h3', {}, t('dash.case.conflicts', { present, total: c.conflicts.length })));
+  if (c.conflicts.length) {
+    const columns = [['key', 'dash.case.conflict_key'], ['plan', 'dash.case.conflict_plan'], ['severity', 'dash.case.severity'],
+      ['present', 'dash.case.present'], ['first_seen', 'dash.case.first_seen'], ['gone_since', 'dash.case.gone_since']]
+      .map(([name, key]) => ({ name, label: t(key) }));
+    conflicts.append(tableElement({ columns, rows: c.conflicts.map((x) => [x.key, x.plan, severityLabel(x.severity), x.present,
+      x.first_seen.slice(0, 10), x.gone_since?.slice(0, 10) ?? null]) }));
+    if (c.conflicts.length > 25) conflicts.append(el('p', { class: 'note' }, t('dash.rows', { shown: 25, total: c.conflicts.length })));
+  }
+  article.append(conflicts, heading('dash.case.arrangements'),
+    el('p', { id: 'case-arrangements' }, c.arrangements.length ? c.arrangements.join(', ') : t('dash.case.no_arrangements')));
+
+  const comments = el('section', { id: 'case-comments' }, heading('dash.case.comments'));
+  comments.append(c.comments.length
+    ? el('ol', {}, ...c.comments.map((m) => el('li', { 'data-comment-id': m.id }, el('span', { class: 'note' }, `${m.author} · ${when(m.created_at)}`), el('p', {}, m.body))))
+    : el('p', { class: 'note' }, t('dash.case.no_comments')));
+  if (actions.comment) {
+    const body = el('textarea', { id: 'comment-body', required: '', placeholder: t('dash.case.comment_placeholder') });
+    const add = el('button', { type: 'submit' }, t('dash.case.comment_add'));
+    const form = el('form', { id: 'comment-form' }, body, add);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      caseWrite(add, () => caseApi('POST', `/api/cases/${c.id}/comments`, { body: body.value }), () => t('dash.case.commented'));
+    });
+    comments.append(form);
+  }
+  article.append(comments, el('section', { id: 'case-history' }, heading('dash.case.history'),
+    el('ol', {}, ...CASES.history.map((entry) => el('li', { 'data-action': entry.action, 'data-seq': entry.seq },
+      el('span', { class: 'note' }, `${when(entry.at)} · ${entry.actor}`), ' ',
+      t(`dash.case.action.${entry.action.replace(/^case\./, '')}`), ' ', changeText(entry))))));
+  panel.replaceChildren(article);
+}
+
+/** The cases tab: the tabs, login and logout, the filters and the new case form; then the
+ * session a reload kept, if any. */
+async function setUpCases() {
+  document.getElementById('tabs').hidden = false;
+  const tabs = [['tab-results', 'sidebar'], ['tab-cases', 'cases']];
+  for (const [tab] of tabs) {
+    document.getElementById(tab).addEventListener('click', () => {
+      for (const [other, panel] of tabs) {
+        document.getElementById(other).setAttribute('aria-selected', String(other === tab));
+        document.getElementById(panel).hidden = other !== tab;
+      }
+    });
+  }
+  document.getElementById('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const password = document.getElementById('login-password');
+    try {
+      const session = await caseApi('POST', '/api/login', { name: document.getElementById('login-name').value, password: password.value });
+      password.value = '';
+      loggedIn(session);
+    } catch (err) {
+      const key = { 401: 'dash.case.login_failed', 429: 'dash.case.throttled' }[err.status];
+      CASES.sidebarMessage = message('error', () => (key ? t(key) : t('dash.case.refused', { error: err.message })));
+      renderCaseSidebar();
+    }
+  });
+  document.getElementById('logout').addEventListener('click', async () => {
+    // The session is forgotten here whatever the server answers.
+    await caseApi('POST', '/api/logout').catch(() => null);
+    loggedOut(null);
+  });
+  const filters = document.getElementById('case-filters');
+  const readFilters = () => {
+    CASES.filters = { state: document.getElementById('case-filter-state').value, type: document.getElementById('case-filter-type').value,
+      place: document.getElementById('case-filter-place').value.trim() };
+    loadCases();
+  };
+  filters.addEventListener('change', readFilters);
+  filters.addEventListener('submit', (e) => {
+    e.preventDefault();
+    readFilters();
+  });
+  document.getElementById('case-new-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const value = (id) => document.getElementById(id).value.trim();
+    const border = [value('case-new-a'), value('case-new-b')].filter(Boolean).sort();
+    const body = { title: value('case-new-title'), type: value('case-new-type'), severity: Number(value('case-new-severity')),
+      ...(border.length === 2 ? { a: border[0], b: border[1] } : border.length ? { units: border } : {}),
+      ...(value('case-new-due') ? { due: value('case-new-due') } : {}) };
+    try {
+      const created = await caseApi('POST', '/api/cases', body);
+      e.target.reset();
+      document.getElementById('case-new').open = false;
+      CASES.sidebarMessage = message('ok', () => t('dash.case.created', { id: created.id }));
+      await openCase(created.id);
+      loadCases();
+    } catch (err) {
+      if (err.status === 401) return;
+      CASES.sidebarMessage = message('error', () => t('dash.case.refused', { error: err.message }));
+      renderCaseSidebar();
+    }
+  });
+  try {
+    loggedIn(await caseApi('GET', '/api/session'));
+  } catch {
+    renderCaseSidebar();
+  }
+}
+
 async function main() {
   const landcover = Object.fromEntries(await Promise.all([...new Set(CHOROPLETHS.map(([, table]) => table))]
     .map(async (table) => [table, await api(`/api/tables/${table}?level=county`).catch(() => null)])));
@@ -487,6 +909,8 @@ async function main() {
   ]);
   LABELS = labels;
   REPORTS = config.reports ?? {};
+  CASES.enabled = config.cases === true;
+  CASE_TYPES = config.case_types ?? [];
   for (const [id, table, column, palette] of CHOROPLETHS) {
     if (landcover[table]?.rows.length) CHOROPLETH[id] = choropleth(landcover[table], column, palette);
   }
@@ -505,6 +929,11 @@ async function main() {
     sources[name] = await api(`/api/layers/${name}${query}`);
   }));
   UNITS = new Map((sources.jurisdictions?.features ?? []).map((f) => [f.properties.code, f.properties]));
+  BORDERS = sources.borders ?? null;
+  if (CASES.enabled) {
+    sources.cases = caseCollection();
+    setUpCases();
+  }
   if (sources.borders) {
     const counts = conflictCounts(byBorder);
     for (const f of sources.borders.features) f.properties.conflicts = counts.get(`${f.properties.a}|${f.properties.b}`) ?? 0;
@@ -515,6 +944,7 @@ async function main() {
     style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
   }
   const map = new maplibregl.Map({ container: 'map', style, bounds: sources.jurisdictions ? extent(sources.jurisdictions) : undefined, attributionControl: false });
+  MAP = map;
   window.borderscape = { map, ready: false };
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }));
@@ -543,18 +973,27 @@ async function main() {
       });
     }
     if (sources.borders) {
+      // The open border (of a profile or a case) under a halo, below the borders themselves.
+      map.addLayer({ id: 'border-highlight', source: 'borders', type: 'line', filter: ['==', ['get', 'a'], ''],
+        paint: { 'line-color': '#00a2ff', 'line-width': 8, 'line-opacity': 0.6 } }, 'borders');
       // A wide transparent line so that a border is easy to hit with the pointer.
       map.addLayer({ id: 'borders-hit', source: 'borders', type: 'line', paint: { 'line-width': 10, 'line-opacity': 0 } });
       setUpBorderSearch(map, sources.borders);
     }
+    updateCaseMarkers();
     map.on('click', (e) => {
+      const marker = map.queryRenderedFeatures(e.point, { layers: ['cases'].filter((l) => map.getLayer(l)) })[0];
+      if (marker) {
+        openCase(marker.properties.id).catch(showCaseError);
+        return;
+      }
       const border = map.queryRenderedFeatures(e.point, { layers: ['borders-hit'].filter((l) => map.getLayer(l)) })[0];
       const unit = map.queryRenderedFeatures(e.point, { layers: ['counties'].filter((l) => map.getLayer(l)) })[0];
       const shown = border ? showBorder(border.properties.a, border.properties.b)
         : unit ? showJurisdiction(unit.properties.code) : null;
       shown?.catch((err) => showDetail(err.message, {}, []));
     });
-    for (const layer of ['borders-hit', 'counties']) {
+    for (const layer of ['borders-hit', 'counties', 'cases'].filter((l) => map.getLayer(l))) {
       map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
       map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
     }

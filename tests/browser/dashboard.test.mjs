@@ -6,11 +6,11 @@
 //
 // Usage: node dashboard.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR
 // (scripts/test runs it on the demo's results; the screenshot lands in ARTIFACTS_DIR).
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { startServer } from './serve.mjs';
 
 const [binary, results, artifacts] = process.argv.slice(2);
 if (!artifacts) {
@@ -18,21 +18,6 @@ if (!artifacts) {
   process.exit(2);
 }
 mkdirSync(artifacts, { recursive: true });
-
-/** Starts the server on a free port and resolves with its base URL. */
-function startServer() {
-  const server = spawn(binary, ['serve', results, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    server.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/http:\/\/[0-9.]+:\d+\//);
-      if (match) resolve({ server, url: match[0] });
-    });
-    server.on('exit', (code) => reject(new Error(`borderscape serve exited with ${code}: ${output}`)));
-    setTimeout(() => reject(new Error('borderscape serve did not start within 60 s')), 60_000);
-  });
-}
 
 async function json(url) {
   const response = await fetch(url);
@@ -77,7 +62,7 @@ async function profileScreenshot(page, path) {
   await page.setViewportSize(size);
 }
 
-const { server, url } = await startServer();
+const { server, url } = await startServer(binary, [results]);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   // WebGL through SwiftShader (software); the rest keeps Chromium off the closed network.

@@ -64,12 +64,13 @@ pub async fn summary(State(app): State<Arc<App>>) -> Response {
 }
 
 /// Settings of the front end: the optional basemap tile URL given to `serve --tiles`, the
-/// report to link in each language, and whether a case register is served.
+/// report to link in each language, and whether a case register is served (with its case types).
 pub async fn config(State(app): State<Arc<App>>) -> Response {
     ok(json!({
         "tiles": app.tiles,
         "reports": app.results.report_links(),
         "cases": app.cases.is_some(),
+        "case_types": app.cases.as_ref().map(|_| borderscape_cases::model::case_types().collect::<Vec<_>>()),
     }))
 }
 
