@@ -3,6 +3,7 @@
 //! them as `?1 … ?n`), and only integers, reals and text cross the boundary, so the schema and
 //! every operation are the same on both.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::types::{ToSql, Type};
@@ -104,9 +105,13 @@ fn pg_params(types: &[Type], params: &[Val]) -> Vec<Box<dyn ToSql + Sync>> {
         .collect()
 }
 
-/// Runs `f` with a statement prepared in a PostgreSQL transaction and its parameters.
+/// Statements prepared on a PostgreSQL connection, by their SQL: preparing costs a round trip,
+/// and the register runs the same few statements again and again.
+type Prepared = HashMap<String, postgres::Statement>;
+
+/// Runs `f` with a (cached) prepared statement in a PostgreSQL transaction and its parameters.
 fn with_pg<T>(
-    t: &mut postgres::Transaction<'_>,
+    (t, prepared): (&mut postgres::Transaction<'_>, &mut Prepared),
     sql: &str,
     params: &[Val],
     f: impl FnOnce(
@@ -115,7 +120,14 @@ fn with_pg<T>(
         &[&(dyn ToSql + Sync)],
     ) -> Result<T, postgres::Error>,
 ) -> Result<T, String> {
-    let stmt = t.prepare(sql).map_err(|e| e.to_string())?;
+    let stmt = match prepared.get(sql) {
+        Some(stmt) => stmt.clone(),
+        None => {
+            let stmt = t.prepare(sql).map_err(|e| e.to_string())?;
+            prepared.insert(sql.to_string(), stmt.clone());
+            stmt
+        }
+    };
     let boxed = pg_params(stmt.params(), params);
     let refs: Vec<&(dyn ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
     f(t, &stmt, &refs).map_err(|e| e.to_string())
@@ -124,17 +136,19 @@ fn with_pg<T>(
 /// An open database.
 pub enum Backend {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<postgres::Client>, Prepared),
 }
 
 /// An open transaction (every write runs in one).
 pub enum Tx<'a> {
     Sqlite(rusqlite::Transaction<'a>),
-    Postgres(postgres::Transaction<'a>),
+    Postgres(postgres::Transaction<'a>, &'a mut Prepared),
 }
 
 /// How long SQLite waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The same bounds on PostgreSQL: a lock waited for at most 30 s, a statement run at most 120 s.
+const PG_TIMEOUTS: &str = "-c lock_timeout=30s -c statement_timeout=120s";
 
 /// `$1 … $n` as SQLite's numbered `?1 … ?n`.
 fn sqlite_sql(sql: &str) -> String {
@@ -146,13 +160,24 @@ impl Backend {
     /// or `postgresql://` URL, else a SQLite file path.
     pub fn open(location: &str, db: &str) -> Result<Self, CaseError> {
         if is_postgres(location) {
-            let client = postgres::Client::connect(location, postgres::NoTls)
+            let mut config: postgres::Config =
+                location.parse().map_err(|e| CaseError::open(db, e))?;
+            // A write waiting on another's lock (an import holding the audit head) gives up
+            // rather than hold a server's only connection indefinitely; a URL's own
+            // `options` win.
+            if config.get_options().is_none() {
+                config.options(PG_TIMEOUTS);
+            }
+            let client = config
+                .connect(postgres::NoTls)
                 .map_err(|e| CaseError::open(db, e))?;
-            return Ok(Backend::Postgres(Box::new(client)));
+            return Ok(Backend::Postgres(Box::new(client), Prepared::new()));
         }
         let conn = rusqlite::Connection::open(location).map_err(|e| CaseError::open(db, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| CaseError::open(db, e))?;
+        // Room for every statement of the register (rusqlite keeps 16 by default).
+        conn.set_prepared_statement_cache_capacity(64);
         // WAL lets readers work while one writer writes; foreign keys are off by default in SQLite.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
             .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"))
@@ -175,12 +200,15 @@ impl Backend {
                 .transaction_with_behavior(behavior)
                 .map(Tx::Sqlite)
                 .map_err(|e| e.to_string()),
-            Backend::Postgres(c) => c.transaction().map(Tx::Postgres).map_err(|e| e.to_string()),
+            Backend::Postgres(c, prepared) => c
+                .transaction()
+                .map(|t| Tx::Postgres(t, prepared))
+                .map_err(|e| e.to_string()),
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Backend::Postgres(_))
+        matches!(self, Backend::Postgres(..))
     }
 }
 
@@ -194,10 +222,13 @@ impl Tx<'_> {
     pub fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, String> {
         match self {
             Tx::Sqlite(t) => t
-                .execute(&sqlite_sql(sql), rusqlite::params_from_iter(params))
+                .prepare_cached(&sqlite_sql(sql))
+                .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(params)))
                 .map(|n| n as u64)
                 .map_err(|e| e.to_string()),
-            Tx::Postgres(t) => with_pg(t, sql, params, |t, stmt, p| t.execute(stmt, p)),
+            Tx::Postgres(t, prepared) => {
+                with_pg((t, prepared), sql, params, |t, stmt, p| t.execute(stmt, p))
+            }
         }
     }
 
@@ -205,7 +236,9 @@ impl Tx<'_> {
     pub fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, String> {
         match self {
             Tx::Sqlite(t) => {
-                let mut stmt = t.prepare(&sqlite_sql(sql)).map_err(|e| e.to_string())?;
+                let mut stmt = t
+                    .prepare_cached(&sqlite_sql(sql))
+                    .map_err(|e| e.to_string())?;
                 let width = stmt.column_count();
                 let rows = stmt
                     .query_map(rusqlite::params_from_iter(params), |row| {
@@ -225,8 +258,8 @@ impl Tx<'_> {
                     .map_err(|e| e.to_string())?;
                 rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
             }
-            Tx::Postgres(t) => {
-                let rows = with_pg(t, sql, params, |t, stmt, p| t.query(stmt, p))?;
+            Tx::Postgres(t, prepared) => {
+                let rows = with_pg((t, prepared), sql, params, |t, stmt, p| t.query(stmt, p))?;
                 rows.iter()
                     .map(|row| {
                         (0..row.len())
@@ -258,7 +291,7 @@ impl Tx<'_> {
     pub fn lock_head(&mut self) -> Result<Vec<Vec<Val>>, String> {
         let sql = match self {
             Tx::Sqlite(_) => "SELECT seq, hash FROM audit_head WHERE id = 1",
-            Tx::Postgres(_) => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            Tx::Postgres(..) => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         };
         self.query(sql, &[])
     }
@@ -267,14 +300,14 @@ impl Tx<'_> {
     pub fn batch(&mut self, sql: &str) -> Result<(), String> {
         match self {
             Tx::Sqlite(t) => t.execute_batch(sql).map_err(|e| e.to_string()),
-            Tx::Postgres(t) => t.batch_execute(sql).map_err(|e| e.to_string()),
+            Tx::Postgres(t, _) => t.batch_execute(sql).map_err(|e| e.to_string()),
         }
     }
 
     pub fn commit(self) -> Result<(), String> {
         match self {
             Tx::Sqlite(t) => t.commit().map_err(|e| e.to_string()),
-            Tx::Postgres(t) => t.commit().map_err(|e| e.to_string()),
+            Tx::Postgres(t, _) => t.commit().map_err(|e| e.to_string()),
         }
     }
 }

@@ -51,6 +51,11 @@ impl State {
         State::ALL.into_iter().find(|s| s.name() == name)
     }
 
+    /// Every state's name, for messages: `raised, negotiating, …`.
+    pub fn names() -> String {
+        State::ALL.map(State::name).join(", ")
+    }
+
     /// The states a transition may lead to from this one. `conflicts_cleared` is never among
     /// them: only an import sets it.
     pub fn next(self) -> &'static [State] {

@@ -787,6 +787,32 @@ impl Store {
         self.entries(None)
     }
 
+    /// Up to `limit` audit entries after sequence number `after`, for an actor who may read the
+    /// log: the office only (the log holds every account's actions).
+    pub fn audit_page(
+        &mut self,
+        actor: &Actor,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Entry>, CaseError> {
+        if actor.role != Role::Office {
+            return Err(CaseError::Forbidden {
+                db: self.db.clone(),
+                case: None,
+                who: actor.label(),
+                what: "read the audit log".into(),
+                why: "only the office reads it".into(),
+            });
+        }
+        self.read(|tx, _| {
+            let rows = tx.query(
+                &format!("SELECT {ENTRY_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
+                &[after.into(), limit.into()],
+            )?;
+            Ok(rows.iter().map(|r| Entry::from_row(r)).collect())
+        })
+    }
+
     fn entries(&mut self, case: Option<i64>) -> Result<Vec<Entry>, CaseError> {
         self.read(|tx, _| {
             let rows = match case {

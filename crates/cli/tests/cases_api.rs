@@ -72,7 +72,10 @@ fn call(
     body: Option<&Value>,
 ) -> Reply {
     let body = body.map(Value::to_string).unwrap_or_default();
-    let extra = head_lines(auth, if_match);
+    let mut extra = head_lines(auth, if_match);
+    if !body.is_empty() {
+        extra += "Content-Type: application/json\r\n";
+    }
     let (status, head, text) = server.raw(method, path, &server.address, &extra, body.as_bytes());
     let body = if text.is_empty() {
         Value::Null
@@ -399,31 +402,124 @@ fn sessions_csrf_and_errors(location: Option<String>) {
         (Some(2), Some(3))
     );
     assert_eq!(update["actor"], "office");
-    let audit = call(&server, &office, "GET", "/api/audit", None, None);
-    assert!(audit.body["audit"].as_array().unwrap().len() >= 3);
+    // The audit log, page by page: every entry once, in order.
+    let (mut after, mut seqs) = (0, Vec::new());
+    loop {
+        let page = call(
+            &server,
+            &office,
+            "GET",
+            &format!("/api/audit?after={after}"),
+            None,
+            None,
+        );
+        let entries = page.body["audit"].as_array().unwrap();
+        assert!(entries.len() <= 1000);
+        seqs.extend(entries.iter().map(|e| e["seq"].as_i64().unwrap()));
+        match page.body["next"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert!(seqs.len() > 1000, "{} entries", seqs.len());
+    assert!(seqs.iter().enumerate().all(|(i, s)| *s == i as i64 + 1));
+    let page = call(&server, &office, "GET", "/api/audit?limit=2", None, None);
+    assert_eq!(page.body["next"], 2);
 
-    // Logout ends the session; repeated failures lock a name out for a while.
+    // Counts by state ignore the state filter; lists page.
+    let to = json!({"to": "negotiating"});
+    let moved = call(
+        &server,
+        &office,
+        "POST",
+        &format!("{path}/transition"),
+        Some(2),
+        Some(&to),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let raised = call(
+        &server,
+        &office,
+        "GET",
+        "/api/cases?state=raised&limit=3",
+        None,
+        None,
+    );
+    assert_eq!(raised.body["cases"].as_array().unwrap().len(), 3);
+    assert_eq!(raised.body["counts"]["negotiating"], 1);
+    assert_eq!(raised.body["total"], raised.body["counts"]["raised"]);
+    assert_eq!(raised.body["total"].as_u64(), Some(total as u64));
+
+    // Writes another site could make: a form's text/plain body, a cross-site fetch.
+    let session = call(&server, &office, "GET", "/api/session", None, None);
+    assert_eq!(session.header("cache-control").as_deref(), Some("no-store"));
+    let form = server.raw(
+        "POST",
+        "/api/login",
+        &server.address,
+        "Content-Type: text/plain\r\n",
+        wrong.to_string().as_bytes(),
+    );
+    assert_eq!(form.0, 415, "{}", form.2);
+    let cross = server.raw(
+        "POST",
+        "/api/cases/1/comments",
+        &server.address,
+        &(head_lines(&token, None)
+            + "Content-Type: application/json\r\nSec-Fetch-Site: cross-site\r\n"),
+        comment.to_string().as_bytes(),
+    );
+    assert_eq!(cross.0, 403, "{}", cross.2);
+
+    // Logout needs the CSRF token of a live session, ends it, and always clears the cookie.
+    let reply = call(&server, &no_csrf, "POST", "/api/logout", None, None);
+    assert_eq!(reply.status, 403);
     let reply = call(&server, &office, "POST", "/api/logout", None, None);
     assert_eq!(reply.status, 204);
+    assert!(reply.header("set-cookie").unwrap().contains("max-age=0"));
     assert_eq!(
         call(&server, &office, "GET", "/api/cases", None, None).status,
         401
     );
-    let statuses: Vec<u16> = (0..7)
-        .map(|_| {
-            call(
-                &server,
-                &anonymous,
-                "POST",
-                "/api/login",
-                None,
-                Some(&wrong),
-            )
-            .status
-        })
-        .collect();
-    assert_eq!(statuses[..5], [401; 5]);
-    assert_eq!(statuses[6], 429, "{statuses:?}");
+    assert_eq!(
+        call(&server, &office, "POST", "/api/logout", None, None).status,
+        204
+    );
+
+    // Repeated failures lock a name out for a while, also when they arrive at once; an
+    // overlong name is refused without being remembered.
+    let long = json!({"name": "n".repeat(5000), "password": "x"});
+    assert_eq!(
+        call(&server, &anonymous, "POST", "/api/login", None, Some(&long)).status,
+        401
+    );
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..12)
+            .map(|_| {
+                scope.spawn(|| {
+                    call(
+                        &server,
+                        &anonymous,
+                        "POST",
+                        "/api/login",
+                        None,
+                        Some(&wrong),
+                    )
+                    .status
+                })
+            })
+            .collect();
+        attempts.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    let guessed = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(
+        guessed, 6,
+        "at most 6 passwords tried before the lock-out: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.len() - guessed,
+        statuses.iter().filter(|s| **s == 429).count()
+    );
     let locked = call(
         &server,
         &anonymous,
@@ -864,7 +960,7 @@ fn killed_server_leaves_a_register_that_verifies() {
 /// A comment posted to a server that may die meanwhile: its status, or `None` once it is gone.
 fn try_call(server: &Server, auth: &Auth, path: &str, body: &str) -> Option<u16> {
     let body = json!({ "body": body }).to_string();
-    let extra = head_lines(auth, None);
+    let extra = head_lines(auth, None) + "Content-Type: application/json\r\n";
     server
         .try_raw("POST", path, &server.address, &extra, body.as_bytes())
         .ok()

@@ -20,6 +20,7 @@ use axum::Router;
 use borderscape_cases::accounts::{new_token, token_hash};
 use borderscape_cases::audit::Entry;
 use borderscape_cases::model::refusal;
+use borderscape_cases::store::MAX_CODE_CHARS;
 use borderscape_cases::{
     Action, Actor, Case, CaseError, CaseFilter, CasePatch, NewCase, State, Store, Units,
 };
@@ -36,6 +37,13 @@ pub const SESSION_COOKIE: &str = "borderscape_session";
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// Most sessions kept; beyond, the one ending first is dropped.
 pub const MAX_SESSIONS: usize = 10_000;
+/// Most sessions of one user (one account logging in again and again cannot push others out);
+/// beyond, that user's oldest is dropped.
+pub const MAX_SESSIONS_PER_USER: usize = 20;
+/// Most cases in one answer of `GET /api/cases` (page with `offset`).
+pub const MAX_CASES: usize = 10_000;
+/// Most audit entries in one answer of `GET /api/audit` (page with `after`).
+pub const MAX_AUDIT_ENTRIES: i64 = 1_000;
 /// Largest request body accepted (a case, a comment of [`borderscape_cases::store::MAX_TEXT_CHARS`]
 /// characters of up to 4 bytes and some JSON around it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -88,9 +96,15 @@ impl Cases {
         let now = Instant::now();
         let mut sessions = lock(&self.sessions);
         sessions.retain(|_, s| s.expires > now);
-        if sessions.len() >= MAX_SESSIONS {
+        let users = sessions
+            .values()
+            .filter(|s| s.actor.name == actor.name)
+            .count();
+        if sessions.len() >= MAX_SESSIONS || users >= MAX_SESSIONS_PER_USER {
+            let own = users >= MAX_SESSIONS_PER_USER;
             let first = sessions
                 .iter()
+                .filter(|(_, s)| !own || s.actor.name == actor.name)
                 .min_by_key(|(_, s)| s.expires)
                 .map(|(k, _)| k.clone());
             if let Some(first) = first {
@@ -117,23 +131,25 @@ impl Cases {
             .map(|s| (s.actor.clone(), s.csrf.clone()))
     }
 
-    /// How long `name` is still locked out after failed logins.
-    fn locked_out(&self, name: &str) -> Option<Duration> {
-        let failures = lock(&self.failures);
-        let left = failures
-            .get(name)?
-            .locked_until
-            .checked_duration_since(Instant::now())?;
-        (!left.is_zero()).then_some(left)
-    }
-
-    fn record_failure(&self, name: &str) {
+    /// Counts a login attempt for `name` before its password is checked (so parallel attempts
+    /// cannot all pass the check), or how long the name is still locked out. Beyond
+    /// [`FREE_LOGIN_FAILURES`] attempts without a success, each one locks the name for a
+    /// doubling while; a success forgets them.
+    fn attempt(&self, name: &str) -> Result<(), Duration> {
         let now = Instant::now();
         let mut failures = lock(&self.failures);
+        if let Some(left) = failures
+            .get(name)
+            .and_then(|f| f.locked_until.checked_duration_since(now))
+            .filter(|left| !left.is_zero())
+        {
+            return Err(left);
+        }
         if failures.len() >= MAX_FAILURE_NAMES {
             failures.retain(|_, f| f.locked_until > now);
             if failures.len() >= MAX_FAILURE_NAMES {
-                return;
+                // Full of locked names: refuse until some expire rather than forget them.
+                return Err(Duration::from_secs(1));
             }
         }
         let entry = failures.entry(name.to_string()).or_insert(Failures {
@@ -145,6 +161,7 @@ impl Cases {
             let lockout = Duration::from_secs(1u64 << beyond.min(16)).min(MAX_LOCKOUT);
             entry.locked_until = now + lockout;
         }
+        Ok(())
     }
 
     fn forget_failures(&self, name: &str) {
@@ -268,18 +285,25 @@ fn who(cases: &Cases, headers: &HeaderMap, write: bool) -> Result<Who, Refused> 
         )
     })?;
     if write {
-        let sent = headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !same_secret(sent, &csrf) {
-            return Err(refuse(
-                StatusCode::FORBIDDEN,
-                "header `X-CSRF-Token`: a write with the session cookie must carry the `csrf` that POST /api/login answered",
-            ));
-        }
+        check_csrf(headers, &csrf)?;
     }
     Ok(Who::Session(actor))
+}
+
+/// A cookie write must carry its session's CSRF token.
+fn check_csrf(headers: &HeaderMap, csrf: &str) -> Result<(), Refused> {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if same_secret(sent, csrf) {
+        Ok(())
+    } else {
+        Err(refuse(
+            StatusCode::FORBIDDEN,
+            "header `X-CSRF-Token`: a write with the session cookie must carry the `csrf` that POST /api/login answered",
+        ))
+    }
 }
 
 /// A request's credentials, checked as far as possible before the register is asked.
@@ -318,10 +342,8 @@ async fn with_store<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&mut lock(&cases.store)))
         .await
         .map_err(|e| {
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the request failed: {e}"),
-            )
+            eprintln!("borderscape serve: a case request failed: {e}");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
         })?
         .map_err(case_error)
 }
@@ -466,7 +488,13 @@ struct Login {
 async fn login(Shared(app): Shared<Arc<App>>, body: Body) -> Answer {
     let cases = cases_of(&app)?;
     let Login { name, password } = parse(body)?;
-    if let Some(left) = cases.locked_out(&name) {
+    // No account has a longer name; such a name is refused without being remembered.
+    if name.chars().count() > MAX_CODE_CHARS {
+        return Err(case_error(CaseError::Unauthenticated {
+            db: lock(&cases.store).db().to_string(),
+        }));
+    }
+    if let Err(left) = cases.attempt(&name) {
         let seconds = left.as_secs() + 1;
         let mut response = error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -481,13 +509,10 @@ async fn login(Shared(app): Shared<Arc<App>>, body: Body) -> Answer {
         let name = name.clone();
         with_store(cases.clone(), move |store| store.credentials(&name)).await?
     };
-    let checked = tokio::task::spawn_blocking(move || credentials.check(&password))
+    let actor = tokio::task::spawn_blocking(move || credentials.check(&password))
         .await
-        .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e))?;
-    let actor = checked.map_err(|e| {
-        cases.record_failure(&name);
-        case_error(e)
-    })?;
+        .map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "the login failed"))?
+        .map_err(case_error)?;
     cases.forget_failures(&name);
     let (id, csrf) = cases.open_session(actor.clone());
     let cookie = format!(
@@ -501,12 +526,15 @@ async fn login(Shared(app): Shared<Arc<App>>, body: Body) -> Answer {
     Ok(response)
 }
 
-/// `POST /api/logout`: ends the session (a token's request has none to end).
+/// `POST /api/logout`: ends the cookie's session (a live one only with its CSRF token) and
+/// clears the cookie; 204 also when there was no session.
 async fn logout(Shared(app): Shared<Arc<App>>, headers: HeaderMap) -> Answer {
     let cases = cases_of(&app)?;
-    who(&cases, &headers, true)?;
     if let Some(id) = session_id(&headers) {
-        lock(&cases.sessions).remove(&token_hash(&id));
+        if let Some((_, csrf)) = cases.session(&id) {
+            check_csrf(&headers, &csrf)?;
+            lock(&cases.sessions).remove(&token_hash(&id));
+        }
     }
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -526,19 +554,36 @@ async fn session(Shared(app): Shared<Arc<App>>, headers: HeaderMap) -> Answer {
     Ok(ok(json!({"csrf": csrf, "user": user_json(&actor)})))
 }
 
-/// The filter of `GET /api/cases`; an unknown parameter or state is a 400 naming it.
-fn filter_of(params: HashMap<String, String>) -> Result<CaseFilter, Refused> {
+/// The filter and page of `GET /api/cases`; an unknown parameter or a bad value is a 400
+/// naming it.
+fn filter_of(params: HashMap<String, String>) -> Result<(CaseFilter, Page), Refused> {
     let mut filter = CaseFilter::default();
+    let mut page = Page {
+        offset: 0,
+        limit: MAX_CASES,
+    };
     for (name, value) in params.into_iter().filter(|(_, v)| !v.is_empty()) {
+        let number =
+            |max: usize| {
+                value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .ok_or_else(|| {
+                        refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("parameter `{name}`: `{value}` is not a whole number from 0 to {max}"),
+                )
+                    })
+            };
         match name.as_str() {
             "state" => {
                 filter.state = Some(State::parse(&value).ok_or_else(|| {
-                    let states: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
                     refuse(
                         StatusCode::BAD_REQUEST,
                         format!(
                             "parameter `state`: `{value}` is not a state ({})",
-                            states.join(", ")
+                            State::names()
                         ),
                     )
                 })?)
@@ -546,36 +591,56 @@ fn filter_of(params: HashMap<String, String>) -> Result<CaseFilter, Refused> {
             "border" => filter.border = Some(value),
             "unit" => filter.unit = Some(value),
             "type" => filter.kind = Some(value),
+            "offset" => page.offset = number(usize::MAX)?,
+            "limit" => page.limit = number(MAX_CASES)?,
             _ => {
                 return Err(refuse(
                     StatusCode::BAD_REQUEST,
-                    format!("parameter `{name}`: not a filter (state, border, unit, type)"),
+                    format!(
+                        "parameter `{name}`: not a filter (state, border, unit, type) or page (offset, limit)"
+                    ),
                 ))
             }
         }
     }
-    Ok(filter)
+    Ok((filter, page))
 }
 
-/// `GET /api/cases?state=&border=a|b&unit=&type=`: the matching cases and their counts by state.
+/// Which part of a listing to answer.
+struct Page {
+    offset: usize,
+    limit: usize,
+}
+
+/// `GET /api/cases?state=&border=a|b&unit=&type=&offset=&limit=`: the matching cases (at most
+/// [`MAX_CASES`]), their `total`, and the counts by state of the cases matching the other
+/// filters (so that every state's count shows beside a state filter).
 async fn list(
     Shared(app): Shared<Arc<App>>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Answer {
     let caller = caller(&app, &headers, false)?;
-    let filter = filter_of(params)?;
-    let list = caller.run(move |store, _| store.cases(&filter)).await?;
+    let (mut filter, page) = filter_of(params)?;
+    let state = filter.state.take();
+    let all = caller.run(move |store, _| store.cases(&filter)).await?;
     let counts: serde_json::Map<String, Json> = State::ALL
         .iter()
         .map(|s| {
             (
                 s.name().to_string(),
-                json!(list.iter().filter(|c| c.state == *s).count()),
+                json!(all.iter().filter(|c| c.state == *s).count()),
             )
         })
         .collect();
-    Ok(ok(json!({"cases": list, "counts": counts})))
+    let matching: Vec<&Case> = all
+        .iter()
+        .filter(|c| state.is_none_or(|s| c.state == s))
+        .collect();
+    let listed: Vec<&&Case> = matching.iter().skip(page.offset).take(page.limit).collect();
+    Ok(ok(
+        json!({"cases": listed, "total": matching.len(), "counts": counts}),
+    ))
 }
 
 /// `GET /api/cases/{id}`: the case with its comments and what the user may do to it.
@@ -685,10 +750,9 @@ async fn transition(
     let version = if_match(&headers)?;
     let Transition { to, note, propose } = parse(body)?;
     let to = State::parse(&to).ok_or_else(|| {
-        let states: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
         refuse(
             StatusCode::BAD_REQUEST,
-            format!("field `to`: `{to}` is not a state ({})", states.join(", ")),
+            format!("field `to`: `{to}` is not a state ({})", State::names()),
         )
     })?;
     let case = caller
@@ -716,23 +780,46 @@ async fn history(
     Ok(ok(json!({ "history": history })))
 }
 
-/// `GET /api/audit`: the whole audit log, for the office only.
-async fn audit(Shared(app): Shared<Arc<App>>, headers: HeaderMap) -> Answer {
+/// `GET /api/audit?after=SEQ&limit=N`: the audit log from after entry `after` (default 0), at
+/// most [`MAX_AUDIT_ENTRIES`] entries, for the office only; `next` is the `after` of the next
+/// page (none at the end).
+async fn audit(
+    Shared(app): Shared<Arc<App>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Answer {
     let caller = caller(&app, &headers, false)?;
-    let entries = caller
-        .run(move |store, actor| {
-            if actor.role != borderscape_cases::Role::Office {
-                return Err(CaseError::Forbidden {
-                    db: store.db().to_string(),
-                    case: None,
-                    who: actor.label(),
-                    what: "read the audit log".into(),
-                    why: "only the office reads it".into(),
-                });
+    let mut after = 0;
+    let mut limit = MAX_AUDIT_ENTRIES;
+    for (name, value) in params {
+        let slot = match name.as_str() {
+            "after" => &mut after,
+            "limit" => &mut limit,
+            _ => {
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("parameter `{name}`: not a page parameter (after, limit)"),
+                ))
             }
-            store.audit_log()
-        })
+        };
+        *slot = value
+            .parse()
+            .ok()
+            .filter(|n| (0..=i64::MAX).contains(n))
+            .ok_or_else(|| {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("parameter `{name}`: `{value}` is not a whole number"),
+                )
+            })?;
+    }
+    let limit = limit.clamp(1, MAX_AUDIT_ENTRIES);
+    let entries = caller
+        .run(move |store, actor| store.audit_page(&actor, after, limit))
         .await?;
+    let next = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
     let audit: Vec<Json> = entries.into_iter().map(entry_json).collect();
-    Ok(ok(json!({ "audit": audit })))
+    Ok(ok(json!({ "audit": audit, "next": next })))
 }

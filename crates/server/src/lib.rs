@@ -155,8 +155,9 @@ pub fn router(app: Arc<App>, bound: Option<IpAddr>) -> Router {
         .with_state(app)
 }
 
-/// Refuses other methods than GET/HEAD, a `Host` that is not this server, and any path with a
-/// `..` segment (also percent-encoded); sets the security headers of every answer.
+/// Refuses other methods than GET/HEAD (but POST/PATCH of the case API), a `Host` that is not
+/// this server, and any path with a `..` segment (also percent-encoded); sets the security
+/// headers of every answer.
 async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) -> Response {
     if let Some(refusal) = oversized(&request) {
         return refusal;
@@ -189,6 +190,11 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
             ),
         );
     }
+    if case_write {
+        if let Some(refusal) = cross_site_write(&request) {
+            return refusal;
+        }
+    }
     let path = request
         .uri()
         .path()
@@ -203,8 +209,13 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
     let report = REPORT_FILES
         .iter()
         .any(|f| request.uri().path().strip_prefix('/') == Some(f));
+    // Case answers carry CSRF tokens and register contents: no cache keeps them.
+    let private = policy.writes && request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -223,6 +234,38 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
         },
     );
     response
+}
+
+/// A case write another site could have made: one its browser marks as cross-site
+/// (`Sec-Fetch-Site`), or a body that is not JSON — an HTML form can post `text/plain` without
+/// CORS, and a JSON-looking one would otherwise log the user in under another account.
+fn cross_site_write(request: &Request) -> Option<Response> {
+    let headers = request.headers();
+    let site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("same-origin");
+    if !matches!(site, "same-origin" | "none") {
+        return Some(api::error(
+            StatusCode::FORBIDDEN,
+            format!("header `Sec-Fetch-Site`: a {site} request may not write cases"),
+        ));
+    }
+    let has_body = headers
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || headers.contains_key(header::TRANSFER_ENCODING);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    (has_body && !json).then(|| {
+        api::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "header `Content-Type`: a case write's body must be `application/json`",
+        )
+    })
 }
 
 /// Longest request target served; longer ones get a JSON 414.
