@@ -344,19 +344,10 @@ fn new_case(
         units,
         kind: first.kind.clone(),
         severity: conflicts.iter().map(|c| c.severity).max().unwrap_or(1),
-        state: State::Raised,
-        due: None,
-        decision: None,
-        instrument: None,
-        conflicts: Vec::new(),
-        arrangements: Vec::new(),
-        proposed: None,
         lon: mean(|p| p.0),
         lat: mean(|p| p.1),
         import_key: Some(key.to_string()),
-        created_at: w.now.clone(),
-        updated_at: w.now.clone(),
-        version: 1,
+        ..Case::raised(&w.now)
     };
     case.conflicts = link_list(&case.conflicts, conflicts, &w.now).0;
     Ok(case)

@@ -211,6 +211,33 @@ pub struct Case {
 }
 
 impl Case {
+    /// A case in state `raised` at version 1, made at `now`, its other fields empty to be filled.
+    pub fn raised(now: &str) -> Case {
+        Case {
+            id: 0,
+            title: String::new(),
+            a: None,
+            b: None,
+            units: Vec::new(),
+            kind: String::new(),
+            severity: 1,
+            state: State::Raised,
+            owner_units: Vec::new(),
+            due: None,
+            decision: None,
+            instrument: None,
+            conflicts: Vec::new(),
+            arrangements: Vec::new(),
+            proposed: None,
+            lon: None,
+            lat: None,
+            import_key: None,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            version: 1,
+        }
+    }
+
     /// The units the case involves: its border's, its other units and its owners.
     pub fn involved(&self) -> impl Iterator<Item = &str> {
         self.a

@@ -421,7 +421,7 @@ impl Store {
         let hash = accounts::hash_password(password).map_err(db_error(&db))?;
         self.write(|w| {
             if let Some(unit) = unit {
-                check_codes(w, None, "unit", &[unit.to_string()])?;
+                check_codes(w.db, None, "unit", &[unit.to_string()], &load_units(w)?)?;
             }
             if !w
                 .query("SELECT id FROM users WHERE name = $1", &[name.into()])?
@@ -532,29 +532,7 @@ impl Store {
     pub fn create_case(&mut self, actor: &Actor, new: NewCase) -> Result<Case, CaseError> {
         self.write(|w| {
             let units = load_units(w)?;
-            let mut case = Case {
-                id: 0,
-                title: String::new(),
-                a: None,
-                b: None,
-                units: Vec::new(),
-                kind: String::new(),
-                severity: 1,
-                state: State::Raised,
-                owner_units: Vec::new(),
-                due: None,
-                decision: None,
-                instrument: None,
-                conflicts: Vec::new(),
-                arrangements: Vec::new(),
-                proposed: None,
-                lon: None,
-                lat: None,
-                import_key: None,
-                created_at: w.now.clone(),
-                updated_at: w.now.clone(),
-                version: 1,
-            };
+            let mut case = Case::raised(&w.now);
             case.title = check_text(w.db, None, "title", &new.title, MAX_TITLE_CHARS)?;
             if !case_types().any(|t| t == new.kind) {
                 return Err(CaseError::invalid(
@@ -570,9 +548,9 @@ impl Store {
             }
             case.kind = new.kind;
             case.severity = check_severity(w.db, None, new.severity)?;
-            (case.a, case.b) = check_border(w, None, new.a, new.b)?;
-            case.units = check_codes(w, None, "units", &new.units)?;
-            case.owner_units = check_codes(w, None, "owner_units", &new.owner_units)?;
+            (case.a, case.b) = check_border(w.db, None, (new.a, new.b), &units)?;
+            case.units = check_codes(w.db, None, "units", &new.units, &units)?;
+            case.owner_units = check_codes(w.db, None, "owner_units", &new.owner_units, &units)?;
             case.arrangements = check_ids(w.db, None, "arrangements", &new.arrangements)?;
             case.due = check_due(w.db, None, new.due)?;
             check_involves_someone(w.db, None, &case)?;
@@ -640,10 +618,10 @@ impl Store {
                 case.severity = check_severity(w.db, some, severity)?;
             }
             if let Some(list) = patch.units {
-                case.units = check_codes(w, some, "units", &list)?;
+                case.units = check_codes(w.db, some, "units", &list, &units)?;
             }
             if let Some(list) = patch.owner_units {
-                case.owner_units = check_codes(w, some, "owner_units", &list)?;
+                case.owner_units = check_codes(w.db, some, "owner_units", &list, &units)?;
             }
             if let Some(list) = patch.arrangements {
                 case.arrangements = check_ids(w.db, some, "arrangements", &list)?;
@@ -1276,17 +1254,17 @@ fn check_ids(
 
 /// Unit codes: ids, and known jurisdictions once an import has recorded them.
 pub(crate) fn check_codes(
-    w: &mut Write<'_>,
+    db: &str,
     case: Option<i64>,
     field: &str,
     codes: &[String],
+    units: &Units,
 ) -> Result<Vec<String>, CaseError> {
-    let codes = check_ids(w.db, case, field, codes)?;
-    let units = load_units(w)?;
+    let codes = check_ids(db, case, field, codes)?;
     if !units.parent.is_empty() {
         if let Some(unknown) = codes.iter().find(|c| !units.parent.contains_key(*c)) {
             return Err(CaseError::invalid(
-                w.db,
+                db,
                 case,
                 field,
                 format!("`{unknown}` is not a jurisdiction code of the imported results"),
@@ -1298,21 +1276,21 @@ pub(crate) fn check_codes(
 
 /// A border: both codes or neither, different, ordered a < b.
 fn check_border(
-    w: &mut Write<'_>,
+    db: &str,
     case: Option<i64>,
-    a: Option<String>,
-    b: Option<String>,
+    (a, b): (Option<String>, Option<String>),
+    units: &Units,
 ) -> Result<(Option<String>, Option<String>), CaseError> {
     let a = a.filter(|s| !s.trim().is_empty());
     let b = b.filter(|s| !s.trim().is_empty());
     match (a, b) {
         (None, None) => Ok((None, None)),
         (Some(a), Some(b)) => {
-            let a = check_codes(w, case, "a", &[a])?.remove(0);
-            let b = check_codes(w, case, "b", &[b])?.remove(0);
+            let a = check_codes(db, case, "a", &[a], units)?.remove(0);
+            let b = check_codes(db, case, "b", &[b], units)?.remove(0);
             if a == b {
                 return Err(CaseError::invalid(
-                    w.db,
+                    db,
                     case,
                     "b",
                     format!("a border needs two different units, not `{a}` twice"),
@@ -1325,13 +1303,13 @@ fn check_border(
             })
         }
         (Some(_), None) => Err(CaseError::invalid(
-            w.db,
+            db,
             case,
             "b",
             "a border needs both a and b",
         )),
         (None, Some(_)) => Err(CaseError::invalid(
-            w.db,
+            db,
             case,
             "a",
             "a border needs both a and b",

@@ -72,6 +72,16 @@ impl From<borderscape_io::IoError> for Failure {
     }
 }
 
+impl From<borderscape_cases::CaseError> for Failure {
+    fn from(e: borderscape_cases::CaseError) -> Self {
+        if e.is_input_error() {
+            Failure::Input(e.into())
+        } else {
+            Failure::Internal(e.into())
+        }
+    }
+}
+
 impl From<borderscape_core::AnalysisError> for Failure {
     fn from(e: borderscape_core::AnalysisError) -> Self {
         borderscape_io::IoError::from(e).into()

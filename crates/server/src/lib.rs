@@ -49,7 +49,7 @@ use axum::Router;
 use rust_embed::RustEmbed;
 
 use results::REPORT_FILES;
-pub use results::{results_dir, Results};
+pub use results::{results_dir, results_file, Results};
 
 /// The front end, embedded at compile time.
 #[derive(RustEmbed)]

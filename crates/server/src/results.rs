@@ -59,21 +59,29 @@ pub fn results_dir(path: &Path) -> PathBuf {
     project.join("results")
 }
 
+/// A file of the results of a `PROJECT|RESULTS` argument, which must exist: else an error that
+/// says to run `analyze` first.
+pub fn results_file(path: &Path, name: &str) -> Result<PathBuf, IoError> {
+    let file = results_dir(path).join(name);
+    if file.is_file() {
+        Ok(file)
+    } else {
+        Err(IoError::file(
+            path,
+            format!(
+                "no results here (no {}): run `borderscape analyze {}` first",
+                file.display(),
+                path.display()
+            ),
+        ))
+    }
+}
+
 impl Results {
     /// Reads a results folder (or a project's `results/`).
     pub fn open(path: &Path) -> Result<Self, IoError> {
         let dir = results_dir(path);
-        let summary_path = dir.join("summary.json");
-        if !summary_path.is_file() {
-            return Err(IoError::file(
-                path,
-                format!(
-                    "no results here (no {}): run `borderscape analyze {}` first",
-                    summary_path.display(),
-                    path.display()
-                ),
-            ));
-        }
+        let summary_path = results_file(path, "summary.json")?;
         let text =
             std::fs::read_to_string(&summary_path).map_err(|e| IoError::file(&summary_path, e))?;
         let summary: Value = serde_json::from_str(&text)

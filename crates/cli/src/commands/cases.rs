@@ -11,7 +11,7 @@ use borderscape_cases::report::border_figures;
 use borderscape_cases::{Actor, CaseFilter, Store};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::write::write_table;
-use borderscape_server::results_dir;
+use borderscape_server::{results_dir, results_file};
 
 use crate::{Context, Failure};
 
@@ -75,16 +75,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             db,
             min_severity,
         } => {
-            let dir = results_dir(&project);
-            if !dir.join("results.gpkg").is_file() {
-                return Err(Failure::Input(anyhow!(
-                    "{}: no results here (no {}): run `borderscape analyze {}` first",
-                    project.display(),
-                    dir.join("results.gpkg").display(),
-                    project.display()
-                )));
-            }
-            let found = read_results(&dir)?;
+            results_file(&project, "results.gpkg")?;
+            let found = read_results(&results_dir(&project))?;
             let mut store = Store::open(&db)?;
             let s = store.import(&Actor::cli("import"), &found, min_severity)?;
             if !ctx.quiet {
@@ -131,15 +123,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Report { project, db, json } => {
-            let dir = results_dir(&project);
-            if !dir.join("summary.json").is_file() {
-                return Err(Failure::Input(anyhow!(
-                    "{}: no results here (no {}): run `borderscape analyze {}` first",
-                    project.display(),
-                    dir.join("summary.json").display(),
-                    project.display()
-                )));
-            }
+            results_file(&project, "summary.json")?;
             let mut store = Store::open_existing(&db)?;
             let cases = store.cases(&CaseFilter::default())?;
             let figures = border_figures(&cases, &store.audit_log()?);

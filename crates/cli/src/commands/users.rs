@@ -42,16 +42,6 @@ enum Command {
     },
 }
 
-impl From<borderscape_cases::CaseError> for Failure {
-    fn from(e: borderscape_cases::CaseError) -> Self {
-        if e.is_input_error() {
-            Failure::Input(e.into())
-        } else {
-            Failure::Internal(e.into())
-        }
-    }
-}
-
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Add {
