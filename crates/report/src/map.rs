@@ -351,16 +351,15 @@ impl<'a> Basemap<'a> {
             return None;
         }
         sorted.sort_by(f64::total_cmp);
-        let mut breaks: Vec<f64> = (1..SEQUENTIAL.len())
-            .map(|k| sorted[k * (sorted.len() - 1) / SEQUENTIAL.len()])
-            .collect();
-        // Tied quintiles (many units at one value, such as no habitat) make one class, and the
-        // classes left spread over the whole palette.
-        breaks.dedup();
+        let breaks = quantile_breaks(&sorted);
         let classes = breaks.len() + 1;
-        let colour =
-            |k: usize| SEQUENTIAL[(k * (SEQUENTIAL.len() - 1)).div_ceil(classes.max(2) - 1)];
-        let class = |v: f64| breaks.iter().filter(|&&b| v > b).count();
+        let steps = SEQUENTIAL.len() - 1;
+        // Classes spread over the whole palette, the nearest colour for each (as the dashboard).
+        let colour = |k: usize| {
+            let last = (classes - 1).max(1);
+            SEQUENTIAL[(2 * k * steps + last) / (2 * last)]
+        };
+        let class = |v: f64| breaks.iter().filter(|&&b| v >= b).count();
         let mut svg = self.open(title);
         svg.push_str(&self.units_layer(|code| match values.get(code) {
             Some(&v) if v.is_finite() => (
@@ -370,19 +369,17 @@ impl<'a> Basemap<'a> {
             _ => ("#e0e0e0".into(), format!("{code}: no value")),
         }));
         svg.push_str("</svg><p class=\"legend\">");
-        let mut lower = sorted[0];
         for k in 0..classes {
-            let upper = breaks
-                .get(k)
-                .copied()
-                .unwrap_or(*sorted.last().expect("not empty"));
+            let members: Vec<f64> = sorted.iter().copied().filter(|&v| class(v) == k).collect();
+            let (Some(&lower), Some(&upper)) = (members.first(), members.last()) else {
+                continue;
+            };
             let range = if lower == upper {
                 format_number(lower)
             } else {
                 format!("{}–{}", format_number(lower), format_number(upper))
             };
             svg.push_str(&swatch(colour(k), &range));
-            lower = upper;
         }
         svg.push_str(&format!(
             "{} {}</p>",
@@ -472,10 +469,45 @@ pub fn swatch(colour: &str, label: &str) -> String {
     )
 }
 
+/// Class breaks (the lower bounds of classes 2…) of sorted values at their quintiles; when a
+/// fifth or more of the units share the lowest value (no habitat: a mesh of 0 km²), that value is
+/// a class of its own and the quartiles of the others make the rest. The dashboard's
+/// `quantileBreaks` (web/app.js) classes the same way, so a county has one class in both.
+fn quantile_breaks(sorted: &[f64]) -> Vec<f64> {
+    let lowest = sorted[0];
+    let rest: Vec<f64> = sorted.iter().copied().filter(|&v| v > lowest).collect();
+    let quantiles = |values: &[f64], n: usize| -> Vec<f64> {
+        (1..n).map(|k| values[k * values.len() / n]).collect()
+    };
+    let mut breaks = if !rest.is_empty() && rest.len() * 5 <= sorted.len() * 4 {
+        std::iter::once(rest[0])
+            .chain(quantiles(&rest, 4))
+            .collect()
+    } else {
+        quantiles(sorted, 5)
+    };
+    breaks.dedup();
+    breaks.retain(|&b| b > lowest);
+    breaks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use geo::{line_string, polygon, MultiPolygon};
+
+    #[test]
+    fn quantile_breaks_match_the_dashboards() {
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile_breaks(&ten), [3.0, 5.0, 7.0, 9.0]);
+        // Six of ten units without habitat: 0 is a class of its own.
+        let tied = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_breaks(&tied), [1.0, 2.0, 3.0, 4.0]);
+        // Nine of ten tied: two classes. (The expected values are what web/app.js gives.)
+        let flat = [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 5.0];
+        assert_eq!(quantile_breaks(&flat), [5.0]);
+        assert_eq!(quantile_breaks(&[7.0]), Vec::<f64>::new());
+    }
 
     fn square(x: f64, y: f64) -> Geometry {
         MultiPolygon::new(vec![polygon![(x: x, y: y), (x: x + 1000.0, y: y), (x: x + 1000.0, y: y + 1000.0), (x: x, y: y + 1000.0)]]).into()
