@@ -151,7 +151,7 @@ const number = (x, digits = 0) => Number(x).toLocaleString('en', { maximumFracti
 
 /** The headline figures (`data-figure` names each, whatever the language). */
 function showHeadline(summary) {
-  document.getElementById('region').textContent = `— ${summary.region?.name ?? ''}`;
+  document.getElementById('region').textContent = `— ${(lang === 'zh' && summary.region?.name_zh) || (summary.region?.name ?? '')}`;
   const results = (name) => summary.analyses?.[name]?.results ?? {};
   const county = results('borders').levels?.county ?? {};
   const esv = Object.entries(results('compensation').esv_total_yuan ?? {}).at(-1);

@@ -246,3 +246,52 @@ fn pdf_without_chromium_names_what_to_install() {
     );
     assert!(!pdf.exists() && results.join("report.html").exists());
 }
+
+/// The manifest's `name_zh` names the region in the Chinese report (and the summary, for the
+/// dashboard); the English report keeps `name`.
+#[test]
+fn the_chinese_report_uses_the_regions_chinese_name() {
+    let (dir, results) = results_in("zh");
+    let manifest = dir.path().join("borderscape.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("name = \"test\"", "name = \"test\"\nname_zh = \"测试区\""),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&results).unwrap();
+    let run = borderscape(&[
+        "analyze",
+        dir.path().to_str().unwrap(),
+        "--out",
+        results.to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let title = |file: &str| {
+        let html = std::fs::read_to_string(results.join(file)).unwrap();
+        html.split("<title>")
+            .nth(1)
+            .unwrap()
+            .split(" — ")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        title("report.html").ends_with("测试区"),
+        "{}",
+        title("report.html")
+    );
+    assert!(
+        title("report.en.html").ends_with("test"),
+        "{}",
+        title("report.en.html")
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["region"]["name_zh"], "测试区");
+}

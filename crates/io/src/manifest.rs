@@ -4,6 +4,7 @@
 //! ```toml
 //! [region]
 //! name = "Yangtze River Delta"
+//! name_zh = "长江三角洲"                 # optional: the Chinese report's and dashboard's name
 //! crs = "auto"                          # or a projected EPSG code, e.g. "EPSG:32651"
 //!
 //! [layers.jurisdictions]
@@ -192,6 +193,9 @@ impl LayerKind {
 #[serde(deny_unknown_fields)]
 pub struct RegionSection {
     pub name: String,
+    /// The region's name in Chinese, for the Chinese report and dashboard (default: `name`).
+    #[serde(default)]
+    pub name_zh: Option<String>,
     /// `auto` (Albers equal-area centred on the region) or `EPSG:<projected code>`.
     #[serde(default = "auto")]
     pub crs: String,
@@ -402,6 +406,7 @@ impl Project {
             manifest: Manifest {
                 region: RegionSection {
                     name: crate::geojson_io::layer_name(path),
+                    name_zh: None,
                     crs: auto(),
                 },
                 layers,

@@ -243,7 +243,12 @@ pub fn run(
 }
 
 /// The machine-readable summary of a run (deterministic: no times, no absolute paths).
-pub fn summary(region: &Region, layers: &[LayerInfo], finished: &[Finished]) -> Value {
+pub fn summary(
+    region: &Region,
+    name_zh: Option<&str>,
+    layers: &[LayerInfo],
+    finished: &[Finished],
+) -> Value {
     let counts: BTreeMap<&str, usize> = jurisdiction_counts(region)
         .into_iter()
         .map(|(l, n)| (l.name(), n))
@@ -268,7 +273,7 @@ pub fn summary(region: &Region, layers: &[LayerInfo], finished: &[Finished]) -> 
     }
     json!({
         "borderscape_version": env!("CARGO_PKG_VERSION"),
-        "region": { "name": region.name, "jurisdictions": counts },
+        "region": { "name": region.name, "name_zh": name_zh, "jurisdictions": counts },
         "crs": { "name": region.crs.name, "proj": region.crs.proj_string, "epsg": region.crs.epsg },
         "synthetic_layers": synthetic,
         "inputs": layers,

@@ -305,11 +305,20 @@ pub fn outputs_markdown() -> String {
     md
 }
 
+/// The region's name in `lang`: the manifest's `name_zh` in Chinese when given, else `name`.
+pub fn region_name(summary: &Value, lang: Lang) -> &str {
+    let name = summary["region"]["name"].as_str().unwrap_or("");
+    match lang {
+        Lang::Zh => summary["region"]["name_zh"].as_str().unwrap_or(name),
+        Lang::En => name,
+    }
+}
+
 /// Renders the report in `lang` from the summary and the output tables (geometries in the
 /// analysis CRS are drawn as inline SVG).
 pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
     let mut html = String::new();
-    let region = summary["region"]["name"].as_str().unwrap_or("");
+    let region = region_name(summary, lang);
     let version = summary["borderscape_version"].as_str().unwrap_or("");
     let title = lang.fill("ui.title", &[("region", region)]);
     html.push_str(&format!(

@@ -95,7 +95,8 @@ pub fn analyze(
         }
     })?;
     let step = Step::start(ctx.quiet, "write results");
-    let summary = summary(&region, &layers, &finished);
+    let name_zh = project.manifest.region.name_zh.as_deref();
+    let summary = summary(&region, name_zh, &layers, &finished);
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
     // The report in the run's language as report.html, and in the other one beside it, so that
     // either reader finds theirs (the dashboard links both).

@@ -68,6 +68,7 @@ const REAL_LAYERS: &str = r#"# The borderscape demonstration project: the Yangtz
 
 [region]
 name = "Yangtze River Delta"
+name_zh = "长江三角洲"
 crs = "auto"
 
 [layers.jurisdictions]
