@@ -226,10 +226,14 @@ pub fn timeline(lang: Lang, years: &[(f64, f64)], stages: &[Stage]) -> Option<St
     for &(year, n) in years {
         let bh = n / max * h;
         svg.push_str(&format!(
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#2b6c9e\"><title>{year}: {n} active</title></rect>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"#2b6c9e\"><title>{}</title></rect>",
             px(year) + step * 0.15,
             top + h - bh,
-            step * 0.7
+            step * 0.7,
+            escape(&lang.fill(
+                "chart.active_title",
+                &[("year", &year.to_string()), ("n", &n.to_string())]
+            ))
         ));
     }
     svg.push_str(&format!(
@@ -287,10 +291,12 @@ pub fn network(lang: Lang, label: &str, nodes: &[Node]) -> Option<String> {
             "middle"
         };
         svg.push_str(&format!(
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\" fill=\"#08519c\"><title>{}: {} ties</title></circle><text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\">{}</text>",
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\" fill=\"#08519c\"><title>{}</title></circle><text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"{anchor}\">{}</text>",
             3.0 + 9.0 * node.size,
-            escape(&node.label),
-            node.ties.len(),
+            escape(&lang.fill(
+                "chart.ties_title",
+                &[("label", &node.label), ("n", &node.ties.len().to_string())]
+            )),
             ly + 4.0,
             escape(&node.label)
         ));
@@ -337,15 +343,22 @@ pub fn stage_path(lang: Lang, steps: &[PathStep], criterion: &str) -> Option<Str
     for s in steps {
         let (x, y) = (px(s.k), py(s.criterion));
         let breaks = if s.breaks.is_empty() {
-            "none"
+            lang.t("chart.no_breaks")
         } else {
-            &s.breaks
+            s.breaks.clone()
         };
+        let title = lang.fill(
+            "chart.path_title",
+            &[
+                ("k", &s.k.to_string()),
+                ("criterion", criterion),
+                ("value", &format_number(s.criterion)),
+                ("breaks", &breaks),
+            ],
+        );
         svg.push_str(&format!(
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2b6c9e\"><title>k = {}: {criterion} {}; breaks {}</title></circle><text x=\"{x:.1}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\">k = {}</text>",
-            s.k,
-            format_number(s.criterion),
-            escape(breaks),
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2b6c9e\"><title>{}</title></circle><text x=\"{x:.1}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\">k = {}</text>",
+            escape(&title),
             top + h + 18.0,
             s.k
         ));
@@ -354,7 +367,7 @@ pub fn stage_path(lang: Lang, steps: &[PathStep], criterion: &str) -> Option<Str
                 "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"none\" stroke=\"#b2182b\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#b2182b\">{}</text>",
                 x + 12.0,
                 y - 8.0,
-                escape(&lang.fill("chart.chosen", &[("breaks", breaks)]))
+                escape(&lang.fill("chart.chosen", &[("breaks", &breaks)]))
             ));
         }
     }
@@ -379,6 +392,25 @@ pub fn stage_path(lang: Lang, steps: &[PathStep], criterion: &str) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hover_titles_speak_the_reports_language() {
+        let bars = [(2000.0, 3.0)];
+        assert!(timeline(Lang::En, &bars, &[])
+            .unwrap()
+            .contains("<title>2000: 3 active</title>"));
+        assert!(timeline(Lang::Zh, &bars, &[])
+            .unwrap()
+            .contains("<title>2000 年：3 项生效</title>"));
+        let nodes = [Node {
+            label: "上海市".into(),
+            size: 1.0,
+            ties: vec![],
+        }];
+        assert!(network(Lang::Zh, "n", &nodes)
+            .unwrap()
+            .contains("<title>上海市：0 条联系</title>"));
+    }
 
     #[test]
     fn charts_scale_their_data() {
