@@ -23,6 +23,12 @@ fn results_in(lang: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     ];
     let project = project_with_jurisdictions(dir.path(), &collection(&features));
     let out = dir.path().join("results");
+    analyze_into(&project, &out, lang);
+    (dir, out)
+}
+
+/// `analyze PROJECT --out OUT --lang LANG`, asserted to succeed.
+fn analyze_into(project: &std::path::Path, out: &std::path::Path, lang: &str) {
     let run = borderscape(&[
         "analyze",
         project.to_str().unwrap(),
@@ -33,7 +39,6 @@ fn results_in(lang: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         "--quiet",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    (dir, out)
 }
 
 fn results() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -260,16 +265,7 @@ fn the_chinese_report_uses_the_regions_chinese_name() {
     )
     .unwrap();
     std::fs::remove_dir_all(&results).unwrap();
-    let run = borderscape(&[
-        "analyze",
-        dir.path().to_str().unwrap(),
-        "--out",
-        results.to_str().unwrap(),
-        "--lang",
-        "zh",
-        "--quiet",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    analyze_into(dir.path(), &results, "zh");
     let title = |file: &str| {
         let html = std::fs::read_to_string(results.join(file)).unwrap();
         html.split("<title>")

@@ -70,6 +70,8 @@ struct Failures {
 /// The register and the server's own state about who is logged in.
 pub struct Cases {
     store: Mutex<Store>,
+    /// The register as named in messages (kept apart so that refusing needs no lock).
+    db: String,
     /// By the SHA-256 of the session id (the cookie's value).
     sessions: Mutex<HashMap<String, Session>>,
     failures: Mutex<HashMap<String, Failures>>,
@@ -84,6 +86,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Cases {
     pub fn new(store: Store) -> Cases {
         Cases {
+            db: store.db().to_string(),
             store: Mutex::new(store),
             sessions: Mutex::default(),
             failures: Mutex::default(),
@@ -491,7 +494,7 @@ async fn login(Shared(app): Shared<Arc<App>>, body: Body) -> Answer {
     // No account has a longer name; such a name is refused without being remembered.
     if name.chars().count() > MAX_CODE_CHARS {
         return Err(case_error(CaseError::Unauthenticated {
-            db: lock(&cases.store).db().to_string(),
+            db: cases.db.clone(),
         }));
     }
     if let Err(left) = cases.attempt(&name) {
