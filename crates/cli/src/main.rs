@@ -30,7 +30,7 @@ enum Command {
     Analyze(commands::analyze::Args),
     /// Borders between the jurisdictions of one level of a polygon layer.
     Borders(commands::borders::Args),
-    /// Convert a layer between formats (GeoJSON, Shapefile→, GeoPackage, CSV) and datums.
+    /// Convert a layer between formats (GeoJSON, Shapefile→, GeoPackage, GeoParquet, CSV) and datums.
     Convert(commands::convert::Args),
     /// Moran's I (global, local, bivariate) of a variable of a layer.
     Moran(commands::moran::Args),

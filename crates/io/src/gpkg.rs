@@ -296,12 +296,17 @@ pub fn encode_geometry(g: &Geometry, srs_id: i32) -> Result<Vec<u8>, IoError> {
             blob.extend_from_slice(&srs_id.to_le_bytes());
         }
     }
+    write_wkb(&mut blob, g)?;
+    Ok(blob)
+}
+
+/// Appends a geometry as ISO WKB (little endian) to `out`.
+pub(crate) fn write_wkb(out: &mut Vec<u8>, g: &Geometry) -> Result<(), IoError> {
     let options = wkb::writer::WriteOptions {
         endianness: wkb::Endianness::LittleEndian,
     };
-    wkb::writer::write_geometry(&mut blob, without_orphan_holes(g).as_ref(), &options)
-        .map_err(|e| IoError::Internal(format!("WKB encoding failed: {e}")))?;
-    Ok(blob)
+    wkb::writer::write_geometry(out, without_orphan_holes(g).as_ref(), &options)
+        .map_err(|e| IoError::Internal(format!("WKB encoding failed: {e}")))
 }
 
 /// The geometry with the holes of polygons that have no exterior ring dropped (they are empty
@@ -368,7 +373,11 @@ pub fn decode_geometry(blob: &[u8]) -> Result<Option<Geometry>, String> {
     if flags & 0b0001_0000 != 0 && blob.len() == start {
         return Ok(None);
     }
-    let body = &blob[start..];
+    read_wkb(&blob[start..])
+}
+
+/// Decodes ISO WKB, checked first (`None` for an empty point or collection geo cannot hold).
+pub(crate) fn read_wkb(body: &[u8]) -> Result<Option<Geometry>, String> {
     wkb_length(body, 0, None).map_err(|e| format!("invalid WKB: {e}"))?;
     let wkb = wkb::reader::read_wkb(body).map_err(|e| format!("invalid WKB: {e}"))?;
     Ok(wkb.try_to_geometry())

@@ -12,6 +12,7 @@ pub mod atomic;
 pub mod csv_io;
 pub mod error;
 pub mod geojson_io;
+pub mod geoparquet;
 pub mod geotiff;
 pub mod gpkg;
 pub mod load;

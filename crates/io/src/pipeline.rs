@@ -1,5 +1,5 @@
 //! The `analyze` pipeline: choose the analyses a project can run, run them, and write
-//! `results.gpkg` (with `results.qgs`, its QGIS project), `tables/*.csv`, `summary.json`, `run.json` and `report.html` into one folder,
+//! `results.gpkg` (with `results.qgs`, its QGIS project) and/or `parquet/*.parquet`, `tables/*.csv`, `summary.json`, `run.json` and `report.html` into one folder,
 //! atomically. summary.json and the tables hold no timestamps (same inputs → same bytes);
 //! timings go to run.json.
 
@@ -17,10 +17,29 @@ use serde_json::{json, Value};
 
 use crate::atomic::write_dir_atomically;
 use crate::error::{IoError, Problem, Severity};
+use crate::geoparquet;
 use crate::gpkg::{self, Srs};
 use crate::load::{jurisdiction_counts, LayerInfo};
 use crate::manifest::Project;
 use crate::write::write_csv;
+
+/// The formats the result layers are written in (`analyze --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerFormats {
+    /// `results.gpkg` and its QGIS project `results.qgs` (what the dashboard and case import read).
+    pub gpkg: bool,
+    /// `parquet/<output>.parquet`: GeoParquet 1.1 for the spatial outputs, plain Parquet for the others.
+    pub parquet: bool,
+}
+
+impl Default for LayerFormats {
+    fn default() -> Self {
+        Self {
+            gpkg: true,
+            parquet: false,
+        }
+    }
+}
 
 /// An analysis chosen to run, with its resolved parameters.
 pub struct Planned {
@@ -301,6 +320,7 @@ fn project_title(region: &Region, summary: &Value) -> String {
 /// Writes every output of a run into `out_dir` (replaced only when complete): `reports` are the
 /// report's files (name, HTML), one per language; `labels` name the QGIS project's layers, groups
 /// and classes in the run's language.
+#[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     out_dir: &Path,
     region: &Region,
@@ -308,6 +328,7 @@ pub fn write_outputs(
     summary: &Value,
     reports: &[(&str, String)],
     labels: crate::qgis::Labels,
+    formats: LayerFormats,
 ) -> Result<(), IoError> {
     let run: BTreeMap<&str, f64> = finished.iter().map(|f| (f.name, f.seconds)).collect();
     write_dir_atomically(out_dir, |dir| {
@@ -318,7 +339,17 @@ pub fn write_outputs(
             }
         }
         let layers: Vec<&_> = wgs84.iter().collect();
-        gpkg::write(&dir.join("results.gpkg"), &layers, Srs::WGS84)?;
+        if formats.gpkg {
+            gpkg::write(&dir.join("results.gpkg"), &layers, Srs::WGS84)?;
+        }
+        if formats.parquet {
+            let parquet = dir.join("parquet");
+            std::fs::create_dir_all(&parquet).map_err(|e| IoError::file(&parquet, e))?;
+            for table in &wgs84 {
+                let path = parquet.join(format!("{}.parquet", table.name));
+                geoparquet::write(&path, table, Srs::WGS84, &Default::default())?;
+            }
+        }
         let tables = dir.join("tables");
         std::fs::create_dir_all(&tables).map_err(|e| IoError::file(&tables, e))?;
         for table in &wgs84 {
@@ -335,15 +366,17 @@ pub fn write_outputs(
             "run.json",
             serde_json::to_string_pretty(&json!({ "seconds": run })).expect("serialisable") + "\n",
         )?;
-        write(
-            "results.qgs",
-            crate::qgis::project_xml(
-                &project_title(region, summary),
-                "results.gpkg",
-                &layers,
-                labels,
-            ),
-        )?;
+        if formats.gpkg {
+            write(
+                "results.qgs",
+                crate::qgis::project_xml(
+                    &project_title(region, summary),
+                    "results.gpkg",
+                    &layers,
+                    labels,
+                ),
+            )?;
+        }
         for (name, html) in reports {
             write(name, html.clone())?;
         }

@@ -6,7 +6,7 @@ use borderscape_core::region::Level;
 use borderscape_core::table::{Column, ColumnType, Table};
 
 use crate::error::{IoError, Problem};
-use crate::{csv_io, geojson_io, gpkg, shapefile_io};
+use crate::{csv_io, geojson_io, geoparquet, gpkg, shapefile_io};
 
 /// A file format the readers and writers understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,7 @@ pub enum Format {
     Shapefile,
     GeoPackage,
     Csv,
+    GeoParquet,
 }
 
 impl Format {
@@ -26,6 +27,7 @@ impl Format {
             "shp" => Some(Format::Shapefile),
             "gpkg" => Some(Format::GeoPackage),
             "csv" => Some(Format::Csv),
+            "parquet" | "geoparquet" => Some(Format::GeoParquet),
             _ => None,
         }
     }
@@ -34,7 +36,7 @@ impl Format {
         Self::from_path(path).ok_or_else(|| {
             IoError::file(
                 path,
-                "unknown format: use .geojson/.json, .shp, .gpkg or .csv",
+                "unknown format: use .geojson/.json, .shp, .gpkg, .parquet or .csv",
             )
         })
     }
@@ -92,6 +94,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<ReadResult, IoEr
         Format::Shapefile => shapefile_io::read(path, options.encoding.as_deref()),
         Format::GeoPackage => gpkg::read(path, options.layer.as_deref()),
         Format::Csv => csv_io::read(path, &options.csv_geometry),
+        Format::GeoParquet => geoparquet::read(path),
     }
 }
 

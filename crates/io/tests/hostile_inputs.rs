@@ -154,3 +154,44 @@ fn a_geojson_position_of_one_number_is_a_problem_of_that_feature() {
         "{problem:?}"
     );
 }
+
+/// Every byte of a small GeoParquet file, flipped one at a time (header, pages, footer, `geo`
+/// metadata): each read either succeeds or fails with a message, and never panics.
+#[test]
+fn corrupted_geoparquet_is_refused_not_a_panic() {
+    use borderscape_core::table::{Column, ColumnType, Table};
+    use borderscape_io::geoparquet::{self, GeometryEncoding, WriteOptions};
+    use borderscape_io::gpkg::Srs;
+    let dir = tempfile::tempdir().unwrap();
+    for encoding in [GeometryEncoding::Wkb, GeometryEncoding::GeoArrow] {
+        let mut table = Table::new("t", vec![Column::new("n", ColumnType::Int, None, "")], true);
+        for i in 0..5 {
+            let x = i as f64;
+            let ring = vec![(x, 0.), (x + 1., 0.), (x + 1., 1.), (x, 0.)];
+            let square = geo::Polygon::new(ring.into(), vec![]);
+            table.push(vec![(i as i64).into()], Some(square.into()));
+        }
+        let good = dir.path().join("good.parquet");
+        let options = WriteOptions {
+            encoding,
+            row_group_rows: 2,
+        };
+        geoparquet::write(&good, &table, Srs::WGS84, &options).unwrap();
+        let bytes = std::fs::read(&good).unwrap();
+        let bad = dir.path().join("bad.parquet");
+        for at in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x5a;
+            std::fs::write(&bad, &flipped).unwrap();
+            let outcome = std::panic::catch_unwind(|| geoparquet::read(&bad).map(drop));
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => assert!(e.to_string().contains("bad.parquet"), "{e}"),
+                Err(_) => panic!(
+                    "{encoding:?}: flipping byte {at} of {} panics the reader",
+                    bytes.len()
+                ),
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ use borderscape_io::atomic::check_output_dir;
 use borderscape_io::error::IoError;
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
-use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event};
+use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event, LayerFormats};
 use borderscape_report::Lang;
 use serde_json::Value;
 
@@ -36,6 +36,17 @@ pub struct Args {
     /// written too, as report.zh.html or report.en.html).
     #[arg(long, default_value = "en", value_parser = clap::builder::ValueParser::new(str::parse::<Lang>))]
     lang: Lang,
+    /// Formats of the result layers, comma-separated: gpkg (results.gpkg and results.qgs, which
+    /// the dashboard and `cases import` read) and parquet (parquet/<output>.parquet, GeoParquet 1.1).
+    #[arg(long, value_delimiter = ',', default_value = "gpkg")]
+    format: Vec<LayerFormat>,
+}
+
+/// A format of the result layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LayerFormat {
+    Gpkg,
+    Parquet,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
@@ -51,10 +62,29 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let out = args
         .out
         .unwrap_or_else(|| default_results_dir(&project_path));
-    analyze(ctx, &project_path, &out, args.only.as_deref(), args.lang)?;
+    let formats = LayerFormats {
+        gpkg: args.format.contains(&LayerFormat::Gpkg),
+        parquet: args.format.contains(&LayerFormat::Parquet),
+    };
+    analyze(
+        ctx,
+        &project_path,
+        &out,
+        args.only.as_deref(),
+        args.lang,
+        formats,
+    )?;
     if !ctx.quiet {
+        let layers = [
+            (formats.gpkg, "results.gpkg, results.qgs"),
+            (formats.parquet, "parquet/"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect::<Vec<_>>()
+        .join(", ");
         eprintln!(
-            "results in {}: report.html, {}, results.gpkg, results.qgs, summary.json, tables/",
+            "results in {}: report.html, {}, {layers}, summary.json, tables/",
             out.display(),
             args.lang.other().file_name()
         );
@@ -69,6 +99,7 @@ pub fn analyze(
     out: &Path,
     only: Option<&[String]>,
     lang: Lang,
+    formats: LayerFormats,
 ) -> Result<Value, Failure> {
     check_output_dir(out)?;
     let project = Project::load(project_path)?;
@@ -111,9 +142,10 @@ pub fn analyze(
             (name, borderscape_report::render(&summary, &tables, l))
         })
         .collect();
-    write_outputs(out, &region, &finished, &summary, &reports, &|key| {
-        lang.get(key).map(str::to_string)
-    })?;
+    let labels = |key: &str| lang.get(key).map(str::to_string);
+    write_outputs(
+        out, &region, &finished, &summary, &reports, &labels, formats,
+    )?;
     step.done();
     Ok(summary)
 }

@@ -4,21 +4,22 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use borderscape_core::datum::Datum;
+use borderscape_io::geoparquet::{GeometryEncoding, WriteOptions};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::manifest::GeometryRequirement;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::transform::DatumConversion;
 use borderscape_io::validate::{check_geometry, FeatureRef};
-use borderscape_io::write::write_table;
+use borderscape_io::write::write_table_with;
 use borderscape_io::{IoError, Problem};
 
 use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input layer (.geojson, .shp, .gpkg, .csv).
+    /// Input layer (.geojson, .shp, .gpkg, .parquet, .csv).
     input: PathBuf,
-    /// Output layer (.geojson, .gpkg, .csv); written atomically.
+    /// Output layer (.geojson, .gpkg, .parquet, .csv); written atomically.
     output: PathBuf,
     /// Datum of the input: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.
     #[arg(long, default_value = "wgs84")]
@@ -32,6 +33,17 @@ pub struct Args {
     /// DBF text encoding of a Shapefile input (gbk, utf-8, …).
     #[arg(long)]
     encoding: Option<String>,
+    /// Geometry encoding of a GeoParquet output: wkb, or geoarrow (the native encoding of the
+    /// layer's one geometry type).
+    #[arg(long, default_value = "wkb", value_parser = parse_encoding)]
+    geometry_encoding: GeometryEncoding,
+    /// Rows per row group of a GeoParquet output.
+    #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    row_group_rows: u32,
+}
+
+fn parse_encoding(text: &str) -> Result<GeometryEncoding, String> {
+    GeometryEncoding::parse(text).ok_or_else(|| format!("`{text}` is not wkb or geoarrow"))
 }
 
 fn parse_datum(text: &str) -> Result<Datum, Failure> {
@@ -95,7 +107,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             to.name()
         );
     }
-    write_table(&args.output, &converted, srs_for(to))?;
+    let parquet = WriteOptions {
+        encoding: args.geometry_encoding,
+        row_group_rows: args.row_group_rows as usize,
+    };
+    write_table_with(&args.output, &converted, srs_for(to), &parquet)?;
     if !ctx.quiet {
         eprintln!(
             "wrote {} features to {} ({})",

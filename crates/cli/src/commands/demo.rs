@@ -344,7 +344,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     }
     let results = args.out.join("results");
     let started = std::time::Instant::now();
-    let summary = analyze(ctx, &args.out, &results, None, Default::default())?;
+    let summary = analyze(
+        ctx,
+        &args.out,
+        &results,
+        None,
+        Default::default(),
+        Default::default(),
+    )?;
     if !ctx.quiet {
         let counts = &summary["region"]["jurisdictions"];
         println!(

@@ -1,0 +1,745 @@
+//! GeoParquet 1.1: layers and outputs as Parquet files with a `geo` metadata entry, through
+//! Arrow's own Parquet crate. Written: geometries as WKB (default) or a native GeoArrow encoding,
+//! a `bbox` covering column (so readers skip row groups outside an extent), row groups of
+//! [`WriteOptions::row_group_rows`], the CRS as PROJJSON, units and descriptions as field
+//! metadata. Read: WKB and the native encodings, in batches; plain Parquet without `geo` reads
+//! as a table without geometry.
+
+pub mod native;
+pub mod projjson;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    StructArray,
+};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Field, Fields, Schema};
+use borderscape_core::table::{Column, ColumnType, Table, Value};
+use geo::{BoundingRect, Geometry, Rect};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::metadata::{KeyValue, ParquetMetaData};
+use parquet::file::properties::WriterProperties;
+use serde_json::{json, Value as Json};
+
+use crate::atomic::write_file_atomically;
+use crate::error::{IoError, Problem, Severity};
+use crate::geojson_io::layer_name;
+use crate::gpkg::{read_wkb, write_wkb, Srs};
+use crate::read::ReadResult;
+use native::{Native, NativeReader};
+
+/// The geometry column of files written here.
+const GEOMETRY: &str = "geometry";
+/// Its bounding-box covering column (GeoParquet 1.1 `covering.bbox`).
+const BBOX: &str = "bbox";
+/// Rows per batch when reading.
+const BATCH_ROWS: usize = 8192;
+
+/// How geometries are encoded in a written file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GeometryEncoding {
+    /// Well-known binary: any geometry type; what every GeoParquet reader supports.
+    #[default]
+    Wkb,
+    /// GeoArrow's native encoding of the column's one geometry type.
+    GeoArrow,
+}
+
+impl GeometryEncoding {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "wkb" => Some(Self::Wkb),
+            "geoarrow" | "native" => Some(Self::GeoArrow),
+            _ => None,
+        }
+    }
+}
+
+/// How a GeoParquet file is written.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    pub encoding: GeometryEncoding,
+    /// Rows per row group: the unit a reader skips by its bbox statistics.
+    pub row_group_rows: usize,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        Self {
+            encoding: GeometryEncoding::Wkb,
+            row_group_rows: 65_536,
+        }
+    }
+}
+
+/// Writes `table` (geometries in `srs`) to `path` atomically; a table without geometries
+/// becomes plain Parquet.
+pub fn write(path: &Path, table: &Table, srs: Srs, options: &WriteOptions) -> Result<(), IoError> {
+    write_file_atomically(path, |tmp| write_into(tmp, path, table, srs, options))
+}
+
+fn write_into(
+    tmp: &Path,
+    path: &Path,
+    table: &Table,
+    srs: Srs,
+    options: &WriteOptions,
+) -> Result<(), IoError> {
+    let failed = |e: parquet::errors::ParquetError| IoError::file(path, format!("Parquet: {e}"));
+    let kinds: Vec<ColumnType> = (0..table.columns.len())
+        .map(|c| stored_kind(table, c))
+        .collect();
+    let mut fields: Vec<Field> = table
+        .columns
+        .iter()
+        .zip(&kinds)
+        .map(|(column, kind)| data_field(column, *kind))
+        .collect();
+    let geometry = match &table.geometries {
+        None => None,
+        Some(geometries) => {
+            if let Some(clash) = table
+                .columns
+                .iter()
+                .find(|c| c.name == GEOMETRY || c.name == BBOX)
+            {
+                return Err(IoError::file(
+                    path,
+                    format!(
+                        "column `{}` would hide the geometry or its bbox; rename it",
+                        clash.name
+                    ),
+                ));
+            }
+            let native = match options.encoding {
+                GeometryEncoding::Wkb => None,
+                GeometryEncoding::GeoArrow => Some(
+                    Native::for_geometries(geometries.iter().flatten())
+                        .map_err(|e| IoError::file(path, e))?,
+                ),
+            };
+            let crs = projjson::projjson(srs.epsg).map_err(|e| IoError::file(path, e))?;
+            let encoded_type = match native {
+                None => DataType::Binary,
+                Some(n) => n
+                    .encode(&[])
+                    .map_err(|e| IoError::file(path, e))?
+                    .data_type()
+                    .clone(),
+            };
+            fields.push(Field::new(GEOMETRY, encoded_type, true));
+            fields.push(Field::new(BBOX, DataType::Struct(bbox_fields()), true));
+            Some((geometries, native, geo_metadata(geometries, native, crs)))
+        }
+    };
+    let schema = Arc::new(Schema::new(fields));
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
+        .build();
+    let file = File::create(tmp).map_err(|e| IoError::file(path, e))?;
+    let mut writer =
+        ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(failed)?;
+    let chunk = options.row_group_rows.clamp(1, 65_536);
+    for start in (0..table.len()).step_by(chunk) {
+        let rows = start..(start + chunk).min(table.len());
+        let mut arrays: Vec<ArrayRef> = kinds
+            .iter()
+            .enumerate()
+            .map(|(c, kind)| data_array(table.rows[rows.clone()].iter().map(|r| &r[c]), *kind))
+            .collect();
+        if let Some((geometries, native, _)) = &geometry {
+            let part = &geometries[rows.clone()];
+            arrays.push(match native {
+                Some(n) => n.encode(part).map_err(|e| IoError::file(path, e))?,
+                None => wkb_array(part)?,
+            });
+            arrays.push(bbox_array(part));
+        }
+        let batch = RecordBatch::try_new(schema.clone(), arrays)
+            .map_err(|e| IoError::Internal(format!("Arrow batch: {e}")))?;
+        writer.write(&batch).map_err(failed)?;
+    }
+    if let Some((_, _, metadata)) = geometry {
+        writer.append_key_value_metadata(KeyValue::new("geo".into(), metadata.to_string()));
+    }
+    writer.close().map_err(failed)?;
+    Ok(())
+}
+
+/// The `geo` file metadata of a geometry column (GeoParquet 1.1).
+fn geo_metadata(geometries: &[Option<Geometry>], native: Option<Native>, crs: Json) -> Json {
+    let types: BTreeSet<&str> = match native {
+        Some(n) => geometries
+            .iter()
+            .flatten()
+            .map(|_| n.geometry_type())
+            .collect(),
+        None => geometries.iter().flatten().map(geometry_type).collect(),
+    };
+    let mut column = json!({
+        "encoding": native.map_or("WKB", Native::encoding),
+        "geometry_types": types,
+        "crs": crs,
+        "covering": { "bbox": {
+            "xmin": [BBOX, "xmin"], "ymin": [BBOX, "ymin"], "xmax": [BBOX, "xmax"], "ymax": [BBOX, "ymax"],
+        } },
+    });
+    let extent = geometries
+        .iter()
+        .flatten()
+        .filter_map(BoundingRect::bounding_rect)
+        .reduce(|a, b| {
+            Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        });
+    if let Some(r) = extent {
+        column["bbox"] = json!([r.min().x, r.min().y, r.max().x, r.max().y]);
+    }
+    json!({ "version": "1.1.0", "primary_column": GEOMETRY, "columns": { GEOMETRY: column } })
+}
+
+/// A geometry's type as GeoParquet names it.
+pub(crate) fn geometry_type(g: &Geometry) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) | Geometry::LineString(_) => "LineString",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "Polygon",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// The type a column is stored as: its declared kind when every value fits, else real (integers
+/// with reals) or text.
+fn stored_kind(table: &Table, c: usize) -> ColumnType {
+    let declared = table.columns[c].kind;
+    let fits = |kind: ColumnType, v: &Value| {
+        matches!(
+            (kind, v),
+            (_, Value::Null)
+                | (ColumnType::Text, _)
+                | (ColumnType::Bool, Value::Bool(_))
+                | (ColumnType::Int, Value::Int(_) | Value::Bool(_))
+                | (ColumnType::Real, Value::Int(_) | Value::Real(_))
+        )
+    };
+    [declared, ColumnType::Real, ColumnType::Text]
+        .into_iter()
+        .find(|kind| table.rows.iter().all(|r| fits(*kind, &r[c])))
+        .unwrap_or(ColumnType::Text)
+}
+
+fn data_field(column: &Column, kind: ColumnType) -> Field {
+    let data_type = match kind {
+        ColumnType::Bool => DataType::Boolean,
+        ColumnType::Int => DataType::Int64,
+        ColumnType::Real => DataType::Float64,
+        ColumnType::Text => DataType::Utf8,
+    };
+    let mut metadata = std::collections::HashMap::new();
+    if let Some(unit) = &column.unit {
+        metadata.insert("unit".to_string(), unit.clone());
+    }
+    if !column.description.is_empty() {
+        metadata.insert("description".to_string(), column.description.clone());
+    }
+    Field::new(&column.name, data_type, true).with_metadata(metadata)
+}
+
+fn data_array<'a>(values: impl Iterator<Item = &'a Value>, kind: ColumnType) -> ArrayRef {
+    match kind {
+        ColumnType::Bool => Arc::new(BooleanArray::from_iter(values.map(|v| match v {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }))),
+        ColumnType::Int => Arc::new(Int64Array::from_iter(values.map(|v| match v {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        }))),
+        // Like the GeoPackage writer: a non-finite real is a null.
+        ColumnType::Real => Arc::new(Float64Array::from_iter(values.map(|v| match v {
+            Value::Int(i) => Some(*i as f64),
+            Value::Real(r) if r.is_finite() => Some(*r),
+            _ => None,
+        }))),
+        ColumnType::Text => Arc::new(StringArray::from_iter(
+            values.map(|v| (!v.is_null()).then(|| v.to_text())),
+        )),
+    }
+}
+
+fn wkb_array(geometries: &[Option<Geometry>]) -> Result<ArrayRef, IoError> {
+    let mut blobs = Vec::with_capacity(geometries.len());
+    for g in geometries {
+        blobs.push(match g {
+            Some(g) => {
+                let mut blob = Vec::new();
+                write_wkb(&mut blob, g)?;
+                Some(blob)
+            }
+            None => None,
+        });
+    }
+    Ok(Arc::new(BinaryArray::from_iter(blobs)))
+}
+
+fn bbox_fields() -> Fields {
+    ["xmin", "ymin", "xmax", "ymax"]
+        .into_iter()
+        .map(|n| Field::new(n, DataType::Float64, false))
+        .collect()
+}
+
+/// The covering column: each geometry's bounding box (null for a null or empty geometry).
+fn bbox_array(geometries: &[Option<Geometry>]) -> ArrayRef {
+    let rects: Vec<Option<Rect>> = geometries
+        .iter()
+        .map(|g| g.as_ref().and_then(BoundingRect::bounding_rect))
+        .collect();
+    let side = |f: fn(&Rect) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter_values(
+            rects.iter().map(|r| r.as_ref().map_or(0.0, f)),
+        ))
+    };
+    let valid: Vec<bool> = rects.iter().map(Option::is_some).collect();
+    Arc::new(StructArray::new(
+        bbox_fields(),
+        vec![
+            side(|r| r.min().x),
+            side(|r| r.min().y),
+            side(|r| r.max().x),
+            side(|r| r.max().y),
+        ],
+        valid.iter().any(|v| !v).then(|| NullBuffer::from(valid)),
+    ))
+}
+
+/// What the `geo` metadata says of the primary geometry column.
+struct GeoColumn {
+    name: String,
+    native: Option<Native>,
+    /// Every geometry column and covering column, none of which is an attribute.
+    not_attributes: BTreeSet<String>,
+}
+
+fn geo_column(path: &Path, geo: &str) -> Result<GeoColumn, IoError> {
+    let bad = |what: String| IoError::file(path, format!("GeoParquet `geo` metadata: {what}"));
+    let geo: Json = serde_json::from_str(geo).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let primary = geo["primary_column"]
+        .as_str()
+        .ok_or_else(|| bad("no primary_column".into()))?;
+    let columns = geo["columns"]
+        .as_object()
+        .ok_or_else(|| bad("no columns".into()))?;
+    let column = columns
+        .get(primary)
+        .ok_or_else(|| bad(format!("primary column `{primary}` is not described")))?;
+    let encoding = column["encoding"]
+        .as_str()
+        .ok_or_else(|| bad(format!("column `{primary}` has no encoding")))?;
+    let native = match encoding {
+        e if e.eq_ignore_ascii_case("WKB") => None,
+        e => Some(Native::from_encoding(e).ok_or_else(|| {
+            bad(format!(
+                "column `{primary}`: encoding `{e}` is not WKB, point, linestring, polygon, multipoint, multilinestring or multipolygon"
+            ))
+        })?),
+    };
+    let mut not_attributes: BTreeSet<String> = columns.keys().cloned().collect();
+    for described in columns.values() {
+        if let Some(covering) = described["covering"]["bbox"]["xmin"][0].as_str() {
+            not_attributes.insert(covering.to_string());
+        }
+    }
+    Ok(GeoColumn {
+        name: primary.to_string(),
+        native,
+        not_attributes,
+    })
+}
+
+/// Reads a (Geo)Parquet file in batches of [`BATCH_ROWS`] rows.
+pub fn read(path: &Path) -> Result<ReadResult, IoError> {
+    without_panics(path, || read_unguarded(path))
+}
+
+/// Runs `read` and turns a panic inside it into an error naming the file. The Parquet crate
+/// panics on some corrupt pages (e.g. "Decoder for dict should have been set", found by
+/// flipping bytes of a valid file); a user's broken file must get a message, not a crash.
+fn without_panics<T>(path: &Path, read: impl FnOnce() -> Result<T, IoError>) -> Result<T, IoError> {
+    thread_local!(static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !READING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    READING.with(|r| r.set(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    READING.with(|r| r.set(false));
+    outcome.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(IoError::file(path, format!("corrupt Parquet file ({why})")))
+    })
+}
+
+fn read_unguarded(path: &Path) -> Result<ReadResult, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| IoError::file(path, format!("not a readable Parquet file: {e}")))?;
+    let geo = geo_entry(builder.metadata())
+        .map(|g| geo_column(path, &g))
+        .transpose()?;
+    let schema = builder.schema().clone();
+    let mut problems = Vec::new();
+    let mut attributes: Vec<(usize, Column)> = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        let name = field.name();
+        if geo
+            .as_ref()
+            .is_some_and(|g| g.not_attributes.contains(name))
+            || name.starts_with("__index_level_")
+        {
+            continue;
+        }
+        match column_type(field.data_type()) {
+            Some(kind) => {
+                let metadata = field.metadata();
+                let unit = metadata.get("unit").map(String::as_str);
+                let description = metadata.get("description").map_or("", String::as_str);
+                attributes.push((i, Column::new(name, kind, unit, description)));
+            }
+            None => problems.push(Problem::file(
+                Severity::Warning,
+                path,
+                format!("column `{name}` of type {} is not read", field.data_type()),
+            )),
+        }
+    }
+    let geometry_index = match &geo {
+        Some(g) => Some(schema.index_of(&g.name).map_err(|_| {
+            IoError::file(path, format!("geometry column `{}` is missing", g.name))
+        })?),
+        None => None,
+    };
+    let columns: Vec<Column> = attributes.iter().map(|(_, c)| c.clone()).collect();
+    let mut table = Table::new(&layer_name(path), columns, geo.is_some());
+    let reader = builder
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
+        let geometries = match (&geo, geometry_index) {
+            (Some(g), Some(at)) => Some(
+                GeometryColumn::new(batch.column(at).as_ref(), g.native)
+                    .map_err(|e| IoError::file(path, format!("column `{}`: {e}", g.name)))?,
+            ),
+            _ => None,
+        };
+        for row in 0..batch.num_rows() {
+            let values = attributes
+                .iter()
+                .map(|(at, c)| value_at(batch.column(*at).as_ref(), row, c.kind))
+                .collect();
+            let index = table.len();
+            let geometry = geometries.as_ref().and_then(|g| match g.geometry(row) {
+                Ok(g) => g,
+                Err(e) => {
+                    problems.push(Problem::geometry(path, index, e));
+                    None
+                }
+            });
+            table.push(values, geometry);
+        }
+    }
+    Ok(ReadResult { table, problems })
+}
+
+/// The geometries of one batch, WKB or native.
+enum GeometryColumn<'a> {
+    Wkb(&'a dyn Array),
+    Native(NativeReader<'a>),
+}
+
+impl<'a> GeometryColumn<'a> {
+    fn new(array: &'a dyn Array, native: Option<Native>) -> Result<Self, String> {
+        match native {
+            Some(n) => n.reader(array).map(GeometryColumn::Native),
+            None => match array.data_type() {
+                DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+                    Ok(GeometryColumn::Wkb(array))
+                }
+                other => Err(format!("WKB must be binary, found {other}")),
+            },
+        }
+    }
+
+    fn geometry(&self, row: usize) -> Result<Option<Geometry>, String> {
+        match self {
+            GeometryColumn::Native(reader) => Ok(reader.geometry(row)),
+            GeometryColumn::Wkb(array) => {
+                if array.is_null(row) {
+                    return Ok(None);
+                }
+                let blob = match array.data_type() {
+                    DataType::Binary => array.as_binary::<i32>().value(row),
+                    DataType::LargeBinary => array.as_binary::<i64>().value(row),
+                    _ => array.as_binary_view().value(row),
+                };
+                read_wkb(blob)
+            }
+        }
+    }
+}
+
+/// The column type an Arrow type is read as (`None`: not read).
+fn column_type(data_type: &DataType) -> Option<ColumnType> {
+    use DataType::*;
+    match data_type {
+        Boolean => Some(ColumnType::Bool),
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => Some(ColumnType::Int),
+        Float32 | Float64 => Some(ColumnType::Real),
+        Utf8 | LargeUtf8 | Utf8View => Some(ColumnType::Text),
+        Dictionary(_, values) if column_type(values) == Some(ColumnType::Text) => {
+            Some(ColumnType::Text)
+        }
+        _ => None,
+    }
+}
+
+/// Row `row` of an array of a type [`column_type`] reads.
+fn value_at(array: &dyn Array, row: usize, kind: ColumnType) -> Value {
+    if array.is_null(row) {
+        return Value::Null;
+    }
+    macro_rules! int {
+        ($t:ty) => {
+            i64::try_from(array.as_primitive::<$t>().value(row)).map_or(Value::Null, Value::Int)
+        };
+    }
+    match array.data_type() {
+        DataType::Boolean => Value::Bool(array.as_boolean().value(row)),
+        DataType::Int8 => int!(Int8Type),
+        DataType::Int16 => int!(Int16Type),
+        DataType::Int32 => int!(Int32Type),
+        DataType::Int64 => int!(Int64Type),
+        DataType::UInt8 => int!(UInt8Type),
+        DataType::UInt16 => int!(UInt16Type),
+        DataType::UInt32 => int!(UInt32Type),
+        DataType::UInt64 => int!(UInt64Type),
+        DataType::Float32 => Value::Real(array.as_primitive::<Float32Type>().value(row) as f64),
+        DataType::Float64 => Value::Real(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Utf8 => Value::Text(array.as_string::<i32>().value(row).to_string()),
+        DataType::LargeUtf8 => Value::Text(array.as_string::<i64>().value(row).to_string()),
+        DataType::Utf8View => Value::Text(array.as_string_view().value(row).to_string()),
+        DataType::Dictionary(_, _) if kind == ColumnType::Text => {
+            let dictionary = array.as_any_dictionary();
+            match value_at(dictionary.keys(), row, ColumnType::Int) {
+                Value::Int(key) => value_at(dictionary.values().as_ref(), key as usize, kind),
+                _ => Value::Null,
+            }
+        }
+        _ => Value::Null,
+    }
+}
+
+/// What a reader sees of a (Geo)Parquet file without reading its rows.
+#[derive(Debug)]
+pub struct FileInfo {
+    /// The `geo` metadata (`None` for plain Parquet).
+    pub geo: Option<Json>,
+    pub row_groups: usize,
+    pub rows: i64,
+}
+
+/// The metadata of a file: its `geo` entry and row groups.
+pub fn file_info(path: &Path) -> Result<FileInfo, IoError> {
+    without_panics(path, || file_info_unguarded(path))
+}
+
+fn file_info_unguarded(path: &Path) -> Result<FileInfo, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| IoError::file(path, format!("not a readable Parquet file: {e}")))?;
+    let metadata = builder.metadata();
+    let geo = geo_entry(metadata)
+        .map(|g| serde_json::from_str::<Json>(&g))
+        .transpose()
+        .map_err(|e| IoError::file(path, format!("GeoParquet `geo` metadata: {e}")))?;
+    Ok(FileInfo {
+        geo,
+        row_groups: metadata.num_row_groups(),
+        rows: metadata.file_metadata().num_rows(),
+    })
+}
+
+fn geo_entry(metadata: &ParquetMetaData) -> Option<String> {
+    metadata
+        .file_metadata()
+        .key_value_metadata()?
+        .iter()
+        .find(|e| e.key == "geo")?
+        .value
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{point, polygon};
+
+    fn sample() -> Table {
+        let mut table = Table::new(
+            "zones",
+            vec![
+                Column::text("id", "zone id"),
+                Column::new("area_ha", ColumnType::Real, Some("ha"), "area"),
+                Column::new("count", ColumnType::Int, None, ""),
+                Column::new("ok", ColumnType::Bool, None, ""),
+                Column::new("mixed", ColumnType::Int, None, "integers and a real"),
+            ],
+            true,
+        );
+        let square = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)];
+        table.push(
+            vec![
+                "a".into(),
+                1.5.into(),
+                3i64.into(),
+                true.into(),
+                1i64.into(),
+            ],
+            Some(square.into()),
+        );
+        table.push(
+            vec![
+                Value::Null,
+                f64::NAN.into(),
+                Value::Null,
+                false.into(),
+                2.5.into(),
+            ],
+            None,
+        );
+        table.push(
+            vec![
+                "中文".into(),
+                0.0.into(),
+                (-7i64).into(),
+                Value::Null,
+                Value::Null,
+            ],
+            Some(point!(x: 120.5, y: 31.25).into()),
+        );
+        table
+    }
+
+    #[test]
+    fn a_table_round_trips_with_units_nulls_and_row_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zones.parquet");
+        let options = WriteOptions {
+            row_group_rows: 2,
+            ..Default::default()
+        };
+        write(&path, &sample(), Srs::WGS84, &options).unwrap();
+        let read = read(&path).unwrap();
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let (back, original) = (read.table, sample());
+        assert_eq!(back.geometries, original.geometries);
+        assert_eq!(back.columns[1].unit.as_deref(), Some("ha"));
+        assert_eq!(
+            back.columns[4].kind,
+            ColumnType::Real,
+            "promoted to hold 2.5"
+        );
+        assert_eq!(back.rows[0][4], Value::Real(1.0));
+        assert_eq!(
+            back.rows[1][1],
+            Value::Null,
+            "NaN is written as null, as in GeoPackage"
+        );
+        assert_eq!(back.rows[2][0], Value::Text("中文".into()));
+        let info = file_info(&path).unwrap();
+        assert_eq!((info.row_groups, info.rows), (2, 3));
+        let geo = info.geo.unwrap();
+        let column = &geo["columns"]["geometry"];
+        assert_eq!(geo["version"], "1.1.0");
+        assert_eq!(column["geometry_types"], json!(["Point", "Polygon"]));
+        assert_eq!(column["bbox"], json!([0.0, 0.0, 120.5, 31.25]));
+        assert_eq!(column["covering"]["bbox"]["xmax"], json!(["bbox", "xmax"]));
+        assert_eq!(projjson::epsg_code(&column["crs"]), Some(4326));
+    }
+
+    #[test]
+    fn tables_without_geometry_are_plain_parquet() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("table.parquet");
+        let mut table = sample();
+        table.geometries = None;
+        write(&path, &table, Srs::WGS84, &WriteOptions::default()).unwrap();
+        assert!(file_info(&path).unwrap().geo.is_none());
+        let back = read(&path).unwrap().table;
+        assert!(back.geometries.is_none());
+        assert_eq!(back.len(), 3);
+    }
+
+    #[test]
+    fn unreadable_files_and_metadata_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.parquet");
+        std::fs::write(&path, b"PAR1 not really").unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("broken.parquet") && err.contains("Parquet"),
+            "{err}"
+        );
+        let bad = geo_column(
+            &path,
+            r#"{"primary_column": "geom", "columns": {"geom": {"encoding": "ewkb"}}}"#,
+        );
+        let err = bad.err().unwrap().to_string();
+        assert!(err.contains("`geom`") && err.contains("ewkb"), "{err}");
+    }
+
+    #[test]
+    fn native_output_needs_one_geometry_dimension() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.parquet");
+        let options = WriteOptions {
+            encoding: GeometryEncoding::GeoArrow,
+            ..Default::default()
+        };
+        let err = write(&path, &sample(), Srs::WGS84, &options)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("WKB"), "{err}");
+        assert!(!path.exists(), "nothing is left behind");
+    }
+}
