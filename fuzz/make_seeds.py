@@ -4,6 +4,9 @@
 Sources: data/demo (the demo's inputs; the GeoTIFF seeds need gdal_translate), data/pysal_examples (columbus and stl, BSD-3, see its
 README), and hand-written GeoJSON, CSV, WKB and TOML covering the readers' branches. The
 seeds are committed; re-run this only when the readers learn a new shape of input.
+The GeoParquet seeds are not written here: they are columbus converted by `borderscape convert
+data/pysal_examples/columbus/columbus.shp fuzz/seeds/geoparquet/columbus_wkb.parquet
+--row-group-rows 16` (and `_native` with `--geometry-encoding geoarrow`).
 """
 import gzip
 import json

@@ -118,6 +118,9 @@ fn parquet_only_results_leave_the_geopackage_out() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(out.join("parquet/borders.parquet").is_file());
     assert!(!out.join("results.gpkg").exists() && !out.join("results.qgs").exists());
+    // The dashboard needs the GeoPackage, and says how to get it.
+    let run = borderscape(&["serve", out.to_str().unwrap(), "--port", "0"]);
+    assert_fails_with(&run, 1, "--format gpkg");
     let run = borderscape(&["analyze", dir.path().to_str().unwrap(), "--format", "shp"]);
     assert_fails_with(&run, 2, "shp");
 }

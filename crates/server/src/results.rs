@@ -87,6 +87,12 @@ impl Results {
         let summary: Value = serde_json::from_str(&text)
             .map_err(|e| IoError::file(&summary_path, format!("not valid JSON: {e}")))?;
         let gpkg_path = dir.join("results.gpkg");
+        if !gpkg_path.is_file() {
+            return Err(IoError::file(
+                &gpkg_path,
+                "missing: the dashboard reads results.gpkg; run `analyze` with --format gpkg (the default) or gpkg,parquet",
+            ));
+        }
         for (name, kind) in gpkg::list_layers(&gpkg_path)? {
             if kind == "features" && gpkg::layer_srs_id(&gpkg_path, &name)? != Some(4326) {
                 return Err(IoError::file(

@@ -87,31 +87,61 @@ impl Default for WriteOptions {
 /// Writes `table` (geometries in `srs`) to `path` atomically; a table without geometries
 /// becomes plain Parquet.
 pub fn write(path: &Path, table: &Table, srs: Srs, options: &WriteOptions) -> Result<(), IoError> {
-    write_file_atomically(path, |tmp| write_into(tmp, path, table, srs, options))
-}
-
-fn write_into(
-    tmp: &Path,
-    path: &Path,
-    table: &Table,
-    srs: Srs,
-    options: &WriteOptions,
-) -> Result<(), IoError> {
-    let failed = |e: parquet::errors::ParquetError| IoError::file(path, format!("Parquet: {e}"));
-    let kinds: Vec<ColumnType> = (0..table.columns.len())
-        .map(|c| stored_kind(table, c))
-        .collect();
-    let mut fields: Vec<Field> = table
-        .columns
-        .iter()
-        .zip(&kinds)
-        .map(|(column, kind)| data_field(column, *kind))
+    let columns: Vec<Column> = (0..table.columns.len())
+        .map(|c| Column {
+            kind: stored_kind(table, c),
+            ..table.columns[c].clone()
+        })
         .collect();
     let geometry = match &table.geometries {
         None => None,
-        Some(geometries) => {
-            if let Some(clash) = table
-                .columns
+        Some(geometries) => Some(match options.encoding {
+            GeometryEncoding::Wkb => None,
+            GeometryEncoding::GeoArrow => Some(
+                Native::for_geometries(geometries.iter().flatten())
+                    .map_err(|e| IoError::file(path, e))?,
+            ),
+        }),
+    };
+    write_file_atomically(path, |tmp| {
+        let mut writer = Writer::create(tmp, path, &columns, geometry, srs, options)?;
+        writer.write(table)?;
+        writer.finish()
+    })
+}
+
+/// Writes a (Geo)Parquet file chunk by chunk, so that a layer larger than memory can be
+/// generated or converted: each [`Writer::write`] call's rows go out in row groups, and the
+/// `geo` metadata (types, extent) is gathered along the way.
+pub struct Writer {
+    /// The path named in errors (the caller may be writing to a temporary file beside it).
+    path: std::path::PathBuf,
+    inner: ArrowWriter<File>,
+    schema: Arc<Schema>,
+    columns: Vec<Column>,
+    row_group_rows: usize,
+    /// `Some(encoding)` for a GeoParquet file (`None` inside: WKB).
+    geometry: Option<Option<Native>>,
+    crs: Json,
+    types: BTreeSet<&'static str>,
+    extent: Option<Rect>,
+}
+
+impl Writer {
+    /// A writer of rows with these `columns` (their kinds as stored) into `file`; `geometry`:
+    /// `None` for plain Parquet, `Some(None)` for WKB, `Some(Some(native))` for GeoArrow.
+    pub fn create(
+        file: &Path,
+        path: &Path,
+        columns: &[Column],
+        geometry: Option<Option<Native>>,
+        srs: Srs,
+        options: &WriteOptions,
+    ) -> Result<Self, IoError> {
+        let mut fields: Vec<Field> = columns.iter().map(data_field).collect();
+        let mut crs = Json::Null;
+        if let Some(native) = geometry {
+            if let Some(clash) = columns
                 .iter()
                 .find(|c| c.name == GEOMETRY || c.name == BBOX)
             {
@@ -123,94 +153,121 @@ fn write_into(
                     ),
                 ));
             }
-            let native = match options.encoding {
-                GeometryEncoding::Wkb => None,
-                GeometryEncoding::GeoArrow => Some(
-                    Native::for_geometries(geometries.iter().flatten())
-                        .map_err(|e| IoError::file(path, e))?,
-                ),
-            };
-            let crs = projjson::projjson(srs.epsg).map_err(|e| IoError::file(path, e))?;
+            crs = projjson::projjson(srs.epsg).map_err(|e| IoError::file(path, e))?;
             let encoded_type = match native {
                 None => DataType::Binary,
-                Some(n) => n
-                    .encode(&[])
-                    .map_err(|e| IoError::file(path, e))?
-                    .data_type()
-                    .clone(),
+                Some(n) => n.data_type(),
             };
             fields.push(Field::new(GEOMETRY, encoded_type, true));
             fields.push(Field::new(BBOX, DataType::Struct(bbox_fields()), true));
-            Some((geometries, native, geo_metadata(geometries, native, crs)))
         }
-    };
-    let schema = Arc::new(Schema::new(fields));
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(options.row_group_rows.max(1)))
-        .build();
-    let file = File::create(tmp).map_err(|e| IoError::file(path, e))?;
-    let mut writer =
-        ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(failed)?;
-    let chunk = options.row_group_rows.clamp(1, 65_536);
-    for start in (0..table.len()).step_by(chunk) {
-        let rows = start..(start + chunk).min(table.len());
-        let mut arrays: Vec<ArrayRef> = kinds
-            .iter()
-            .enumerate()
-            .map(|(c, kind)| data_array(table.rows[rows.clone()].iter().map(|r| &r[c]), *kind))
-            .collect();
-        if let Some((geometries, native, _)) = &geometry {
-            let part = &geometries[rows.clone()];
-            arrays.push(match native {
-                Some(n) => n.encode(part).map_err(|e| IoError::file(path, e))?,
-                None => wkb_array(part)?,
-            });
-            arrays.push(bbox_array(part));
-        }
-        let batch = RecordBatch::try_new(schema.clone(), arrays)
-            .map_err(|e| IoError::Internal(format!("Arrow batch: {e}")))?;
-        writer.write(&batch).map_err(failed)?;
+        let schema = Arc::new(Schema::new(fields));
+        let row_group_rows = options.row_group_rows.max(1);
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(row_group_rows))
+            .build();
+        let out = File::create(file).map_err(|e| IoError::file(path, e))?;
+        let inner = ArrowWriter::try_new(out, schema.clone(), Some(properties))
+            .map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            inner,
+            schema,
+            columns: columns.to_vec(),
+            row_group_rows,
+            geometry,
+            crs,
+            types: BTreeSet::new(),
+            extent: None,
+        })
     }
-    if let Some((_, _, metadata)) = geometry {
-        writer.append_key_value_metadata(KeyValue::new("geo".into(), metadata.to_string()));
-    }
-    writer.close().map_err(failed)?;
-    Ok(())
-}
 
-/// The `geo` file metadata of a geometry column (GeoParquet 1.1).
-fn geo_metadata(geometries: &[Option<Geometry>], native: Option<Native>, crs: Json) -> Json {
-    let types: BTreeSet<&str> = match native {
-        Some(n) => geometries
-            .iter()
-            .flatten()
-            .map(|_| n.geometry_type())
-            .collect(),
-        None => geometries.iter().flatten().map(geometry_type).collect(),
-    };
-    let mut column = json!({
-        "encoding": native.map_or("WKB", Native::encoding),
-        "geometry_types": types,
-        "crs": crs,
-        "covering": { "bbox": {
-            "xmin": [BBOX, "xmin"], "ymin": [BBOX, "ymin"], "xmax": [BBOX, "xmax"], "ymax": [BBOX, "ymax"],
-        } },
-    });
-    let extent = geometries
-        .iter()
-        .flatten()
-        .filter_map(BoundingRect::bounding_rect)
-        .reduce(|a, b| {
-            Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        });
-    if let Some(r) = extent {
-        column["bbox"] = json!([r.min().x, r.min().y, r.max().x, r.max().y]);
+    /// Appends the rows of `table` (its columns as given to [`Writer::create`]).
+    pub fn write(&mut self, table: &Table) -> Result<(), IoError> {
+        for (c, column) in self.columns.iter().enumerate() {
+            if let Some(row) = table.rows.iter().position(|r| !fits(column.kind, &r[c])) {
+                return Err(IoError::Internal(format!(
+                    "{}: row {row}: `{}` is not a {:?} value",
+                    self.path.display(),
+                    column.name,
+                    column.kind
+                )));
+            }
+        }
+        let chunk = self.row_group_rows.min(65_536);
+        for start in (0..table.len()).step_by(chunk) {
+            let rows = start..(start + chunk).min(table.len());
+            let mut arrays: Vec<ArrayRef> = self
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(c, column)| {
+                    data_array(table.rows[rows.clone()].iter().map(|r| &r[c]), column.kind)
+                })
+                .collect();
+            if let Some(native) = self.geometry {
+                let none = vec![None; rows.len()];
+                let part = table
+                    .geometries
+                    .as_ref()
+                    .map_or(&none[..], |g| &g[rows.clone()]);
+                self.gather(part, native);
+                arrays.push(match native {
+                    Some(n) => n.encode(part).map_err(|e| IoError::file(&self.path, e))?,
+                    None => wkb_array(part)?,
+                });
+                arrays.push(bbox_array(part));
+            }
+            let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+                .map_err(|e| IoError::Internal(format!("Arrow batch: {e}")))?;
+            self.inner
+                .write(&batch)
+                .map_err(|e| IoError::file(&self.path, format!("Parquet: {e}")))?;
+        }
+        Ok(())
     }
-    json!({ "version": "1.1.0", "primary_column": GEOMETRY, "columns": { GEOMETRY: column } })
+
+    /// The geometry types and extent of what is written.
+    fn gather(&mut self, geometries: &[Option<Geometry>], native: Option<Native>) {
+        for g in geometries.iter().flatten() {
+            self.types
+                .insert(native.map_or_else(|| geometry_type(g), Native::geometry_type));
+            if let Some(r) = g.bounding_rect() {
+                self.extent = Some(match self.extent {
+                    None => r,
+                    Some(e) => Rect::new(
+                        geo::coord! { x: e.min().x.min(r.min().x), y: e.min().y.min(r.min().y) },
+                        geo::coord! { x: e.max().x.max(r.max().x), y: e.max().y.max(r.max().y) },
+                    ),
+                });
+            }
+        }
+    }
+
+    /// Writes the `geo` metadata and the footer.
+    pub fn finish(mut self) -> Result<(), IoError> {
+        if let Some(native) = self.geometry {
+            let mut column = json!({
+                "encoding": native.map_or("WKB", Native::encoding),
+                "geometry_types": self.types,
+                "crs": self.crs,
+                "covering": { "bbox": {
+                    "xmin": [BBOX, "xmin"], "ymin": [BBOX, "ymin"], "xmax": [BBOX, "xmax"], "ymax": [BBOX, "ymax"],
+                } },
+            });
+            if let Some(r) = self.extent {
+                column["bbox"] = json!([r.min().x, r.min().y, r.max().x, r.max().y]);
+            }
+            let geo = json!({ "version": "1.1.0", "primary_column": GEOMETRY, "columns": { GEOMETRY: column } });
+            self.inner
+                .append_key_value_metadata(KeyValue::new("geo".into(), geo.to_string()));
+        }
+        self.inner
+            .close()
+            .map_err(|e| IoError::file(&self.path, format!("Parquet: {e}")))?;
+        Ok(())
+    }
 }
 
 /// A geometry's type as GeoParquet names it.
@@ -230,24 +287,26 @@ pub(crate) fn geometry_type(g: &Geometry) -> &'static str {
 /// with reals) or text.
 fn stored_kind(table: &Table, c: usize) -> ColumnType {
     let declared = table.columns[c].kind;
-    let fits = |kind: ColumnType, v: &Value| {
-        matches!(
-            (kind, v),
-            (_, Value::Null)
-                | (ColumnType::Text, _)
-                | (ColumnType::Bool, Value::Bool(_))
-                | (ColumnType::Int, Value::Int(_) | Value::Bool(_))
-                | (ColumnType::Real, Value::Int(_) | Value::Real(_))
-        )
-    };
     [declared, ColumnType::Real, ColumnType::Text]
         .into_iter()
         .find(|kind| table.rows.iter().all(|r| fits(*kind, &r[c])))
         .unwrap_or(ColumnType::Text)
 }
 
-fn data_field(column: &Column, kind: ColumnType) -> Field {
-    let data_type = match kind {
+/// Whether a value can be stored in a column of this kind.
+fn fits(kind: ColumnType, v: &Value) -> bool {
+    matches!(
+        (kind, v),
+        (_, Value::Null)
+            | (ColumnType::Text, _)
+            | (ColumnType::Bool, Value::Bool(_))
+            | (ColumnType::Int, Value::Int(_) | Value::Bool(_))
+            | (ColumnType::Real, Value::Int(_) | Value::Real(_))
+    )
+}
+
+fn data_field(column: &Column) -> Field {
+    let data_type = match column.kind {
         ColumnType::Bool => DataType::Boolean,
         ColumnType::Int => DataType::Int64,
         ColumnType::Real => DataType::Float64,

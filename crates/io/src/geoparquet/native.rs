@@ -115,6 +115,11 @@ impl Native {
         }
     }
 
+    /// The Arrow type of a column in this encoding.
+    pub fn data_type(self) -> DataType {
+        Flat::new(self.depth()).into_array(None).data_type().clone()
+    }
+
     /// The column of `geometries` in this encoding (a `None` is a null).
     pub fn encode(self, geometries: &[Option<Geometry>]) -> Result<ArrayRef, String> {
         let mut flat = Flat::new(self.depth());

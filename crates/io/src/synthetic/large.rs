@@ -25,6 +25,19 @@ const CLASSES: &[(&str, f64)] = &[
     ("14", 0.02),
 ];
 
+/// A class drawn by the shares of [`CLASSES`].
+fn random_class(rng: &mut Pcg64) -> &'static str {
+    let u: f64 = rng.random();
+    let mut total = 0.0;
+    CLASSES
+        .iter()
+        .find(|(_, share)| {
+            total += share;
+            u < total
+        })
+        .map_or("0101", |(c, _)| c)
+}
+
 /// Side of a jurisdiction, m.
 pub const UNIT_M: f64 = 10_000.0;
 /// Lower-left corner of the grid in UTM 51N (EPSG:32651).
@@ -143,15 +156,7 @@ pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
             let (x0, y0) = (ORIGIN.0 + i as f64 * UNIT_M, ORIGIN.1 + j as f64 * UNIT_M);
             for a in 0..per_side {
                 for b in 0..per_side {
-                    let u: f64 = rng.random();
-                    let mut total = 0.0;
-                    let class = CLASSES
-                        .iter()
-                        .find(|(_, share)| {
-                            total += share;
-                            u < total
-                        })
-                        .map_or("0101", |(c, _)| c);
+                    let class = random_class(&mut rng);
                     plans.push(
                         vec![
                             Value::from(format!("{code}-{a}-{b}")),
@@ -166,4 +171,103 @@ pub fn large_plans(side: usize, zones: usize, seed: u64) -> (Table, Table) {
         }
     }
     (units, plans)
+}
+
+/// The plan zones of the national benchmark: about `zones` squares of one lattice (in the
+/// jurisdictions' lon/lat degrees) over every county-level unit of `jurisdictions` (field
+/// `level` = `county`), each zone in the unit that holds its centre, with the classes of
+/// [`large_plans`]. Rows go to `sink` in tables of at most `chunk_rows`, so that 10⁸ zones never
+/// sit in memory together. Returns the number of zones.
+pub fn national_plans(
+    jurisdictions: &Table,
+    zones: usize,
+    seed: u64,
+    chunk_rows: usize,
+    sink: &mut dyn FnMut(Table) -> Result<(), crate::IoError>,
+) -> Result<usize, crate::IoError> {
+    use geo::{Area, BoundingRect};
+    let (code_c, level_c) = (
+        jurisdictions.column_index("code"),
+        jurisdictions.column_index("level"),
+    );
+    let counties: Vec<(String, &Geometry)> = (0..jurisdictions.len())
+        .filter(|&i| level_c.is_some_and(|c| jurisdictions.rows[i][c].to_text() == "county"))
+        .filter_map(|i| {
+            let code = code_c.map(|c| jurisdictions.rows[i][c].to_text())?;
+            Some((code, jurisdictions.geometry(i)?))
+        })
+        .collect();
+    let area: f64 = counties.iter().map(|(_, g)| g.unsigned_area()).sum();
+    let side = (area / zones.max(1) as f64).sqrt();
+    let empty = || {
+        generated_table(
+            "plans",
+            vec![
+                Column::text("id", "zone id: county code, lattice row and column"),
+                Column::text("jurisdiction", "county code"),
+                Column::text("class", "China 2023 class, drawn at random"),
+            ],
+            true,
+        )
+    };
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let (mut chunk, mut written) = (empty(), 0);
+    for (code, geometry) in counties {
+        let Some(bbox) = geometry.bounding_rect() else {
+            continue;
+        };
+        let edges = polygon_edges(geometry);
+        let rows = (bbox.min().y / side).floor() as i64..=(bbox.max().y / side).floor() as i64;
+        for row in rows {
+            let y = (row as f64 + 0.5) * side;
+            for (x0, x1) in inside_spans(&edges, y) {
+                let first = (x0 / side - 0.5).ceil() as i64;
+                let last = (x1 / side - 0.5).ceil() as i64;
+                for col in first..last {
+                    let x = col as f64 * side;
+                    chunk.push(
+                        vec![
+                            Value::from(format!("{code}-{row}-{col}")),
+                            code.clone().into(),
+                            random_class(&mut rng).into(),
+                            true.into(),
+                        ],
+                        Some(square(x, row as f64 * side, side)),
+                    );
+                    if chunk.len() >= chunk_rows {
+                        written += chunk.len();
+                        sink(std::mem::replace(&mut chunk, empty()))?;
+                    }
+                }
+            }
+        }
+    }
+    written += chunk.len();
+    sink(chunk)?;
+    Ok(written)
+}
+
+/// Every ring edge of a (multi)polygon.
+fn polygon_edges(g: &Geometry) -> Vec<geo::Line> {
+    let polygons: Vec<&geo::Polygon> = match g {
+        Geometry::Polygon(p) => vec![p],
+        Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
+        _ => Vec::new(),
+    };
+    polygons
+        .into_iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|ring| ring.lines().collect::<Vec<_>>())
+        .collect()
+}
+
+/// The x intervals where the horizontal line at `y` is inside the rings (even-odd rule).
+fn inside_spans(edges: &[geo::Line], y: f64) -> Vec<(f64, f64)> {
+    let mut xs: Vec<f64> = edges
+        .iter()
+        .filter(|e| (e.start.y > y) != (e.end.y > y))
+        .map(|e| e.start.x + (y - e.start.y) * (e.end.x - e.start.x) / (e.end.y - e.start.y))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.chunks_exact(2).map(|p| (p[0], p[1])).collect()
 }
