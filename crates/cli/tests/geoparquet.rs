@@ -191,3 +191,43 @@ fn convert_round_trips_and_names_what_it_cannot_do() {
     ]);
     assert_fails_with(&run, 2, "ewkb");
 }
+
+#[test]
+fn a_geoparquet_crs_that_contradicts_the_manifest_is_named_by_check() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_inputs(dir.path());
+    let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = borderscape(&[
+        "convert",
+        &at("jurisdictions.geojson"),
+        &at("jurisdictions.parquet"),
+        "--from-datum",
+        "gcj02",
+        "--to-datum",
+        "EPSG:4549",
+        "--quiet",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest = std::fs::read_to_string(at("borderscape.toml")).unwrap();
+    let with_datum = |datum: &str| {
+        manifest.replace(
+            "path = \"jurisdictions.geojson\"\ndatum = \"gcj02\"",
+            &format!("path = \"jurisdictions.parquet\"\ndatum = \"{datum}\""),
+        )
+    };
+    assert_ne!(
+        with_datum("gcj02"),
+        manifest,
+        "the demo's manifest names its jurisdictions so"
+    );
+    std::fs::write(at("borderscape.toml"), with_datum("gcj02")).unwrap();
+    // Every coordinate is also out of range for GCJ-02 lon/lat; the CRS says why, once.
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let why = "jurisdictions.parquet: the file's CRS is EPSG:4549 but [layers.jurisdictions] datum says gcj02";
+    assert_eq!(run.stdout.matches(why).count(), 1, "{}", run.stdout);
+    std::fs::write(at("borderscape.toml"), with_datum("EPSG:4549")).unwrap();
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    assert!(!run.stderr.contains("the file's CRS"), "{}", run.stderr);
+    assert!(!run.stdout.contains("the file's CRS"), "{}", run.stdout);
+}

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{IoError, Problem, Severity};
 use crate::manifest::{GeometryRequirement, LayerKind, LayerSection, Project};
-use crate::read::{read_table, GeometryLevels, ReadOptions};
+use crate::read::{read_table, Format, GeometryLevels, ReadOptions};
 use crate::transform::{bounds, to_analysis_crs, wgs84_box, DatumConversion};
 use crate::validate::{check_geometry, check_jurisdictions, FeatureRef, JurisdictionRecord};
 
@@ -75,6 +75,35 @@ fn sha256_of(path: &Path) -> String {
         Ok(_) => format!("{:x}", hasher.finalize()),
         Err(_) => String::new(),
     }
+}
+
+/// An error when a GeoParquet layer's own CRS contradicts the datum the manifest gives it (the
+/// coordinates would be read in the wrong system). WGS84, CGCS2000 (equal within ~0.1 m here)
+/// and the offset datums GCJ-02 and BD-09, which have no EPSG code and are stored as EPSG:4326,
+/// accept EPSG:4326 and 4490.
+fn crs_disagreement(
+    path: &Path,
+    kind: LayerKind,
+    datum: Datum,
+) -> Result<Option<Problem>, IoError> {
+    let Some(code) = crate::geoparquet::epsg(path)? else {
+        return Ok(None);
+    };
+    let agrees = match datum {
+        Datum::Epsg(expected) => code == expected,
+        Datum::Wgs84 | Datum::Cgcs2000 | Datum::Gcj02 | Datum::Bd09 => matches!(code, 4326 | 4490),
+    };
+    Ok((!agrees).then(|| {
+        Problem::file(
+            Severity::Error,
+            path,
+            format!(
+                "the file's CRS is EPSG:{code} but [layers.{}] datum says {}: set datum = \"EPSG:{code}\" (or convert the file)",
+                kind.name(),
+                datum.name()
+            ),
+        )
+    }))
 }
 
 /// A layer after reading and validation, geometries still in its own datum.
@@ -263,6 +292,9 @@ fn read_layer(
     };
     let read = read_table(path, &read_options)?;
     problems.extend(read.problems);
+    if spatial && Format::from_path(path) == Some(Format::GeoParquet) {
+        problems.extend(crs_disagreement(path, kind, datum)?);
+    }
     let mut table = read.table;
     let canonical: Vec<&str> = kind
         .required_fields()

@@ -658,6 +658,26 @@ fn file_info_unguarded(path: &Path) -> Result<FileInfo, IoError> {
     })
 }
 
+/// The EPSG code of a GeoParquet file's primary geometry column: `Ok(None)` for plain Parquet,
+/// 4326 when the column gives no `crs` (GeoParquet's default, OGC:CRS84), an error when its CRS
+/// has no EPSG id (a `null` crs is "unknown").
+pub fn epsg(path: &Path) -> Result<Option<u16>, IoError> {
+    let Some(geo) = file_info(path)?.geo else {
+        return Ok(None);
+    };
+    let primary = geo["primary_column"].as_str().unwrap_or(GEOMETRY);
+    let column = &geo["columns"][primary];
+    match column.get("crs") {
+        None => Ok(Some(4326)),
+        Some(crs) => projjson::epsg_code(crs).map(Some).ok_or_else(|| {
+            IoError::file(
+                path,
+                "the geometry column's CRS has no EPSG id (or is unknown): give the layer an EPSG CRS, e.g. with `borderscape convert --to-datum`",
+            )
+        }),
+    }
+}
+
 fn geo_entry(metadata: &ParquetMetaData) -> Option<String> {
     metadata
         .file_metadata()
