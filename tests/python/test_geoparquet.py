@@ -84,3 +84,14 @@ def test_gdal_opens_it_where_gdal_has_the_parquet_driver(results):
     info = subprocess.run([ogrinfo, "-so", "-al", results / "parquet/conflicts.parquet"],
                           capture_output=True, text=True, check=True).stdout
     assert "Geometry Column = geometry" in info and "EPSG" in info
+
+
+@pytest.mark.parametrize("compression", ["snappy", "zstd", "gzip", "brotli", "lz4", "none"])
+def test_every_parquet_codec_reads(demo, run, tmp_path, compression):
+    original = gpd.read_file(demo / "jurisdictions.geojson")
+    source = tmp_path / f"j_{compression}.parquet"
+    original.to_parquet(source, compression=None if compression == "none" else compression)
+    run("convert", source, tmp_path / "j.geojson", "--quiet")
+    back = gpd.read_file(tmp_path / "j.geojson")
+    assert list(back["code"]) == list(original["code"])
+    assert shapely.equals_exact(back.geometry.values, original.geometry.values, 1e-9).all()
