@@ -139,15 +139,33 @@ try {
   assert.deepEqual(shown, expected);
   assert.ok(expected.some(([t]) => t === 'conflicts_by_border' || t === 'border_governance'), 'the border has analysis rows');
 
-  // Click 40 px beside the border: inside one of its two counties, whose panel opens.
+  // Click beside the border, inside one of its two counties, whose panel opens. The open panel
+  // may still be resizing or moving the map: wait until it is still, measure the canvas again,
+  // and take the first point 40–80 px to either side that the map itself places in a or b (a
+  // third county can lie within 40 px of a vertex near a corner).
   const next = line[Math.floor(line.length / 2) + 1];
-  const beside = await page.evaluate(([v, w]) => {
+  const beside = await page.evaluate(([v, w, a, b]) => new Promise((done) => {
     const { map } = window.borderscape;
-    const [p, q] = [map.project(v), map.project(w)];
-    const length = Math.hypot(q.x - p.x, q.y - p.y) || 1;
-    return { x: p.x - ((q.y - p.y) / length) * 40, y: p.y + ((q.x - p.x) / length) * 40 };
-  }, [vertex, next]);
-  await page.mouse.click(canvas.x + beside.x, canvas.y + beside.y);
+    const pick = () => {
+      const [p, q] = [map.project(v), map.project(w)];
+      const length = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+      for (const d of [40, -40, 60, -60, 80, -80]) {
+        const point = [p.x - ((q.y - p.y) / length) * d, p.y + ((q.x - p.x) / length) * d];
+        const at = (layer) => map.queryRenderedFeatures(point, { layers: [layer] });
+        const unit = at('counties')[0];
+        if (at('borders-hit').length === 0 && unit && [a, b].includes(unit.properties.code)) {
+          return done({ x: point[0], y: point[1] });
+        }
+      }
+      return done(null);
+    };
+    map.once('idle', pick);
+    map.resize();
+    map.triggerRepaint();
+  }), [vertex, next, a, b]);
+  assert.ok(beside, `a point beside ${a}|${b} that lies in one of them`);
+  const settled = await page.locator('#map canvas').boundingBox();
+  await page.mouse.click(settled.x + beside.x, settled.y + beside.y);
   await page.waitForSelector('#detail[data-kind="jurisdiction"]', { timeout: 30_000 });
   const code = await page.getAttribute('#detail', 'data-code');
   assert.ok([a, b].includes(code), `clicked beside ${a}|${b}, got ${code}`);
