@@ -12,6 +12,7 @@ use borderscape_io::geoparquet::{WriteOptions, Writer};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::synthetic::large::national_plans;
+use borderscape_io::IoError;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,8 +30,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         written = national_plans(&jurisdictions, zones, seed, 1 << 20, &mut |chunk| {
             if writer.is_none() {
                 let kinds = chunk.columns.clone();
+                let file = std::fs::File::create(tmp).map_err(|e| IoError::file(&out, e))?;
                 writer = Some(Writer::create(
-                    tmp,
+                    file,
                     &out,
                     &kinds,
                     Some(None),
@@ -43,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writer
             .expect("national_plans calls its sink at least once")
             .finish()
+            .map(drop)
     })?;
     eprintln!("wrote {written} SYNTHETIC zones to {}", out.display());
     Ok(())

@@ -82,6 +82,16 @@ impl From<borderscape_cases::CaseError> for Failure {
     }
 }
 
+impl From<borderscape_ops::OpsError> for Failure {
+    fn from(e: borderscape_ops::OpsError) -> Self {
+        match e {
+            borderscape_ops::OpsError::Input(m) => Failure::Input(anyhow::anyhow!(m)),
+            borderscape_ops::OpsError::Usage(m) => Failure::Usage(anyhow::anyhow!(m)),
+            borderscape_ops::OpsError::Io(e) => e.into(),
+        }
+    }
+}
+
 impl From<borderscape_core::AnalysisError> for Failure {
     fn from(e: borderscape_core::AnalysisError) -> Self {
         borderscape_io::IoError::from(e).into()

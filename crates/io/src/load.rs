@@ -135,6 +135,9 @@ pub struct LoadOptions {
     /// their geometry, which is then neither validated nor converted: a command that needs one
     /// level does not pay for the others.
     pub jurisdiction_geometry: LevelFilter,
+    /// Layers already in memory, by kind, read instead of their `path` (which then only names
+    /// them in messages): the Python package's GeoDataFrames.
+    pub tables: BTreeMap<String, Table>,
 }
 
 /// Loads and validates a project.
@@ -169,7 +172,8 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
             continue;
         }
         // An unknown format is refused before anything is read (not even for the checksum).
-        if let Err(e) = crate::read::Format::require(&path) {
+        let in_memory = options.tables.contains_key(kind_name);
+        if let (false, Err(e)) = (in_memory, crate::read::Format::require(&path)) {
             problems.push(e.into_problem(&path));
             continue;
         }
@@ -290,9 +294,16 @@ fn read_layer(
         },
         geometry_levels,
     };
-    let read = read_table(path, &read_options)?;
+    let given = options.tables.get(kind.name());
+    let read = match given {
+        Some(table) => crate::read::ReadResult {
+            table: table.clone(),
+            problems: Vec::new(),
+        },
+        None => read_table(path, &read_options)?,
+    };
     problems.extend(read.problems);
-    if spatial && Format::from_path(path) == Some(Format::GeoParquet) {
+    if spatial && given.is_none() && Format::from_path(path) == Some(Format::GeoParquet) {
         problems.extend(crs_disagreement(path, kind, datum)?);
     }
     let mut table = read.table;

@@ -2,13 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
 use borderscape_core::analysis::REGISTRY;
 use borderscape_io::atomic::check_output_dir;
-use borderscape_io::error::IoError;
-use borderscape_io::load::{load, LoadOptions};
+use borderscape_io::load::LoadOptions;
 use borderscape_io::manifest::Project;
-use borderscape_io::pipeline::{self, plan, summary, write_outputs, Event, LayerFormats};
+use borderscape_io::pipeline::{write_outputs, Event, LayerFormats};
 use borderscape_report::Lang;
 use serde_json::Value;
 
@@ -103,31 +101,20 @@ pub fn analyze(
 ) -> Result<Value, Failure> {
     check_output_dir(out)?;
     let project = Project::load(project_path)?;
-    let planned = plan(&project, only)?;
-    if planned.is_empty() {
-        return Err(Failure::Input(anyhow!(
-            "no analysis can run: the project lacks their input layers (see `analyze --list`)"
-        )));
-    }
-    let step = Step::start(ctx.quiet, "read and validate inputs");
-    let (region, layers, project) = load(project, &LoadOptions::default()).into_region()?;
-    let too_long = pipeline::lengths_beyond_extent(&project, &region);
-    if !too_long.is_empty() {
-        return Err(IoError::Invalid(too_long).into());
-    }
-    step.done();
     let mut step = None;
-    let finished = pipeline::run(&region, planned, &mut |event| match event {
-        Event::Started { title } => step = Some(Step::start(ctx.quiet, title)),
-        Event::Finished { .. } => {
-            if let Some(s) = step.take() {
-                s.done();
+    let run =
+        borderscape_ops::project::run(project, &LoadOptions::default(), only, &mut |event| {
+            match event {
+                Event::Started { title } => step = Some(Step::start(ctx.quiet, title)),
+                Event::Finished { .. } => {
+                    if let Some(s) = step.take() {
+                        s.done();
+                    }
+                }
             }
-        }
-    })?;
+        })?;
+    let (region, finished, summary) = (&run.region, &run.finished, &run.summary);
     let step = Step::start(ctx.quiet, "write results");
-    let name_zh = project.manifest.region.name_zh.as_deref();
-    let summary = summary(&region, name_zh, &layers, &finished);
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
     // The report in the run's language as report.html, and in the other one beside it, so that
     // either reader finds theirs (the dashboard links both).
@@ -139,15 +126,13 @@ pub fn analyze(
             } else {
                 l.file_name()
             };
-            (name, borderscape_report::render(&summary, &tables, l))
+            (name, borderscape_report::render(summary, &tables, l))
         })
         .collect();
     let labels = |key: &str| lang.get(key).map(str::to_string);
-    write_outputs(
-        out, &region, &finished, &summary, &reports, &labels, formats,
-    )?;
+    write_outputs(out, region, finished, summary, &reports, &labels, formats)?;
     step.done();
-    Ok(summary)
+    Ok(run.summary)
 }
 
 fn print_list() {

@@ -14,9 +14,9 @@ use borderscape_io::read::Format;
 use borderscape_io::write::{write_csv, write_table};
 use borderscape_io::{csv_io, gpkg};
 
-use super::spec_params;
 use crate::progress::Step;
 use crate::{Context, Failure};
+use borderscape_ops::spec_params;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -65,6 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         topology: false,
         jurisdiction_geometry: requested
             .map_or(LevelFilter::Finest, |l| LevelFilter::Only(vec![l])),
+        ..Default::default()
     };
     let step = Step::start(ctx.quiet, "read and validate");
     let (region, _, _) = load(project, &options).into_region()?;

@@ -17,8 +17,8 @@ use borderscape_io::manifest::{LayerKind, Project};
 use borderscape_io::read::{read_table, ReadOptions};
 use serde_json::json;
 
-use super::spec_params;
 use crate::{Context, Failure};
+use borderscape_ops::spec_params;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -10,6 +10,7 @@ pub mod projjson;
 
 use std::collections::BTreeSet;
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -25,12 +26,14 @@ use arrow_array::{
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema};
 use borderscape_core::table::{Column, ColumnType, Table, Value};
+use bytes::Bytes;
 use geo::{BoundingRect, Geometry, Rect};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::{KeyValue, ParquetMetaData};
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
 use serde_json::{json, Value as Json};
 
 use crate::atomic::write_file_atomically;
@@ -84,9 +87,12 @@ impl Default for WriteOptions {
     }
 }
 
-/// Writes `table` (geometries in `srs`) to `path` atomically; a table without geometries
-/// becomes plain Parquet.
-pub fn write(path: &Path, table: &Table, srs: Srs, options: &WriteOptions) -> Result<(), IoError> {
+/// The columns as stored and the geometry encoding of `table` written with `options`.
+fn layout(
+    path: &Path,
+    table: &Table,
+    options: &WriteOptions,
+) -> Result<(Vec<Column>, Option<Option<Native>>), IoError> {
     let columns: Vec<Column> = (0..table.columns.len())
         .map(|c| Column {
             kind: stored_kind(table, c),
@@ -103,20 +109,42 @@ pub fn write(path: &Path, table: &Table, srs: Srs, options: &WriteOptions) -> Re
             ),
         }),
     };
+    Ok((columns, geometry))
+}
+
+/// Writes `table` (geometries in `srs`) to `path` atomically; a table without geometries
+/// becomes plain Parquet.
+pub fn write(path: &Path, table: &Table, srs: Srs, options: &WriteOptions) -> Result<(), IoError> {
+    let (columns, geometry) = layout(path, table, options)?;
     write_file_atomically(path, |tmp| {
-        let mut writer = Writer::create(tmp, path, &columns, geometry, srs, options)?;
+        let out = File::create(tmp).map_err(|e| IoError::file(path, e))?;
+        let mut writer = Writer::create(out, path, &columns, geometry, srs, options)?;
         writer.write(table)?;
-        writer.finish()
+        writer.finish().map(drop)
     })
+}
+
+/// `table` as the bytes of a (Geo)Parquet file, for a caller that hands it on in memory (the
+/// Python package gives it to GeoPandas); `name` stands for the file in messages.
+pub fn to_bytes(
+    name: &Path,
+    table: &Table,
+    srs: Srs,
+    options: &WriteOptions,
+) -> Result<Vec<u8>, IoError> {
+    let (columns, geometry) = layout(name, table, options)?;
+    let mut writer = Writer::create(Vec::new(), name, &columns, geometry, srs, options)?;
+    writer.write(table)?;
+    writer.finish()
 }
 
 /// Writes a (Geo)Parquet file chunk by chunk, so that a layer larger than memory can be
 /// generated or converted: each [`Writer::write`] call's rows go out in row groups, and the
 /// `geo` metadata (types, extent) is gathered along the way.
-pub struct Writer {
+pub struct Writer<W: Write + Send = File> {
     /// The path named in errors (the caller may be writing to a temporary file beside it).
     path: std::path::PathBuf,
-    inner: ArrowWriter<File>,
+    inner: ArrowWriter<W>,
     schema: Arc<Schema>,
     columns: Vec<Column>,
     row_group_rows: usize,
@@ -127,11 +155,11 @@ pub struct Writer {
     extent: Option<Rect>,
 }
 
-impl Writer {
-    /// A writer of rows with these `columns` (their kinds as stored) into `file`; `geometry`:
+impl<W: Write + Send> Writer<W> {
+    /// A writer of rows with these `columns` (their kinds as stored) into `out`; `geometry`:
     /// `None` for plain Parquet, `Some(None)` for WKB, `Some(Some(native))` for GeoArrow.
     pub fn create(
-        file: &Path,
+        out: W,
         path: &Path,
         columns: &[Column],
         geometry: Option<Option<Native>>,
@@ -167,7 +195,6 @@ impl Writer {
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(row_group_rows))
             .build();
-        let out = File::create(file).map_err(|e| IoError::file(path, e))?;
         let inner = ArrowWriter::try_new(out, schema.clone(), Some(properties))
             .map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
         Ok(Self {
@@ -245,8 +272,8 @@ impl Writer {
         }
     }
 
-    /// Writes the `geo` metadata and the footer.
-    pub fn finish(mut self) -> Result<(), IoError> {
+    /// Writes the `geo` metadata and the footer, and gives back the output.
+    pub fn finish(mut self) -> Result<W, IoError> {
         if let Some(native) = self.geometry {
             let mut column = json!({
                 "encoding": native.map_or("WKB", Native::encoding),
@@ -264,9 +291,8 @@ impl Writer {
                 .append_key_value_metadata(KeyValue::new("geo".into(), geo.to_string()));
         }
         self.inner
-            .close()
-            .map_err(|e| IoError::file(&self.path, format!("Parquet: {e}")))?;
-        Ok(())
+            .into_inner()
+            .map_err(|e| IoError::file(&self.path, format!("Parquet: {e}")))
     }
 }
 
@@ -437,7 +463,16 @@ fn geo_column(path: &Path, geo: &str) -> Result<GeoColumn, IoError> {
 
 /// Reads a (Geo)Parquet file in batches of [`BATCH_ROWS`] rows.
 pub fn read(path: &Path) -> Result<ReadResult, IoError> {
-    without_panics(path, || read_unguarded(path))
+    without_panics(path, || {
+        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        read_unguarded(file, path)
+    })
+}
+
+/// Reads a (Geo)Parquet file held in memory (the Python package's layers, written by GeoPandas
+/// in one piece); `name` stands for the file in messages and names the table.
+pub fn read_bytes(bytes: Vec<u8>, name: &Path) -> Result<ReadResult, IoError> {
+    without_panics(name, || read_unguarded(Bytes::from(bytes), name))
 }
 
 /// Runs `read` and turns a panic inside it into an error naming the file. The Parquet crate
@@ -467,9 +502,8 @@ fn without_panics<T>(path: &Path, read: impl FnOnce() -> Result<T, IoError>) -> 
     })
 }
 
-fn read_unguarded(path: &Path) -> Result<ReadResult, IoError> {
-    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+fn read_unguarded<R: ChunkReader + 'static>(source: R, path: &Path) -> Result<ReadResult, IoError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(source)
         .map_err(|e| IoError::file(path, format!("not a readable Parquet file: {e}")))?;
     let geo = geo_entry(builder.metadata())
         .map(|g| geo_column(path, &g))

@@ -1,0 +1,311 @@
+//! Moran's I of a variable of a layer (global, bivariate, local), with weights built from its
+//! polygons or centroids or read from a GAL/GWT file: the command line's `moran` and the Python
+//! package's `moran`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use borderscape_core::analysis::synergy::{self, Synergy, SynergyParams};
+use borderscape_core::analysis::AnalysisModule;
+use borderscape_core::datum::Datum;
+use borderscape_core::spatial_weights::{SpatialWeights, Transform, WeightsError};
+use borderscape_core::spec::ParamValue;
+use borderscape_core::stats::morans_i::{
+    self, cluster_cutoff, BivariateMoran, LocalMoran, MoransI,
+};
+use borderscape_core::table::{row_label, Column, ColumnType, Table, Value};
+use borderscape_io::transform::to_local_albers;
+use borderscape_io::{IoError, Problem, Severity};
+use geo::{Centroid, Geometry, MultiPolygon};
+use serde_json::{json, Value as Json};
+
+use crate::{number, spec_params, OpsError};
+
+/// What to compute (the command line's flags; `None`: the defaults of `analyze`'s synergy).
+#[derive(Debug, Clone)]
+pub struct MoranOptions {
+    /// The variable.
+    pub var: String,
+    /// Id field matching a GAL/GWT file's ids (default: record numbers 1..n, as PySAL's POLYID).
+    pub id: Option<String>,
+    /// queen | rook, knn:K, distance:METRES, or a .gal/.gwt file.
+    pub weights: String,
+    /// r (row-standardised), b (binary) or o (as given).
+    pub transform: String,
+    pub permutations: Option<usize>,
+    pub seed: Option<u64>,
+    /// two-sided, greater, less, folded or directed (esda's Moran p_sim).
+    pub alternative: String,
+    /// Also compute local Moran (LISA) per unit.
+    pub local: bool,
+    /// p_sim threshold of a LISA cluster (with `fdr`, the false discovery rate).
+    pub significance: Option<f64>,
+    pub fdr: bool,
+    /// Bivariate Moran's I of `var` against the lag of this field.
+    pub bivariate: Option<String>,
+    /// Datum of the coordinates (for geometry-based weights).
+    pub datum: String,
+    /// Boundaries within this distance count as shared (0 = exact vertices, as PySAL).
+    pub snap_tolerance_m: f64,
+}
+
+impl MoranOptions {
+    /// The options of a plain global Moran's I of `var` with queen weights, as the command line's
+    /// defaults.
+    pub fn new(var: &str) -> Self {
+        Self {
+            var: var.to_string(),
+            id: None,
+            weights: "queen".into(),
+            transform: "r".into(),
+            permutations: None,
+            seed: None,
+            alternative: "directed".into(),
+            local: false,
+            significance: None,
+            fdr: false,
+            bivariate: None,
+            datum: "wgs84".into(),
+            snap_tolerance_m: 0.0,
+        }
+    }
+}
+
+/// What came out.
+pub struct MoranRun {
+    pub global: MoransI,
+    pub bivariate: Option<BivariateMoran>,
+    pub transform: Transform,
+    pub links: usize,
+    /// Ids of the units without neighbours.
+    pub island_ids: Vec<String>,
+    /// Every result above as one JSON object (the command line's `--json`).
+    pub report: Json,
+    /// Local Moran per unit (id, the variable, i, quadrant, p_sim, cluster), with the layer's
+    /// geometries, when asked for.
+    pub lisa: Option<Table>,
+}
+
+/// The values of `field`: every row must hold a finite number.
+pub fn numbers(table: &Table, field: &str, path: &Path) -> Result<Vec<f64>, IoError> {
+    let column = table.column_index(field).ok_or_else(|| {
+        let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        IoError::invalid(Problem {
+            severity: Severity::Error,
+            file: path.display().to_string(),
+            feature: None,
+            code: None,
+            field: Some(field.to_string()),
+            message: format!("no such field (fields: {})", names.join(", ")),
+        })
+    })?;
+    let mut problems = Vec::new();
+    let values = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| number(&row[column], path, i, field, &mut problems))
+        .collect();
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(IoError::Invalid(problems))
+    }
+}
+
+/// The unit ids: the `id` field's values (a whole number stored as a float written without
+/// its `.0`), else the record numbers 1..n.
+fn unit_ids(options: &MoranOptions, table: &Table, path: &Path) -> Result<Vec<String>, OpsError> {
+    let Some(field) = &options.id else {
+        return Ok((1..=table.len()).map(|i| i.to_string()).collect());
+    };
+    let layer = path.display().to_string();
+    let c = table
+        .column_index(field)
+        .ok_or_else(|| OpsError::Input(format!("{layer}: no field `{field}`")))?;
+    table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| match &row[c] {
+            Value::Null => Err(OpsError::Input(format!(
+                "{layer}: {}: field `{field}`: the id is empty",
+                row_label(&layer, i)
+            ))),
+            Value::Real(x) if x.fract() == 0.0 && x.abs() < 2f64.powi(53) => {
+                Ok(format!("{}", *x as i64))
+            }
+            value => Ok(value.to_text()),
+        })
+        .collect()
+}
+
+fn weights(
+    options: &MoranOptions,
+    table: &Table,
+    path: &Path,
+    ids: &[String],
+) -> Result<SpatialWeights, OpsError> {
+    let spec = options.weights.as_str();
+    let lower = spec.to_ascii_lowercase();
+    if lower.ends_with(".gal") || lower.ends_with(".gwt") {
+        let text = std::fs::read_to_string(spec).map_err(|e| IoError::file(Path::new(spec), e))?;
+        let read = if lower.ends_with(".gal") {
+            SpatialWeights::from_gal(&text, ids)
+        } else {
+            SpatialWeights::from_gwt(&text, ids)
+        };
+        return read.map_err(|e| match e {
+            WeightsError::DuplicateId { id, first, second } => {
+                let layer = path.display().to_string();
+                OpsError::Input(format!(
+                    "{layer}: {} and {}: field `{}`: the id {id} is not unique",
+                    row_label(&layer, first),
+                    row_label(&layer, second),
+                    options.id.as_deref().unwrap_or("id")
+                ))
+            }
+            e => OpsError::Input(format!("{spec}: {e}")),
+        });
+    }
+    let datum = Datum::parse(&options.datum)
+        .ok_or_else(|| OpsError::Input(format!("unknown datum `{}`", options.datum)))?;
+    let (projected, _) = to_local_albers(table, datum)?;
+    let geometries: Vec<Option<&Geometry>> = (0..projected.len())
+        .map(|i| projected.geometry(i))
+        .collect();
+    let centroids = || -> Result<Vec<[f64; 2]>, OpsError> {
+        geometries
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                g.and_then(|g| g.centroid())
+                    .map(|c| [c.x(), c.y()])
+                    .ok_or_else(|| {
+                        OpsError::Input(format!("{}: feature {i} has no geometry", path.display()))
+                    })
+            })
+            .collect()
+    };
+    match spec.split_once(':') {
+        Some(("knn", k)) => Ok(SpatialWeights::k_nearest(
+            &centroids()?,
+            k.parse()
+                .map_err(|_| OpsError::Input(format!("bad k in `{spec}`")))?,
+        )),
+        Some(("distance", d)) => Ok(SpatialWeights::distance_band(
+            &centroids()?,
+            d.parse()
+                .map_err(|_| OpsError::Input(format!("bad distance in `{spec}`")))?,
+        )),
+        _ if spec == "queen" || spec == "rook" => {
+            let polygons: Vec<MultiPolygon> = geometries
+                .iter()
+                .map(|g| match g {
+                    Some(Geometry::MultiPolygon(mp)) => mp.clone(),
+                    Some(Geometry::Polygon(p)) => MultiPolygon::new(vec![p.clone()]),
+                    _ => MultiPolygon::new(vec![]),
+                })
+                .collect();
+            let refs: Vec<&MultiPolygon> = polygons.iter().collect();
+            Ok(SpatialWeights::contiguity(
+                &refs,
+                spec == "queen",
+                options.snap_tolerance_m,
+            ))
+        }
+        _ => Err(OpsError::Input(format!(
+            "--weights must be queen, rook, knn:K, distance:METRES, a .gal or a .gwt file, not `{spec}`"
+        ))),
+    }
+}
+
+/// The permutation and LISA settings: the options, else the defaults and bounds of `analyze`'s
+/// synergy spec.
+fn synergy_params(options: &MoranOptions) -> Result<SynergyParams, OpsError> {
+    let number = |n: Option<f64>| n.map(ParamValue::Number);
+    let values = spec_params(
+        &synergy::SPEC,
+        [
+            (
+                "permutations",
+                number(options.permutations.map(|n| n as f64)),
+            ),
+            ("seed", number(options.seed.map(|s| s as f64))),
+            (
+                "alternative",
+                Some(ParamValue::Text(options.alternative.clone())),
+            ),
+            ("significance", number(options.significance)),
+            ("fdr", Some(ParamValue::Bool(options.fdr))),
+        ],
+    )?;
+    Synergy::params(&values).map_err(|e| OpsError::Usage(e.to_string()))
+}
+
+/// Moran's I of `options.var` in `table`, read from `path` (which names it in messages).
+pub fn moran(table: &Table, path: &Path, options: &MoranOptions) -> Result<MoranRun, OpsError> {
+    let y = numbers(table, &options.var, path)?;
+    let ids = unit_ids(options, table, path)?;
+    let transform = Transform::parse(&options.transform)
+        .ok_or_else(|| OpsError::Input("--transform must be r, b or o".into()))?;
+    let w = weights(options, table, path, &ids)?.with_transform(transform);
+    let params = synergy_params(options)?;
+    let permutations = Some(params.permutations);
+    let global = morans_i::global(&y, &w, permutations)?;
+    let island_ids: Vec<String> = global.islands.iter().map(|&i| ids[i].clone()).collect();
+    let mut report = serde_json::to_value(&global).expect("serialisable");
+    report["islands"] = json!(island_ids);
+    report["weights"] =
+        json!({ "kind": options.weights, "transform": transform.name(), "links": w.links() });
+    let bivariate = match &options.bivariate {
+        Some(field) => {
+            let other = numbers(table, field, path)?;
+            let bv = morans_i::bivariate(&y, &other, &w, permutations)?;
+            let mut value = serde_json::to_value(&bv).expect("serialisable");
+            value["field"] = json!(field);
+            report["bivariate"] = value;
+            Some(bv)
+        }
+        None => None,
+    };
+    let lisa = if options.local {
+        let lisa = morans_i::local(&y, &w, permutations)?;
+        let cutoff = cluster_cutoff(&lisa, params.significance, params.fdr);
+        let mut clusters: BTreeMap<&str, usize> = BTreeMap::new();
+        for l in &lisa {
+            *clusters.entry(l.cluster(cutoff)).or_default() += 1;
+        }
+        report["lisa"] = json!({ "significance": params.significance, "fdr": params.fdr, "p_cutoff": cutoff, "clusters": clusters });
+        let mut local = Table::new(
+            "lisa",
+            vec![
+                Column::text("id", "unit id"),
+                Column::new(&options.var, ColumnType::Real, None, "the variable"),
+            ]
+            .into_iter()
+            .chain(LocalMoran::columns())
+            .collect(),
+            table.geometries.is_some(),
+        );
+        for (i, l) in lisa.iter().enumerate() {
+            let row = [ids[i].as_str().into(), y[i].into()];
+            local.push(
+                row.into_iter().chain(l.values(cutoff)).collect(),
+                table.geometry(i).cloned(),
+            );
+        }
+        Some(local)
+    } else {
+        None
+    };
+    Ok(MoranRun {
+        global,
+        bivariate,
+        transform,
+        links: w.links(),
+        island_ids,
+        report,
+        lisa,
+    })
+}
