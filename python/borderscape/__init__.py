@@ -122,9 +122,7 @@ def _run_layers(
             )
         )
     wanted = {name: {k: v for k, v in p.items() if v is not None} for name, p in parameters.items()}
-    tables, summary = _native.analyze_layers(
-        given, list(only), json.dumps(wanted), region, crs
-    )
+    tables, summary = _native.analyze_layers((given, json.dumps(wanted), region, crs), list(only))
     return _results(tables, summary)
 
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use borderscape_core::stats::coupling::Subsystem;
 use borderscape_core::table::Table;
+use borderscape_core::{Level, Region};
 use borderscape_io::geoparquet;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::LoadOptions;
@@ -14,6 +15,7 @@ use borderscape_io::manifest::Project;
 use borderscape_io::IoError;
 use borderscape_ops::coupling::{coupling as coupling_of, CouplingOptions};
 use borderscape_ops::moran::{moran as moran_of, MoranOptions};
+use borderscape_ops::partition::{self, PartitionPlan};
 use borderscape_ops::project::{self, MemoryLayer, Run};
 use borderscape_ops::OpsError;
 use pyo3::create_exception;
@@ -78,16 +80,23 @@ fn read_layer(bytes: Vec<u8>, name: &str) -> Result<Table, OpsError> {
 /// Output tables: (name, spatial, GeoParquet bytes in WGS84).
 type Tables = Vec<(String, bool, Vec<u8>)>;
 
+/// Output tables of `region` (geometries in its analysis CRS) in WGS84.
+fn wgs84_tables(region: &Region, tables: &[Table]) -> Result<Tables, OpsError> {
+    let mut out = Vec::new();
+    for table in tables {
+        let wgs84 = region.table_to_wgs84(table)?;
+        let name = PathBuf::from(format!("{}.parquet", table.name));
+        let bytes = geoparquet::to_bytes(&name, &wgs84, Srs::WGS84, &Default::default())?;
+        out.push((table.name.clone(), wgs84.geometries.is_some(), bytes));
+    }
+    Ok(out)
+}
+
 /// Every output table of a run.
 fn tables_of(run: &Run) -> Result<Tables, OpsError> {
     let mut out = Vec::new();
     for finished in &run.finished {
-        for table in &finished.output.tables {
-            let wgs84 = run.region.table_to_wgs84(table)?;
-            let name = PathBuf::from(format!("{}.parquet", table.name));
-            let bytes = geoparquet::to_bytes(&name, &wgs84, Srs::WGS84, &Default::default())?;
-            out.push((table.name.clone(), wgs84.geometries.is_some(), bytes));
-        }
+        out.extend(wgs84_tables(&run.region, &finished.output.tables)?);
     }
     Ok(out)
 }
@@ -135,59 +144,198 @@ fn analyze_project<'py>(
     to_python_run(py, tables, summary)
 }
 
-/// One layer from Python: (kind, name in messages, datum, fields, synthetic, parquet bytes).
+/// One layer from Python: (kind, name in messages or the file's path, datum, fields, synthetic,
+/// (Geo)Parquet bytes or `None` to read the file).
 type PyLayer<Bytes> = (
     String,
     String,
     String,
     BTreeMap<String, String>,
     bool,
-    Bytes,
+    Option<Bytes>,
 );
 
-/// Runs analyses on layers given as (Geo)Parquet bytes; `parameters`: JSON text of
-/// `{analysis: {name: value}}`.
-#[pyfunction]
-#[pyo3(signature = (layers, only, parameters, region, crs))]
-fn analyze_layers<'py>(
-    py: Python<'py>,
-    layers: Vec<PyLayer<Bound<'py, PyBytes>>>,
-    only: Vec<String>,
+/// The layers with their bytes copied out of Python (so that the work can run without the GIL).
+fn owned(layers: Vec<PyLayer<Bound<'_, PyBytes>>>) -> Vec<PyLayer<Vec<u8>>> {
+    layers
+        .into_iter()
+        .map(|(kind, name, datum, fields, synthetic, bytes)| {
+            let bytes = bytes.map(|b| b.as_bytes().to_vec());
+            (kind, name, datum, fields, synthetic, bytes)
+        })
+        .collect()
+}
+
+/// A project as the Python side describes it: (layers, `{analysis: {name: value}}` parameters
+/// as JSON text, the region's name, its CRS setting).
+type PySpec<'py> = (Vec<PyLayer<Bound<'py, PyBytes>>>, String, String, String);
+
+/// A [`PySpec`] with its bytes copied out of Python (so that the work can run without the GIL).
+struct Spec {
+    layers: Vec<PyLayer<Vec<u8>>>,
     parameters: String,
     region: String,
     crs: String,
+}
+
+impl Spec {
+    fn new((layers, parameters, region, crs): PySpec<'_>) -> Self {
+        Spec {
+            layers: owned(layers),
+            parameters,
+            region,
+            crs,
+        }
+    }
+
+    /// The project, and the load options holding its in-memory layers (`plans`: this table
+    /// instead of the layer's file).
+    fn project(&self, plans: Option<Table>) -> Result<(Project, LoadOptions), OpsError> {
+        let parameters: serde_json::Value = serde_json::from_str(&self.parameters)
+            .map_err(|e| OpsError::Usage(format!("parameters: {e}")))?;
+        let mut memory = Vec::new();
+        let mut plans = plans;
+        for (kind, name, datum, fields, synthetic, bytes) in &self.layers {
+            let table = match bytes {
+                Some(bytes) => Some(read_layer(bytes.clone(), name)?),
+                None if kind == "plans" => plans.take(),
+                None => None,
+            };
+            memory.push(MemoryLayer {
+                kind: kind.clone(),
+                name: name.clone(),
+                datum: datum.clone(),
+                fields: fields.clone(),
+                synthetic: *synthetic,
+                table,
+            });
+        }
+        project::in_memory(&self.region, &self.crs, memory, &parameters)
+    }
+}
+
+/// Runs the analyses `only` on a project given as a [`PySpec`].
+#[pyfunction]
+#[pyo3(signature = (spec, only))]
+fn analyze_layers<'py>(
+    py: Python<'py>,
+    spec: PySpec<'py>,
+    only: Vec<String>,
 ) -> PyResult<(Bound<'py, PyDict>, String)> {
-    let layers: Vec<PyLayer<Vec<u8>>> = layers
-        .into_iter()
-        .map(|(kind, name, datum, fields, synthetic, bytes)| {
-            (
-                kind,
-                name,
-                datum,
-                fields,
-                synthetic,
-                bytes.as_bytes().to_vec(),
-            )
+    let spec = Spec::new(spec);
+    let (tables, summary) = py
+        .detach(|| {
+            let (project, options) = spec.project(None)?;
+            let run = project::run(project, &options, Some(&only), &mut |_| {})?;
+            finish(run)
         })
+        .map_err(to_python)?;
+    to_python_run(py, tables, summary)
+}
+
+fn plan_of(json: &str) -> Result<PartitionPlan, OpsError> {
+    serde_json::from_str(json).map_err(|e| OpsError::Usage(format!("partition plan: {e}")))
+}
+
+/// The partitions of the conflicts of a project whose plans layer is a file; units are grouped
+/// by their ancestor at `group_level`. Returns the plan as JSON text.
+#[pyfunction]
+#[pyo3(signature = (spec, group_level))]
+fn partition_plan<'py>(
+    py: Python<'py>,
+    spec: PySpec<'py>,
+    group_level: String,
+) -> PyResult<String> {
+    let spec = Spec::new(spec);
+    py.detach(|| {
+        let level = Level::parse(&group_level)
+            .ok_or_else(|| OpsError::Usage(format!("unknown level `{group_level}`")))?;
+        let (project, options) = spec.project(None)?;
+        let plan = partition::plan(project, &options, level)?;
+        Ok(serde_json::to_string(&plan).expect("serialisable"))
+    })
+    .map_err(to_python)
+}
+
+/// One partition's share: (conflicts, plan consistency or None) as GeoParquet bytes, and the
+/// notes on the inputs as JSON text.
+type PartBytes = (Vec<u8>, Option<Vec<u8>>, String);
+
+/// Runs partition `p` of `plan` (JSON text), reading its rows of the plans file.
+#[pyfunction]
+#[pyo3(signature = (spec, plan, p))]
+fn partition_run<'py>(
+    py: Python<'py>,
+    spec: PySpec<'py>,
+    plan: String,
+    p: usize,
+) -> PyResult<(Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, String)> {
+    let spec = Spec::new(spec);
+    let (conflicts, consistency, notes): PartBytes = py
+        .detach(|| {
+            let plan = plan_of(&plan)?;
+            if p >= plan.partitions.len() {
+                return Err(OpsError::Usage(format!(
+                    "the plan has {} partitions, not {}",
+                    plan.partitions.len(),
+                    p + 1
+                )));
+            }
+            let (project, _) = spec.project(None)?;
+            let rows = partition::plan_rows(&project, &plan, p)?;
+            let (project, options) = spec.project(Some(rows))?;
+            let part = partition::run(project, &options, &plan, p)?;
+            // Geometries stay in the analysis CRS (no EPSG code) until the merge: the same
+            // conversion to WGS84 as a whole run's then applies.
+            let bytes = |t: &Table| {
+                geoparquet::to_bytes(Path::new(&t.name), t, Srs::UNKNOWN, &Default::default())
+            };
+            Ok((
+                bytes(&part.conflicts)?,
+                part.consistency.as_ref().map(bytes).transpose()?,
+                part.notes.to_string(),
+            ))
+        })
+        .map_err(to_python)?;
+    Ok((
+        PyBytes::new(py, &conflicts),
+        consistency.map(|b| PyBytes::new(py, &b)),
+        notes,
+    ))
+}
+
+/// The tables of the whole run from every partition's share (as [`partition_run`] returns
+/// them): ({table: (spatial, parquet)}, the conflicts summary as JSON text).
+#[pyfunction]
+#[pyo3(signature = (spec, plan, parts))]
+fn partition_merge<'py>(
+    py: Python<'py>,
+    spec: PySpec<'py>,
+    plan: String,
+    parts: Vec<(Bound<'py, PyBytes>, Option<Bound<'py, PyBytes>>, String)>,
+) -> PyResult<(Bound<'py, PyDict>, String)> {
+    let spec = Spec::new(spec);
+    let parts: Vec<PartBytes> = parts
+        .into_iter()
+        .map(|(c, k, n)| (c.as_bytes().to_vec(), k.map(|k| k.as_bytes().to_vec()), n))
         .collect();
     let (tables, summary) = py
         .detach(|| {
-            let parameters: serde_json::Value = serde_json::from_str(&parameters)
-                .map_err(|e| OpsError::Usage(format!("parameters: {e}")))?;
-            let mut memory = Vec::new();
-            for (kind, name, datum, fields, synthetic, bytes) in layers {
-                memory.push(MemoryLayer {
-                    table: read_layer(bytes, &name)?,
-                    kind,
-                    name,
-                    datum,
-                    fields,
-                    synthetic,
+            let plan = plan_of(&plan)?;
+            let mut read = Vec::new();
+            for (k, (conflicts, consistency, notes)) in parts.into_iter().enumerate() {
+                let name = format!("partition {k}");
+                read.push(partition::Part {
+                    conflicts: read_layer(conflicts, &name)?,
+                    consistency: consistency.map(|c| read_layer(c, &name)).transpose()?,
+                    notes: serde_json::from_str(&notes)
+                        .map_err(|e| OpsError::Usage(format!("{name}: notes: {e}")))?,
                 });
             }
-            let (project, options) = project::in_memory(&region, &crs, memory, &parameters)?;
-            let run = project::run(project, &options, Some(&only), &mut |_| {})?;
-            finish(run)
+            let (project, options) = spec.project(None)?;
+            let merged = partition::merge(project, &options, &plan, &read)?;
+            let tables = wgs84_tables(&merged.region, &merged.output.tables)?;
+            Ok::<_, OpsError>((tables, merged.output.summary.to_string()))
         })
         .map_err(to_python)?;
     to_python_run(py, tables, summary)
@@ -300,6 +448,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(analyze_project, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_layers, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_run, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_merge, m)?)?;
     m.add_function(wrap_pyfunction!(moran, m)?)?;
     m.add_function(wrap_pyfunction!(coupling, m)?)?;
     Ok(())

@@ -40,6 +40,8 @@ enum Command {
     Governance(commands::governance::Args),
     /// Simplify a polygon layer, keeping neighbours' shared borders identical.
     Simplify(commands::simplify::Args),
+    /// The partition plan of a project's conflicts by border (which zones, which borders), as JSON
+    Partitions(commands::partitions::Args),
     /// The local web dashboard over a results folder (read-only, loopback by default).
     Serve(commands::serve::Args),
     /// Re-render report.html from a results folder (--lang zh|en) and print it to PDF (--pdf).
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Borders(args) => commands::borders::run(&ctx, args),
         Command::Convert(args) => commands::convert::run(&ctx, args),
         Command::Simplify(args) => commands::simplify::run(&ctx, args),
+        Command::Partitions(args) => commands::partitions::run(&ctx, args),
         Command::Moran(args) => commands::moran::run(&ctx, args),
         Command::Coupling(args) => commands::coupling::run(&ctx, args),
         Command::Governance(args) => commands::governance::run(&ctx, args),

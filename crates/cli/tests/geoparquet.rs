@@ -9,17 +9,7 @@ use std::path::Path;
 
 use borderscape_io::geoparquet::file_info;
 use borderscape_io::read::{read_table, ReadOptions};
-use common::{assert_fails_with, borderscape, demo};
-
-/// The demo's input files (not its results) copied into `dir`.
-fn demo_inputs(dir: &Path) {
-    for entry in std::fs::read_dir(demo()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-}
+use common::{assert_fails_with, borderscape, demo, demo_inputs};
 
 const CONFLICT_TABLES: [&str; 4] = [
     "conflicts",

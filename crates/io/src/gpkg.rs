@@ -34,6 +34,9 @@ pub struct Srs {
 
 impl Srs {
     pub const WGS84: Srs = Srs { epsg: 4326 };
+    /// Coordinates in a CRS without EPSG code (the analysis CRS between the partitions of one
+    /// run): GeoParquet's `crs: null`, "unknown".
+    pub const UNKNOWN: Srs = Srs { epsg: 0 };
 }
 
 fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> IoError + '_ {

@@ -66,7 +66,7 @@ impl LoadedProject {
 }
 
 /// The checksum of a file, read in blocks (a large input is never held whole for it).
-fn sha256_of(path: &Path) -> String {
+pub fn sha256_of(path: &Path) -> String {
     let Ok(mut file) = std::fs::File::open(path) else {
         return String::new();
     };
@@ -104,6 +104,46 @@ fn crs_disagreement(
             ),
         )
     }))
+}
+
+/// A part of a layer (rows from `first_row` of its file, read elsewhere) as `load` prepares a
+/// whole layer: fields mapped, features checked (an error names the row in the whole file),
+/// geometries converted to the analysis CRS `crs`.
+pub fn prepare_part(
+    project: &Project,
+    kind: LayerKind,
+    part: crate::read::ReadResult,
+    first_row: usize,
+    crs: &AnalysisCrs,
+) -> Result<Table, IoError> {
+    let section = project.manifest.layers.get(kind.name()).ok_or_else(|| {
+        IoError::file(
+            &project.manifest_path,
+            format!("no [layers.{}]", kind.name()),
+        )
+    })?;
+    let path = project.layer_path(section);
+    let datum = layer_datum(project, kind, section)?;
+    let mut problems = part.problems;
+    let layer = checked(
+        project,
+        kind,
+        section,
+        &path,
+        datum,
+        part.table,
+        &LoadOptions::default(),
+        &mut problems,
+        first_row,
+    )?;
+    problems.retain(Problem::is_error);
+    match layer {
+        Some(layer) if problems.is_empty() => {
+            let conversion = DatumConversion::new(datum, Datum::Wgs84)?;
+            to_analysis_crs(&layer.table, &conversion, crs).map_err(|e| IoError::file(&path, e))
+        }
+        _ => Err(IoError::Invalid(problems)),
+    }
 }
 
 /// A layer after reading and validation, geometries still in its own datum.
@@ -242,17 +282,15 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
     }
 }
 
-fn read_layer(
+/// The datum a layer's section gives (wgs84 for a layer without geometry).
+fn layer_datum(
     project: &Project,
     kind: LayerKind,
     section: &LayerSection,
-    path: &Path,
-    options: &LoadOptions,
-    problems: &mut Vec<Problem>,
-) -> Result<Option<ReadLayer>, IoError> {
+) -> Result<Datum, IoError> {
     let manifest = &project.manifest_path;
     let spatial = kind.geometry() != GeometryRequirement::None;
-    let datum = match (&section.datum, spatial) {
+    Ok(match (&section.datum, spatial) {
         (Some(text), _) => Datum::parse(text).ok_or_else(|| {
             IoError::file(
                 manifest,
@@ -272,7 +310,19 @@ fn read_layer(
             ))
         }
         (None, false) => Datum::Wgs84,
-    };
+    })
+}
+
+fn read_layer(
+    project: &Project,
+    kind: LayerKind,
+    section: &LayerSection,
+    path: &Path,
+    options: &LoadOptions,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<ReadLayer>, IoError> {
+    let spatial = kind.geometry() != GeometryRequirement::None;
+    let datum = layer_datum(project, kind, section)?;
     let geometry_levels = match (&options.jurisdiction_geometry, kind) {
         (LevelFilter::Only(levels), LayerKind::Jurisdictions) => Some(GeometryLevels {
             field: section
@@ -306,7 +356,27 @@ fn read_layer(
     if spatial && given.is_none() && Format::from_path(path) == Some(Format::GeoParquet) {
         problems.extend(crs_disagreement(path, kind, datum)?);
     }
-    let mut table = read.table;
+    checked(
+        project, kind, section, path, datum, read.table, options, problems, 0,
+    )
+}
+
+/// A layer's table after reading: its fields mapped to the canonical names and its features
+/// checked; problems name features by their row in the whole file (`first_row` + index).
+#[allow(clippy::too_many_arguments)]
+fn checked(
+    project: &Project,
+    kind: LayerKind,
+    section: &LayerSection,
+    path: &Path,
+    datum: Datum,
+    mut table: Table,
+    options: &LoadOptions,
+    problems: &mut Vec<Problem>,
+    first_row: usize,
+) -> Result<Option<ReadLayer>, IoError> {
+    let manifest = &project.manifest_path;
+    let spatial = kind.geometry() != GeometryRequirement::None;
     let canonical: Vec<&str> = kind
         .required_fields()
         .iter()
@@ -373,7 +443,7 @@ fn read_layer(
                 let code = code_column.map(|c| table.rows[i][c].to_text());
                 let at = FeatureRef {
                     file: path,
-                    index: i,
+                    index: first_row + i,
                     code: code.as_deref(),
                 };
                 match (table.geometry(i), kind) {

@@ -6,6 +6,7 @@
 pub mod coupling;
 pub mod error;
 pub mod moran;
+pub mod partition;
 pub mod project;
 
 pub use error::OpsError;

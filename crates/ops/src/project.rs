@@ -64,11 +64,11 @@ pub fn run(
     })
 }
 
-/// A layer held in memory.
+/// A layer held in memory, or a file.
 pub struct MemoryLayer {
     /// Its kind (`jurisdictions`, `plans`, …).
     pub kind: String,
-    /// What names it in messages (in place of a file name).
+    /// What names it in messages (in place of a file name), or the file's path.
     pub name: String,
     /// Datum of its coordinates: wgs84, cgcs2000, gcj02, bd09 or EPSG:<code>.
     pub datum: String,
@@ -76,7 +76,8 @@ pub struct MemoryLayer {
     pub fields: BTreeMap<String, String>,
     /// Generated rather than observed (carried into the outputs).
     pub synthetic: bool,
-    pub table: Table,
+    /// The layer, or `None` to read the file `name`.
+    pub table: Option<Table>,
 }
 
 /// A project of layers in memory, with `[analysis.<name>]` parameters given as JSON objects
@@ -113,7 +114,9 @@ pub fn in_memory(
                 files: Vec::new(),
             },
         );
-        tables.insert(layer.kind, layer.table);
+        if let Some(table) = layer.table {
+            tables.insert(layer.kind, table);
+        }
     }
     let parameters = match analysis {
         Json::Null => BTreeMap::new(),

@@ -2,13 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::anyhow;
 use borderscape_core::analysis::REGISTRY;
+use borderscape_core::{Level, Region};
 use borderscape_io::atomic::check_output_dir;
 use borderscape_io::load::LoadOptions;
 use borderscape_io::manifest::Project;
-use borderscape_io::pipeline::{write_outputs, Event, LayerFormats};
+use borderscape_io::pipeline::{self, write_outputs, Event, Finished, LayerFormats};
+use borderscape_ops::partition;
 use borderscape_report::Lang;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::progress::Step;
 use crate::{default_results_dir, Context, Failure};
@@ -38,6 +41,11 @@ pub struct Args {
     /// the dashboard and `cases import` read) and parquet (parquet/<output>.parquet, GeoParquet 1.1).
     #[arg(long, value_delimiter = ',', default_value = "gpkg")]
     format: Vec<LayerFormat>,
+    /// Run conflicts in partitions by border, the units grouped by their ancestor at this level
+    /// (province, city, or the analysis level: one group per unit); with the plans layer in
+    /// GeoParquet, no step holds it whole. With `--only` naming conflicts (and borders).
+    #[arg(long, value_name = "LEVEL")]
+    partitions: Option<String>,
 }
 
 /// A format of the result layers.
@@ -64,6 +72,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         gpkg: args.format.contains(&LayerFormat::Gpkg),
         parquet: args.format.contains(&LayerFormat::Parquet),
     };
+    let partitions = args
+        .partitions
+        .as_deref()
+        .map(|l| Level::parse(l).ok_or_else(|| Failure::Usage(anyhow!("unknown level `{l}`"))))
+        .transpose()?;
     analyze(
         ctx,
         &project_path,
@@ -71,6 +84,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         args.only.as_deref(),
         args.lang,
         formats,
+        partitions,
     )?;
     if !ctx.quiet {
         let layers = [
@@ -98,22 +112,31 @@ pub fn analyze(
     only: Option<&[String]>,
     lang: Lang,
     formats: LayerFormats,
+    partitions: Option<Level>,
 ) -> Result<Value, Failure> {
     check_output_dir(out)?;
     let project = Project::load(project_path)?;
-    let mut step = None;
-    let run =
-        borderscape_ops::project::run(project, &LoadOptions::default(), only, &mut |event| {
-            match event {
-                Event::Started { title } => step = Some(Step::start(ctx.quiet, title)),
-                Event::Finished { .. } => {
-                    if let Some(s) = step.take() {
-                        s.done();
+    let (region, finished, summary) = match partitions {
+        None => {
+            let mut step = None;
+            let run = borderscape_ops::project::run(
+                project,
+                &LoadOptions::default(),
+                only,
+                &mut |event| match event {
+                    Event::Started { title } => step = Some(Step::start(ctx.quiet, title)),
+                    Event::Finished { .. } => {
+                        if let Some(s) = step.take() {
+                            s.done();
+                        }
                     }
-                }
-            }
-        })?;
-    let (region, finished, summary) = (&run.region, &run.finished, &run.summary);
+                },
+            )?;
+            (run.region, run.finished, run.summary)
+        }
+        Some(level) => partitioned(ctx, &project, only, level)?,
+    };
+    let (region, finished, summary) = (&region, &finished, &summary);
     let step = Step::start(ctx.quiet, "write results");
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
     // The report in the run's language as report.html, and in the other one beside it, so that
@@ -132,7 +155,64 @@ pub fn analyze(
     let labels = |key: &str| lang.get(key).map(str::to_string);
     write_outputs(out, region, finished, summary, &reports, &labels, formats)?;
     step.done();
-    Ok(run.summary)
+    Ok(summary.clone())
+}
+
+/// `--only borders,conflicts --partitions LEVEL`: conflicts in partitions one after another
+/// (borders on the project without its plans layer); the region, runs and summary.
+fn partitioned(
+    ctx: &Context,
+    project: &Project,
+    only: Option<&[String]>,
+    level: Level,
+) -> Result<(Region, Vec<Finished>, Value), Failure> {
+    let names = only.unwrap_or_default();
+    if !names.iter().any(|n| n == "conflicts")
+        || names.iter().any(|n| n != "conflicts" && n != "borders")
+    {
+        return Err(Failure::Usage(anyhow!(
+            "--partitions runs conflicts (and borders) alone: give --only conflicts or --only borders,conflicts"
+        )));
+    }
+    let mut finished = Vec::new();
+    if names.iter().any(|n| n == "borders") {
+        let mut without = project.clone();
+        without.manifest.layers.remove("plans");
+        let step = Step::start(ctx.quiet, "borders");
+        let run = borderscape_ops::project::run(
+            without,
+            &LoadOptions::default(),
+            Some(&["borders".to_string()]),
+            &mut |_| {},
+        )?;
+        step.done();
+        finished.extend(run.finished);
+    }
+    let step = Step::start(ctx.quiet, &format!("conflicts in partitions by {level}"));
+    let clock = std::time::Instant::now();
+    let (plan, merged) = partition::run_all(project, level, &mut |p, n, zones, seconds| {
+        if !ctx.quiet && (p + 1 == n || (p + 1) % 10 == 0) {
+            eprintln!("  partition {}/{n}: {zones} zones, {seconds:.1} s", p + 1);
+        }
+    })?;
+    step.done();
+    finished.push(Finished {
+        name: "conflicts",
+        params: partition::parameters(project)?,
+        output: merged.output,
+        result: Box::new(merged.findings),
+        seconds: clock.elapsed().as_secs_f64(),
+    });
+    let name_zh = project.manifest.region.name_zh.as_deref();
+    let mut summary = pipeline::summary(&merged.region, name_zh, &merged.layers, &finished);
+    summary["analyses"]["conflicts"]["partitions"] = json!({
+        "group_level": plan.group_level,
+        "groups": plan.groups.len(),
+        "partitions": plan.partitions.len(),
+        "reach_m": plan.reach_m,
+        "largest_partition_zones": plan.partitions.iter().map(|p| p.zones).max().unwrap_or(0),
+    });
+    Ok((merged.region, finished, summary))
 }
 
 fn print_list() {

@@ -351,6 +351,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         None,
         Default::default(),
         Default::default(),
+        None,
     )?;
     if !ctx.quiet {
         let counts = &summary["region"]["jurisdictions"];

@@ -9,6 +9,7 @@ pub mod coupling;
 pub mod demo;
 pub mod governance;
 pub mod moran;
+pub mod partitions;
 pub mod report;
 pub mod serve;
 pub mod simplify;

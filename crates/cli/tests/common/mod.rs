@@ -201,6 +201,17 @@ pub fn demo() -> &'static Path {
     })
 }
 
+/// The demo's input files (not its results) copied into `dir`.
+#[allow(dead_code)]
+pub fn demo_inputs(dir: &Path) {
+    for entry in std::fs::read_dir(demo()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 /// `borderscape users add DB --name NAME --role ROLE [--unit UNIT] --password-stdin`.
 pub fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password: &str) -> Run {
     let mut args = vec![

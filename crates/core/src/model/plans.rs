@@ -15,6 +15,8 @@ use crate::table::Table;
 pub struct Zone<'a> {
     /// Its `id` field, or its feature number (0-based, as in every message) when the layer has none.
     pub id: String,
+    /// Its row in the plans layer.
+    pub row: usize,
     /// Region index of its unit at the analysis level.
     pub unit: usize,
     pub class: String,
@@ -47,12 +49,27 @@ fn text(table: &Table, column: Option<usize>, row: usize) -> Option<String> {
 impl<'a> PlanZones<'a> {
     /// Reads the zones of `table` (the plans layer); every class must be a China 2023 class.
     /// A zone's unit is its `jurisdiction` (or that unit's ancestor at `level`) when given and
-    /// known, else the unit holding its centroid.
+    /// known, else the unit holding its centroid. `versions`: the plan versions of the whole
+    /// layer when `table` holds a part of it (a partition), else those `table` holds.
     pub fn new(
         region: &'a Region,
         table: &'a Table,
         level: Level,
         locator: &UnitLocator,
+        versions: Option<&[String]>,
+    ) -> Result<Self, AnalysisError> {
+        Self::part(region, table, level, locator, versions, 0)
+    }
+
+    /// The zones of `table` holding the rows from `first_row` of the plans layer (messages and
+    /// [`Zone::row`] name rows of the whole layer).
+    pub fn part(
+        region: &'a Region,
+        table: &'a Table,
+        level: Level,
+        locator: &UnitLocator,
+        versions: Option<&[String]>,
+        first_row: usize,
     ) -> Result<Self, AnalysisError> {
         let layer = region.layer_name("plans");
         let column = |n: &str| table.column_index(n);
@@ -64,21 +81,23 @@ impl<'a> PlanZones<'a> {
             column("plan"),
             column("jurisdiction"),
         );
-        let mut versions: Vec<String> = (0..table.len())
-            .map(|i| text(table, plan_c, i).unwrap_or_default())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        versions.dedup();
+        let versions: Vec<String> = match versions {
+            Some(all) => all.to_vec(),
+            None => (0..table.len())
+                .map(|i| text(table, plan_c, i).unwrap_or_default())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
         let read: Vec<Result<Option<Zone>, String>> = (0..table.len())
             .into_par_iter()
             .map(|i| {
-                let id = text(table, id_c, i).unwrap_or_else(|| i.to_string());
+                let id = text(table, id_c, i).unwrap_or_else(|| (first_row + i).to_string());
                 let class = table.rows[i][class_c].to_text().trim().to_string();
                 if !landuse::is_known(&class) {
                     return Err(format!(
                         "{layer}: feature {} (id {id}): field `class`: `{class}` is not a class of the China 2023 classification (e.g. 0701, 100103, 1309)",
-                        i
+                        first_row + i
                     ));
                 }
                 let Some(geometry) = table.geometry(i) else {
@@ -96,6 +115,7 @@ impl<'a> PlanZones<'a> {
                 let plan = text(table, plan_c, i).unwrap_or_default();
                 Ok(Some(Zone {
                     id,
+                    row: first_row + i,
                     unit,
                     class,
                     control: text(table, control_c, i),
@@ -148,15 +168,20 @@ impl<'a> PlanZones<'a> {
         })
     }
 
-    /// Zones of a version whose bounding box comes within `reach` of `rect`.
-    pub fn near(&self, version: usize, rect: Rect, reach: f64) -> impl Iterator<Item = usize> + '_ {
+    /// Zones of a version whose bounding box comes within `reach` of `rect`, in the layer's
+    /// order: sums, tie-breaks and collected geometries then come out the same whichever other
+    /// zones the tree holds (a partition of the layer finds what the whole layer finds).
+    pub fn near(&self, version: usize, rect: Rect, reach: f64) -> impl Iterator<Item = usize> {
         let envelope = AABB::from_corners(
             [rect.min().x - reach, rect.min().y - reach],
             [rect.max().x + reach, rect.max().y + reach],
         );
-        self.trees[version]
+        let mut found: Vec<usize> = self.trees[version]
             .locate_in_envelope_intersecting(&envelope)
             .map(|g| g.data)
+            .collect();
+        found.sort_unstable();
+        found.into_iter()
     }
 
     /// The version label of a zone, `None` for a layer without versions.

@@ -28,7 +28,7 @@ use arrow_schema::{DataType, Field, Fields, Schema};
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use bytes::Bytes;
 use geo::{BoundingRect, Geometry, Rect};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::{KeyValue, ParquetMetaData};
@@ -181,7 +181,9 @@ impl<W: Write + Send> Writer<W> {
                     ),
                 ));
             }
-            crs = projjson::projjson(srs.epsg).map_err(|e| IoError::file(path, e))?;
+            if srs.epsg != Srs::UNKNOWN.epsg {
+                crs = projjson::projjson(srs.epsg).map_err(|e| IoError::file(path, e))?;
+            }
             let encoded_type = match native {
                 None => DataType::Binary,
                 Some(n) => n.data_type(),
@@ -465,14 +467,46 @@ fn geo_column(path: &Path, geo: &str) -> Result<GeoColumn, IoError> {
 pub fn read(path: &Path) -> Result<ReadResult, IoError> {
     without_panics(path, || {
         let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-        read_unguarded(file, path)
+        read_unguarded(file, path, None)
+    })
+}
+
+/// Reads only `rows` (0-based, ascending) of a (Geo)Parquet file: the pages of the other rows
+/// are skipped, so a part of a layer larger than memory can be read.
+pub fn read_rows(path: &Path, rows: &[usize]) -> Result<ReadResult, IoError> {
+    let mut selectors = Vec::new();
+    let mut next = 0;
+    for &row in rows {
+        if row < next {
+            return Err(IoError::Internal(format!(
+                "{}: rows to read must ascend",
+                path.display()
+            )));
+        }
+        match selectors.last_mut() {
+            Some(RowSelector {
+                row_count,
+                skip: false,
+            }) if row == next => *row_count += 1,
+            _ => {
+                if row > next {
+                    selectors.push(RowSelector::skip(row - next));
+                }
+                selectors.push(RowSelector::select(1));
+            }
+        }
+        next = row + 1;
+    }
+    without_panics(path, || {
+        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        read_unguarded(file, path, Some(RowSelection::from(selectors)))
     })
 }
 
 /// Reads a (Geo)Parquet file held in memory (the Python package's layers, written by GeoPandas
 /// in one piece); `name` stands for the file in messages and names the table.
 pub fn read_bytes(bytes: Vec<u8>, name: &Path) -> Result<ReadResult, IoError> {
-    without_panics(name, || read_unguarded(Bytes::from(bytes), name))
+    without_panics(name, || read_unguarded(Bytes::from(bytes), name, None))
 }
 
 /// Runs `read` and turns a panic inside it into an error naming the file. The Parquet crate
@@ -502,7 +536,40 @@ fn without_panics<T>(path: &Path, read: impl FnOnce() -> Result<T, IoError>) -> 
     })
 }
 
-fn read_unguarded<R: ChunkReader + 'static>(source: R, path: &Path) -> Result<ReadResult, IoError> {
+fn read_unguarded<R: ChunkReader + 'static>(
+    source: R,
+    path: &Path,
+    selection: Option<RowSelection>,
+) -> Result<ReadResult, IoError> {
+    let mut whole = None;
+    read_parts(source, path, selection, usize::MAX, &mut |_, part| {
+        whole = Some(part);
+        Ok(())
+    })?;
+    Ok(whole.expect("read_parts gives at least one part"))
+}
+
+/// Reads a (Geo)Parquet file in parts of about `part_rows` rows (whole batches), each handed to
+/// `sink` with the row of the file it starts at, so that a layer larger than memory can be
+/// worked part by part.
+pub fn read_in_parts(
+    path: &Path,
+    part_rows: usize,
+    sink: &mut dyn FnMut(usize, ReadResult) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    without_panics(path, || {
+        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        read_parts(file, path, None, part_rows.max(1), sink)
+    })
+}
+
+fn read_parts<R: ChunkReader + 'static>(
+    source: R,
+    path: &Path,
+    selection: Option<RowSelection>,
+    part_rows: usize,
+    sink: &mut dyn FnMut(usize, ReadResult) -> Result<(), IoError>,
+) -> Result<(), IoError> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(source)
         .map_err(|e| IoError::file(path, format!("not a readable Parquet file: {e}")))?;
     let geo = geo_entry(builder.metadata())
@@ -541,9 +608,14 @@ fn read_unguarded<R: ChunkReader + 'static>(source: R, path: &Path) -> Result<Re
         None => None,
     };
     let columns: Vec<Column> = attributes.iter().map(|(_, c)| c.clone()).collect();
-    let mut table = Table::new(&layer_name(path), columns, geo.is_some());
+    let empty = || Table::new(&layer_name(path), columns.clone(), geo.is_some());
+    let mut table = empty();
+    let mut first = 0;
+    let mut builder = builder.with_batch_size(BATCH_ROWS);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
+    }
     let reader = builder
-        .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
     for batch in reader {
@@ -560,7 +632,7 @@ fn read_unguarded<R: ChunkReader + 'static>(source: R, path: &Path) -> Result<Re
                 .iter()
                 .map(|(at, c)| value_at(batch.column(*at).as_ref(), row, c.kind))
                 .collect();
-            let index = table.len();
+            let index = first + table.len();
             let geometry = geometries.as_ref().and_then(|g| match g.geometry(row) {
                 Ok(g) => g,
                 Err(e) => {
@@ -570,8 +642,20 @@ fn read_unguarded<R: ChunkReader + 'static>(source: R, path: &Path) -> Result<Re
             });
             table.push(values, geometry);
         }
+        if table.len() >= part_rows {
+            let rows = table.len();
+            let part = ReadResult {
+                table: std::mem::replace(&mut table, empty()),
+                problems: std::mem::take(&mut problems),
+            };
+            sink(first, part)?;
+            first += rows;
+        }
     }
-    Ok(ReadResult { table, problems })
+    if first == 0 || !table.is_empty() {
+        sink(first, ReadResult { table, problems })?;
+    }
+    Ok(())
 }
 
 /// The geometries of one batch, WKB or native.

@@ -554,7 +554,7 @@ fn run(
     let locator = UnitLocator::new(region, params.level);
     let valued = match region.layers.get("plans") {
         Some(t) => {
-            let plans = PlanZones::new(region, t, params.level, &locator)?;
+            let plans = PlanZones::new(region, t, params.level, &locator, None)?;
             let (values, rows_used) =
                 zone_values(&plans, &region.model.rules.esv, params.d_yuan_per_ha);
             Some(Valued {

@@ -11,6 +11,7 @@ pub mod consistency;
 pub mod dead_ends;
 pub mod land_use;
 pub mod nimby;
+pub mod partition;
 /// The columns of `conflicts` (its output spec reads them too).
 fn conflicts_columns() -> Vec<Column> {
     vec![
@@ -194,6 +195,9 @@ pub struct Settings {
     pub terminating_m: f64,
     pub snap_m: f64,
     pub zone_width_m: f64,
+    /// The plan versions of the whole plans layer, for a run on a partition of it (which may
+    /// lack zones of some version); `None`: the versions the layer holds.
+    pub versions: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -210,6 +214,7 @@ impl Settings {
             terminating_m: params.number("terminating_m")?,
             snap_m: params.number("snap_m")?,
             zone_width_m: params.number("zone_width_m")?,
+            versions: None,
         })
     }
 }
@@ -242,6 +247,14 @@ pub struct Findings {
 }
 
 pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, AnalysisError> {
+    let mut findings = collect(region, settings)?;
+    finish(region, &mut findings.conflicts);
+    Ok(findings)
+}
+
+/// Every conflict as found, in no order and with duplicates (a partition's share, before
+/// [`finish`] orders the conflicts of all partitions together).
+pub fn collect(region: &Region, settings: &Settings) -> Result<Findings, AnalysisError> {
     let (matrix, radii, tables) = (
         &region.model.rules.compatibility,
         &region.model.rules.nuisance_radii,
@@ -260,7 +273,13 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
     let mut notes = BTreeMap::new();
     let mut consistency = None;
     if let Some(plans_table) = region.layers.get("plans") {
-        let plans = PlanZones::new(region, plans_table, settings.level, &locator)?;
+        let plans = PlanZones::new(
+            region,
+            plans_table,
+            settings.level,
+            &locator,
+            settings.versions.as_deref(),
+        )?;
         notes.insert("plan_versions", json!(plans.versions));
         notes.insert("plan_zones", json!(plans.zones.len()));
         notes.insert("plan_zones_outside", json!(plans.outside));
@@ -304,7 +323,16 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
         ));
     }
     notes.insert("rule_tables", json!(tables));
-    // A stable order: by type, plan, causing and affected code, identity.
+    Ok(Findings {
+        conflicts,
+        consistency,
+        notes: json!(notes),
+    })
+}
+
+/// Puts conflicts in their stable order (by type, plan, causing and affected code, identity)
+/// and drops repeats of a type, plan and identity.
+pub fn finish(region: &Region, conflicts: &mut Vec<Conflict>) {
     let code = |u: usize| region.jurisdictions[u].code.as_str();
     conflicts.sort_by(|x, y| {
         (
@@ -323,11 +351,6 @@ pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, 
             ))
     });
     conflicts.dedup_by(|x, y| x.kind == y.kind && x.plan == y.plan && x.identity == y.identity);
-    Ok(Findings {
-        conflicts,
-        consistency,
-        notes: json!(notes),
-    })
 }
 
 /// The border of a conflict as an ordered code pair.
@@ -337,7 +360,8 @@ fn border_of(region: &Region, c: &Conflict) -> Option<(String, String)> {
     Some(if a < b { (a, b) } else { (b, a) })
 }
 
-fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
+/// The `conflicts` table.
+pub fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
     let mut t = Table::new("conflicts", conflicts_columns(), true);
     for c in conflicts {
         let j = |u: usize| &region.jurisdictions[u];
@@ -383,7 +407,8 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
             .entry((a, b, c.kind.name(), c.plan.clone().unwrap_or_default()))
             .or_default();
         e.0 += 1;
-        e.1 += c.area_ha.unwrap_or(0.0);
+        // The areas as the conflicts table gives them: the total is the sum of its rows.
+        e.1 += c.area_ha.map_or(0.0, |a| round_to(a, 4));
     }
     let mut t = Table::new("conflicts_by_border", conflicts_by_border_columns(), false);
     let name = |code: &str| {
@@ -511,7 +536,8 @@ impl AnalysisModule for Conflicts {
     }
 }
 
-fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, AnalysisError> {
+/// The tables and summary of the findings.
+pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, AnalysisError> {
     let Findings {
         conflicts,
         consistency,

@@ -343,7 +343,7 @@ fn attach_sources<'r>(
     index: &SegmentIndex<(usize, usize)>,
 ) -> Result<Attached<'r>, AnalysisError> {
     let plans = match region.layers.get("plans") {
-        Some(t) => Some(PlanZones::new(region, t, params.level, locator)?),
+        Some(t) => Some(PlanZones::new(region, t, params.level, locator, None)?),
         None => None,
     };
     let facilities: Vec<PointSource> = region
