@@ -70,7 +70,22 @@ path = "plans.parquet"
 datum = "wgs84"
 synthetic = true
 TOML
-echo "analyze --only borders,conflicts, $zones SYNTHETIC zones:"
-rm -rf "$project/results"
-/usr/bin/time -f "  %e s, peak RSS %M KB" $bs analyze "$project" --only borders,conflicts \
-  --format parquet --out "$project/results" --quiet
+if [ "${WHOLE:-1}" = 1 ]; then
+  echo "analyze --only borders,conflicts, $zones SYNTHETIC zones:"
+  rm -rf "$project/results"
+  /usr/bin/time -f "  %e s, peak RSS %M KB" $bs analyze "$project" --only borders,conflicts \
+    --format parquet --out "$project/results" --quiet
+fi
+# PARTITIONS=province (or city): conflicts in partitions by border, the plans read in parts.
+if [ -n "${PARTITIONS:-}" ]; then
+  echo "analyze --only borders,conflicts --partitions $PARTITIONS, $zones SYNTHETIC zones:"
+  rm -rf "$project/results_partitioned"
+  /usr/bin/time -f "  %e s, peak RSS %M KB" $bs analyze "$project" --only borders,conflicts \
+    --partitions "$PARTITIONS" --format parquet --out "$project/results_partitioned"
+  if [ -d "$project/results" ]; then
+    for t in conflicts conflicts_by_border plan_consistency; do
+      cmp -s "$project/results/tables/$t.csv" "$project/results_partitioned/tables/$t.csv" &&
+        echo "  $t: equal to the whole run" || echo "  $t: DIFFERS from the whole run"
+    done
+  fi
+fi
