@@ -6,6 +6,8 @@
 #      median per-pair ratio) and the rook/queen pairs of both compared;
 #   2. `borderscape analyze --only borders,conflicts` on the plans: wall time and peak RSS.
 # Usage: benches/national/run.sh [ZONES] [RUNS]   (ZONES default 1000000: also 10000000, 100000000)
+# PEERS=0 skips step 1; WHOLE=0 skips step 2; PARTITIONS=province (or city) runs step 2 in
+# partitions by border too (and compares the tables when the whole run ran).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 zones=${1:-1000000}
@@ -23,6 +25,7 @@ china=$dir/china_gcj02.geojson
 
 out=$(mktemp -d)
 source benches/peers/compare.sh
+if [ "${PEERS:-1}" = 1 ]; then
 echo "borders, all of China's county-level units (cnmaps 1.1.9), $runs alternating runs:"
 compare "borderscape borders" "GeoPandas + libpysal + shapely + pyproj" -- \
   $bs borders "$china" --datum gcj02 --level county --out "$out/ours.csv" --quiet -- \
@@ -47,6 +50,7 @@ worst = max((abs(float(r["length_km"]) - length[(r["a"], r["b"])]) for r in ours
 print(f"    largest difference of a shared border's geodesic length: {worst:.3f} km")
 PY
 done
+fi
 
 plans=$dir/plans_$zones.parquet
 [ -f "$plans" ] || /usr/bin/time -f "  generated in %e s, peak %M KB" \

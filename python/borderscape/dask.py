@@ -165,5 +165,6 @@ def conflicts(
         "reach_m": described["reach_m"],
         "largest_partition_zones": max((p["zones"] for p in described["partitions"]), default=0),
         "zones": described["zones"],
+        "zones_away": described["zones_away"],
     }
     return results if tables else results["conflicts"]

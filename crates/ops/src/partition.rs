@@ -124,12 +124,19 @@ pub fn plan(
         return Ok(partition::plan(&region, &settings, group_level)?);
     }
     let (region, _) = region_without_plans(&project, options)?;
-    let mut planner = Planner::new(&region, &settings, group_level)?;
-    geoparquet::read_in_parts(&path, PART_ROWS, &mut |first, part| {
-        let table = prepare_part(&project, LayerKind::Plans, part, first, &region.crs)?;
-        planner.add(&table, first).map_err(IoError::from)
-    })?;
-    Ok(planner.finish()?)
+    // A second pass only when a later part holds a larger zone than the first (see Planner).
+    let mut assumed = None;
+    loop {
+        let mut planner = Planner::new(&region, &settings, group_level, assumed)?;
+        geoparquet::read_in_parts(&path, PART_ROWS, &mut |first, part| {
+            let table = prepare_part(&project, LayerKind::Plans, part, first, &region.crs)?;
+            planner.add(&table, first).map_err(IoError::from)
+        })?;
+        match planner.larger_extent() {
+            Some(extent) => assumed = Some(extent),
+            None => return Ok(planner.finish()?),
+        }
+    }
 }
 
 /// The rows of the plans layer that partition `p` holds, with an `id` column naming each zone

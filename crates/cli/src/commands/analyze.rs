@@ -210,6 +210,7 @@ fn partitioned(
         "groups": plan.groups.len(),
         "partitions": plan.partitions.len(),
         "reach_m": plan.reach_m,
+        "zones_away": plan.zones_away,
         "largest_partition_zones": plan.partitions.iter().map(|p| p.zones).max().unwrap_or(0),
     });
     Ok((merged.region, finished, summary))

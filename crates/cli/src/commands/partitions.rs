@@ -40,10 +40,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     if !ctx.quiet {
         let largest = plan.partitions.iter().map(|p| p.zones).max().unwrap_or(0);
         eprintln!(
-            "{} zones of {} {} units in {} groups by {}: {} partitions (reach {} m), the largest with {largest} zones; {} borders",
+            "{} zones of {} {} units ({} beyond the border band, left out) in {} groups by {}: {} partitions (reach {} m), the largest with {largest} zones; {} borders",
             plan.zones,
             plan.groups.iter().map(|g| g.units.len()).sum::<usize>(),
             plan.level,
+            plan.zones_away,
             plan.groups.len(),
             plan.group_level,
             plan.partitions.len(),

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{Conflict, ConflictType, Settings};
 use crate::geometry::SegmentIndex;
 use crate::landuse::{self, ECOLOGICAL_RED_LINE, PERMANENT_BASIC_FARMLAND};
-use crate::model::plans::PlanZones;
+use crate::model::plans::{PlanZones, Zone};
 use crate::model::rules::{Compatibility, CompatibilityMatrix};
 use crate::region::Region;
 
@@ -112,6 +112,16 @@ pub fn incompatible(
     found
 }
 
+/// Whether a zone plans construction inside an ecological red line or permanent basic farmland:
+/// a conflict wherever the zone lies.
+pub fn breaches_control(z: &Zone) -> bool {
+    landuse::is_construction(&z.class)
+        && matches!(
+            z.control.as_deref(),
+            Some(ECOLOGICAL_RED_LINE | PERMANENT_BASIC_FARMLAND)
+        )
+}
+
 /// Construction classes planned inside an ecological red line or permanent basic farmland, per
 /// unit; where the zone lies within `zone_width_m` of a border, the border's other side is named.
 pub fn plan_constraints(
@@ -124,12 +134,7 @@ pub fn plan_constraints(
         .zones
         .par_iter()
         .filter_map(|z| {
-            let control = z.control.as_deref()?;
-            if !landuse::is_construction(&z.class)
-                || !(control == ECOLOGICAL_RED_LINE || control == PERMANENT_BASIC_FARMLAND)
-            {
-                return None;
-            }
+            let control = z.control.as_deref().filter(|_| breaches_control(z))?;
             let neighbour = z.geometry.centroid().and_then(|c| {
                 borders
                     .nearest(c.0)
@@ -345,7 +350,7 @@ pub fn discontinuity(
 }
 
 /// Whether a zone is protected: under the ecological red line or of an ecological class.
-fn is_protected(z: &crate::model::plans::Zone) -> bool {
+fn is_protected(z: &Zone) -> bool {
     z.control.as_deref() == Some(ECOLOGICAL_RED_LINE) || landuse::is_ecological(&z.class)
 }
 

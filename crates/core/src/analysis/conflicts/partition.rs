@@ -5,8 +5,9 @@
 //! Every conflict and every plan-consistency row concerns at most two units of the analysis level
 //! (the causing and the affected one; the two sides of a border) and is computed from the zones of
 //! those two units alone, beside layers every partition holds whole (jurisdictions, facilities,
-//! lakes, ecology, roads, channels, rule tables). Units are grouped by their ancestor at a coarser
-//! level (counties by city). A partition is one group, or a pair of groups whose features come
+//! lakes, ecology, roads, channels, rule tables). Only zones that can take part in a conflict are
+//! kept (the border band, [`Band`]); the others are counted and left out. Units are grouped by
+//! their ancestor at a coarser level (counties by city). A partition is one group, or a pair of groups whose features come
 //! within the analysis reach of each other ([`reach_m`]) or within the shore distance of one
 //! lake or ecology polygon; it holds the zones of its groups and
 //! keeps what concerns a unit of each (or two units of its one group). So every result is found
@@ -15,14 +16,18 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use geo::{BoundingRect, Rect};
+use geo::coordinate_position::{CoordPos, CoordinatePosition};
+use geo::{BoundingRect, Centroid, Coord, Distance, Euclidean, Rect};
+use rayon::prelude::*;
+use rstar::primitives::Rectangle;
+use rstar::{RTree, AABB};
 use serde::{Deserialize, Serialize};
 
 use super::consistency::BorderConsistency;
 use super::{finish, land_use, nimby, Conflict, ConflictType, Findings, Settings};
 use crate::error::AnalysisError;
-use crate::geometry::union_rect;
-use crate::model::plans::PlanZones;
+use crate::geometry::{union_rect, SegmentIndex};
+use crate::model::plans::{PlanZones, Zone};
 use crate::model::rules::Compatibility;
 use crate::region::{Level, Region, UnitLocator};
 use crate::shared_borders::{borders_at_level, BorderKind};
@@ -61,6 +66,15 @@ pub struct PartitionPlan {
     /// Zones in a unit of the level, and those outside every unit (left out, as in a whole run).
     pub zones: usize,
     pub zones_outside: usize,
+    /// Zones of `zones` beyond the border band ([`Band`]): they take part in no conflict and
+    /// are in no group.
+    #[serde(default)]
+    pub zones_away: usize,
+    /// The largest extent of a zone (m; the distance from its centroid to its box's farthest
+    /// corner, plus its centroid's distance to its given unit when that does not hold it), which
+    /// the band allows a zone's partner across the border (null: no zone).
+    #[serde(default)]
+    pub partner_extent_m: Option<f64>,
     pub groups: Vec<Group>,
     /// The edge borders of the level, `[a, b]` codes, in the order of a whole run's rows.
     pub borders: Vec<[String; 2]>,
@@ -95,6 +109,109 @@ pub fn reach_m(region: &Region, settings: &Settings) -> f64 {
     .fold(0.0, f64::max)
 }
 
+/// Added to the band's width against rounding in the distances (m).
+const BAND_MARGIN_M: f64 = 1.0;
+
+/// The border band: which zones can take part in a conflict.
+///
+/// Two zones of different units meet in a conflict only within [`reach_m`] of each other (as a
+/// zone and a facility, or a zone and a border), and the way from one's centroid to the other's
+/// crosses the first one's unit boundary (coasts included: two units can face each other across
+/// a bay). So a zone takes part only if its centroid lies within its extent (the distance from
+/// its centroid to its box's farthest corner), the reach and its partner's extent of a unit
+/// boundary; the partner's extent is at most the largest of the layer ([`Planner`] checks it).
+/// A zone whose given unit (`jurisdiction`) does not hold its centroid is always kept, and the
+/// distance from its centroid to that unit adds to its extent as a partner (the way then ends
+/// at the unit's nearest point). Beside that, the land within the shore distance of a lake or
+/// ecology polygon counts whichever way the border runs, and construction inside a control line
+/// is a conflict wherever it lies. Units of one level that overlap by more than the band's width
+/// (a topology error the borders QA reports) would break the argument: two zones could then meet
+/// without a boundary between them.
+struct Band {
+    boundaries: SegmentIndex<()>,
+    assets: RTree<Rectangle<[f64; 2]>>,
+    reach_m: f64,
+}
+
+/// Where a zone lies for the band.
+#[derive(Clone, Copy)]
+struct Anchor {
+    centroid: Coord,
+    /// From the centroid to the box's farthest corner (m).
+    extent_m: f64,
+    /// From the centroid to the zone's unit (m; 0 when the unit holds it).
+    outside_m: f64,
+}
+
+impl Band {
+    fn new(region: &Region, level: Level, reach_m: f64) -> Self {
+        let rings = region.indices_at(level).into_iter().flat_map(|u| {
+            region.jurisdictions[u]
+                .geometry
+                .0
+                .iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        });
+        let assets = land_use::assets(region)
+            .iter()
+            .filter_map(|a| a.outline.bounding_rect())
+            .map(|r| Rectangle::from_corners(r.min().into(), r.max().into()))
+            .collect();
+        Self {
+            boundaries: SegmentIndex::new(rings.map(|ring| (ring, ()))),
+            assets: RTree::bulk_load(assets),
+            reach_m,
+        }
+    }
+
+    fn anchor(z: &Zone, region: &Region) -> Option<Anchor> {
+        let c = z.geometry.centroid()?;
+        let unit = &region.jurisdictions[z.unit].geometry;
+        // CoordinatePosition skips the bounding box geo's `intersects` computes on every call
+        // (a quarter of the plan's time on national counties).
+        let outside_m = if unit.coordinate_position(&c.0) != CoordPos::Outside {
+            0.0
+        } else {
+            Euclidean.distance(&c, unit)
+        };
+        let (c, lo, hi) = (c.0, z.bbox.min(), z.bbox.max());
+        Some(Anchor {
+            centroid: c,
+            extent_m: (c.x - lo.x)
+                .max(hi.x - c.x)
+                .hypot((c.y - lo.y).max(hi.y - c.y)),
+            outside_m,
+        })
+    }
+
+    /// A zone's extent as another's partner (m).
+    fn partner_extent(anchor: Option<Anchor>) -> f64 {
+        anchor.map_or(f64::INFINITY, |a| a.extent_m + a.outside_m)
+    }
+
+    fn keeps(&self, z: &Zone, anchor: Option<Anchor>, partner_extent_m: f64) -> bool {
+        let Some(anchor) = anchor.filter(|a| a.outside_m == 0.0) else {
+            return true;
+        };
+        let width = anchor.extent_m + self.reach_m + partner_extent_m + BAND_MARGIN_M;
+        let r = self.reach_m + BAND_MARGIN_M;
+        let around = AABB::from_corners(
+            [z.bbox.min().x - r, z.bbox.min().y - r],
+            [z.bbox.max().x + r, z.bbox.max().y + r],
+        );
+        land_use::breaches_control(z)
+            || self
+                .boundaries
+                .nearest(anchor.centroid)
+                .is_some_and(|(_, d)| d <= width)
+            || self
+                .assets
+                .locate_in_envelope_intersecting(&around)
+                .next()
+                .is_some()
+    }
+}
+
 fn gap(a: Rect, b: Rect) -> f64 {
     let dx = (b.min().x - a.max().x).max(a.min().x - b.max().x).max(0.0);
     let dy = (b.min().y - a.max().y).max(a.min().y - b.max().y).max(0.0);
@@ -115,32 +232,46 @@ pub fn plan(
     let table = region.layers.get("plans").ok_or_else(|| {
         AnalysisError::Input("partitions divide a plans layer, and the project has none".into())
     })?;
-    let mut planner = Planner::new(region, settings, group_level)?;
-    planner.add(table, 0)?;
-    planner.finish()
+    let mut assumed = None;
+    loop {
+        let mut planner = Planner::new(region, settings, group_level, assumed)?;
+        planner.add(table, 0)?;
+        match planner.larger_extent() {
+            Some(extent) => assumed = Some(extent),
+            None => return planner.finish(),
+        }
+    }
 }
 
 /// A partition plan made part by part of a plans layer that is not held whole (each part in
-/// the analysis CRS, as the loader prepares it).
+/// the analysis CRS, as the loader prepares it). The band assumes the largest zone extent of the
+/// first part for every zone's partner unless told one; when a later part holds a larger one,
+/// [`Planner::larger_extent`] says so and the layer is to be planned again with it.
 pub struct Planner<'r> {
     region: &'r Region,
     settings: &'r Settings,
     group_level: Level,
     locator: UnitLocator<'r>,
+    band: Band,
     group_of: HashMap<usize, usize>,
     groups: Vec<Group>,
     extents: Vec<Option<Rect>>,
     versions: BTreeSet<String>,
     zones: usize,
     outside: usize,
+    away: usize,
+    partner_extent_m: Option<f64>,
+    largest_extent_m: f64,
 }
 
 impl<'r> Planner<'r> {
-    /// The groups of the units (extents: the units and the facilities), no zones yet.
+    /// The groups of the units (extents: the units and the facilities), no zones yet;
+    /// `partner_extent_m` the largest zone extent when known (m).
     pub fn new(
         region: &'r Region,
         settings: &'r Settings,
         group_level: Level,
+        partner_extent_m: Option<f64>,
     ) -> Result<Self, AnalysisError> {
         let level = settings.level;
         if group_level > level {
@@ -182,12 +313,16 @@ impl<'r> Planner<'r> {
             settings,
             group_level,
             locator,
+            band: Band::new(region, level, reach_m(region, settings)),
             group_of,
             groups,
             extents,
             versions: BTreeSet::new(),
             zones: 0,
             outside: 0,
+            away: 0,
+            partner_extent_m,
+            largest_extent_m: 0.0,
         })
     }
 
@@ -204,12 +339,37 @@ impl<'r> Planner<'r> {
         self.versions.extend(plans.versions.iter().cloned());
         self.zones += plans.zones.len();
         self.outside += plans.outside;
-        for z in &plans.zones {
+        let anchors: Vec<Option<Anchor>> = plans
+            .zones
+            .par_iter()
+            .map(|z| Band::anchor(z, self.region))
+            .collect();
+        let largest = anchors
+            .iter()
+            .map(|&a| Band::partner_extent(a))
+            .fold(0.0, f64::max);
+        self.largest_extent_m = self.largest_extent_m.max(largest);
+        let partner = *self.partner_extent_m.get_or_insert(largest);
+        let kept: Vec<bool> = plans
+            .zones
+            .par_iter()
+            .zip(&anchors)
+            .map(|(z, &anchor)| self.band.keeps(z, anchor, partner))
+            .collect();
+        self.away += kept.iter().filter(|keep| !**keep).count();
+        for (z, _) in plans.zones.iter().zip(kept).filter(|(_, keep)| *keep) {
             let g = self.group_of[&z.unit];
             self.groups[g].rows.push(z.row);
             grow(&mut self.extents[g], z.bbox);
         }
         Ok(())
+    }
+
+    /// The largest zone extent when it exceeds the one the band assumed: it may have left out a
+    /// zone it should have kept, and the layer is to be planned again with this extent.
+    pub fn larger_extent(&self) -> Option<f64> {
+        (self.largest_extent_m > self.partner_extent_m.unwrap_or(0.0))
+            .then_some(self.largest_extent_m)
     }
 
     /// The partitions: each group, and each pair of groups within the reach of each other.
@@ -267,6 +427,8 @@ impl<'r> Planner<'r> {
             versions: self.versions.into_iter().collect(),
             zones: self.zones,
             zones_outside: self.outside,
+            zones_away: self.away,
+            partner_extent_m: self.partner_extent_m.filter(|e| e.is_finite()),
             groups,
             borders,
             partitions,

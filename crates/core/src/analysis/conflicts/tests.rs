@@ -453,3 +453,68 @@ fn a_red_lined_zone_is_an_asset_without_a_lakes_layer() {
     );
     assert!(discontinuities("0301").is_empty());
 }
+
+/// The partition plan of two counties A and B (west and east) with a zone by their border, one
+/// in the middle of A (more than the reach and both zones' extents from every boundary), and
+/// construction inside a red line in the middle of A; `deep_unit` is the middle zone's given unit.
+fn band_plan(deep_unit: &str) -> partition::PartitionPlan {
+    let mut plans = text_table("plans", &["id", "jurisdiction", "class", "control"], true);
+    for (id, unit, class, control, [x0, y0, x1, y1]) in [
+        ("edge", "A", "0701", "", [9000.0, 1000.0, 9900.0, 2000.0]),
+        (
+            "deep",
+            deep_unit,
+            "0701",
+            "",
+            [4000.0, 4000.0, 4500.0, 4500.0],
+        ),
+        (
+            "breach",
+            "A",
+            "100103",
+            "ecological_red_line",
+            [4000.0, 5500.0, 4500.0, 6000.0],
+        ),
+    ] {
+        plans.push(
+            vec![id.into(), unit.into(), class.into(), control.into()],
+            Some(rect(x0, y0, x1, y1)),
+        );
+    }
+    let region = Region::new(
+        "band",
+        AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5),
+        vec![county("A", 0.0, 0.0), county("B", 10_000.0, 0.0)],
+        BTreeMap::from([("plans".to_string(), plans)]),
+    )
+    .with_model()
+    .unwrap();
+    partition::plan(&region, &settings(), Level::County).unwrap()
+}
+
+#[test]
+fn the_border_band_leaves_out_zones_far_from_every_boundary() {
+    let plan = band_plan("A");
+    let rows = |p: &partition::PartitionPlan| {
+        let mut rows: Vec<usize> = p.groups.iter().flat_map(|g| g.rows.clone()).collect();
+        rows.sort_unstable();
+        rows
+    };
+    // The middle zone's centroid is 4,250 m from A's boundary: more than its extent (354 m), the
+    // reach (2,000 m), the largest extent (the edge zone's, 673 m) and the 1 m margin.
+    assert_eq!(plan.reach_m, 2000.0);
+    let partner = plan.partner_extent_m.unwrap();
+    assert!((partner - 450f64.hypot(500.0)).abs() < 1e-9, "{partner}");
+    assert_eq!((plan.zones, plan.zones_away), (3, 1));
+    assert_eq!(rows(&plan), [0, 2], "the edge zone and the breach stay");
+    // A zone whose given unit (B) does not hold it is kept, and its distance to that unit
+    // (5,750 m) adds to its extent as a partner: the band widens for every zone.
+    let misplaced = band_plan("B");
+    let partner = misplaced.partner_extent_m.unwrap();
+    assert!(
+        (partner - (250f64.hypot(250.0) + 5750.0)).abs() < 1e-9,
+        "{partner}"
+    );
+    assert_eq!(misplaced.zones_away, 0);
+    assert_eq!(rows(&misplaced), [0, 1, 2]);
+}
