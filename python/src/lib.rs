@@ -17,7 +17,7 @@ use borderscape_ops::coupling::{coupling as coupling_of, CouplingOptions};
 use borderscape_ops::moran::{moran as moran_of, MoranOptions};
 use borderscape_ops::partition::{self, PartitionPlan};
 use borderscape_ops::project::{self, MemoryLayer, Run};
-use borderscape_ops::OpsError;
+use borderscape_ops::{read_parquet_bytes, OpsError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -66,15 +66,6 @@ fn to_python(e: OpsError) -> PyErr {
             }
         }
     }
-}
-
-/// A layer the Python side wrote as (Geo)Parquet.
-fn read_layer(bytes: Vec<u8>, name: &str) -> Result<Table, OpsError> {
-    let read = geoparquet::read_bytes(bytes, Path::new(name))?;
-    if let Some(problem) = read.problems.iter().find(|p| p.is_error()) {
-        return Err(OpsError::Input(problem.to_string()));
-    }
-    Ok(read.table)
 }
 
 /// Output tables: (name, spatial, GeoParquet bytes in WGS84).
@@ -197,7 +188,7 @@ impl Spec {
         let mut plans = plans;
         for (kind, name, datum, fields, synthetic, bytes) in &self.layers {
             let table = match bytes {
-                Some(bytes) => Some(read_layer(bytes.clone(), name)?),
+                Some(bytes) => Some(read_parquet_bytes(bytes.clone(), name)?),
                 None if kind == "plans" => plans.take(),
                 None => None,
             };
@@ -284,17 +275,8 @@ fn partition_run<'py>(
             let (project, _) = spec.project(None)?;
             let rows = partition::plan_rows(&project, &plan, p)?;
             let (project, options) = spec.project(Some(rows))?;
-            let part = partition::run(project, &options, &plan, p)?;
-            // Geometries stay in the analysis CRS (no EPSG code) until the merge: the same
-            // conversion to WGS84 as a whole run's then applies.
-            let bytes = |t: &Table| {
-                geoparquet::to_bytes(Path::new(&t.name), t, Srs::UNKNOWN, &Default::default())
-            };
-            Ok((
-                bytes(&part.conflicts)?,
-                part.consistency.as_ref().map(bytes).transpose()?,
-                part.notes.to_string(),
-            ))
+            let part = partition::run(project, &options, &plan, p)?.pack()?;
+            Ok((part.conflicts, part.consistency, part.notes.to_string()))
         })
         .map_err(to_python)?;
     Ok((
@@ -322,18 +304,17 @@ fn partition_merge<'py>(
     let (tables, summary) = py
         .detach(|| {
             let plan = plan_of(&plan)?;
-            let mut read = Vec::new();
+            let mut packed = Vec::new();
             for (k, (conflicts, consistency, notes)) in parts.into_iter().enumerate() {
-                let name = format!("partition {k}");
-                read.push(partition::Part {
-                    conflicts: read_layer(conflicts, &name)?,
-                    consistency: consistency.map(|c| read_layer(c, &name)).transpose()?,
+                packed.push(partition::PackedPart {
+                    conflicts,
+                    consistency,
                     notes: serde_json::from_str(&notes)
-                        .map_err(|e| OpsError::Usage(format!("{name}: notes: {e}")))?,
+                        .map_err(|e| OpsError::Usage(format!("partition {k}: notes: {e}")))?,
                 });
             }
             let (project, options) = spec.project(None)?;
-            let merged = partition::merge(project, &options, &plan, &read)?;
+            let merged = partition::merge(project, &options, &plan, packed)?;
             let tables = wgs84_tables(&merged.region, &merged.output.tables)?;
             Ok::<_, OpsError>((tables, merged.output.summary.to_string()))
         })
@@ -382,7 +363,7 @@ fn moran<'py>(
     };
     let (report, lisa) = py
         .detach(|| {
-            let table = read_layer(bytes, &name)?;
+            let table = read_parquet_bytes(bytes, &name)?;
             let run = moran_of(&table, Path::new(&name), &options)?;
             let lisa = run
                 .lisa
@@ -419,7 +400,7 @@ fn coupling<'py>(
             .iter()
             .map(|s| Subsystem::parse(s).map_err(OpsError::Usage))
             .collect::<Result<Vec<_>, _>>()?;
-        let table = read_layer(bytes, &name)?;
+        let table = read_parquet_bytes(bytes, &name)?;
         let options = CouplingOptions {
             unit,
             year,

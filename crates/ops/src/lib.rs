@@ -14,7 +14,8 @@ pub use error::OpsError;
 use std::path::Path;
 
 use borderscape_core::spec::{AnalysisSpec, ParamValue, Params};
-use borderscape_core::table::Value;
+use borderscape_core::table::{Table, Value};
+use borderscape_io::geoparquet;
 use borderscape_io::{Problem, Severity};
 
 /// The parameters of an analysis's spec from the options a command was given (`None`: not
@@ -45,4 +46,14 @@ fn number(value: &Value, path: &Path, row: usize, field: &str, problems: &mut Ve
         ));
         f64::NAN
     })
+}
+
+/// A table from the bytes of a (Geo)Parquet file (a layer the Python side wrote, a partition's
+/// packed share); `name` stands for the file in messages.
+pub fn read_parquet_bytes(bytes: Vec<u8>, name: &str) -> Result<Table, OpsError> {
+    let read = geoparquet::read_bytes(bytes, Path::new(name))?;
+    if let Some(problem) = read.problems.iter().find(|p| p.is_error()) {
+        return Err(OpsError::Input(problem.to_string()));
+    }
+    Ok(read.table)
 }

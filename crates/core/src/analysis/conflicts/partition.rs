@@ -520,14 +520,14 @@ fn number(table: &Table, row: usize, column: &str) -> Option<f64> {
         .and_then(|c| table.rows[row][c].as_f64())
 }
 
-/// The findings of every partition together, as a whole run would have them: `conflicts` and
-/// `consistency` are the partitions' tables (geometries as they are to be output) one after
-/// another; `notes` the inputs' notes of any one partition.
+/// The findings of every partition together, as a whole run would have them: `parts` gives
+/// each partition's conflicts and plan consistency tables (geometries as they are to be
+/// output) in turn, each dropped once read, so that the merge never holds them all at once;
+/// `notes` the inputs' notes of any one partition.
 pub fn merge(
     region: &Region,
     plan: &PartitionPlan,
-    conflicts: &[Table],
-    consistency: &[Table],
+    parts: impl IntoIterator<Item = (Table, Option<Table>)>,
     notes: &serde_json::Value,
 ) -> Result<Findings, AnalysisError> {
     let unit = |code: &str| {
@@ -535,8 +535,22 @@ pub fn merge(
             .index_of(code)
             .ok_or_else(|| AnalysisError::Internal(format!("a partition names unit `{code}`")))
     };
+    let order: HashMap<(&str, &str), usize> = plan
+        .borders
+        .iter()
+        .enumerate()
+        .map(|(k, [a, b])| ((a.as_str(), b.as_str()), k))
+        .collect();
+    let version: HashMap<&str, usize> = plan
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (v.as_str(), k))
+        .collect();
     let mut found = Vec::new();
-    for table in conflicts {
+    let mut rows = Vec::new();
+    for (conflicts, consistency) in parts {
+        let table = &conflicts;
         for i in 0..table.len() {
             let field = |c: &str| text(table, i, c).unwrap_or_default();
             let kind_name = field("type");
@@ -576,44 +590,31 @@ pub fn merge(
                     .unwrap_or_else(|| geo::Geometry::GeometryCollection(Default::default())),
             });
         }
-    }
-    finish(region, &mut found);
-    let order: HashMap<(&str, &str), usize> = plan
-        .borders
-        .iter()
-        .enumerate()
-        .map(|(k, [a, b])| ((a.as_str(), b.as_str()), k))
-        .collect();
-    let version: HashMap<&str, usize> = plan
-        .versions
-        .iter()
-        .enumerate()
-        .map(|(k, v)| (v.as_str(), k))
-        .collect();
-    let mut rows = Vec::new();
-    for table in consistency {
-        for i in 0..table.len() {
-            let (a, b, p) = (
-                text(table, i, "a").unwrap_or_default(),
-                text(table, i, "b").unwrap_or_default(),
-                text(table, i, "plan").unwrap_or_default(),
-            );
-            let key = (
-                order.get(&(a.as_str(), b.as_str())).copied(),
-                version.get(p.as_str()).copied(),
-            );
-            rows.push((
-                key,
-                BorderConsistency {
-                    a: unit(&a)?,
-                    b: unit(&b)?,
-                    plan: p,
-                    sampled_km: number(table, i, "sampled_km").unwrap_or(0.0),
-                    consistent_share: number(table, i, "consistent_share").unwrap_or(0.0),
-                },
-            ));
+        for table in consistency.iter() {
+            for i in 0..table.len() {
+                let (a, b, p) = (
+                    text(table, i, "a").unwrap_or_default(),
+                    text(table, i, "b").unwrap_or_default(),
+                    text(table, i, "plan").unwrap_or_default(),
+                );
+                let key = (
+                    order.get(&(a.as_str(), b.as_str())).copied(),
+                    version.get(p.as_str()).copied(),
+                );
+                rows.push((
+                    key,
+                    BorderConsistency {
+                        a: unit(&a)?,
+                        b: unit(&b)?,
+                        plan: p,
+                        sampled_km: number(table, i, "sampled_km").unwrap_or(0.0),
+                        consistent_share: number(table, i, "consistent_share").unwrap_or(0.0),
+                    },
+                ));
+            }
         }
     }
+    finish(region, &mut found);
     rows.sort_by_key(|(key, _)| *key);
     let mut notes = notes.clone();
     notes["plan_versions"] = serde_json::json!(plan.versions);
