@@ -211,13 +211,17 @@ impl Region {
 
     /// Converts every geometry of a table from the analysis CRS to WGS84 (for writers).
     pub fn table_to_wgs84(&self, table: &Table) -> Result<Table, AnalysisError> {
-        let mut out = table.clone();
-        if let Some(geoms) = out.geometries.as_mut() {
+        self.table_into_wgs84(table.clone())
+    }
+
+    /// [`Self::table_to_wgs84`] in place: no second copy of a large table.
+    pub fn table_into_wgs84(&self, mut table: Table) -> Result<Table, AnalysisError> {
+        if let Some(geoms) = table.geometries.as_mut() {
             for g in geoms.iter_mut().flatten() {
                 *g = self.to_wgs84(g)?;
             }
         }
-        Ok(out)
+        Ok(table)
     }
 }
 

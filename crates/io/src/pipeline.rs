@@ -319,12 +319,14 @@ fn project_title(region: &Region, summary: &Value) -> String {
 
 /// Writes every output of a run into `out_dir` (replaced only when complete): `reports` are the
 /// report's files (name, HTML), one per language; `labels` name the QGIS project's layers, groups
-/// and classes in the run's language.
+/// and classes in the run's language. Takes the runs to turn their tables into WGS84 in place
+/// and drop their typed results first: at national scale a second copy of the conflicts does
+/// not fit.
 #[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     out_dir: &Path,
     region: &Region,
-    finished: &[Finished],
+    finished: Vec<Finished>,
     summary: &Value,
     reports: &[(&str, String)],
     labels: crate::qgis::Labels,
@@ -334,8 +336,8 @@ pub fn write_outputs(
     write_dir_atomically(out_dir, |dir| {
         let mut wgs84 = Vec::new();
         for f in finished {
-            for table in &f.output.tables {
-                wgs84.push(region.table_to_wgs84(table)?);
+            for table in f.output.tables {
+                wgs84.push(region.table_into_wgs84(table)?);
             }
         }
         let layers: Vec<&_> = wgs84.iter().collect();

@@ -136,7 +136,6 @@ pub fn analyze(
         }
         Some(level) => partitioned(ctx, &project, only, level)?,
     };
-    let (region, finished, summary) = (&region, &finished, &summary);
     let step = Step::start(ctx.quiet, "write results");
     let tables: Vec<_> = finished.iter().flat_map(|f| &f.output.tables).collect();
     // The report in the run's language as report.html, and in the other one beside it, so that
@@ -149,13 +148,13 @@ pub fn analyze(
             } else {
                 l.file_name()
             };
-            (name, borderscape_report::render(summary, &tables, l))
+            (name, borderscape_report::render(&summary, &tables, l))
         })
         .collect();
     let labels = |key: &str| lang.get(key).map(str::to_string);
-    write_outputs(out, region, finished, summary, &reports, &labels, formats)?;
+    write_outputs(out, &region, finished, &summary, &reports, &labels, formats)?;
     step.done();
-    Ok(summary.clone())
+    Ok(summary)
 }
 
 /// `--only borders,conflicts --partitions LEVEL`: conflicts in partitions one after another
