@@ -319,9 +319,9 @@ fn project_title(region: &Region, summary: &Value) -> String {
 
 /// Writes every output of a run into `out_dir` (replaced only when complete): `reports` are the
 /// report's files (name, HTML), one per language; `labels` name the QGIS project's layers, groups
-/// and classes in the run's language. Takes the runs to turn their tables into WGS84 in place
-/// and drop their typed results first: at national scale a second copy of the conflicts does
-/// not fit.
+/// and classes in the run's language. Takes the runs so as to turn their tables into WGS84 in
+/// place and drop each run's typed result once its tables are taken: at national scale a
+/// second copy of the conflicts does not fit.
 #[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
     out_dir: &Path,
