@@ -18,7 +18,7 @@ every=${RASTERSTATS_EVERY:-1}
 venv=${BENCH_VENV:-/tmp/borderscape-landcover-venv}
 work=${BENCH_DIR:-/tmp/borderscape-landcover-large}
 here=benches/landcover_large
-[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q numpy tifffile exactextract==0.3.0 rasterio rasterstats; }
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q numpy tifffile exactextract==0.3.0 pandas rasterio rasterstats; }
 # BORDERSCAPE_BIN: a binary built already (else a release build of this tree).
 bin=${BORDERSCAPE_BIN:-./target/release/borderscape}
 [ -n "${BORDERSCAPE_BIN:-}" ] || cargo build --release --quiet --bin borderscape
@@ -62,8 +62,8 @@ compare() {
   while [ "$1" != -- ]; do ours+=("$1"); shift; done; shift
   peer=("$@")
   for _ in $(seq "$pairs"); do
-    /usr/bin/time -o "$work/t_ours" -f "%e %M" "${ours[@]}" >"$work/ours.log" 2>&1 || { cat "$work/ours.log"; exit 1; }
-    /usr/bin/time -o "$work/t_peer" -f "%e %M" "${peer[@]}" >"$work/peer.log" 2>&1 || { cat "$work/peer.log"; exit 1; }
+    /usr/bin/time -o "$work/t_ours" -f "%e %M" "${ours[@]}" >"$work/ours.log" 2>&1 || { cat "$work/ours.log" >&2; exit 1; }
+    /usr/bin/time -o "$work/t_peer" -f "%e %M" "${peer[@]}" >"$work/peer.log" 2>&1 || { cat "$work/peer.log" >&2; exit 1; }
     echo "$(tail -1 "$work/t_ours") $(tail -1 "$work/t_peer")"
   done | awk -v b="$peer_label" -v s="$scale" -v n="$pairs" '
     { t1[NR]=$1; t2[NR]=$3*s; r[NR]=$3*s/$1; m1[NR]=$2/1024; m2[NR]=$4/1024

@@ -4,7 +4,7 @@
 
 mod common;
 
-use borderscape_core::analysis::landcover::fragmentation::{label, mesh, patch_pieces};
+use borderscape_core::analysis::landcover::fragmentation::{mesh, survey, Survey};
 use borderscape_core::analysis::landcover::raster::InMemory;
 use borderscape_core::analysis::landcover::{Grid, RasterCrs};
 use common::test_data;
@@ -72,8 +72,11 @@ fn patches_mean_area_and_mesh_equal_pylandstats() {
         );
         let mut habitat = vec![false; 5];
         habitat[class] = true;
-        let all = label(&raster, &habitat).unwrap();
-        let pieces = patch_pieces(&raster, &habitat, &all, std::slice::from_ref(&whole)).unwrap();
+        let Survey {
+            pieces,
+            patches: all,
+            ..
+        } = survey(&raster, std::slice::from_ref(&whole), 1, &habitat).unwrap();
         let (m, np) = mesh(side * side, &pieces[0], &all);
         assert_eq!((all.count, np), (patches, patches), "class {class}");
         let mean_ha = m.habitat_area_km2 / np as f64 * 100.0;

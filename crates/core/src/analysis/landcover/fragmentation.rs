@@ -1,14 +1,14 @@
 //! Habitat patches of a class raster and their effective mesh per zone. Patches are the
 //! 8-neighbour connected components of habitat cells over the whole raster (FRAGSTATS' patch
-//! rule 8), labelled one row at a time with a union–find of provisional labels (two-pass
-//! labelling, Rosenfeld & Pfaltz 1966), so memory is one row plus the label table. A second,
-//! identical labelling pass keys every cell by its patch while the zonal composition weighs it
-//! by the fraction inside each zone; CUT and CBC then follow [`Mesh::from_pieces`].
+//! rule 8), labelled one row at a time with a union–find of provisional labels (Rosenfeld &
+//! Pfaltz 1966), so memory is one row plus the label table. The same pass weighs every cell by
+//! the fraction inside each zone twice, by class and by provisional label; once the raster is
+//! read, each label's area goes to its patch, and CUT and CBC follow [`Mesh::from_pieces`].
 
 use geo::MultiPolygon;
 
 use super::raster::ClassSource;
-use super::zonal::{compose_keys, Composition};
+use super::zonal::{compose_layers, Composition, KeyLayer, Skip};
 use crate::analysis::effective_mesh::Mesh;
 
 /// Row-by-row 8-neighbour labelling with provisional labels (0: not habitat).
@@ -47,11 +47,10 @@ impl Labeller {
         }
     }
 
-    /// Labels one row; the same rows in the same order always get the same labels.
-    fn row(&mut self, classes: &[u16], habitat: &[bool], cell_area: f64) -> Vec<u32> {
-        let w = classes.len();
-        let mut cur = vec![0u32; w];
-        for c in 0..w {
+    /// Labels the next row into `cur` (one label per cell).
+    fn row(&mut self, classes: &[u16], habitat: &[bool], cell_area: f64, cur: &mut [u32]) {
+        cur.fill(0);
+        for c in 0..classes.len() {
             if !habitat[classes[c] as usize] {
                 continue;
             }
@@ -59,7 +58,7 @@ impl Labeller {
             // already share a patch, so at most one union per cell.
             let at = |row: &[u32], i: Option<usize>| i.and_then(|i| row.get(i)).map_or(0, |l| *l);
             let (left, up_left, up, up_right) = (
-                at(&cur, c.checked_sub(1)),
+                at(cur, c.checked_sub(1)),
                 at(&self.prev, c.checked_sub(1)),
                 self.prev[c],
                 at(&self.prev, Some(c + 1)),
@@ -85,9 +84,52 @@ impl Labeller {
             self.area[label as usize] += cell_area;
             cur[c] = label;
         }
-        self.prev.clone_from(&cur);
+        self.prev.copy_from_slice(cur);
         self.rows_done += 1;
-        cur
+    }
+
+    /// Labels (and drops) the rows from the next one up to `end`, a band at a time.
+    fn label_until(
+        &mut self,
+        source: &dyn ClassSource,
+        habitat: &[bool],
+        end: usize,
+    ) -> Result<(), String> {
+        let grid = source.grid();
+        let mut scratch = vec![0; grid.width];
+        while self.rows_done < end {
+            let row0 = self.rows_done;
+            let n = (end - row0).min(source.band_rows().max(1));
+            for (i, row) in source
+                .read_rows(row0, n)?
+                .chunks_exact(grid.width)
+                .enumerate()
+            {
+                self.row(row, habitat, grid.cell_area_m2(row0 + i), &mut scratch);
+            }
+        }
+        Ok(())
+    }
+
+    /// The patches once every row is labelled: each label's root, each root's area.
+    fn finish(mut self) -> Patches {
+        let root: Vec<u32> = (0..self.parent.len() as u32)
+            .map(|x| self.find(x))
+            .collect();
+        let mut complete_m2 = vec![0.0; root.len()];
+        for (label, a) in self.area.iter().enumerate() {
+            complete_m2[root[label] as usize] += a;
+        }
+        let count = root
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| *i > 0 && **r as usize == *i)
+            .count();
+        Patches {
+            root,
+            complete_m2,
+            count,
+        }
     }
 }
 
@@ -100,63 +142,90 @@ pub struct Patches {
     pub count: usize,
 }
 
-/// Labels the whole raster once. `habitat[class]` says which classes are habitat.
-pub fn label(source: &dyn ClassSource, habitat: &[bool]) -> Result<Patches, String> {
-    let grid = source.grid();
-    let mut l = Labeller::new(grid.width);
-    let band = source.band_rows().max(1);
-    let mut r0 = 0;
-    while r0 < grid.height {
-        let rows = band.min(grid.height - r0);
-        let classes = source.read_rows(r0, rows)?;
-        for (i, row) in classes.chunks_exact(grid.width).enumerate() {
-            l.row(row, habitat, grid.cell_area_m2(r0 + i));
+/// What one pass over a raster finds: the class composition of every zone, the area of every
+/// habitat patch inside each of the first `units` zones (keys are patch ids), and the patches.
+pub struct Survey {
+    pub classes: Vec<Composition>,
+    pub pieces: Vec<Composition>,
+    pub patches: Patches,
+}
+
+/// Reads the raster once: classes and patch labels of each band, both weighed by every zone's
+/// cell fractions (patch pieces for the first `units` zones only). `habitat[class]` says which
+/// classes are habitat.
+pub fn survey(
+    source: &dyn ClassSource,
+    zones: &[MultiPolygon],
+    units: usize,
+    habitat: &[bool],
+) -> Result<Survey, String> {
+    let grid = source.grid().clone();
+    let mut labeller = Labeller::new(grid.width);
+    let layers = [
+        KeyLayer {
+            skip: grid
+                .nodata
+                .map_or(Skip::Nothing, |k| Skip::Nodata(k.into())),
+            zones: zones.len(),
+        },
+        KeyLayer {
+            skip: Skip::Ignored(0),
+            zones: units.min(zones.len()),
+        },
+    ];
+    let mut all = compose_layers(source, zones, &layers, |row0, rows, keys| {
+        // Labels depend on every row above.
+        labeller.label_until(source, habitat, row0)?;
+        let classes = source.read_rows(row0, rows)?;
+        let (class_keys, label_keys) = keys.split_at_mut(1);
+        let labels = &mut label_keys[0];
+        class_keys[0].clear();
+        class_keys[0].extend(classes.iter().map(|c| u32::from(*c)));
+        labels.resize(classes.len(), 0);
+        for (i, (row, out)) in classes
+            .chunks_exact(grid.width)
+            .zip(labels.chunks_exact_mut(grid.width))
+            .enumerate()
+        {
+            labeller.row(row, habitat, grid.cell_area_m2(row0 + i), out);
         }
-        r0 += rows;
-    }
-    let root: Vec<u32> = (0..l.parent.len() as u32).map(|x| l.find(x)).collect();
-    let mut complete_m2 = vec![0.0; root.len()];
-    for (label, a) in l.area.iter().enumerate() {
-        complete_m2[root[label] as usize] += a;
-    }
-    let count = root
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| *i > 0 && **r as usize == *i)
-        .count();
-    Ok(Patches {
-        root,
-        complete_m2,
-        count,
+        Ok(())
+    })?;
+    // The rows below every zone still join patches that reach into the zones.
+    labeller.label_until(source, habitat, grid.height)?;
+    let patches = labeller.finish();
+    let pieces = all
+        .pop()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|labels| by_patch(labels, &patches))
+        .collect();
+    Ok(Survey {
+        classes: all.pop().unwrap_or_default(),
+        pieces,
+        patches,
     })
 }
 
-/// The area of every patch inside every zone (keys are patch ids), by a second labelling pass.
-pub fn patch_pieces(
-    source: &dyn ClassSource,
-    habitat: &[bool],
-    patches: &Patches,
-    zones: &[MultiPolygon],
-) -> Result<Vec<Composition>, String> {
-    let grid = source.grid().clone();
-    let mut l = Labeller::new(grid.width);
-    compose_keys(source, zones, Some(0), |row0, rows| {
-        // Label (and drop) the rows before the band: labels depend on every row above.
-        while l.rows_done < row0 {
-            let r = l.rows_done;
-            let n = (row0 - r).min(source.band_rows().max(1));
-            for (i, row) in source.read_rows(r, n)?.chunks_exact(grid.width).enumerate() {
-                l.row(row, habitat, grid.cell_area_m2(r + i));
-            }
+/// A zone's areas by provisional label (in label order), summed by patch in label order.
+fn by_patch(labels: Composition, patches: &Patches) -> Composition {
+    let mut by_root: Vec<(u32, u32, f64)> = labels
+        .classes
+        .into_iter()
+        .map(|(label, m2)| (patches.root[label as usize], label, m2))
+        .collect();
+    by_root.sort_unstable_by_key(|c| (c.0, c.1));
+    let mut classes: Vec<(u32, f64)> = Vec::new();
+    for (root, _, m2) in by_root {
+        match classes.last_mut() {
+            Some((last, sum)) if *last == root => *sum += m2,
+            _ => classes.push((root, m2)),
         }
-        let classes = source.read_rows(row0, rows)?;
-        let mut keys = Vec::with_capacity(classes.len());
-        for (i, row) in classes.chunks_exact(grid.width).enumerate() {
-            let labels = l.row(row, habitat, grid.cell_area_m2(row0 + i));
-            keys.extend(labels.into_iter().map(|x| patches.root[x as usize]));
-        }
-        Ok(keys)
-    })
+    }
+    Composition {
+        classes,
+        nodata_m2: labels.nodata_m2,
+    }
 }
 
 /// The mesh of one zone of `unit_area_m2` from its patch pieces, with its patch count (pieces
@@ -174,6 +243,7 @@ pub fn mesh(unit_area_m2: f64, pieces: &Composition, patches: &Patches) -> (Mesh
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::landcover::coverage::CellPolygon;
     use crate::analysis::landcover::raster::{Grid, InMemory, RasterCrs};
     use geo::polygon;
 
@@ -212,20 +282,16 @@ mod tests {
         };
         let raster = InMemory { grid, classes };
         let habitat = [false, true];
-        let patches = label(&raster, &habitat).unwrap();
-        assert_eq!(patches.count, 5);
         let rect = |x0: f64, x1: f64| {
             MultiPolygon::new(vec![
                 polygon![(x: x0, y: 0.0), (x: x1, y: 0.0), (x: x1, y: 6000.0), (x: x0, y: 6000.0)],
             ])
         };
-        let pieces = patch_pieces(
-            &raster,
-            &habitat,
-            &patches,
-            &[rect(0.0, 4000.0), rect(4000.0, 8000.0)],
-        )
-        .unwrap();
+        let zones = [rect(0.0, 4000.0), rect(4000.0, 8000.0)];
+        let Survey {
+            pieces, patches, ..
+        } = survey(&raster, &zones, zones.len(), &habitat).unwrap();
+        assert_eq!(patches.count, 5);
         let (west, np_west) = mesh(24e6, &pieces[0], &patches);
         let (east, np_east) = mesh(24e6, &pieces[1], &patches);
         assert_eq!((np_west, np_east), (3, 3));
@@ -261,15 +327,141 @@ mod tests {
             classes: vec![1, 1, 0, 1, 1, 0, 0, 1],
         };
         let habitat = [false, true];
-        let patches = label(&raster, &habitat).unwrap();
         let unit = MultiPolygon::new(vec![
             polygon![(x: 500.0, y: 0.0), (x: 3500.0, y: 0.0), (x: 3500.0, y: 2000.0), (x: 500.0, y: 2000.0)],
         ]);
-        let pieces = patch_pieces(&raster, &habitat, &patches, &[unit]).unwrap();
+        let Survey {
+            pieces, patches, ..
+        } = survey(&raster, &[unit], 1, &habitat).unwrap();
         let (m, np) = mesh(6e6, &pieces[0], &patches);
         assert_eq!((patches.count, np), (2, 2));
         assert!((m.habitat_area_km2 - 3.0).abs() < 1e-12, "{m:?}");
         assert!((m.cut_km2 - 5.0 / 6.0).abs() < 1e-12, "{m:?}");
         assert!((m.cbc_km2 - 8.0 / 6.0).abs() < 1e-12, "{m:?}");
+    }
+
+    /// The one pass against a brute force on a raster of 30 bands of the in-memory source
+    /// (7 rows each): patches by flood fill, pieces by each cell's fraction inside two zones
+    /// with slanted sides, one of them reaching beyond the raster. Same patches, same pieces (as
+    /// pairs of piece and complete area), the same class areas, and the same bits on a second run.
+    #[test]
+    fn one_pass_equals_a_flood_fill_and_cell_fractions() {
+        let (w, h) = (37, 210);
+        let mut state = 12_345u32;
+        let classes: Vec<u16> = (0..w * h)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                ((state >> 16) % 5) as u16
+            })
+            .collect();
+        let grid = Grid {
+            width: w,
+            height: h,
+            x0: 0.0,
+            y0: h as f64 * 30.0,
+            dx: 30.0,
+            dy: 30.0,
+            crs: RasterCrs::Projected { epsg: 32651 },
+            nodata: None,
+        };
+        let raster = InMemory {
+            grid: grid.clone(),
+            classes: classes.clone(),
+        };
+        let habitat = [false, true, true, false, false];
+        let zones = [
+            MultiPolygon::new(vec![
+                polygon![(x: 17.0, y: 40.0), (x: 700.0, y: 95.0), (x: 640.0, y: 6100.0), (x: 80.0, y: 5800.0)],
+            ]),
+            MultiPolygon::new(vec![
+                polygon![(x: 500.0, y: -300.0), (x: 1500.0, y: 900.0), (x: 900.0, y: 4000.0)],
+            ]),
+        ];
+        let got = survey(&raster, &zones, zones.len(), &habitat).unwrap();
+        let again = survey(&raster, &zones, zones.len(), &habitat).unwrap();
+        assert_eq!(got.classes, again.classes);
+        assert_eq!(got.pieces, again.pieces);
+
+        // Flood fill, 8 neighbours.
+        let mut patch = vec![usize::MAX; w * h];
+        let mut complete = Vec::new();
+        for start in 0..w * h {
+            if !habitat[classes[start] as usize] || patch[start] != usize::MAX {
+                continue;
+            }
+            let id = complete.len();
+            complete.push(0.0);
+            let mut stack = vec![start];
+            patch[start] = id;
+            while let Some(c) = stack.pop() {
+                complete[id] += grid.cell_area_m2(c / w);
+                let (x, y) = ((c % w) as i64, (c / w) as i64);
+                for (dx, dy) in (-1..=1).flat_map(|a| (-1..=1).map(move |b| (a, b))) {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                        continue;
+                    }
+                    let n = ny as usize * w + nx as usize;
+                    if habitat[classes[n] as usize] && patch[n] == usize::MAX {
+                        patch[n] = id;
+                        stack.push(n);
+                    }
+                }
+            }
+        }
+        assert_eq!(got.patches.count, complete.len());
+        for (z, zone) in zones.iter().enumerate() {
+            let cells = CellPolygon::new(zone, grid.x0, grid.y0, grid.dx, grid.dy).unwrap();
+            let (r0, r1) = cells.rows();
+            let (r0, r1) = (r0.max(0), r1.min(h as i64));
+            let mut pieces = vec![0.0; complete.len()];
+            let mut by_class = [0.0; 5];
+            let mut window = Vec::new();
+            cells.coverage_rows(r0, (r1 - r0) as usize, &mut window, |i, col0, fractions| {
+                let row = r0 as usize + i;
+                for (j, f) in fractions.iter().enumerate() {
+                    let col = col0 + j as i64;
+                    if *f > 0.0 && (0..w as i64).contains(&col) {
+                        let c = row * w + col as usize;
+                        let a = f * grid.cell_area_m2(row);
+                        by_class[classes[c] as usize] += a;
+                        if patch[c] != usize::MAX {
+                            pieces[patch[c]] += a;
+                        }
+                    }
+                }
+            });
+            let mut want: Vec<(f64, f64)> = pieces
+                .iter()
+                .zip(&complete)
+                .filter(|(a, _)| **a > 0.0)
+                .map(|(a, c)| (*a, *c))
+                .collect();
+            let mut have: Vec<(f64, f64)> = got.pieces[z]
+                .classes
+                .iter()
+                .map(|(id, a)| (*a, got.patches.complete_m2[*id as usize]))
+                .collect();
+            let order = |v: &mut Vec<(f64, f64)>| v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            order(&mut want);
+            order(&mut have);
+            assert_eq!(want.len(), have.len(), "zone {z}");
+            for (a, b) in want.iter().zip(&have) {
+                assert!(
+                    (a.0 - b.0).abs() < 1e-6 && a.1 == b.1,
+                    "zone {z}: {a:?} vs {b:?}"
+                );
+            }
+            for (k, area) in got.classes[z].classes.iter() {
+                assert!(
+                    (by_class[*k as usize] - area).abs() < 1e-6,
+                    "zone {z} class {k}"
+                );
+            }
+        }
+        assert!(
+            got.classes[1].nodata_m2 > 0.0,
+            "the second zone reaches beyond the raster"
+        );
     }
 }

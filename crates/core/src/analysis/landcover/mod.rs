@@ -182,8 +182,6 @@ impl AnalysisModule for LandCover {
                 .map(|p| zonal::to_raster_crs(p, &region.crs, grid))
                 .collect::<Result<_, _>>()?;
             let failed = |e: String| AnalysisError::Input(format!("{}: {e}", layer.file));
-            let mut all = zonal::compose(layer.source.as_ref(), &polygons).map_err(failed)?;
-            let zones = all.split_off(region.jurisdictions.len());
             let mut habitat = vec![false; 1 << 16];
             match &params.habitat {
                 Some(codes) => codes.iter().for_each(|c| habitat[*c as usize] = true),
@@ -194,11 +192,18 @@ impl AnalysisModule for LandCover {
                     .filter(|(_, c)| c.habitat)
                     .for_each(|(k, _)| habitat[*k as usize] = true),
             }
-            let source = layer.source.as_ref();
-            let patches = fragmentation::label(source, &habitat).map_err(failed)?;
-            let pieces =
-                fragmentation::patch_pieces(source, &habitat, &patches, &polygons[..all.len()])
-                    .map_err(failed)?;
+            let fragmentation::Survey {
+                classes: mut all,
+                pieces,
+                patches,
+            } = fragmentation::survey(
+                layer.source.as_ref(),
+                &polygons,
+                region.jurisdictions.len(),
+                &habitat,
+            )
+            .map_err(failed)?;
+            let zones = all.split_off(region.jurisdictions.len());
             let meshes = all
                 .iter()
                 .zip(&pieces)
@@ -424,22 +429,30 @@ fn transitions(
         .collect::<Result<_, _>>()?;
     let nodata = grid.nodata;
     let skip = u32::MAX;
-    let comps = zonal::compose_keys(from.source.as_ref(), &polygons, Some(skip), |row0, rows| {
-        let a = from.source.read_rows(row0, rows)?;
-        let b = to.source.read_rows(row0, rows)?;
-        Ok(a.iter()
-            .zip(&b)
-            .map(|(x, y)| {
+    let layer = zonal::KeyLayer {
+        skip: zonal::Skip::Nodata(skip),
+        zones: polygons.len(),
+    };
+    let mut comps = zonal::compose_layers(
+        from.source.as_ref(),
+        &polygons,
+        &[layer],
+        |row0, rows, keys| {
+            let a = from.source.read_rows(row0, rows)?;
+            let b = to.source.read_rows(row0, rows)?;
+            keys[0].clear();
+            keys[0].extend(a.iter().zip(&b).map(|(x, y)| {
                 if Some(*x) == nodata || Some(*y) == nodata {
                     skip
                 } else {
                     transition_key(*x, *y)
                 }
-            })
-            .collect())
-    })
+            }));
+            Ok(())
+        },
+    )
     .map_err(|e| AnalysisError::Input(format!("{} → {}: {e}", from.file, to.file)))?;
-    Ok((from.year, to.year, comps))
+    Ok((from.year, to.year, comps.remove(0)))
 }
 
 /// The year, area, ESV and ESV per hectare columns of a value row.
