@@ -2,55 +2,29 @@
 //! converted to the analysis CRS, so that it measures the algorithm alone. Whole-command timings
 //! against the GeoPandas/libpysal peer are in benches/peers/run.sh.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use borderscape_core::analysis::borders::borders_at_level;
 use borderscape_core::crs::AnalysisCrs;
-use borderscape_core::datum::gcj02_to_wgs84;
 use borderscape_core::{Jurisdiction, Level, Region};
 use criterion::{criterion_group, criterion_main, Criterion};
-use geo::{Coord, MapCoords, MultiPolygon};
+use geo::{Coord, MapCoords};
 
 fn yrd_counties() -> Option<Region> {
-    use std::io::Read;
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/yrd/jurisdictions.geojson.gz");
-    let gz = std::fs::read(path).ok()?;
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .ok()?;
-    let fc: geojson::FeatureCollection = text.parse().ok()?;
     let crs = AnalysisCrs::albers_for_bounds(114.88, 27.04, 122.95, 35.12);
-    let units = fc
-        .features
+    let units = common::yrd_counties_wgs84()?
         .into_iter()
-        .filter(|f| f.property("level").and_then(|l| l.as_str()) == Some("county"))
-        .map(|f| {
-            let prop = |k: &str| {
-                f.property(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let geometry: MultiPolygon =
-                geo::Geometry::<f64>::try_from(f.geometry.clone().unwrap().value)
-                    .unwrap()
-                    .try_into()
-                    .unwrap();
-            let projected = geometry.map_coords(|c| {
-                let (lon, lat) = gcj02_to_wgs84(c.x, c.y);
-                let (x, y) = crs.project(lon, lat).unwrap();
+        .map(|county| Jurisdiction {
+            geometry: county.geometry.map_coords(|c| {
+                let (x, y) = crs.project(c.x, c.y).unwrap();
                 Coord { x, y }
-            });
-            Jurisdiction {
-                code: prop("code"),
-                name: prop("name"),
-                level: Level::County,
-                parent: None,
-                geometry: projected,
-            }
+            }),
+            code: county.code,
+            name: county.name,
+            level: Level::County,
+            parent: None,
         })
         .collect();
     Some(Region::new("YRD", crs, units, BTreeMap::new()))
