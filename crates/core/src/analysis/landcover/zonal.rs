@@ -163,27 +163,46 @@ pub fn compose_layers(
                 if r0 >= r1 {
                     return;
                 }
-                COVERAGE.with_borrow_mut(|window| {
-                    cell.coverage_rows(r0, (r1 - r0) as usize, window, |i, col0, fractions| {
-                        let row = r0 as usize + i - b0;
-                        // The columns of the span that lie on the raster; the others are nodata.
-                        let on = (-col0).clamp(0, fractions.len() as i64) as usize;
-                        let off =
-                            (width as i64 - col0).clamp(on as i64, fractions.len() as i64) as usize;
-                        let beside: f64 = fractions[..on].iter().chain(&fractions[off..]).sum();
-                        let start = row * width + (col0 + on as i64) as usize;
-                        for (sum, keys) in sums.iter_mut().zip(&keys) {
-                            sum.add_row(&fractions[on..off], &keys[start..], areas[row]);
-                            sum.nodata_m2 += beside * areas[row];
-                        }
-                    });
+                // Taken, not borrowed: a panic drops the scratch instead of leaving it dirty.
+                let mut scratch = SCRATCH.take();
+                scratch
+                    .dense
+                    .resize(DENSE_KEYS * INTERLEAVE * sums.len(), 0.0);
+                let Scratch { window, dense } = &mut scratch;
+                cell.coverage_rows(r0, (r1 - r0) as usize, window, |i, col0, fractions| {
+                    let row = r0 as usize + i - b0;
+                    // The columns of the span that lie on the raster; the others are nodata.
+                    let on = (-col0).clamp(0, fractions.len() as i64) as usize;
+                    let off =
+                        (width as i64 - col0).clamp(on as i64, fractions.len() as i64) as usize;
+                    let beside: f64 = fractions[..on].iter().chain(&fractions[off..]).sum();
+                    for sum in sums.iter_mut() {
+                        sum.nodata_m2 += beside * areas[row];
+                    }
+                    if on == off {
+                        return;
+                    }
+                    let start = row * width + (col0 + on as i64) as usize;
+                    let dense = dense.chunks_exact_mut(DENSE_KEYS * INTERLEAVE);
+                    for ((sum, keys), dense) in sums.iter_mut().zip(&keys).zip(dense) {
+                        sum.add_row(dense, &fractions[on..off], &keys[start..], areas[row]);
+                    }
                 });
+                for (sum, dense) in sums
+                    .iter_mut()
+                    .zip(dense.chunks_exact_mut(DENSE_KEYS * INTERLEAVE))
+                {
+                    sum.flush(dense);
+                }
+                SCRATCH.set(scratch);
             });
             // The reader may have stopped (it failed, and says so next): nothing to give back.
             let _ = recycle.send(keys);
         }
         Ok::<(), String>(())
     })?;
+    // A wide zone leaves each worker a large window: give it back.
+    rayon::broadcast(|_| drop(SCRATCH.take()));
     let mut out: Vec<Vec<Composition>> =
         layers.iter().map(|l| Vec::with_capacity(l.zones)).collect();
     for zone in sums {
@@ -194,9 +213,18 @@ pub fn compose_layers(
     Ok(out)
 }
 
+/// A worker's scratch space for one zone and band.
+#[derive(Default)]
+struct Scratch {
+    /// The coverage window, all zeros between zones (see [`CellPolygon::coverage_rows`]).
+    window: Vec<f64>,
+    /// Per layer, [`INTERLEAVE`] copies of the sums of keys below [`DENSE_KEYS`] (one copy per
+    /// column modulo), all zeros between zones ([`KeyAreas::flush`]).
+    dense: Vec<f64>,
+}
+
 thread_local! {
-    /// Each worker's coverage window, all zeros between zones (see [`CellPolygon::coverage_rows`]).
-    static COVERAGE: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Keys below this are summed in an array (classes of every built-in scheme), the others in a
@@ -210,9 +238,7 @@ const INTERLEAVE: usize = 4;
 #[derive(Debug)]
 struct KeyAreas {
     skip: Skip,
-    /// [`INTERLEAVE`] copies of the sums of keys below [`DENSE_KEYS`], one per column modulo.
-    dense: Vec<f64>,
-    sparse: HashMap<u32, f64>,
+    sums: HashMap<u32, f64>,
     nodata_m2: f64,
 }
 
@@ -220,15 +246,15 @@ impl KeyAreas {
     fn new(skip: Skip) -> Self {
         Self {
             skip,
-            dense: vec![0.0; DENSE_KEYS * INTERLEAVE],
-            sparse: HashMap::new(),
+            sums: HashMap::new(),
             nodata_m2: 0.0,
         }
     }
 
     /// Adds one row's cells: `fractions[j]` of the cell keyed `keys[j]`, each of `area` m².
-    /// Runs of one sparse key add once (patches span many cells of a row).
-    fn add_row(&mut self, fractions: &[f64], keys: &[u32], area: f64) {
+    /// Keys below [`DENSE_KEYS`] go to `dense` (see [`Scratch`]) until [`KeyAreas::flush`];
+    /// runs of one larger key add once (patches span many cells of a row).
+    fn add_row(&mut self, dense: &mut [f64], fractions: &[f64], keys: &[u32], area: f64) {
         // Locals, not fields, in the loop, and neighbouring cells summed in different copies: a
         // running sum in memory is a chain of load–add–store from cell to cell of one key
         // (measured: half of the pass).
@@ -237,7 +263,6 @@ impl KeyAreas {
             Skip::Nodata(k) => (Some(k), true),
             Skip::Ignored(k) => (Some(k), false),
         };
-        let dense = &mut self.dense[..];
         let mut skipped = 0.0;
         let mut run: Option<(u32, f64)> = None;
         for (j, (f, &key)) in fractions.iter().zip(keys).enumerate() {
@@ -255,27 +280,31 @@ impl KeyAreas {
                     Some((k, sum)) if *k == key => *sum += f,
                     _ => {
                         if let Some((k, sum)) = run.replace((key, *f)) {
-                            *self.sparse.entry(k).or_default() += sum * area;
+                            *self.sums.entry(k).or_default() += sum * area;
                         }
                     }
                 }
             }
         }
         if let Some((k, sum)) = run {
-            *self.sparse.entry(k).or_default() += sum * area;
+            *self.sums.entry(k).or_default() += sum * area;
         }
         self.nodata_m2 += skipped * area;
     }
 
+    /// Moves the dense sums into the zone's and clears them.
+    fn flush(&mut self, dense: &mut [f64]) {
+        for key in 0..DENSE_KEYS {
+            let copies = (0..INTERLEAVE).map(|c| std::mem::take(&mut dense[c * DENSE_KEYS + key]));
+            let area: f64 = copies.sum();
+            if area > 0.0 {
+                *self.sums.entry(key as u32).or_default() += area;
+            }
+        }
+    }
+
     fn finish(self) -> Composition {
-        let mut classes: Vec<(u32, f64)> = (0..DENSE_KEYS)
-            .map(|k| {
-                let copies = (0..INTERLEAVE).map(|c| self.dense[c * DENSE_KEYS + k]);
-                (k as u32, copies.sum::<f64>())
-            })
-            .filter(|(_, a)| *a > 0.0)
-            .chain(self.sparse)
-            .collect();
+        let mut classes: Vec<(u32, f64)> = self.sums.into_iter().collect();
         classes.sort_unstable_by_key(|c| c.0);
         Composition {
             classes,
@@ -329,7 +358,7 @@ mod tests {
         assert_eq!(c.nodata_m2, 0.0);
     }
 
-    /// A raster that fails part-way: the error of the reading thread comes back, once.
+    /// A raster that fails part-way: the error of the reading thread is the pass's error.
     #[test]
     fn a_read_that_fails_part_way_is_the_error() {
         #[derive(Debug)]
