@@ -6,6 +6,7 @@
 //! read, each label's area goes to its patch, and CUT and CBC follow [`Mesh::from_pieces`].
 
 use geo::MultiPolygon;
+use rayon::prelude::*;
 
 use super::raster::ClassSource;
 use super::zonal::{compose_layers, Composition, KeyLayer, Skip};
@@ -197,7 +198,7 @@ pub fn survey(
     let pieces = all
         .pop()
         .unwrap_or_default()
-        .into_iter()
+        .into_par_iter()
         .map(|labels| by_patch(labels, &patches))
         .collect();
     Ok(Survey {

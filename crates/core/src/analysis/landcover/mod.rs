@@ -21,6 +21,7 @@ pub mod zonal;
 use std::collections::BTreeMap;
 
 use geo::MultiPolygon;
+use rayon::prelude::*;
 use serde_json::json;
 
 pub use raster::{ClassSource, Grid, LandCoverLayer, RasterCrs};
@@ -210,23 +211,14 @@ impl AnalysisModule for LandCover {
                 .map(|(c, p)| fragmentation::mesh(c.total_m2() + c.nodata_m2, p, &patches))
                 .collect();
             let cut_patches = borders
-                .iter()
+                .par_iter()
                 .map(|&(a, b)| {
-                    let ids = |u: usize| {
-                        pieces[u]
-                            .classes
-                            .iter()
-                            .filter(|p| p.1 >= 0.5)
-                            .map(|p| p.0)
-                            .collect::<std::collections::BTreeSet<u32>>()
-                    };
-                    let both: Vec<u32> = ids(a).intersection(&ids(b)).copied().collect();
-                    (
-                        both.len(),
-                        both.iter()
-                            .map(|id| patches.complete_m2[*id as usize])
-                            .sum(),
-                    )
+                    let both = shared_patches(&pieces[a], &pieces[b]);
+                    let area = both
+                        .iter()
+                        .map(|id| patches.complete_m2[*id as usize])
+                        .sum();
+                    (both.len(), area)
                 })
                 .collect();
             years.push(YearComposition {
@@ -453,6 +445,32 @@ fn transitions(
     )
     .map_err(|e| AnalysisError::Input(format!("{} → {}: {e}", from.file, to.file)))?;
     Ok((from.year, to.year, comps.remove(0)))
+}
+
+/// The patches with a piece of at least 0.5 m² in both units (pieces in patch order), in order.
+fn shared_patches(a: &Composition, b: &Composition) -> Vec<u32> {
+    let ids = |c: &Composition| {
+        let kept: Vec<u32> = c
+            .classes
+            .iter()
+            .filter(|p| p.1 >= 0.5)
+            .map(|p| p.0)
+            .collect();
+        kept
+    };
+    let (a, b) = (ids(a), ids(b));
+    let (mut i, mut j, mut both) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both.push(a[i]);
+                (i, j) = (i + 1, j + 1);
+            }
+        }
+    }
+    both
 }
 
 /// The year, area, ESV and ESV per hectare columns of a value row.

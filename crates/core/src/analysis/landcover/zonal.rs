@@ -205,9 +205,13 @@ pub fn compose_layers(
     rayon::broadcast(|_| drop(SCRATCH.take()));
     let mut out: Vec<Vec<Composition>> =
         layers.iter().map(|l| Vec::with_capacity(l.zones)).collect();
-    for zone in sums {
-        for (layer, sum) in zone.into_iter().enumerate() {
-            out[layer].push(sum.finish());
+    let finished: Vec<Vec<Composition>> = sums
+        .into_par_iter()
+        .map(|zone| zone.into_iter().map(KeyAreas::finish).collect())
+        .collect();
+    for zone in finished {
+        for (layer, comp) in zone.into_iter().enumerate() {
+            out[layer].push(comp);
         }
     }
     Ok(out)
