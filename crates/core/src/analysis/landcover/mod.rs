@@ -806,6 +806,21 @@ fn transition_columns() -> Vec<Column> {
 mod tests {
     use super::*;
 
+    /// A border cuts the patches with a piece of at least 0.5 m² on both sides: 5 and 9, not 3
+    /// (a sliver on one side), not 1 or 7 (one side only).
+    #[test]
+    fn shared_patches_have_a_piece_on_both_sides() {
+        let comp = |pieces: &[(u32, f64)]| Composition {
+            classes: pieces.to_vec(),
+            nodata_m2: 0.0,
+        };
+        let west = comp(&[(1, 2.0), (3, 0.4), (5, 1.0), (9, 7.0)]);
+        let east = comp(&[(3, 1.0), (5, 0.6), (7, 1.0), (9, 0.5)]);
+        assert_eq!(shared_patches(&west, &east), vec![5, 9]);
+        assert_eq!(shared_patches(&east, &west), vec![5, 9]);
+        assert!(shared_patches(&west, &comp(&[])).is_empty());
+    }
+
     fn geographic_grid(cell_deg: f64) -> Grid {
         Grid {
             width: 10,
