@@ -163,12 +163,7 @@ pub fn survey(
     let grid = source.grid().clone();
     let mut labeller = Labeller::new(grid.width);
     let layers = [
-        KeyLayer {
-            skip: grid
-                .nodata
-                .map_or(Skip::Nothing, |k| Skip::Nodata(k.into())),
-            zones: zones.len(),
-        },
+        KeyLayer::classes(&grid, zones.len()),
         KeyLayer {
             skip: Skip::Ignored(0),
             zones: units.min(zones.len()),

@@ -421,19 +421,15 @@ fn transitions(
         .collect::<Result<_, _>>()?;
     let nodata = grid.nodata;
     let skip = u32::MAX;
-    let layer = zonal::KeyLayer {
-        skip: zonal::Skip::Nodata(skip),
-        zones: polygons.len(),
-    };
-    let mut comps = zonal::compose_layers(
+    let comps = zonal::compose_by(
         from.source.as_ref(),
         &polygons,
-        &[layer],
+        zonal::Skip::Nodata(skip),
         |row0, rows, keys| {
             let a = from.source.read_rows(row0, rows)?;
             let b = to.source.read_rows(row0, rows)?;
-            keys[0].clear();
-            keys[0].extend(a.iter().zip(&b).map(|(x, y)| {
+            keys.clear();
+            keys.extend(a.iter().zip(&b).map(|(x, y)| {
                 if Some(*x) == nodata || Some(*y) == nodata {
                     skip
                 } else {
@@ -444,33 +440,21 @@ fn transitions(
         },
     )
     .map_err(|e| AnalysisError::Input(format!("{} → {}: {e}", from.file, to.file)))?;
-    Ok((from.year, to.year, comps.remove(0)))
+    Ok((from.year, to.year, comps))
 }
 
 /// The patches with a piece of at least 0.5 m² in both units (pieces in patch order), in order.
 fn shared_patches(a: &Composition, b: &Composition) -> Vec<u32> {
-    let ids = |c: &Composition| {
-        let kept: Vec<u32> = c
-            .classes
-            .iter()
-            .filter(|p| p.1 >= 0.5)
-            .map(|p| p.0)
-            .collect();
-        kept
+    let kept = |c: &Composition, id: u32| {
+        c.classes
+            .binary_search_by_key(&id, |p| p.0)
+            .is_ok_and(|k| c.classes[k].1 >= 0.5)
     };
-    let (a, b) = (ids(a), ids(b));
-    let (mut i, mut j, mut both) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                both.push(a[i]);
-                (i, j) = (i + 1, j + 1);
-            }
-        }
-    }
-    both
+    a.classes
+        .iter()
+        .map(|p| p.0)
+        .filter(|id| kept(a, *id) && kept(b, *id))
+        .collect()
 }
 
 /// The year, area, ESV and ESV per hectare columns of a value row.

@@ -57,20 +57,31 @@ pub fn compose(
     source: &dyn ClassSource,
     zones: &[MultiPolygon],
 ) -> Result<Vec<Composition>, String> {
+    let layer = KeyLayer::classes(source.grid(), zones.len());
+    compose_by(source, zones, layer.skip, |row0, rows, keys| {
+        let classes = source.read_rows(row0, rows)?;
+        keys.clear();
+        keys.extend(classes.into_iter().map(u32::from));
+        Ok(())
+    })
+}
+
+/// The composition of every zone by one layer of keys, which `fill(row0, rows, keys)` puts in
+/// `keys` for rows `row0 .. row0 + rows` (see [`compose_layers`]).
+pub fn compose_by(
+    source: &dyn ClassSource,
+    zones: &[MultiPolygon],
+    skip: Skip,
+    mut fill: impl FnMut(usize, usize, &mut Vec<u32>) -> Result<(), String> + Send,
+) -> Result<Vec<Composition>, String> {
     let layer = KeyLayer {
-        skip: source
-            .grid()
-            .nodata
-            .map_or(Skip::Nothing, |k| Skip::Nodata(k.into())),
+        skip,
         zones: zones.len(),
     };
     let mut all = compose_layers(source, zones, &[layer], |row0, rows, keys| {
-        let classes = source.read_rows(row0, rows)?;
-        keys[0].clear();
-        keys[0].extend(classes.into_iter().map(u32::from));
-        Ok(())
+        fill(row0, rows, &mut keys[0])
     })?;
-    Ok(all.remove(0))
+    Ok(all.pop().unwrap_or_default())
 }
 
 /// One layer of keys of a pass: the key that counts in no class, and how many zones (the first
@@ -79,6 +90,18 @@ pub fn compose(
 pub struct KeyLayer {
     pub skip: Skip,
     pub zones: usize,
+}
+
+impl KeyLayer {
+    /// The raster's classes for the first `zones` zones, its nodata (if any) counted apart.
+    pub fn classes(grid: &Grid, zones: usize) -> Self {
+        Self {
+            skip: grid
+                .nodata
+                .map_or(Skip::Nothing, |k| Skip::Nodata(k.into())),
+            zones,
+        }
+    }
 }
 
 /// Cells of one key that count in no class.
@@ -107,10 +130,8 @@ pub fn compose_layers(
         .iter()
         .map(|z| CellPolygon::new(z, grid.x0, grid.y0, grid.dx, grid.dy))
         .collect();
-    let mut sums: Vec<Vec<KeyAreas>> = zones
-        .iter()
-        .enumerate()
-        .map(|(z, _)| {
+    let mut sums: Vec<Vec<KeyAreas>> = (0..zones.len())
+        .map(|z| {
             layers
                 .iter()
                 .filter(|l| z < l.zones)
