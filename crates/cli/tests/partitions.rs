@@ -5,9 +5,13 @@
 
 mod common;
 
+use std::io::Write;
 use std::path::Path;
 
-use common::{assert_fails_with, borderscape, demo, demo_inputs};
+use common::{
+    assert_fails_with, borderscape, collection, demo, demo_inputs, project_with_jurisdictions,
+    square_feature,
+};
 
 /// The demo's inputs in `dir`, its plans as GeoParquet.
 fn demo_with_parquet_plans(dir: &Path) {
@@ -83,6 +87,99 @@ fn conflicts_in_partitions_equal_the_whole_run() {
         .unwrap();
     assert_eq!(partitions["groups"], 4);
     assert_eq!(whole, parts, "the summaries differ beyond the partitions");
+}
+
+/// Issue 44: a lake at the corner of counties A, B (east) and C (north of A), its shore
+/// protected in A (forest) and built up in B and C (housing), each zone 0.005° from the water
+/// and more than `shore_m` from the others; the ecology layer lists the lake again under its
+/// name. Both discontinuities are reported once each, whole and in partitions by county.
+#[test]
+fn both_pairs_around_a_shared_lake_are_reported_whole_and_in_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_with_jurisdictions(
+        dir.path(),
+        &collection(&[
+            square_feature("A", "county", None, 121.0, 31.0, 0.1),
+            square_feature("B", "county", None, 121.1, 31.0, 0.1),
+            square_feature("C", "county", None, 121.0, 31.1, 0.1),
+        ]),
+    );
+    let mut manifest = std::fs::OpenOptions::new()
+        .append(true)
+        .open(project.join("borderscape.toml"))
+        .unwrap();
+    for kind in ["plans", "lakes", "ecology"] {
+        writeln!(
+            manifest,
+            "[layers.{kind}]\npath = \"{kind}.geojson\"\ndatum = \"wgs84\""
+        )
+        .unwrap();
+    }
+    let square = |properties: &str, x: f64, y: f64, size: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{{properties}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x2},{y}],[{x2},{y2}],[{x},{y2}],[{x},{y}]]]}}}}"#,
+            x2 = x + size,
+            y2 = y + size
+        )
+    };
+    let zone = |id: &str, unit: &str, class: &str, x: f64, y: f64| {
+        let properties =
+            format!(r#""id":"{id}","jurisdiction":"{unit}","class":"{class}","plan":"2035""#);
+        square(&properties, x, y, 0.01)
+    };
+    let plans = collection(&[
+        zone("a", "A", "0301", 121.065, 31.085),
+        zone("b", "B", "0701", 121.125, 31.085),
+        zone("c", "C", "0701", 121.085, 31.125),
+    ]);
+    std::fs::write(project.join("plans.geojson"), plans).unwrap();
+    let lake = |properties: &str| collection(&[square(properties, 121.08, 31.08, 0.04)]);
+    std::fs::write(
+        project.join("lakes.geojson"),
+        lake(r#""name":"Shared Lake""#),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("ecology.geojson"),
+        lake(r#""name":"Shared Lake","kind":"wetland""#),
+    )
+    .unwrap();
+    let table = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "analyze",
+            project.to_str().unwrap(),
+            "--only",
+            "conflicts",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ];
+        args.extend(extra);
+        let run = borderscape(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::read_to_string(out.join("tables/conflicts.csv")).unwrap()
+    };
+    let whole = table("whole", &[]);
+    assert_eq!(whole, table("parts", &["--partitions", "county"]));
+    let mut identities: Vec<&str> = whole
+        .lines()
+        .skip(1)
+        .filter_map(|row| {
+            row.split(',')
+                .find(|f| f.starts_with("ecological_discontinuity|"))
+        })
+        .collect();
+    identities.sort_unstable();
+    assert_eq!(
+        identities,
+        [
+            "ecological_discontinuity|B|A|Shared Lake",
+            "ecological_discontinuity|C|A|Shared Lake"
+        ],
+        "{whole}"
+    );
+    assert_eq!(whole.lines().count(), 3, "{whole}");
 }
 
 #[test]

@@ -177,7 +177,9 @@ pub struct Conflict {
     pub plan: Option<String>,
     pub causing_feature: String,
     pub affected_feature: String,
-    /// What identifies the same conflict in another plan version.
+    /// What identifies the same conflict in another plan version, together with the type and the
+    /// causing and affected units (the `identity` column): alone it may be shared by several
+    /// conflicts (a lake's name by every pair of units around the lake).
     pub identity: String,
     pub geometry: Geometry,
 }
@@ -331,10 +333,13 @@ pub fn collect(region: &Region, settings: &Settings) -> Result<Findings, Analysi
 }
 
 /// Puts conflicts in their stable order (by type, plan, causing and affected code, identity)
-/// and drops repeats of a type, plan and identity.
+/// and drops true duplicates: conflicts equal in all five, found twice (a lake that is also an
+/// ecology polygon of the same name). The identity alone does not tell conflicts apart: a lake's
+/// name is that of its discontinuity for every pair of units around it, a facility's id that of
+/// its spillover into every neighbour (issue 44).
 pub fn finish(region: &Region, conflicts: &mut Vec<Conflict>) {
     let code = |u: usize| region.jurisdictions[u].code.as_str();
-    conflicts.sort_by(|x, y| {
+    let order = |x: &Conflict, y: &Conflict| {
         (
             x.kind,
             &x.plan,
@@ -349,8 +354,10 @@ pub fn finish(region: &Region, conflicts: &mut Vec<Conflict>) {
                 y.affected.map(code),
                 &y.identity,
             ))
-    });
-    conflicts.dedup_by(|x, y| x.kind == y.kind && x.plan == y.plan && x.identity == y.identity);
+    };
+    conflicts.sort_by(|x, y| order(x, y));
+    // Sorted by the whole key, duplicates are neighbours.
+    conflicts.dedup_by(|x, y| order(x, y).is_eq());
 }
 
 /// The border of a conflict as an ordered code pair.
@@ -435,11 +442,15 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
     t
 }
 
-/// The identities of a border's conflicts of one type in the earlier and the later version.
-type VersionSets<'c> = (BTreeSet<&'c str>, BTreeSet<&'c str>);
+/// A conflict as the versions match it: causing unit, affected unit, [`Conflict::identity`].
+type Matched<'c> = (usize, Option<usize>, &'c str);
+
+/// A border's conflicts of one type in the earlier and the later version.
+type VersionSets<'c> = (BTreeSet<Matched<'c>>, BTreeSet<Matched<'c>>);
 
 /// Per border and type: conflicts of the first version resolved by the last, persisting, and
-/// introduced (matched by [`Conflict::identity`]).
+/// introduced. They are matched with their units, as [`finish`] tells conflicts apart: around a
+/// lake, A building against B's protected shore and, later, B against A's are two conflicts.
 pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) -> Table {
     let mut sets: BTreeMap<(String, String, &str), VersionSets> = BTreeMap::new();
     for c in conflicts {
@@ -447,10 +458,11 @@ pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) ->
             continue;
         };
         let e = sets.entry((a, b, c.kind.name())).or_default();
+        let matched = (c.causing, c.affected, c.identity.as_str());
         if plan == from {
-            e.0.insert(&c.identity);
+            e.0.insert(matched);
         } else if plan == to {
-            e.1.insert(&c.identity);
+            e.1.insert(matched);
         }
     }
     let mut t = Table::new("conflict_changes", conflict_changes_columns(), false);

@@ -518,3 +518,105 @@ fn the_border_band_leaves_out_zones_far_from_every_boundary() {
     assert_eq!(misplaced.zones_away, 0);
     assert_eq!(rows(&misplaced), [0, 1, 2]);
 }
+
+/// A plan zone around the lake of [`around_a_lake`]: id, unit, plan, class, rectangle.
+type LakeZone = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [f64; 4],
+);
+
+/// Issue 44: a 4 km lake at the corner of A, B (east) and C (north of A), the `zones` around it;
+/// with `twice`, the ecology layer lists the lake again under its name.
+fn around_a_lake(zones: &[LakeZone], twice: bool) -> Region {
+    let mut plans = text_table("plans", &["id", "jurisdiction", "plan", "class"], true);
+    for &(id, unit, plan, class, [x0, y0, x1, y1]) in zones {
+        plans.push(
+            vec![id.into(), unit.into(), plan.into(), class.into()],
+            Some(rect(x0, y0, x1, y1)),
+        );
+    }
+    let mut layers = BTreeMap::from([("plans".to_string(), plans)]);
+    let kinds: &[&str] = if twice {
+        &["lakes", "ecology"]
+    } else {
+        &["lakes"]
+    };
+    for kind in kinds {
+        let mut lake = text_table(kind, &["name"], true);
+        lake.push(
+            vec!["Shared Lake".into()],
+            Some(rect(8000.0, 8000.0, 12_000.0, 12_000.0)),
+        );
+        layers.insert(kind.to_string(), lake);
+    }
+    Region::new(
+        "shared lake",
+        AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5),
+        vec![
+            county("A", 0.0, 0.0),
+            county("B", 10_000.0, 0.0),
+            county("C", 0.0, 10_000.0),
+        ],
+        layers,
+    )
+    .with_model()
+    .unwrap()
+}
+
+/// Shore zones 500 m from the lake's west, east and north sides, more than `shore_m` apart.
+const WEST: [f64; 4] = [6500.0, 8500.0, 7500.0, 9500.0];
+const EAST: [f64; 4] = [12_500.0, 8500.0, 13_500.0, 9500.0];
+const NORTH: [f64; 4] = [8500.0, 12_500.0, 9500.0, 13_500.0];
+
+/// The shore protected in A (forest) and built up in B and C (housing), the lake listed twice:
+/// B|A and C|A are both reported, each once.
+#[test]
+fn every_pair_around_a_shared_lake_is_one_conflict() {
+    let region = around_a_lake(
+        &[
+            ("a", "A", "2035", "0301", WEST),
+            ("b", "B", "2035", "0701", EAST),
+            ("c", "C", "2035", "0701", NORTH),
+        ],
+        true,
+    );
+    // B|A and C|A around each of the two assets: the same pair found twice.
+    let raw = collect(&region, &settings()).unwrap().conflicts;
+    assert_eq!(raw.len(), 4);
+    let around = |causing: &str| {
+        (
+            "ecological_discontinuity",
+            Some("2035".to_string()),
+            causing.to_string(),
+            Some("A".to_string()),
+            Some(0),
+        )
+    };
+    assert_eq!(found(&region), [around("B"), around("C")]);
+}
+
+/// Protected in A and built up in B in 2015, the other way round in 2035: one discontinuity
+/// resolved and another introduced, not one persisting.
+#[test]
+fn a_discontinuity_that_turns_around_is_resolved_and_introduced() {
+    let region = around_a_lake(
+        &[
+            ("a", "A", "2015", "0301", WEST),
+            ("b", "B", "2015", "0701", EAST),
+            ("a", "A", "2035", "0701", WEST),
+            ("b", "B", "2035", "0301", EAST),
+        ],
+        false,
+    );
+    let conflicts = find_conflicts(&region, &settings()).unwrap().conflicts;
+    let table = changes(&region, &conflicts, "2015", "2035");
+    let rows: Vec<String> = table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(Value::to_text).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(rows, ["A,B,ecological_discontinuity,2015,2035,1,0,1"]);
+}
