@@ -478,6 +478,46 @@ fn moran_errors_name_the_problem() {
     );
 }
 
+/// Issue 37: a distance band must be finite and above 0 (a negative one acted as its absolute
+/// value) and k a whole number from 1 to one less than the units; both are usage errors (exit 2)
+/// naming the value and its bounds.
+#[test]
+fn moran_weights_out_of_bounds_are_usage_errors() {
+    let columbus = pysal("columbus/columbus.shp");
+    let moran = |weights: &str| {
+        borderscape(&[
+            "moran",
+            &columbus,
+            "--var",
+            "CRIME",
+            "--weights",
+            weights,
+            "--permutations",
+            "0",
+        ])
+    };
+    for k in ["0", "49", "1e12", "2.5", "-1", "99999999999999999999999"] {
+        let spec = format!("knn:{k}");
+        assert_fails_with(
+            &moran(&spec),
+            2,
+            &format!("--weights `{spec}`: k must be a whole number from 1 to 48 (the layer has 49 units)"),
+        );
+    }
+    for d in ["-5", "0", "nan", "inf"] {
+        let spec = format!("distance:{d}");
+        assert_fails_with(
+            &moran(&spec),
+            2,
+            &format!("--weights `{spec}`: the distance must be a finite number of metres above 0"),
+        );
+    }
+    for fine in ["knn:48", "distance:50000"] {
+        let run = moran(fine);
+        assert_eq!(run.code, 0, "{fine}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn coupling_reproduces_hand_calculation_and_names_bad_values() {
     let dir = tempfile::tempdir().unwrap();

@@ -190,13 +190,11 @@ fn weights(
     match spec.split_once(':') {
         Some(("knn", k)) => Ok(SpatialWeights::k_nearest(
             &centroids()?,
-            k.parse()
-                .map_err(|_| OpsError::Input(format!("bad k in `{spec}`")))?,
+            neighbour_count(spec, k, table.len())?,
         )),
         Some(("distance", d)) => Ok(SpatialWeights::distance_band(
             &centroids()?,
-            d.parse()
-                .map_err(|_| OpsError::Input(format!("bad distance in `{spec}`")))?,
+            band_metres(spec, d)?,
         )),
         _ if spec == "queen" || spec == "rook" => {
             let polygons: Vec<MultiPolygon> = geometries
@@ -216,6 +214,32 @@ fn weights(
         }
         _ => Err(OpsError::Input(format!(
             "--weights must be queen, rook, knn:K, distance:METRES, a .gal or a .gwt file, not `{spec}`"
+        ))),
+    }
+}
+
+/// K of `knn:K` among `units` units: a whole number from 1 to `units - 1` (each unit's other
+/// units are all it can have; 0 would leave every unit an island).
+fn neighbour_count(spec: &str, k: &str, units: usize) -> Result<usize, OpsError> {
+    let most = units.saturating_sub(1);
+    let bounds = if most == 0 {
+        format!("knn needs at least 2 units and the layer has {units}")
+    } else {
+        format!("k must be a whole number from 1 to {most} (the layer has {units} units)")
+    };
+    match k.parse::<usize>() {
+        Ok(k) if (1..=most).contains(&k) => Ok(k),
+        _ => Err(OpsError::Usage(format!("--weights `{spec}`: {bounds}"))),
+    }
+}
+
+/// The band of `distance:METRES`: a finite distance above 0 (the band is compared squared, so a
+/// negative one would silently act as its absolute value).
+fn band_metres(spec: &str, d: &str) -> Result<f64, OpsError> {
+    match d.parse::<f64>() {
+        Ok(d) if d.is_finite() && d > 0.0 => Ok(d),
+        _ => Err(OpsError::Usage(format!(
+            "--weights `{spec}`: the distance must be a finite number of metres above 0"
         ))),
     }
 }
@@ -308,4 +332,44 @@ pub fn moran(table: &Table, path: &Path, options: &MoranOptions) -> Result<Moran
         report,
         lisa,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knn_takes_whole_numbers_from_one_to_one_less_than_the_units() {
+        assert_eq!(neighbour_count("knn:1", "1", 4).unwrap(), 1);
+        assert_eq!(neighbour_count("knn:3", "3", 4).unwrap(), 3);
+        for k in ["0", "4", "1e12", "2.5", "-1", "", "99999999999999999999999"] {
+            let spec = format!("knn:{k}");
+            let Err(OpsError::Usage(message)) = neighbour_count(&spec, k, 4) else {
+                panic!("{spec} accepted");
+            };
+            assert_eq!(
+                message,
+                format!("--weights `{spec}`: k must be a whole number from 1 to 3 (the layer has 4 units)")
+            );
+        }
+        let Err(OpsError::Usage(message)) = neighbour_count("knn:1", "1", 1) else {
+            panic!("knn on one unit accepted");
+        };
+        assert!(message.contains("at least 2 units"), "{message}");
+    }
+
+    #[test]
+    fn distance_bands_are_finite_and_above_zero() {
+        assert_eq!(band_metres("distance:2500", "2500").unwrap(), 2500.0);
+        for d in ["-5", "0", "nan", "inf", "-inf", "1e400", "far"] {
+            let spec = format!("distance:{d}");
+            let Err(OpsError::Usage(message)) = band_metres(&spec, d) else {
+                panic!("{spec} accepted");
+            };
+            assert!(
+                message.contains("finite number of metres above 0"),
+                "{message}"
+            );
+        }
+    }
 }

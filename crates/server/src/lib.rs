@@ -20,13 +20,15 @@
 //!
 //! # Hygiene
 //! The CLI binds to 127.0.0.1 unless told otherwise. Requests whose `Host` is neither
-//! localhost nor the bound address are refused (DNS rebinding). Every answer carries a
+//! localhost, a loopback address, the bound address nor the address the connection reached (the
+//! machine's address the client used, when bound to all interfaces) are refused (DNS
+//! rebinding). Every answer carries a
 //! Content-Security-Policy (`default-src 'self'`; the self-contained report only its own inline
 //! script and styles), `X-Frame-Options: DENY`, `frame-ancestors 'none'` and
 //! `Referrer-Policy: no-referrer`. Only GET and HEAD are served, and with a case register also
 //! POST and PATCH under `/api/` (the case API's own rules: [`cases`]). A request target over
 //! [`MAX_URI_BYTES`] gets a JSON 414, headers over [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`] a
-//! JSON 431. No URL is
+//! JSON 431, also beyond the HTTP parser's own limits ([`refusal`]). No URL is
 //! ever mapped to a file: the results are read into memory at start-up and the front end is
 //! embedded, so a request cannot reach outside the results folder; paths with a `..` segment
 //! are refused outright. Responses are paged; errors are JSON with a message.
@@ -34,6 +36,7 @@
 pub mod api;
 pub mod cases;
 pub mod ogc;
+mod refusal;
 mod results;
 
 use std::net::{IpAddr, SocketAddr};
@@ -46,7 +49,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use rust_embed::RustEmbed;
+use tokio::sync::{Notify, Semaphore, TryAcquireError};
 
 use results::REPORT_FILES;
 pub use results::{results_dir, results_file, Results};
@@ -69,8 +76,8 @@ pub struct App {
 
 /// What the guard checks every request against.
 struct Policy {
-    /// Host names a request may carry (without port): localhost and the bound address.
-    hosts: Vec<String>,
+    /// The address listened on (`None`: loopback only).
+    bound: Option<IpAddr>,
     /// The Content-Security-Policy of the dashboard (the tile server added when given).
     dashboard_csp: HeaderValue,
     /// Whether the case API takes writes (POST, PATCH under `/api/`).
@@ -79,13 +86,6 @@ struct Policy {
 
 impl Policy {
     fn new(app: &App, bound: Option<IpAddr>) -> Policy {
-        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].map(String::from).into();
-        if let Some(ip) = bound.filter(|ip| !ip.is_unspecified()) {
-            hosts.push(match ip {
-                IpAddr::V6(v6) => format!("[{v6}]"),
-                IpAddr::V4(v4) => v4.to_string(),
-            });
-        }
         let tiles = app
             .tiles
             .as_deref()
@@ -96,21 +96,43 @@ impl Policy {
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{tiles}; connect-src 'self'{tiles}; worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
         );
         Policy {
-            hosts,
+            bound,
             dashboard_csp: HeaderValue::from_str(&csp)
                 .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
             writes: app.cases.is_some(),
         }
     }
+}
 
-    /// Whether a `Host` header (with or without port) names this server.
-    fn allows(&self, host: &str) -> bool {
-        let name = match host.rsplit_once(':') {
-            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
-            _ => host,
-        };
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+/// The local address a request's connection reached, which [`serve`] puts in its extensions.
+#[derive(Clone, Copy)]
+struct Reached(IpAddr);
+
+/// Whether a `Host` header (with or without port) names this server: `localhost`, a loopback
+/// address, the bound address (also `0.0.0.0` when bound to it) or the address the connection
+/// reached — bound to all interfaces, the one the client knows this machine by, whichever
+/// interface it is. Names are refused: a page whose name an attacker points at this machine
+/// (DNS rebinding) sends its own name, and only an address names the machine itself.
+fn host_allowed(host: &str, bound: Option<IpAddr>, reached: Option<IpAddr>) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
     }
+    let literal = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    let Ok(ip) = literal.parse::<IpAddr>().map(|ip| ip.to_canonical()) else {
+        return false;
+    };
+    ip.is_loopback()
+        || [bound, reached]
+            .into_iter()
+            .flatten()
+            .any(|own| own.to_canonical() == ip)
 }
 
 /// `scheme://host[:port]` of a URL template, for the Content-Security-Policy.
@@ -167,7 +189,8 @@ async fn guard(State(policy): State<Arc<Policy>>, request: Request, next: Next) 
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
-    if !policy.allows(host) {
+    let reached = request.extensions().get::<Reached>().map(|r| r.0);
+    if !host_allowed(host, policy.bound, reached) {
         return api::error(
             StatusCode::MISDIRECTED_REQUEST,
             format!("host `{host}` is not this server: use http://127.0.0.1:PORT/ or http://localhost:PORT/"),
@@ -274,9 +297,12 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const MAX_HEADERS: usize = 64;
 /// The parser's own backstop, far above the limits above so that they, and their JSON answers,
-/// apply first: hyper answers a head beyond these itself, without a body.
+/// apply first: hyper answers a head beyond these itself, without a body ([`refusal`] gives it
+/// one).
 const PARSER_BUFFER_BYTES: usize = 1024 * 1024;
 const PARSER_MAX_HEADERS: usize = 1024;
+/// hyper's own limit of a request target (fixed: `u16::MAX - 1`).
+const PARSER_MAX_URI_BYTES: usize = 65_534;
 
 /// A JSON 414 or 431 for a request over the limits of its target or headers.
 fn oversized(request: &Request) -> Option<Response> {
@@ -342,7 +368,8 @@ async fn asset(uri: Uri) -> Response {
 }
 
 /// Connections served at once; more wait in the kernel's queue. With the largest answers
-/// (a layer of a few MB) this bounds the memory that slow readers can pin.
+/// (a layer of a few MB) this bounds the memory that slow readers can pin. When all are taken,
+/// a new client makes the idle keep-alive ones close (and busy ones close after their answer).
 pub const MAX_CONNECTIONS: usize = 32;
 /// Time a client has to send a request's headers (slowloris).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -361,27 +388,106 @@ pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
         let listener = tokio::net::TcpListener::bind(address).await?;
         ready(listener.local_addr()?);
         let site = router(Arc::new(app), Some(address.ip()));
-        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let crowded = Arc::new(Notify::new());
         loop {
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                return Ok(());
-            };
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let service = hyper_util::service::TowerToHyperService::new(site.clone());
+            let slot = match slots.clone().try_acquire_owned() {
+                Ok(slot) => slot,
+                Err(TryAcquireError::Closed) => return Ok(()),
+                Err(TryAcquireError::NoPermits) => {
+                    // Connections idle between requests close now, instead of keeping this
+                    // client waiting for their header timeout.
+                    crowded.notify_waiters();
+                    let Ok(slot) = slots.clone().acquire_owned().await else {
+                        return Ok(());
+                    };
+                    slot
+                }
+            };
+            let reached = stream.local_addr().ok().map(|a| Reached(a.ip()));
+            let site = TowerToHyperService::new(site.clone());
+            let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                if let Some(reached) = reached {
+                    request.extensions_mut().insert(reached);
+                }
+                hyper::service::Service::call(&site, request)
+            });
+            let crowded = crowded.clone();
             tokio::spawn(async move {
                 let _slot = slot;
                 let mut http = hyper::server::conn::http1::Builder::new();
-                http.timer(hyper_util::rt::TokioTimer::new())
+                http.timer(TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
                     .max_buf_size(PARSER_BUFFER_BYTES)
                     .max_headers(PARSER_MAX_HEADERS);
-                let connection =
-                    http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let io = TokioIo::new(refusal::Answering::new(stream));
+                let mut connection = std::pin::pin!(http.serve_connection(io, service));
                 // A connection past its time is dropped, whatever it was doing.
-                let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+                let deadline = tokio::time::Instant::now() + CONNECTION_TIMEOUT;
+                tokio::select! {
+                    _ = connection.as_mut() => {}
+                    _ = tokio::time::sleep_until(deadline) => {}
+                    _ = crowded.notified() => {
+                        // Closes at once when idle, else after the answer in progress.
+                        connection.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout_at(deadline, connection).await;
+                    }
+                }
             });
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bound_to_all_interfaces_the_address_reached_is_this_server() {
+        let any = Some("0.0.0.0".parse().unwrap());
+        let lan: Option<IpAddr> = Some("192.168.1.5".parse().unwrap());
+        for host in [
+            "192.168.1.5:8321",
+            "192.168.1.5",
+            "0.0.0.0:8321",
+            "localhost:8321",
+            "LOCALHOST",
+            "127.0.0.1:8321",
+            "[::1]:8321",
+        ] {
+            assert!(host_allowed(host, any, lan), "{host}");
+        }
+        // An IPv4 client of a dual-stack socket reaches an IPv4-mapped address.
+        let mapped = Some("::ffff:192.168.1.5".parse().unwrap());
+        assert!(host_allowed(
+            "192.168.1.5:8321",
+            Some("::".parse().unwrap()),
+            mapped
+        ));
+        // Names are refused (DNS rebinding), and so are addresses this connection did not reach.
+        for host in [
+            "evil.example:8321",
+            "192.168.1.5.nip.io:8321",
+            "192.168.1.6:8321",
+            "[fe80::1]:8321",
+            "",
+        ] {
+            assert!(!host_allowed(host, any, lan), "{host}");
+        }
+    }
+
+    #[test]
+    fn bound_to_one_address_only_it_and_loopback_are_this_server() {
+        let bound = Some("10.0.0.7".parse().unwrap());
+        assert!(host_allowed("10.0.0.7:8321", bound, bound));
+        assert!(host_allowed("localhost:8321", bound, bound));
+        assert!(!host_allowed("0.0.0.0:8321", bound, bound));
+        assert!(!host_allowed("10.0.0.8:8321", bound, bound));
+        let loopback = Some("127.0.0.1".parse().unwrap());
+        assert!(!host_allowed("0.0.0.0:8321", loopback, loopback));
+        assert!(host_allowed("[::1]:8321", loopback, loopback));
+    }
 }
