@@ -87,10 +87,14 @@ fn results_are_replaced_and_leftovers_of_a_killed_run_removed() {
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
     assert!(out.join(".borderscape-results").is_file());
-    // What a run killed while writing leaves: a hidden temporary folder with the marker.
+    // What a run killed while writing leaves: a hidden temporary folder with its run's marker.
     let leftover = project.join(".results.Ab12Cd.tmp");
     std::fs::create_dir(&leftover).unwrap();
-    std::fs::write(leftover.join(".borderscape-results"), "").unwrap();
+    std::fs::write(
+        leftover.join(".borderscape-results"),
+        r#"{"format":"borderscape-results/1","run":"0f","files":{}}"#,
+    )
+    .unwrap();
     std::fs::write(leftover.join("summary.json"), "{}").unwrap();
     let run = borderscape(&["analyze", p, "--quiet"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -106,7 +110,7 @@ fn demo_refuses_a_folder_that_is_not_its_own() {
     let (_parent, project) = user_folders();
     let before = snapshot(&project);
     let run = borderscape(&["demo", "--out", project.to_str().unwrap(), "--quiet"]);
-    assert_fails_with(&run, 2, "is not an earlier demo project");
+    assert_fails_with(&run, 2, "borderscape did not write it");
     assert_eq!(snapshot(&project), before);
 }
 

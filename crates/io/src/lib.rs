@@ -6,9 +6,13 @@
 //! - [`manifest`]: the project manifest, `borderscape.toml`.
 //! - [`load`]: a project into a validated [`Region`](borderscape_core::Region).
 //! - [`write`]: layers and analysis outputs to files, atomically.
+//! - [`owned`], [`outputs`]: which files a command may replace, and output targets claimed before
+//!   any work.
 //! - [`qgis`]: the QGIS project (`results.qgs`) that opens `results.gpkg` styled.
 
 pub mod atomic;
+pub mod outputs;
+pub mod owned;
 pub mod csv_io;
 pub mod error;
 pub mod geojson_io;

@@ -4,7 +4,6 @@
 //! timings go to run.json.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -15,12 +14,12 @@ use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::Region;
 use serde_json::{json, Value};
 
-use crate::atomic::write_dir_atomically;
 use crate::error::{IoError, Problem, Severity};
 use crate::geoparquet;
 use crate::gpkg::{self, Srs};
 use crate::load::{jurisdiction_counts, LayerInfo};
 use crate::manifest::Project;
+use crate::outputs::OutputDir;
 use crate::write::write_csv;
 
 /// The formats the result layers are written in (`analyze --format`).
@@ -317,14 +316,14 @@ fn project_title(region: &Region, summary: &Value) -> String {
     }
 }
 
-/// Writes every output of a run into `out_dir` (replaced only when complete): `reports` are the
+/// Writes every output of a run into `out`, claimed before the run (replaced only when complete): `reports` are the
 /// report's files (name, HTML), one per language; `labels` name the QGIS project's layers, groups
 /// and classes in the run's language. Takes the runs so as to turn their tables into WGS84 in
 /// place and drop each run's typed result once its tables are taken: at national scale a
 /// second copy of the conflicts does not fit.
 #[allow(clippy::too_many_arguments)]
 pub fn write_outputs(
-    out_dir: &Path,
+    out: OutputDir,
     region: &Region,
     finished: Vec<Finished>,
     summary: &Value,
@@ -333,7 +332,7 @@ pub fn write_outputs(
     formats: LayerFormats,
 ) -> Result<(), IoError> {
     let run: BTreeMap<&str, f64> = finished.iter().map(|f| (f.name, f.seconds)).collect();
-    write_dir_atomically(out_dir, |dir| {
+    out.write(|dir| {
         let mut wgs84 = Vec::new();
         for f in finished {
             for table in f.output.tables {

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 use borderscape_core::analysis::REGISTRY;
 use borderscape_core::{Level, Region};
-use borderscape_io::atomic::check_output_dir;
 use borderscape_io::load::LoadOptions;
 use borderscape_io::manifest::Project;
+use borderscape_io::outputs::OutputDir;
 use borderscape_io::pipeline::{self, write_outputs, Event, Finished, LayerFormats};
 use borderscape_ops::partition;
 use borderscape_report::Lang;
@@ -114,7 +114,7 @@ pub fn analyze(
     formats: LayerFormats,
     partitions: Option<Level>,
 ) -> Result<Value, Failure> {
-    check_output_dir(out)?;
+    let target = OutputDir::claim(out, Some(project_path))?;
     let project = Project::load(project_path)?;
     let (region, finished, summary) = match partitions {
         None => {
@@ -152,7 +152,9 @@ pub fn analyze(
         })
         .collect();
     let labels = |key: &str| lang.get(key).map(str::to_string);
-    write_outputs(out, &region, finished, &summary, &reports, &labels, formats)?;
+    write_outputs(
+        target, &region, finished, &summary, &reports, &labels, formats,
+    )?;
     step.done();
     Ok(summary)
 }

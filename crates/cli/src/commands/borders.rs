@@ -7,12 +7,14 @@ use anyhow::anyhow;
 use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind, SPEC};
 use borderscape_core::spec::ParamValue;
 use borderscape_core::Level;
+use borderscape_io::csv_io;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::{load, LevelFilter, LoadOptions};
 use borderscape_io::manifest::{LayerKind, Project};
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::read::Format;
 use borderscape_io::write::{write_csv, write_table};
-use borderscape_io::{csv_io, gpkg};
 
 use crate::progress::Step;
 use crate::{Context, Failure};
@@ -53,6 +55,11 @@ fn snap_tolerance_m(args: &Args) -> Result<f64, Failure> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let target = args
+        .out
+        .as_deref()
+        .map(|out| OutputFile::claim(out, OutputKind::Layer, &[&args.layer]))
+        .transpose()?;
     let fields: BTreeMap<String, String> = args.fields.iter().cloned().collect();
     let project = Project::single_layer(LayerKind::Jurisdictions, &args.layer, &args.datum, fields);
     let requested = match &args.level {
@@ -84,14 +91,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let table = borders_table(&region, &borders);
     // CSV has no geometry: only the other formats need the shared lines back in WGS84.
     let to_wgs84 = || region.table_to_wgs84(&table);
-    match &args.out {
+    match &target {
         None => csv_io::write(std::io::stdout().lock(), &table, false)
             .map_err(|e| Failure::Internal(anyhow!("writing to stdout: {e}")))?,
-        Some(path) => match Format::require(path)? {
-            Format::Csv => write_csv(path, &table, false)?,
-            Format::GeoPackage => gpkg::write(path, &[&to_wgs84()?], Srs::WGS84)?,
-            _ => write_table(path, &to_wgs84()?, Srs::WGS84)?,
-        },
+        Some(target) => target.write(|path| match Format::require(path)? {
+            Format::Csv => write_csv(path, &table, false),
+            _ => write_table(path, &to_wgs84()?, Srs::WGS84),
+        })?,
     }
     if !ctx.quiet {
         let edges = result

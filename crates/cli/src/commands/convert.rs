@@ -7,6 +7,8 @@ use borderscape_core::datum::Datum;
 use borderscape_io::geoparquet::{GeometryEncoding, WriteOptions};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::manifest::GeometryRequirement;
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::transform::DatumConversion;
 use borderscape_io::validate::{check_geometry, FeatureRef};
@@ -65,6 +67,7 @@ fn srs_for(datum: Datum) -> Srs {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let target = OutputFile::claim(&args.output, OutputKind::Layer, &[&args.input])?;
     let from = parse_datum(&args.from_datum)?;
     let to = match &args.to_datum {
         Some(t) => parse_datum(t)?,
@@ -111,7 +114,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         encoding: args.geometry_encoding,
         row_group_rows: args.row_group_rows as usize,
     };
-    write_table_with(&args.output, &converted, srs_for(to), &parquet)?;
+    target.write(|path| write_table_with(path, &converted, srs_for(to), &parquet))?;
     if !ctx.quiet {
         eprintln!(
             "wrote {} features to {} ({})",

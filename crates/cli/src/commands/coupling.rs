@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use borderscape_core::stats::coupling::Subsystem;
 use borderscape_io::csv_io::CsvGeometry;
 use borderscape_io::gpkg::Srs;
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::write::write_table;
 use borderscape_ops::coupling::{coupling, records_table, CouplingOptions};
@@ -61,6 +63,11 @@ fn parse_alpha(text: &str) -> Result<(String, f64), String> {
 
 /// The indicator matrix of one subsystem, with errors naming row and field.
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let target = args
+        .out
+        .as_deref()
+        .map(|out| OutputFile::claim(out, OutputKind::Layer, &[&args.table]))
+        .transpose()?;
     let options = ReadOptions {
         csv_geometry: CsvGeometry::None,
         ..Default::default()
@@ -92,8 +99,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&records).expect("serialisable")
         );
     }
-    if let Some(out) = &args.out {
-        write_table(out, &records_table(&records), Srs::WGS84)?;
+    if let Some(target) = &target {
+        target.write(|path| write_table(path, &records_table(&records), Srs::WGS84))?;
     }
     if !args.json && args.out.is_none() && !ctx.quiet {
         for r in &records {

@@ -9,11 +9,13 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
 use borderscape_core::model::{esv, registry, rules};
+use borderscape_io::atomic::write_file_atomically;
 use borderscape_io::gpkg::{self, Srs};
 use borderscape_io::load::{load, LoadOptions};
 use borderscape_io::manifest::Project;
+use borderscape_io::outputs::check_output_dir;
+use borderscape_io::owned::{ownership, record_written, refusal, OutputKind, Ownership};
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::synthetic::{self, landscape::Landscape};
 use borderscape_io::write::write_csv;
@@ -31,6 +33,10 @@ pub struct Args {
     /// Seed of the synthetic layers (recorded in the manifest; same seed, same outputs).
     #[arg(long, default_value_t = 2035)]
     seed: u64,
+    /// Replace demo files that were edited since the demo wrote them (files the demo did not
+    /// write are never replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 /// (file name in the project, gzip-compressed content or plain content)
@@ -56,6 +62,35 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../../../../data/demo/landcover_2019.tif"),
     ),
 ];
+
+/// The generated files of the demo project, beside [`FILES`] and its manifest.
+const GENERATED: &[&str] = &[
+    "plans.gpkg",
+    "facilities.gpkg",
+    "roads.gpkg",
+    "channels.gpkg",
+    "stations.gpkg",
+    "monitoring.csv",
+    "compatibility.csv",
+    "nuisance_radii.csv",
+    "esv_factors.csv",
+    "esv_crosswalk.csv",
+    "export_coefficients.csv",
+    "point_loads.csv",
+    "indicators.csv",
+];
+
+/// The project's manifest.
+const MANIFEST: &str = "borderscape.toml";
+
+/// Every file the demo writes into its project folder.
+fn demo_files() -> impl Iterator<Item = &'static str> {
+    FILES
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(GENERATED.iter().copied())
+        .chain([MANIFEST])
+}
 
 /// The `last_change` of the generated GeoPackages: fixed, so that the same seed writes
 /// byte-identical inputs (and summary.json's input checksums repeat).
@@ -263,10 +298,10 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
         } else {
             bytes.to_vec()
         };
-        std::fs::write(&path, content).map_err(|e| IoError::file(&path, e))?;
+        write_demo_file(&path, &content)?;
     }
-    let manifest = dir.join("borderscape.toml");
-    std::fs::write(&manifest, REAL_LAYERS).map_err(|e| IoError::file(&manifest, e))?;
+    let manifest = dir.join(MANIFEST);
+    write_demo_file(&manifest, REAL_LAYERS.as_bytes())?;
     let step = Step::start(ctx.quiet, "generate the synthetic layers");
     let (region, _, _) = load(Project::load(dir)?, &LoadOptions::default()).into_region()?;
     let arrangements = registry::parse(&region.layers["governance"], None)
@@ -288,9 +323,13 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
         ("stations.gpkg", stations),
     ] {
         let table = region.table_to_wgs84(&table)?;
-        gpkg::write_reproducible(&dir.join(file), &[&table], Srs::WGS84, GENERATED_AT)?;
+        let path = dir.join(file);
+        gpkg::write_reproducible(&path, &[&table], Srs::WGS84, GENERATED_AT)?;
+        record_written(&path, OutputKind::Demo)?;
     }
-    write_csv(&dir.join("monitoring.csv"), &monitoring, false)?;
+    let path = dir.join("monitoring.csv");
+    write_csv(&path, &monitoring, false)?;
+    record_written(&path, OutputKind::Demo)?;
     for (file, text) in [
         ("compatibility.csv", rules::DEFAULT_COMPATIBILITY_CSV),
         ("nuisance_radii.csv", rules::DEFAULT_NUISANCE_RADII_CSV),
@@ -299,46 +338,68 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
         ("export_coefficients.csv", rules::DEFAULT_EXPORT_CSV),
         ("point_loads.csv", rules::DEFAULT_POINT_LOADS_CSV),
     ] {
-        let path = dir.join(file);
-        std::fs::write(&path, text).map_err(|e| IoError::file(&path, e))?;
+        write_demo_file(&dir.join(file), text.as_bytes())?;
     }
     let jurisdictions =
         read_table(&dir.join("jurisdictions.geojson"), &ReadOptions::default())?.table;
     let indicators = synthetic::indicators(&jurisdictions, "county", seed, 2010, 2023);
-    write_csv(&dir.join("indicators.csv"), &indicators, false)?;
+    let path = dir.join("indicators.csv");
+    write_csv(&path, &indicators, false)?;
+    record_written(&path, OutputKind::Demo)?;
     step.done();
     let text = format!("{REAL_LAYERS}{}", synthetic_layers_toml(seed));
-    std::fs::write(&manifest, text).map_err(|e| IoError::file(&manifest, e))?;
+    write_demo_file(&manifest, text.as_bytes())?;
     Ok(())
 }
 
-/// The file that marks a folder as a demo project that `demo` may write again.
-const DEMO_MARKER: &str = ".borderscape-demo";
+/// Writes one file of the demo atomically and records it in the folder's ledger.
+fn write_demo_file(path: &Path, content: &[u8]) -> Result<(), IoError> {
+    write_file_atomically(path, |tmp| {
+        std::fs::write(tmp, content).map_err(|e| IoError::file(path, e))
+    })?;
+    record_written(path, OutputKind::Demo)
+}
 
-/// Whether `dir` is a demo project: marked, or (written before the marker) its manifest names
-/// the demo's generators.
-fn is_demo_project(dir: &Path) -> bool {
-    dir.join(DEMO_MARKER).is_file()
-        || std::fs::read_to_string(dir.join("borderscape.toml"))
-            .is_ok_and(|m| m.contains("by the rules in borderscape_io::synthetic"))
+/// Refuses, before any work, a folder the demo may not write: a file, or a folder holding files
+/// under the demo's names that the demo did not write, or (without `--force`) demo files
+/// edited since; and results that `analyze` may not replace.
+fn check_demo_folder(dir: &Path, force: bool) -> Result<(), Failure> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(IoError::Refused {
+            path: dir.display().to_string(),
+            message: "is a file: demo writes a project folder; choose another --out".into(),
+        }
+        .into());
+    }
+    let mut edited = Vec::new();
+    for name in demo_files() {
+        let path = dir.join(name);
+        match ownership(&path, OutputKind::Demo)? {
+            Ownership::Changed => edited.push(name),
+            other => {
+                if let Some(refused) = refusal(&path, &other, OutputKind::Demo) {
+                    return Err(refused.into());
+                }
+            }
+        }
+    }
+    if !edited.is_empty() && !force {
+        return Err(IoError::Refused {
+            path: dir.display().to_string(),
+            message: format!(
+                "is a demo project whose {} changed since the demo wrote them; give --force to replace them with the demo's, or choose another --out",
+                edited.join(", ")
+            ),
+        }
+        .into());
+    }
+    check_output_dir(&dir.join("results"), Some(dir))?;
+    Ok(())
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
-    if args.out.is_file()
-        || (args.out.exists() && !is_empty_dir(&args.out) && !is_demo_project(&args.out))
-    {
-        return Err(Failure::Usage(anyhow!(
-            "{} exists and is not an earlier demo project: demo writes only into a new or empty folder or a demo it wrote; choose another --out",
-            args.out.display()
-        )));
-    }
+    check_demo_folder(&args.out, args.force)?;
     write_inputs(ctx, &args.out, args.seed)?;
-    let marker = args.out.join(DEMO_MARKER);
-    std::fs::write(
-        &marker,
-        "written by borderscape demo: rewritten by the next demo run\n",
-    )
-    .map_err(|e| IoError::file(&marker, e))?;
     if !ctx.quiet {
         eprintln!("wrote the demo project to {}", args.out.display());
     }
@@ -375,10 +436,4 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         );
     }
     Ok(())
-}
-
-fn is_empty_dir(dir: &Path) -> bool {
-    std::fs::read_dir(dir)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false)
 }

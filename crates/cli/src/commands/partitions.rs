@@ -8,6 +8,8 @@ use borderscape_core::Level;
 use borderscape_io::atomic::write_file_atomically;
 use borderscape_io::load::LoadOptions;
 use borderscape_io::manifest::Project;
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::IoError;
 use borderscape_ops::partition;
 
@@ -27,14 +29,21 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let target = args
+        .out
+        .as_deref()
+        .map(|out| OutputFile::claim(out, OutputKind::Json, &[]))
+        .transpose()?;
     let level = Level::parse(&args.group_level)
         .ok_or_else(|| Failure::Usage(anyhow!("unknown level `{}`", args.group_level)))?;
     let project = Project::load(&args.project)?;
     let plan = partition::plan(project, &LoadOptions::default(), level)?;
-    if let Some(out) = &args.out {
+    if let Some(target) = &target {
         let text = serde_json::to_string_pretty(&plan).expect("serialisable") + "\n";
-        write_file_atomically(out, |tmp| {
-            std::fs::write(tmp, &text).map_err(|e| IoError::file(out, e))
+        target.write(|path| {
+            write_file_atomically(path, |tmp| {
+                std::fs::write(tmp, &text).map_err(|e| IoError::file(path, e))
+            })
         })?;
     }
     if !ctx.quiet {

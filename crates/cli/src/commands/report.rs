@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::anyhow;
 use borderscape_cases::report::{border_figures, border_figures_table};
 use borderscape_cases::{CaseFilter, Store};
 use borderscape_core::crs::AnalysisCrs;
@@ -15,8 +14,10 @@ use borderscape_core::datum::Datum;
 use borderscape_core::table::Table;
 use borderscape_io::atomic::write_file_atomically;
 use borderscape_io::error::IoError;
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::transform::{to_analysis_crs, DatumConversion};
-use borderscape_report::{Lang, GENERATOR};
+use borderscape_report::Lang;
 use borderscape_server::{results_dir, Results};
 
 use crate::{Context, Failure};
@@ -58,12 +59,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         };
         dir.join(own)
     });
-    refuse_foreign(&out, |bytes| {
-        String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains(GENERATOR)
-    })?;
-    if let Some(pdf) = &args.pdf {
-        refuse_foreign(pdf, is_our_pdf)?;
-    }
+    let html_target = OutputFile::claim(&out, OutputKind::Report, &[])?;
+    let pdf_target = args
+        .pdf
+        .as_deref()
+        .map(|pdf| OutputFile::claim(pdf, OutputKind::Pdf, &[]))
+        .transpose()?;
     let results = Results::open(&args.path)?;
     let crs = analysis_crs(&results, &dir)?;
     // The maps are drawn in the analysis CRS; results.gpkg holds WGS84.
@@ -93,44 +94,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         )
         .collect();
     let html = borderscape_report::render(&results.summary, &tables, args.lang);
-    write_file_atomically(&out, |temp| {
-        std::fs::write(temp, &html).map_err(|e| IoError::file(&out, e))
+    html_target.write(|path| {
+        write_file_atomically(path, |temp| {
+            std::fs::write(temp, &html).map_err(|e| IoError::file(path, e))
+        })
     })?;
     if !ctx.quiet {
         eprintln!("report: {}", out.display());
     }
-    if let Some(pdf) = &args.pdf {
-        print_pdf(&out, pdf)?;
+    if let Some(pdf) = pdf_target {
+        pdf.write(|path| print_pdf(&out, path))?;
         if !ctx.quiet {
-            eprintln!("PDF: {}", pdf.display());
+            eprintln!("PDF: {}", pdf.path().display());
         }
     }
     Ok(())
-}
-
-/// Refuses to replace a file that borderscape did not write (`ours` looks at its bytes).
-fn refuse_foreign(path: &Path, ours: impl Fn(&[u8]) -> bool) -> Result<(), Failure> {
-    match std::fs::read(path) {
-        Err(_) if !path.exists() => Ok(()),
-        Ok(bytes) if ours(&bytes) => Ok(()),
-        _ => Err(IoError::Refused {
-            path: path.display().to_string(),
-            message: "exists and is not a report borderscape wrote: choose another file name"
-                .into(),
-        }
-        .into()),
-    }
-}
-
-/// Whether a PDF is a printed borderscape report: its title (from the page's `<title>`) ends in
-/// `borderscape`, written by Chromium as text or, for a title with Chinese, as UTF-16BE hex.
-fn is_our_pdf(bytes: &[u8]) -> bool {
-    let utf16_hex: String = GENERATOR
-        .encode_utf16()
-        .map(|u| format!("{u:04X}"))
-        .collect();
-    let text = String::from_utf8_lossy(bytes);
-    bytes.starts_with(b"%PDF-") && (text.contains(GENERATOR) || text.contains(&utf16_hex))
 }
 
 /// The analysis CRS the run recorded in summary.json.
@@ -167,15 +145,15 @@ fn chromium() -> Option<PathBuf> {
 
 /// Prints `html` to `pdf` (A4, from the report's print stylesheet) with headless Chromium, in a
 /// throw-away profile so that nothing is written outside the output.
-fn print_pdf(html: &Path, pdf: &Path) -> Result<(), Failure> {
+fn print_pdf(html: &Path, pdf: &Path) -> Result<(), IoError> {
     let browser = chromium().ok_or_else(|| {
-        Failure::Input(anyhow!(
-            "cannot print {}: Chromium is not installed. Install the `chromium` package (Debian/Ubuntu: sudo apt-get install chromium; Fedora: sudo dnf install chromium) or Google Chrome, or set BORDERSCAPE_CHROMIUM to its executable; the HTML report is written",
-            pdf.display()
+        IoError::file(pdf, format!(
+            "cannot print: Chromium is not installed. Install the `chromium` package (Debian/Ubuntu: sudo apt-get install chromium; Fedora: sudo dnf install chromium) or Google Chrome, or set BORDERSCAPE_CHROMIUM to its executable; the HTML report is written"
         ))
     })?;
     let url = std::path::absolute(html).map_err(|e| IoError::file(html, e))?;
-    let profile = tempfile::tempdir().map_err(|e| Failure::Internal(e.into()))?;
+    let profile = tempfile::tempdir()
+        .map_err(|e| IoError::Internal(format!("cannot create Chromium's profile: {e}")))?;
     let log_path = profile.path().join("chromium.log");
     write_file_atomically(pdf, |temp| {
         let mut child = Command::new(&browser)
