@@ -1,6 +1,7 @@
 //! The audit log: one row per write, in the write's transaction, each row's hash the SHA-256 of
 //! the previous row's hash and the row's canonical content, so changing, removing or reordering
-//! a row breaks every hash after it.
+//! a row breaks every hash after it. Since schema 2 an entry also holds the digests of the rows
+//! its write left (see [`crate::state`]), under the same hash.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -22,12 +23,15 @@ pub struct Entry {
     /// The object before and after, as JSON text (`None`: it did not exist / was removed).
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The digests of the rows the write left, as JSON text `{table: {key: digest}}` (`None`:
+    /// an entry written before schema 2).
+    pub rows: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
 
 pub const ENTRY_COLUMNS: &str =
-    "seq, at, actor, action, case_id, before_json, after_json, prev_hash, hash";
+    "seq, at, actor, action, case_id, before_json, after_json, prev_hash, hash, rows_json";
 
 impl Entry {
     pub fn from_row(row: &[Val]) -> Entry {
@@ -41,13 +45,15 @@ impl Entry {
             after: row[6].text().map(str::to_string),
             prev_hash: row[7].string(),
             hash: row[8].string(),
+            rows: row[9].text().map(str::to_string),
         }
     }
 
-    /// The row's content as canonical text: a JSON array of its fields in a fixed order (before
-    /// and after are kept as the exact text stored).
+    /// The row's content as canonical text: a JSON array of its fields in a fixed order (before,
+    /// after and rows are kept as the exact text stored). Rows come last and only when present,
+    /// so the entries written before schema 2 keep their hashes.
     fn canonical(&self) -> String {
-        serde_json::json!([
+        let mut fields = serde_json::json!([
             self.seq,
             self.at,
             self.actor,
@@ -55,8 +61,11 @@ impl Entry {
             self.case_id,
             self.before,
             self.after
-        ])
-        .to_string()
+        ]);
+        if let (Some(rows), Some(fields)) = (&self.rows, fields.as_array_mut()) {
+            fields.push(rows.as_str().into());
+        }
+        fields.to_string()
     }
 
     /// The hash this row must have after `prev_hash`.
@@ -72,33 +81,20 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends a row after the chain's head (which the caller locked with [`Tx::lock_head`]); the
-/// new head.
-#[allow(clippy::too_many_arguments)]
+/// Appends `entry` (its sequence number and hashes are set here) after the chain's head, which
+/// the caller locked with [`Tx::lock_head`]; the new head.
 pub fn append(
     tx: &mut Tx<'_>,
     head: (i64, String),
-    at: &str,
-    actor: &str,
-    action: &str,
-    case_id: Option<i64>,
-    before: Option<String>,
-    after: Option<String>,
+    mut entry: Entry,
 ) -> Result<(i64, String), String> {
-    let mut entry = Entry {
-        seq: head.0 + 1,
-        at: at.to_string(),
-        actor: actor.to_string(),
-        action: action.to_string(),
-        case_id,
-        before,
-        after,
-        prev_hash: head.1,
-        hash: String::new(),
-    };
+    entry.seq = head.0 + 1;
+    entry.prev_hash = head.1;
     entry.hash = entry.expected_hash(&entry.prev_hash);
     tx.execute(
-        &format!("INSERT INTO audit ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+        &format!(
+            "INSERT INTO audit ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ),
         &[
             entry.seq.into(),
             entry.at.clone().into(),
@@ -109,6 +105,7 @@ pub fn append(
             entry.after.clone().into(),
             entry.prev_hash.clone().into(),
             entry.hash.clone().into(),
+            entry.rows.clone().into(),
         ],
     )?;
     tx.execute(

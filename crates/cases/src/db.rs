@@ -4,6 +4,7 @@
 //! every operation are the same on both.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 
 use postgres::types::{ToSql, Type};
@@ -156,24 +157,28 @@ fn sqlite_sql(sql: &str) -> String {
 }
 
 impl Backend {
-    /// Opens (creating a SQLite file on first use) the database at `location`: a `postgres://`
-    /// or `postgresql://` URL, else a SQLite file path.
-    pub fn open(location: &str, db: &str) -> Result<Self, CaseError> {
-        if is_postgres(location) {
-            let mut config: postgres::Config =
-                location.parse().map_err(|e| CaseError::open(db, e))?;
-            // A write waiting on another's lock (an import holding the audit head) gives up
-            // rather than hold a server's only connection indefinitely; a URL's own
-            // `options` win.
-            if config.get_options().is_none() {
-                config.options(PG_TIMEOUTS);
-            }
-            let client = config
-                .connect(postgres::NoTls)
-                .map_err(|e| CaseError::open(db, e))?;
-            return Ok(Backend::Postgres(Box::new(client), Prepared::new()));
+    /// Connects to the PostgreSQL database of a `postgres://` or `postgresql://` URL.
+    pub fn open_postgres(location: &str, db: &str) -> Result<Self, CaseError> {
+        let mut config: postgres::Config = location.parse().map_err(|e| CaseError::open(db, e))?;
+        // A write waiting on another's lock (an import holding the audit head) gives up rather
+        // than hold a server's only connection indefinitely; a URL's own `options` win.
+        if config.get_options().is_none() {
+            config.options(PG_TIMEOUTS);
         }
-        let conn = rusqlite::Connection::open(location).map_err(|e| CaseError::open(db, e))?;
+        let client = config
+            .connect(postgres::NoTls)
+            .map_err(|e| CaseError::open(db, e))?;
+        Ok(Backend::Postgres(Box::new(client), Prepared::new()))
+    }
+
+    /// Opens a SQLite file that exists: never created here, and its path never read as a URI,
+    /// so the file checked as a register is the file opened.
+    pub fn open_sqlite(path: &Path, db: &str) -> Result<Self, CaseError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| CaseError::open(db, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| CaseError::open(db, e))?;
         // Room for every statement of the register (rusqlite keeps 16 by default).
@@ -188,7 +193,8 @@ impl Backend {
 
     /// Starts a transaction. A SQLite write transaction is `IMMEDIATE`, taking the write lock at
     /// once, so two writers never both read and then fail to upgrade; a read one takes no lock
-    /// (WAL readers see the last commit).
+    /// (WAL readers see the last commit). A PostgreSQL read one is `REPEATABLE READ`, so that
+    /// all its queries see one state (verify compares the audit log with the tables).
     pub fn begin(&mut self, write: bool) -> Result<Tx<'_>, String> {
         let behavior = if write {
             rusqlite::TransactionBehavior::Immediate
@@ -200,10 +206,18 @@ impl Backend {
                 .transaction_with_behavior(behavior)
                 .map(Tx::Sqlite)
                 .map_err(|e| e.to_string()),
-            Backend::Postgres(c, prepared) => c
-                .transaction()
-                .map(|t| Tx::Postgres(t, prepared))
-                .map_err(|e| e.to_string()),
+            Backend::Postgres(c, prepared) => {
+                let t = if write {
+                    c.transaction()
+                } else {
+                    c.build_transaction()
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()
+                };
+                t.map(|t| Tx::Postgres(t, prepared))
+                    .map_err(|e| e.to_string())
+            }
         }
     }
 

@@ -8,6 +8,10 @@ pub enum CaseError {
     /// The database cannot be opened or its schema is not one this version knows.
     #[error("{db}: cannot open the case register: {message}")]
     Open { db: String, message: String },
+    /// The path or database holds something that is not a case register (a GeoPackage, another
+    /// database, a file of another kind), or a copy's target exists: nothing was written to it.
+    #[error("{path}: {message}")]
+    Refused { path: String, message: String },
     /// A value given by the user is invalid.
     #[error("{db}: {}field `{field}`: {message}", case_label(*.case))]
     Invalid {
@@ -61,6 +65,13 @@ impl CaseError {
         CaseError::Open {
             db: db.to_string(),
             message: e.to_string(),
+        }
+    }
+
+    pub fn refused(path: &str, message: impl Into<String>) -> Self {
+        CaseError::Refused {
+            path: path.to_string(),
+            message: message.into(),
         }
     }
 

@@ -295,6 +295,7 @@ fn import_units(w: &mut Write<'_>, actor: &Actor, units: &[UnitRow]) -> Result<(
                 u.name.clone().into(),
             ],
         )?;
+        w.touch("units", u.code.clone());
     }
     w.audit(actor, "units.import", None, None, Some(&changed))
 }

@@ -9,11 +9,15 @@ mod db;
 pub mod error;
 pub mod export;
 pub mod import;
+mod mark;
 pub mod model;
 pub mod report;
+pub mod state;
 pub mod store;
 
 pub use db::is_postgres;
 pub use error::CaseError;
+pub use mark::APPLICATION_ID;
 pub use model::{Action, Actor, Case, CasePatch, Comment, NewCase, Role, State, Units};
-pub use store::{CaseFilter, Credentials, Store, User};
+pub use state::{Tampered, Unverified};
+pub use store::{CaseFilter, Credentials, Store, User, Verified};

@@ -238,14 +238,23 @@ impl Case {
         }
     }
 
-    /// The units the case involves: its border's, its other units and its owners.
+    /// The units the case involves: its border's and its other units. Not its owners: they
+    /// must be among these, and naming oneself an owner must bring a unit no case (nor does it
+    /// in a case written before that rule).
     pub fn involved(&self) -> impl Iterator<Item = &str> {
         self.a
             .iter()
             .chain(self.b.iter())
             .chain(self.units.iter())
-            .chain(self.owner_units.iter())
             .map(String::as_str)
+    }
+
+    /// The units that may own the case: its border's two, or without a border its units.
+    pub fn possible_owners(&self) -> Vec<&str> {
+        match (&self.a, &self.b) {
+            (Some(a), Some(b)) => vec![a.as_str(), b.as_str()],
+            _ => self.units.iter().map(String::as_str).collect(),
+        }
     }
 }
 
@@ -361,7 +370,9 @@ impl Action {
 
 /// Why an actor may not do an action on a case (`None`: they may). Offices act on every case;
 /// units on cases involving their unit or a unit below it, and not to the office's states
-/// (they propose those instead); observers only read.
+/// (they propose those instead); observers only read. A unit opens a case only on a border one
+/// side of which is its unit or below it (a case without a border: one of whose units is):
+/// listing itself among a new case's other units gives it no case on others' borders.
 pub fn refusal(actor: &Actor, case: &Case, action: Action, units: &Units) -> Option<String> {
     match actor.role {
         Role::Office => match action {
@@ -373,7 +384,20 @@ pub fn refusal(actor: &Actor, case: &Case, action: Action, units: &Units) -> Opt
             let Some(unit) = &actor.unit else {
                 return Some("the account has no unit".into());
             };
-            if !case.involved().any(|code| units.within(code, unit)) {
+            if action == Action::Create {
+                if !case
+                    .possible_owners()
+                    .iter()
+                    .any(|code| units.within(code, unit))
+                {
+                    return Some(match (&case.a, &case.b) {
+                        (Some(a), Some(b)) => format!(
+                            "the border {a}|{b} is not on {unit} or a unit below it (a unit opens cases on its own borders)"
+                        ),
+                        _ => format!("none of the case's units is {unit} or a unit below it"),
+                    });
+                }
+            } else if !case.involved().any(|code| units.within(code, unit)) {
                 return Some(format!(
                     "the case does not involve {unit} or a unit below it"
                 ));

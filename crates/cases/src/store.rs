@@ -8,19 +8,23 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::accounts;
-use crate::audit::{self, Broken, Entry, ENTRY_COLUMNS, GENESIS};
+use crate::audit::{self, Entry, ENTRY_COLUMNS, GENESIS};
 use crate::db::{is_postgres, Backend, Tx, Val};
 use crate::error::CaseError;
+use crate::mark::{self, Temporary};
 use crate::model::{
     case_types, refusal, Action, Actor, Case, CasePatch, Comment, LinkedConflict, NewCase,
     Proposal, Role, State, Units,
 };
+use crate::state::{self, Unverified};
 
 /// The schema, one migration per version, applied in order at open. Only integers, reals and
-/// text, written so that SQLite and PostgreSQL read them alike.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE users (
+/// text, written so that SQLite and PostgreSQL read them alike. Version 2 gives audit entries
+/// the digests of the rows they wrote ([`crate::state`]).
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE users (
         id BIGINT PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
         role TEXT NOT NULL,
@@ -96,10 +100,12 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         seq BIGINT NOT NULL,
         hash TEXT NOT NULL
     );",
-)];
+    ),
+    (2, "ALTER TABLE audit ADD COLUMN rows_json TEXT"),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -108,7 +114,7 @@ pub const MAX_TEXT_CHARS: usize = 10_000;
 /// Longest code (unit, arrangement id) or user name, in characters.
 pub const MAX_CODE_CHARS: usize = 64;
 
-const CASE_COLUMNS: &str = "id, title, a, b, units, type, severity, state, owner_units, due, \
+pub(crate) const CASE_COLUMNS: &str = "id, title, a, b, units, type, severity, state, owner_units, due, \
     decision, instrument, arrangements, proposed, lon, lat, import_key, created_at, updated_at, version";
 
 /// The time now, RFC 3339 in UTC.
@@ -171,16 +177,23 @@ pub struct Store {
     db: String,
 }
 
-/// A write in progress: its transaction, the audit chain's head and the time of the write.
+/// A write in progress: its transaction, the audit chain's head, the time of the write and the
+/// rows it wrote since its last audit entry.
 pub(crate) struct Write<'a> {
     pub tx: Tx<'a>,
     pub db: &'a str,
     head: (i64, String),
     pub now: String,
+    touched: Vec<(&'static str, Val)>,
 }
 
 impl Write<'_> {
-    /// Appends the audit row of this write.
+    /// Notes a row written (`table`, key), for the digests of the next audit entry.
+    pub fn touch(&mut self, table: &'static str, key: impl Into<Val>) {
+        self.touched.push((table, key.into()));
+    }
+
+    /// Appends the audit row of this write, with the digests of the rows touched since the last.
     pub fn audit<T: Serialize>(
         &mut self,
         actor: &Actor,
@@ -190,17 +203,22 @@ impl Write<'_> {
         after: Option<&T>,
     ) -> Result<(), CaseError> {
         let json = |v: Option<&T>| v.map(|v| serde_json::to_string(v).unwrap_or_default());
-        self.head = audit::append(
-            &mut self.tx,
-            self.head.clone(),
-            &self.now,
-            &actor.name,
-            action,
+        let touched = std::mem::take(&mut self.touched);
+        let rows = state::written(&mut self.tx, &touched).map_err(db_error(self.db))?;
+        let entry = Entry {
+            seq: 0,
+            at: self.now.clone(),
+            actor: actor.name.clone(),
+            action: action.to_string(),
             case_id,
-            json(before),
-            json(after),
-        )
-        .map_err(db_error(self.db))?;
+            before: json(before),
+            after: json(after),
+            rows: Some(serde_json::to_string(&rows).unwrap_or_default()),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        self.head =
+            audit::append(&mut self.tx, self.head.clone(), entry).map_err(db_error(self.db))?;
         Ok(())
     }
 
@@ -246,31 +264,63 @@ fn display_name(location: &str) -> String {
 }
 
 impl Store {
-    /// Opens the register at `location` (a SQLite file, created on first use, or a
-    /// `postgres://` URL) and brings its schema up to date.
+    /// Opens the register at `location` (a SQLite file or a `postgres://` URL) and brings its
+    /// schema up to date, making a new register where there is none: at a SQLite path that does
+    /// not exist, or in an empty PostgreSQL database. Anything else that is not a register is
+    /// refused ([`CaseError::Refused`]) before anything is written to it.
     pub fn open(location: &str) -> Result<Store, CaseError> {
+        Store::open_with(location, true)
+    }
+
+    /// Opens a register that must exist already (commands that only read it, or work on its
+    /// accounts): a mistyped SQLite path or an empty database is an error rather than a new,
+    /// empty register.
+    pub fn open_existing(location: &str) -> Result<Store, CaseError> {
+        Store::open_with(location, false)
+    }
+
+    fn open_with(location: &str, create: bool) -> Result<Store, CaseError> {
         let db = display_name(location);
         if location.trim().is_empty() {
             return Err(CaseError::open(&db, "no database given"));
         }
-        let mut store = Store {
-            backend: Backend::open(location, &db)?,
-            db,
+        let backend = if is_postgres(location) {
+            Backend::open_postgres(location, &db)?
+        } else {
+            let path = Path::new(location);
+            let exists = std::fs::symlink_metadata(path).is_ok();
+            if !exists && !create {
+                return Err(CaseError::open(
+                    &db,
+                    "no such case register (`borderscape cases import` or `users add` makes one)",
+                ));
+            }
+            if !exists {
+                Store::create_sqlite(path, &db)?;
+            }
+            mark::check_sqlite_file(path)?;
+            Backend::open_sqlite(path, &db)?
         };
-        store.migrate()?;
+        let mut store = Store { backend, db };
+        store.migrate(create)?;
         Ok(store)
     }
 
-    /// Opens a register that must exist already (commands that only read it, or work on its
-    /// accounts): a mistyped SQLite path is an error rather than a new, empty register.
-    pub fn open_existing(location: &str) -> Result<Store, CaseError> {
-        if !is_postgres(location) && !Path::new(location).is_file() {
-            return Err(CaseError::open(
-                &display_name(location),
-                "no such case register (`borderscape cases import` or `users add` makes one)",
-            ));
-        }
-        Store::open(location)
+    /// Makes a SQLite register at `path`, which does not exist: whole in a temporary file beside
+    /// it, then linked into place, so the path never holds half a register and a file put there
+    /// meanwhile is neither replaced nor written (it is checked like any existing file).
+    fn create_sqlite(path: &Path, db: &str) -> Result<(), CaseError> {
+        let open = |e: String| CaseError::open(db, e);
+        let temp = Temporary::beside(path).map_err(open)?;
+        let mut store = Store {
+            backend: Backend::open_sqlite(temp.path(), db)?,
+            db: db.to_string(),
+        };
+        store.migrate(true)?;
+        // Closed (its write-ahead log folded back into the file) before it takes the name.
+        drop(store);
+        temp.place(path).map_err(open)?;
+        Ok(())
     }
 
     /// The database as named in messages.
@@ -284,8 +334,10 @@ impl Store {
 
     /// Applies the migrations this database lacks, each in its own transaction with its record
     /// in `schema_migrations` (PostgreSQL: under an advisory lock, so two servers starting at
-    /// once do not both migrate).
-    fn migrate(&mut self) -> Result<(), CaseError> {
+    /// once do not both migrate). A PostgreSQL database with tables but not the register's is
+    /// refused here, under the lock; an empty one is made a register only if `create`. A SQLite
+    /// register gets its application id if it was made before it.
+    fn migrate(&mut self, create: bool) -> Result<(), CaseError> {
         let db = self.db.clone();
         let open = |e: String| CaseError::open(&db, e);
         let postgres = self.backend.is_postgres();
@@ -293,6 +345,30 @@ impl Store {
         if postgres {
             tx.execute("SELECT pg_advisory_xact_lock(7368201)", &[])
                 .map_err(open)?;
+            let tables: Vec<String> = tx
+                .query(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+                    &[],
+                )
+                .map_err(open)?
+                .iter()
+                .map(|r| r[0].string())
+                .collect();
+            if !mark::check_postgres_tables(&db, &tables)? && !create {
+                return Err(CaseError::open(
+                    &db,
+                    "no case register in this database (`borderscape cases import` or `users add` makes one)",
+                ));
+            }
+        } else {
+            let id = tx.query("PRAGMA application_id", &[]).map_err(open)?;
+            if id.first().and_then(|r| r[0].int()) != Some(mark::APPLICATION_ID.into()) {
+                tx.execute(
+                    &format!("PRAGMA application_id = {}", mark::APPLICATION_ID),
+                    &[],
+                )
+                .map_err(open)?;
+            }
         }
         tx.batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -320,12 +396,16 @@ impl Store {
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
             tx.batch(sql)
                 .map_err(|e| CaseError::open(&db, format!("migration {version}: {e}")))?;
-            if *version == 1 {
-                tx.execute(
-                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1)",
-                    &[GENESIS.into()],
-                )
-                .map_err(open)?;
+            match version {
+                1 => {
+                    tx.execute(
+                        "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1)",
+                        &[GENESIS.into()],
+                    )
+                    .map_err(open)?;
+                }
+                2 => baseline(&mut tx).map_err(open)?,
+                _ => {}
             }
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
@@ -354,6 +434,7 @@ impl Store {
             db: &db,
             head,
             now: now(),
+            touched: Vec::new(),
         };
         let out = f(&mut w)?;
         w.tx.commit().map_err(db_error(&db))?;
@@ -452,6 +533,7 @@ impl Store {
                     user.created_at.clone().into(),
                 ],
             )?;
+            w.touch("users", user.id);
             w.audit(actor, "user.add", None, None, Some(&user))?;
             Ok(user)
         })
@@ -467,6 +549,7 @@ impl Store {
                 "INSERT INTO tokens (hash, user_id, created_at) VALUES ($1, $2, $3)",
                 &[hash.clone().into(), user.id.into(), w.now.clone().into()],
             )?;
+            w.touch("tokens", hash.clone());
             // The audit row names the token by the start of its hash, never the token.
             let record = serde_json::json!({"user": name, "token_hash": &hash[..12]});
             w.audit(actor, "user.token", None, None, Some(&record))?;
@@ -555,6 +638,7 @@ impl Store {
             case.due = check_due(w.db, None, new.due)?;
             check_involves_someone(w.db, None, &case)?;
             authorize(w.db, actor, &case, Action::Create, &units)?;
+            check_owners(w.db, None, &case)?;
             case.id = w.next_id("cases")?;
             insert_case(w, &case)?;
             w.audit(actor, "case.create", Some(case.id), None, Some(&case))?;
@@ -617,6 +701,9 @@ impl Store {
             if let Some(severity) = patch.severity {
                 case.severity = check_severity(w.db, some, severity)?;
             }
+            // Owners are checked when they or the units they come from change (a case written
+            // before the rule keeps its owners until then).
+            let owners_changed = patch.units.is_some() || patch.owner_units.is_some();
             if let Some(list) = patch.units {
                 case.units = check_codes(w.db, some, "units", &list, &units)?;
             }
@@ -638,6 +725,9 @@ impl Store {
             check_involves_someone(w.db, some, &case)?;
             // A unit may not edit a case out of its own reach.
             authorize(w.db, actor, &case, Action::Edit, &units)?;
+            if owners_changed {
+                check_owners(w.db, some, &case)?;
+            }
             save_case(w, &before, &mut case)?;
             w.audit(actor, "case.update", some, Some(&before), Some(&case))?;
             Ok(case)
@@ -728,6 +818,7 @@ impl Store {
                     comment.created_at.clone().into(),
                 ],
             )?;
+            w.touch("comments", comment.id);
             w.audit(actor, "case.comment", Some(id), None, Some(&comment))?;
             Ok(comment)
         })
@@ -807,9 +898,10 @@ impl Store {
         })
     }
 
-    /// Checks the audit chain: the number of entries, or the first broken one.
-    pub fn verify(&mut self) -> Result<Result<usize, Broken>, CaseError> {
-        let (entries, head) = self.read(|tx, _| {
+    /// Checks the audit chain, then every row of the register's tables against the digests the
+    /// chain recorded: how much was checked, or the first broken entry or the rows that differ.
+    pub fn verify(&mut self) -> Result<Result<Verified, Unverified>, CaseError> {
+        self.read(|tx, _| {
             let entries = tx
                 .query(
                     &format!("SELECT {ENTRY_COLUMNS} FROM audit ORDER BY seq"),
@@ -819,13 +911,19 @@ impl Store {
                 .map(|r| Entry::from_row(r))
                 .collect::<Vec<_>>();
             let head = tx.query("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
-            Ok((entries, head))
-        })?;
-        let head = head
-            .first()
-            .map(|r| (r[0].int().unwrap_or(-1), r[1].string()))
-            .unwrap_or((-1, String::new()));
-        Ok(audit::check(&entries, (head.0, &head.1)))
+            let head = head
+                .first()
+                .map(|r| (r[0].int().unwrap_or(-1), r[1].string()))
+                .unwrap_or((-1, String::new()));
+            let count = match audit::check(&entries, (head.0, &head.1)) {
+                Ok(n) => n,
+                Err(broken) => return Ok(Err(Unverified::Chain(broken))),
+            };
+            Ok(state::check(tx, &entries)?.map(|rows| Verified {
+                entries: count,
+                rows,
+            }))
+        })
     }
 
     /// The jurisdictions' hierarchy known to the register.
@@ -833,8 +931,10 @@ impl Store {
         self.read(|tx, _| units_of(tx))
     }
 
-    /// Copies a SQLite register to `path` with SQLite's online backup (writers may go on), via a
-    /// temporary file renamed into place. PostgreSQL has its own tool.
+    /// Copies a SQLite register to `path` with SQLite's online backup (writers may go on), via
+    /// a temporary file linked into place: `path` must not exist, so a copy never replaces a
+    /// file (a typo naming a project's data is refused, not overwritten). PostgreSQL has its
+    /// own tool.
     pub fn backup(&self, path: &Path) -> Result<(), CaseError> {
         let Backend::Sqlite(conn) = &self.backend else {
             return Err(CaseError::invalid(
@@ -844,12 +944,72 @@ impl Store {
                 "backup copies SQLite registers; for PostgreSQL use pg_dump (e.g. `pg_dump -Fc -f cases.dump URL`)",
             ));
         };
-        borderscape_io::atomic::write_file_atomically(path, |tmp| {
-            conn.backup(rusqlite::MAIN_DB, tmp, None)
-                .map_err(|e| borderscape_io::IoError::file(path, format!("backup failed: {e}")))
-        })
-        .map_err(|e| CaseError::invalid(&self.db, None, "FILE", e.to_string()))
+        let name = path.display().to_string();
+        let exists = || {
+            CaseError::refused(
+                &name,
+                "exists already; `cases backup` writes only a new file, never over one: give a path that does not exist",
+            )
+        };
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(exists());
+        }
+        let failed = |e: String| CaseError::invalid(&self.db, None, "FILE", format!("{name}: {e}"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| failed(format!("cannot create folder {}: {e}", dir.display())))?;
+        }
+        let temp = Temporary::beside(path).map_err(failed)?;
+        conn.backup(rusqlite::MAIN_DB, temp.path(), None)
+            .map_err(|e| failed(format!("backup failed: {e}")))?;
+        if !temp.place(path).map_err(failed)? {
+            return Err(exists());
+        }
+        Ok(())
     }
+}
+
+/// What a whole register's check covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// Audit entries whose chain is whole.
+    pub entries: usize,
+    /// Rows of the covered tables that match the digests the chain recorded.
+    pub rows: usize,
+}
+
+/// Schema 2 on a register made before it: one entry vouching for its rows as they are, since no
+/// earlier entry recorded their digests (a change made behind the register's back before the
+/// upgrade can no longer be told apart).
+fn baseline(tx: &mut Tx<'_>) -> Result<(), String> {
+    let rows = state::all(tx)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let head = tx
+        .lock_head()?
+        .first()
+        .map(|r| (r[0].int().unwrap_or(0), r[1].string()))
+        .ok_or("the audit chain's head row is missing")?;
+    let entry = Entry {
+        seq: 0,
+        at: now(),
+        actor: "cli:upgrade".into(),
+        action: "register.upgrade".into(),
+        case_id: None,
+        before: None,
+        after: Some(
+            serde_json::json!({
+                "schema": 2,
+                "note": "the rows as found at the upgrade: entries before this one did not record them"
+            })
+            .to_string(),
+        ),
+        rows: Some(serde_json::to_string(&rows).unwrap_or_default()),
+        prev_hash: String::new(),
+        hash: String::new(),
+    };
+    audit::append(tx, head, entry).map(|_| ())
 }
 
 // ---- helpers on a transaction
@@ -1035,6 +1195,7 @@ pub(crate) fn insert_case(w: &mut Write<'_>, case: &Case) -> Result<(), CaseErro
         ),
         &case_values(case),
     )?;
+    w.touch("cases", case.id);
     Ok(())
 }
 
@@ -1070,6 +1231,7 @@ pub(crate) fn save_case(
             current: Box::new(current),
         });
     }
+    w.touch("cases", case.id);
     Ok(())
 }
 
@@ -1207,6 +1369,29 @@ fn check_involves_someone(db: &str, id: Option<i64>, case: &Case) -> Result<(), 
         ));
     }
     Ok(())
+}
+
+/// A case is owned by units of its border (without a border, by some of its units), so that an
+/// owner is always a unit the case is about.
+fn check_owners(db: &str, id: Option<i64>, case: &Case) -> Result<(), CaseError> {
+    let allowed = case.possible_owners();
+    match case.owner_units.iter().find(|o| !allowed.contains(&o.as_str())) {
+        None => Ok(()),
+        Some(owner) => Err(CaseError::invalid(
+            db,
+            id,
+            "owner_units",
+            match (&case.a, &case.b) {
+                (Some(a), Some(b)) => format!(
+                    "`{owner}` is not a unit of the case's border {a}|{b}: a case is owned by its border's units"
+                ),
+                _ => format!(
+                    "`{owner}` is not among the case's units ({}): a case without a border is owned by its units",
+                    allowed.join(", ")
+                ),
+            },
+        )),
+    }
 }
 
 fn check_due(

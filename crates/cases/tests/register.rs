@@ -4,8 +4,11 @@ mod support {
     pub mod pg;
 }
 
+use borderscape_cases::audit::{Entry, GENESIS};
 use borderscape_cases::import::{Found, FoundConflict, UnitRow};
-use borderscape_cases::{Actor, CaseError, CasePatch, NewCase, Role, State, Store};
+use borderscape_cases::{
+    Actor, CaseError, CasePatch, NewCase, Role, State, Store, Tampered, Unverified,
+};
 use support::pg::Cluster;
 
 /// A database for one scenario.
@@ -69,6 +72,9 @@ scenarios!(
     concurrent_writers,
     reopen_keeps_schema,
     governance_figures,
+    direct_edits_fail_verify,
+    register_of_the_previous_version_opens,
+    refuses_what_is_not_a_register,
 );
 
 fn office() -> Actor {
@@ -112,6 +118,11 @@ fn units() -> Vec<UnitRow> {
         u("A1", Some("A")),
         u("C", None),
     ]
+}
+
+/// The number of entries of a register that verifies, or why it does not.
+fn entries_verified(s: &mut Store) -> Result<usize, Unverified> {
+    s.verify().unwrap().map(|v| v.entries)
 }
 
 fn field_of(e: &CaseError) -> &str {
@@ -335,6 +346,79 @@ fn roles(db: &Db) {
         ..Default::default()
     };
     assert!(s.cases(&filter).unwrap().is_empty());
+    owners_and_own_borders(db, &mut s);
+}
+
+/// A unit opens cases only on its own borders (a side is its unit or below it): naming itself an
+/// owner or another unit of a case on others' border gives it none; owners are a case's border
+/// units (without a border, its units).
+fn owners_and_own_borders(db: &Db, s: &mut Store) {
+    let on_ab = |owners: &[&str], others: &[&str]| NewCase {
+        owner_units: owners.iter().map(|o| o.to_string()).collect(),
+        units: others.iter().map(|o| o.to_string()).collect(),
+        ..new_case("A", "B")
+    };
+    for attempt in [
+        on_ab(&["C"], &[]),
+        on_ab(&[], &["C"]),
+        on_ab(&["A"], &["C"]),
+    ] {
+        let e = s.create_case(&unit("C"), attempt).unwrap_err();
+        assert!(
+            matches!(e, CaseError::Forbidden { .. })
+                && e.to_string().contains("border A|B is not on C"),
+            "{e}"
+        );
+    }
+    for actor in [office(), unit("P"), unit("A")] {
+        let e = s.create_case(&actor, on_ab(&["C"], &[])).unwrap_err();
+        assert_eq!(field_of(&e), "owner_units", "{e}");
+        assert!(
+            e.to_string()
+                .contains("`C` is not a unit of the case's border A|B"),
+            "{e}"
+        );
+    }
+    // A province opens a case on a border between its cities, a county on its own border.
+    let case = s.create_case(&unit("P"), on_ab(&["A"], &["C"])).unwrap();
+    s.create_case(&unit("A1"), new_case("A1", "C")).unwrap();
+    let to_owners = |owners: &[&str]| CasePatch {
+        owner_units: Some(owners.iter().map(|o| o.to_string()).collect()),
+        ..Default::default()
+    };
+    let e = s
+        .update_case(&unit("A"), case.id, case.version, to_owners(&["P"]))
+        .unwrap_err();
+    assert_eq!(field_of(&e), "owner_units", "{e}");
+    let case = s
+        .update_case(&unit("A"), case.id, case.version, to_owners(&["B", "A"]))
+        .unwrap();
+    // C, among the case's other units, works it, though it could not have opened it.
+    s.comment(&unit("C"), case.id, "downstream of both")
+        .unwrap();
+    // Without a border, owners are among the case's units.
+    let inside = NewCase {
+        a: None,
+        b: None,
+        units: vec!["C".into()],
+        owner_units: vec!["A".into()],
+        ..new_case("A", "B")
+    };
+    let e = s.create_case(&unit("C"), inside.clone()).unwrap_err();
+    assert_eq!(field_of(&e), "owner_units", "{e}");
+    let e = s.create_case(&unit("A"), inside).unwrap_err();
+    assert!(
+        e.to_string().contains("none of the case's units is A"),
+        "{e}"
+    );
+    // An owner written before the rule grants nothing.
+    let ab = s.create_case(&office(), new_case("A", "B")).unwrap();
+    db.raw(&format!(
+        "UPDATE cases SET owner_units = '[\"C\"]' WHERE id = {}",
+        ab.id
+    ));
+    let e = s.comment(&unit("C"), ab.id, "mine?").unwrap_err();
+    assert!(e.to_string().contains("does not involve C"), "{e}");
 }
 
 fn accounts(db: &Db) {
@@ -414,21 +498,26 @@ fn audit_chain_and_tampering(db: &Db) {
     s.transition(&office(), case.id, 1, State::Negotiating, "")
         .unwrap();
     s.comment(&office(), case.id, "second").unwrap();
-    assert_eq!(s.verify().unwrap(), Ok(4));
+    assert_eq!(entries_verified(&mut s), Ok(4));
     let log = s.audit_log().unwrap();
     assert_eq!(log[1].prev_hash, log[0].hash);
     assert!(log[2].before.as_deref().unwrap().contains("\"raised\""));
     assert!(log[2].after.as_deref().unwrap().contains("\"negotiating\""));
     // Rewrite what entry 2 says.
     db.raw("UPDATE audit SET after_json = replace(after_json, 'first', 'forged') WHERE seq = 2");
-    let broken = s.verify().unwrap().unwrap_err();
+    let Err(Unverified::Chain(broken)) = s.verify().unwrap() else {
+        panic!("a changed entry breaks the chain")
+    };
     assert_eq!(broken.seq, 2, "{broken:?}");
     assert!(broken.reason.contains("content"), "{broken:?}");
-    // Put it back; then remove the last entry.
+    // Put it back; then change the rows an entry recorded, then remove the last entry.
     db.raw("UPDATE audit SET after_json = replace(after_json, 'forged', 'first') WHERE seq = 2");
-    assert_eq!(s.verify().unwrap(), Ok(4));
+    assert_eq!(entries_verified(&mut s), Ok(4));
+    db.raw("UPDATE audit SET rows_json = replace(rows_json, '\"1\"', '\"9\"') WHERE seq = 1");
+    assert!(matches!(s.verify().unwrap(), Err(Unverified::Chain(b)) if b.seq == 1));
+    db.raw("UPDATE audit SET rows_json = replace(rows_json, '\"9\"', '\"1\"') WHERE seq = 1");
     db.raw("DELETE FROM audit WHERE seq = 4");
-    assert_eq!(s.verify().unwrap().unwrap_err().seq, 4);
+    assert!(matches!(s.verify().unwrap(), Err(Unverified::Chain(b)) if b.seq == 4));
 }
 
 fn conflict(key: &str, a: &str, b: &str, kind: &str, severity: i64) -> FoundConflict {
@@ -508,7 +597,7 @@ fn import_is_idempotent(db: &Db) {
     assert_eq!(summary.created, 0);
     let ac = s.case(ac.id).unwrap();
     assert_eq!(ac.state, State::Resolved);
-    assert_eq!(s.verify().unwrap().map(|n| n > 0), Ok(true));
+    assert!(entries_verified(&mut s).is_ok_and(|n| n > 0));
 }
 
 fn concurrent_writers(db: &Db) {
@@ -552,7 +641,7 @@ fn concurrent_writers(db: &Db) {
         versions.windows(2).all(|w| w[1] == w[0] + 1),
         "{versions:?}"
     );
-    assert_eq!(s.verify().unwrap(), Ok(history.len()));
+    assert_eq!(entries_verified(&mut s), Ok(history.len()));
 }
 
 fn reopen_keeps_schema(db: &Db) {
@@ -565,7 +654,7 @@ fn reopen_keeps_schema(db: &Db) {
         s.case(1).unwrap().title,
         "Landfill next to the water source"
     );
-    db.raw("UPDATE schema_migrations SET version = 99");
+    db.raw("UPDATE schema_migrations SET version = 99 WHERE version = 2");
     let e = Store::open(&db.location()).err().unwrap();
     assert!(e.to_string().contains("newer"), "{e}");
 }
@@ -623,4 +712,273 @@ fn governance_figures(db: &Db) {
         (figures[1].cases, figures[1].median_days_to_agreement),
         (1, None)
     );
+}
+
+/// The rows differing from the audit log, as `verify` names them.
+fn tampered(s: &mut Store) -> Vec<Tampered> {
+    match s.verify().unwrap() {
+        Err(Unverified::Rows(rows)) => rows,
+        other => panic!("expected rows changed behind the register's back, got {other:?}"),
+    }
+}
+
+/// A direct SQL edit of a user's role, a case, a linked conflict, a token, or a row added or
+/// removed, passes the audit chain but fails verify, naming the table and row; undone, the
+/// register verifies again.
+fn direct_edits_fail_verify(db: &Db) {
+    let mut s = db.open();
+    let cli = Actor::cli("test");
+    s.import(
+        &cli,
+        &Found {
+            conflicts: vec![conflict("k1", "A", "B", "nimby_spillover", 3)],
+            units: units(),
+            latest_plan: Some("2035".into()),
+        },
+        1,
+    )
+    .unwrap();
+    let observer = s
+        .add_user(&cli, "watcher", Role::Observer, None, "a long password")
+        .unwrap();
+    s.add_user(&cli, "li.wei", Role::Unit, Some("A"), "a long password")
+        .unwrap();
+    s.new_token(&cli, "li.wei").unwrap();
+    s.comment(&office(), 1, "a first word").unwrap();
+    let verified = s.verify().unwrap().unwrap();
+    // 5 units, 1 case, 2 users, 1 token, 1 comment.
+    assert_eq!(verified.rows, 10);
+    let token_edit = format!("UPDATE tokens SET user_id = {}", observer.id);
+    let edits = [
+        (
+            "UPDATE users SET role = 'office' WHERE name = 'watcher'",
+            "UPDATE users SET role = 'observer' WHERE name = 'watcher'",
+            "table `users`, row 1 (`watcher`): differs from what audit entry",
+        ),
+        (
+            "UPDATE cases SET state = 'resolved' WHERE id = 1",
+            "UPDATE cases SET state = 'raised' WHERE id = 1",
+            "table `cases`, row 1: differs",
+        ),
+        (
+            "UPDATE case_conflicts SET present = 0 WHERE case_id = 1",
+            "UPDATE case_conflicts SET present = 1 WHERE case_id = 1",
+            "table `cases`, row 1: differs",
+        ),
+        (
+            token_edit.as_str(),
+            "UPDATE tokens SET user_id = 2",
+            "(a token of user 1): differs",
+        ),
+        (
+            "UPDATE units SET parent = 'C' WHERE code = 'A'",
+            "UPDATE units SET parent = 'P' WHERE code = 'A'",
+            "table `units`, row `A`: differs",
+        ),
+        (
+            "INSERT INTO users (id, name, role, unit, password_hash, created_at) \
+             VALUES (7, 'mallory', 'office', NULL, 'x', 'now')",
+            "DELETE FROM users WHERE id = 7",
+            "table `users`, row 7 (`mallory`): no audited write made it",
+        ),
+        (
+            "DELETE FROM comments",
+            "",
+            "table `comments`, row 1: is gone, though audit entry",
+        ),
+    ];
+    for (edit, undo, message) in edits {
+        db.raw(edit);
+        let rows = tampered(&mut s);
+        assert_eq!(rows.len(), 1, "{edit}: {rows:?}");
+        assert!(rows[0].to_string().contains(message), "{edit}: {}", rows[0]);
+        if !undo.is_empty() {
+            db.raw(undo);
+            assert!(s.verify().unwrap().is_ok(), "{undo}");
+        }
+    }
+}
+
+/// The previous version's register: no application id, no digests in the audit log. It opens;
+/// its upgrade marks it and records the rows as found, and later edits show.
+fn register_of_the_previous_version_opens(db: &Db) {
+    db.open();
+    // Undo schema 2 and the mark, and write as the previous version did: rows and 7-field
+    // entries.
+    db.raw(
+        "ALTER TABLE audit DROP COLUMN rows_json; DELETE FROM schema_migrations WHERE version = 2;",
+    );
+    if let Db::Sqlite(_) = db {
+        db.raw("PRAGMA application_id = 0");
+    }
+    let mut prev = GENESIS.to_string();
+    for seq in 1..=2 {
+        let mut e = Entry {
+            seq,
+            at: "2025-01-01T00:00:00Z".into(),
+            actor: "cli:users".into(),
+            action: "user.add".into(),
+            case_id: None,
+            before: None,
+            after: Some(format!("{{\"id\":{seq}}}")),
+            rows: None,
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        e.hash = e.expected_hash(&prev);
+        db.raw(&format!(
+            "INSERT INTO users (id, name, role, unit, password_hash, created_at) \
+             VALUES ({seq}, 'user{seq}', 'office', NULL, 'x', '{at}'); \
+             INSERT INTO audit (seq, at, actor, action, case_id, before_json, after_json, prev_hash, hash) \
+             VALUES ({seq}, '{at}', '{actor}', '{action}', NULL, NULL, '{after}', '{prev}', '{hash}'); \
+             UPDATE audit_head SET seq = {seq}, hash = '{hash}'",
+            at = e.at,
+            actor = e.actor,
+            action = e.action,
+            after = e.after.as_deref().unwrap(),
+            hash = e.hash,
+        ));
+        prev = e.hash;
+    }
+    let mut s = db.open();
+    let verified = s.verify().unwrap().unwrap();
+    assert_eq!((verified.entries, verified.rows), (3, 2));
+    let log = s.audit_log().unwrap();
+    assert_eq!(log[2].action, "register.upgrade");
+    if let Db::Sqlite(dir) = db {
+        let conn = rusqlite::Connection::open(dir.path().join("cases.db")).unwrap();
+        let id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, borderscape_cases::APPLICATION_ID);
+    }
+    // Opening again adds nothing; writes go on; edits show.
+    drop(s);
+    let mut s = db.open();
+    s.add_user(
+        &Actor::cli("t"),
+        "user3",
+        Role::Observer,
+        None,
+        "a long password",
+    )
+    .unwrap();
+    assert_eq!(s.verify().unwrap().unwrap().entries, 4);
+    db.raw("UPDATE users SET role = 'unit' WHERE id = 2");
+    let rows = tampered(&mut s);
+    assert!(
+        rows[0]
+            .to_string()
+            .starts_with("table `users`, row 2 (`user2`)"),
+        "{rows:?}"
+    );
+}
+
+/// A register is made only where there is nothing, and opened only where there is a register:
+/// a GeoPackage, another SQLite database, a file of another kind, an empty file or a folder, or
+/// a PostgreSQL database with other tables, is refused naming it, and left as it was.
+fn refuses_what_is_not_a_register(db: &Db) {
+    match db {
+        Db::Postgres(url) => {
+            Cluster::execute(url, "CREATE TABLE roads (id BIGINT PRIMARY KEY, name TEXT)");
+            for open in [Store::open, Store::open_existing] {
+                let e = open(url).err().unwrap();
+                assert!(matches!(e, CaseError::Refused { .. }), "{e}");
+                assert!(
+                    e.to_string().contains("`roads`") && e.to_string().contains("createdb"),
+                    "{e}"
+                );
+            }
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let tables: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(tables, 1, "nothing made beside the other tables");
+        }
+        Db::Sqlite(dir) => {
+            let path = |name: &str| dir.path().join(name);
+            let sqlite = |name: &str, sql: &str| {
+                let conn = rusqlite::Connection::open(path(name)).unwrap();
+                conn.execute_batch(sql).unwrap();
+            };
+            sqlite(
+                "roads.gpkg",
+                "PRAGMA application_id = 1196444487; CREATE TABLE gpkg_contents (table_name TEXT); \
+                 CREATE TABLE roads (id INTEGER PRIMARY KEY)",
+            );
+            sqlite(
+                "notes.db",
+                "CREATE TABLE notes (body TEXT); CREATE TABLE users (id INTEGER)",
+            );
+            sqlite("empty.db", "PRAGMA user_version = 1");
+            std::fs::write(
+                path("lakes.geojson"),
+                r#"{"type": "FeatureCollection", "features": []}"#,
+            )
+            .unwrap();
+            std::fs::write(path("nothing.db"), "").unwrap();
+            std::fs::create_dir(path("folder.db")).unwrap();
+            let cases = [
+                ("roads.gpkg", "is a GeoPackage"),
+                (
+                    "notes.db",
+                    "without the case register's tables (it has `notes`, `users`)",
+                ),
+                ("empty.db", "is a SQLite database without tables"),
+                ("lakes.geojson", "is not a SQLite database"),
+                ("nothing.db", "is an empty file"),
+                ("folder.db", "is a folder"),
+            ];
+            let listing = || {
+                let mut names: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())
+                    .unwrap()
+                    .map(|e| {
+                        let p = e.unwrap().path();
+                        let bytes = std::fs::read(&p).unwrap_or_default();
+                        (p.display().to_string(), bytes)
+                    })
+                    .collect();
+                names.sort();
+                names
+            };
+            let before = listing();
+            for (name, what) in cases {
+                let location = path(name).display().to_string();
+                for open in [Store::open, Store::open_existing] {
+                    let e = open(&location).err().unwrap();
+                    assert!(matches!(e, CaseError::Refused { .. }), "{name}: {e}");
+                    let text = e.to_string();
+                    assert!(text.starts_with(&location) && text.contains(what), "{text}");
+                    assert!(text.contains("path that does not exist"), "{text}");
+                }
+            }
+            assert!(
+                before == listing(),
+                "a refused file is left as it was, and nothing beside it"
+            );
+            // A new path becomes a marked register; a copy goes only to a new path.
+            let mut s = db.open();
+            s.create_case(&office(), new_case("A", "B")).unwrap();
+            let e = s.backup(&path("lakes.geojson")).unwrap_err();
+            assert!(matches!(e, CaseError::Refused { .. }), "{e}");
+            assert!(
+                e.to_string().contains("lakes.geojson: exists already"),
+                "{e}"
+            );
+            assert!(
+                before
+                    == listing()
+                        .into_iter()
+                        .filter(|(n, _)| !n.contains("cases.db"))
+                        .collect::<Vec<_>>()
+            );
+            s.backup(&path("copy.db")).unwrap();
+            let mut copy = Store::open_existing(&path("copy.db").display().to_string()).unwrap();
+            assert_eq!(copy.verify().unwrap().unwrap().entries, 1);
+        }
+    }
 }

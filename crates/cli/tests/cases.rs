@@ -69,7 +69,11 @@ fn import_verify_export(db: &str, out: &Path) {
     let verify = borderscape(&["cases", "verify", db]);
     assert_eq!(verify.code, 0, "{}", verify.stderr);
     assert!(
-        verify.stdout.contains("audit chain intact"),
+        verify.stdout.contains("audit chain intact")
+            && verify
+                .stdout
+                .contains("rows of users, tokens, cases, comments, units match it")
+            && verify.stdout.contains("not covered: schema_migrations"),
         "{}",
         verify.stdout
     );
@@ -198,11 +202,11 @@ fn min_severity_and_bad_input() {
         run.stderr
     );
     assert!(!typo.exists());
-    // A file that is not a register.
+    // A file that is not a register is refused as a usage error.
     let junk = tmp.path().join("junk.db");
     std::fs::write(&junk, "not a database at all, just some text").unwrap();
     let run = borderscape(&["cases", "verify", junk.to_str().unwrap()]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("junk.db"), "{}", run.stderr);
     let run = borderscape(&[
         "cases",
@@ -254,8 +258,20 @@ fn users_and_tokens() {
         "{}",
         run.stderr
     );
-    let run = users_add(db_s, "someone", "admin", None, "a long password");
+    // A role that is not one is refused before the password is read (so none is written, which
+    // could meet a closed pipe).
+    let run = borderscape(&[
+        "users",
+        "add",
+        db_s,
+        "--name",
+        "someone",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`admin`"), "{}", run.stderr);
     let run = borderscape(&["users", "add", db_s, "--name", "x", "--role", "office"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let run = borderscape(&["users", "token", db_s, "--name", "county"]);
@@ -288,6 +304,8 @@ fn import_verify_export_on_postgres() {
     let tmp = tempfile::tempdir().unwrap();
     let url = cluster.new_database();
     import_verify_export(&url, tmp.path());
+    let sql = |sql: &str| pg::Cluster::execute(&url, sql);
+    edits_show(&url, sql);
     pg::Cluster::execute(&url, "UPDATE audit SET action = 'nothing' WHERE seq = 2");
     let run = borderscape(&["cases", "verify", &url]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -406,4 +424,154 @@ fn conflict_identity_is_unique_and_persists_across_plan_versions() {
     let persisting = count("SELECT SUM(persisting) FROM conflict_changes");
     assert!(shared > 100, "{shared}");
     assert_eq!(shared, persisting);
+}
+
+/// A direct SQL edit of a user's role, a case or a token makes `cases verify` fail (exit 1)
+/// naming the table and row; undone, the register verifies again.
+fn edits_show(db: &str, sql: impl Fn(&str)) {
+    for (name, role) in [("watcher", "observer"), ("li.wei", "office")] {
+        let run = users_add(db, name, role, None, "a long test password");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let run = borderscape(&["users", "token", db, "--name", "li.wei"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let edits = [
+        (
+            "UPDATE users SET role = 'office' WHERE name = 'watcher'",
+            "UPDATE users SET role = 'observer' WHERE name = 'watcher'",
+            "table `users`, row 1 (`watcher`): differs from what audit entry",
+        ),
+        (
+            "UPDATE cases SET title = title || ' (edited)' WHERE id = 2",
+            "UPDATE cases SET title = substr(title, 1, length(title) - 9) WHERE id = 2",
+            "table `cases`, row 2: differs",
+        ),
+        (
+            "UPDATE tokens SET user_id = 1",
+            "UPDATE tokens SET user_id = 2",
+            "(a token of user 1): differs",
+        ),
+    ];
+    for (edit, undo, message) in edits {
+        sql(edit);
+        let run = borderscape(&["cases", "verify", db]);
+        assert_eq!(run.code, 1, "{edit}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("the audit chain is intact, but 1 row(s) differ")
+                && run.stderr.contains(message)
+                && run.stderr.contains("changed behind the register's back"),
+            "{edit}: {}",
+            run.stderr
+        );
+        sql(undo);
+    }
+    let run = borderscape(&["cases", "verify", db]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn verify_names_rows_edited_behind_the_registers_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("cases.db");
+    let db_s = db.to_str().unwrap();
+    assert_eq!(import(demo().to_str().unwrap(), db_s, &["--quiet"]).code, 0);
+    edits_show(db_s, |sql| {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap()
+    });
+}
+
+/// Register commands write only into a register: a project's GeoPackage, another SQLite
+/// database or any other file given as the register is refused (exit 2) naming it, and a backup
+/// never replaces a file; each is left byte for byte as it was, with nothing beside it.
+#[test]
+fn register_commands_never_write_into_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = demo().to_str().unwrap();
+    let file = |name: &str| tmp.path().join(name).display().to_string();
+    for name in ["roads.gpkg", "facilities.gpkg"] {
+        std::fs::copy(demo().join("results/results.gpkg"), file(name)).unwrap();
+    }
+    rusqlite::Connection::open(file("other.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT)")
+        .unwrap();
+    std::fs::write(
+        file("lakes.geojson"),
+        r#"{"type": "FeatureCollection", "features": []}"#,
+    )
+    .unwrap();
+    let listing = || {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                (path.display().to_string(), std::fs::read(&path).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = listing();
+    let refused = |run: Run, name: &str, what: &str| {
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("{}: {what}", file(name))),
+            "{name}: {}",
+            run.stderr
+        );
+    };
+    let (roads, facilities) = (file("roads.gpkg"), file("facilities.gpkg"));
+    refused(
+        users_add(&roads, "office", "office", None, "a long test password"),
+        "roads.gpkg",
+        "is a GeoPackage, not a case register",
+    );
+    refused(
+        import(project, &facilities, &[]),
+        "facilities.gpkg",
+        "is a GeoPackage",
+    );
+    refused(
+        borderscape(&["users", "token", &file("other.db"), "--name", "x"]),
+        "other.db",
+        "is a SQLite database without the case register's tables (it has `notes`)",
+    );
+    refused(
+        borderscape(&["cases", "verify", &file("lakes.geojson")]),
+        "lakes.geojson",
+        "is not a SQLite database",
+    );
+    let out = file("out.csv");
+    refused(
+        borderscape(&["cases", "export", &roads, "--out", &out]),
+        "roads.gpkg",
+        "is a GeoPackage",
+    );
+    assert!(before == listing(), "a refused file is left as it was");
+    // A register's copy goes only to a path that does not exist.
+    let db = file("cases.db");
+    assert_eq!(import(project, &db, &["--quiet"]).code, 0);
+    for target in ["lakes.geojson", "roads.gpkg"] {
+        refused(
+            borderscape(&["cases", "backup", &db, &file(target)]),
+            target,
+            "exists already; `cases backup` writes only a new file",
+        );
+    }
+    let copy = file("copy.db");
+    assert_eq!(borderscape(&["cases", "backup", &db, &copy]).code, 0);
+    refused(
+        borderscape(&["cases", "backup", &db, &copy]),
+        "copy.db",
+        "exists already",
+    );
+    let unchanged: Vec<_> = listing()
+        .into_iter()
+        .filter(|(path, _)| before.iter().any(|(p, _)| p == path))
+        .collect();
+    assert!(before == unchanged, "a backup replaces no file");
 }

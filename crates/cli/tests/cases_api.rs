@@ -535,7 +535,9 @@ fn sessions_csrf_and_errors(location: Option<String>) {
 
 /// Every endpoint for every role and for a unit's own and another's case, against the rules:
 /// the office acts on all cases; a unit on cases of its unit or a unit below it, proposing the
-/// office's states; an observer reads; nobody without credentials.
+/// office's states, and opens cases only on a border one side of which is its unit or below it
+/// (naming itself an owner or another unit of the case gives it none); owners are units of the
+/// case's border; an observer reads; nobody without credentials.
 fn authorization_matrix(location: Option<String>) {
     let register = Register::new(location);
     let server = register.serve();
@@ -572,7 +574,7 @@ fn authorization_matrix(location: Option<String>) {
     };
     // Expected statuses: office, county, province, other, observer, anonymous.
     type Request = (&'static str, &'static str, &'static str, Option<Value>);
-    let endpoints: [(Request, [u16; 6]); 11] = [
+    let endpoints: [(Request, [u16; 6]); 15] = [
         (("list", "GET", "", None), [200, 200, 200, 200, 200, 401]),
         (
             ("read", "GET", "raised", None),
@@ -598,8 +600,53 @@ fn authorization_matrix(location: Option<String>) {
             [201, 201, 201, 403, 403, 401],
         ),
         (
+            (
+                "create owned by a unit of its border",
+                "POST",
+                "new",
+                Some(
+                    json!({"title": "t", "a": OWN_COUNTY, "b": "310104", "type": "other", "severity": 1,
+                           "owner_units": [OWN_COUNTY]}),
+                ),
+            ),
+            [201, 201, 201, 403, 403, 401],
+        ),
+        (
+            (
+                "create owned by a unit off its border",
+                "POST",
+                "new",
+                Some(
+                    json!({"title": "t", "a": OWN_COUNTY, "b": "310104", "type": "other", "severity": 1,
+                           "owner_units": [OTHER_PROVINCE]}),
+                ),
+            ),
+            [400, 400, 400, 403, 403, 401],
+        ),
+        (
+            (
+                "create naming another unit",
+                "POST",
+                "new",
+                Some(
+                    json!({"title": "t", "a": OWN_COUNTY, "b": "310104", "type": "other", "severity": 1,
+                           "units": [OTHER_PROVINCE]}),
+                ),
+            ),
+            [201, 201, 201, 403, 403, 401],
+        ),
+        (
             ("edit", "PATCH", "raised", Some(json!({"severity": 2}))),
             [200, 200, 200, 403, 403, 401],
+        ),
+        (
+            (
+                "edit owners off the border",
+                "PATCH",
+                "raised",
+                Some(json!({"owner_units": [OTHER_PROVINCE]})),
+            ),
+            [400, 400, 400, 403, 403, 401],
         ),
         (
             (
@@ -683,13 +730,19 @@ fn authorization_matrix(location: Option<String>) {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // A unit may not create a case outside its reach, nor edit one into it.
+    // A unit may not open a case on another province's internal border, even naming itself
+    // both an owner and a unit of it.
     let other = &users[3].1;
-    let theirs =
-        json!({"title": "t", "a": OWN_COUNTY, "b": "310104", "type": "other", "severity": 1});
-    assert_eq!(
-        call(&server, other, "POST", "/api/cases", None, Some(&theirs)).status,
-        403
+    let theirs = json!({"title": "t", "a": OWN_COUNTY, "b": "310104", "type": "other", "severity": 1,
+                        "owner_units": [OTHER_PROVINCE], "units": [OTHER_PROVINCE]});
+    let reply = call(&server, other, "POST", "/api/cases", None, Some(&theirs));
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(
+        reply.body["error"].as_str().unwrap().contains(&format!(
+            "border {OWN_COUNTY}|310104 is not on {OTHER_PROVINCE}"
+        )),
+        "{}",
+        reply.body
     );
     // An observer's session cookie with its CSRF token is still refused a write.
     let observer = login(&server, "observer");

@@ -360,7 +360,9 @@ fn case_error(e: CaseError) -> Refused {
         CaseError::NotAllowed { .. } => StatusCode::CONFLICT,
         CaseError::Forbidden { .. } => StatusCode::FORBIDDEN,
         CaseError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-        CaseError::Open { .. } | CaseError::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        CaseError::Open { .. } | CaseError::Refused { .. } | CaseError::Database { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     };
     match &e {
         CaseError::Stale { current, .. } => with_etag(
@@ -460,7 +462,7 @@ fn actions(actor: &Actor, case: &Case, units: &Units) -> Json {
     })
 }
 
-/// An audit entry with its before and after as JSON objects.
+/// An audit entry with its before, after and rows as JSON objects.
 fn entry_json(entry: Entry) -> Json {
     let parse = |text: Option<String>| {
         text.map(|t| serde_json::from_str(&t).unwrap_or(Json::String(t)))
@@ -474,6 +476,7 @@ fn entry_json(entry: Entry) -> Json {
         "case_id": entry.case_id,
         "before": parse(entry.before),
         "after": parse(entry.after),
+        "rows": parse(entry.rows),
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     })

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use borderscape_cases::export::cases_table;
 use borderscape_cases::import::read_results;
 use borderscape_cases::report::border_figures;
-use borderscape_cases::{Actor, CaseFilter, Store};
+use borderscape_cases::{Actor, CaseError, CaseFilter, Store, Unverified};
 use borderscape_io::gpkg::Srs;
 use borderscape_io::write::write_table;
 use borderscape_server::{results_dir, results_file};
@@ -27,14 +27,15 @@ enum Command {
     Import {
         /// A project (its results/ are read) or a results folder.
         project: PathBuf,
-        /// The register: a SQLite file (created on first use) or a postgres:// URL.
+        /// The register: a SQLite file (made at a path that does not exist) or a postgres:// URL.
         #[arg(long)]
         db: String,
         /// Only conflicts of at least this severity (1 low, 2 medium, 3 high).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..=3))]
         min_severity: i64,
     },
-    /// Check the audit log's hash chain; names the first broken entry (exit 1).
+    /// Check the audit log's hash chain and the register's rows against it; names the first
+    /// broken entry or the rows changed behind the register's back (exit 1).
     Verify {
         /// The register.
         db: String,
@@ -63,9 +64,21 @@ enum Command {
     Backup {
         /// The register (a SQLite file; for PostgreSQL use pg_dump).
         db: String,
-        /// The copy.
+        /// The copy: a path that does not exist (an existing file is never replaced).
         file: PathBuf,
     },
+}
+
+/// How many differing rows `verify` names before counting the rest.
+const MAX_ROWS_NAMED: usize = 20;
+
+/// A register error's failure: a location that is not a register, or a copy's target that
+/// exists, is refused as a usage error (exit 2), like an output that would replace a file.
+pub fn failure(e: CaseError) -> Failure {
+    match e {
+        CaseError::Refused { .. } => Failure::Usage(e.into()),
+        e => e.into(),
+    }
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
@@ -77,7 +90,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         } => {
             results_file(&project, "results.gpkg")?;
             let found = read_results(&results_dir(&project))?;
-            let mut store = Store::open(&db)?;
+            let mut store = Store::open(&db).map_err(failure)?;
             let s = store.import(&Actor::cli("import"), &found, min_severity)?;
             if !ctx.quiet {
                 eprintln!(
@@ -97,14 +110,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Verify { db } => {
-            let mut store = Store::open_existing(&db)?;
+            let mut store = Store::open_existing(&db).map_err(failure)?;
             match store.verify()? {
-                Ok(n) => {
+                Ok(v) => {
                     if !ctx.quiet {
-                        println!("{}: audit chain intact, {n} entries", store.db());
+                        println!(
+                            "{}: audit chain intact, {} entries; {} rows of {} match it",
+                            store.db(),
+                            v.entries,
+                            v.rows,
+                            borderscape_cases::state::covered_tables()
+                        );
+                        println!(
+                            "not covered: schema_migrations, and a rewrite of the whole chain and the rows by someone with write access to the database (to catch that, keep a copy of the chain's head, `audit_head`, elsewhere and compare)"
+                        );
                     }
                 }
-                Err(broken) => {
+                Err(Unverified::Chain(broken)) => {
                     return Err(Failure::Input(anyhow!(
                         "{}: audit entry {} is broken: {}",
                         store.db(),
@@ -112,10 +134,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
                         broken.reason
                     )))
                 }
+                Err(Unverified::Rows(rows)) => {
+                    let mut lines: Vec<String> = rows
+                        .iter()
+                        .take(MAX_ROWS_NAMED)
+                        .map(|t| format!("\n  {t}"))
+                        .collect();
+                    if rows.len() > MAX_ROWS_NAMED {
+                        lines.push(format!("\n  … and {} more", rows.len() - MAX_ROWS_NAMED));
+                    }
+                    return Err(Failure::Input(anyhow!(
+                        "{}: the audit chain is intact, but {} row(s) differ from what it recorded:{}",
+                        store.db(),
+                        rows.len(),
+                        lines.concat()
+                    )));
+                }
             }
         }
         Command::Export { db, out } => {
-            let mut store = Store::open_existing(&db)?;
+            let mut store = Store::open_existing(&db).map_err(failure)?;
             let cases = store.cases(&CaseFilter::default())?;
             write_table(&out, &cases_table(&cases), Srs::WGS84)?;
             if !ctx.quiet {
@@ -124,7 +162,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         }
         Command::Report { project, db, json } => {
             results_file(&project, "summary.json")?;
-            let mut store = Store::open_existing(&db)?;
+            let mut store = Store::open_existing(&db).map_err(failure)?;
             let cases = store.cases(&CaseFilter::default())?;
             let figures = border_figures(&cases, &store.audit_log()?);
             let text = if json {
@@ -151,8 +189,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
         Command::Backup { db, file } => {
-            let store = Store::open_existing(&db)?;
-            store.backup(&file)?;
+            let store = Store::open_existing(&db).map_err(failure)?;
+            store.backup(&file).map_err(failure)?;
             if !ctx.quiet {
                 eprintln!("{} copied to {}", store.db(), file.display());
             }

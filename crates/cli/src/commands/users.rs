@@ -5,6 +5,7 @@ use std::io::BufRead;
 use anyhow::anyhow;
 use borderscape_cases::{Actor, Role, Store};
 
+use super::cases::failure;
 use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
@@ -17,7 +18,7 @@ pub struct Args {
 enum Command {
     /// Add an account (its password, from standard input, is stored as an argon2id hash).
     Add {
-        /// The register: a SQLite file (created on first use) or a postgres:// URL.
+        /// The register: a SQLite file (made at a path that does not exist) or a postgres:// URL.
         db: String,
         /// Login name (letters, digits, . _ - @).
         #[arg(long)]
@@ -67,7 +68,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
                     Failure::Input(anyhow!("cannot read the password from standard input: {e}"))
                 })?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let mut store = Store::open(&db)?;
+            let mut store = Store::open(&db).map_err(failure)?;
             let user =
                 store.add_user(&Actor::cli("users"), &name, role, unit.as_deref(), password)?;
             if !ctx.quiet {
@@ -83,7 +84,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Token { db, name } => {
-            let mut store = Store::open_existing(&db)?;
+            let mut store = Store::open_existing(&db).map_err(failure)?;
             let token = store.new_token(&Actor::cli("users"), &name)?;
             // Printed even with --quiet: it is the command's output, and shown only this once.
             println!("{token}");
