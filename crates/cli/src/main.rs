@@ -76,7 +76,9 @@ impl From<borderscape_io::IoError> for Failure {
 
 impl From<borderscape_cases::CaseError> for Failure {
     fn from(e: borderscape_cases::CaseError) -> Self {
-        if e.is_input_error() {
+        if matches!(e, borderscape_cases::CaseError::Refused { .. }) {
+            Failure::Usage(e.into())
+        } else if e.is_input_error() {
             Failure::Input(e.into())
         } else {
             Failure::Internal(e.into())

@@ -40,6 +40,7 @@ mod refusal;
 mod results;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -408,8 +409,14 @@ pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
                 }
             };
             let reached = stream.local_addr().ok().map(|a| Reached(a.ip()));
+            // Whether a request has arrived on this connection: only such a connection, idle
+            // between requests, closes for a crowd; a fresh one may have its first request in
+            // flight, and closing it would answer nothing.
+            let served = Arc::new(AtomicBool::new(false));
             let site = TowerToHyperService::new(site.clone());
+            let seen = served.clone();
             let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                seen.store(true, Ordering::Relaxed);
                 if let Some(reached) = reached {
                     request.extensions_mut().insert(reached);
                 }
@@ -427,13 +434,18 @@ pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> s
                 let mut connection = std::pin::pin!(http.serve_connection(io, service));
                 // A connection past its time is dropped, whatever it was doing.
                 let deadline = tokio::time::Instant::now() + CONNECTION_TIMEOUT;
-                tokio::select! {
-                    _ = connection.as_mut() => {}
-                    _ = tokio::time::sleep_until(deadline) => {}
-                    _ = crowded.notified() => {
-                        // Closes at once when idle, else after the answer in progress.
-                        connection.as_mut().graceful_shutdown();
-                        let _ = tokio::time::timeout_at(deadline, connection).await;
+                loop {
+                    tokio::select! {
+                        _ = connection.as_mut() => break,
+                        _ = tokio::time::sleep_until(deadline) => break,
+                        _ = crowded.notified() => {
+                            if served.load(Ordering::Relaxed) {
+                                // Closes at once when idle, else after the answer in progress.
+                                connection.as_mut().graceful_shutdown();
+                                let _ = tokio::time::timeout_at(deadline, connection.as_mut()).await;
+                                break;
+                            }
+                        }
                     }
                 }
             });

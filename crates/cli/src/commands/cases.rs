@@ -2,14 +2,16 @@
 //! docs/cases.md).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use borderscape_cases::export::cases_table;
 use borderscape_cases::import::read_results;
 use borderscape_cases::report::border_figures;
-use borderscape_cases::{Actor, CaseError, CaseFilter, Store, Unverified};
+use borderscape_cases::{Actor, CaseFilter, Store, Unverified};
 use borderscape_io::gpkg::Srs;
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::write::write_table;
 use borderscape_server::{results_dir, results_file};
 
@@ -72,15 +74,6 @@ enum Command {
 /// How many differing rows `verify` names before counting the rest.
 const MAX_ROWS_NAMED: usize = 20;
 
-/// A register error's failure: a location that is not a register, or a copy's target that
-/// exists, is refused as a usage error (exit 2), like an output that would replace a file.
-pub fn failure(e: CaseError) -> Failure {
-    match e {
-        CaseError::Refused { .. } => Failure::Usage(e.into()),
-        e => e.into(),
-    }
-}
-
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Import {
@@ -90,7 +83,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         } => {
             results_file(&project, "results.gpkg")?;
             let found = read_results(&results_dir(&project))?;
-            let mut store = Store::open(&db).map_err(failure)?;
+            let mut store = Store::open(&db)?;
             let s = store.import(&Actor::cli("import"), &found, min_severity)?;
             if !ctx.quiet {
                 eprintln!(
@@ -110,7 +103,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Verify { db } => {
-            let mut store = Store::open_existing(&db).map_err(failure)?;
+            let mut store = Store::open_existing(&db)?;
             match store.verify()? {
                 Ok(v) => {
                     if !ctx.quiet {
@@ -153,16 +146,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Export { db, out } => {
-            let mut store = Store::open_existing(&db).map_err(failure)?;
+            let target = OutputFile::claim(&out, OutputKind::Layer, &[Path::new(&db)])?;
+            let mut store = Store::open_existing(&db)?;
             let cases = store.cases(&CaseFilter::default())?;
-            write_table(&out, &cases_table(&cases), Srs::WGS84)?;
+            target.write(|path| write_table(path, &cases_table(&cases), Srs::WGS84))?;
             if !ctx.quiet {
                 eprintln!("{} case(s) written to {}", cases.len(), out.display());
             }
         }
         Command::Report { project, db, json } => {
             results_file(&project, "summary.json")?;
-            let mut store = Store::open_existing(&db).map_err(failure)?;
+            let mut store = Store::open_existing(&db)?;
             let cases = store.cases(&CaseFilter::default())?;
             let figures = border_figures(&cases, &store.audit_log()?);
             let text = if json {
@@ -189,8 +183,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
         Command::Backup { db, file } => {
-            let store = Store::open_existing(&db).map_err(failure)?;
-            store.backup(&file).map_err(failure)?;
+            let store = Store::open_existing(&db)?;
+            store.backup(&file)?;
             if !ctx.quiet {
                 eprintln!("{} copied to {}", store.db(), file.display());
             }

@@ -5,7 +5,6 @@ use std::io::BufRead;
 use anyhow::anyhow;
 use borderscape_cases::{Actor, Role, Store};
 
-use super::cases::failure;
 use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
@@ -68,7 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
                     Failure::Input(anyhow!("cannot read the password from standard input: {e}"))
                 })?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let mut store = Store::open(&db).map_err(failure)?;
+            let mut store = Store::open(&db)?;
             let user =
                 store.add_user(&Actor::cli("users"), &name, role, unit.as_deref(), password)?;
             if !ctx.quiet {
@@ -84,7 +83,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             }
         }
         Command::Token { db, name } => {
-            let mut store = Store::open_existing(&db).map_err(failure)?;
+            let mut store = Store::open_existing(&db)?;
             let token = store.new_token(&Actor::cli("users"), &name)?;
             // Printed even with --quiet: it is the command's output, and shown only this once.
             println!("{token}");

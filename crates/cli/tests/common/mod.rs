@@ -234,7 +234,9 @@ pub fn users_add(db: &str, name: &str, role: &str, unit: Option<&str>, password:
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    // A command that refuses before reading (a bad role, a non-register) has closed its input:
+    // its refusal is the outcome, not the broken pipe.
+    let _ = writeln!(child.stdin.take().unwrap(), "{password}");
     let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
