@@ -38,7 +38,8 @@ fn areas(text: &str, county_only: bool) -> BTreeMap<(String, u16), f64> {
 
 /// The 305 demo counties on MCD12C1 2019: every county's class areas agree with exactextract
 /// 0.3.0 (cell fractions) × pyproj Geod cell areas within 0.5 % (they agree to 3e-7, the
-/// rounding of the reference), and no class is missing on either side.
+/// rounding of the reference), and no class is missing on either side; CUT counts a patch's
+/// pieces inside a county apart.
 #[test]
 fn demo_county_class_areas_agree_with_exactextract() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,6 +82,20 @@ fn demo_county_class_areas_agree_with_exactextract() {
             "{key:?}: {got} ha vs exactextract {want} ha"
         );
     }
+    // Issue 38: CUT squares the pieces of a patch inside a county, not the patch's whole area
+    // inside. 贵池区's habitat leaves it and comes back: CUT was 35.88 km² with its pieces summed
+    // first; CBC, which keeps the whole patch, is the same either way.
+    let fragmentation =
+        std::fs::read_to_string(out.join("tables/landcover_fragmentation.csv")).unwrap();
+    let guichi: Vec<&str> = fragmentation
+        .lines()
+        .find(|l| l.starts_with("341702,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let (cut, cbc): (f64, f64) = (guichi[8].parse().unwrap(), guichi[9].parse().unwrap());
+    assert!((cut - 17.785779).abs() < 1e-4, "{guichi:?}");
+    assert!((cbc - 1100.219965).abs() < 1e-4, "{guichi:?}");
     // The border zones and ESV are there too, and the summary states the resolution.
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("0.05° × 0.05° (about 4.8 km"), "{summary}");

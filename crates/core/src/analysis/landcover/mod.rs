@@ -1,7 +1,8 @@
 //! Land cover from rasters: the exact class composition of every jurisdiction and every
 //! border-zone side (cells weighted by the fraction inside, as exactextract), ecosystem-service
 //! value from it (Xie et al. 2015 factors through each scheme's crosswalk), and habitat patches
-//! with their CUT/CBC effective mesh size ([`fragmentation`]), per year.
+//! with their CUT/CBC effective mesh size ([`fragmentation`]; CUT over the pieces of each patch
+//! inside the unit, [`labels`]), per year.
 //!
 //! # Formulas
 //! A_{u,k} = Σ_cells f_{u,c} · a_c · [class(c) = k], with f_{u,c} the exact fraction of cell c
@@ -14,6 +15,7 @@
 
 pub mod coverage;
 pub mod fragmentation;
+pub mod labels;
 pub mod raster;
 pub mod scheme;
 pub mod zonal;
@@ -74,6 +76,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     references: &[
         "Baston, D. (2022) exactextract: fast and accurate raster zonal statistics. https://github.com/isciences/exactextract",
         "Xie, G., Zhang, C., Zhang, L., Chen, W. & Li, S. (2015) 基于单位面积价值当量因子的生态系统服务价值化方法改进. 自然资源学报 Journal of Natural Resources 30(8), 1243–1254.",
+        "Jaeger, J. A. G. (2000) Landscape division, splitting index, and effective mesh size. Landscape Ecology 15, 115–130. doi:10.1023/A:1008129329289",
         "Moser, B. et al. (2007) Modification of the effective mesh size for measuring landscape fragmentation to solve the boundary problem. Landscape Ecology 22, 447–459. doi:10.1007/s10980-006-9023-0",
         "McGarigal, K. (2015) FRAGSTATS help, version 4.2 (8-neighbour patch rule, NP, AREA_MN).",
         "Snyder, J. P. (1987) Map projections: a working manual. USGS Professional Paper 1395 (ellipsoidal cell areas, eq. 3-12).",
@@ -210,10 +213,14 @@ impl AnalysisModule for LandCover {
                 .zip(&pieces)
                 .map(|(c, p)| fragmentation::mesh(c.total_m2() + c.nodata_m2, p, &patches))
                 .collect();
+            let inside: Vec<Vec<(u32, f64)>> = pieces
+                .par_iter()
+                .map(fragmentation::Pieces::by_patch)
+                .collect();
             let cut_patches = borders
                 .par_iter()
                 .map(|&(a, b)| {
-                    let both = shared_patches(&pieces[a], &pieces[b]);
+                    let both = shared_patches(&inside[a], &inside[b]);
                     let area = both
                         .iter()
                         .map(|id| patches.complete_m2[*id as usize])
@@ -443,15 +450,14 @@ fn transitions(
     Ok((from.year, to.year, comps))
 }
 
-/// The patches with a piece of at least 0.5 m² in both units (pieces in patch order), in order.
-fn shared_patches(a: &Composition, b: &Composition) -> Vec<u32> {
-    let kept = |c: &Composition, id: u32| {
-        c.classes
-            .binary_search_by_key(&id, |p| p.0)
-            .is_ok_and(|k| c.classes[k].1 >= 0.5)
+/// The patches with at least 0.5 m² in both units (areas inside by patch, in patch order), in
+/// order.
+fn shared_patches(a: &[(u32, f64)], b: &[(u32, f64)]) -> Vec<u32> {
+    let kept = |c: &[(u32, f64)], id: u32| {
+        c.binary_search_by_key(&id, |p| p.0)
+            .is_ok_and(|k| c[k].1 >= 0.5)
     };
-    a.classes
-        .iter()
+    a.iter()
         .map(|p| p.0)
         .filter(|id| kept(a, *id) && kept(b, *id))
         .collect()
@@ -794,15 +800,11 @@ mod tests {
     /// (a sliver on one side), not 1 or 7 (one side only).
     #[test]
     fn shared_patches_have_a_piece_on_both_sides() {
-        let comp = |pieces: &[(u32, f64)]| Composition {
-            classes: pieces.to_vec(),
-            nodata_m2: 0.0,
-        };
-        let west = comp(&[(1, 2.0), (3, 0.4), (5, 1.0), (9, 7.0)]);
-        let east = comp(&[(3, 1.0), (5, 0.6), (7, 1.0), (9, 0.5)]);
+        let west = [(1, 2.0), (3, 0.4), (5, 1.0), (9, 7.0)];
+        let east = [(3, 1.0), (5, 0.6), (7, 1.0), (9, 0.5)];
         assert_eq!(shared_patches(&west, &east), vec![5, 9]);
         assert_eq!(shared_patches(&east, &west), vec![5, 9]);
-        assert!(shared_patches(&west, &comp(&[])).is_empty());
+        assert!(shared_patches(&west, &[]).is_empty());
     }
 
     fn geographic_grid(cell_deg: f64) -> Grid {

@@ -1,9 +1,10 @@
 //! Zonal composition streamed over a raster: the raster is read once, a band of rows at a time,
-//! and every zone that the band touches adds, per key (a class, a habitat patch), Σ fraction ×
-//! cell area of its cells there. A band can carry several layers of keys (the classes and the
-//! patch labels of the same cells), so one pass weighs every cell once per zone. Memory: two bands
-//! (one being read ahead) plus, per worker thread, one band-high coverage window, reused from zone
-//! to zone.
+//! and every zone that the band touches adds, per key (a class) or per connected piece (of
+//! habitat), Σ fraction × cell area of its cells there. A band can carry several layers of keys
+//! (the classes and the patch labels of the same cells), so one pass weighs every cell once per
+//! zone. Memory: two bands (one being read ahead) plus, per worker thread, one band-high coverage
+//! window, reused from zone to zone, plus, for each zone cut into pieces, two rows of labels and
+//! its label table.
 
 use std::cell::RefCell;
 
@@ -12,11 +13,12 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use super::coverage::CellPolygon;
+use super::labels::PieceAreas;
 use super::raster::{ClassSource, Grid, RasterCrs};
 use crate::crs::AnalysisCrs;
 use crate::error::AnalysisError;
 
-/// Areas of one zone by key (a class, or a habitat patch), m²; nodata cells (and the parts of
+/// Areas of one zone by key (a class, or a piece of habitat), m²; nodata cells (and the parts of
 /// the zone beside the raster's columns) are counted apart.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Composition {
@@ -57,8 +59,8 @@ pub fn compose(
     source: &dyn ClassSource,
     zones: &[MultiPolygon],
 ) -> Result<Vec<Composition>, String> {
-    let layer = KeyLayer::classes(source.grid(), zones.len());
-    compose_by(source, zones, layer.skip, |row0, rows, keys| {
+    let skip = Skip::classes(source.grid());
+    compose_by(source, zones, skip, |row0, rows, keys| {
         let classes = source.read_rows(row0, rows)?;
         keys.clear();
         keys.extend(classes.into_iter().map(u32::from));
@@ -75,7 +77,7 @@ pub fn compose_by(
     mut fill: impl FnMut(usize, usize, &mut Vec<u32>) -> Result<(), String> + Send,
 ) -> Result<Vec<Composition>, String> {
     let layer = KeyLayer {
-        skip,
+        sum: Sum::ByKey(skip),
         zones: zones.len(),
     };
     let mut all = compose_layers(source, zones, &[layer], |row0, rows, keys| {
@@ -84,11 +86,11 @@ pub fn compose_by(
     Ok(all.pop().unwrap_or_default())
 }
 
-/// One layer of keys of a pass: the key that counts in no class, and how many zones (the first
-/// ones) weigh their cells by it. A layer read by fewer zones comes after those read by more.
+/// One layer of keys of a pass: how its cells are summed, and how many zones (the first ones)
+/// weigh their cells by it. A layer read by fewer zones comes after those read by more.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyLayer {
-    pub skip: Skip,
+    pub sum: Sum,
     pub zones: usize,
 }
 
@@ -96,12 +98,21 @@ impl KeyLayer {
     /// The raster's classes for the first `zones` zones, its nodata (if any) counted apart.
     pub fn classes(grid: &Grid, zones: usize) -> Self {
         Self {
-            skip: grid
-                .nodata
-                .map_or(Skip::Nothing, |k| Skip::Nodata(k.into())),
+            sum: Sum::ByKey(Skip::classes(grid)),
             zones,
         }
     }
+}
+
+/// How a layer's cells add up in a zone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sum {
+    /// By key, all but the skipped one.
+    ByKey(Skip),
+    /// By piece: the 8-neighbour connected components, inside the zone, of the cells keyed
+    /// other than 0 (see [`PieceAreas`]). The composition holds one (key of one of its cells,
+    /// area) per piece, so its keys may repeat.
+    ByPiece,
 }
 
 /// Cells of one key that count in no class.
@@ -111,8 +122,14 @@ pub enum Skip {
     Nothing,
     /// Nodata: summed apart, in [`Composition::nodata_m2`].
     Nodata(u32),
-    /// Outside what is measured (cells of no habitat patch): left out.
-    Ignored(u32),
+}
+
+impl Skip {
+    /// The raster's nodata, if it has one.
+    fn classes(grid: &Grid) -> Self {
+        grid.nodata
+            .map_or(Skip::Nothing, |k| Skip::Nodata(k.into()))
+    }
 }
 
 /// The composition of zones by each layer of keys, per layer (in `layers` order) and zone.
@@ -130,12 +147,22 @@ pub fn compose_layers(
         .iter()
         .map(|z| CellPolygon::new(z, grid.x0, grid.y0, grid.dx, grid.dy))
         .collect();
-    let mut sums: Vec<Vec<KeyAreas>> = (0..zones.len())
-        .map(|z| {
+    let mut sums: Vec<Vec<ZoneSums>> = cells
+        .iter()
+        .enumerate()
+        .map(|(z, cell)| {
             layers
                 .iter()
                 .filter(|l| z < l.zones)
-                .map(|l| KeyAreas::new(l.skip))
+                .map(|l| match l.sum {
+                    Sum::ByKey(skip) => ZoneSums::Keys(KeyAreas::new(skip)),
+                    Sum::ByPiece => {
+                        // The zone's columns on the raster.
+                        let (c0, w) = cell.as_ref().map_or((0, 0), |c| c.columns());
+                        let (c0, c1) = (c0.max(0), (c0 + w as i64).min(grid.width as i64));
+                        ZoneSums::Pieces(PieceAreas::new(c0, (c1 - c0).max(0) as usize))
+                    }
+                })
                 .collect()
         })
         .collect();
@@ -199,22 +226,30 @@ pub fn compose_layers(
                         (width as i64 - col0).clamp(on as i64, fractions.len() as i64) as usize;
                     let beside: f64 = fractions[..on].iter().chain(&fractions[off..]).sum();
                     for sum in sums.iter_mut() {
-                        sum.nodata_m2 += beside * areas[row];
+                        sum.add_beside(beside * areas[row]);
                     }
                     if on == off {
                         return;
                     }
-                    let start = row * width + (col0 + on as i64) as usize;
+                    let col = col0 + on as i64;
+                    let start = row * width + col as usize;
+                    let (fractions, area) = (&fractions[on..off], areas[row]);
                     let dense = dense.chunks_exact_mut(DENSE_KEYS * INTERLEAVE);
                     for ((sum, keys), dense) in sums.iter_mut().zip(&keys).zip(dense) {
-                        sum.add_row(dense, &fractions[on..off], &keys[start..], areas[row]);
+                        let keys = &keys[start..];
+                        match sum {
+                            ZoneSums::Keys(sum) => sum.add_row(dense, fractions, keys, area),
+                            ZoneSums::Pieces(p) => p.add_row(b0 + row, col, fractions, keys, area),
+                        }
                     }
                 });
                 for (sum, dense) in sums
                     .iter_mut()
                     .zip(dense.chunks_exact_mut(DENSE_KEYS * INTERLEAVE))
                 {
-                    sum.flush(dense);
+                    if let ZoneSums::Keys(sum) = sum {
+                        sum.flush(dense);
+                    }
                 }
                 SCRATCH.set(scratch);
             });
@@ -229,7 +264,7 @@ pub fn compose_layers(
         layers.iter().map(|l| Vec::with_capacity(l.zones)).collect();
     let finished: Vec<Vec<Composition>> = sums
         .into_par_iter()
-        .map(|zone| zone.into_iter().map(KeyAreas::finish).collect())
+        .map(|zone| zone.into_iter().map(ZoneSums::finish).collect())
         .collect();
     for zone in finished {
         for (layer, comp) in zone.into_iter().enumerate() {
@@ -254,11 +289,37 @@ thread_local! {
 }
 
 /// Keys below this are summed in an array (classes of every built-in scheme), the others in a
-/// hash map (patch labels, transitions).
+/// hash map (transitions).
 const DENSE_KEYS: usize = 256;
 
 /// Copies of the dense sums (see [`KeyAreas::add_row`]).
 const INTERLEAVE: usize = 4;
+
+/// One zone's running sums of one layer.
+#[derive(Debug)]
+enum ZoneSums {
+    Keys(KeyAreas),
+    Pieces(PieceAreas),
+}
+
+impl ZoneSums {
+    /// Adds area of the zone beside the raster's columns: nodata by key, no piece.
+    fn add_beside(&mut self, m2: f64) {
+        if let ZoneSums::Keys(sum) = self {
+            sum.nodata_m2 += m2;
+        }
+    }
+
+    fn finish(self) -> Composition {
+        match self {
+            ZoneSums::Keys(sum) => sum.finish(),
+            ZoneSums::Pieces(pieces) => Composition {
+                classes: pieces.finish(),
+                nodata_m2: 0.0,
+            },
+        }
+    }
+}
 
 /// One zone's running sums by key of one layer.
 #[derive(Debug)]
@@ -279,15 +340,14 @@ impl KeyAreas {
 
     /// Adds one row's cells: `fractions[j]` of the cell keyed `keys[j]`, each of `area` m².
     /// Keys below [`DENSE_KEYS`] go to `dense` (see [`Scratch`]) until [`KeyAreas::flush`];
-    /// runs of one larger key add once (patches span many cells of a row).
+    /// runs of one larger key add once (an unchanged class spans many cells of a row).
     fn add_row(&mut self, dense: &mut [f64], fractions: &[f64], keys: &[u32], area: f64) {
         // Locals, not fields, in the loop, and neighbouring cells summed in different copies: a
         // running sum in memory is a chain of load–add–store from cell to cell of one key
         // (measured: half of the pass).
-        let (skip, count_skipped) = match self.skip {
-            Skip::Nothing => (None, false),
-            Skip::Nodata(k) => (Some(k), true),
-            Skip::Ignored(k) => (Some(k), false),
+        let skip = match self.skip {
+            Skip::Nothing => None,
+            Skip::Nodata(k) => Some(k),
         };
         let mut skipped = 0.0;
         let mut run: Option<(u32, f64)> = None;
@@ -296,9 +356,7 @@ impl KeyAreas {
                 continue;
             }
             if Some(key) == skip {
-                if count_skipped {
-                    skipped += f;
-                }
+                skipped += f;
             } else if (key as usize) < DENSE_KEYS {
                 dense[(j % INTERLEAVE) * DENSE_KEYS + key as usize] += f * area;
             } else {
