@@ -92,8 +92,8 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     outputs: &[
         OutputSpec { name: "river_sections", spatial: true, description: "Where rivers cross borders: upstream and downstream unit and the load crossing, per pollutant and plan version.", columns: river_sections_columns },
         OutputSpec { name: "load_flows", spatial: true, description: "Lines from the unit a load comes from to the unit it enters, with the load (for maps).", columns: load_flows_columns },
-        OutputSpec { name: "load_matrix_<level>", spatial: false, description: "Per level: load of sources in `from` crossing into `to`, and all load crossing, kg/yr, per pollutant and plan version.", columns: load_matrix_columns },
-        OutputSpec { name: "load_sources_<level>", spatial: false, description: "Per level and crossing pair: the crossing load by origin unit and source type (land-use class, facility type), kg/yr, with its share.", columns: load_sources_columns },
+        OutputSpec { name: "load_matrix_<level>", spatial: false, description: "Per level: load of sources in `from` entering `to` (each parcel counted once), all load crossing, and the net of the two directions, kg/yr, per pollutant and plan version.", columns: load_matrix_columns },
+        OutputSpec { name: "load_sources_<level>", spatial: false, description: "Per level and crossing pair: the load entering `to` for the first time by origin unit and source type (land-use class, facility type), kg/yr, with its share (re-crossings and loads coming back into their origin left out).", columns: load_sources_columns },
         OutputSpec { name: "load_balance", spatial: false, description: "Mass balance per origin unit, plan and pollutant: injected = delivered + decayed + retained, kg/yr.", columns: load_balance_columns },
         OutputSpec { name: "siting_bands", spatial: false, description: "Polluting facilities per distance band from the exit and from the entry border along the river, incidence-rate ratio and permutation p.", columns: siting::siting_bands_columns },
     ],
@@ -220,10 +220,14 @@ pub struct LoadFlow {
     pub to: String,
     pub plan: String,
     pub pollutant: String,
-    /// Load of sources in `from` crossing into `to` (rounded to 1e-9 kg/yr, as written).
+    /// Load of sources in `from` entering `to`, each parcel counted once however often a river
+    /// takes it back and forth across the border (rounded to 1e-9 kg/yr, as written).
     pub load_kg_per_yr: f64,
-    /// All load crossing from `from` into `to`, transit included.
+    /// All load crossing from `from` into `to`, transit and re-crossings included.
     pub flux_kg_per_yr: f64,
+    /// The flux from `from` into `to` minus the flux back from `to` into `from`: the net mass
+    /// moved across the border, negative when more comes back.
+    pub net_kg_per_yr: f64,
 }
 
 /// What the rivers analysis finds: its tables and summary, and the transboundary load matrix
@@ -450,6 +454,20 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         .chain(rules.point_loads.values())
         .flat_map(|m| m.keys())
         .collect();
+    let levels: Vec<Level> = region
+        .levels()
+        .into_iter()
+        .filter(|l| *l <= params.level)
+        .collect();
+    // Each unit with its ancestors at the matrices' levels: what a crossing into it enters.
+    let chains: Vec<Vec<usize>> = (0..region.jurisdictions.len())
+        .map(|u| {
+            levels
+                .iter()
+                .filter_map(|l| region.unit_at(u, *l))
+                .collect()
+        })
+        .collect();
     let mut runs = Vec::new();
     let mut types = SourceTypes::default();
     for (v, plan) in versions.iter().enumerate() {
@@ -459,7 +477,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
                 decay_per_km: params.decay.get(pollutant).copied().unwrap_or(0.0),
                 lake_retention: params.lake_retention.get(pollutant).copied().unwrap_or(0.0),
             };
-            let routed = route(&network, &sources.injections, &rates);
+            let routed = route(&network, &sources.injections, &rates, &chains);
             runs.push(RoutedRun {
                 plan: plan.clone(),
                 pollutant: pollutant.clone(),
@@ -473,8 +491,8 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         flows_table(region, &runs),
     ];
     let mut load_matrices = BTreeMap::new();
-    for level in region.levels().into_iter().filter(|l| *l <= params.level) {
-        let crossings: Vec<BTreeMap<Crossing, f64>> = runs
+    for level in levels {
+        let crossings: Vec<LevelCrossings> = runs
             .iter()
             .map(|r| crossings_at(region, level, &r.routed))
             .collect();
@@ -655,22 +673,39 @@ fn sections_table(region: &Region, network: &Network, runs: &[RoutedRun], statio
     t
 }
 
-/// The crossings of a routing seen at `level`: (from, to, origin) at that level → kg/yr,
-/// crossings inside one unit of the level left out; `source` kept.
-fn crossings_at(region: &Region, level: Level, routed: &Routed) -> BTreeMap<Crossing, f64> {
+/// The crossings of a routing seen at one level, (from, to, origin, source) at that level →
+/// kg/yr: all load crossing (a parcel counted at every crossing), and the part of it entering
+/// `to` for the first time (a parcel counted once into each unit, never into its origin).
+struct LevelCrossings {
+    gross: BTreeMap<Crossing, f64>,
+    first: BTreeMap<Crossing, f64>,
+}
+
+/// The crossings of a routing seen at `level`, crossings inside one unit of the level left out.
+fn crossings_at(region: &Region, level: Level, routed: &Routed) -> LevelCrossings {
     let up = |u: usize| region.unit_at(u, level);
-    let mut out = BTreeMap::new();
+    let at_level = |c: &Crossing| match (up(c.from), up(c.to), up(c.origin)) {
+        (Some(from), Some(to), Some(origin)) if from != to => Some(Crossing {
+            from,
+            to,
+            origin,
+            source: c.source,
+        }),
+        _ => None,
+    };
+    let mut out = LevelCrossings {
+        gross: BTreeMap::new(),
+        first: BTreeMap::new(),
+    };
     for (c, kg) in &routed.crossings {
-        if let (Some(from), Some(to), Some(origin)) = (up(c.from), up(c.to), up(c.origin)) {
-            if from != to {
-                let key = Crossing {
-                    from,
-                    to,
-                    origin,
-                    source: c.source,
-                };
-                *out.entry(key).or_default() += kg;
-            }
+        if let Some(key) = at_level(c) {
+            *out.gross.entry(key).or_default() += kg;
+        }
+    }
+    for ((c, unit), kg) in &routed.first_entries {
+        match at_level(c) {
+            Some(key) if key.to == *unit => *out.first.entry(key).or_default() += kg,
+            _ => {}
         }
     }
     out
@@ -688,16 +723,13 @@ fn flow_key_columns() -> Vec<Column> {
 
 /// The transboundary load matrix of one level, in output order, from each run's crossings at
 /// that level.
-fn load_matrix(
-    region: &Region,
-    runs: &[RoutedRun],
-    crossings: &[BTreeMap<Crossing, f64>],
-) -> Vec<LoadFlow> {
+fn load_matrix(region: &Region, runs: &[RoutedRun], crossings: &[LevelCrossings]) -> Vec<LoadFlow> {
     let mut flows = Vec::new();
     for (run, crossings) in runs.iter().zip(crossings) {
-        let flux = flux_by_pair(crossings);
-        let own = flux_by_pair(crossings.iter().filter(|(c, _)| c.origin == c.from));
+        let flux = flux_by_pair(&crossings.gross);
+        let own = flux_by_pair(crossings.first.iter().filter(|(c, _)| c.origin == c.from));
         for (&(a, b), total) in &flux {
+            let back = flux.get(&(b, a)).copied().unwrap_or(0.0);
             flows.push(LoadFlow {
                 from: region.jurisdictions[a].code.clone(),
                 to: region.jurisdictions[b].code.clone(),
@@ -705,6 +737,7 @@ fn load_matrix(
                 pollutant: run.pollutant.clone(),
                 load_kg_per_yr: round_to(own.get(&(a, b)).copied().unwrap_or(0.0), 9),
                 flux_kg_per_yr: round_to(*total, 9),
+                net_kg_per_yr: round_to(total - back, 9),
             });
         }
     }
@@ -720,13 +753,19 @@ fn load_matrix_columns() -> Vec<Column> {
                 "load_kg_per_yr",
                 ColumnType::Real,
                 Some("kg/yr"),
-                "load of sources in `from` crossing into `to`",
+                "load of sources in `from` entering `to`, each parcel counted once however often it crosses back and forth",
             ),
             Column::new(
                 "flux_kg_per_yr",
                 ColumnType::Real,
                 Some("kg/yr"),
-                "all load crossing from `from` into `to`, transit included",
+                "all load crossing from `from` into `to`, transit and re-crossings included",
+            ),
+            Column::new(
+                "net_kg_per_yr",
+                ColumnType::Real,
+                Some("kg/yr"),
+                "flux from `from` into `to` minus flux from `to` into `from` (negative: more comes back)",
             ),
         ])
         .collect()
@@ -747,6 +786,7 @@ fn matrix_table(level: Level, flows: &[LoadFlow]) -> Table {
                 f.pollutant.clone().into(),
                 Value::Real(f.load_kg_per_yr),
                 Value::Real(f.flux_kg_per_yr),
+                Value::Real(f.net_kg_per_yr),
             ],
             None,
         );
@@ -800,25 +840,27 @@ fn load_sources_columns() -> Vec<Column> {
                 "load_kg_per_yr",
                 ColumnType::Real,
                 Some("kg/yr"),
-                "load of this origin and source type crossing from `from` into `to`",
+                "load of this origin and source type entering `to` from `from` for the first time (never into its origin)",
             ),
             Column::new(
                 "share",
                 ColumnType::Real,
                 None,
-                "its share of all load crossing from `from` into `to`",
+                "its share of the pair's load so counted (the rows of a pair add up to 1)",
             ),
         ])
         .collect()
 }
 
-/// Per crossing pair of one level: the crossing load by origin unit and source type, with
-/// shares (the per-border form of SPARROW's "delivered load by upstream state").
+/// Per crossing pair of one level: the load entering `to` for the first time by origin unit and
+/// source type, with shares (the per-border form of SPARROW's "delivered load by upstream
+/// state"); re-crossings and loads coming back into their origin are left out, as they deliver
+/// nothing new.
 fn sources_table(
     region: &Region,
     level: Level,
     runs: &[RoutedRun],
-    crossings: &[BTreeMap<Crossing, f64>],
+    crossings: &[LevelCrossings],
     types: &[String],
 ) -> Table {
     let mut t = Table::new(
@@ -828,10 +870,10 @@ fn sources_table(
     );
     let code = |u: usize| Value::from(region.jurisdictions[u].code.clone());
     for (run, crossings) in runs.iter().zip(crossings) {
-        let flux = flux_by_pair(crossings);
+        let first = flux_by_pair(&crossings.first);
         // Crossings are keyed (from, to, origin, source): already in output order.
-        for (c, &kg) in crossings {
-            let total = flux[&(c.from, c.to)];
+        for (c, &kg) in &crossings.first {
+            let total = first[&(c.from, c.to)];
             t.push(
                 vec![
                     code(c.from),

@@ -3,9 +3,11 @@
 //! entering a lake (a share, or R = √τ/(1 + √τ) from the lake's residence time τ: Vollenweider
 //! 1976, Larsen & Mercier 1976),
 //! no decay inside a lake on top of it. A parcel is in one unit, or on a border river shared by
-//! two banks; every change of unit is a crossing, recorded by origin and source.
+//! two banks; every change of unit is a crossing, recorded by origin and source. A parcel also
+//! remembers which units it has been in, so that its load is counted into a unit once however
+//! often a meandering river takes it back across the border (issue 38).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::network::{Network, Segment};
 
@@ -80,8 +82,12 @@ pub fn flux_by_pair<'a>(
 #[derive(Debug, Default, Clone)]
 pub struct Routed {
     /// Every crossing, along a river or overland (a source whose load enters a reach in another
-    /// unit), kg/yr.
+    /// unit), kg/yr: the gross flux, a parcel counted each time it crosses.
     pub crossings: BTreeMap<Crossing, f64>,
+    /// (crossing, unit entered) → the part of the crossing load that enters that unit (of any
+    /// level: the crossing's `to` or an ancestor it enters with it) for the first time, kg/yr: a
+    /// parcel is counted into a unit at most once and never into its origin's units.
+    pub first_entries: BTreeMap<(Crossing, usize), f64>,
     /// Crossings along rivers by place: (reach, segment entered, from, to) → kg/yr.
     pub sections: BTreeMap<(usize, usize, usize, usize), f64>,
     /// Overland crossings (from, to) → kg/yr.
@@ -104,20 +110,77 @@ impl Routed {
     }
 }
 
-/// Parcels in a stretch of river: (place, origin, source) → kg/yr.
-type Parcels = BTreeMap<(Place, usize, usize), f64>;
+/// A parcel's load, kg/yr, and for each unit it has been in, the share of it that has been there
+/// (1 for its origin and the origin's ancestors). On a border river a parcel is in each bank by
+/// half, well mixed: the share that has been in a unit after a visit with presence p is
+/// 1 − (1 − b)(1 − p), and parcels that merge average their shares by mass, so a share stays
+/// the probability that the load has been in the unit.
+#[derive(Debug, Clone, Default)]
+struct Parcel {
+    kg: f64,
+    been: BTreeMap<usize, f64>,
+}
 
-/// Moves every parcel to `place`, calling `cross(from, to, origin, source, kg)` for each unit it
-/// leaves: a bank that is also a bank of the new place is not left; a parcel on a border river
-/// leaves from each bank by half, and enters each bank of a border river by half.
-fn enter(parcels: &mut Parcels, place: Place, mut cross: impl FnMut(Crossing, f64)) {
+impl Parcel {
+    /// Adds `other` (a parcel at the same place, of the same origin and source).
+    fn absorb(&mut self, other: Parcel) {
+        let total = self.kg + other.kg;
+        if self.kg <= 0.0 {
+            self.been = other.been;
+        } else if other.kg > 0.0 && self.been != other.been {
+            let units: BTreeSet<usize> =
+                self.been.keys().chain(other.been.keys()).copied().collect();
+            let share =
+                |been: &BTreeMap<usize, f64>, u: usize| been.get(&u).copied().unwrap_or(0.0);
+            self.been = units
+                .into_iter()
+                .map(|u| {
+                    let mixed =
+                        (self.kg * share(&self.been, u) + other.kg * share(&other.been, u)) / total;
+                    (u, mixed)
+                })
+                .collect();
+        }
+        self.kg = total;
+    }
+}
+
+/// Parcels in a stretch of river: (place, origin, source) → parcel.
+type Parcels = BTreeMap<(Place, usize, usize), Parcel>;
+
+/// Adds a parcel to `parcels`.
+fn put(parcels: &mut Parcels, key: (Place, usize, usize), parcel: Parcel) {
+    parcels.entry(key).or_default().absorb(parcel);
+}
+
+/// Moves every parcel to `place`, calling `cross(crossing, kg, first)` for each unit it
+/// leaves, `first` the (unit entered, kg) of that crossing's load entering a unit (the unit
+/// crossed into or an ancestor of it) for the first time: a bank that is also a bank of the new
+/// place is not left; a parcel on a border river leaves from each bank by half, and enters each
+/// bank of a border river by half. A unit's first-entry load at one move is the rise of the share
+/// that has been there, at most the load crossing into it (entering a border river from one of
+/// its banks puts half a parcel in the other bank with no crossing, and nothing is counted).
+fn enter(
+    parcels: &mut Parcels,
+    place: Place,
+    chains: &[Vec<usize>],
+    mut cross: impl FnMut(Crossing, f64, &[(usize, f64)]),
+) {
     if parcels.keys().all(|(p, _, _)| *p == place) {
         return;
     }
     let new_banks = place.banks();
+    // Presence of a parcel at the new place in each unit of every level.
+    let mut presence: BTreeMap<usize, f64> = BTreeMap::new();
+    for &(bank, share) in &new_banks {
+        for &u in &chains[bank] {
+            *presence.entry(u).or_default() += share;
+        }
+    }
     let moved = std::mem::take(parcels);
-    for ((old, origin, source), kg) in moved {
+    for ((old, origin, source), mut parcel) in moved {
         if old != place {
+            let mut moves: Vec<(Crossing, f64)> = Vec::new();
             for (from, share_from) in old.banks() {
                 if new_banks.iter().any(|(u, _)| *u == from) {
                     continue;
@@ -129,11 +192,42 @@ fn enter(parcels: &mut Parcels, place: Place, mut cross: impl FnMut(Crossing, f6
                         origin,
                         source,
                     };
-                    cross(crossing, kg * share_from * share_to);
+                    moves.push((crossing, share_from * share_to));
                 }
             }
+            let entered = |c: &Crossing| {
+                let from = &chains[c.from];
+                chains[c.to]
+                    .iter()
+                    .copied()
+                    .filter(move |u| !from.contains(u))
+            };
+            // The share of the parcel crossing into each unit, and the part of it counted.
+            let mut crossing_into: BTreeMap<usize, f64> = BTreeMap::new();
+            for (c, share) in &moves {
+                for u in entered(c) {
+                    *crossing_into.entry(u).or_default() += share;
+                }
+            }
+            let mut counted: BTreeMap<usize, f64> = BTreeMap::new();
+            for (&u, &p) in &presence {
+                let before = parcel.been.get(&u).copied().unwrap_or(0.0);
+                let after = 1.0 - (1.0 - before) * (1.0 - p);
+                if let Some(&s) = crossing_into.get(&u) {
+                    counted.insert(u, ((after - before) / s).min(1.0));
+                }
+                parcel.been.insert(u, after);
+            }
+            for (c, share) in moves {
+                let kg = parcel.kg * share;
+                let first: Vec<(usize, f64)> = entered(&c)
+                    .map(|u| (u, kg * counted[&u]))
+                    .filter(|(_, kg)| *kg > 0.0)
+                    .collect();
+                cross(c, kg, &first);
+            }
         }
-        *parcels.entry((place, origin, source)).or_default() += kg;
+        put(parcels, (place, origin, source), parcel);
     }
 }
 
@@ -142,9 +236,9 @@ fn remove_share(parcels: &mut Parcels, share: f64, mut book: impl FnMut(usize, f
     if share <= 0.0 {
         return;
     }
-    for ((_, origin, _), kg) in parcels.iter_mut() {
-        book(*origin, *kg * share);
-        *kg *= 1.0 - share;
+    for ((_, origin, _), parcel) in parcels.iter_mut() {
+        book(*origin, parcel.kg * share);
+        parcel.kg *= 1.0 - share;
     }
 }
 
@@ -169,8 +263,14 @@ impl Rates {
     }
 }
 
-/// Routes the injections down the network.
-pub fn route(network: &Network, injections: &[Injection], rates: &Rates) -> Routed {
+/// Routes the injections down the network. `chains[u]` holds unit `u` and its ancestors: the
+/// units a parcel in `u` is in, which a crossing into `u` enters unless the parcel has been there.
+pub fn route(
+    network: &Network,
+    injections: &[Injection],
+    rates: &Rates,
+    chains: &[Vec<usize>],
+) -> Routed {
     let mut routed = Routed::default();
     let mut at: Vec<Vec<Vec<Injection>>> = network
         .reaches
@@ -196,9 +296,12 @@ pub fn route(network: &Network, injections: &[Injection], rates: &Rates) -> Rout
         for (i, seg) in reach.segments.iter().enumerate() {
             let place = Place::of(seg);
             if let Some(place) = place {
-                enter(&mut carry, place, |c, kg| {
+                enter(&mut carry, place, chains, |c, kg, first| {
                     *routed.crossings.entry(c).or_default() += kg;
                     *routed.sections.entry((k, i, c.from, c.to)).or_default() += kg;
+                    for &(u, kg) in first {
+                        *routed.first_entries.entry((c, u)).or_default() += kg;
+                    }
                 });
             }
             if let Some(l) = seg.lake.filter(|l| lake != Some(*l)) {
@@ -208,12 +311,19 @@ pub fn route(network: &Network, injections: &[Injection], rates: &Rates) -> Rout
             }
             lake = seg.lake;
             for inj in at[k][i].drain(..) {
+                let fresh = Parcel {
+                    kg: inj.kg,
+                    been: chains[inj.origin].iter().map(|&u| (u, 1.0)).collect(),
+                };
                 let mut parcel =
-                    Parcels::from([((Place::Unit(inj.origin), inj.origin, inj.source), inj.kg)]);
+                    Parcels::from([((Place::Unit(inj.origin), inj.origin, inj.source), fresh)]);
                 if let Some(place) = place {
-                    enter(&mut parcel, place, |c, kg| {
+                    enter(&mut parcel, place, chains, |c, kg, first| {
                         *routed.crossings.entry(c).or_default() += kg;
                         *routed.overland.entry((c.from, c.to)).or_default() += kg;
+                        for &(u, kg) in first {
+                            *routed.first_entries.entry((c, u)).or_default() += kg;
+                        }
                     });
                 }
                 // A load discharged into a lake enters it.
@@ -222,8 +332,8 @@ pub fn route(network: &Network, injections: &[Injection], rates: &Rates) -> Rout
                         routed.balance.entry(o).or_default().retained += kg
                     });
                 }
-                for (key, kg) in parcel {
-                    *carry.entry(key).or_default() += kg;
+                for (key, p) in parcel {
+                    put(&mut carry, key, p);
                 }
             }
             if seg.lake.is_none() {
@@ -240,14 +350,23 @@ pub fn route(network: &Network, injections: &[Injection], rates: &Rates) -> Rout
             .filter(|d| in_order[*d])
             .collect();
         if next.is_empty() {
-            for ((_, origin, _), kg) in carry {
-                routed.balance.entry(origin).or_default().delivered += kg;
+            for ((_, origin, _), p) in carry {
+                routed.balance.entry(origin).or_default().delivered += p.kg;
             }
             continue;
         }
         let split = 1.0 / next.len() as f64;
         for d in next {
-            let mut share: Parcels = carry.iter().map(|(key, kg)| (*key, kg * split)).collect();
+            let mut share: Parcels = carry
+                .iter()
+                .map(|(key, p)| {
+                    let part = Parcel {
+                        kg: p.kg * split,
+                        been: p.been.clone(),
+                    };
+                    (*key, part)
+                })
+                .collect();
             // Entering a lake at the confluence: retained on the way in.
             let first_lake = network.reaches[d].segments.first().and_then(|s| s.lake);
             if let Some(l) = first_lake.filter(|l| lake != Some(*l)) {
@@ -255,8 +374,8 @@ pub fn route(network: &Network, injections: &[Injection], rates: &Rates) -> Rout
                     routed.balance.entry(o).or_default().retained += kg
                 });
             }
-            for (key, kg) in share {
-                *incoming[d].entry(key).or_default() += kg;
+            for (key, p) in share {
+                put(&mut incoming[d], key, p);
             }
         }
     }

@@ -1,15 +1,27 @@
-//! Border-siting tests, "polluting thy neighbour" (methods reference §2.2) [P]:
+//! Border-siting tests, "polluting thy neighbour" (methods reference §2.2) [P]. A unit bears
+//! little of the damage of what it discharges just above where its river leaves it, so polluters
+//! gather there: rivers that cross borders carry more pollution (Sigman 2002, AER 92(4)), polluting
+//! activity moves to the downstream edge of counties (Lipscomb & Mobarak 2017, REStud 84(1)),
+//! water quality at China's province borders follows the cadres' incentives (Kahn, Li & Zhao
+//! 2015, AEJ: Policy 7(4)), and polluting firms crowd the most-downstream counties (Cai, Chen &
+//! Gong 2016, JEEM 76).
 //!
 //! 1. **Band test**: a polluting facility (a type with a point load) belongs to the unit it
-//!    stands in. From where it meets the network, the distance along the river down to where
-//!    the river leaves that unit into another unit of the region (an *exit*; the sea or land
-//!    outside every unit is not one), and up to where a river enters it. Exposure is the river
-//!    length in each distance band (0–5, 5–10, 10–20, 20–50 km) from an exit and from an entry,
-//!    so each band's figure is a rate ratio RR = ((n_exit + 0.5)/L_exit) / ((n_entry + 0.5)/L_entry)
-//!    (facilities per km of river; the 0.5 keeps empty bands finite). Placebo: every facility
-//!    moved to a uniformly random point of the river in its unit (seeded), the 0–5 km RR
-//!    recomputed; p = (1 + #{RR_perm ≥ RR}) / (1 + N) with the default alternative `greater`,
-//!    and the 2.5–97.5 % placebo interval.
+//!    stands in, and discharges at the nearest point of the river. When that point lies on its
+//!    own unit's river, the distance is measured along the flow from it down to where the flow
+//!    leaves the unit into another unit of the region (an *exit*; the sea or land outside every
+//!    unit is not one), and up to where a river enters it, and the facility is counted in its
+//!    bands (0–5, 5–10, 10–20, 20–50 km). A facility that discharges straight into another
+//!    unit's reach (or a reach outside every unit) has no distance to its own exit: it is
+//!    reported apart, with how far down the flow reaches its own unit.
+//!    Each band's rate ratio ((n_exit + 0.5)/L_exit) / ((n_entry + 0.5)/L_entry) (L: river km in
+//!    the band from an exit or an entry; the 0.5 keeps empty bands finite) is divided by its mean
+//!    over the placebo. Uncentred it is not 1 under the null: it pools every unit's river, while
+//!    the facilities are not spread like river km (a headwater unit has exits and no entry).
+//!    Placebo: every facility of the band test moved to a uniformly random point of its own
+//!    unit's river (seeded), the support the observed ones are measured on; per band,
+//!    p = (1 + #{RR_perm ≥ RR}) / (1 + N) with the default alternative `greater`, and the
+//!    2.5–97.5 % placebo interval.
 //! 2. **Most-downstream counties** (after Cai et al. 2016), descriptive: every county where a
 //!    river leaves its province into another province of the region, its density of polluting
 //!    facilities (per 1000 km²) against the other counties of its province; the mean difference
@@ -23,7 +35,7 @@ use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use serde_json::json;
 
-use super::network::Network;
+use super::network::{Network, Segment};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::stats::significance::{pseudo_p, quantile, Alternative};
@@ -60,15 +72,21 @@ impl<'n> Walker<'n> {
         }
     }
 
-    /// Distance (km) from the start of segment `i` of reach `k` down to where the river enters
-    /// another unit than `unit` (pieces outside every unit do not end the walk), within `limit`.
-    fn to_exit(&self, k: usize, i: usize, unit: usize, limit: f64) -> Option<f64> {
+    /// Distance (km) from the start of segment `i` of reach `k` down the flow to the first piece
+    /// whose unit (`None`: outside every unit) meets `stop`, within `limit`.
+    fn down_to(
+        &self,
+        k: usize,
+        i: usize,
+        limit: f64,
+        stop: impl Fn(Option<usize>) -> bool,
+    ) -> Option<f64> {
         let (mut k, mut i, mut d) = (k, i, 0.0);
         let mut steps = 0;
         loop {
             let reach = &self.network.reaches[k];
             while i < reach.segments.len() {
-                if self.units[k][i].is_some_and(|u| u != unit) {
+                if stop(self.units[k][i]) {
                     return Some(d);
                 }
                 d += reach.segments[i].length_km;
@@ -120,6 +138,62 @@ impl<'n> Walker<'n> {
         }
         best
     }
+
+    /// For every piece in a unit, the distances from its start down to where the flow leaves
+    /// that unit and up to where a river enters it; computed once, as every facility and
+    /// placebo draw on the piece reads them.
+    fn distances(&self) -> Vec<Vec<FromStart>> {
+        self.network
+            .reaches
+            .iter()
+            .enumerate()
+            .map(|(k, reach)| {
+                reach
+                    .segments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let Some(unit) = self.units[k][i] else {
+                            return FromStart::default();
+                        };
+                        let leaves = |u: Option<usize>| u.is_some_and(|u| u != unit);
+                        FromStart {
+                            exit: self.down_to(k, i, HORIZON_KM + s.length_km, leaves),
+                            entry: self.to_entry(k, i, unit, HORIZON_KM),
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Distances (km) from the start of a piece in a unit: down to the exit (within the horizon plus
+/// the piece's length, so that every point of the piece is measured), up to the entry.
+#[derive(Debug, Default, Clone, Copy)]
+struct FromStart {
+    exit: Option<f64>,
+    entry: Option<f64>,
+}
+
+impl FromStart {
+    /// The exit and entry bands of a discharge `offset` km down the piece.
+    fn bands(&self, offset: f64) -> (Option<usize>, Option<usize>) {
+        (
+            self.exit.and_then(|d| band_of(d - offset)),
+            self.entry.and_then(|d| band_of(d + offset)),
+        )
+    }
+}
+
+/// How far down `segment` (km) the point nearest `p` lies: where a facility at `p` discharges.
+fn offset_km(segment: &Segment, p: geo::Coord) -> f64 {
+    let (dx, dy) = (
+        segment.end.x - segment.start.x,
+        segment.end.y - segment.start.y,
+    );
+    let t = ((p.x - segment.start.x) * dx + (p.y - segment.start.y) * dy) / (dx * dx + dy * dy);
+    t.clamp(0.0, 1.0) * segment.length_km
 }
 
 /// A unit's river segments (reach, segment) and their cumulative length, km.
@@ -127,6 +201,24 @@ type RiverInUnit = (Vec<(usize, usize)>, Vec<f64>);
 
 fn band_of(d: f64) -> Option<usize> {
     BANDS_KM.iter().position(|(a, b)| d >= *a && d < *b)
+}
+
+/// Facilities per band from an exit and from an entry.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    exit: [usize; 4],
+    entry: [usize; 4],
+}
+
+impl Counts {
+    fn add(&mut self, (exit, entry): (Option<usize>, Option<usize>)) {
+        if let Some(b) = exit {
+            self.exit[b] += 1;
+        }
+        if let Some(b) = entry {
+            self.entry[b] += 1;
+        }
+    }
 }
 
 /// River km in each band from an exit (`exit`) and from an entry, over all units' rivers.
@@ -144,31 +236,83 @@ fn add_to_bands(bands: &mut [f64; 4], near: f64, length: f64) {
 }
 
 impl Exposure {
-    fn of(walker: &Walker) -> Exposure {
+    fn of(network: &Network, from_start: &[Vec<FromStart>]) -> Exposure {
         let mut e = Exposure::default();
-        for (k, reach) in walker.network.reaches.iter().enumerate() {
-            for (i, s) in reach.segments.iter().enumerate() {
-                let Some(unit) = walker.units[k][i] else {
-                    continue;
-                };
-                // Distance to the exit from the piece's end (the start of the next piece).
-                if let Some(d) = walker.to_exit(k, i, unit, HORIZON_KM + s.length_km) {
-                    add_to_bands(&mut e.exit_km, (d - s.length_km).max(0.0), s.length_km);
+        for (reach, distances) in network.reaches.iter().zip(from_start) {
+            for (s, d) in reach.segments.iter().zip(distances) {
+                // The piece spans [exit − length, exit] from its exit, [entry, entry + length]
+                // from its entry.
+                if let Some(x) = d.exit {
+                    add_to_bands(&mut e.exit_km, (x - s.length_km).max(0.0), s.length_km);
                 }
-                if let Some(d) = walker.to_entry(k, i, unit, HORIZON_KM) {
-                    add_to_bands(&mut e.entry_km, d, s.length_km);
+                if let Some(x) = d.entry {
+                    add_to_bands(&mut e.entry_km, x, s.length_km);
                 }
             }
         }
         e
     }
 
-    /// The rate ratio of band `b` for these counts (`None` without river in either band).
-    fn rate_ratio(&self, b: usize, exit: usize, entry: usize) -> Option<f64> {
-        (self.exit_km[b] > 0.0 && self.entry_km[b] > 0.0).then(|| {
-            ((exit as f64 + 0.5) / self.exit_km[b]) / ((entry as f64 + 0.5) / self.entry_km[b])
-        })
+    /// The uncentred rate ratio of band `b` for these counts (`None` without river in either
+    /// band).
+    fn rate_ratio(&self, b: usize, counts: &Counts) -> Option<f64> {
+        let (exit, entry) = (counts.exit[b] as f64, counts.entry[b] as f64);
+        (self.exit_km[b] > 0.0 && self.entry_km[b] > 0.0)
+            .then(|| ((exit + 0.5) / self.exit_km[b]) / ((entry + 0.5) / self.entry_km[b]))
     }
+}
+
+/// One band's figures against the placebo.
+#[derive(Debug)]
+struct Band {
+    expected_exit: Option<f64>,
+    expected_entry: Option<f64>,
+    /// The rate ratio over its placebo mean.
+    rate_ratio: Option<f64>,
+    p: Option<f64>,
+    /// 2.5 and 97.5 % quantiles of the placebo rate ratios over their mean.
+    interval: Option<(f64, f64)>,
+}
+
+impl Band {
+    fn of(
+        b: usize,
+        exposure: &Exposure,
+        observed: &Counts,
+        draws: &[Counts],
+        alternative: Alternative,
+    ) -> Band {
+        let mean = |xs: &mut dyn Iterator<Item = f64>| {
+            let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+            (n > 0).then(|| sum / n as f64)
+        };
+        let mut placebo: Vec<f64> = draws
+            .iter()
+            .filter_map(|c| exposure.rate_ratio(b, c))
+            .collect();
+        let centre = mean(&mut placebo.iter().copied());
+        let raw = exposure.rate_ratio(b, observed);
+        placebo.sort_by(f64::total_cmp);
+        let interval = quantile(&placebo, 0.025).zip(quantile(&placebo, 0.975));
+        Band {
+            expected_exit: mean(&mut draws.iter().map(|c| c.exit[b] as f64)),
+            expected_entry: mean(&mut draws.iter().map(|c| c.entry[b] as f64)),
+            rate_ratio: raw.zip(centre).map(|(r, m)| r / m),
+            p: raw.and_then(|r| pseudo_p(r, &placebo, alternative)),
+            interval: interval.zip(centre).map(|((lo, hi), m)| (lo / m, hi / m)),
+        }
+    }
+}
+
+/// A polluting facility on a river: the unit it stands in (siting level), where it discharges
+/// (reach, segment, km down the segment) and its index among the facilities.
+#[derive(Debug, Clone, Copy)]
+struct Site {
+    facility: usize,
+    unit: usize,
+    reach: usize,
+    segment: usize,
+    offset_km: f64,
 }
 
 /// Runs both tests on the facilities (units at the analysis level).
@@ -190,39 +334,38 @@ pub fn siting(
             .get(kind.trim())
             .is_some_and(|m| m.values().any(|v| *v > 0.0))
     };
-    // (unit it stands in at the siting level, reach, segment) of each attached polluting
-    // facility: a facility in A that meets a reach of B counts for A.
-    let sited: Vec<(usize, usize, usize)> = facilities
+    let sites: Vec<Site> = facilities
         .iter()
         .zip(attached)
-        .filter(|(f, _)| polluting(&f.kind))
-        .filter_map(|(f, at)| {
-            let (k, i) = (*at)?;
-            Some((region.unit_at(f.unit, level)?, k, i))
+        .enumerate()
+        .filter(|(_, (f, _))| polluting(&f.kind))
+        .filter_map(|(facility, (f, at))| {
+            let (reach, segment) = (*at)?;
+            Some(Site {
+                facility,
+                unit: region.unit_at(f.unit, level)?,
+                reach,
+                segment,
+                offset_km: offset_km(&network.reaches[reach].segments[segment], f.at),
+            })
         })
         .collect();
-    let count = |sites: &[(usize, usize, usize)], limit: f64| {
-        let mut exit = [0usize; 4];
-        let mut entry = [0usize; 4];
-        for &(unit, k, i) in sites {
-            if let Some(b) = walker.to_exit(k, i, unit, limit).and_then(band_of) {
-                exit[b] += 1;
-            }
-            if let Some(b) = walker.to_entry(k, i, unit, limit).and_then(band_of) {
-                entry[b] += 1;
-            }
-        }
-        (exit, entry)
-    };
-    let exposure = Exposure::of(&walker);
-    let (exit, entry) = count(&sited, HORIZON_KM);
-    let observed = exposure.rate_ratio(0, exit[0], entry[0]);
-    // Placebo: every facility to a random river point of its unit.
-    let mut segments_of: BTreeMap<usize, RiverInUnit> = BTreeMap::new();
+    // The band test measures only facilities discharging into their own unit's river.
+    let (own, elsewhere): (Vec<Site>, Vec<Site>) = sites
+        .iter()
+        .partition(|s| walker.units[s.reach][s.segment] == Some(s.unit));
+    let from_start = walker.distances();
+    let exposure = Exposure::of(network, &from_start);
+    let mut observed = Counts::default();
+    for s in &own {
+        observed.add(from_start[s.reach][s.segment].bands(s.offset_km));
+    }
+    // Placebo: every facility of the band test to a uniformly random point of its unit's river.
+    let mut river_of: BTreeMap<usize, RiverInUnit> = BTreeMap::new();
     for (k, r) in network.reaches.iter().enumerate() {
         for (i, s) in r.segments.iter().enumerate() {
             if let Some(u) = walker.units[k][i] {
-                let e = segments_of.entry(u).or_default();
+                let e = river_of.entry(u).or_default();
                 let total = e.1.last().copied().unwrap_or(0.0) + s.length_km;
                 e.0.push((k, i));
                 e.1.push(total);
@@ -230,53 +373,79 @@ pub fn siting(
         }
     }
     let mut rng = Pcg64::seed_from_u64(seed);
-    let mut placebo = Vec::with_capacity(permutations);
-    for _ in 0..permutations {
-        let moved: Vec<(usize, usize, usize)> = sited
-            .iter()
-            .map(|&(unit, k, i)| {
-                let Some((segs, cumulative)) = segments_of.get(&unit) else {
-                    return (unit, k, i);
-                };
-                let x = rng.random::<f64>() * cumulative.last().copied().unwrap_or(0.0);
-                let n = cumulative.partition_point(|c| *c < x).min(segs.len() - 1);
-                (unit, segs[n].0, segs[n].1)
-            })
-            .collect();
-        let (e, n) = count(&moved, BANDS_KM[0].1);
-        placebo.extend(exposure.rate_ratio(0, e[0], n[0]));
-    }
-    let p = observed.and_then(|rr| pseudo_p(rr, &placebo, alternative));
-    placebo.sort_by(f64::total_cmp);
-    let interval = quantile(&placebo, 0.025).zip(quantile(&placebo, 0.975));
+    let draws: Vec<Counts> = (0..permutations)
+        .map(|_| {
+            let mut counts = Counts::default();
+            for s in &own {
+                // A unit holding a facility's own piece has river: never empty.
+                let (pieces, cumulative) = &river_of[&s.unit];
+                let total = cumulative[cumulative.len() - 1];
+                let x = rng.random::<f64>() * total;
+                let n = cumulative.partition_point(|c| *c < x).min(pieces.len() - 1);
+                let (k, i) = pieces[n];
+                let length = network.reaches[k].segments[i].length_km;
+                let offset = (length - (cumulative[n] - x)).clamp(0.0, length);
+                counts.add(from_start[k][i].bands(offset));
+            }
+            counts
+        })
+        .collect();
+    let bands: Vec<Band> = (0..BANDS_KM.len())
+        .map(|b| Band::of(b, &exposure, &observed, &draws, alternative))
+        .collect();
     let mut table = Table::new("siting_bands", siting_bands_columns(), false);
     let real = |x: Option<f64>| Value::from(x.map(|x| round_to(x, 6)));
     for (b, (lo, hi)) in BANDS_KM.iter().enumerate() {
-        let first = |x: Option<f64>| if b == 0 { real(x) } else { Value::Null };
+        let band = &bands[b];
         table.push(
             vec![
                 format!("{lo}-{hi}").into(),
-                Value::Int(exit[b] as i64),
-                Value::Int(entry[b] as i64),
+                Value::Int(observed.exit[b] as i64),
+                Value::Int(observed.entry[b] as i64),
+                real(band.expected_exit),
+                real(band.expected_entry),
                 Value::Real(round_to(exposure.exit_km[b], 3)),
                 Value::Real(round_to(exposure.entry_km[b], 3)),
-                real(exposure.rate_ratio(b, exit[b], entry[b])),
-                first(p),
-                first(interval.map(|i| i.0)),
-                first(interval.map(|i| i.1)),
+                real(band.rate_ratio),
+                real(band.p),
+                real(band.interval.map(|i| i.0)),
+                real(band.interval.map(|i| i.1)),
             ],
             None,
         );
     }
+    // The facilities left out of the bands, by where they discharge.
+    let apart = |into_a_unit: bool| {
+        let listed: Vec<serde_json::Value> = elsewhere
+            .iter()
+            .filter(|s| walker.units[s.reach][s.segment].is_some() == into_a_unit)
+            .map(|s| {
+                let f = &facilities[s.facility];
+                let home = walker.down_to(s.reach, s.segment, f64::INFINITY, |u| u == Some(s.unit));
+                json!({
+                    "id": f.id,
+                    "type": f.kind.trim(),
+                    "unit": region.jurisdictions[s.unit].code,
+                    "reach_unit": walker.units[s.reach][s.segment]
+                        .map(|u| region.jurisdictions[u].code.clone()),
+                    "km_down_the_flow_to_own_unit": home.map(|d| round_to(d - s.offset_km, 3)),
+                })
+            })
+            .collect();
+        json!({ "count": listed.len(), "facilities": listed })
+    };
     let downstream = most_downstream(region, network, facilities, &polluting, permutations, seed);
     Ok((
         table,
         json!({
             "level": level.name(),
-            "polluting_facilities_on_rivers": sited.len(),
-            "rate_ratio_0_5_km": observed.map(|x| round_to(x, 6)),
-            "p_placebo": p.map(|p| round_to(p, 6)),
-            "placebo_interval_0_5_km": interval.map(|(a, b)| [round_to(a, 6), round_to(b, 6)]),
+            "polluting_facilities_on_rivers": sites.len(),
+            "on_own_river": own.len(),
+            "into_neighbour_reach": apart(true),
+            "into_reach_outside_every_unit": apart(false),
+            "rate_ratio_0_5_km": bands[0].rate_ratio.map(|x| round_to(x, 6)),
+            "p_placebo": bands[0].p.map(|p| round_to(p, 6)),
+            "placebo_interval_0_5_km": bands[0].interval.map(|(a, b)| [round_to(a, 6), round_to(b, 6)]),
             "alternative": alternative.name(),
             "permutations": permutations,
             "seed": seed,
@@ -433,27 +602,35 @@ pub(crate) fn siting_bands_columns() -> Vec<Column> {
     let km = |name: &str, what: &str| Column::new(name, ColumnType::Real, Some("km"), what);
     let real = |name: &str, what: &str| Column::new(name, ColumnType::Real, None, what);
     vec![
-        Column::new("band_km", ColumnType::Text, Some("km"), "distance band along the river"),
+        Column::new("band_km", ColumnType::Text, Some("km"), "distance band along the flow from the discharge point"),
         Column::new(
             "from_exit",
             ColumnType::Int,
             None,
-            "polluting facilities this far upstream of where a river leaves their unit into another",
+            "polluting facilities discharging into their own unit's river this far upstream of where the flow leaves the unit into another",
         ),
         Column::new(
             "from_entry",
             ColumnType::Int,
             None,
-            "polluting facilities this far downstream of where a river enters their unit",
+            "polluting facilities discharging into their own unit's river this far downstream of where a river enters the unit",
         ),
+        real(
+            "expected_from_exit",
+            "mean of from_exit over the placebo (each facility at a uniformly random point of its unit's river)",
+        ),
+        real("expected_from_entry", "mean of from_entry over the placebo"),
         km("exit_river_km", "river length in the band from an exit (the exposure)"),
         km("entry_river_km", "river length in the band from an entry"),
         real(
             "rate_ratio",
-            "((from_exit + 0.5) / exit_river_km) / ((from_entry + 0.5) / entry_river_km)",
+            "((from_exit + 0.5) / exit_river_km) / ((from_entry + 0.5) / entry_river_km) over its mean in the placebo: 1 when facilities sit where the placebo puts them",
         ),
-        real("p_placebo", "permutation p of the 0–5 km rate ratio (first band only)"),
-        real("placebo_low", "2.5 % quantile of the placebo rate ratios (first band only)"),
-        real("placebo_high", "97.5 % quantile of the placebo rate ratios (first band only)"),
+        real("p_placebo", "permutation p of the band's rate ratio"),
+        real("placebo_low", "2.5 % quantile of the placebo rate ratios, over their mean"),
+        real("placebo_high", "97.5 % quantile of the placebo rate ratios, over their mean"),
     ]
 }
+
+#[cfg(test)]
+mod tests;

@@ -185,7 +185,9 @@ fn routing_conserves_mass_exactly() {
         decay_per_km: 0.05,
         lake_retention: 0.4,
     };
-    let routed = route(&network, &injections, &rates);
+    // Three counties, no ancestors.
+    let chains: Vec<Vec<usize>> = (0..3).map(|u| vec![u]).collect();
+    let routed = route(&network, &injections, &rates, &chains);
     for b in routed.balance.values() {
         let out = b.delivered + b.decayed + b.retained;
         assert!(((out - b.injected) / b.injected).abs() < 1e-12, "{b:?}");
@@ -528,8 +530,8 @@ fn a_gap_between_units_keeps_the_last_unit() {
     assert!(close(own, expected) && close(flux, expected), "{m:?}");
 }
 
-/// Issue 17: a plant standing in A whose nearest reach lies in B crosses A → B overland, and
-/// counts for A in the siting test (at its unit's exit).
+/// Issue 17: a plant standing in A whose nearest reach lies in B crosses A → B overland; the
+/// siting test reports it apart, as discharging into a neighbour's reach (issue 38).
 #[test]
 fn a_source_in_a_entering_a_reach_in_b_crosses_overland() {
     let river = [(11_000.0, 5_000.0), (19_000.0, 5_000.0)];
@@ -552,8 +554,9 @@ fn a_source_in_a_entering_a_reach_in_b_crosses_overland() {
     let bands = &table(&out, "siting_bands").rows[0];
     assert_eq!(
         (bands[1].as_f64(), bands[2].as_f64()),
-        (Some(1.0), Some(0.0))
+        (Some(0.0), Some(0.0))
     );
+    assert_eq!(out.summary["siting"]["into_neighbour_reach"]["count"], 1);
 }
 
 /// Province level: counties of two provinces; the province matrix sums the county crossings
@@ -603,4 +606,165 @@ fn the_province_matrix_and_sources_sum_the_counties() {
     assert_eq!(row[4].to_text(), "P");
     assert_eq!(row[5].to_text(), "facility wastewater_plant");
     assert!(close(row[7].as_f64().unwrap(), 1.0));
+}
+
+/// Issue 38: A (x 0–10 km) and B (10–20 km); a river meandering A → B → A → B: east along y = 2
+/// km from x = 5 km to 15 km, north to y = 5 km, west to x = 5 km, north to y = 8 km, east to
+/// x = 15 km. A plant in A at its start and one in B on its northward piece in B, 100 t/yr TN
+/// each, no decay.
+fn meander() -> Region {
+    let river = [
+        (5_000.0, 2_000.0),
+        (15_000.0, 2_000.0),
+        (15_000.0, 5_000.0),
+        (5_000.0, 5_000.0),
+        (5_000.0, 8_000.0),
+        (15_000.0, 8_000.0),
+    ];
+    let plants = [(5_000.0, 1_900.0), (15_100.0, 3_500.0)];
+    fixture(county_row(&["A", "B"]), &river, &plants, &[])
+}
+
+fn no_decay() -> Params {
+    let mut p = params();
+    p.set("decay", ParamValue::Text("TN=0,TP=0".into()));
+    p
+}
+
+/// TN rows of `load_sources_<level>` from `from` into `to`: (origin, load, share).
+fn tn_sources(out: &AnalysisOutput, level: &str, from: &str, to: &str) -> Vec<(String, f64, f64)> {
+    table(out, &format!("load_sources_{level}"))
+        .rows
+        .iter()
+        .filter(|r| r[0].to_text() == from && r[1].to_text() == to && r[3].to_text() == "TN")
+        .map(|r| {
+            (
+                r[4].to_text(),
+                r[6].as_f64().unwrap(),
+                r[7].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 38, by hand: A's parcel crosses A → B twice and B → A once, B's parcel B → A once and
+/// A → B once. The load A → B is A's 100 t once (the old count, 200 t, took it at both
+/// crossings); B → A is B's 100 t (A's parcel going home is no flow into A); the flux stays
+/// gross (A → B: A's parcel twice and B's once, 300 t; B → A 200 t), the net ±100 t. The sources
+/// of each crossing are the other bank's parcel only, counted once.
+#[test]
+fn a_meandering_river_counts_each_parcel_once_per_receiving_unit() {
+    let out = run_rivers(&meander(), &no_decay()).unwrap();
+    let m = tn_matrix(&out, "county");
+    assert_eq!(
+        m[&("A".into(), "B".into())],
+        (PLANT_TN, 3.0 * PLANT_TN),
+        "{m:?}"
+    );
+    assert_eq!(
+        m[&("B".into(), "A".into())],
+        (PLANT_TN, 2.0 * PLANT_TN),
+        "{m:?}"
+    );
+    let net: BTreeMap<(String, String), f64> = table(&out, "load_matrix_county")
+        .rows
+        .iter()
+        .filter(|r| r[3].to_text() == "TN")
+        .map(|r| ((r[0].to_text(), r[1].to_text()), r[6].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        net,
+        BTreeMap::from([
+            (("A".into(), "B".into()), PLANT_TN),
+            (("B".into(), "A".into()), -PLANT_TN),
+        ])
+    );
+    let plant = |origin: &str| vec![(origin.to_string(), PLANT_TN, 1.0)];
+    assert_eq!(tn_sources(&out, "county", "A", "B"), plant("A"));
+    assert_eq!(tn_sources(&out, "county", "B", "A"), plant("B"));
+    assert_balances_close(&out);
+}
+
+/// Issue 38 across levels: province P holds county A1 (x 0–10 km), province Q counties B1 (x
+/// 10–20 km, y 0–5 km) and B2 (y 5–10 km). The river runs A1 → B1 → A1 → B2 with a plant in A1,
+/// no decay. At county level the parcel enters B1 and B2 once each (100 t each; going back into
+/// A1 carries no load of A1's); at province level it enters Q once: P → Q 100 t of load in 200 t
+/// of flux (the old count took 200 t), Q → P no load in 100 t, net ±100 t.
+#[test]
+fn a_parcel_entering_a_province_twice_through_two_counties_counts_once_there() {
+    let province = |code, r| unit(code, Level::Province, None, r);
+    let county = |code, parent, r| unit(code, Level::County, Some(parent), r);
+    let units = vec![
+        province("P", [0.0, 0.0, 10_000.0, 10_000.0]),
+        province("Q", [10_000.0, 0.0, 20_000.0, 10_000.0]),
+        county("A1", "P", [0.0, 0.0, 10_000.0, 10_000.0]),
+        county("B1", "Q", [10_000.0, 0.0, 20_000.0, 5_000.0]),
+        county("B2", "Q", [10_000.0, 5_000.0, 20_000.0, 10_000.0]),
+    ];
+    let river = [
+        (5_000.0, 2_000.0),
+        (15_000.0, 2_000.0),
+        (15_000.0, 3_000.0),
+        (5_000.0, 3_000.0),
+        (5_000.0, 8_000.0),
+        (15_000.0, 8_000.0),
+    ];
+    let region = fixture(units, &river, &[(5_000.0, 1_900.0)], &[]);
+    let out = run_rivers(&region, &no_decay()).unwrap();
+    let counties = tn_matrix(&out, "county");
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        counties,
+        BTreeMap::from([
+            (pair("A1", "B1"), (PLANT_TN, PLANT_TN)),
+            (pair("B1", "A1"), (0.0, PLANT_TN)),
+            (pair("A1", "B2"), (PLANT_TN, PLANT_TN)),
+        ])
+    );
+    let provinces = tn_matrix(&out, "province");
+    assert_eq!(
+        provinces,
+        BTreeMap::from([
+            (pair("P", "Q"), (PLANT_TN, 2.0 * PLANT_TN)),
+            (pair("Q", "P"), (0.0, PLANT_TN)),
+        ])
+    );
+    assert_eq!(
+        tn_sources(&out, "province", "P", "Q"),
+        vec![("P".to_string(), PLANT_TN, 1.0)]
+    );
+    assert!(tn_sources(&out, "province", "Q", "P").is_empty());
+}
+
+/// Issue 38: load-based compensation pays on the load counted once. On the meander A pays B
+/// 2 yuan/kg above 40 t: (100 t − 40 t) × 2 = 120,000 yuan (the old count, 200 t, made it
+/// 320,000).
+#[test]
+fn load_based_compensation_pays_on_each_parcel_once() {
+    use crate::analysis::find;
+    use crate::model::schemes::{LoadBased, Scheme};
+
+    let mut region = meander();
+    region.model.schemes = vec![Scheme::LoadBased(LoadBased {
+        name: "meander".into(),
+        rule: "load_based".into(),
+        from: "A".into(),
+        to: "B".into(),
+        pollutant: "TN".into(),
+        allowance_kg: 40_000.0,
+        price_yuan_per_kg: 2.0,
+    })];
+    let rivers = (find("rivers").unwrap().run)(&region, &no_decay(), &Upstream::default()).unwrap();
+    let compensation = find("compensation").unwrap();
+    let upstream = Upstream::new(vec![rivers.result.as_ref()]);
+    let out = (compensation.run)(&region, &Params::defaults(compensation.spec), &upstream)
+        .unwrap()
+        .output;
+    let ledger = table(&out, "compensation_ledger");
+    let paid: Vec<(String, String, f64)> = ledger
+        .rows
+        .iter()
+        .map(|r| (r[5].to_text(), r[6].to_text(), r[7].as_f64().unwrap()))
+        .collect();
+    assert_eq!(paid, vec![("A".to_string(), "B".to_string(), 120_000.0)]);
 }
