@@ -317,6 +317,8 @@ fn lisa_fdr_clusters_agree_with_esda() {
         "--local",
         out.to_str().unwrap(),
         "--fdr",
+        "--alternative",
+        "directed",
     ]);
     let cutoff = report["lisa"]["p_cutoff"].as_f64().unwrap();
     assert_eq!(report["lisa"]["fdr"], true);
@@ -354,6 +356,10 @@ fn lisa_fdr_clusters_agree_with_esda() {
         "9999",
         "--local",
         out.to_str().unwrap(),
+        "--fdr",
+        "false",
+        "--alternative",
+        "directed",
     ]);
     assert_eq!(plain["lisa"]["p_cutoff"], 0.05);
     let ns = |r: &Value| r["lisa"]["clusters"]["ns"].as_u64().unwrap();
@@ -395,6 +401,8 @@ fn bivariate_permutation_inference_agrees_with_esda() {
             field,
             "--permutations",
             "9999",
+            "--alternative",
+            "directed",
         ]);
         let bv = &report["bivariate"];
         assert_eq!(bv["field"], field);

@@ -34,12 +34,13 @@ pub struct MoranOptions {
     pub transform: String,
     pub permutations: Option<usize>,
     pub seed: Option<u64>,
-    /// two-sided, greater, less, folded or directed (esda's Moran p_sim).
+    /// two-sided (the default), greater, less, folded or directed (esda's Moran p_sim).
     pub alternative: String,
     /// Also compute local Moran (LISA) per unit.
     pub local: bool,
     /// p_sim threshold of a LISA cluster (with `fdr`, the false discovery rate).
     pub significance: Option<f64>,
+    /// LISA clusters at the Benjamini–Hochberg cut-off (the default).
     pub fdr: bool,
     /// Bivariate Moran's I of `var` against the lag of this field.
     pub bivariate: Option<String>,
@@ -60,10 +61,10 @@ impl MoranOptions {
             transform: "r".into(),
             permutations: None,
             seed: None,
-            alternative: "directed".into(),
+            alternative: "two-sided".into(),
             local: false,
             significance: None,
-            fdr: false,
+            fdr: true,
             bivariate: None,
             datum: "wgs84".into(),
             snap_tolerance_m: 0.0,

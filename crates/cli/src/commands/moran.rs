@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use borderscape_core::stats::morans_i::Simulation;
 use borderscape_io::gpkg::Srs;
+use borderscape_io::outputs::OutputFile;
+use borderscape_io::owned::OutputKind;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::write::write_table;
 use borderscape_ops::moran::{moran, MoranOptions};
@@ -34,9 +36,9 @@ pub struct Args {
     /// Seed of the permutations (default: as `analyze`, 12345).
     #[arg(long)]
     seed: Option<u64>,
-    /// Alternative hypothesis of p_sim: two-sided, greater, less, folded or directed (esda's
-    /// Moran p_sim, the default).
-    #[arg(long, default_value = "directed")]
+    /// Alternative hypothesis of p_sim: two-sided (the default), greater, less, folded or
+    /// directed (esda's Moran p_sim, one-tailed in the tail the statistic fell in).
+    #[arg(long, default_value = "two-sided")]
     alternative: String,
     /// Write local Moran (LISA) per unit to this file (.csv, .geojson, .gpkg).
     #[arg(long)]
@@ -45,8 +47,9 @@ pub struct Args {
     /// false discovery rate.
     #[arg(long)]
     significance: Option<f64>,
-    /// LISA clusters at the Benjamini–Hochberg cut-off of the units' p_sim (esda's fdr).
-    #[arg(long)]
+    /// LISA clusters at the Benjamini–Hochberg cut-off of the units' p_sim (esda's fdr; the
+    /// default); `--fdr false` for p_sim ≤ significance, one test per unit.
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     fdr: bool,
     /// Also report the bivariate Moran's I of --var against the lag of this field, with its
     /// permutation test (this field permuted, as esda's Moran_BV).
@@ -64,6 +67,11 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
+    let local_target = args
+        .local
+        .as_deref()
+        .map(|out| OutputFile::claim(out, OutputKind::Layer, &[&args.layer]))
+        .transpose()?;
     let table = read_table(&args.layer, &ReadOptions::default())?.table;
     let options = MoranOptions {
         var: args.var.clone(),
@@ -133,8 +141,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             println!("islands (no neighbours): {}", run.island_ids.join(", "));
         }
     }
-    if let (Some(out), Some(lisa)) = (&args.local, &run.lisa) {
-        write_table(out, lisa, Srs::WGS84)?;
+    if let (Some(target), Some(lisa)) = (&local_target, &run.lisa) {
+        target.write(|path| write_table(path, lisa, Srs::WGS84))?;
     }
     Ok(())
 }

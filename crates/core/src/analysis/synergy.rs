@@ -7,9 +7,10 @@
 //! - Weights: queen contiguity of the units of `level` (shared edges or corners, from the borders
 //!   adjacency), row-standardised; each year uses the units that have a value.
 //! - Moran's I and LISA: see [`crate::stats::morans_i`]; LISA clusters are reported for the latest year,
-//!   significant when p_sim ≤ `significance` (conditional permutations, seeded), or with `fdr`
-//!   when p_sim ≤ the Benjamini–Hochberg cut-off of the indicator's units at that rate (esda's
-//!   `fdr`): one test per unit, so at 0.05 about one unit in twenty is a cluster by chance.
+//!   significant by default when the two-sided p_sim ≤ the Benjamini–Hochberg cut-off of the
+//!   indicator's units at `significance` (esda's `fdr`); with `fdr = false` when p_sim ≤
+//!   `significance`, one test per unit, so on noise about one unit in twenty (one in ten with the
+//!   one-tailed `directed` p_sim, esda's) is a cluster by chance.
 //! - Coupling: subsystems from `systems` (`eco=a,b,-c;econ=d,e`; `-` marks a negative indicator),
 //!   entropy weights pooled over all units and years, then C, T (equal α) and D of
 //!   [`crate::stats::coupling`].
@@ -56,9 +57,9 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "model", unit: None, default: ParamDefault::Text("standard"), min: None, max: None, description: "Coupling degree: standard or modified (Wang et al. 2021)." },
         PERMUTATIONS,
         SEED,
-        alternative("directed"),
+        alternative("two-sided"),
         ParamSpec { name: "significance", unit: None, default: ParamDefault::Number(0.05), min: Some(0.0), max: Some(1.0), description: "p_sim threshold of a significant LISA cluster (the false discovery rate with fdr)." },
-        ParamSpec { name: "fdr", unit: None, default: ParamDefault::Bool(false), min: None, max: None, description: "LISA clusters at the Benjamini–Hochberg cut-off of the units' p_sim (false discovery rate = significance, esda's fdr) instead of p_sim ≤ significance." },
+        ParamSpec { name: "fdr", unit: None, default: ParamDefault::Bool(true), min: None, max: None, description: "LISA clusters at the Benjamini–Hochberg cut-off of the units' p_sim (false discovery rate = significance, esda's fdr; the default) instead of p_sim ≤ significance (false: one test per unit)." },
     ],
     outputs: &[
         OutputSpec { name: "moran_indicators", spatial: false, description: "Global Moran's I of each indicator and year.", columns: moran_indicators_columns },
