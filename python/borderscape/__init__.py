@@ -233,10 +233,10 @@ def moran(
     transform: str = "r",
     permutations: Optional[int] = None,
     seed: Optional[int] = None,
-    alternative: str = "directed",
+    alternative: str = "two-sided",
     local: bool = False,
     significance: Optional[float] = None,
-    fdr: bool = False,
+    fdr: bool = True,
     bivariate: Optional[str] = None,
     id: Optional[str] = None,
     snap_tolerance_m: float = 0.0,
@@ -251,11 +251,12 @@ def moran(
         weights: ``queen``, ``rook``, ``knn:K``, ``distance:METRES``, or a .gal/.gwt file.
         transform: ``r`` (row-standardised, esda's default), ``b`` (binary) or ``o`` (as given).
         permutations, seed: the permutation test (default 999 permutations, seed 12345).
-        alternative: p_sim's alternative: ``directed`` (esda's Moran p_sim), ``two-sided``,
-            ``greater``, ``less``, ``folded``.
+        alternative: p_sim's alternative: ``two-sided`` (the default, as the command line's),
+            ``directed`` (esda's Moran p_sim), ``greater``, ``less``, ``folded``.
         local: also compute local Moran (LISA); returned under ``"lisa_table"`` as a
             (Geo)DataFrame.
-        significance, fdr: the LISA cluster threshold (with ``fdr``, Benjamini–Hochberg).
+        significance, fdr: the LISA cluster threshold (with ``fdr``, the default,
+            Benjamini–Hochberg at ``significance``; ``fdr=False``: p_sim ≤ ``significance``).
         bivariate: also the bivariate Moran's I of ``column`` against the lag of this column.
         id: column of ids matching a .gal/.gwt file (default: record numbers 1..n).
         snap_tolerance_m: boundaries within this distance count as shared (m).
