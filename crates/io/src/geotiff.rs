@@ -2,7 +2,9 @@
 //! memory stays bounded whatever the raster's size. Stripped and tiled files; no compression,
 //! LZW, DEFLATE and PackBits; the horizontal predictor; 8- and 16-bit unsigned classes; GDAL's
 //! nodata tag; GeoKeys for WGS84 and CGCS2000 geographic and projected EPSG codes; pixel-is-area
-//! and pixel-is-point. Anything else is refused with the file and the TIFF tag named.
+//! and pixel-is-point. Anything else is refused with the file and the TIFF tag named, and so is a
+//! raster that declares more cells, or more cells per stored byte, than the project's [`Limits`]
+//! allow: a bomb is refused from its tags, before a cell is decoded.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -18,6 +20,7 @@ use tiff::decoder::{ChunkType, Decoder, DecodingResult};
 use tiff::tags::Tag;
 
 use crate::error::IoError;
+use crate::limits::{over, Limits};
 use crate::manifest::{LayerSection, Project};
 
 /// A `[layers.landcover]` section opened: every year's raster (`path` and `files`), oldest
@@ -63,7 +66,7 @@ pub fn landcover_layers(
                 year,
                 file: path.display().to_string(),
                 scheme: scheme.clone(),
-                source: Arc::new(GeoTiff::open(&path)?),
+                source: Arc::new(GeoTiff::open_with(&path, &project.manifest.limits)?),
             };
             Ok((file, layer))
         })
@@ -146,8 +149,14 @@ fn tag_error(path: &Path, tag: &str, message: impl std::fmt::Display) -> IoError
 }
 
 impl GeoTiff {
-    /// Opens a GeoTIFF and reads its georeference; no cell is read yet.
+    /// Opens a GeoTIFF within the default [`Limits`] and reads its georeference; no cell is
+    /// read yet.
     pub fn open(path: &Path) -> Result<GeoTiff, IoError> {
+        Self::open_with(path, &Limits::default())
+    }
+
+    /// Opens a GeoTIFF within `limits` and reads its georeference; no cell is read yet.
+    pub fn open_with(path: &Path, limits: &Limits) -> Result<GeoTiff, IoError> {
         let file = File::open(path).map_err(|e| IoError::file(path, e))?;
         let mut d = Decoder::new(BufReader::new(file))
             .map_err(|e| IoError::file(path, format!("not a readable TIFF: {e}")))?;
@@ -200,6 +209,17 @@ impl GeoTiff {
         let (width, height) = d
             .dimensions()
             .map_err(|e| tag_error(path, "ImageWidth (256)", e))?;
+        let cells = u64::from(width) * u64::from(height) * u64::from(samples);
+        if cells > limits.raster_cells {
+            return Err(tag_error(
+                path,
+                "ImageWidth (256) / ImageLength (257)",
+                format!(
+                    "the raster declares {width} × {height} = {cells} cells, {}",
+                    over("raster_cells", limits.raster_cells)
+                ),
+            ));
+        }
         let (width, height) = (width as usize, height as usize);
         let keys = geokeys(&mut d, path)?;
         let key = |id: u16| keys.iter().find(|k| k.0 == id).map(|k| k.1);
@@ -303,6 +323,7 @@ impl GeoTiff {
             ChunkType::Strip => 1,
             ChunkType::Tile => width.div_ceil(cw),
         };
+        check_chunks(&mut d, path, (width, height), (cw, ch), bits / 8, limits)?;
         Ok(GeoTiff {
             path: path.to_path_buf(),
             grid: Grid {
@@ -320,6 +341,91 @@ impl GeoTiff {
             decoder: Mutex::new(d),
         })
     }
+}
+
+/// Refuses strips or tiles whose bytes lie outside the file, or that declare more bytes of cells
+/// than their stored bytes can hold at the ratio the limits allow, one by one and all together
+/// (chunks that share their bytes, as a bomb's do, count the file's bytes once). Decoding is
+/// bounded on its own: the decoder fills a chunk's declared size and reads no further.
+fn check_chunks(
+    d: &mut Decoder<BufReader<File>>,
+    path: &Path,
+    (width, height): (usize, usize),
+    (cw, ch): (usize, usize),
+    bytes_per_cell: u32,
+    limits: &Limits,
+) -> Result<(), IoError> {
+    let strips = matches!(d.get_chunk_type(), ChunkType::Strip);
+    let (what, offsets_tag, counts_tag, tags) = if strips {
+        (
+            "strip",
+            Tag::StripOffsets,
+            Tag::StripByteCounts,
+            "StripOffsets (273) / StripByteCounts (279)",
+        )
+    } else {
+        (
+            "tile",
+            Tag::TileOffsets,
+            Tag::TileByteCounts,
+            "TileOffsets (324) / TileByteCounts (325)",
+        )
+    };
+    let file_len = d
+        .inner()
+        .get_ref()
+        .metadata()
+        .map_err(|e| IoError::file(path, e))?
+        .len();
+    let offsets = d
+        .get_tag_u64_vec(offsets_tag)
+        .map_err(|e| tag_error(path, tags, e))?;
+    let counts = d
+        .get_tag_u64_vec(counts_tag)
+        .map_err(|e| tag_error(path, tags, e))?;
+    let ratio = |declared: u64, stored: u64| declared / stored.max(1);
+    let (mut declared, mut stored) = (0u64, 0u64);
+    for (i, (&offset, &count)) in offsets.iter().zip(&counts).enumerate() {
+        if offset.checked_add(count).is_none_or(|end| end > file_len) {
+            return Err(tag_error(
+                path,
+                tags,
+                format!("{what} {i} ({count} bytes at {offset}) lies outside the file of {file_len} bytes"),
+            ));
+        }
+        let cells = if strips {
+            width * ch.min(height.saturating_sub(i * ch))
+        } else {
+            cw * ch
+        };
+        let bytes = cells as u64 * u64::from(bytes_per_cell);
+        if bytes > limits.expanded(count) {
+            return Err(tag_error(
+                path,
+                tags,
+                format!(
+                    "{what} {i} declares {bytes} bytes of cells stored in {count} bytes ({}:1), {}",
+                    ratio(bytes, count),
+                    over("decompression_ratio", limits.decompression_ratio)
+                ),
+            ));
+        }
+        declared = declared.saturating_add(bytes);
+        stored = stored.saturating_add(count);
+    }
+    let stored = stored.min(file_len);
+    if declared > limits.expanded(stored) {
+        return Err(tag_error(
+            path,
+            tags,
+            format!(
+                "the {what}s declare {declared} bytes of cells stored in {stored} bytes of the file ({}:1), {}",
+                ratio(declared, stored),
+                over("decompression_ratio", limits.decompression_ratio)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn describe(code: Option<u16>) -> String {

@@ -828,8 +828,8 @@ fn open_read_only(path: &Path) -> Result<Connection, IoError> {
     Ok(conn)
 }
 
-/// Reads one layer of a GeoPackage: the named one, else the only one, else the one named like the file.
-pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
+/// The layer the reader reads: the named one, else the only one, else the one named like the file.
+fn chosen_layer(path: &Path, layer: Option<&str>) -> Result<String, IoError> {
     let layers = list_layers(path)?;
     let stem = crate::geojson_io::layer_name(path);
     let chosen = match layer {
@@ -837,17 +837,61 @@ pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
         None if layers.len() == 1 => layers.first(),
         None => layers.iter().find(|(n, _)| *n == stem),
     };
-    let Some((name, _)) = chosen else {
-        let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(IoError::file(
-            path,
-            format!(
-                "choose a layer (`layer = ...`): it has {}",
-                names.join(", ")
-            ),
-        ));
+    match chosen {
+        Some((name, _)) => Ok(name.clone()),
+        None => {
+            let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+            Err(IoError::file(
+                path,
+                format!(
+                    "choose a layer (`layer = ...`): it has {}",
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// Reads one layer of a GeoPackage: the named one, else the only one, else the one named like the file.
+pub fn read(path: &Path, layer: Option<&str>) -> Result<ReadResult, IoError> {
+    Ok(read_layer(path, &chosen_layer(path, layer)?)?.0)
+}
+
+/// A feature layer's SRS as `gpkg_spatial_ref_sys` defines it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerSrs {
+    pub srs_id: i64,
+    /// `None` when `srs_id` is missing from `gpkg_spatial_ref_sys`.
+    pub organization: Option<String>,
+    pub code: Option<i64>,
+    pub definition: Option<String>,
+}
+
+/// The SRS of the layer [`read`] reads (`None` for an attribute table).
+pub fn layer_srs(path: &Path, layer: Option<&str>) -> Result<Option<LayerSrs>, IoError> {
+    let name = chosen_layer(path, layer)?;
+    // Columns typed loosely by other writers are read as whatever they hold.
+    let text = |v: rusqlite::types::ValueRef| match v {
+        rusqlite::types::ValueRef::Null => None,
+        other => Some(from_sql(other, ColumnType::Text).to_text()),
     };
-    Ok(read_layer(path, name)?.0)
+    open_read_only(path)?
+        .query_row(
+            "SELECT g.srs_id, s.organization, s.organization_coordsys_id, s.definition
+             FROM gpkg_geometry_columns g LEFT JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id
+             WHERE g.table_name = ?1",
+            [&name],
+            |r| {
+                Ok(LayerSrs {
+                    srs_id: r.get(0)?,
+                    organization: text(r.get_ref(1)?),
+                    code: text(r.get_ref(2)?).and_then(|c| c.trim().parse().ok()),
+                    definition: text(r.get_ref(3)?),
+                })
+            },
+        )
+        .optional()
+        .map_err(sql_error(path))
 }
 
 /// Every layer of a GeoPackage written by [`write`], the layers of a split table (see

@@ -4,6 +4,8 @@
 //! - [`gpkg`], [`geojson_io`], [`csv_io`]: the formats, both ways.
 //! - [`geotiff`]: GeoTIFF land-cover rasters, read a band of strips or tiles at a time.
 //! - [`manifest`]: the project manifest, `borderscape.toml`.
+//! - [`limits`]: how much a reader may decode of one file (decompression bombs).
+//! - [`file_crs`]: the CRS a layer file declares, against the manifest's datum.
 //! - [`load`]: a project into a validated [`Region`](borderscape_core::Region).
 //! - [`write`]: layers and analysis outputs to files, atomically.
 //! - [`owned`], [`outputs`]: which files a command may replace, and output targets claimed before
@@ -11,16 +13,18 @@
 //! - [`qgis`]: the QGIS project (`results.qgs`) that opens `results.gpkg` styled.
 
 pub mod atomic;
-pub mod outputs;
-pub mod owned;
 pub mod csv_io;
 pub mod error;
+pub mod file_crs;
 pub mod geojson_io;
 pub mod geoparquet;
 pub mod geotiff;
 pub mod gpkg;
+pub mod limits;
 pub mod load;
 pub mod manifest;
+pub mod outputs;
+pub mod owned;
 pub mod pipeline;
 pub mod qgis;
 pub mod read;

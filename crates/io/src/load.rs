@@ -21,9 +21,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{IoError, Problem, Severity};
 use crate::manifest::{GeometryRequirement, LayerKind, LayerSection, Project};
-use crate::read::{read_table, Format, GeometryLevels, ReadOptions};
+use crate::read::{read_table, GeometryLevels, ReadOptions};
 use crate::transform::{bounds, to_analysis_crs, wgs84_box, DatumConversion};
-use crate::validate::{check_geometry, check_jurisdictions, FeatureRef, JurisdictionRecord};
+use crate::validate::{
+    check_geometry, check_jurisdictions, outside_parents, FeatureRef, JurisdictionRecord,
+};
 
 /// What is known about one input layer, for `check` and summary.json.
 #[derive(Debug, Clone, Serialize)]
@@ -75,35 +77,6 @@ pub fn sha256_of(path: &Path) -> String {
         Ok(_) => format!("{:x}", hasher.finalize()),
         Err(_) => String::new(),
     }
-}
-
-/// An error when a GeoParquet layer's own CRS contradicts the datum the manifest gives it (the
-/// coordinates would be read in the wrong system). WGS84, CGCS2000 (equal within ~0.1 m here)
-/// and the offset datums GCJ-02 and BD-09, which have no EPSG code and are stored as EPSG:4326,
-/// accept EPSG:4326 and 4490.
-fn crs_disagreement(
-    path: &Path,
-    kind: LayerKind,
-    datum: Datum,
-) -> Result<Option<Problem>, IoError> {
-    let Some(code) = crate::geoparquet::epsg(path)? else {
-        return Ok(None);
-    };
-    let agrees = match datum {
-        Datum::Epsg(expected) => code == expected,
-        Datum::Wgs84 | Datum::Cgcs2000 | Datum::Gcj02 | Datum::Bd09 => matches!(code, 4326 | 4490),
-    };
-    Ok((!agrees).then(|| {
-        Problem::file(
-            Severity::Error,
-            path,
-            format!(
-                "the file's CRS is EPSG:{code} but [layers.{}] datum says {}: set datum = \"EPSG:{code}\" (or convert the file)",
-                kind.name(),
-                datum.name()
-            ),
-        )
-    }))
 }
 
 /// A part of a layer (rows from `first_row` of its file, read elsewhere) as `load` prepares a
@@ -343,6 +316,7 @@ fn read_layer(
             crate::csv_io::CsvGeometry::None
         },
         geometry_levels,
+        limits: project.manifest.limits,
     };
     let given = options.tables.get(kind.name());
     let read = match given {
@@ -353,12 +327,37 @@ fn read_layer(
         None => read_table(path, &read_options)?,
     };
     problems.extend(read.problems);
-    if spatial && given.is_none() && Format::from_path(path) == Some(Format::GeoParquet) {
-        problems.extend(crs_disagreement(path, kind, datum)?);
+    if spatial && given.is_none() {
+        if let Some(declaration) = crate::file_crs::declared(path, section.layer.as_deref())? {
+            problems.extend(declaration.disagreement(kind, datum));
+        }
     }
-    checked(
+    let layer = checked(
         project, kind, section, path, datum, read.table, options, problems, 0,
-    )
+    )?;
+    if let Some(layer) = layer
+        .as_ref()
+        .filter(|l| l.kind == LayerKind::Jurisdictions)
+    {
+        let found = units_outside_parents(path, &layer.table, problems);
+        problems.extend(found);
+    }
+    Ok(layer)
+}
+
+/// [`outside_parents`] on a whole jurisdictions layer (a part may lack the parents), leaving
+/// out the units with an error: a broken geometry's area means nothing.
+fn units_outside_parents(path: &Path, table: &Table, problems: &[Problem]) -> Vec<Problem> {
+    let file = path.display().to_string();
+    let failed: std::collections::HashSet<usize> = problems
+        .iter()
+        .filter(|p| p.is_error() && p.file == file)
+        .filter_map(|p| p.feature)
+        .collect();
+    let geometries: Vec<Option<&Geometry>> = (0..table.len())
+        .map(|i| table.geometry(i).filter(|_| !failed.contains(&i)))
+        .collect();
+    outside_parents(path, &jurisdiction_records(table), &geometries)
 }
 
 /// A layer's table after reading: its fields mapped to the canonical names and its features

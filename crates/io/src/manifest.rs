@@ -23,6 +23,7 @@ use borderscape_core::spec::ParamValue;
 use serde::Deserialize;
 
 use crate::error::IoError;
+use crate::limits::Limits;
 
 /// The kinds of layer a project can declare, with the fields each needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -258,6 +259,9 @@ pub struct Manifest {
     /// Ecological compensation schemes, `[[schemes]]` (read by the compensation analysis).
     #[serde(default)]
     pub schemes: Vec<toml::Table>,
+    /// What the readers may decode of one file, `[limits]` (docs/limits.md).
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// A manifest with the folder its paths are relative to.
@@ -288,6 +292,10 @@ impl Project {
     pub fn parse(text: &str, manifest_path: PathBuf) -> Result<Project, IoError> {
         let manifest: Manifest = toml::from_str(text)
             .map_err(|e| IoError::file(&manifest_path, e.to_string().trim_end()))?;
+        manifest
+            .limits
+            .validate()
+            .map_err(|e| IoError::file(&manifest_path, e))?;
         for kind in manifest.layers.keys() {
             if LayerKind::parse(kind).is_none() {
                 let known: Vec<&str> = LayerKind::ALL.iter().map(|k| k.name()).collect();
@@ -412,6 +420,7 @@ impl Project {
                 layers,
                 analysis: BTreeMap::new(),
                 schemes: Vec::new(),
+                limits: Limits::default(),
             },
         }
     }

@@ -6,6 +6,7 @@ use borderscape_core::region::Level;
 use borderscape_core::table::{Column, ColumnType, Table};
 
 use crate::error::{IoError, Problem};
+use crate::limits::Limits;
 use crate::{csv_io, geojson_io, geoparquet, gpkg, shapefile_io};
 
 /// A file format the readers and writers understand.
@@ -54,6 +55,8 @@ pub struct ReadOptions {
     /// unread (the GeoJSON reader does; the others read everything). The caller still drops
     /// unwanted geometries itself, so this only saves time.
     pub geometry_levels: Option<GeometryLevels>,
+    /// How much a reader may decode of the file (the project's `[limits]`).
+    pub limits: Limits,
 }
 
 /// The levels (by the text of field `field`) whose features' geometry is wanted.
@@ -94,7 +97,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<ReadResult, IoEr
         Format::Shapefile => shapefile_io::read(path, options.encoding.as_deref()),
         Format::GeoPackage => gpkg::read(path, options.layer.as_deref()),
         Format::Csv => csv_io::read(path, &options.csv_geometry),
-        Format::GeoParquet => geoparquet::read(path),
+        Format::GeoParquet => geoparquet::read(path, &options.limits),
     }
 }
 

@@ -13,7 +13,7 @@ use dbase::FieldValue;
 
 use crate::error::{IoError, Problem, Severity};
 use crate::geojson_io::layer_name;
-use crate::read::{geometry_or_problem, ReadResult};
+use crate::read::ReadResult;
 
 fn encoding_by_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
     let label = label.trim().trim_start_matches('\u{feff}');
@@ -42,11 +42,13 @@ fn encoding_from_ldid(dbf: &Path) -> Option<&'static encoding_rs::Encoding> {
     }
 }
 
-/// Where a declared encoding came from, for the warning when the bytes contradict it.
+/// Where the encoding the DBF was read in came from, for the problems its malformed bytes make.
 enum Declared {
     Manifest,
     Cpg,
     Header,
+    /// Nothing declared and the bytes are not UTF-8: read as GB18030 (a superset of GBK).
+    Nothing,
 }
 
 /// The encoding to read with and where it was declared; `None` means "strict UTF-8, then
@@ -75,48 +77,86 @@ fn resolve_encoding(
     Ok(encoding_from_ldid(dbf).map(|enc| (enc, Declared::Header)))
 }
 
-/// Warnings for text fields whose bytes are not valid in the declared UTF-8 (a Latin-1 or GBK
-/// DBF behind a `.cpg` saying UTF-8 is common): the decoder put U+FFFD in their place, silently
-/// changing names, so each such field is reported once, with its count and first record.
-fn replacement_warnings(
+/// The text the decoder put U+FFFD into (a byte sequence not valid in `encoding`), silently
+/// changing names and codes: one problem per field, with its count and first record. A UTF-8
+/// declaration over a Latin-1 or GBK file is common and names the fix, so it only warns; bytes
+/// that are not valid GBK (or any other declared code page) mean a corrupt or mislabelled file,
+/// which is refused. Only a malformed byte puts U+FFFD in text decoded from a code page
+/// (GB18030 could encode it, as a four-byte sequence no data uses).
+fn replacement_problems(
     dbf: &Path,
+    encoding: &'static encoding_rs::Encoding,
     declared: &Declared,
     fields: &[(String, ColumnType)],
     rows: &[dbase::Record],
 ) -> Vec<Problem> {
     let source = match declared {
-        Declared::Manifest => "the manifest's `encoding`",
-        Declared::Cpg => "the .cpg file",
-        Declared::Header => "the DBF header",
+        Declared::Manifest => Some("the manifest's `encoding`"),
+        Declared::Cpg => Some("the .cpg file"),
+        Declared::Header => Some("the DBF header"),
+        Declared::Nothing => None,
     };
-    let mut warnings = Vec::new();
+    let (severity, what) = match (source, encoding == encoding_rs::UTF_8) {
+        (None, _) => (
+            Severity::Error,
+            "neither valid UTF-8 nor GB18030/GBK, and the DBF declares no encoding (no .cpg \
+             file, no language driver id): set `encoding = \"...\"` for this layer in \
+             borderscape.toml"
+                .to_string(),
+        ),
+        (Some(source), true) => (
+            Severity::Warning,
+            format!(
+                "not valid UTF-8 although {source} says UTF-8; they were read with replacement \
+                 characters (U+FFFD). If the file is Latin-1 or GBK, set `encoding = \"latin1\"` \
+                 or `\"gbk\"` for this layer in borderscape.toml"
+            ),
+        ),
+        (Some(source), false) => (
+            Severity::Error,
+            format!(
+                "not valid {}, the encoding {source} declares: they would be read with \
+                 replacement characters (U+FFFD). Repair the file, or if it is in another \
+                 encoding set `encoding = \"...\"` for this layer in borderscape.toml",
+                encoding.name()
+            ),
+        ),
+    };
+    let mut problems = Vec::new();
     for (name, _) in fields {
+        if name.contains(char::REPLACEMENT_CHARACTER) {
+            problems.push(Problem {
+                field: Some(name.clone()),
+                ..Problem::file(severity, dbf, format!("the field's name is {what}"))
+            });
+        }
         let bad: Vec<usize> = rows
             .iter()
             .enumerate()
             .filter(|(_, record)| {
-                matches!(record.get(name), Some(FieldValue::Character(Some(text)))
+                matches!(record.get(name), Some(FieldValue::Character(Some(text)) | FieldValue::Memo(text))
                     if text.contains(char::REPLACEMENT_CHARACTER))
             })
             .map(|(i, _)| i)
             .collect();
         if let Some(&first) = bad.first() {
-            warnings.push(Problem::feature(
-                Severity::Warning,
+            let mut message = format!("{} value(s) are {what}", bad.len());
+            if severity == Severity::Error {
+                let listed: Vec<String> = bad.iter().take(10).map(usize::to_string).collect();
+                let more = if bad.len() > 10 { ", …" } else { "" };
+                message.push_str(&format!(" (features {}{more})", listed.join(", ")));
+            }
+            problems.push(Problem::feature(
+                severity,
                 dbf,
                 first,
                 None,
                 Some(name),
-                format!(
-                    "{} value(s) are not valid UTF-8 although {source} says UTF-8; they were read \
-                     with replacement characters (U+FFFD). If the file is Latin-1 or GBK, set \
-                     `encoding = \"latin1\"` or `\"gbk\"` for this layer in borderscape.toml",
-                    bad.len()
-                ),
+                message,
             ));
         }
     }
-    warnings
+    problems
 }
 
 fn field_kind(t: dbase::FieldType) -> ColumnType {
@@ -222,6 +262,92 @@ fn read_shapes(path: &Path) -> Result<Vec<shapefile::Shape>, IoError> {
     Ok(shapes)
 }
 
+/// The rings of a polygon shape as polygons, organised by containment as GDAL's full method
+/// (`OGR_ORGANIZE_POLYGONS=DEFAULT`) does: a ring inside an even number of others is an
+/// exterior, one inside an odd number a hole of the smallest ring around it. The specification
+/// winds exteriors clockwise, but files from other tools wind them either way and GDAL and QGIS
+/// read them; trusting the winding made a counter-clockwise exterior an error when it came
+/// first and a hole of the ring before it otherwise (GDAL 3.6's quicker default for Shapefiles
+/// does the latter too, an invalid polygon).
+fn polygons_by_containment(rings: Vec<geo::LineString>) -> geo::MultiPolygon {
+    use geo::algorithm::coordinate_position::{coord_pos_relative_to_ring, CoordPos};
+    use geo::BoundingRect;
+    // Twice the area (shoelace), for the order only.
+    let areas: Vec<f64> = rings
+        .iter()
+        .map(|r| r.lines().map(|l| l.determinant()).sum::<f64>().abs())
+        .collect();
+    let boxes: Vec<Option<geo::Rect>> = rings.iter().map(|r| r.bounding_rect()).collect();
+    // Largest first: a ring can only lie inside a larger one.
+    let mut order: Vec<usize> = (0..rings.len()).collect();
+    order.sort_by(|&a, &b| areas[b].total_cmp(&areas[a]));
+    // Whether `inner` lies inside `outer`, decided by its first vertex off `outer`'s boundary
+    // (rings of a valid shape do not cross; holes may touch their exterior).
+    let inside = |inner: usize, outer: usize| {
+        let (Some(a), Some(b)) = (boxes[inner], boxes[outer]) else {
+            return false;
+        };
+        let within = |c: geo::Coord| {
+            c.x >= b.min().x && c.x <= b.max().x && c.y >= b.min().y && c.y <= b.max().y
+        };
+        within(a.min())
+            && within(a.max())
+            && rings[inner]
+                .coords()
+                .map(|c| coord_pos_relative_to_ring(*c, &rings[outer]))
+                .find(|p| *p != CoordPos::OnBoundary)
+                == Some(CoordPos::Inside)
+    };
+    let mut parent: Vec<Option<usize>> = vec![None; rings.len()];
+    let mut depth = vec![0usize; rings.len()];
+    for (k, &ring) in order.iter().enumerate() {
+        if let Some(&around) = order[..k].iter().rev().find(|&&o| inside(ring, o)) {
+            parent[ring] = Some(around);
+            depth[ring] = depth[around] + 1;
+        }
+    }
+    let mut holes: Vec<Vec<geo::LineString>> = vec![Vec::new(); rings.len()];
+    for (ring, around) in parent.iter().enumerate() {
+        if let (Some(around), 1) = (around, depth[ring] % 2) {
+            holes[*around].push(rings[ring].clone());
+        }
+    }
+    rings
+        .into_iter()
+        .zip(holes)
+        .enumerate()
+        .filter(|(ring, _)| depth[*ring] % 2 == 0)
+        .map(|(_, (exterior, holes))| geo::Polygon::new(exterior, holes))
+        .collect()
+}
+
+/// A shape as a geometry, polygons organised by [`polygons_by_containment`].
+fn shape_geometry(shape: shapefile::Shape) -> Result<Option<geo::Geometry>, shapefile::Error> {
+    fn rings<P>(polygon: shapefile::record::polygon::GenericPolygon<P>) -> Vec<geo::LineString>
+    where
+        geo::Coord: From<P>,
+    {
+        polygon
+            .into_inner()
+            .into_iter()
+            .map(|ring| {
+                ring.into_inner()
+                    .into_iter()
+                    .map(geo::Coord::from)
+                    .collect()
+            })
+            .collect()
+    }
+    let rings = match shape {
+        shapefile::Shape::NullShape => return Ok(None),
+        shapefile::Shape::Polygon(p) => rings(p),
+        shapefile::Shape::PolygonM(p) => rings(p),
+        shapefile::Shape::PolygonZ(p) => rings(p),
+        shape => return geo::Geometry::try_from(shape).map(Some),
+    };
+    Ok(Some(polygons_by_containment(rings).into()))
+}
+
 type DbfContent = (Vec<(String, ColumnType)>, Vec<dbase::Record>);
 
 fn read_dbf(dbf: &Path, encoding: DynEncoding) -> Result<DbfContent, IoError> {
@@ -244,17 +370,25 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
     if !dbf.exists() {
         return Err(IoError::file(path, "the .dbf file beside it is missing"));
     }
-    let mut problems = Vec::new();
-    let (fields, rows) = match resolve_encoding(path, &dbf, encoding)? {
-        Some((encoding, declared)) => {
-            let (fields, rows) = read_dbf(&dbf, EncodingRs::from(encoding).into())?;
-            if encoding == encoding_rs::UTF_8 {
-                problems.extend(replacement_warnings(&dbf, &declared, &fields, &rows));
-            }
-            (fields, rows)
-        }
-        None => read_dbf(&dbf, dbase::Unicode.into())
-            .or_else(|_| read_dbf(&dbf, EncodingRs::from(encoding_rs::GB18030).into()))?,
+    let (encoding, declared, (fields, rows)) = match resolve_encoding(path, &dbf, encoding)? {
+        Some((encoding, declared)) => (
+            encoding,
+            declared,
+            read_dbf(&dbf, EncodingRs::from(encoding).into())?,
+        ),
+        None => match read_dbf(&dbf, dbase::Unicode.into()) {
+            Ok(content) => (encoding_rs::UTF_8, Declared::Nothing, content),
+            Err(_) => (
+                encoding_rs::GB18030,
+                Declared::Nothing,
+                read_dbf(&dbf, EncodingRs::from(encoding_rs::GB18030).into())?,
+            ),
+        },
+    };
+    let mut problems = match (&declared, encoding == encoding_rs::UTF_8) {
+        // Read as strict UTF-8: any U+FFFD is the file's own.
+        (Declared::Nothing, true) => Vec::new(),
+        _ => replacement_problems(&dbf, encoding, &declared, &fields, &rows),
     };
     let columns = fields
         .iter()
@@ -277,10 +411,10 @@ pub fn read(path: &Path, encoding: Option<&str>) -> Result<ReadResult, IoError> 
             .iter()
             .map(|(name, _)| field_value(record.get(name)))
             .collect();
-        let geometry = match shape {
-            shapefile::Shape::NullShape => None,
-            shape => geometry_or_problem(geo::Geometry::try_from(shape), path, i, &mut problems),
-        };
+        let geometry = shape_geometry(shape).unwrap_or_else(|e| {
+            problems.push(Problem::geometry(path, i, e.to_string()));
+            None
+        });
         table.push(row, geometry);
     }
     Ok(ReadResult { table, problems })

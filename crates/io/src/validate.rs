@@ -8,7 +8,7 @@ use borderscape_core::analysis::landcover::{crosswalk_warning, missing_per_layer
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::first_crossing;
 use borderscape_core::{Level, Region};
-use geo::{CoordsIter, Geometry, LineString, Polygon};
+use geo::{CoordsIter, Geometry, LineString, MultiPolygon, Polygon};
 
 use crate::error::{Problem, Severity};
 use crate::manifest::GeometryRequirement;
@@ -260,6 +260,141 @@ pub fn check_jurisdictions(file: &Path, records: &[JurisdictionRecord]) -> Vec<P
         }
     }
     problems
+}
+
+/// The share of a jurisdiction's area that may lie outside its parent's polygon. Boundaries of
+/// one level digitised apart from the next (different sources, vintages or simplifications)
+/// leave slivers along the shared border: a 200 m shift along a small urban district's edge is
+/// a fifth of its area. A unit whose parent code or geometry is wrong lies almost wholly
+/// outside. Half, the point at which most of the unit is elsewhere, separates the two by a wide
+/// margin on both sides.
+pub const OUTSIDE_PARENT_LIMIT: f64 = 0.5;
+
+/// `parent` clipped to `window` ring by ring (Sutherland–Hodgman), so that the overlay with a
+/// unit inside `window` sees only the parent's vertices near it (2.6 times faster on the YRD
+/// counties and cities, areas equal to 1e-8). A concave ring leaves zero-width bridges along
+/// the window's edges: they hold no area and the overlay resolves them.
+fn clipped(parent: &MultiPolygon, window: geo::Rect) -> MultiPolygon {
+    parent
+        .iter()
+        .filter_map(|p| {
+            let holes = p.interiors().iter().filter_map(|h| clip_ring(h, window));
+            Some(Polygon::new(
+                clip_ring(p.exterior(), window)?,
+                holes.collect(),
+            ))
+        })
+        .collect()
+}
+
+/// One ring of [`clipped`]; `None` when less than a triangle is left.
+fn clip_ring(ring: &LineString, window: geo::Rect) -> Option<LineString> {
+    let mut points: Vec<geo::Coord> = ring.0.clone();
+    if points.len() > 1 && points.first() == points.last() {
+        points.pop();
+    }
+    let (min, max) = (window.min(), window.max());
+    // Each side of the window: along x or y, its coordinate, and whether inside is above it.
+    for (x, bound, above) in [
+        (true, min.x, true),
+        (true, max.x, false),
+        (false, min.y, true),
+        (false, max.y, false),
+    ] {
+        let value = |c: geo::Coord| if x { c.x } else { c.y };
+        let inside = |c: geo::Coord| {
+            if above {
+                value(c) >= bound
+            } else {
+                value(c) <= bound
+            }
+        };
+        // Where the edge a–b crosses the side; a and b are on either side of it.
+        let cut = |a: geo::Coord, b: geo::Coord| {
+            let t = (bound - value(a)) / (value(b) - value(a));
+            if x {
+                geo::coord! { x: bound, y: a.y + t * (b.y - a.y) }
+            } else {
+                geo::coord! { x: a.x + t * (b.x - a.x), y: bound }
+            }
+        };
+        let mut previous = *points.last()?;
+        let mut kept = Vec::with_capacity(points.len() + 4);
+        for &point in &points {
+            match (inside(previous), inside(point)) {
+                (true, true) => kept.push(point),
+                (false, true) => kept.extend([cut(previous, point), point]),
+                (true, false) => kept.push(cut(previous, point)),
+                (false, false) => {}
+            }
+            previous = point;
+        }
+        points = kept;
+    }
+    (points.len() >= 3).then(|| {
+        points.push(points[0]);
+        LineString::new(points)
+    })
+}
+
+/// Jurisdictions with more than [`OUTSIDE_PARENT_LIMIT`] of their area outside their declared
+/// parent, as errors on the `parent` field. `geometries[i]` is record `i`'s geometry, `None`
+/// where it is missing or already failed its checks (a broken polygon has no meaningful area).
+/// Areas are taken in the layer's own coordinates: only the ratio within one unit counts, and
+/// the east–west scale of a degree changes by under 1% across a county.
+pub fn outside_parents(
+    file: &Path,
+    records: &[JurisdictionRecord],
+    geometries: &[Option<&Geometry>],
+) -> Vec<Problem> {
+    use geo::{Area, BooleanOps, BoundingRect};
+    use rayon::prelude::*;
+    let polygons = |i: usize| -> Option<std::borrow::Cow<MultiPolygon>> {
+        match geometries.get(i).copied().flatten()? {
+            Geometry::Polygon(p) => {
+                Some(std::borrow::Cow::Owned(MultiPolygon::new(vec![p.clone()])))
+            }
+            Geometry::MultiPolygon(mp) => Some(std::borrow::Cow::Borrowed(mp)),
+            _ => None,
+        }
+    };
+    let mut by_code: HashMap<&str, usize> = HashMap::new();
+    for r in records {
+        if let Some(code) = r.code.as_deref() {
+            by_code.entry(code).or_insert(r.index);
+        }
+    }
+    records
+        .par_iter()
+        .filter_map(|r| {
+            let parent_code = r.parent.as_deref()?;
+            let parent = polygons(*by_code.get(parent_code)?)?;
+            let unit = polygons(r.index)?;
+            let area = unit.unsigned_area();
+            if area <= 0.0 || r.code.as_deref() == Some(parent_code) {
+                return None;
+            }
+            let inside = match unit.bounding_rect() {
+                Some(window) => unit.intersection(&clipped(&parent, window)).unsigned_area(),
+                None => 0.0,
+            };
+            let outside = (1.0 - inside / area).max(0.0);
+            (outside > OUTSIDE_PARENT_LIMIT).then(|| {
+                Problem::feature(
+                    Severity::Error,
+                    file,
+                    r.index,
+                    r.code.as_deref(),
+                    Some("parent"),
+                    format!(
+                        "{:.0}% of its area lies outside its parent {parent_code} (more than {:.0}% is no boundary sliver): is the parent code or the geometry wrong?",
+                        outside * 100.0,
+                        OUTSIDE_PARENT_LIMIT * 100.0
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Land-cover classes missing from the crosswalk of their scheme, as warnings with their areas:

@@ -606,3 +606,105 @@ fn transitions_between_two_years_are_analytic() {
         );
     }
 }
+
+fn zlib(bytes: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes).unwrap();
+    z.finish().unwrap()
+}
+
+/// A UTM GeoTIFF of `w` × `h` 8-bit DEFLATE cells in `t` × `t` tiles that all point at the same
+/// stored bytes, `tile`, written once (`beyond` bytes past where they are): the shape of a bomb.
+fn shared_tiles(path: &Path, (w, h): (u32, u32), t: u32, tile: &[u8], beyond: u32) {
+    let mut enc = TiffEncoder::new(File::create(path).unwrap()).unwrap();
+    let mut dir = enc.image_directory().unwrap();
+    let offset = dir.write_data(tile).unwrap() as u32 + beyond;
+    let tiles = (w.div_ceil(t) * h.div_ceil(t)) as usize;
+    dir.write_tag(Tag::ImageWidth, w).unwrap();
+    dir.write_tag(Tag::ImageLength, h).unwrap();
+    dir.write_tag(Tag::BitsPerSample, 8u16).unwrap();
+    dir.write_tag(Tag::Compression, 8u16).unwrap();
+    dir.write_tag(Tag::PhotometricInterpretation, 1u16).unwrap();
+    dir.write_tag(Tag::SamplesPerPixel, 1u16).unwrap();
+    dir.write_tag(Tag::TileWidth, t).unwrap();
+    dir.write_tag(Tag::TileLength, t).unwrap();
+    dir.write_tag(Tag::TileOffsets, &vec![offset; tiles][..])
+        .unwrap();
+    dir.write_tag(Tag::TileByteCounts, &vec![tile.len() as u32; tiles][..])
+        .unwrap();
+    dir.write_tag(Tag::SampleFormat, 1u16).unwrap();
+    write_geotags(&mut dir, &utm());
+    dir.finish().unwrap();
+}
+
+/// Issue 37: a GeoTIFF of about 190 KB declaring 10^6 × 10^6 cells, in 8192 × 8192 tiles that
+/// all point at one DEFLATE tile of zeros, kept `check` busy past 15 minutes. It is refused from
+/// its tags, and so is a raster within the cell limit whose tiles claim more cells than the
+/// file's bytes can hold, a tile that claims more than its own bytes can, and a tile beyond the
+/// end of the file; each message names the file, the tags and the limit.
+#[test]
+fn raster_bombs_are_refused_from_their_tags() {
+    use borderscape_io::limits::Limits;
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = zlib(&vec![0u8; 8192 * 8192]);
+    let bomb = temp(&dir, "bomb.tif");
+    shared_tiles(&bomb, (1_000_000, 1_000_000), 8192, &zeros, 0);
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 200_000);
+    let started = std::time::Instant::now();
+    let e = GeoTiff::open(&bomb).unwrap_err().to_string();
+    assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+    for wanted in [
+        "bomb.tif",
+        "ImageWidth (256)",
+        "1000000 × 1000000 = 1000000000000 cells",
+        "[limits] raster_cells = 10000000000",
+        "borderscape.toml",
+    ] {
+        assert!(e.contains(wanted), "`{wanted}` not in: {e}");
+    }
+    // With the cell limit raised, the tiles' shared bytes give it away.
+    let cells = Limits {
+        raster_cells: u64::MAX,
+        ..Limits::default()
+    };
+    let e = GeoTiff::open_with(&bomb, &cells).unwrap_err().to_string();
+    assert!(
+        e.contains("TileOffsets (324) / TileByteCounts (325)")
+            && e.contains("the tiles declare 1015290003456 bytes of cells stored in 186529 bytes")
+            && e.contains("[limits] decompression_ratio = 10000"),
+        "{e}"
+    );
+    // Raising both opens it: the limits, and nothing else, refused it.
+    let both = Limits {
+        decompression_ratio: u64::MAX,
+        ..cells
+    };
+    assert_eq!(
+        GeoTiff::open_with(&bomb, &both).unwrap().grid().width,
+        1_000_000
+    );
+
+    let within = temp(&dir, "within.tif");
+    shared_tiles(&within, (100_000, 100_000), 8192, &zeros, 0);
+    let e = GeoTiff::open(&within).unwrap_err().to_string();
+    assert!(
+        e.contains("within.tif")
+            && e.contains("the tiles declare")
+            && e.contains("decompression_ratio"),
+        "{e}"
+    );
+    let one = temp(&dir, "one_tile.tif");
+    shared_tiles(&one, (8192, 8192), 8192, &[0; 100], 0);
+    let e = GeoTiff::open(&one).unwrap_err().to_string();
+    assert!(
+        e.contains("tile 0 declares 67108864 bytes of cells stored in 100 bytes (671088:1)"),
+        "{e}"
+    );
+    let beyond = temp(&dir, "beyond.tif");
+    shared_tiles(&beyond, (16, 16), 16, &zlib(&[0; 256]), 1_000_000);
+    let e = GeoTiff::open(&beyond).unwrap_err().to_string();
+    assert!(
+        e.contains("beyond.tif") && e.contains("tile 0") && e.contains("lies outside the file"),
+        "{e}"
+    );
+}

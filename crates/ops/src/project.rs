@@ -144,6 +144,7 @@ pub fn in_memory(
         layers: sections,
         analysis: parameters,
         schemes: Vec::new(),
+        limits: Default::default(),
     };
     let project = Project {
         root: PathBuf::new(),

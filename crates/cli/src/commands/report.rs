@@ -147,9 +147,10 @@ fn chromium() -> Option<PathBuf> {
 /// throw-away profile so that nothing is written outside the output.
 fn print_pdf(html: &Path, pdf: &Path) -> Result<(), IoError> {
     let browser = chromium().ok_or_else(|| {
-        IoError::file(pdf, format!(
-            "cannot print: Chromium is not installed. Install the `chromium` package (Debian/Ubuntu: sudo apt-get install chromium; Fedora: sudo dnf install chromium) or Google Chrome, or set BORDERSCAPE_CHROMIUM to its executable; the HTML report is written"
-        ))
+        IoError::file(
+            pdf,
+            "cannot print: Chromium is not installed. Install the `chromium` package (Debian/Ubuntu: sudo apt-get install chromium; Fedora: sudo dnf install chromium) or Google Chrome, or set BORDERSCAPE_CHROMIUM to its executable; the HTML report is written",
+        )
     })?;
     let url = std::path::absolute(html).map_err(|e| IoError::file(html, e))?;
     let profile = tempfile::tempdir()

@@ -3,8 +3,11 @@
 //! a `bbox` covering column (so readers skip row groups outside an extent), row groups of
 //! [`WriteOptions::row_group_rows`], the CRS as PROJJSON, units and descriptions as field
 //! metadata. Read: WKB and the native encodings, in batches; plain Parquet without `geo` reads
-//! as a table without geometry.
+//! as a table without geometry. A read decodes only the columns it keeps, within the project's
+//! [`Limits`]: what the file declares is checked before a page is decoded ([`guard`]), and the
+//! values decoded are counted as they come.
 
+mod guard;
 pub mod native;
 pub mod projjson;
 
@@ -27,9 +30,12 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema};
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use bytes::Bytes;
-use geo::{BoundingRect, Geometry, Rect};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
-use parquet::arrow::ArrowWriter;
+use geo::{BoundingRect, CoordsIter, Geometry, Rect};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
+};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::metadata::{KeyValue, ParquetMetaData};
 use parquet::file::properties::WriterProperties;
@@ -40,6 +46,7 @@ use crate::atomic::write_file_atomically;
 use crate::error::{IoError, Problem, Severity};
 use crate::geojson_io::layer_name;
 use crate::gpkg::{read_wkb, write_wkb, Srs};
+use crate::limits::{over, Limits};
 use crate::read::ReadResult;
 use native::{Native, NativeReader};
 
@@ -463,16 +470,17 @@ fn geo_column(path: &Path, geo: &str) -> Result<GeoColumn, IoError> {
     })
 }
 
-/// Reads a (Geo)Parquet file in batches of [`BATCH_ROWS`] rows.
-pub fn read(path: &Path) -> Result<ReadResult, IoError> {
+/// Reads a (Geo)Parquet file within `limits`, in batches of at most [`BATCH_ROWS`] rows.
+pub fn read(path: &Path, limits: &Limits) -> Result<ReadResult, IoError> {
     without_panics(path, || {
         let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-        read_unguarded(file, path, None)
+        read_unguarded(file, path, None, limits)
     })
 }
 
-/// Reads only `rows` (0-based, ascending) of a (Geo)Parquet file: the pages of the other rows
-/// are skipped, so a part of a layer larger than memory can be read.
+/// Reads only `rows` (0-based, ascending) of a (Geo)Parquet file, within the default
+/// [`Limits`]: the pages of the other rows are skipped, so a part of a layer larger than memory
+/// can be read.
 pub fn read_rows(path: &Path, rows: &[usize]) -> Result<ReadResult, IoError> {
     let mut selectors = Vec::new();
     let mut next = 0;
@@ -499,14 +507,22 @@ pub fn read_rows(path: &Path, rows: &[usize]) -> Result<ReadResult, IoError> {
     }
     without_panics(path, || {
         let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-        read_unguarded(file, path, Some(RowSelection::from(selectors)))
+        read_unguarded(
+            file,
+            path,
+            Some(RowSelection::from(selectors)),
+            &Limits::default(),
+        )
     })
 }
 
 /// Reads a (Geo)Parquet file held in memory (the Python package's layers, written by GeoPandas
-/// in one piece); `name` stands for the file in messages and names the table.
+/// in one piece), within the default [`Limits`]; `name` stands for the file in messages and
+/// names the table.
 pub fn read_bytes(bytes: Vec<u8>, name: &Path) -> Result<ReadResult, IoError> {
-    without_panics(name, || read_unguarded(Bytes::from(bytes), name, None))
+    without_panics(name, || {
+        read_unguarded(Bytes::from(bytes), name, None, &Limits::default())
+    })
 }
 
 /// Runs `read` and turns a panic inside it into an error naming the file. The Parquet crate
@@ -540,18 +556,26 @@ fn read_unguarded<R: ChunkReader + 'static>(
     source: R,
     path: &Path,
     selection: Option<RowSelection>,
+    limits: &Limits,
 ) -> Result<ReadResult, IoError> {
     let mut whole = None;
-    read_parts(source, path, selection, usize::MAX, &mut |_, part| {
-        whole = Some(part);
-        Ok(())
-    })?;
+    read_parts(
+        source,
+        path,
+        selection,
+        usize::MAX,
+        limits,
+        &mut |_, part| {
+            whole = Some(part);
+            Ok(())
+        },
+    )?;
     Ok(whole.expect("read_parts gives at least one part"))
 }
 
 /// Reads a (Geo)Parquet file in parts of about `part_rows` rows (whole batches), each handed to
 /// `sink` with the row of the file it starts at, so that a layer larger than memory can be
-/// worked part by part.
+/// worked part by part; within the default [`Limits`], [`Limits::decoded_bytes`] per part.
 pub fn read_in_parts(
     path: &Path,
     part_rows: usize,
@@ -559,7 +583,7 @@ pub fn read_in_parts(
 ) -> Result<(), IoError> {
     without_panics(path, || {
         let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-        read_parts(file, path, None, part_rows.max(1), sink)
+        read_parts(file, path, None, part_rows.max(1), &Limits::default(), sink)
     })
 }
 
@@ -568,14 +592,15 @@ fn read_parts<R: ChunkReader + 'static>(
     path: &Path,
     selection: Option<RowSelection>,
     part_rows: usize,
+    limits: &Limits,
     sink: &mut dyn FnMut(usize, ReadResult) -> Result<(), IoError>,
 ) -> Result<(), IoError> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(source)
+    let loaded = ArrowReaderMetadata::load(&source, ArrowReaderOptions::new())
         .map_err(|e| IoError::file(path, format!("not a readable Parquet file: {e}")))?;
-    let geo = geo_entry(builder.metadata())
+    let geo = geo_entry(loaded.metadata())
         .map(|g| geo_column(path, &g))
         .transpose()?;
-    let schema = builder.schema().clone();
+    let schema = loaded.schema().clone();
     let mut problems = Vec::new();
     let mut attributes: Vec<(usize, Column)> = Vec::new();
     for (i, field) in schema.fields().iter().enumerate() {
@@ -607,20 +632,41 @@ fn read_parts<R: ChunkReader + 'static>(
         })?),
         None => None,
     };
+    // Only the columns kept are decoded, and what the file declares of them is checked first.
+    let mut kept: Vec<usize> = attributes
+        .iter()
+        .map(|(i, _)| *i)
+        .chain(geometry_index)
+        .collect();
+    kept.sort_unstable();
+    let projection = ProjectionMask::roots(loaded.parquet_schema(), kept.iter().copied());
+    let whole = part_rows == usize::MAX && selection.is_none();
+    let plan = guard::check(&source, path, loaded.metadata(), &projection, limits, whole)?;
+    // A kept column's place in the projected batch.
+    let position = |i: usize| kept.partition_point(|&k| k < i);
+    let attribute_at: Vec<usize> = attributes.iter().map(|(i, _)| position(*i)).collect();
+    let geometry_at = geometry_index.map(position);
+    let views = ArrowReaderOptions::new().with_schema(Arc::new(as_views(&schema)));
+    let metadata = ArrowReaderMetadata::try_new(loaded.metadata().clone(), views)
+        .map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
     let columns: Vec<Column> = attributes.iter().map(|(_, c)| c.clone()).collect();
     let empty = || Table::new(&layer_name(path), columns.clone(), geo.is_some());
     let mut table = empty();
     let mut first = 0;
-    let mut builder = builder.with_batch_size(BATCH_ROWS);
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(source, metadata)
+        .with_projection(projection)
+        .with_batch_size(plan.batch_rows);
     if let Some(selection) = selection {
         builder = builder.with_row_selection(selection);
     }
     let reader = builder
         .build()
         .map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
+    // Bytes of decoded values held (in this part) and decoded in all.
+    let (mut held, mut decoded) = (0u64, 0u64);
     for batch in reader {
         let batch = batch.map_err(|e| IoError::file(path, format!("Parquet: {e}")))?;
-        let geometries = match (&geo, geometry_index) {
+        let geometries = match (&geo, geometry_at) {
             (Some(g), Some(at)) => Some(
                 GeometryColumn::new(batch.column(at).as_ref(), g.native)
                     .map_err(|e| IoError::file(path, format!("column `{}`: {e}", g.name)))?,
@@ -628,9 +674,10 @@ fn read_parts<R: ChunkReader + 'static>(
             _ => None,
         };
         for row in 0..batch.num_rows() {
-            let values = attributes
+            let values: Vec<Value> = attributes
                 .iter()
-                .map(|(at, c)| value_at(batch.column(*at).as_ref(), row, c.kind))
+                .zip(&attribute_at)
+                .map(|((_, c), at)| value_at(batch.column(*at).as_ref(), row, c.kind))
                 .collect();
             let index = first + table.len();
             let geometry = geometries.as_ref().and_then(|g| match g.geometry(row) {
@@ -640,6 +687,29 @@ fn read_parts<R: ChunkReader + 'static>(
                     None
                 }
             });
+            let bytes = decoded_size(&values, geometry.as_ref());
+            held += bytes;
+            decoded += bytes;
+            if held > limits.decoded_bytes {
+                return Err(IoError::file(
+                    path,
+                    format!(
+                        "row {index}: the rows read so far decode to {held} bytes, {}",
+                        over("decoded_bytes", limits.decoded_bytes)
+                    ),
+                ));
+            }
+            if decoded > plan.work {
+                return Err(IoError::file(
+                    path,
+                    format!(
+                        "row {index}: the rows read so far decode to {decoded} bytes from {} bytes ({}:1), {}",
+                        plan.file_len,
+                        decoded / plan.file_len.max(1),
+                        over("decompression_ratio", limits.decompression_ratio)
+                    ),
+                ));
+            }
             table.push(values, geometry);
         }
         if table.len() >= part_rows {
@@ -650,12 +720,53 @@ fn read_parts<R: ChunkReader + 'static>(
             };
             sink(first, part)?;
             first += rows;
+            held = 0;
         }
     }
     if first == 0 || !table.is_empty() {
         sink(first, ReadResult { table, problems })?;
     }
     Ok(())
+}
+
+/// `schema` with strings and binaries read as views of their pages' bytes: a dictionary value
+/// repeated in every row is then not copied per row inside Arrow, where no limit could stop it
+/// (the rows' values are counted as they are taken out).
+fn as_views(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let viewed = match field.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 => DataType::Utf8View,
+                DataType::Binary | DataType::LargeBinary => DataType::BinaryView,
+                DataType::Dictionary(_, values) => match values.as_ref() {
+                    DataType::Utf8 | DataType::LargeUtf8 => DataType::Utf8View,
+                    DataType::Binary | DataType::LargeBinary => DataType::BinaryView,
+                    _ => field.data_type().clone(),
+                },
+                other => other.clone(),
+            };
+            field.as_ref().clone().with_data_type(viewed)
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// The memory a row's values take, as counted against the limits.
+fn decoded_size(values: &[Value], geometry: Option<&Geometry>) -> u64 {
+    let text: usize = values
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => t.len(),
+            _ => 0,
+        })
+        .sum();
+    let coordinates = geometry.map_or(0, CoordsIter::coords_count);
+    (std::mem::size_of_val(values)
+        + text
+        + std::mem::size_of::<Option<Geometry>>()
+        + coordinates * std::mem::size_of::<geo::Coord>()) as u64
 }
 
 /// The geometries of one batch, WKB or native.
@@ -866,7 +977,7 @@ mod tests {
             ..Default::default()
         };
         write(&path, &sample(), Srs::WGS84, &options).unwrap();
-        let read = read(&path).unwrap();
+        let read = read(&path, &Limits::default()).unwrap();
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         let (back, original) = (read.table, sample());
         assert_eq!(back.geometries, original.geometries);
@@ -902,7 +1013,7 @@ mod tests {
         table.geometries = None;
         write(&path, &table, Srs::WGS84, &WriteOptions::default()).unwrap();
         assert!(file_info(&path).unwrap().geo.is_none());
-        let back = read(&path).unwrap().table;
+        let back = read(&path, &Limits::default()).unwrap().table;
         assert!(back.geometries.is_none());
         assert_eq!(back.len(), 3);
     }
@@ -912,7 +1023,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("broken.parquet");
         std::fs::write(&path, b"PAR1 not really").unwrap();
-        let err = read(&path).unwrap_err().to_string();
+        let err = read(&path, &Limits::default()).unwrap_err().to_string();
         assert!(
             err.contains("broken.parquet") && err.contains("Parquet"),
             "{err}"
