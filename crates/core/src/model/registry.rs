@@ -97,7 +97,12 @@ pub struct Arrangement {
     pub id: String,
     pub name: String,
     pub start: YearMonth,
+    /// The end date, when the registry gives one.
     pub end: Option<YearMonth>,
+    /// Without an end date: `true` when the registry says `ongoing` (known to be in force to
+    /// date), `false` when the end is left empty (unknown). Most registries date few ends, so the
+    /// two must not be conflated: an unknown end is an assumption, `ongoing` a fact.
+    pub ongoing: bool,
     pub level: String,
     pub kind: String,
     pub goal: String,
@@ -111,11 +116,13 @@ pub struct Arrangement {
 }
 
 impl Arrangement {
-    /// The last year it is in force. Without an end date an arrangement lasts to `horizon`,
-    /// except a bare declaration or abolition (binding 0), which is an event of its start year.
+    /// The last year it is in force. An `ongoing` arrangement lasts to `horizon`; one with an
+    /// unknown end is assumed to as well, except a bare declaration or abolition (binding 0),
+    /// which is then taken as an event of its start year.
     pub fn last_year(&self, horizon: i32) -> i32 {
         match self.end {
             Some(end) => end.year,
+            None if self.ongoing => horizon,
             None if self.binding == 0 => self.start.year,
             None => horizon,
         }
@@ -281,12 +288,17 @@ pub fn parse(
         if start_date.is_none() {
             bad("start", format!("`{}` is not YYYY or YYYY-MM", text(start)));
         }
-        let end_date = match text(end).as_str() {
-            "" => None,
+        let end_text = text(end);
+        let ongoing = end_text == "ongoing";
+        let end_date = match end_text.as_str() {
+            "" | "ongoing" => None,
             t => {
                 let e = YearMonth::parse(t);
                 if e.is_none() {
-                    bad("end", format!("`{t}` is not YYYY or YYYY-MM"));
+                    bad(
+                        "end",
+                        format!("`{t}` is not YYYY, YYYY-MM, `ongoing` or empty (unknown)"),
+                    );
                 }
                 e
             }
@@ -359,6 +371,7 @@ pub fn parse(
                 name: text(name),
                 start,
                 end: end_date,
+                ongoing,
                 level: text(level),
                 kind: text(kind),
                 goal: goal_text,
@@ -374,5 +387,48 @@ pub fn parse(
         Ok(out)
     } else {
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(id: &'a str, end: &'a str) -> [&'a str; 11] {
+        [
+            id,
+            "2000",
+            end,
+            "declaration",
+            "provincial",
+            "declaration",
+            "ecological",
+            "N",
+            "31",
+            "0",
+            "",
+        ]
+    }
+
+    #[test]
+    fn ongoing_and_unknown_ends_parse_and_differ() {
+        let table = table_of(&[row("a", "ongoing"), row("b", ""), row("c", "2004")]);
+        let parsed = parse(&table, None).unwrap();
+        let (ongoing, unknown, dated) = (&parsed[0], &parsed[1], &parsed[2]);
+        assert!(ongoing.ongoing && ongoing.end.is_none());
+        assert!(!unknown.ongoing && unknown.end.is_none());
+        assert!(!dated.ongoing && dated.end.map(|e| e.year) == Some(2004));
+        // A declaration known to be ongoing stays in force; one of unknown end is an event.
+        assert_eq!(ongoing.last_year(2010), 2010);
+        assert_eq!(unknown.last_year(2010), 2000);
+        assert_eq!(dated.last_year(2010), 2004);
+    }
+
+    #[test]
+    fn a_malformed_end_is_a_problem_of_its_column() {
+        let problems = parse(&table_of(&[row("a", "still")]), None).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].column, "end");
+        assert!(problems[0].message.contains("ongoing"));
     }
 }

@@ -72,6 +72,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         OutputSpec { name: "governance_timeline", spatial: false, description: "Per year: active arrangements, mode/goal mix, mode diversity, bindingness, tools, shadow of hierarchy.", columns: governance_timeline_columns },
         OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics.", columns: governance_stages_columns },
         OutputSpec { name: "governance_stage_path", spatial: false, description: "The stage path: for k = 1 … max_stages the best k-stage segmentation, its cost, criterion and break years; the chosen k marked.", columns: governance_stage_path_columns },
+        OutputSpec { name: "governance_stage_robustness", spatial: false, description: "The choice of the number of stages rerun per criterion (bic, lwz) × zero replacement δ × features (configured, raw mode shares): k chosen, break years, and the k within ΔBIC ≤ 2 of the least BIC.", columns: stages::governance_stage_robustness_columns },
         OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties.", columns: governance_network_columns },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals.", columns: border_governance_columns },
         OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders first covered within the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) since coverage against never-covered borders.", columns: outcomes::governance_outcomes_columns },
@@ -463,6 +464,9 @@ pub struct Staged {
     pub network_table: Table,
     pub path_table: Table,
     pub summaries: Vec<serde_json::Value>,
+    /// The stage choice rerun over its variants (criterion × δ × features).
+    pub robustness: stages::RobustnessSummary,
+    pub robustness_table: Table,
 }
 
 impl Staged {
@@ -494,7 +498,11 @@ pub fn stages_of(
     let (stage_table, network_table, summaries) =
         stage_tables(region, arrangements, &stages, horizon);
     let path_table = path_table(&path, chosen, params.stage.criterion);
+    let robustness = stages::robustness(arrangements, &years, &params.stage)
+        .map_err(AnalysisError::Input)?;
     Ok(Staged {
+        robustness: robustness.summary(arrangements),
+        robustness_table: robustness.table(&params.stage.features),
         years,
         stages,
         path,
@@ -541,10 +549,12 @@ fn run(
     let horizon = staged.horizon();
     let years = &staged.years;
     let stage_summaries = staged.summaries;
+    let stage_robustness = staged.robustness;
     let mut tables = vec![
         timeline_table(years),
         staged.stage_table,
         staged.path_table,
+        staged.robustness_table,
         staged.network_table,
     ];
     let (coverage, coverage_summary) = coverage_table(region, arrangements, horizon)?;
@@ -594,6 +604,7 @@ fn run(
             "arrangements": arrangements.len(),
             "years": [years.first().map(|y| y.year), horizon],
             "stages": stage_summaries,
+            "stage_robustness": stage_robustness,
             "coverage": coverage_summary,
             "outcomes": outcome_summary,
         }),

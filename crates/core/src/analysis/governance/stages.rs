@@ -6,7 +6,12 @@
 //!   the cost; the stage around them spans them): the isometric log-ratio (ilr) coordinates of the
 //!   mode mix, z_i = √(i/(i+1)) ln(g(x_1..x_i)/x_{i+1}), i = 1..D−1 (Egozcue et al. 2003), after
 //!   multiplicative zero replacement r_j = δ for a zero part and x_j(1 − zδ) otherwise, z the
-//!   number of zero parts (Martín-Fernández et al. 2003). The shares sum to 1, so only D − 1
+//!   number of zero parts (Martín-Fernández et al. 2003). δ is for *rounding* zeros only: a part
+//!   that is zero in every year with an arrangement in force (a mode no arrangement ever uses) is
+//!   structurally absent, and replacing it by δ would make up a share whose log-ratios move with
+//!   δ alone; such parts are dropped and the ilr taken on the subcomposition of the parts present
+//!   (Aitchison 1986, §13; Martín-Fernández et al. 2003 treat only rounding zeros by δ). A mix
+//!   with fewer than two parts present is constant and kept whole. The shares sum to 1, so only D − 1
 //!   coordinates are free, and the ilr is an isometry: Euclidean distance on them is Aitchison
 //!   distance on the mixes. Optional extras (the goal mix's ilr, mean bindingness, the level
 //!   mix's ilr) are standardised (z-scores; a constant column is dropped).
@@ -18,8 +23,15 @@
 //!   break points, Yao 1988), RSS floored at 1e-9·n so that a perfect fit does not reward extra
 //!   stages; c(n) = ln n (BIC, Schwarz 1978) or 0.299 (ln n)^2.1 (LWZ, Liu, Wu & Zidek 1997, as
 //!   R strucchange's `LWZ`).
+//! - Robustness ([`robustness`]): the choice of k is rerun over criterion (BIC, LWZ) × δ
+//!   ([`ROBUSTNESS_DELTAS`] and the configured δ) × features (the configured ones, and the raw
+//!   mode shares, which need no δ). Reported: the k within ΔBIC ≤ 2 of the least BIC (the edge of
+//!   "positive" evidence, Kass & Raftery 1995) and how many variants choose each break year. The
+//!   BIC differences of nearby k are often small, so a single k is not stated as fact.
 //!
 //! # References
+//! - Aitchison, J. (1986) *The Statistical Analysis of Compositional Data*. Chapman & Hall.
+//! - Kass, R. E. & Raftery, A. E. (1995) Bayes factors. *JASA* 90(430), 773–795.
 //! - Egozcue, J. J., Pawlowsky-Glahn, V., Mateu-Figueras, G. & Barceló-Vidal, C. (2003) Isometric
 //!   logratio transformations for compositional data analysis. *Math. Geology* 35(3), 279–300.
 //! - Martín-Fernández, J. A., Barceló-Vidal, C. & Pawlowsky-Glahn, V. (2003) Dealing with zeros
@@ -34,10 +46,13 @@
 //! - Liu, J., Wu, S. & Zidek, J. V. (1997) On segmented multivariate regression.
 //!   *Statistica Sinica* 7(2), 497–525.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
 
 use super::YearMix;
 use crate::model::registry::Arrangement;
+use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 /// The information criterion that picks the number of stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +162,51 @@ pub struct Features {
     pub observed: Vec<usize>,
 }
 
+/// The parts of `mixes` that are positive in some row, or all parts when fewer than two are:
+/// the others are structurally absent, not rounding zeros (see the module's Method).
+fn present_parts(mixes: &[Vec<f64>]) -> Vec<usize> {
+    let width = mixes.first().map_or(0, Vec::len);
+    let present: Vec<usize> = (0..width)
+        .filter(|&j| mixes.iter().any(|m| m[j] > 0.0))
+        .collect();
+    if present.len() >= 2 {
+        present
+    } else {
+        (0..width).collect()
+    }
+}
+
+/// `mixes` restricted to their present parts and closed again to 1.
+fn subcompositions(mixes: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let parts = present_parts(mixes);
+    mixes
+        .iter()
+        .map(|m| {
+            let sub: Vec<f64> = parts.iter().map(|&j| m[j]).collect();
+            let total: f64 = sub.iter().sum();
+            sub.iter().map(|v| v / total).collect()
+        })
+        .collect()
+}
+
+/// The ilr coordinates of each of `mixes` (one per observed year), structurally absent parts
+/// dropped and rounding zeros replaced by `delta`; the error names the mix.
+fn mix_coordinates(name: &str, mixes: &[Vec<f64>], delta: f64) -> Result<Vec<Vec<f64>>, String> {
+    subcompositions(mixes)
+        .iter()
+        .map(|mix| {
+            replace_zeros(mix, delta).map(|r| ilr(&r)).ok_or_else(|| {
+                format!("the {name} mix has too many zero parts for zero_share {delta} (z·δ ≥ 1)")
+            })
+        })
+        .collect()
+}
+
+/// The years with an arrangement in force (indices into `years`).
+fn observed_years(years: &[YearMix]) -> Vec<usize> {
+    (0..years.len()).filter(|&i| years[i].active > 0).collect()
+}
+
 /// Builds the features of `years` (the timeline of `arrangements`); errors name the feature whose
 /// zeros `zero_share` cannot replace.
 pub fn features(
@@ -155,11 +215,6 @@ pub fn features(
     settings: &StageSettings,
 ) -> Result<Features, String> {
     let delta = settings.zero_share;
-    let coordinates = |name: &str, mix: &[f64]| {
-        replace_zeros(mix, delta).map(|r| ilr(&r)).ok_or_else(|| {
-            format!("the {name} mix has too many zero parts for zero_share {delta} (z·δ ≥ 1)")
-        })
-    };
     let horizon = years.last().map_or(0, |y| y.year);
     let levels: Vec<&str> = arrangements
         .iter()
@@ -167,34 +222,44 @@ pub fn features(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let observed: Vec<usize> = (0..years.len()).filter(|&i| years[i].active > 0).collect();
-    let mut rows = Vec::with_capacity(observed.len());
-    let mut extras = Vec::with_capacity(observed.len());
-    for &i in &observed {
-        let y = &years[i];
-        rows.push(coordinates("mode", &y.modes)?);
-        let mut extra = Vec::new();
-        for feature in &settings.features {
-            match feature {
-                Feature::Goal => extra.extend(coordinates("goal", &y.goals)?),
-                Feature::Binding => extra.push(y.mean_binding),
-                Feature::Level => {
-                    let active: Vec<&Arrangement> = arrangements
-                        .iter()
-                        .filter(|a| a.active_in(y.year, horizon))
-                        .collect();
-                    let mix: Vec<f64> = levels
-                        .iter()
-                        .map(|l| {
-                            active.iter().filter(|a| a.level == *l).count() as f64
-                                / active.len() as f64
-                        })
-                        .collect();
-                    extra.extend(coordinates("level", &mix)?);
-                }
+    let observed = observed_years(years);
+    let modes: Vec<Vec<f64>> = observed.iter().map(|&i| years[i].modes.to_vec()).collect();
+    let mut rows = mix_coordinates("mode", &modes, delta)?;
+    let mut extras = vec![Vec::new(); observed.len()];
+    for feature in &settings.features {
+        let columns: Vec<Vec<f64>> = match feature {
+            Feature::Goal => {
+                let goals: Vec<Vec<f64>> =
+                    observed.iter().map(|&i| years[i].goals.to_vec()).collect();
+                mix_coordinates("goal", &goals, delta)?
             }
+            Feature::Binding => observed
+                .iter()
+                .map(|&i| vec![years[i].mean_binding])
+                .collect(),
+            Feature::Level => {
+                let mixes: Vec<Vec<f64>> = observed
+                    .iter()
+                    .map(|&i| {
+                        let active: Vec<&Arrangement> = arrangements
+                            .iter()
+                            .filter(|a| a.active_in(years[i].year, horizon))
+                            .collect();
+                        levels
+                            .iter()
+                            .map(|l| {
+                                active.iter().filter(|a| a.level == *l).count() as f64
+                                    / active.len() as f64
+                            })
+                            .collect()
+                    })
+                    .collect();
+                mix_coordinates("level", &mixes, delta)?
+            }
+        };
+        for (extra, column) in extras.iter_mut().zip(columns) {
+            extra.extend(column);
         }
-        extras.push(extra);
     }
     for column in standardised_columns(&extras) {
         for (row, v) in rows.iter_mut().zip(column) {
@@ -202,6 +267,17 @@ pub fn features(
         }
     }
     Ok(Features { rows, observed })
+}
+
+/// The raw mode shares of the observed years (structurally absent modes dropped): the feature
+/// set of the raw-share variant, with no log-ratio and so no δ.
+pub fn raw_shares(years: &[YearMix]) -> Features {
+    let observed = observed_years(years);
+    let modes: Vec<Vec<f64>> = observed.iter().map(|&i| years[i].modes.to_vec()).collect();
+    Features {
+        rows: subcompositions(&modes),
+        observed,
+    }
 }
 
 /// The columns of `rows` as z-scores (population sd), without the constant ones.
@@ -301,6 +377,240 @@ pub fn path(series: &[Vec<f64>], k_max: usize, min_len: usize) -> Vec<Segmentati
             }
         })
         .collect()
+}
+
+/// The δ values of the robustness variants (the configured one is added): the default 0.01, half
+/// and twice it, the range over which the demo's breaks were seen to move.
+pub const ROBUSTNESS_DELTAS: [f64; 3] = [0.005, 0.01, 0.02];
+
+/// The features of a robustness variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureSet {
+    /// The configured `stage_features`, on log-ratios after zero replacement.
+    Configured,
+    /// The raw mode shares.
+    RawShares,
+}
+
+/// One variant of the stage choice and what it chooses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub criterion: Criterion,
+    /// δ of the zero replacement; `None` for raw shares, which use none.
+    pub delta: Option<f64>,
+    pub features: FeatureSet,
+    /// The k of least criterion.
+    pub chosen: usize,
+    /// First years of stages 2 … `chosen`.
+    pub breaks: Vec<i32>,
+    /// The k whose BIC on these features lies within 2 of the least.
+    pub within_two_bic: Vec<usize>,
+}
+
+/// The stage choice over its variants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Robustness {
+    pub variants: Vec<Variant>,
+    /// The k within ΔBIC ≤ 2 of the least BIC at the configured features and δ.
+    pub within_two_bic: Vec<usize>,
+}
+
+/// How often a break year is chosen across the variants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recurrence {
+    pub year: i32,
+    pub variants: usize,
+}
+
+/// The robustness summary (the analysis summary's `stage_robustness`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RobustnessSummary {
+    pub variants: usize,
+    /// The k within ΔBIC ≤ 2 of the least BIC at the configured features and δ.
+    pub k_within_2_bic: Vec<usize>,
+    /// Least and most stages among `k_within_2_bic` and the k chosen by every variant.
+    pub stage_count_min: usize,
+    pub stage_count_max: usize,
+    /// Break years by the number of variants choosing them, most first (ties: earlier first).
+    pub break_recurrence: Vec<Recurrence>,
+    /// Arrangements with an end date, `ongoing`, or an unknown end: the timeline assumes the
+    /// unknown ones last to its horizon (binding 0: their start year).
+    pub ends_dated: usize,
+    pub ends_ongoing: usize,
+    pub ends_unknown: usize,
+}
+
+/// The k (1-based) of least criterion on `path`, the earliest among ties, and the k within 2 of
+/// that least value.
+fn least(path: &[Segmentation], criterion: Criterion, t: usize, d: usize) -> (usize, Vec<usize>) {
+    let values: Vec<f64> = path
+        .iter()
+        .zip(1..)
+        .map(|(s, k)| criterion.value(s.cost, t, d, k))
+        .collect();
+    let best = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let chosen = values.iter().position(|v| *v == best).map_or(1, |i| i + 1);
+    let near = (1..=values.len())
+        .filter(|k| values[k - 1] - best <= 2.0)
+        .collect();
+    (chosen, near)
+}
+
+/// Reruns the choice of k over criterion × δ × features (see the module's Method), with the
+/// configured `max_stages` and `min_years`. Errors as [`features`] for a δ that cannot replace a
+/// mix's zeros, and when the timeline cannot hold one stage.
+pub fn robustness(
+    arrangements: &[Arrangement],
+    years: &[YearMix],
+    settings: &StageSettings,
+) -> Result<Robustness, String> {
+    let mut deltas = ROBUSTNESS_DELTAS.to_vec();
+    if !deltas.contains(&settings.zero_share) {
+        deltas.push(settings.zero_share);
+        deltas.sort_by(f64::total_cmp);
+    }
+    let mut sets = Vec::new();
+    for &delta in &deltas {
+        let configured = StageSettings {
+            zero_share: delta,
+            ..settings.clone()
+        };
+        sets.push((
+            Some(delta),
+            FeatureSet::Configured,
+            features(arrangements, years, &configured)?,
+        ));
+    }
+    sets.push((None, FeatureSet::RawShares, raw_shares(years)));
+    let mut variants = Vec::new();
+    let mut within_two_bic = Vec::new();
+    for (delta, feature_set, found) in sets {
+        let (t, d) = (found.rows.len(), found.rows.first().map_or(0, Vec::len));
+        let segmentations = path(&found.rows, settings.max_stages, settings.min_years);
+        if segmentations.is_empty() {
+            return Err(format!(
+                "{t} years with an arrangement in force cannot hold a stage of {} such years (min_stage_years)",
+                settings.min_years
+            ));
+        }
+        let (_, near) = least(&segmentations, Criterion::Bic, t, d);
+        if delta == Some(settings.zero_share) && feature_set == FeatureSet::Configured {
+            within_two_bic.clone_from(&near);
+        }
+        for criterion in [Criterion::Bic, Criterion::Lwz] {
+            let (chosen, _) = least(&segmentations, criterion, t, d);
+            variants.push(Variant {
+                criterion,
+                delta,
+                features: feature_set,
+                chosen,
+                breaks: segmentations[chosen - 1].starts[1..]
+                    .iter()
+                    .map(|&r| years[found.observed[r]].year)
+                    .collect(),
+                within_two_bic: near.clone(),
+            });
+        }
+    }
+    Ok(Robustness {
+        variants,
+        within_two_bic,
+    })
+}
+
+impl Robustness {
+    /// Its summary; `arrangements` give the count of dated, ongoing and unknown ends.
+    pub fn summary(&self, arrangements: &[Arrangement]) -> RobustnessSummary {
+        let mut counts: BTreeMap<i32, usize> = BTreeMap::new();
+        for year in self.variants.iter().flat_map(|v| &v.breaks) {
+            *counts.entry(*year).or_default() += 1;
+        }
+        let mut break_recurrence: Vec<Recurrence> = counts
+            .into_iter()
+            .map(|(year, variants)| Recurrence { year, variants })
+            .collect();
+        break_recurrence.sort_by(|a, b| b.variants.cmp(&a.variants).then(a.year.cmp(&b.year)));
+        let ks = self
+            .within_two_bic
+            .iter()
+            .copied()
+            .chain(self.variants.iter().map(|v| v.chosen));
+        let dated = arrangements.iter().filter(|a| a.end.is_some()).count();
+        let ongoing = arrangements.iter().filter(|a| a.ongoing).count();
+        RobustnessSummary {
+            variants: self.variants.len(),
+            k_within_2_bic: self.within_two_bic.clone(),
+            stage_count_min: ks.clone().min().unwrap_or(1),
+            stage_count_max: ks.max().unwrap_or(1),
+            break_recurrence,
+            ends_dated: dated,
+            ends_ongoing: ongoing,
+            ends_unknown: arrangements.len() - dated - ongoing,
+        }
+    }
+
+    /// The `governance_stage_robustness` table: one row per variant.
+    pub fn table(&self, configured: &[Feature]) -> Table {
+        let configured = configured
+            .iter()
+            .map(|f| match f {
+                Feature::Goal => "goal",
+                Feature::Binding => "binding",
+                Feature::Level => "level",
+            })
+            .fold("ilr modes".to_string(), |text, f| text + "+" + f);
+        let list = |values: &[String]| Value::from(values.join(";"));
+        let mut t = Table::new(
+            "governance_stage_robustness",
+            governance_stage_robustness_columns(),
+            false,
+        );
+        for v in &self.variants {
+            t.push(
+                vec![
+                    v.criterion.name().into(),
+                    v.delta.map_or(Value::Null, |d| Value::Real(round_to(d, 9))),
+                    match v.features {
+                        FeatureSet::Configured => configured.as_str().into(),
+                        FeatureSet::RawShares => "raw mode shares".into(),
+                    },
+                    v.chosen.into(),
+                    list(&v.breaks.iter().map(i32::to_string).collect::<Vec<_>>()),
+                    list(
+                        &v.within_two_bic
+                            .iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>(),
+                    ),
+                ],
+                None,
+            );
+        }
+        t
+    }
+}
+
+/// The columns of `governance_stage_robustness` (its output spec reads them too).
+pub fn governance_stage_robustness_columns() -> Vec<Column> {
+    vec![
+        Column::text("criterion", "criterion choosing k: bic or lwz"),
+        Column::new(
+            "delta",
+            ColumnType::Real,
+            None,
+            "δ of the zero replacement; empty for raw shares (no log-ratios)",
+        ),
+        Column::text(
+            "features",
+            "ilr modes (+ the configured stage_features), or raw mode shares",
+        ),
+        Column::new("k", ColumnType::Int, None, "number of stages chosen"),
+        Column::text("breaks", "first years of stages 2 … k, `;`-separated"),
+        Column::text(
+            "k_within_2_bic",
+            "the k whose BIC on these features lies within 2 of the least (Kass & Raftery 1995), `;`-separated",
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -459,5 +769,187 @@ mod tests {
             Some(vec![Feature::Goal, Feature::Level])
         );
         assert_eq!(Feature::parse_list("goal,colour"), None);
+    }
+
+    /// One-year arrangements, four a year 1990–2019, `n(year)` of them network and the rest
+    /// hierarchy: the market mode is structurally absent.
+    fn four_a_year(n: impl Fn(i32) -> i32) -> Vec<Arrangement> {
+        let rows: Vec<[String; 11]> = (1990..2020)
+            .flat_map(|y| (0..4).map(move |i| (y, i)))
+            .map(|(y, i)| {
+                let mode = if i < n(y) { "N" } else { "H" };
+                [
+                    format!("{y}.{i}"),
+                    y.to_string(),
+                    y.to_string(),
+                    "a".into(),
+                    "provincial".into(),
+                    "plan".into(),
+                    "economic".into(),
+                    mode.into(),
+                    "1;2".into(),
+                    "2".into(),
+                    String::new(),
+                ]
+            })
+            .collect();
+        let rows: Vec<[&str; 11]> = rows
+            .iter()
+            .map(|r| r.each_ref().map(String::as_str))
+            .collect();
+        crate::model::registry::parse(&crate::model::registry::table_of(&rows), None).unwrap()
+    }
+
+    fn settings() -> StageSettings {
+        StageSettings {
+            k: None,
+            max_stages: 5,
+            min_years: 3,
+            zero_share: 0.01,
+            features: Vec::new(),
+            criterion: Criterion::Bic,
+        }
+    }
+
+    #[test]
+    fn robustness_lists_every_k_within_two_bic_of_the_best() {
+        // The network share creeps up in steps with a wobble: BIC cannot tell 2 from 3 stages.
+        let arrangements = four_a_year(|y| (y - 1990) / 5 + (y * 3) % 4);
+        let years = super::super::timeline(&arrangements);
+        let found = features(&arrangements, &years, &settings()).unwrap();
+        let (t, d) = (found.rows.len(), found.rows[0].len());
+        let bic: Vec<f64> = path(&found.rows, 5, 3)
+            .iter()
+            .zip(1..)
+            .map(|(s, k)| Criterion::Bic.value(s.cost, t, d, k))
+            .collect();
+        let best = bic.iter().copied().fold(f64::INFINITY, f64::min);
+        let near: Vec<usize> = (1..=5).filter(|k| bic[k - 1] - best <= 2.0).collect();
+        assert_eq!(near, [2, 3], "the case must be ambiguous: {bic:?}");
+
+        let robust = robustness(&arrangements, &years, &settings()).unwrap();
+        assert_eq!(robust.within_two_bic, near);
+        // 3 δ × 2 criteria on the configured features, 2 criteria on raw shares.
+        assert_eq!(robust.variants.len(), 8);
+        let table = robust.table(&[]);
+        let row = (0..table.len())
+            .find(|&r| {
+                table.rows[r][0].to_text() == "bic"
+                    && table.rows[r][1].to_text() == "0.01"
+                    && table.rows[r][2].to_text() == "ilr modes"
+            })
+            .expect("the configured variant has a row");
+        assert_eq!(table.rows[row][3].to_text(), "3");
+        assert_eq!(table.rows[row][5].to_text(), "2;3");
+        let raw: Vec<usize> = (0..table.len())
+            .filter(|&r| table.rows[r][2].to_text() == "raw mode shares")
+            .collect();
+        assert_eq!(raw.len(), 2);
+        assert!(raw.iter().all(|&r| table.rows[r][1] == Value::Null));
+        let summary = robust.summary(&arrangements);
+        assert_eq!(summary.k_within_2_bic, [2, 3]);
+        assert!(summary.stage_count_min <= 2 && summary.stage_count_max >= 3);
+    }
+
+    #[test]
+    fn break_recurrence_is_counted_across_variants() {
+        // Worked by hand: 1987 in three of four variants, each other year in one; the variants
+        // choose k = 3, 3, 2 and 4, and 2–3 lie within ΔBIC ≤ 2, so 2–4 stages.
+        let variant = |breaks: &[i32]| Variant {
+            criterion: Criterion::Bic,
+            delta: Some(0.01),
+            features: FeatureSet::Configured,
+            chosen: breaks.len() + 1,
+            breaks: breaks.to_vec(),
+            within_two_bic: vec![2, 3],
+        };
+        let robust = Robustness {
+            variants: vec![
+                variant(&[1987, 2012]),
+                variant(&[1987, 1997]),
+                variant(&[1987]),
+                variant(&[1989, 2001, 2008]),
+            ],
+            within_two_bic: vec![2, 3],
+        };
+        let summary = robust.summary(&[]);
+        let recurrence: Vec<(i32, usize)> = summary
+            .break_recurrence
+            .iter()
+            .map(|r| (r.year, r.variants))
+            .collect();
+        assert_eq!(
+            recurrence,
+            [
+                (1987, 3),
+                (1989, 1),
+                (1997, 1),
+                (2001, 1),
+                (2008, 1),
+                (2012, 1)
+            ]
+        );
+        assert_eq!(
+            (
+                summary.variants,
+                summary.stage_count_min,
+                summary.stage_count_max
+            ),
+            (4, 2, 4)
+        );
+    }
+
+    #[test]
+    fn a_structurally_absent_mode_is_dropped_not_replaced() {
+        // Always both H and N, never M: no rounding zero, so δ must not move the features.
+        let arrangements = four_a_year(|y| 1 + i32::from(y >= 2005));
+        let years = super::super::timeline(&arrangements);
+        let at = |zero_share| {
+            features(
+                &arrangements,
+                &years,
+                &StageSettings {
+                    zero_share,
+                    ..settings()
+                },
+            )
+            .unwrap()
+            .rows
+        };
+        let (small, large) = (at(0.005), at(0.02));
+        assert_eq!(small, large);
+        // One coordinate: the ilr of the (H, N) subcomposition, √½ ln(H/N).
+        assert_eq!(small[0].len(), 1);
+        assert!((small[0][0] - 0.5f64.sqrt() * 3.0f64.ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unknown_and_ongoing_ends_are_counted() {
+        let rows = [
+            [
+                "1", "2000", "ongoing", "a", "city", "plan", "economic", "H", "1", "0", "",
+            ],
+            [
+                "2", "2000", "", "a", "city", "plan", "economic", "H", "1", "0", "",
+            ],
+            [
+                "3", "2000", "2003", "a", "city", "plan", "economic", "N", "1", "2", "",
+            ],
+        ];
+        let table = crate::model::registry::table_of(&rows);
+        let arrangements = crate::model::registry::parse(&table, None).unwrap();
+        let summary = Robustness {
+            variants: Vec::new(),
+            within_two_bic: vec![1],
+        }
+        .summary(&arrangements);
+        assert_eq!(
+            (
+                summary.ends_dated,
+                summary.ends_ongoing,
+                summary.ends_unknown
+            ),
+            (1, 1, 1)
+        );
     }
 }
