@@ -498,8 +498,8 @@ pub fn stages_of(
     let (stage_table, network_table, summaries) =
         stage_tables(region, arrangements, &stages, horizon);
     let path_table = path_table(&path, chosen, params.stage.criterion);
-    let robustness = stages::robustness(arrangements, &years, &params.stage)
-        .map_err(AnalysisError::Input)?;
+    let robustness =
+        stages::robustness(arrangements, &years, &params.stage).map_err(AnalysisError::Input)?;
     Ok(Staged {
         robustness: robustness.summary(arrangements),
         robustness_table: robustness.table(&params.stage.features),
