@@ -204,7 +204,7 @@ fn report_renders_in_chinese_and_replaces_only_its_own_files() {
         "--out",
         foreign.to_str().unwrap(),
     ]);
-    assert_fails_with(&run, 2, "is not a report borderscape wrote");
+    assert_fails_with(&run, 2, "borderscape did not write it");
     assert_eq!(
         std::fs::read_to_string(&foreign).unwrap(),
         "<p>my notes</p>"
