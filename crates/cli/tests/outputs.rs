@@ -8,25 +8,6 @@ use std::process::Command;
 
 use common::*;
 
-/// Every file below `dir` with its content.
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().display().to_string();
-                files.push((rel, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 /// A two-county project with a note of the user's beside it, inside a parent folder with a
 /// sibling project.
 fn user_folders() -> (tempfile::TempDir, std::path::PathBuf) {
