@@ -162,7 +162,11 @@ pub fn findings(
             }),
     );
     push("changes", "sec-conflicts", changes(lang, conflicts));
-    push("load", "sec-rivers", load(lang, tables, names));
+    push(
+        "load",
+        "sec-rivers",
+        load(lang, &summary["analyses"]["rivers"], tables, names),
+    );
     push(
         "load_province",
         "sec-rivers",
@@ -327,8 +331,10 @@ impl Transfers {
 }
 
 /// The largest net county-to-county transfer of the latest plan and where most of the load
-/// first entering that way comes from.
-fn load(lang: Lang, tables: &[&Table], names: &Names) -> Option<String> {
+/// first entering that way comes from; then how much of the load the flows leave out (no river
+/// within reach) and whether the coefficients are templates, so that no reader takes the
+/// amounts for the region's.
+fn load(lang: Lang, rivers: &Value, tables: &[&Table], names: &Names) -> Option<String> {
     let m = Transfers::of(find(tables, "load_matrix_county")?)?;
     let i = m.largest()?;
     let (from, to) = (&m.from[i], &m.to[i]);
@@ -351,7 +357,7 @@ fn load(lang: Lang, tables: &[&Table], names: &Names) -> Option<String> {
             by_origin.into_iter().max_by(|x, y| x.1.total_cmp(&y.1))
         })
         .unwrap_or_else(|| (from.clone(), 1.0));
-    Some(lang.fill(
+    let mut text = lang.fill(
         "find.load",
         &[
             ("pollutant", &lang.cat(&m.pollutant)),
@@ -363,7 +369,46 @@ fn load(lang: Lang, tables: &[&Table], names: &Names) -> Option<String> {
             ("share", &percent(share)),
             ("origin", &names.of(&origin)),
         ],
-    ))
+    );
+    let balance = rivers["results"]["mass_balance"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|b| b["plan"] == m.plan.as_str() && b["pollutant"] == m.pollutant.as_str());
+    if let Some(b) = balance {
+        let (routed, unrouted) = (
+            b["injected_kg_per_yr"].as_f64().unwrap_or(0.0),
+            b["unrouted_kg_per_yr"].as_f64().unwrap_or(0.0),
+        );
+        if unrouted > 0.0 {
+            text.push(' ');
+            text.push_str(&lang.fill(
+                "find.load_unrouted",
+                &[
+                    ("share", &percent(unrouted / (routed + unrouted))),
+                    ("pollutant", &lang.cat(&m.pollutant)),
+                    ("unrouted", &format_number(unrouted)),
+                    (
+                        "connect_km",
+                        &format_number(
+                            rivers["params"]["connect_m"].as_f64().unwrap_or(0.0) / 1000.0,
+                        ),
+                    ),
+                ],
+            ));
+        }
+    }
+    let coefficients = &rivers["results"]["coefficients"];
+    let template = |k: &str| {
+        coefficients[k]
+            .as_str()
+            .is_some_and(|c| c.starts_with("TEMPLATE"))
+    };
+    if template("export") || template("point_loads") {
+        text.push(' ');
+        text.push_str(&lang.t("find.load_template"));
+    }
+    Some(text)
 }
 
 fn load_province(lang: Lang, tables: &[&Table], names: &Names) -> Option<String> {
@@ -659,9 +704,35 @@ fn outcome(lang: Lang, measure: &str, o: &Value) -> Option<String> {
             ("treated", &o["treated_borders"].to_string()),
         ],
     );
+    if o["p_value_not_estimable"].is_string() {
+        let n = o["distinct_assignments"].as_u64().unwrap_or(0);
+        text.push(' ');
+        text.push_str(&lang.fill("find.outcome_no_inference", &[("n", &n.to_string())]));
+    }
+    let trend = &o["pre_trend"];
+    let net = &o["net_of_pre_trend"];
+    if let (Some(slope), Some(net_did)) = (trend["slope_per_period"].as_f64(), net["did"].as_f64())
+    {
+        text.push(' ');
+        text.push_str(&lang.fill(
+            "find.outcome_trend",
+            &[
+                ("slope", &format_number(slope)),
+                ("slope_p", &shown(trend["slope_p_value"].as_f64())),
+                ("net", &format_number(net_did)),
+                ("net_p", &shown(net["p_value"].as_f64())),
+            ],
+        ));
+    }
+    // The interval inverts a test of an additive effect, the p-value tests no effect at all:
+    // the finding is worded as clear only where both say so, and net of the pre-trend too.
+    let significant = |p: &Value| p.as_f64().is_some_and(|p| p <= 0.05);
     let excludes_zero = matches!((low, high), (Some(l), Some(h)) if l > 0.0 || h < 0.0);
+    let clear = excludes_zero
+        && significant(&o["p_value"])
+        && (net["p_value"].is_null() || significant(&net["p_value"]));
     text.push(' ');
-    text.push_str(&lang.t(if excludes_zero {
+    text.push_str(&lang.t(if clear {
         "find.caution_clear"
     } else {
         "find.caution_open"
@@ -701,6 +772,65 @@ mod tests {
         let o = json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4});
         let text = outcome(Lang::Zh, "D_border", &o).unwrap();
         assert!(text.contains("不包含零效应") && !text.contains("合成"));
+        // A drift before coverage that explains the effect: the finding gives the line and
+        // does not call the effect clear.
+        let o = json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4,
+            "pre_trend": {"slope_per_period": 0.0029, "slope_p_value": 0.196},
+            "net_of_pre_trend": {"did": 0.0036, "p_value": 0.761}});
+        let text = outcome(Lang::En, "D_border", &o).unwrap();
+        assert!(
+            text.contains("drifted 0.0029 a period (p = 0.196)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("net of that line 0.0036 (p = 0.761)"),
+            "{text}"
+        );
+        assert!(text.contains("cannot tell an effect from chance"), "{text}");
+        // An interval that excludes 0 beside a p above 0.05 is not worded as clear either.
+        let o = json!({"did": 0.5, "interval_95": [0.1, 0.9], "p_value": 0.08, "treated_borders": 4,
+            "p_value_not_estimable": "…", "distinct_assignments": 3});
+        let text = outcome(Lang::En, "conflicts", &o).unwrap();
+        assert!(
+            text.contains("only 3 distinct placements") && text.contains("cannot tell"),
+            "{text}"
+        );
+    }
+
+    /// The load finding says how much of the load is not routed and that template coefficients
+    /// make its amounts illustrative.
+    #[test]
+    fn the_load_finding_says_what_it_leaves_out() {
+        let matrix = Table::of_text(
+            "load_matrix_county",
+            &[
+                "from",
+                "to",
+                "plan",
+                "pollutant",
+                "net_kg_per_yr",
+                "flux_kg_per_yr",
+            ],
+            &[["1", "2", "2035", "TN", "2311546", "8366524"]],
+        );
+        let rivers = json!({
+            "params": {"connect_m": 5000.0},
+            "results": {
+                "mass_balance": [{"plan": "2035", "pollutant": "TN", "injected_kg_per_yr": 13.0, "unrouted_kg_per_yr": 87.0}],
+                "coefficients": {"export": "TEMPLATE (InVEST NDR sample table, not YRD values)", "point_loads": "project table"},
+            }
+        });
+        let names = Names(HashMap::new());
+        let text = load(Lang::En, &rivers, &[&matrix], &names).unwrap();
+        assert!(text.contains("87.0 % of the total nitrogen (TN) load"), "{text}");
+        assert!(text.contains("no river within 5 km"), "{text}");
+        assert!(text.contains("template"), "{text}");
+        let rivers = json!({"results": {"coefficients": {"export": "project table"}}});
+        let text = load(Lang::En, &rivers, &[&matrix], &names).unwrap();
+        assert!(
+            !text.contains("template") && !text.contains("no river"),
+            "{text}"
+        );
     }
 
     #[test]

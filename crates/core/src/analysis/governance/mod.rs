@@ -76,7 +76,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties.", columns: governance_network_columns },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals.", columns: border_governance_columns },
         OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders first covered within the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) since coverage against never-covered borders.", columns: outcomes::governance_outcomes_columns },
-        OutputSpec { name: "governance_event_study", spatial: false, description: "Effect of first coverage by periods since it (leads and lags), with randomisation intervals from permuting whole arrangements.", columns: outcomes::governance_event_study_columns },
+        OutputSpec { name: "governance_event_study", spatial: false, description: "Effect of first coverage by periods since it (leads and lags), with randomisation intervals from permuting spatial blocks, and the effect net of a linear pre-trend.", columns: outcomes::governance_event_study_columns },
     ],
     references: &[
         "Meuleman, L. (2008) Public Management and the Metagovernance of Hierarchies, Networks and Markets. Physica-Verlag.",
