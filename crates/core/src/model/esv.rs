@@ -107,7 +107,7 @@ impl EsvTables {
         self.rows.keys().map(String::as_str)
     }
 
-    /// The rows among `used` whose factors are not confirmed against the source ([R]).
+    /// The rows among `used` whose factors are not confirmed against the source ([R] or [P]).
     pub fn unconfirmed<'a>(&self, used: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
         used.into_iter()
             .filter(|r| self.rows.get(*r).is_some_and(|(_, c)| !c))
@@ -130,7 +130,11 @@ mod tests {
         assert_eq!(esv.factor("0102").unwrap().0, "dry_land");
         assert_eq!(esv.factor("0701").unwrap().1, 0.0);
         assert!(esv.factor("99").is_none());
-        let flagged = esv.unconfirmed(["wetland", "shrub_grass", "water"]);
-        assert_eq!(flagged, BTreeSet::from(["shrub_grass".to_string()]));
+        let flagged = esv.unconfirmed(["wetland", "shrub_grass", "water", "built_up"]);
+        // built_up = 0 is ours: Xie et al. (2015) have no construction-land row.
+        assert_eq!(
+            flagged,
+            BTreeSet::from(["built_up".to_string(), "shrub_grass".to_string()])
+        );
     }
 }

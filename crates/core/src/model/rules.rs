@@ -73,6 +73,11 @@ fn coefficient_table(
     Ok(out)
 }
 
+/// The shipped coefficient table of `kind`, parsed.
+fn shipped(kind: &str, csv: &str, key: &str) -> Coefficients {
+    coefficient_table(&|_| None, kind, csv, key).unwrap_or_default()
+}
+
 /// Every rule table of a project, parsed and checked.
 #[derive(Debug, Clone)]
 pub struct RuleTables {
@@ -81,7 +86,10 @@ pub struct RuleTables {
     pub esv: EsvTables,
     pub export_coefficients: Coefficients,
     pub point_loads: Coefficients,
-    /// The kinds whose shipped default is used (for summaries and the TEMPLATE labels).
+    /// The kinds whose shipped default is used (for summaries and the TEMPLATE labels),
+    /// including coefficient tables of the project whose values equal the shipped template: the
+    /// demo writes the templates beside the project for users to edit, and a copy left as it was
+    /// is still the template (judged by its values, not by what its notes say).
     pub defaults: Vec<&'static str>,
 }
 
@@ -141,12 +149,23 @@ impl RuleTables {
                 compatibility,
                 nuisance_radii,
                 esv,
-                export_coefficients,
-                point_loads,
                 defaults: RULE_KINDS
                     .into_iter()
-                    .filter(|k| project(k).is_none())
+                    .filter(|k| {
+                        project(k).is_none()
+                            || match *k {
+                                "export_coefficients" => {
+                                    export_coefficients == shipped(k, DEFAULT_EXPORT_CSV, "class")
+                                }
+                                "point_loads" => {
+                                    point_loads == shipped(k, DEFAULT_POINT_LOADS_CSV, "type")
+                                }
+                                _ => false,
+                            }
+                    })
                     .collect(),
+                export_coefficients,
+                point_loads,
             }),
             _ => Err(problems),
         }
@@ -371,6 +390,24 @@ mod tests {
             "class-1 industry is compatible"
         );
         assert_eq!(radii.radius_m["incinerator"], 300.0);
+    }
+
+    /// A project copy of the template export coefficients is still the template (the demo
+    /// writes one); one changed coefficient makes it the project's own table.
+    #[test]
+    fn a_copy_of_the_template_is_the_template() {
+        let copy = table_from_csv("export_coefficients", DEFAULT_EXPORT_CSV).unwrap();
+        let mut edited = copy.clone();
+        let tn = edited.column_index("TN").unwrap();
+        edited.rows[0][tn] = "12.5".into();
+        for (table, template) in [(copy, true), (edited, false)] {
+            let project = |kind: &str| {
+                (kind == "export_coefficients").then(|| (&table, "export.csv".to_string()))
+            };
+            let rules = RuleTables::load(&project).unwrap();
+            assert_eq!(rules.is_default("export_coefficients"), template);
+            assert!(rules.is_default("point_loads"));
+        }
     }
 
     #[test]

@@ -637,7 +637,7 @@ fn esv_outputs(
     summary.insert("esv_rows_used".into(), json!(rows_used));
     summary.insert(
         "esv_rows_unconfirmed".into(),
-        json!({"rows": region.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)), "note": "factors tagged R in the table: the standard form from the literature, not checked line by line"}),
+        json!({"rows": region.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)), "note": "factors not tagged C in the table: R the standard form from the literature, not checked line by line; P a borderscape choice the source has no row for (built_up = 0: Xie et al. 2015 value no construction land)"}),
     );
     let border_table = esv_border_table(region, plans, values, &near);
     Ok((vec![by_unit, border_table], summary))

@@ -230,6 +230,28 @@ pub fn water_quality_index(
     Ok(Ledger { entries, warnings })
 }
 
+/// The indicators an official class of a river is judged on: GB 3838-2002 Table 1's 24 basic
+/// items less water temperature, TN and faecal coliforms (环办〔2011〕22号).
+const RIVER_INDICATORS: usize = 21;
+/// The same for lakes and reservoirs, which keep TN.
+const LAKE_INDICATORS: usize = 22;
+
+/// A warning when a class is judged on fewer indicators than the official assessment: the
+/// worst single factor over fewer indicators can only be as good or better than over all.
+fn fewer_than_the_standard(s: &ClassChange) -> Option<String> {
+    let official = match s.waterbody {
+        Waterbody::River => RIVER_INDICATORS,
+        Waterbody::Lake => LAKE_INDICATORS,
+    };
+    (s.indicators.len() < official).then(|| {
+        format!(
+            "class judged on {} of the {official} indicators of the official assessment ({}; GB 3838-2002 Table 1 by 环办〔2011〕22号): the worst single factor of fewer indicators can only be as good as the full class or better",
+            s.indicators.len(),
+            s.indicators.join(", ")
+        )
+    })
+}
+
 /// The class of a year: the worst single-factor class of the indicators' annual means, and how
 /// each indicator came out.
 fn class_in(s: &ClassChange, series: &Series, year: i32) -> Result<(usize, String), String> {
@@ -272,6 +294,7 @@ pub fn class_change(s: &ClassChange, series: &Series, upstream: &str, downstream
     if s.waterbody == Waterbody::River && s.indicators.iter().any(|i| i == "TN") {
         warnings.push("TN counted in a river's class: the 2011 evaluation method (环办〔2011〕22号) classes rivers without TN, and GB 3838-2002 gives TN limits for lakes and reservoirs".to_string());
     }
+    warnings.extend(fewer_than_the_standard(s));
     let mut entries = Vec::new();
     for period in &s.periods {
         for year in period.start..=period.end {
@@ -450,7 +473,14 @@ mod tests {
             "{}",
             ledger.entries[0].inputs
         );
-        assert!(ledger.warnings.is_empty());
+        // One indicator is not the official class: the ledger says so.
+        assert_eq!(
+            ledger.warnings,
+            vec!["class judged on 1 of the 21 indicators of the official assessment (NH3-N; GB 3838-2002 Table 1 by 环办〔2011〕22号): the worst single factor of fewer indicators can only be as good as the full class or better"]
+        );
+        assert!(ledger.entries[0]
+            .inputs
+            .contains("warning: class judged on 1 of the 21"));
     }
 
     #[test]
@@ -547,10 +577,10 @@ mod tests {
         assert!(river_tn.entries[0]
             .inputs
             .contains("warning: TN counted in a river's class"));
-        assert_eq!(river_tn.warnings.len(), 1);
-        assert!(class_change(&tn("lake"), &series, "up", "down")
-            .warnings
-            .is_empty());
+        assert_eq!(river_tn.warnings.len(), 2);
+        let lake_tn = class_change(&tn("lake"), &series, "up", "down").warnings;
+        assert_eq!(lake_tn.len(), 1);
+        assert!(lake_tn[0].starts_with("class judged on 1 of the 22 indicators"));
         let base = json!({"name": "sea", "rule": "class_change", "station": "S",
             "indicators": ["TP"], "amount_per_class_yuan": 1, "periods": []});
         let e = parse(base, json!({"waterbody": "sea", "baseline_class": 7})).unwrap_err();
