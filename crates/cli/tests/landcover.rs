@@ -271,3 +271,90 @@ fn esv_source_is_checked() {
         "{text}"
     );
 }
+
+/// Issue 38, item 5: `[layers.sea]`. Water cells whose centre is in a sea polygon are the class
+/// `sea`, not inland water: a "sea" over county 1 (120.0–120.4° E, 31.0–31.4° N, western Taihu on
+/// the demo raster; cells are aligned with its edges) takes its water out of the terrestrial ESV
+/// and reports it as `sea_km2`, while county 2 beside it keeps its water (Taihu's east). `check`
+/// accepts the layer, warns about no missing class, and refuses a sea that is not polygons.
+#[test]
+fn sea_layer_takes_its_water_out_of_inland_esv() {
+    let dir = tempfile::tempdir().unwrap();
+    two_counties_on_the_demo_raster(dir.path(), "scheme = \"igbp\"\n", "");
+    let esv = |out: &std::path::Path| -> BTreeMap<String, Vec<String>> {
+        let text = std::fs::read_to_string(out.join("tables/landcover_esv.csv")).unwrap();
+        let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+        let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+        lines
+            .map(|l| {
+                let fields: BTreeMap<&str, &str> = header
+                    .iter()
+                    .map(String::as_str)
+                    .zip(l.split(','))
+                    .collect();
+                (
+                    fields["code"].to_string(),
+                    ["area_ha", "esv_yuan", "sea_km2", "marine_esv_yuan"]
+                        .iter()
+                        .map(|c| fields.get(c).copied().unwrap_or("").to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let before = esv(&{
+        let out = dir.path().join("before");
+        analyze_only(dir.path(), "landcover", &out);
+        out
+    });
+    let sea = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"not really sea"},"geometry":{"type":"Polygon","coordinates":[[[120.0,31.0],[120.4,31.0],[120.4,31.4],[120.0,31.4],[120.0,31.0]]]}}]}"#;
+    std::fs::write(dir.path().join("sea.geojson"), sea).unwrap();
+    let manifest = dir.path().join("borderscape.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("{text}[layers.sea]\npath = \"sea.geojson\"\ndatum = \"wgs84\"\n"),
+    )
+    .unwrap();
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    let checked = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 0, "{checked}");
+    assert!(!checked.contains("missing from the crosswalk"), "{checked}");
+    let out = dir.path().join("after");
+    let summary = analyze_only(dir.path(), "landcover", &out);
+    let after = esv(&out);
+    let number = |s: &str| s.parse::<f64>().unwrap();
+    // County 1: its water is sea now, out of the area and the ESV; no marine row, no value.
+    let (b1, a1) = (&before["1"], &after["1"]);
+    let sea_km2 = number(&a1[2]);
+    assert!(sea_km2 > 100.0, "{a1:?}");
+    assert!(
+        ((number(&b1[0]) - number(&a1[0])) / 100.0 - sea_km2).abs() < 1e-3,
+        "{b1:?} {a1:?}"
+    );
+    assert!(number(&a1[1]) < number(&b1[1]), "{b1:?} {a1:?}");
+    assert_eq!(a1[3], "", "{a1:?}");
+    // County 2: unchanged, nothing at sea.
+    let (b2, a2) = (&before["2"], &after["2"]);
+    assert_eq!((&a2[0], &a2[1]), (&b2[0], &b2[1]));
+    assert_eq!(number(&a2[2]), 0.0);
+    let results = &summary["analyses"]["landcover"]["results"];
+    assert_eq!(results["warnings"], serde_json::json!([]), "{results}");
+    let classes = std::fs::read_to_string(out.join("tables/landcover_jurisdiction.csv")).unwrap();
+    assert!(
+        classes
+            .lines()
+            .any(|l| l.starts_with("1,") && l.contains(",65534,sea,")),
+        "{classes}"
+    );
+    // A sea of points is refused like any polygon layer's.
+    std::fs::write(
+        dir.path().join("sea.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[120.1,31.1]}}]}"#,
+    )
+    .unwrap();
+    let run = borderscape(&["check", dir.path().to_str().unwrap()]);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(text.contains("sea.geojson"), "{text}");
+}

@@ -262,6 +262,25 @@ fn demo_writes_every_output_and_is_reproducible() {
     }
     assert!(report.contains("Resolution: the land cover (IGBP (MODIS); 2019) has cells of about "));
     assert!(report.contains("<li data-finding=\"landcover\">Land cover 2019 (cells of about "));
+    // Issue 38, item 5: the demo's [layers.sea] (GSHHG). 嵊泗县, an island county whose cells are
+    // sea, was valued as inland water at 427,890.47 yuan/ha/yr, the top of the ranking; now its
+    // water is sea (over 100 km²), out of the terrestrial ESV, and no county keeps that value.
+    let esv = std::fs::read_to_string(results.join("tables/landcover_esv.csv")).unwrap();
+    let mut lines = esv.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let shengsi = rows.iter().find(|r| r[0] == "330922").unwrap();
+    assert!(
+        shengsi[col("sea_km2")].parse::<f64>().unwrap() > 100.0,
+        "{shengsi:?}"
+    );
+    assert!(
+        rows.iter()
+            .filter_map(|r| r[col("esv_yuan_per_ha")].parse::<f64>().ok())
+            .all(|v| v < 400_000.0),
+        "{esv}"
+    );
     // One palette: the conflict types are drawn in the report and in results.qgs in the same
     // colours, from borderscape_core::palette.
     let qgs = std::fs::read_to_string(results.join("results.qgs")).unwrap();

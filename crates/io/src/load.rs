@@ -227,7 +227,17 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                     let found = landcover_problems(&project, &region, &landcover);
                     if found.is_empty() {
                         region.landcover = landcover;
-                        Some(region)
+                        // Water cells in the sea of [layers.sea] become the sea class.
+                        match borderscape_core::analysis::landcover::sea::apply(&mut region) {
+                            Ok(()) => Some(region),
+                            Err(e) => {
+                                problems.push(Problem::located(format!(
+                                    "{}: [layers.sea]: {e}",
+                                    project.manifest_path.display()
+                                )));
+                                None
+                            }
+                        }
                     } else {
                         problems.extend(found);
                         None

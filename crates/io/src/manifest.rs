@@ -34,6 +34,8 @@ pub enum LayerKind {
     Rivers,
     Channels,
     Lakes,
+    /// Polygons of sea: water cells of land cover in them are the sea, not inland water.
+    Sea,
     Facilities,
     Roads,
     Stations,
@@ -61,13 +63,14 @@ pub enum GeometryRequirement {
 }
 
 impl LayerKind {
-    pub const ALL: [LayerKind; 19] = [
+    pub const ALL: [LayerKind; 20] = [
         LayerKind::Jurisdictions,
         LayerKind::Plans,
         LayerKind::Ecology,
         LayerKind::Rivers,
         LayerKind::Channels,
         LayerKind::Lakes,
+        LayerKind::Sea,
         LayerKind::Facilities,
         LayerKind::Roads,
         LayerKind::Stations,
@@ -91,6 +94,7 @@ impl LayerKind {
             LayerKind::Rivers => "rivers",
             LayerKind::Channels => "channels",
             LayerKind::Lakes => "lakes",
+            LayerKind::Sea => "sea",
             LayerKind::Facilities => "facilities",
             LayerKind::Roads => "roads",
             LayerKind::Stations => "stations",
@@ -131,6 +135,7 @@ impl LayerKind {
             LayerKind::Rivers
             | LayerKind::Channels
             | LayerKind::Lakes
+            | LayerKind::Sea
             | LayerKind::Roads
             | LayerKind::Landcover => &[],
         }
@@ -152,6 +157,7 @@ impl LayerKind {
                 "elevation_end",
             ],
             LayerKind::Lakes => &["id", "name", "residence_time_yr"],
+            LayerKind::Sea => &["name"],
             LayerKind::Facilities => &["id", "name"],
             LayerKind::Roads | LayerKind::Channels => &["id", "class"],
             LayerKind::Stations => &["name", "river", "upstream", "downstream"],
@@ -168,9 +174,11 @@ impl LayerKind {
 
     pub fn geometry(self) -> GeometryRequirement {
         match self {
-            LayerKind::Jurisdictions | LayerKind::Plans | LayerKind::Ecology | LayerKind::Lakes => {
-                GeometryRequirement::Polygonal
-            }
+            LayerKind::Jurisdictions
+            | LayerKind::Plans
+            | LayerKind::Ecology
+            | LayerKind::Lakes
+            | LayerKind::Sea => GeometryRequirement::Polygonal,
             LayerKind::Rivers | LayerKind::Channels | LayerKind::Roads => {
                 GeometryRequirement::Lineal
             }
@@ -446,5 +454,22 @@ mod tests {
         );
         assert_eq!(structured_text(&table("a = true")), None);
         assert_eq!(structured_text(&table("a = [1, 2]")), None);
+    }
+
+    /// `[layers.sea]` (issue 38, item 5): polygons, no required field, an optional `name`.
+    #[test]
+    fn a_sea_layer_is_a_polygon_layer() {
+        let project = Project::parse(
+            "[region]\nname = \"t\"\n[layers.sea]\npath = \"sea.geojson\"\ndatum = \"wgs84\"\n",
+            PathBuf::from("p/borderscape.toml"),
+        )
+        .unwrap();
+        assert!(project.manifest.layers.contains_key("sea"));
+        let sea = LayerKind::parse("sea").unwrap();
+        assert_eq!(sea, LayerKind::Sea);
+        assert!(LayerKind::ALL.contains(&sea));
+        assert_eq!(sea.geometry(), GeometryRequirement::Polygonal);
+        assert!(sea.required_fields().is_empty());
+        assert_eq!(sea.optional_fields(), ["name"]);
     }
 }

