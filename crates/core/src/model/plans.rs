@@ -30,14 +30,88 @@ pub struct Zone<'a> {
 
 type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
 
-/// The zones of the plans layer, and an R-tree per plan version.
+impl Zone<'_> {
+    /// Bounds on the distance between two zones, m, that spare most exact polygon distances:
+    /// below, the gap between their boxes; above, the distance between their first vertices
+    /// (points of both). `None` for an empty geometry.
+    pub fn distance_bounds(&self, other: &Zone) -> Option<(f64, f64)> {
+        let gap = |a0: f64, a1: f64, b0: f64, b1: f64| (b0 - a1).max(a0 - b1).max(0.0);
+        let (a, b) = (self.bbox, other.bbox);
+        let below = gap(a.min().x, a.max().x, b.min().x, b.max().x).hypot(gap(
+            a.min().y,
+            a.max().y,
+            b.min().y,
+            b.max().y,
+        ));
+        let first = |g: &Geometry| {
+            use geo::CoordsIter;
+            g.coords_iter().next()
+        };
+        let (p, q) = (first(self.geometry)?, first(other.geometry)?);
+        Some((below, (p.x - q.x).hypot(p.y - q.y)))
+    }
+}
+
+/// The zones of the plans layer, and per plan version an R-tree of each unit's zones with one of
+/// the units' extents (the box of their zones) above them. Cross-border searches ask the trees
+/// of the other units only, so that the zones of the searching zone's own unit — nearly all
+/// candidates away from a border — are never visited (issue 43).
 pub struct PlanZones<'a> {
     pub zones: Vec<Zone<'a>>,
     /// Plan versions in order (`""` when the layer has no `plan` field).
     pub versions: Vec<String>,
-    trees: Vec<BoxTree>,
+    units: Vec<UnitTrees>,
     /// Zones that lie in no unit of the level (left out).
     pub outside: usize,
+}
+
+/// Whose zones a search returns.
+#[derive(Debug, Clone, Copy)]
+pub enum Units {
+    All,
+    /// Every unit but this one (a cross-border search).
+    Except(usize),
+    /// This unit alone.
+    Only(usize),
+}
+
+impl Units {
+    fn has(self, unit: usize) -> bool {
+        match self {
+            Units::All => true,
+            Units::Except(u) => unit != u,
+            Units::Only(u) => unit == u,
+        }
+    }
+}
+
+/// One version's zones: per unit (its region index) an R-tree of its zones, and an R-tree of the
+/// units' extents keyed by their position in the first.
+struct UnitTrees {
+    trees: Vec<(usize, BoxTree)>,
+    extents: BoxTree,
+}
+
+/// An R-tree of zone boxes, each keyed by its index in [`PlanZones::zones`].
+fn box_tree<'z>(zones: impl Iterator<Item = (usize, &'z Rect)>) -> BoxTree {
+    RTree::bulk_load(
+        zones
+            .map(|(k, b)| {
+                GeomWithData::new(
+                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                    k,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The search box: `rect` grown by `reach` on every side.
+fn envelope(rect: Rect, reach: f64) -> AABB<[f64; 2]> {
+    AABB::from_corners(
+        [rect.min().x - reach, rect.min().y - reach],
+        [rect.max().x + reach, rect.max().y + reach],
+    )
 }
 
 fn text(table: &Table, column: Option<usize>, row: usize) -> Option<String> {
@@ -140,45 +214,74 @@ impl<'a> PlanZones<'a> {
         if !problems.is_empty() {
             return Err(AnalysisError::Input(problems.join("\n")));
         }
-        let trees = (0..versions.len())
-            .map(|v| {
-                RTree::bulk_load(
-                    zones
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, z)| z.version == v)
-                        .map(|(k, z)| {
-                            GeomWithData::new(
-                                Rectangle::from_corners(
-                                    [z.bbox.min().x, z.bbox.min().y],
-                                    [z.bbox.max().x, z.bbox.max().y],
-                                ),
-                                k,
-                            )
-                        })
-                        .collect(),
-                )
-            })
+        let units = (0..versions.len())
+            .map(|v| Self::unit_trees(&zones, v))
             .collect();
         Ok(Self {
             zones,
             versions,
-            trees,
+            units,
             outside,
         })
     }
 
+    /// The R-trees of each unit's zones of one version, and the tree of the units' extents.
+    fn unit_trees(zones: &[Zone], version: usize) -> UnitTrees {
+        let mut by_unit: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (k, z) in zones
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| z.version == version)
+        {
+            by_unit.entry(z.unit).or_default().push(k);
+        }
+        let trees: Vec<(usize, BoxTree)> = by_unit
+            .into_par_iter()
+            .map(|(unit, members)| {
+                let tree = box_tree(members.iter().map(|&k| (k, &zones[k].bbox)));
+                (unit, tree)
+            })
+            .collect();
+        // Every unit here has a zone, so every tree has a proper envelope.
+        let extents: Vec<(usize, Rect)> = trees
+            .iter()
+            .enumerate()
+            .map(|(t, (_, tree))| {
+                let e = tree.root().envelope();
+                let corner = |p: [f64; 2]| geo::coord! { x: p[0], y: p[1] };
+                (t, Rect::new(corner(e.lower()), corner(e.upper())))
+            })
+            .collect();
+        let extents = box_tree(extents.iter().map(|(t, r)| (*t, r)));
+        UnitTrees { trees, extents }
+    }
+
     /// Zones of a version whose bounding box comes within `reach` of `rect`, in the layer's
     /// order: sums, tie-breaks and collected geometries then come out the same whichever other
-    /// zones the tree holds (a partition of the layer finds what the whole layer finds).
+    /// zones the trees hold (a partition of the layer finds what the whole layer finds).
     pub fn near(&self, version: usize, rect: Rect, reach: f64) -> impl Iterator<Item = usize> {
-        let envelope = AABB::from_corners(
-            [rect.min().x - reach, rect.min().y - reach],
-            [rect.max().x + reach, rect.max().y + reach],
-        );
-        let mut found: Vec<usize> = self.trees[version]
-            .locate_in_envelope_intersecting(&envelope)
-            .map(|g| g.data)
+        self.near_of(version, rect, reach, Units::All)
+    }
+
+    /// [`PlanZones::near`], among the zones of the units `which` names.
+    pub fn near_of(
+        &self,
+        version: usize,
+        rect: Rect,
+        reach: f64,
+        which: Units,
+    ) -> impl Iterator<Item = usize> {
+        let search = envelope(rect, reach);
+        let UnitTrees { trees, extents } = &self.units[version];
+        let mut found: Vec<usize> = extents
+            .locate_in_envelope_intersecting(&search)
+            .filter(|t| which.has(trees[t.data].0))
+            .flat_map(|t| {
+                trees[t.data]
+                    .1
+                    .locate_in_envelope_intersecting(&search)
+                    .map(|g| g.data)
+            })
             .collect();
         found.sort_unstable();
         found.into_iter()

@@ -12,7 +12,7 @@ use geo::{Coord, Distance, Euclidean, Point, Rect};
 use rayon::prelude::*;
 
 use super::Settings;
-use crate::model::plans::PlanZones;
+use crate::model::plans::{PlanZones, Units};
 use crate::model::rules::{Compatibility, CompatibilityMatrix};
 use crate::region::Region;
 use crate::shared_borders::Border;
@@ -87,10 +87,9 @@ pub fn plan_consistency(
                 for &(p, weight) in &points {
                     let facing = |unit: usize| -> Vec<usize> {
                         plans
-                            .near(version, Rect::new(p, p), width)
+                            .near_of(version, Rect::new(p, p), width, Units::Only(unit))
                             .filter(|&k| {
-                                let z = &plans.zones[k];
-                                z.unit == unit && Euclidean.distance(&Point(p), z.geometry) <= width
+                                Euclidean.distance(&Point(p), plans.zones[k].geometry) <= width
                             })
                             .collect()
                     };

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::{Conflict, ConflictType};
 use crate::error::{contain_panic, AnalysisError};
 use crate::landuse::{self, ECOLOGICAL_RED_LINE};
-use crate::model::plans::PlanZones;
+use crate::model::plans::{PlanZones, Units};
 use crate::model::rules::NuisanceRadii;
 use crate::region::{Region, UnitLocator};
 
@@ -92,12 +92,10 @@ pub fn spillover(
             let (c, r) = (facility.point, facility.radius_m);
             let disc = circle(c, r);
             let mut reached: BTreeMap<usize, Reach> = BTreeMap::new();
-            for k in plans.near(version, Rect::new(c, c), r) {
+            for k in plans.near_of(version, Rect::new(c, c), r, Units::Except(facility.unit)) {
                 let z = &plans.zones[k];
                 let sensitive = landuse::is_sensitive(&z.class);
-                if z.unit == facility.unit
-                    || !(sensitive || z.control.as_deref() == Some(ECOLOGICAL_RED_LINE))
-                {
+                if !(sensitive || z.control.as_deref() == Some(ECOLOGICAL_RED_LINE)) {
                     continue;
                 }
                 let d = Euclidean.distance(&Point(c), z.geometry);

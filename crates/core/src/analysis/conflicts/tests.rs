@@ -620,3 +620,50 @@ fn a_discontinuity_that_turns_around_is_resolved_and_introduced() {
         .collect();
     assert_eq!(rows, ["A,B,ecological_discontinuity,2015,2035,1,0,1"]);
 }
+
+/// The searches through the units' own trees (issue 43) find what a brute-force search over
+/// every zone (filtered by unit) finds, in the same order, for every zone and reach of the fixture.
+#[test]
+fn searches_by_unit_equal_the_whole_search_filtered() {
+    use crate::model::plans::Units;
+    let region = fixture("incinerator");
+    let table = &region.layers["plans"];
+    let locator = UnitLocator::new(&region, Level::County);
+    let plans = PlanZones::new(&region, table, Level::County, &locator, None).unwrap();
+    let mut across = 0;
+    for z in &plans.zones {
+        for reach in [0.0, 500.0, 1500.0, 20_000.0] {
+            // By brute force: every zone of the version whose box comes within reach.
+            let within = |a: geo::Rect, b: geo::Rect| {
+                a.min().x - reach <= b.max().x
+                    && b.min().x <= a.max().x + reach
+                    && a.min().y - reach <= b.max().y
+                    && b.min().y <= a.max().y + reach
+            };
+            let all: Vec<usize> = (0..plans.zones.len())
+                .filter(|&k| {
+                    plans.zones[k].version == z.version && within(z.bbox, plans.zones[k].bbox)
+                })
+                .collect();
+            assert_eq!(
+                plans.near(z.version, z.bbox, reach).collect::<Vec<_>>(),
+                all
+            );
+            let unit = |k: &usize| plans.zones[*k].unit;
+            let except: Vec<usize> = all.iter().copied().filter(|k| unit(k) != z.unit).collect();
+            let only: Vec<usize> = all.iter().copied().filter(|k| unit(k) == z.unit).collect();
+            let found = |which| {
+                plans
+                    .near_of(z.version, z.bbox, reach, which)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(found(Units::Except(z.unit)), except);
+            assert_eq!(found(Units::Only(z.unit)), only);
+            across += except.len();
+        }
+    }
+    assert!(
+        across > 0,
+        "the fixture has zones across borders within reach"
+    );
+}
