@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{Conflict, ConflictType, Settings};
 use crate::geometry::SegmentIndex;
 use crate::landuse::{self, ECOLOGICAL_RED_LINE, PERMANENT_BASIC_FARMLAND};
-use crate::model::plans::{PlanZones, Zone};
+use crate::model::plans::{PlanZones, Units, Zone};
 use crate::model::rules::{Compatibility, CompatibilityMatrix};
 use crate::region::Region;
 
@@ -55,18 +55,20 @@ pub fn incompatible(
         .filter_map(|z| reach.get(z.class.as_str()).map(|r| (z, *r)))
         .flat_map_iter(|(z, reach)| {
             let mut out = Vec::new();
-            for k in plans.near(z.version, z.bbox, reach) {
+            for k in plans.near_of(z.version, z.bbox, reach, Units::Except(z.unit)) {
                 let w = &plans.zones[k];
-                if w.unit == z.unit {
-                    continue;
-                }
                 let Some(rule) = pairs.get(&(z.class.as_str(), w.class.as_str())) else {
                     continue;
                 };
                 let limit = threshold(&rule.rule);
+                // At the limit (to a micrometre of rounding) is not closer than it; boxes that
+                // far apart need no exact distance.
+                let beyond = |d: f64| d >= limit - LIMIT_TOLERANCE_M;
+                if z.distance_bounds(w).is_none_or(|(below, _)| beyond(below)) {
+                    continue;
+                }
                 let d = Euclidean.distance(z.geometry, w.geometry);
-                // At the limit (to a micrometre of rounding) is not closer than it.
-                if d >= limit - LIMIT_TOLERANCE_M {
+                if beyond(d) {
                     continue;
                 }
                 let (severity, severity_rule) = match rule.rule {
@@ -359,7 +361,6 @@ fn is_protected(z: &Zone) -> bool {
 struct Across<'z> {
     total: f64,
     construction: f64,
-    built: Vec<Polygon>,
     /// The nearest construction zone: its distance (m) and id.
     nearest: Option<(f64, &'z str)>,
 }
@@ -381,21 +382,32 @@ pub fn protected_zone_discontinuity(
         .filter(|z| is_protected(z) && !landuse::is_construction(&z.class))
         .flat_map_iter(|z| {
             let mut sides: BTreeMap<usize, Across> = BTreeMap::new();
-            for k in plans.near(z.version, z.bbox, settings.shore_m) {
+            for k in plans.near_of(z.version, z.bbox, settings.shore_m, Units::Except(z.unit)) {
                 let other = &plans.zones[k];
-                if other.unit == z.unit || landuse::first_level(&other.class) == "17" {
+                if landuse::first_level(&other.class) == "17" {
                     continue;
                 }
-                let d = Euclidean.distance(other.geometry, z.geometry);
-                if d > settings.shore_m + LIMIT_TOLERANCE_M {
+                // Exact distances only where the bounds leave the answer open: whether the
+                // zone is within reach, and for construction whether it may be the nearest.
+                let Some((below, above)) = other.distance_bounds(z) else {
+                    continue;
+                };
+                let reach = settings.shore_m + LIMIT_TOLERANCE_M;
+                if below > reach {
                     continue;
                 }
+                let construction = landuse::is_construction(&other.class);
                 let side = sides.entry(other.unit).or_default();
+                let nearer = |d: f64| side.nearest.is_none_or(|(best, _)| d < best);
+                let exact = (above > reach || (construction && nearer(below)))
+                    .then(|| Euclidean.distance(other.geometry, z.geometry));
+                if exact.is_some_and(|d| d > reach) {
+                    continue;
+                }
                 side.total += other.area_m2;
-                if landuse::is_construction(&other.class) {
+                if construction {
                     side.construction += other.area_m2;
-                    side.built.extend(polygons(other.geometry));
-                    if side.nearest.is_none_or(|(best, _)| d < best) {
+                    if let Some(d) = exact.filter(|&d| nearer(d)) {
                         side.nearest = Some((d, other.id.as_str()));
                     }
                 }
@@ -441,7 +453,11 @@ pub fn protected_zone_discontinuity(
                     causing_feature: nearest.to_string(),
                     affected_feature: z.id.clone(),
                     identity: z.id.clone(),
-                    geometry: MultiPolygon::new(side.built).into(),
+                    // The protected zone, the affected feature, as an incompatible pair maps
+                    // its affected zone. Until issue 43 it was every construction zone across
+                    // within reach: neighbouring protected zones repeated the same polygons, 46k
+                    // rows of 10⁶ zones carried 4.6M of them (over half the output and memory).
+                    geometry: z.geometry.clone(),
                 });
             }
             out
