@@ -113,7 +113,7 @@ pub fn prepare_part(
     match layer {
         Some(layer) if problems.is_empty() => {
             let conversion = DatumConversion::new(datum, Datum::Wgs84)?;
-            to_analysis_crs(&layer.table, &conversion, crs).map_err(|e| IoError::file(&path, e))
+            to_analysis_crs(layer.table, &conversion, crs).map_err(|e| IoError::file(&path, e))
         }
         _ => Err(IoError::Invalid(problems)),
     }
@@ -540,7 +540,7 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
             layer.kind.name().to_string(),
             layer.path.display().to_string(),
         );
-        let projected = to_analysis_crs(&layer.table, &conversion, &crs)
+        let projected = to_analysis_crs(layer.table, &conversion, &crs)
             .map_err(|e| IoError::file(&layer.path, e))?;
         if layer.kind == LayerKind::Jurisdictions {
             jurisdictions = to_jurisdictions(&projected);

@@ -68,7 +68,7 @@ impl DatumConversion {
     }
 
     /// Converts every geometry of a table (features in parallel).
-    pub fn convert_table(&self, table: &Table) -> Result<Table, AnalysisError> {
+    pub fn convert_table(&self, table: Table) -> Result<Table, AnalysisError> {
         map_table(table, |c| self.convert(c))
     }
 }
@@ -78,10 +78,9 @@ impl DatumConversion {
 /// is tagged with its position, the tags sorted by coordinate, each run of equal coordinates
 /// converted once and scattered back to its positions (no per-vertex search).
 fn map_table(
-    table: &Table,
+    mut out: Table,
     f: impl Fn(Coord) -> Result<Coord, AnalysisError> + Sync,
 ) -> Result<Table, AnalysisError> {
-    let mut out = table.clone();
     let Some(geoms) = out.geometries.as_mut() else {
         return Ok(out);
     };
@@ -178,13 +177,14 @@ pub fn wgs84_box(raw: geo::Rect, conversion: &DatumConversion) -> Result<geo::Re
 /// Converts a table from its datum and projects it into the analysis CRS, in one pass over its
 /// distinct vertices.
 pub fn to_analysis_crs(
-    table: &Table,
+    table: Table,
     conversion: &DatumConversion,
     crs: &AnalysisCrs,
 ) -> Result<Table, AnalysisError> {
     if matches!(conversion.from, Datum::Epsg(code) if crs.epsg == Some(code)) {
-        // Already in the analysis CRS: no round trip through WGS84.
-        return Ok(table.clone());
+        // Already in the analysis CRS: no round trip through WGS84 (and no copy: a layer of
+        // 10⁶ zones is taken, not cloned).
+        return Ok(table);
     }
     map_table(table, |c| {
         let w = conversion.convert(c)?;
@@ -201,5 +201,5 @@ pub fn to_local_albers(table: &Table, datum: Datum) -> Result<(Table, AnalysisCr
         bounds(table).ok_or_else(|| AnalysisError::Input("the layer has no geometry".into()))?;
     let b = wgs84_box(raw, &conversion)?;
     let crs = AnalysisCrs::albers_for_bounds(b.min().x, b.min().y, b.max().x, b.max().y);
-    Ok((to_analysis_crs(table, &conversion, &crs)?, crs))
+    Ok((to_analysis_crs(table.clone(), &conversion, &crs)?, crs))
 }

@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let converted = if from == to {
         table
     } else {
-        DatumConversion::new(from, to)?.convert_table(&table)?
+        DatumConversion::new(from, to)?.convert_table(table)?
     };
     if matches!(to, Datum::Gcj02 | Datum::Bd09) && !ctx.quiet {
         eprintln!(

@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     let mut projected: Vec<Table> = Vec::new();
     for name in ["jurisdictions", "borders"] {
         if let Some(t) = results.tables.get(name) {
-            projected.push(to_analysis_crs(t, &wgs84, &crs)?);
+            projected.push(to_analysis_crs(t.clone(), &wgs84, &crs)?);
         }
     }
     if let Some(db) = &args.cases {
