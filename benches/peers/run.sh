@@ -31,4 +31,5 @@ if [ "$jobs" = conflicts ] || [ "$jobs" = all ]; then
   compare "borderscape analyze --only conflicts" "GeoPandas sjoin(dwithin) + shapely" -- \
     ./target/release/borderscape analyze "$project" --only conflicts --out "$out/results" --quiet -- \
     "$venv/bin/python" benches/peers/conflicts_peer.py "$project/plans.gpkg" crates/core/data/compatibility.csv 1000 "$out/peer.csv"
+  echo "  previous figures, and what moved them: benches/peers/HISTORY.md"
 fi
