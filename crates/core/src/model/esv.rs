@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::rules::{rule_table, ProjectTables};
+use super::rule_source::{rule_table, ProjectTables};
 use crate::error::AnalysisError;
 use crate::table::{row_label, Table};
 

@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod monitoring;
 pub mod plans;
 pub mod registry;
+pub mod rule_source;
 pub mod rules;
 pub mod schemes;
 pub mod sites;

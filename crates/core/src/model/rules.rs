@@ -7,35 +7,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::esv::EsvTables;
+use super::rule_source::{rule_table, ProjectTables};
 use crate::error::AnalysisError;
 use crate::landuse;
-use crate::table::{row_label, table_from_csv, Table};
+use crate::table::{row_label, Table};
 
 /// The default export coefficients, as shipped (a TEMPLATE, not YRD values).
 pub const DEFAULT_EXPORT_CSV: &str = include_str!("../../data/export_coefficients.csv");
 /// The default point loads, as shipped (a TEMPLATE, not permit data).
 pub const DEFAULT_POINT_LOADS_CSV: &str = include_str!("../../data/point_loads.csv");
-
-/// How the project's rule tables are found: the layer of a kind with the name messages give it
-/// (`None`: the project has none, the default applies).
-pub type ProjectTables<'a> = &'a dyn Fn(&str) -> Option<(&'a Table, String)>;
-
-/// The project's table of `kind`, else the shipped default; its name for messages, and whether
-/// it is the default.
-pub fn rule_table(
-    project: ProjectTables,
-    kind: &str,
-    default: &str,
-) -> Result<(Table, String, bool), AnalysisError> {
-    match project(kind) {
-        Some((t, name)) => Ok((t.clone(), name, false)),
-        None => Ok((
-            table_from_csv(kind, default)?,
-            format!("default {kind}.csv"),
-            true,
-        )),
-    }
-}
 
 /// Key (class or facility type) → pollutant → coefficient.
 pub type Coefficients = BTreeMap<String, BTreeMap<String, f64>>;
