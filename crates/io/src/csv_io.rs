@@ -8,8 +8,8 @@ use geo::{Geometry, Point};
 use wkt::{ToWkt, TryFromWkt};
 
 use crate::error::{IoError, Problem, Severity};
-use crate::geojson_io::layer_name;
-use crate::read::ReadResult;
+use crate::features::layer_name;
+use crate::features::ReadResult;
 
 /// Where a CSV keeps its geometry.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,7 +6,7 @@ use borderscape_core::table::{Column, ColumnType, Table, Value};
 use geojson::{Feature, FeatureCollection, GeoJson, GeometryValue, JsonObject, JsonValue};
 
 use crate::error::{IoError, Problem};
-use crate::read::{geometry_or_problem, infer_columns, GeometryLevels, ReadResult};
+use crate::features::{geometry_or_problem, infer_columns, layer_name, GeometryLevels, ReadResult};
 use rayon::prelude::*;
 
 /// Reads a FeatureCollection (or a single Feature/Geometry) into a table. With `levels`, the
@@ -195,13 +195,6 @@ pub fn value_to_json(v: &Value) -> JsonValue {
         }
         Value::Text(t) => JsonValue::String(t.clone()),
     }
-}
-
-/// The layer name of a file: its stem.
-pub fn layer_name(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "layer".into())
 }
 
 /// Serialises a table (geometries in WGS84) as a GeoJSON FeatureCollection.

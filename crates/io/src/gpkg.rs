@@ -18,7 +18,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::atomic::write_file_atomically;
 use crate::error::{IoError, Problem, Severity};
-use crate::read::ReadResult;
+use crate::features::ReadResult;
 
 /// `GPKG` in ASCII, the SQLite application id of a GeoPackage.
 const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -831,7 +831,7 @@ fn open_read_only(path: &Path) -> Result<Connection, IoError> {
 /// The layer the reader reads: the named one, else the only one, else the one named like the file.
 fn chosen_layer(path: &Path, layer: Option<&str>) -> Result<String, IoError> {
     let layers = list_layers(path)?;
-    let stem = crate::geojson_io::layer_name(path);
+    let stem = crate::features::layer_name(path);
     let chosen = match layer {
         Some(name) => layers.iter().find(|(n, _)| n == name),
         None if layers.len() == 1 => layers.first(),

@@ -15,6 +15,7 @@
 pub mod atomic;
 pub mod csv_io;
 pub mod error;
+pub mod features;
 pub mod file_crs;
 pub mod geojson_io;
 pub mod geoparquet;

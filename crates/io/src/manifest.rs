@@ -421,7 +421,7 @@ impl Project {
             manifest_path: path.to_path_buf(),
             manifest: Manifest {
                 region: RegionSection {
-                    name: crate::geojson_io::layer_name(path),
+                    name: crate::features::layer_name(path),
                     name_zh: None,
                     crs: auto(),
                 },

@@ -12,8 +12,8 @@ use dbase::encoding::{DynEncoding, EncodingRs};
 use dbase::FieldValue;
 
 use crate::error::{IoError, Problem, Severity};
-use crate::geojson_io::layer_name;
-use crate::read::ReadResult;
+use crate::features::layer_name;
+use crate::features::ReadResult;
 
 fn encoding_by_label(label: &str) -> Option<&'static encoding_rs::Encoding> {
     let label = label.trim().trim_start_matches('\u{feff}');

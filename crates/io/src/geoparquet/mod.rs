@@ -44,10 +44,10 @@ use serde_json::{json, Value as Json};
 
 use crate::atomic::write_file_atomically;
 use crate::error::{IoError, Problem, Severity};
-use crate::geojson_io::layer_name;
+use crate::features::layer_name;
+use crate::features::ReadResult;
 use crate::gpkg::{read_wkb, write_wkb, Srs};
 use crate::limits::{over, Limits};
-use crate::read::ReadResult;
 use native::{Native, NativeReader};
 
 /// The geometry column of files written here.
