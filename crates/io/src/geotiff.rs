@@ -11,15 +11,16 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use borderscape_core::analysis::landcover::scheme::SchemeProblem;
 use borderscape_core::analysis::landcover::zonal::to_raster_crs;
-use borderscape_core::analysis::landcover::{ClassSource, Grid, LandCoverLayer, RasterCrs};
+use borderscape_core::analysis::landcover::{ClassSource, Grid, LandCoverLayer, RasterCrs, Scheme};
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::Region;
 use geo::{BoundingRect, MultiPolygon};
 use tiff::decoder::{ChunkType, Decoder, DecodingResult};
 use tiff::tags::Tag;
 
-use crate::error::IoError;
+use crate::error::{IoError, Problem, Severity};
 use crate::limits::{over, Limits};
 use crate::manifest::{LayerSection, Project};
 
@@ -42,7 +43,7 @@ pub fn landcover_layers(
             "[layers.landcover] needs `scheme = ...` (igbp, clcd, globeland30, worldcover or a CSV file: class,name,esv_row,habitat)",
         )
     })?;
-    let scheme = Arc::new(crate::load::landcover_scheme(project, scheme)?);
+    let scheme = Arc::new(landcover_scheme(project, scheme)?);
     let mut files: Vec<(PathBuf, i32)> = std::iter::once((section.path.clone(), year))
         .chain(section.files.iter().map(|f| (f.path.clone(), f.year)))
         .collect();
@@ -511,5 +512,35 @@ impl ClassSource for GeoTiff {
             }
         }
         Ok(out)
+    }
+}
+
+/// The class scheme of a `[layers.landcover]` section: a built-in name, or a CSV file (a path
+/// relative to the manifest, ending in `.csv`) with the columns `class,name,esv_row,habitat`.
+pub fn landcover_scheme(project: &Project, scheme: &str) -> Result<Scheme, IoError> {
+    if !scheme.to_ascii_lowercase().ends_with(".csv") {
+        return Scheme::built_in(scheme).map_err(|e| {
+            IoError::file(
+                &project.manifest_path,
+                format!("[layers.landcover] {e}, or a CSV file of your own (class,name,esv_row,habitat)"),
+            )
+        });
+    }
+    let path = project.root.join(scheme);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        IoError::file(
+            &path,
+            format!("the land-cover scheme of [layers.landcover] cannot be read: {e}"),
+        )
+    })?;
+    Scheme::from_csv(scheme, &text)
+        .map_err(|found| IoError::Invalid(found.iter().map(|p| scheme_problem(&path, p)).collect()))
+}
+
+/// A problem of a user scheme as a validation problem of its file.
+pub(crate) fn scheme_problem(path: &Path, p: &SchemeProblem) -> Problem {
+    match p.record {
+        Some(i) => Problem::feature(Severity::Error, path, i, None, p.field, p.message.clone()),
+        None => Problem::file(Severity::Error, path, p.message.clone()),
     }
 }

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use borderscape_core::analysis::landcover::scheme::SchemeProblem;
-use borderscape_core::analysis::landcover::{LandCoverLayer, Scheme};
+use borderscape_core::analysis::landcover::LandCoverLayer;
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::union_rect;
@@ -20,6 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{IoError, Problem, Severity};
+use crate::geotiff::scheme_problem;
 use crate::manifest::{GeometryRequirement, LayerKind, LayerSection, Project};
 use crate::read::{read_table, GeometryLevels, ReadOptions};
 use crate::transform::{bounds, to_analysis_crs, wgs84_box, DatumConversion};
@@ -620,36 +620,6 @@ fn to_jurisdictions(table: &Table) -> Vec<Jurisdiction> {
             },
         })
         .collect()
-}
-
-/// The class scheme of a `[layers.landcover]` section: a built-in name, or a CSV file (a path
-/// relative to the manifest, ending in `.csv`) with the columns `class,name,esv_row,habitat`.
-pub fn landcover_scheme(project: &Project, scheme: &str) -> Result<Scheme, IoError> {
-    if !scheme.to_ascii_lowercase().ends_with(".csv") {
-        return Scheme::built_in(scheme).map_err(|e| {
-            IoError::file(
-                &project.manifest_path,
-                format!("[layers.landcover] {e}, or a CSV file of your own (class,name,esv_row,habitat)"),
-            )
-        });
-    }
-    let path = project.root.join(scheme);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        IoError::file(
-            &path,
-            format!("the land-cover scheme of [layers.landcover] cannot be read: {e}"),
-        )
-    })?;
-    Scheme::from_csv(scheme, &text)
-        .map_err(|found| IoError::Invalid(found.iter().map(|p| scheme_problem(&path, p)).collect()))
-}
-
-/// A problem of a user scheme as a validation problem of its file.
-fn scheme_problem(path: &Path, p: &SchemeProblem) -> Problem {
-    match p.record {
-        Some(i) => Problem::feature(Severity::Error, path, i, None, p.field, p.message.clone()),
-        None => Problem::file(Severity::Error, path, p.message.clone()),
-    }
 }
 
 /// What the land-cover layers need of the built region: rasters that overlap it, user schemes
