@@ -12,7 +12,11 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{hex, Broken, Entry};
 use crate::db::{Tx, Val};
-use crate::store::CASE_COLUMNS;
+
+/// The columns of a case's row, in the order the store reads and writes them (and its digest
+/// covers them).
+pub(crate) const CASE_COLUMNS: &str = "id, title, a, b, units, type, severity, state, owner_units, due, \
+    decision, instrument, arrangements, proposed, lon, lat, import_key, created_at, updated_at, version";
 
 /// Digests of rows: table → row key → SHA-256 of the row's values (JSON text in an entry).
 pub type Rows = BTreeMap<String, BTreeMap<String, String>>;

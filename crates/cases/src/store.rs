@@ -16,7 +16,7 @@ use crate::model::{
     case_types, refusal, Action, Actor, Case, CasePatch, Comment, LinkedConflict, NewCase,
     Proposal, Role, State, Units,
 };
-use crate::state::{self, Unverified};
+use crate::state::{self, Unverified, CASE_COLUMNS};
 
 /// The schema, one migration per version, applied in order at open. Only integers, reals and
 /// text, written so that SQLite and PostgreSQL read them alike. Version 2 gives audit entries
@@ -113,9 +113,6 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// Longest code (unit, arrangement id) or user name, in characters.
 pub const MAX_CODE_CHARS: usize = 64;
-
-pub(crate) const CASE_COLUMNS: &str = "id, title, a, b, units, type, severity, state, owner_units, due, \
-    decision, instrument, arrangements, proposed, lon, lat, import_key, created_at, updated_at, version";
 
 /// The time now, RFC 3339 in UTC.
 pub fn now() -> String {
