@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::charts::{self, Node, PathStep, Stage};
 use crate::escape;
-use crate::findings::Names;
 use crate::format::format_number;
 use crate::labels::Lang;
 use crate::map::Basemap;
@@ -25,6 +24,26 @@ pub struct Figures<'a> {
 
 /// Rows of a map's folded data table (its text alternative): the largest values.
 const FIGURE_ROWS: usize = 10;
+
+/// Names of jurisdictions by code (codes stand in where a name is missing).
+pub struct Names(pub(crate) HashMap<String, String>);
+
+impl Names {
+    pub fn new(tables: &[&Table]) -> Self {
+        let map = find(tables, "jurisdictions")
+            .and_then(|j| Some(text(j, "code")?.into_iter().zip(text(j, "name")?).collect()))
+            .unwrap_or_default();
+        Self(map)
+    }
+
+    pub fn of(&self, code: &str) -> String {
+        self.0
+            .get(code)
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+}
 
 /// The table of that name among the results.
 pub fn find<'a>(tables: &[&'a Table], name: &str) -> Option<&'a Table> {

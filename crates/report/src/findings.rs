@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use borderscape_core::table::Table;
 use serde_json::Value;
 
-use crate::figures::{cell, cell_size, find, latest, numbers, text};
+use crate::figures::{cell, cell_size, find, latest, numbers, text, Names};
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
 
@@ -26,26 +26,6 @@ pub struct RankedBorder {
     pub conflicts: usize,
     /// Of them, of high severity (3).
     pub severe: usize,
-}
-
-/// Names of jurisdictions by code (codes stand in where a name is missing).
-pub struct Names(HashMap<String, String>);
-
-impl Names {
-    pub fn new(tables: &[&Table]) -> Self {
-        let map = find(tables, "jurisdictions")
-            .and_then(|j| Some(text(j, "code")?.into_iter().zip(text(j, "name")?).collect()))
-            .unwrap_or_default();
-        Self(map)
-    }
-
-    pub fn of(&self, code: &str) -> String {
-        self.0
-            .get(code)
-            .filter(|n| !n.is_empty())
-            .cloned()
-            .unwrap_or_else(|| code.to_string())
-    }
 }
 
 /// The latest plan version of `conflicts_by_border` (empty without plans).

@@ -26,7 +26,8 @@ pub use labels::Lang;
 /// in its PDF's title): how `borderscape report` knows a file it may replace.
 pub const GENERATOR: &str = "borderscape";
 
-use crate::findings::{Names, RankedBorder};
+use crate::figures::Names;
+use crate::findings::RankedBorder;
 use crate::format::{format_number, group_digits};
 
 /// Escapes text for HTML.
