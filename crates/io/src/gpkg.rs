@@ -510,15 +510,21 @@ impl Walk<'_> {
     }
 }
 
-fn to_sql(v: &Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as S;
-    match v {
-        Value::Null => S::Null,
-        Value::Bool(b) => S::Integer(*b as i64),
-        Value::Int(i) => S::Integer(*i),
-        Value::Real(r) if r.is_finite() => S::Real(*r),
-        Value::Real(_) => S::Null,
-        Value::Text(t) => S::Text(t.clone()),
+/// A table value bound to a statement as it is, text borrowed rather than copied (a results
+/// layer binds every string of its rows once).
+struct Bound<'a>(&'a Value);
+
+impl rusqlite::ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Value::Null => ValueRef::Null,
+            Value::Bool(b) => ValueRef::Integer(*b as i64),
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(r) if r.is_finite() => ValueRef::Real(*r),
+            Value::Real(_) => ValueRef::Null,
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
     }
 }
 
@@ -626,23 +632,29 @@ fn write_layer(
         .map_err(&err)?;
     let mut bounds: Option<geo::Rect> = None;
     for &i in &part.rows {
-        let mut values = vec![rusqlite::types::Value::Integer(i as i64 + 1)];
+        // Bound in place, parameter by parameter: no row of values is built.
+        insert.raw_bind_parameter(1, i as i64 + 1).map_err(&err)?;
+        let mut next = 2;
         if let Some(declared) = part.geometry_type {
-            values.push(match table.geometry(i) {
+            let blob = match table.geometry(i) {
                 Some(g) => {
                     if let Some(r) = g.bounding_rect() {
                         bounds = Some(bounds.map_or(r, |b| union_rect(b, r)));
                     }
                     let g = as_declared(g, declared);
-                    rusqlite::types::Value::Blob(encode_geometry(&g, srs.epsg as i32)?)
+                    Some(encode_geometry(&g, srs.epsg as i32)?)
                 }
-                None => rusqlite::types::Value::Null,
-            });
+                None => None,
+            };
+            insert.raw_bind_parameter(2, blob).map_err(&err)?;
+            next = 3;
         }
-        values.extend(table.rows[i].iter().map(to_sql));
-        insert
-            .execute(rusqlite::params_from_iter(values))
-            .map_err(&err)?;
+        for (k, value) in table.rows[i].iter().enumerate() {
+            insert
+                .raw_bind_parameter(next + k, Bound(value))
+                .map_err(&err)?;
+        }
+        insert.raw_execute().map_err(&err)?;
     }
     drop(insert);
 
