@@ -33,6 +33,7 @@ pub mod shapefile_io;
 pub mod synthetic;
 pub mod transform;
 pub mod validate;
+mod wkt;
 pub mod write;
 
 pub use error::{IoError, Problem, Severity};

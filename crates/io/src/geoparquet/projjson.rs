@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 
 use borderscape_core::crs::epsg_wkt;
 
+use crate::wkt::{Arg, Node};
+
 /// The PROJJSON of `EPSG:code`, or why it cannot be written.
 pub fn projjson(code: u16) -> Result<Value, String> {
     let wkt = epsg_wkt(code).ok_or_else(|| format!("EPSG:{code} has no known definition"))?;
@@ -66,7 +68,7 @@ fn geographic(gcs: &Node) -> Result<Value, String> {
             ],
         },
     });
-    if let Some(code) = gcs.authority_code() {
+    if let Some(code) = gcs.epsg().and_then(|c| u16::try_from(c).ok()) {
         crs["id"] = json!({ "authority": "EPSG", "code": code });
     }
     Ok(crs)
@@ -159,99 +161,6 @@ fn projected(pcs: &Node) -> Result<Value, String> {
         },
         "coordinate_system": { "subtype": "Cartesian", "axis": axes },
     }))
-}
-
-/// A WKT1 node: `KEYWORD["text", 1.5, CHILD[...], ...]`.
-#[derive(Debug)]
-struct Node {
-    keyword: String,
-    args: Vec<Arg>,
-}
-
-#[derive(Debug)]
-enum Arg {
-    Text(String),
-    Number(f64),
-    Node(Node),
-}
-
-impl Node {
-    fn parse(text: &str) -> Option<Node> {
-        let mut rest = text.trim();
-        let node = Self::parse_node(&mut rest)?;
-        rest.trim().is_empty().then_some(node)
-    }
-
-    fn parse_node(rest: &mut &str) -> Option<Node> {
-        let open = rest.find(['[', '('])?;
-        let keyword = rest[..open].trim().to_string();
-        *rest = &rest[open + 1..];
-        let mut args = Vec::new();
-        loop {
-            *rest = rest.trim_start();
-            if let Some(after) = rest.strip_prefix('"') {
-                let end = after.find('"')?;
-                args.push(Arg::Text(after[..end].to_string()));
-                *rest = &after[end + 1..];
-            } else if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                let word = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_')?;
-                if rest[word..].trim_start().starts_with(['[', '(']) {
-                    args.push(Arg::Node(Self::parse_node(rest)?));
-                } else {
-                    // A bare enumeration value, e.g. the EAST of AXIS["Easting",EAST].
-                    args.push(Arg::Text(rest[..word].to_string()));
-                    *rest = &rest[word..];
-                }
-            } else {
-                let end = rest.find([',', ']', ')'])?;
-                args.push(Arg::Number(rest[..end].trim().parse().ok()?));
-                *rest = &rest[end..];
-            }
-            *rest = rest.trim_start();
-            match rest.chars().next()? {
-                ',' => *rest = &rest[1..],
-                ']' | ')' => {
-                    *rest = &rest[1..];
-                    return Some(Node { keyword, args });
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    fn name(&self) -> String {
-        match self.args.first() {
-            Some(Arg::Text(t)) => t.clone(),
-            _ => String::new(),
-        }
-    }
-
-    fn number(&self, i: usize) -> Option<f64> {
-        match self.args.get(i) {
-            Some(Arg::Number(x)) => Some(*x),
-            _ => None,
-        }
-    }
-
-    fn children<'a>(&'a self, keyword: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.args.iter().filter_map(move |a| match a {
-            Arg::Node(n) if n.keyword == keyword => Some(n),
-            _ => None,
-        })
-    }
-
-    fn child<'a>(&'a self, keyword: &'a str) -> Option<&'a Node> {
-        self.children(keyword).next()
-    }
-
-    fn authority_code(&self) -> Option<u16> {
-        let authority = self.child("AUTHORITY")?;
-        match authority.args.get(1)? {
-            Arg::Text(t) => t.parse().ok(),
-            Arg::Number(x) => Some(*x as u16),
-            Arg::Node(_) => None,
-        }
-    }
 }
 
 #[cfg(test)]
