@@ -33,6 +33,19 @@ pub struct AnalysisOutput {
     pub summary: serde_json::Value,
 }
 
+impl AnalysisOutput {
+    /// An output whose summary is the serialisation of the analysis's typed summary (field order
+    /// is key order in summary.json).
+    pub fn new<S: serde::Serialize>(
+        tables: Vec<Table>,
+        summary: &S,
+    ) -> Result<Self, AnalysisError> {
+        let summary = serde_json::to_value(summary)
+            .map_err(|e| AnalysisError::Input(format!("summary does not serialise: {e}")))?;
+        Ok(Self { tables, summary })
+    }
+}
+
 /// The contract of one analysis: a spec, typed parameters built from it, a typed result, and the
 /// conversion of that result into output tables and a summary.
 pub trait AnalysisModule: 'static {
