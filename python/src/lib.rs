@@ -87,7 +87,7 @@ fn wgs84_tables(region: &Region, tables: &[Table]) -> Result<Tables, OpsError> {
 fn tables_of(run: &Run) -> Result<Tables, OpsError> {
     let mut out = Vec::new();
     for finished in &run.finished {
-        out.extend(wgs84_tables(&run.region, &finished.output.tables)?);
+        out.extend(wgs84_tables(&run.inputs.region, &finished.output.tables)?);
     }
     Ok(out)
 }

@@ -5,8 +5,8 @@
 mod common;
 
 use borderscape_core::analysis::landcover::fragmentation::{mesh, survey, Survey};
-use borderscape_core::analysis::landcover::raster::InMemory;
-use borderscape_core::analysis::landcover::{Grid, RasterCrs};
+use borderscape_core::raster::InMemory;
+use borderscape_core::raster::{Grid, RasterCrs};
 use common::test_data;
 use geo::{polygon, MultiPolygon};
 

@@ -7,8 +7,8 @@
 mod common;
 
 use borderscape_core::analysis::landcover::fragmentation::survey;
-use borderscape_core::analysis::landcover::raster::InMemory;
-use borderscape_core::analysis::landcover::{Grid, RasterCrs};
+use borderscape_core::raster::InMemory;
+use borderscape_core::raster::{Grid, RasterCrs};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 /// IGBP-like classes from a sum of sines (large regions) with one cell in eight replaced by

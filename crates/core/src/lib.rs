@@ -1,7 +1,7 @@
 //! borderscape-core: the region model and the analyses of cross-border ecological governance.
 //!
 //! No file I/O lives here: readers and writers are in `borderscape-io`. Every analysis is a pure
-//! function of a [`Region`](region::Region) and its [`Params`](spec::Params).
+//! function of the [`Inputs`](inputs::Inputs) (a region, its model and rasters) and its [`Params`](spec::Params).
 //!
 //! - [`datum`]: GCJ-02 / BD-09 ↔ WGS84.
 //! - [`crs`]: the projected analysis CRS.
@@ -26,9 +26,11 @@ pub mod crs;
 pub mod datum;
 pub mod error;
 pub mod geometry;
+pub mod inputs;
 pub mod landuse;
 pub mod model;
 pub mod palette;
+pub mod raster;
 pub mod region;
 pub mod shared_borders;
 pub mod simplify;
@@ -41,5 +43,6 @@ mod test_fixtures;
 pub mod topology;
 
 pub use error::AnalysisError;
+pub use inputs::Inputs;
 pub use region::{Jurisdiction, Level, Region};
 pub use table::{Column, ColumnType, Table, Value};

@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::crs::AnalysisCrs;
 use crate::error::AnalysisError;
 use crate::geometry::ellipsoidal_distance_m;
-use crate::model::Model;
 use crate::table::Table;
 
 /// An administrative level, from the top of the hierarchy down.
@@ -78,12 +77,8 @@ pub struct Region {
     pub layer_files: BTreeMap<String, String>,
     /// The compensation schemes of the manifest (`[[schemes]]`), as written.
     pub schemes: Vec<serde_json::Value>,
-    /// The typed model built from the layers and `schemes` ([`Model::build`]).
-    pub model: Model,
     /// The manifest's path (for messages about what it declares).
     pub manifest: String,
-    /// Land-cover rasters (`[layers.landcover]`), one per year, oldest first.
-    pub landcover: Vec<crate::analysis::landcover::LandCoverLayer>,
     index_by_code: HashMap<String, usize>,
 }
 
@@ -108,17 +103,9 @@ impl Region {
             synthetic_layers: Default::default(),
             layer_files: Default::default(),
             schemes: Vec::new(),
-            model: Model::default(),
             manifest: "borderscape.toml".into(),
-            landcover: Vec::new(),
             index_by_code,
         }
-    }
-
-    /// The region with its typed model built from its layers and schemes ([`Model::build`]).
-    pub fn with_model(mut self) -> Result<Region, Vec<String>> {
-        self.model = Model::build(&self)?;
-        Ok(self)
     }
 
     /// The region index of a jurisdiction by code.

@@ -22,3 +22,12 @@ pub fn rect_county(code: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> Jurisdicti
         geometry: MultiPolygon::new(vec![p]),
     }
 }
+
+/// The inputs of a region with an empty model (its layers unchecked), for analyses' own tests.
+pub fn unchecked(region: crate::region::Region) -> crate::inputs::Inputs {
+    crate::inputs::Inputs {
+        region,
+        model: Default::default(),
+        rasters: Vec::new(),
+    }
+}

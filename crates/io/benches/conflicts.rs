@@ -15,11 +15,12 @@ use borderscape_core::model::plans::PlanZones;
 use borderscape_core::region::{Jurisdiction, Level, Region, UnitLocator};
 use borderscape_core::shared_borders::{borders_at_level, BorderKind};
 use borderscape_core::spec::Params;
+use borderscape_core::Inputs;
 use borderscape_io::synthetic::large::large_plans;
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::{Geometry, MultiPolygon};
 
-fn region(zones: usize) -> Region {
+fn inputs(zones: usize) -> Inputs {
     let (units, plans) = large_plans(10, zones, 1);
     let jurisdictions = (0..units.len())
         .map(|i| {
@@ -36,12 +37,13 @@ fn region(zones: usize) -> Region {
         })
         .collect();
     let crs = AnalysisCrs::from_epsg(32651).expect("UTM 51N is known");
-    Region::new(
+    Inputs::build(Region::new(
         "bench",
         crs,
         jurisdictions,
         BTreeMap::from([("plans".to_string(), plans)]),
-    )
+    ))
+    .expect("the generated plans are valid")
 }
 
 fn conflicts(c: &mut Criterion) {
@@ -49,9 +51,9 @@ fn conflicts(c: &mut Criterion) {
     let mut group = c.benchmark_group("conflicts");
     group.sample_size(10);
     for zones in [40_000, 160_000] {
-        let region = region(zones);
+        let inputs = inputs(zones);
         group.bench_function(format!("{zones} zones"), |b| {
-            b.iter(|| find_conflicts(&region, &settings).unwrap().conflicts.len())
+            b.iter(|| find_conflicts(&inputs, &settings).unwrap().conflicts.len())
         });
     }
     group.finish();
@@ -59,23 +61,24 @@ fn conflicts(c: &mut Criterion) {
 
 fn stages(c: &mut Criterion) {
     let settings = Settings::from_params(&Params::defaults(&SPEC)).unwrap();
-    let region = region(160_000);
+    let inputs = inputs(160_000);
+    let region = &inputs.region;
     let table = &region.layers["plans"];
-    let locator = UnitLocator::new(&region, Level::County);
-    let matrix = &region.model.rules.compatibility;
+    let locator = UnitLocator::new(region, Level::County);
+    let matrix = &inputs.model.rules.compatibility;
     let mut group = c.benchmark_group("conflict stages, 160000 zones");
     group.sample_size(10);
     group.bench_function("zone index", |b| {
-        b.iter(|| PlanZones::new(&region, table, Level::County, &locator, None).unwrap())
+        b.iter(|| PlanZones::new(region, table, Level::County, &locator, None).unwrap())
     });
-    let plans = PlanZones::new(&region, table, Level::County, &locator, None).unwrap();
+    let plans = PlanZones::new(region, table, Level::County, &locator, None).unwrap();
     group.bench_function("incompatible", |b| {
-        b.iter(|| land_use::incompatible(&region, &plans, matrix, &settings))
+        b.iter(|| land_use::incompatible(region, &plans, matrix, &settings))
     });
     group.bench_function("protected-zone discontinuity", |b| {
-        b.iter(|| land_use::protected_zone_discontinuity(&region, &plans, &settings))
+        b.iter(|| land_use::protected_zone_discontinuity(region, &plans, &settings))
     });
-    let level = borders_at_level(&region, Level::County, 1.0).unwrap();
+    let level = borders_at_level(region, Level::County, 1.0).unwrap();
     let edges: Vec<_> = level
         .borders
         .iter()

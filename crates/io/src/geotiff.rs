@@ -11,10 +11,10 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use borderscape_core::analysis::landcover::scheme::SchemeProblem;
 use borderscape_core::analysis::landcover::zonal::to_raster_crs;
-use borderscape_core::analysis::landcover::{ClassSource, Grid, LandCoverLayer, RasterCrs, Scheme};
 use borderscape_core::crs::AnalysisCrs;
+use borderscape_core::raster::scheme::SchemeProblem;
+use borderscape_core::raster::{ClassSource, Grid, LandCoverLayer, RasterCrs, Scheme};
 use borderscape_core::Region;
 use geo::{BoundingRect, MultiPolygon};
 use tiff::decoder::{ChunkType, Decoder, DecodingResult};

@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use borderscape_core::analysis::landcover::LandCoverLayer;
 use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::union_rect;
 use borderscape_core::model::schemes::{EsvSource, Scheme as ModelScheme};
+use borderscape_core::raster::LandCoverLayer;
 use borderscape_core::table::{Table, Value};
 use borderscape_core::topology::{topology_issues, TopologyKind};
-use borderscape_core::{Jurisdiction, Level, Region};
+use borderscape_core::{Inputs, Jurisdiction, Level, Region};
 use geo::{Centroid, Geometry, MultiPolygon};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -46,7 +46,7 @@ pub struct LoadedProject {
     pub layers: Vec<LayerInfo>,
     pub problems: Vec<Problem>,
     /// Present when there were no errors.
-    pub region: Option<Region>,
+    pub inputs: Option<Inputs>,
 }
 
 impl LoadedProject {
@@ -58,10 +58,10 @@ impl LoadedProject {
         self.problems.iter().filter(|p| !p.is_error())
     }
 
-    /// The region, or every error as one `IoError`.
-    pub fn into_region(self) -> Result<(Region, Vec<LayerInfo>, Project), IoError> {
-        match self.region {
-            Some(region) => Ok((region, self.layers, self.project)),
+    /// The inputs, or every error as one `IoError`.
+    pub fn into_inputs(self) -> Result<(Inputs, Vec<LayerInfo>, Project), IoError> {
+        match self.inputs {
+            Some(inputs) => Ok((inputs, self.layers, self.project)),
             None => Err(IoError::Invalid(self.problems)),
         }
     }
@@ -218,18 +218,18 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
             Err(e) => problems.push(e.into_problem(&path)),
         }
     }
-    let region = if problems.iter().any(Problem::is_error) {
+    let inputs = if problems.iter().any(Problem::is_error) {
         None
     } else {
         match build_region(&project, read_layers) {
-            Ok(region) => match region.with_model() {
-                Ok(mut region) => {
-                    let found = landcover_problems(&project, &region, &landcover);
+            Ok(region) => match Inputs::build(region) {
+                Ok(mut inputs) => {
+                    let found = landcover_problems(&project, &inputs, &landcover);
                     if found.is_empty() {
-                        region.landcover = landcover;
+                        inputs.rasters = landcover;
                         // Water cells in the sea of [layers.sea] become the sea class.
-                        match borderscape_core::analysis::landcover::sea::apply(&mut region) {
-                            Ok(()) => Some(region),
+                        match borderscape_core::analysis::landcover::sea::apply(&mut inputs) {
+                            Ok(()) => Some(inputs),
                             Err(e) => {
                                 problems.push(Problem::located(format!(
                                     "{}: [layers.sea]: {e}",
@@ -254,14 +254,14 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
             }
         }
     };
-    if let (Some(region), true) = (&region, options.topology) {
-        problems.extend(topology_warnings(&project, region));
+    if let (Some(inputs), true) = (&inputs, options.topology) {
+        problems.extend(topology_warnings(&project, &inputs.region));
     }
     LoadedProject {
         project,
         layers: infos,
         problems,
-        region,
+        inputs,
     }
 }
 
@@ -627,11 +627,11 @@ fn to_jurisdictions(table: &Table) -> Vec<Jurisdiction> {
 /// ESV-based scheme that takes its ESV from land cover.
 fn landcover_problems(
     project: &Project,
-    region: &Region,
+    inputs: &Inputs,
     landcover: &[LandCoverLayer],
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if let Err(e) = crate::geotiff::overlapping(region, landcover) {
+    if let Err(e) = crate::geotiff::overlapping(&inputs.region, landcover) {
         problems.push(e.into_problem(&project.manifest_path));
     }
     let user_scheme = project
@@ -645,13 +645,13 @@ fn landcover_problems(
         problems.extend(
             layer
                 .scheme
-                .unknown_esv_rows(&region.model.rules.esv)
+                .unknown_esv_rows(&inputs.model.rules.esv)
                 .iter()
                 .map(|p| scheme_problem(&path, p)),
         );
     }
     if landcover.is_empty() {
-        for (i, scheme) in region.model.schemes.iter().enumerate() {
+        for (i, scheme) in inputs.model.schemes.iter().enumerate() {
             if let ModelScheme::EsvBased(s) = scheme {
                 if s.esv_source == EsvSource::Landcover {
                     problems.push(Problem::located(format!(

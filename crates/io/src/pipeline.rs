@@ -13,7 +13,7 @@ use borderscape_core::analysis::{find, Analysis, AnalysisOutput, Upstream, REGIS
 use borderscape_core::error::AnalysisError;
 use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::table::Table;
-use borderscape_core::Region;
+use borderscape_core::{Inputs, Region};
 use serde_json::{json, Value};
 
 use crate::error::{IoError, Problem, Severity};
@@ -250,7 +250,7 @@ pub fn lengths_beyond_extent(project: &Project, region: &Region) -> Vec<Problem>
 /// Runs the planned analyses in order, each receiving the typed results of the analyses it
 /// depends on.
 pub fn run(
-    region: &Region,
+    inputs: &Inputs,
     planned: Vec<Planned>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Vec<Finished>, IoError> {
@@ -266,7 +266,7 @@ pub fn run(
                 .map(|f| f.result.as_ref())
                 .collect(),
         );
-        let ran = (p.analysis.run)(region, &p.params, &upstream)?;
+        let ran = (p.analysis.run)(inputs, &p.params, &upstream)?;
         let seconds = clock.elapsed().as_secs_f64();
         on_event(Event::Finished { title, seconds });
         finished.push(Finished {

@@ -7,7 +7,7 @@ use std::path::Path;
 use borderscape_core::analysis::landcover::{crosswalk_warning, missing_per_layer};
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::first_crossing;
-use borderscape_core::{Level, Region};
+use borderscape_core::{Inputs, Level};
 use geo::{CoordsIter, Geometry, LineString, MultiPolygon, Polygon};
 
 use crate::error::{Problem, Severity};
@@ -400,10 +400,10 @@ pub fn outside_parents(
 /// Land-cover classes missing from the crosswalk of their scheme, as warnings with their areas:
 /// what `analyze` would put in the landcover summary, found the same way (the finest level's
 /// units composed on every raster, which reads each raster once).
-pub fn landcover_warnings(region: &Region) -> Vec<Problem> {
-    match missing_per_layer(region) {
-        Ok(per_layer) => region
-            .landcover
+pub fn landcover_warnings(inputs: &Inputs) -> Vec<Problem> {
+    match missing_per_layer(inputs) {
+        Ok(per_layer) => inputs
+            .rasters
             .iter()
             .zip(&per_layer)
             .filter_map(|(layer, missing)| {

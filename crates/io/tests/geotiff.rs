@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use borderscape_core::analysis::landcover::zonal::compose;
-use borderscape_core::analysis::landcover::ClassSource;
+use borderscape_core::raster::ClassSource;
 use borderscape_io::geotiff::GeoTiff;
 use geo::{polygon, MultiPolygon};
 use tiff::encoder::colortype::{Gray16, Gray8};
@@ -557,14 +557,14 @@ fn transitions_between_two_years_are_analytic() {
     )
     .unwrap();
     let loaded = load(Project::load(dir.path()).unwrap(), &LoadOptions::default());
-    let (region, _, _) = loaded.into_region().unwrap();
+    let (inputs, _, _) = loaded.into_inputs().unwrap();
     assert_eq!(
-        region.landcover.iter().map(|l| l.year).collect::<Vec<_>>(),
+        inputs.rasters.iter().map(|l| l.year).collect::<Vec<_>>(),
         vec![2010, 2020]
     );
     let analysis = find("landcover").unwrap();
     let ran = (analysis.run)(
-        &region,
+        &inputs,
         &Params::defaults(analysis.spec),
         &Upstream::default(),
     )

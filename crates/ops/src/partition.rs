@@ -13,7 +13,7 @@ use borderscape_core::analysis::conflicts::partition::Planner;
 use borderscape_core::analysis::conflicts::{self, partition, Conflicts, Findings, Settings};
 use borderscape_core::analysis::{AnalysisModule, AnalysisOutput};
 use borderscape_core::table::{Column, Table, Value};
-use borderscape_core::{Level, Region};
+use borderscape_core::{Inputs, Level, Region};
 use borderscape_io::geoparquet;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::{load, prepare_part, sha256_of, LayerInfo, LoadOptions};
@@ -129,20 +129,21 @@ fn plans_section(project: &Project) -> Result<&LayerSection, OpsError> {
 
 /// The project without its plans layer, and the region it loads to (messages about plans still
 /// name the file).
-fn region_without_plans(
+fn inputs_without_plans(
     project: &Project,
     options: &LoadOptions,
-) -> Result<(Region, Vec<LayerInfo>), OpsError> {
+) -> Result<(Inputs, Vec<LayerInfo>), OpsError> {
     let path = project.layer_path(plans_section(project)?);
     let mut without = project.clone();
     without.manifest.layers.remove("plans");
     let mut options = options.clone();
     options.tables.remove("plans");
-    let (mut region, layers, _) = load(without, &options).into_region()?;
-    region
+    let (mut inputs, layers, _) = load(without, &options).into_inputs()?;
+    inputs
+        .region
         .layer_files
         .insert("plans".into(), path.display().to_string());
-    Ok((region, layers))
+    Ok((inputs, layers))
 }
 
 /// The partitions of the project's conflicts, grouping the units of the analysis level by their
@@ -158,16 +159,16 @@ pub fn plan(
     let path = project.layer_path(plans_section(&project)?);
     if options.tables.contains_key("plans") || Format::from_path(&path) != Some(Format::GeoParquet)
     {
-        let (region, _, _) = load(project, options).into_region()?;
-        return Ok(partition::plan(&region, &settings, group_level)?);
+        let (inputs, _, _) = load(project, options).into_inputs()?;
+        return Ok(partition::plan(&inputs, &settings, group_level)?);
     }
-    let (region, _) = region_without_plans(&project, options)?;
+    let (inputs, _) = inputs_without_plans(&project, options)?;
     // A second pass only when a later part holds a larger zone than the first (see Planner).
     let mut assumed = None;
     loop {
-        let mut planner = Planner::new(&region, &settings, group_level, assumed)?;
+        let mut planner = Planner::new(&inputs, &settings, group_level, assumed)?;
         geoparquet::read_in_parts(&path, PART_ROWS, &mut |first, part| {
-            let table = prepare_part(&project, LayerKind::Plans, part, first, &region.crs)?;
+            let table = prepare_part(&project, LayerKind::Plans, part, first, &inputs.region.crs)?;
             planner.add(&table, first).map_err(IoError::from)
         })?;
         match planner.larger_extent() {
@@ -231,15 +232,16 @@ pub fn run(
             project.manifest.layers.remove(network);
         }
     }
-    let (region, _, _) = load(project, options).into_region()?;
-    let mut findings = conflicts::collect(&region, &settings)?;
-    plan.keep(&region, p, &mut findings);
+    let (inputs, _, _) = load(project, options).into_inputs()?;
+    let region = &inputs.region;
+    let mut findings = conflicts::collect(&inputs, &settings)?;
+    plan.keep(region, p, &mut findings);
     Ok(Part {
-        conflicts: conflicts::conflicts_table(&region, &findings.conflicts),
+        conflicts: conflicts::conflicts_table(region, &findings.conflicts),
         consistency: findings
             .consistency
             .as_deref()
-            .map(|rows| conflicts::consistency::consistency_table(&region, rows)),
+            .map(|rows| conflicts::consistency::consistency_table(region, rows)),
         notes: findings.notes,
     })
 }
@@ -253,7 +255,8 @@ pub fn merge(
     parts: Vec<PackedPart>,
 ) -> Result<Merged, OpsError> {
     let section = plans_section(&project)?.clone();
-    let (mut region, mut layers) = region_without_plans(&project, options)?;
+    let (inputs, mut layers) = inputs_without_plans(&project, options)?;
+    let mut region = inputs.region;
     if section.synthetic {
         region.synthetic_layers.insert("plans".into());
     }

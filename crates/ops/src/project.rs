@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use borderscape_core::table::Table;
-use borderscape_core::Region;
+use borderscape_core::Inputs;
 use borderscape_io::load::{load, LayerInfo, LoadOptions};
 use borderscape_io::manifest::{LayerKind, LayerSection, Manifest, Project, RegionSection};
 use borderscape_io::pipeline::{self, plan, Event, Finished};
@@ -17,7 +17,7 @@ use crate::OpsError;
 
 /// What a run computed.
 pub struct Run {
-    pub region: Region,
+    pub inputs: Inputs,
     pub layers: Vec<LayerInfo>,
     pub project: Project,
     pub finished: Vec<Finished>,
@@ -43,8 +43,8 @@ pub fn run(
     let title = "read and validate inputs";
     on_event(Event::Started { title });
     let clock = std::time::Instant::now();
-    let (region, layers, project) = load(project, options).into_region()?;
-    let too_long = pipeline::lengths_beyond_extent(&project, &region);
+    let (inputs, layers, project) = load(project, options).into_inputs()?;
+    let too_long = pipeline::lengths_beyond_extent(&project, &inputs.region);
     if !too_long.is_empty() {
         return Err(IoError::Invalid(too_long).into());
     }
@@ -52,11 +52,11 @@ pub fn run(
         title,
         seconds: clock.elapsed().as_secs_f64(),
     });
-    let finished = pipeline::run(&region, planned, on_event)?;
+    let finished = pipeline::run(&inputs, planned, on_event)?;
     let name_zh = project.manifest.region.name_zh.as_deref();
-    let summary = pipeline::summary(&region, name_zh, &layers, &finished);
+    let summary = pipeline::summary(&inputs.region, name_zh, &layers, &finished);
     Ok(Run {
-        region,
+        inputs,
         layers,
         project,
         finished,

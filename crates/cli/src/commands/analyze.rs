@@ -132,7 +132,7 @@ pub fn analyze(
                     }
                 },
             )?;
-            (run.region, run.finished, run.summary)
+            (run.inputs.region, run.finished, run.summary)
         }
         Some(level) => partitioned(ctx, &project, only, level)?,
     };

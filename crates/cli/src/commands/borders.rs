@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use borderscape_core::analysis::borders::{borders_at_level, borders_table, BorderKind, SPEC};
 use borderscape_core::spec::ParamValue;
-use borderscape_core::Level;
+use borderscape_core::{Inputs, Level};
 use borderscape_io::csv_io;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::{load, LevelFilter, LoadOptions};
@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         ..Default::default()
     };
     let step = Step::start(ctx.quiet, "read and validate");
-    let (region, _, _) = load(project, &options).into_region()?;
+    let (Inputs { region, .. }, _, _) = load(project, &options).into_inputs()?;
     step.done();
     let level = match requested {
         Some(level) => level,

@@ -52,10 +52,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         },
     );
     let counts: BTreeMap<String, usize> = loaded
-        .region
+        .inputs
         .as_ref()
-        .map(|r| {
-            jurisdiction_counts(r)
+        .map(|inputs| {
+            jurisdiction_counts(&inputs.region)
                 .into_iter()
                 .map(|(l, n)| (l.name().to_string(), n))
                 .collect()
@@ -63,13 +63,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         .unwrap_or_default();
     let mut errors: Vec<_> = loaded.errors().cloned().collect();
     errors.extend(check_analysis_sections(&loaded.project));
-    if let Some(region) = &loaded.region {
-        errors.extend(lengths_beyond_extent(&loaded.project, region));
+    if let Some(inputs) = &loaded.inputs {
+        errors.extend(lengths_beyond_extent(&loaded.project, &inputs.region));
     }
     let mut warnings: Vec<_> = loaded.warnings().cloned().collect();
-    if let Some(region) = &loaded.region {
+    if let Some(inputs) = &loaded.inputs {
         // As analyze would warn: land-cover classes that count in no ESV.
-        for p in landcover_warnings(region) {
+        for p in landcover_warnings(inputs) {
             if p.is_error() {
                 errors.push(p);
             } else {

@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use borderscape_core::model::{esv, registry, rules};
+use borderscape_core::Inputs;
 use borderscape_io::atomic::write_file_atomically;
 use borderscape_io::gpkg::{self, Srs};
 use borderscape_io::load::{load, LoadOptions};
@@ -312,7 +313,8 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
     let manifest = dir.join(MANIFEST);
     write_demo_file(&manifest, REAL_LAYERS.as_bytes())?;
     let step = Step::start(ctx.quiet, "generate the synthetic layers");
-    let (region, _, _) = load(Project::load(dir)?, &LoadOptions::default()).into_region()?;
+    let (Inputs { region, .. }, _, _) =
+        load(Project::load(dir)?, &LoadOptions::default()).into_inputs()?;
     let arrangements = registry::parse(&region.layers["governance"], None)
         .map_err(|_| IoError::Internal("the bundled governance registry is invalid".into()))?;
     let landscape = Landscape::new(&region, &arrangements)?;

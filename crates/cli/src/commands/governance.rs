@@ -78,7 +78,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         Some(path) => {
             let project =
                 Project::single_layer(LayerKind::Jurisdictions, path, &args.datum, BTreeMap::new());
-            load(project, &LoadOptions::default()).into_region()?.0
+            load(project, &LoadOptions::default())
+                .into_inputs()?
+                .0
+                .region
         }
         None => Region::new(
             "registry",

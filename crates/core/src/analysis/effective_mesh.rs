@@ -27,8 +27,9 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::json;
 
-use super::{AnalysisModule, AnalysisOutput, Upstream};
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::{contain_panic, AnalysisError};
+use crate::inputs::Inputs;
 use crate::region::{Jurisdiction, Level, Region};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
@@ -253,10 +254,11 @@ impl AnalysisModule for EffectiveMesh {
 
     /// The mesh of every jurisdiction of every level.
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &EffectiveMeshParams,
         _upstream: &Upstream,
     ) -> Result<EffectiveMeshResult, AnalysisError> {
+        let region = &inputs.region;
         let (layer, habitat) = habitat_layer(region, params.habitat)?;
         let patches = Patches::new(&habitat)?;
         let meshes: Vec<Result<Mesh, AnalysisError>> = region
@@ -274,10 +276,11 @@ impl AnalysisModule for EffectiveMesh {
     }
 
     fn output(
-        region: &Region,
+        inputs: &Inputs,
         _params: &EffectiveMeshParams,
         result: &EffectiveMeshResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
+        let region = &inputs.region;
         Ok(output(region, result))
     }
 }

@@ -29,8 +29,9 @@ use std::collections::{BTreeMap, HashMap};
 use geo::Geometry;
 use serde_json::json;
 
-use super::{AnalysisModule, AnalysisOutput, Upstream};
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
+use crate::inputs::Inputs;
 use crate::model::indicators::numeric_columns;
 use crate::region::{Level, Region};
 use crate::spatial_weights::{SpatialWeights, Transform};
@@ -221,15 +222,16 @@ impl AnalysisModule for Synergy {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &SynergyParams,
         _upstream: &Upstream,
     ) -> Result<SynergyResult, AnalysisError> {
+        let region = &inputs.region;
         run(region, params)
     }
 
     fn output(
-        _region: &Region,
+        _inputs: &Inputs,
         _params: &SynergyParams,
         result: &SynergyResult,
     ) -> Result<AnalysisOutput, AnalysisError> {

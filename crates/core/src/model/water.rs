@@ -59,7 +59,7 @@ mod tests {
             Vec::new(),
             BTreeMap::from([("lakes".to_string(), lakes), ("rivers".to_string(), rivers)]),
         );
-        let Err(problems) = region.with_model() else {
+        let Err(problems) = crate::model::Model::build(&region) else {
             panic!("bad rates were accepted")
         };
         assert!(

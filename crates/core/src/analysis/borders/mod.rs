@@ -26,8 +26,9 @@ use std::collections::BTreeMap;
 use geo::{Area, Centroid, Geometry};
 use serde_json::json;
 
-use super::{AnalysisModule, AnalysisOutput, Upstream};
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
+use crate::inputs::Inputs;
 use crate::region::{Level, Region};
 pub use crate::shared_borders::{borders_at_level, Border, BorderKind, LevelBorders};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -335,18 +336,20 @@ impl AnalysisModule for Borders {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &BordersParams,
         _upstream: &Upstream,
     ) -> Result<BordersResult, AnalysisError> {
+        let region = &inputs.region;
         run(region, params)
     }
 
     fn output(
-        region: &Region,
+        inputs: &Inputs,
         params: &BordersParams,
         result: &BordersResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
+        let region = &inputs.region;
         let borders = result.all_borders();
         Ok(AnalysisOutput {
             tables: vec![
@@ -617,11 +620,11 @@ mod tests {
 
     #[test]
     fn pipeline_tables_and_summary() {
-        let region = fixture();
+        let inputs = crate::test_fixtures::unchecked(fixture());
         let mut params = Params::defaults(&SPEC);
         params.set("levels", crate::spec::ParamValue::Text("county".into()));
         let output = crate::analysis::find("borders").unwrap().run;
-        let output = output(&region, &params, &Upstream::default())
+        let output = output(&inputs, &params, &Upstream::default())
             .unwrap()
             .output;
         let names: Vec<&str> = output.tables.iter().map(|t| t.name.as_str()).collect();
@@ -645,7 +648,7 @@ mod tests {
                 .unwrap()
                 .clone()
         };
-        assert_eq!(units.len(), region.jurisdictions.len());
+        assert_eq!(units.len(), inputs.region.jurisdictions.len());
         assert_eq!(row("A")[3].to_text(), "P1");
         assert_eq!(row("A")[4].as_f64(), Some(100.0));
         assert_eq!(row("A")[5].as_f64(), Some(1.0));

@@ -10,11 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use super::landcover::{cell_size_text, esv_of, LandCoverResult};
 use super::rivers::RiversResult;
-use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
+use crate::inputs::Inputs;
 use crate::landuse::ECOLOGICAL_RED_LINE;
 use crate::model::esv::EsvTables;
 use crate::model::plans::PlanZones;
@@ -286,11 +287,12 @@ fn esv_transfer(s: &EsvBased, period: String, year: i64, value: f64, inputs: Str
 /// side of its border zone with the beneficiary (the borders analysis's zone, composed by the
 /// landcover analysis), valued with this analysis's D; the beneficiary pays the provider.
 fn esv_based_landcover(
-    region: &Region,
+    inputs: &Inputs,
     s: &EsvBased,
     d_yuan_per_ha: f64,
     landcover: Option<&LandCoverResult>,
 ) -> Result<Vec<Entry>, AnalysisError> {
+    let region = &inputs.region;
     let at = format!(
         "{}: scheme {} (esv_based, esv_source = \"landcover\")",
         region.manifest, s.name
@@ -311,15 +313,15 @@ fn esv_based_landcover(
             s.provider, s.beneficiary
         )));
     };
-    Ok(region
-        .landcover
+    Ok(inputs
+        .rasters
         .iter()
         .zip(&landcover.years)
         .map(|(layer, year)| {
             let (area_ha, value) = esv_of(
                 &year.zones[side],
                 &layer.scheme,
-                &region.model.rules.esv,
+                &inputs.model.rules.esv,
                 d_yuan_per_ha,
             );
             esv_transfer(
@@ -398,13 +400,14 @@ fn load_based(
 /// Upstream and downstream of a station: the scheme's own fields, else the stations layer's
 /// `upstream` and `downstream` fields.
 fn sides(
-    region: &Region,
+    inputs: &Inputs,
     station: &str,
     upstream: &Option<String>,
     downstream: &Option<String>,
     scheme: &str,
 ) -> Result<(String, String), AnalysisError> {
-    let site = region
+    let region = &inputs.region;
+    let site = inputs
         .model
         .stations
         .iter()
@@ -517,17 +520,17 @@ impl AnalysisModule for Compensation {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &CompensationParams,
         upstream: &Upstream,
     ) -> Result<CompensationResult, AnalysisError> {
         Ok(CompensationResult {
-            output: run(region, params, upstream)?,
+            output: run(inputs, params, upstream)?,
         })
     }
 
     fn output(
-        _region: &Region,
+        _inputs: &Inputs,
         _params: &CompensationParams,
         result: &CompensationResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
@@ -545,10 +548,11 @@ struct Valued<'r> {
 }
 
 fn run(
-    region: &Region,
+    inputs: &Inputs,
     params: &CompensationParams,
     upstream: &Upstream,
 ) -> Result<AnalysisOutput, AnalysisError> {
+    let region = &inputs.region;
     let mut tables = Vec::new();
     let mut summary = serde_json::Map::new();
     let locator = UnitLocator::new(region, params.level);
@@ -556,7 +560,7 @@ fn run(
         Some(t) => {
             let plans = PlanZones::new(region, t, params.level, &locator, None)?;
             let (values, rows_used) =
-                zone_values(&plans, &region.model.rules.esv, params.d_yuan_per_ha);
+                zone_values(&plans, &inputs.model.rules.esv, params.d_yuan_per_ha);
             Some(Valued {
                 plans,
                 values,
@@ -566,15 +570,15 @@ fn run(
         None => None,
     };
     if let Some(valued) = &valued {
-        let (esv_tables, esv_summary) = esv_outputs(region, params, valued)?;
+        let (esv_tables, esv_summary) = esv_outputs(inputs, params, valued)?;
         tables.extend(esv_tables);
         summary.extend(esv_summary);
     }
-    let schemes = &region.model.schemes;
+    let schemes = &inputs.model.schemes;
     let mut ledgers = Vec::new();
     for scheme in schemes {
         ledgers.push(ledger_entries(
-            region,
+            inputs,
             params,
             scheme,
             upstream,
@@ -602,10 +606,11 @@ fn run(
 
 /// The ESV tables (per jurisdiction, per border-zone side) and their summary entries.
 fn esv_outputs(
-    region: &Region,
+    inputs: &Inputs,
     params: &CompensationParams,
     valued: &Valued,
 ) -> Result<(Vec<Table>, serde_json::Map<String, serde_json::Value>), AnalysisError> {
+    let region = &inputs.region;
     let Valued {
         plans,
         values,
@@ -637,7 +642,7 @@ fn esv_outputs(
     summary.insert("esv_rows_used".into(), json!(rows_used));
     summary.insert(
         "esv_rows_unconfirmed".into(),
-        json!({"rows": region.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)), "note": "factors not tagged C in the table: R the standard form from the literature, not checked line by line; P a borderscape choice the source has no row for (built_up = 0: Xie et al. 2015 value no construction land)"}),
+        json!({"rows": inputs.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)), "note": "factors not tagged C in the table: R the standard form from the literature, not checked line by line; P a borderscape choice the source has no row for (built_up = 0: Xie et al. 2015 value no construction land)"}),
     );
     let border_table = esv_border_table(region, plans, values, &near);
     Ok((vec![by_unit, border_table], summary))
@@ -645,18 +650,19 @@ fn esv_outputs(
 
 /// The ledger of one scheme.
 fn ledger_entries(
-    region: &Region,
+    inputs: &Inputs,
     params: &CompensationParams,
     scheme: &Scheme,
     upstream: &Upstream,
     valued: Option<&Valued>,
 ) -> Result<Ledger, AnalysisError> {
+    let region = &inputs.region;
     let plain = |entries| Ledger {
         entries,
         warnings: Vec::new(),
     };
     let series = || {
-        region.model.series.as_ref().ok_or_else(|| {
+        inputs.model.series.as_ref().ok_or_else(|| {
             AnalysisError::Input(format!(
                 "{}: scheme {} needs a monitoring layer",
                 region.manifest,
@@ -666,16 +672,16 @@ fn ledger_entries(
     };
     Ok(match scheme {
         Scheme::WaterQualityIndex(s) => {
-            let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
+            let (up, down) = sides(inputs, &s.station, &s.upstream, &s.downstream, &s.name)?;
             schemes::water_quality_index(s, series()?, &up, &down).map_err(AnalysisError::Input)?
         }
         Scheme::ClassChange(s) => {
-            let (up, down) = sides(region, &s.station, &s.upstream, &s.downstream, &s.name)?;
+            let (up, down) = sides(inputs, &s.station, &s.upstream, &s.downstream, &s.name)?;
             schemes::class_change(s, series()?, &up, &down)
         }
         Scheme::LoadBased(s) => plain(load_based(region, s, upstream.get::<RiversResult>())?),
         Scheme::EsvBased(s) if s.esv_source == EsvSource::Landcover => plain(esv_based_landcover(
-            region,
+            inputs,
             s,
             params.d_yuan_per_ha,
             upstream.get::<LandCoverResult>(),
@@ -828,14 +834,14 @@ mod tests {
             Some(rect(0.0, 100.0, 100.0, 200.0)),   // 1 ha of wetland
             Some(rect(1000.0, 0.0, 1100.0, 100.0)), // 1 ha of housing
         ]);
-        let region = Region::new(
+        let inputs = crate::test_fixtures::unchecked(Region::new(
             "t",
             AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
             vec![county("A", 0.0), county("B", 1000.0)],
             BTreeMap::from([("plans".to_string(), plans)]),
-        );
+        ));
         let params = Compensation::params(&Params::defaults(&SPEC)).unwrap();
-        let out = run(&region, &params, &Upstream::default()).unwrap();
+        let out = run(&inputs, &params, &Upstream::default()).unwrap();
         let table = out
             .tables
             .iter()
@@ -877,21 +883,21 @@ mod tests {
     /// × 3406.50 = 987.33 × 3406.50 = 3,363,339.645 yuan/yr; 0.2 of it: 672,667.929 yuan.
     #[test]
     fn esv_based_on_land_cover_is_share_of_the_providers_zone_side() {
-        use crate::analysis::landcover::raster::InMemory;
-        use crate::analysis::landcover::{Grid, LandCoverLayer, RasterCrs, Scheme as Classes};
         use crate::analysis::{find, Ran};
         use crate::model::schemes::{EsvBased, EsvSource};
+        use crate::raster::InMemory;
+        use crate::raster::{Grid, LandCoverLayer, RasterCrs, Scheme as Classes};
         use crate::spec::ParamValue;
         use std::sync::Arc;
 
         let county =
             |code: &str, x: f64| rect_county(code, x, 3_400_000.0, x + 2000.0, 3_401_000.0);
-        let mut region = Region::new(
+        let mut inputs = crate::test_fixtures::unchecked(Region::new(
             "t",
             AnalysisCrs::from_epsg(32651).unwrap(),
             vec![county("A", 500_000.0), county("B", 502_000.0)],
             BTreeMap::new(),
-        );
+        ));
         let grid = Grid {
             width: 40,
             height: 10,
@@ -920,8 +926,8 @@ mod tests {
                 }),
             }
         };
-        region.landcover = vec![year(2019, 1), year(2020, 2)];
-        region.model.schemes = vec![Scheme::EsvBased(EsvBased {
+        inputs.rasters = vec![year(2019, 1), year(2020, 2)];
+        inputs.model.schemes = vec![Scheme::EsvBased(EsvBased {
             name: "forest".into(),
             rule: "esv_based".into(),
             provider: "A".into(),
@@ -932,7 +938,7 @@ mod tests {
         let run = |name: &str, upstream: Vec<&Ran>, params: Params| {
             let a = find(name).unwrap();
             let results = upstream.iter().map(|r| r.result.as_ref()).collect();
-            (a.run)(&region, &params, &Upstream::new(results)).unwrap()
+            (a.run)(&inputs, &params, &Upstream::new(results)).unwrap()
         };
         let mut zone = Params::defaults(find("borders").unwrap().spec);
         zone.set("zone_width_m", ParamValue::Number(250.0));
@@ -975,13 +981,13 @@ mod tests {
             );
         }
         // Without the landcover result the scheme says what it needs.
-        let alone = run_with_nothing(&region);
+        let alone = run_with_nothing(&inputs);
         assert!(alone.contains("needs the landcover analysis"), "{alone}");
     }
 
-    fn run_with_nothing(region: &Region) -> String {
+    fn run_with_nothing(inputs: &Inputs) -> String {
         let params = Compensation::params(&Params::defaults(&SPEC)).unwrap();
-        run(region, &params, &Upstream::default())
+        run(inputs, &params, &Upstream::default())
             .unwrap_err()
             .to_string()
     }

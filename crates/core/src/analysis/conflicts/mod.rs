@@ -77,10 +77,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use geo::Geometry;
 use serde_json::json;
 
-use super::{AnalysisModule, AnalysisOutput, Upstream};
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
+use crate::inputs::Inputs;
 use crate::model::plans::PlanZones;
+use crate::model::rules::RuleTables;
 use crate::region::{Level, Region, UnitLocator};
 use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
@@ -222,8 +224,7 @@ impl Settings {
 }
 
 /// Which rule tables the conflicts used (`project` or `default`), for the summary.
-fn rule_sources(region: &Region) -> serde_json::Value {
-    let rules = &region.model.rules;
+fn rule_sources(rules: &RuleTables) -> serde_json::Value {
     let source = |kind: &str| {
         if rules.is_default(kind) {
             "default"
@@ -248,19 +249,20 @@ pub struct Findings {
     pub notes: serde_json::Value,
 }
 
-pub fn find_conflicts(region: &Region, settings: &Settings) -> Result<Findings, AnalysisError> {
-    let mut findings = collect(region, settings)?;
-    finish(region, &mut findings.conflicts);
+pub fn find_conflicts(inputs: &Inputs, settings: &Settings) -> Result<Findings, AnalysisError> {
+    let mut findings = collect(inputs, settings)?;
+    finish(&inputs.region, &mut findings.conflicts);
     Ok(findings)
 }
 
 /// Every conflict as found, in no order and with duplicates (a partition's share, before
 /// [`finish`] orders the conflicts of all partitions together).
-pub fn collect(region: &Region, settings: &Settings) -> Result<Findings, AnalysisError> {
+pub fn collect(inputs: &Inputs, settings: &Settings) -> Result<Findings, AnalysisError> {
+    let (region, rules) = (&inputs.region, &inputs.model.rules);
     let (matrix, radii, tables) = (
-        &region.model.rules.compatibility,
-        &region.model.rules.nuisance_radii,
-        rule_sources(region),
+        &rules.compatibility,
+        &rules.nuisance_radii,
+        rule_sources(rules),
     );
     let locator = UnitLocator::new(region, settings.level);
     let level = borders_at_level(region, settings.level, 1.0)?;
@@ -294,7 +296,7 @@ pub fn collect(region: &Region, settings: &Settings) -> Result<Findings, Analysi
         conflicts.extend(land_use::plan_constraints(
             region, &plans, &borders, settings,
         ));
-        let (facilities, outside) = nimby::facilities(region, radii, &locator);
+        let (facilities, outside) = nimby::facilities(&inputs.model.facilities, radii, &locator);
         notes.insert("facilities_outside", json!(outside));
         conflicts.extend(nimby::spillover(region, &plans, &facilities)?);
         let edges: Vec<&crate::shared_borders::Border> = level
@@ -532,19 +534,19 @@ impl AnalysisModule for Conflicts {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         settings: &Settings,
         _upstream: &Upstream,
     ) -> Result<Findings, AnalysisError> {
-        find_conflicts(region, settings)
+        find_conflicts(inputs, settings)
     }
 
     fn output(
-        region: &Region,
+        inputs: &Inputs,
         _settings: &Settings,
         findings: &Findings,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        output(region, findings)
+        output(&inputs.region, findings)
     }
 }
 

@@ -28,13 +28,13 @@ pub struct Facility {
 /// The facilities of the region (checked when the project loaded: every type has a radius)
 /// with their unit and radius. Facilities in no unit are left out (their count is returned).
 pub fn facilities(
-    region: &Region,
+    sites: &[crate::model::sites::Facility],
     radii: &NuisanceRadii,
     locator: &UnitLocator,
 ) -> (Vec<Facility>, usize) {
     let mut out = Vec::new();
     let mut outside = 0;
-    for f in &region.model.facilities {
+    for f in sites {
         let (Some(unit), Some(&radius_m)) = (locator.locate(f.at), radii.radius_m.get(&f.kind))
         else {
             outside += 1;

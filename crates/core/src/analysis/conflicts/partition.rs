@@ -27,8 +27,10 @@ use super::consistency::BorderConsistency;
 use super::{finish, land_use, nimby, Conflict, ConflictType, Findings, Settings};
 use crate::error::AnalysisError;
 use crate::geometry::{union_rect, SegmentIndex};
+use crate::inputs::Inputs;
 use crate::model::plans::{PlanZones, Zone};
 use crate::model::rules::Compatibility;
+use crate::model::rules::RuleTables;
 use crate::region::{Level, Region, UnitLocator};
 use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::table::{Table, Value};
@@ -85,8 +87,7 @@ pub struct PartitionPlan {
 /// ecology polygons aside (their groups are paired by [`Planner::finish`]): the analysis radius
 /// and setbacks, the shore distance (around a protected zone), nuisance radii, dead-end pairing
 /// and border distances.
-pub fn reach_m(region: &Region, settings: &Settings) -> f64 {
-    let rules = &region.model.rules;
+pub fn reach_m(rules: &RuleTables, settings: &Settings) -> f64 {
     let setbacks = rules
         .compatibility
         .rules
@@ -225,16 +226,16 @@ fn grow(extent: &mut Option<Rect>, r: Rect) {
 /// The partitions of the conflicts of `region` (which holds the whole plans layer) by groups of
 /// the units of `settings.level` under one unit of `group_level`.
 pub fn plan(
-    region: &Region,
+    inputs: &Inputs,
     settings: &Settings,
     group_level: Level,
 ) -> Result<PartitionPlan, AnalysisError> {
-    let table = region.layers.get("plans").ok_or_else(|| {
+    let table = inputs.region.layers.get("plans").ok_or_else(|| {
         AnalysisError::Input("partitions divide a plans layer, and the project has none".into())
     })?;
     let mut assumed = None;
     loop {
-        let mut planner = Planner::new(region, settings, group_level, assumed)?;
+        let mut planner = Planner::new(inputs, settings, group_level, assumed)?;
         planner.add(table, 0)?;
         match planner.larger_extent() {
             Some(extent) => assumed = Some(extent),
@@ -249,6 +250,7 @@ pub fn plan(
 /// [`Planner::larger_extent`] says so and the layer is to be planned again with it.
 pub struct Planner<'r> {
     region: &'r Region,
+    rules: &'r RuleTables,
     settings: &'r Settings,
     group_level: Level,
     locator: UnitLocator<'r>,
@@ -268,7 +270,7 @@ impl<'r> Planner<'r> {
     /// The groups of the units (extents: the units and the facilities), no zones yet;
     /// `partner_extent_m` the largest zone extent when known (m).
     pub fn new(
-        region: &'r Region,
+        inputs: &'r Inputs,
         settings: &'r Settings,
         group_level: Level,
         partner_extent_m: Option<f64>,
@@ -279,6 +281,7 @@ impl<'r> Planner<'r> {
                 "partitions group {level} units by a coarser level (province, city or the same), not by {group_level}"
             )));
         }
+        let (region, rules) = (&inputs.region, &inputs.model.rules);
         let locator = UnitLocator::new(region, level);
         let mut group_index: BTreeMap<usize, usize> = BTreeMap::new();
         let mut group_of: HashMap<usize, usize> = HashMap::new();
@@ -304,16 +307,17 @@ impl<'r> Planner<'r> {
             }
         }
         let (facilities, _) =
-            nimby::facilities(region, &region.model.rules.nuisance_radii, &locator);
+            nimby::facilities(&inputs.model.facilities, &rules.nuisance_radii, &locator);
         for f in &facilities {
             grow(&mut extents[group_of[&f.unit]], Rect::new(f.point, f.point));
         }
         Ok(Self {
             region,
+            rules,
             settings,
             group_level,
             locator,
-            band: Band::new(region, level, reach_m(region, settings)),
+            band: Band::new(region, level, reach_m(rules, settings)),
             group_of,
             groups,
             extents,
@@ -376,7 +380,7 @@ impl<'r> Planner<'r> {
     pub fn finish(self) -> Result<PartitionPlan, AnalysisError> {
         let (region, settings) = (self.region, self.settings);
         let (groups, extents) = (self.groups, self.extents);
-        let reach = reach_m(region, settings);
+        let reach = reach_m(self.rules, settings);
         // Groups around one lake or ecology polygon meet in its discontinuity, however large
         // it is: they are paired whatever their distance.
         let mut around_asset: BTreeSet<[usize; 2]> = BTreeSet::new();

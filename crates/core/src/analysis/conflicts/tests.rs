@@ -143,7 +143,7 @@ const ZONES: &[ZoneSpec] = &[
     ),
 ];
 
-fn fixture(facility_type: &str) -> Region {
+fn fixture(facility_type: &str) -> Inputs {
     let crs = AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5);
     let jurisdictions = vec![
         county("A", 0.0, 0.0),
@@ -216,10 +216,10 @@ fn fixture(facility_type: &str) -> Region {
         ("roads".to_string(), roads),
     ]);
     let region = Region::new("fixture", crs, jurisdictions, layers);
-    match region.clone().with_model() {
+    match Inputs::build(region.clone()) {
         Ok(built) => built,
         // The facility-type test checks the model's message itself.
-        Err(_) => region,
+        Err(_) => crate::test_fixtures::unchecked(region),
     }
 }
 
@@ -237,8 +237,9 @@ type Found = (
 );
 
 /// The comparable facts of every conflict.
-fn found(region: &Region) -> Vec<Found> {
-    let conflicts = find_conflicts(region, &settings()).unwrap().conflicts;
+fn found(inputs: &Inputs) -> Vec<Found> {
+    let region = &inputs.region;
+    let conflicts = find_conflicts(inputs, &settings()).unwrap().conflicts;
     conflicts
         .iter()
         .map(|c| {
@@ -255,7 +256,7 @@ fn found(region: &Region) -> Vec<Found> {
 
 #[test]
 fn every_planted_conflict_is_found_and_nothing_else() {
-    let region = fixture("incinerator");
+    let inputs = fixture("incinerator");
     let v = |p: &str| Some(p.to_string());
     let ab = |kind, plan: Option<String>, d: f64| {
         (
@@ -291,7 +292,7 @@ fn every_planted_conflict_is_found_and_nothing_else() {
         ab("border_terminating_road", None, 100.0),
         ("plan_constraint", v("2015"), "A".into(), None, None),
     ];
-    let mut got = found(&region);
+    let mut got = found(&inputs);
     got.sort();
     expected.sort();
     assert_eq!(got, expected);
@@ -299,8 +300,9 @@ fn every_planted_conflict_is_found_and_nothing_else() {
 
 #[test]
 fn severities_areas_and_version_changes_match_the_hand_calculation() {
-    let region = fixture("incinerator");
-    let conflicts = find_conflicts(&region, &settings()).unwrap().conflicts;
+    let inputs = fixture("incinerator");
+    let region = &inputs.region;
+    let conflicts = find_conflicts(&inputs, &settings()).unwrap().conflicts;
     let one = |kind: ConflictType, plan: &str, distance: f64| {
         conflicts
             .iter()
@@ -337,7 +339,7 @@ fn severities_areas_and_version_changes_match_the_hand_calculation() {
     let lake = one(ConflictType::EcologicalDiscontinuity, "2015", 0.0);
     assert!(lake.evidence.contains("Border Lake"), "{}", lake.evidence);
 
-    let table = changes(&region, &conflicts, "2015", "2035");
+    let table = changes(region, &conflicts, "2015", "2035");
     let row = |kind: &str| {
         table
             .rows
@@ -354,15 +356,17 @@ fn severities_areas_and_version_changes_match_the_hand_calculation() {
 
 #[test]
 fn bad_class_codes_and_facility_types_are_named() {
-    let mut region = fixture("cement_kiln");
-    let err = region.clone().with_model().unwrap_err().join("\n");
+    let mut inputs = fixture("cement_kiln");
+    let err = crate::model::Model::build(&inputs.region)
+        .unwrap_err()
+        .join("\n");
     assert!(
         err.contains("facilities layer: feature 0 (id f1): field `type`: `cement_kiln` has no nuisance radius"),
         "{err}"
     );
-    let plans = region.layers.get_mut("plans").unwrap();
+    let plans = inputs.region.layers.get_mut("plans").unwrap();
     plans.rows[3][3] = "99".into();
-    let err = find_conflicts(&region, &settings())
+    let err = find_conflicts(&inputs, &settings())
         .unwrap_err()
         .to_string();
     assert!(
@@ -376,8 +380,9 @@ fn plan_consistency_is_the_share_of_the_border_without_facing_conflicts() {
     // Along A|B (x = 10 km), samples every 250 m at y = 125, 375, …: in 2015 the pairs a1–b1
     // and a3–b4 face each other at 12 + 8 samples (5 km of 10); in 2035 a3–b4 and a5–b5 at
     // 15 samples (3.75 km).
-    let region = fixture("incinerator");
-    let table = find_conflicts(&region, &settings())
+    let inputs = fixture("incinerator");
+    let region = &inputs.region;
+    let table = find_conflicts(&inputs, &settings())
         .unwrap()
         .consistency
         .unwrap();
@@ -415,20 +420,19 @@ fn a_red_lined_zone_is_an_asset_without_a_lakes_layer() {
                 Some(rect(x0, y0, x1, y1)),
             );
         }
-        let region = Region::new(
+        let inputs = Inputs::build(Region::new(
             "red line",
             AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5),
             vec![county("A", 0.0, 0.0), county("B", 10_000.0, 0.0)],
             BTreeMap::from([("plans".to_string(), plans)]),
-        )
-        .with_model()
+        ))
         .unwrap();
-        find_conflicts(&region, &settings())
+        find_conflicts(&inputs, &settings())
             .unwrap()
             .conflicts
             .into_iter()
             .filter(|c| c.kind == ConflictType::EcologicalDiscontinuity)
-            .map(|c| (region.jurisdictions[c.causing].code.clone(), c))
+            .map(|c| (inputs.region.jurisdictions[c.causing].code.clone(), c))
             .collect::<Vec<_>>()
     };
     let found = discontinuities("0901");
@@ -481,13 +485,12 @@ fn band_plan(deep_unit: &str) -> partition::PartitionPlan {
             Some(rect(x0, y0, x1, y1)),
         );
     }
-    let region = Region::new(
+    let region = Inputs::build(Region::new(
         "band",
         AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5),
         vec![county("A", 0.0, 0.0), county("B", 10_000.0, 0.0)],
         BTreeMap::from([("plans".to_string(), plans)]),
-    )
-    .with_model()
+    ))
     .unwrap();
     partition::plan(&region, &settings(), Level::County).unwrap()
 }
@@ -530,7 +533,7 @@ type LakeZone = (
 
 /// Issue 44: a 4 km lake at the corner of A, B (east) and C (north of A), the `zones` around it;
 /// with `twice`, the ecology layer lists the lake again under its name.
-fn around_a_lake(zones: &[LakeZone], twice: bool) -> Region {
+fn around_a_lake(zones: &[LakeZone], twice: bool) -> Inputs {
     let mut plans = text_table("plans", &["id", "jurisdiction", "plan", "class"], true);
     for &(id, unit, plan, class, [x0, y0, x1, y1]) in zones {
         plans.push(
@@ -552,7 +555,7 @@ fn around_a_lake(zones: &[LakeZone], twice: bool) -> Region {
         );
         layers.insert(kind.to_string(), lake);
     }
-    Region::new(
+    Inputs::build(Region::new(
         "shared lake",
         AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5),
         vec![
@@ -561,8 +564,7 @@ fn around_a_lake(zones: &[LakeZone], twice: bool) -> Region {
             county("C", 0.0, 10_000.0),
         ],
         layers,
-    )
-    .with_model()
+    ))
     .unwrap()
 }
 
@@ -575,7 +577,7 @@ const NORTH: [f64; 4] = [8500.0, 12_500.0, 9500.0, 13_500.0];
 /// B|A and C|A are both reported, each once.
 #[test]
 fn every_pair_around_a_shared_lake_is_one_conflict() {
-    let region = around_a_lake(
+    let inputs = around_a_lake(
         &[
             ("a", "A", "2035", "0301", WEST),
             ("b", "B", "2035", "0701", EAST),
@@ -584,7 +586,7 @@ fn every_pair_around_a_shared_lake_is_one_conflict() {
         true,
     );
     // B|A and C|A around each of the two assets: the same pair found twice.
-    let raw = collect(&region, &settings()).unwrap().conflicts;
+    let raw = collect(&inputs, &settings()).unwrap().conflicts;
     assert_eq!(raw.len(), 4);
     let around = |causing: &str| {
         (
@@ -595,14 +597,14 @@ fn every_pair_around_a_shared_lake_is_one_conflict() {
             Some(0),
         )
     };
-    assert_eq!(found(&region), [around("B"), around("C")]);
+    assert_eq!(found(&inputs), [around("B"), around("C")]);
 }
 
 /// Protected in A and built up in B in 2015, the other way round in 2035: one discontinuity
 /// resolved and another introduced, not one persisting.
 #[test]
 fn a_discontinuity_that_turns_around_is_resolved_and_introduced() {
-    let region = around_a_lake(
+    let inputs = around_a_lake(
         &[
             ("a", "A", "2015", "0301", WEST),
             ("b", "B", "2015", "0701", EAST),
@@ -611,8 +613,9 @@ fn a_discontinuity_that_turns_around_is_resolved_and_introduced() {
         ],
         false,
     );
-    let conflicts = find_conflicts(&region, &settings()).unwrap().conflicts;
-    let table = changes(&region, &conflicts, "2015", "2035");
+    let region = &inputs.region;
+    let conflicts = find_conflicts(&inputs, &settings()).unwrap().conflicts;
+    let table = changes(region, &conflicts, "2015", "2035");
     let rows: Vec<String> = table
         .rows
         .iter()
@@ -626,10 +629,11 @@ fn a_discontinuity_that_turns_around_is_resolved_and_introduced() {
 #[test]
 fn searches_by_unit_equal_the_whole_search_filtered() {
     use crate::model::plans::Units;
-    let region = fixture("incinerator");
+    let inputs = fixture("incinerator");
+    let region = &inputs.region;
     let table = &region.layers["plans"];
-    let locator = UnitLocator::new(&region, Level::County);
-    let plans = PlanZones::new(&region, table, Level::County, &locator, None).unwrap();
+    let locator = UnitLocator::new(region, Level::County);
+    let plans = PlanZones::new(region, table, Level::County, &locator, None).unwrap();
     let mut across = 0;
     for z in &plans.zones {
         for reach in [0.0, 500.0, 1500.0, 20_000.0] {

@@ -35,9 +35,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::conflicts::Findings;
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use super::synergy::SynergyResult;
-use super::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
+use crate::inputs::Inputs;
 use crate::model::registry::{self, covering, Arrangement, Mode, GOALS};
 use crate::region::{Level, Region};
 use crate::shared_borders::{borders_at_level, BorderKind};
@@ -429,13 +430,13 @@ impl AnalysisModule for Governance {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &GovernanceParams,
         upstream: &Upstream,
     ) -> Result<GovernanceResult, AnalysisError> {
         Ok(GovernanceResult {
             output: run(
-                region,
+                inputs,
                 params,
                 upstream.get::<SynergyResult>(),
                 upstream.get::<Findings>(),
@@ -444,7 +445,7 @@ impl AnalysisModule for Governance {
     }
 
     fn output(
-        _region: &Region,
+        _inputs: &Inputs,
         _params: &GovernanceParams,
         result: &GovernanceResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
@@ -539,12 +540,13 @@ fn path_table(path: &[PathStep], chosen: usize, criterion: stages::Criterion) ->
 }
 
 fn run(
-    region: &Region,
+    inputs: &Inputs,
     params: &GovernanceParams,
     synergy: Option<&SynergyResult>,
     conflicts: Option<&Findings>,
 ) -> Result<AnalysisOutput, AnalysisError> {
-    let arrangements = region.model.arrangements.as_slice();
+    let region = &inputs.region;
+    let arrangements = inputs.model.arrangements.as_slice();
     let staged = stages_of(region, arrangements, params)?;
     let horizon = staged.horizon();
     let years = &staged.years;

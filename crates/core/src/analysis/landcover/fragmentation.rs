@@ -15,9 +15,9 @@ use geo::MultiPolygon;
 use rayon::prelude::*;
 
 use super::labels::UnionFind;
-use super::raster::ClassSource;
 use super::zonal::{compose_layers, Composition, KeyLayer, Sum};
 use crate::analysis::effective_mesh::Mesh;
+use crate::raster::ClassSource;
 
 /// Row-by-row 8-neighbour labelling of the whole raster's habitat (label 0: not habitat).
 struct Labeller {
@@ -226,7 +226,7 @@ mod tests {
     use super::*;
     use crate::analysis::effective_mesh;
     use crate::analysis::landcover::coverage::CellPolygon;
-    use crate::analysis::landcover::raster::{Grid, InMemory, RasterCrs};
+    use crate::raster::{Grid, InMemory, RasterCrs};
     use geo::{polygon, LineString, Polygon};
     use std::collections::{HashMap, HashSet};
 

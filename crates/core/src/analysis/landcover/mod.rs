@@ -18,8 +18,6 @@
 pub mod coverage;
 pub mod fragmentation;
 pub mod labels;
-pub mod raster;
-pub mod scheme;
 pub mod sea;
 pub mod zonal;
 
@@ -29,12 +27,13 @@ use geo::MultiPolygon;
 use rayon::prelude::*;
 use serde_json::json;
 
-pub use raster::{ClassSource, Grid, LandCoverLayer, RasterCrs};
-pub use scheme::Scheme;
-pub use sea::SEA_CLASS;
+use crate::inputs::Inputs;
+use crate::raster;
+use crate::raster::scheme::{is_sea, SEA, SEA_CLASS};
+use crate::raster::{Grid, LandCoverLayer, RasterCrs, Scheme};
 
 use super::borders::BordersResult;
-use super::{AnalysisModule, AnalysisOutput, Upstream};
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::analysis::effective_mesh::Mesh;
 use crate::error::AnalysisError;
 use crate::model::esv::EsvTables;
@@ -152,11 +151,12 @@ impl AnalysisModule for LandCover {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &LandCoverParams,
         upstream: &Upstream,
     ) -> Result<LandCoverResult, AnalysisError> {
-        if region.landcover.is_empty() {
+        let region = &inputs.region;
+        if inputs.rasters.is_empty() {
             return Err(AnalysisError::Input(
                 "landcover: the project has no land-cover raster".into(),
             ));
@@ -180,7 +180,7 @@ impl AnalysisModule for LandCover {
             .map(|b| b.all_borders().iter().map(|b| (b.a, b.b)).collect())
             .unwrap_or_default();
         let mut years = Vec::new();
-        for layer in &region.landcover {
+        for layer in &inputs.rasters {
             let grid = layer.source.grid();
             let polygons: Vec<MultiPolygon> = region
                 .jurisdictions
@@ -244,8 +244,8 @@ impl AnalysisModule for LandCover {
             });
         }
         let units: Vec<&MultiPolygon> = region.jurisdictions.iter().map(|j| &j.geometry).collect();
-        let transitions = region
-            .landcover
+        let transitions = inputs
+            .rasters
             .windows(2)
             .map(|pair| transitions(region, &units, &pair[0], &pair[1]))
             .collect::<Result<_, _>>()?;
@@ -258,11 +258,12 @@ impl AnalysisModule for LandCover {
     }
 
     fn output(
-        region: &Region,
+        inputs: &Inputs,
         params: &LandCoverParams,
         result: &LandCoverResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        let esv = &region.model.rules.esv;
+        let region = &inputs.region;
+        let esv = &inputs.model.rules.esv;
         let mut units = Table::new("landcover_jurisdiction", jurisdiction_columns(), false);
         let mut zones = Table::new("landcover_border_zone", border_zone_columns(), false);
         let mut values = Table::new("landcover_esv", esv_columns(), false);
@@ -297,7 +298,7 @@ impl AnalysisModule for LandCover {
         let mut years_summary = Vec::new();
         let mut warnings = Vec::new();
         let finest = region.levels().last().copied();
-        for (layer, year) in region.landcover.iter().zip(&result.years) {
+        for (layer, year) in inputs.rasters.iter().zip(&result.years) {
             let scheme = &layer.scheme;
             let d = params.d_yuan_per_ha;
             for (j, comp) in region.jurisdictions.iter().zip(&year.units) {
@@ -389,12 +390,12 @@ impl AnalysisModule for LandCover {
                 "cell_size": cell_size_text(layer.source.grid()),
                 "nodata_ha": round_to(nodata_ha, 2),
                 "sea_km2": round_to(sea_ha / 100.0, 4),
-                "sea_valued": esv.row_sum(sea::SEA).is_some(),
+                "sea_valued": esv.row_sum(SEA).is_some(),
                 "classes_missing_from_crosswalk": unmapped.iter().map(|(c, a)| json!({"class": c, "area_ha": round_to(*a, 2)})).collect::<Vec<_>>(),
             }));
         }
         // Every year shares the first year's grid (checked when the layer was loaded).
-        let resolution = region.landcover.first().map(|l| {
+        let resolution = inputs.rasters.first().map(|l| {
             let grid = l.source.grid();
             let (x, y) = cell_size_m(grid);
             json!({
@@ -498,7 +499,7 @@ fn value_row(
 /// when the scheme does not know the class or the ESV table lacks its row, and for the sea
 /// ([`sea`]: valued apart, by [`marine_esv_of`]).
 pub fn esv_per_ha(scheme: &Scheme, esv: &EsvTables, d_yuan_per_ha: f64, class: u32) -> Option<f64> {
-    if sea::is_sea(scheme, class) {
+    if is_sea(scheme, class) {
         return None;
     }
     let class = u16::try_from(class).ok()?;
@@ -539,12 +540,10 @@ pub fn marine_esv_of(
     let sea_ha: f64 = comp
         .classes
         .iter()
-        .filter(|(class, _)| sea::is_sea(scheme, *class))
+        .filter(|(class, _)| is_sea(scheme, *class))
         .map(|(_, m2)| m2 / 10_000.0)
         .sum();
-    let value = esv
-        .row_sum(sea::SEA)
-        .map(|sum| sea_ha * sum * d_yuan_per_ha);
+    let value = esv.row_sum(SEA).map(|sum| sea_ha * sum * d_yuan_per_ha);
     (sea_ha, value)
 }
 
@@ -559,7 +558,7 @@ pub fn missing_from_crosswalk<'c>(
     let mut missing: BTreeMap<u32, f64> = BTreeMap::new();
     for comp in comps {
         for (class, m2) in &comp.classes {
-            if !sea::is_sea(scheme, *class) && esv_per_ha(scheme, esv, 1.0, *class).is_none() {
+            if !is_sea(scheme, *class) && esv_per_ha(scheme, esv, 1.0, *class).is_none() {
                 *missing.entry(*class).or_default() += m2 / 10_000.0;
             }
         }
@@ -596,13 +595,14 @@ pub fn crosswalk_warning(layer: &LandCoverLayer, missing: &BTreeMap<u32, f64>) -
 
 /// Per land-cover layer of the region (in order), its classes missing from the crosswalk, with
 /// their areas over the finest level's units: what `check` reports without running `analyze`.
-pub fn missing_per_layer(region: &Region) -> Result<Vec<BTreeMap<u32, f64>>, AnalysisError> {
+pub fn missing_per_layer(inputs: &Inputs) -> Result<Vec<BTreeMap<u32, f64>>, AnalysisError> {
+    let region = &inputs.region;
     let Some(finest) = region.levels().last().copied() else {
-        return Ok(vec![BTreeMap::new(); region.landcover.len()]);
+        return Ok(vec![BTreeMap::new(); inputs.rasters.len()]);
     };
-    let esv = &region.model.rules.esv;
-    region
-        .landcover
+    let esv = &inputs.model.rules.esv;
+    inputs
+        .rasters
         .iter()
         .map(|layer| {
             let grid = layer.source.grid();
@@ -877,14 +877,14 @@ mod tests {
     /// 1,703,250 yuan/yr, the terrestrial columns unchanged.
     #[test]
     fn water_in_the_sea_is_not_inland_water() {
-        use crate::analysis::landcover::raster::InMemory;
         use crate::analysis::{find, Upstream};
         use crate::crs::AnalysisCrs;
+        use crate::raster::InMemory;
         use crate::table::table_from_csv;
         use crate::test_fixtures::{rect, rect_county};
         use std::sync::Arc;
 
-        let mut region = Region::new(
+        let mut inputs = crate::test_fixtures::unchecked(Region::new(
             "t",
             AnalysisCrs::from_epsg(32651).unwrap(),
             vec![rect_county(
@@ -895,7 +895,7 @@ mod tests {
                 3_401_000.0,
             )],
             BTreeMap::new(),
-        );
+        ));
         let grid = Grid {
             width: 20,
             height: 10,
@@ -912,7 +912,7 @@ mod tests {
                 _ => 12,
             })
             .collect();
-        region.landcover = vec![LandCoverLayer {
+        inputs.rasters = vec![LandCoverLayer {
             year: 2019,
             file: "lc.tif".into(),
             scheme: Arc::new(Scheme::built_in("igbp").unwrap()),
@@ -923,15 +923,15 @@ mod tests {
             vec!["East China Sea".into()],
             Some(rect(501_000.0, 3_399_000.0, 503_000.0, 3_402_000.0)),
         );
-        region.layers.insert("sea".into(), sea);
-        sea::apply(&mut region).unwrap();
+        inputs.region.layers.insert("sea".into(), sea);
+        sea::apply(&mut inputs).unwrap();
         // Again: nothing changes.
-        sea::apply(&mut region).unwrap();
+        sea::apply(&mut inputs).unwrap();
 
-        let analyse = |region: &Region| {
+        let analyse = |inputs: &Inputs| {
             let a = find("landcover").unwrap();
             let ran = (a.run)(
-                region,
+                inputs,
                 &Params::defaults(a.spec),
                 &Upstream::new(Vec::new()),
             )
@@ -943,7 +943,7 @@ mod tests {
             let c = t.column_index(name).unwrap();
             t.rows.iter().map(|r| r[c].clone()).collect::<Vec<_>>()
         };
-        let out = analyse(&region);
+        let out = analyse(&inputs);
         let number = |v: &Value| v.as_f64().unwrap();
         let esv = column(&out, "landcover_esv", "esv_yuan");
         assert!((number(&esv[0]) - 22_719_651.75).abs() < 0.02, "{esv:?}");
@@ -995,8 +995,8 @@ mod tests {
         let factors = table_from_csv("esv_factors", &factors).unwrap();
         let tables =
             |kind: &str| (kind == "esv_factors").then(|| (&factors, "esv_factors.csv".to_string()));
-        region.model.rules.esv = EsvTables::load(&tables).unwrap();
-        let out = analyse(&region);
+        inputs.model.rules.esv = EsvTables::load(&tables).unwrap();
+        let out = analyse(&inputs);
         let marine = column(&out, "landcover_esv", "marine_esv_yuan");
         assert!(
             (number(&marine[0]) - 1_703_250.0).abs() < 0.02,

@@ -21,39 +21,18 @@ use std::sync::Arc;
 use geo::{Geometry, MultiPolygon};
 
 use super::coverage::CellPolygon;
-use super::raster::{ClassSource, Grid, LandCoverLayer};
-use super::scheme::{Class, Scheme};
 use super::zonal::to_raster_crs;
 use crate::error::AnalysisError;
+use crate::inputs::Inputs;
+use crate::raster::scheme::{is_sea, sea_class, Scheme, SEA_CLASS};
+use crate::raster::{ClassSource, Grid, LandCoverLayer};
 use crate::region::Region;
-
-/// The class code of the sea: reserved, used by no built-in scheme (their codes run 0–100); a
-/// user scheme must not use it, nor a raster as its nodata.
-pub const SEA_CLASS: u16 = 65_534;
-
-/// The name and the ESV row of the sea class.
-pub const SEA: &str = "sea";
 
 /// The kind of the layer of sea polygons.
 pub const SEA_LAYER: &str = "sea";
 
 /// The ESV row of the inland-water classes that become sea under a sea polygon.
 pub const WATER_ROW: &str = "water";
-
-/// The sea class as a scheme gains it.
-pub fn sea_class() -> Class {
-    Class {
-        name: SEA.into(),
-        esv_row: SEA.into(),
-        habitat: false,
-        record: usize::MAX,
-    }
-}
-
-/// Whether `class` is the sea class that [`apply`] adds (not a user class of the same code).
-pub fn is_sea(scheme: &Scheme, class: u32) -> bool {
-    class == u32::from(SEA_CLASS) && scheme.class(class).is_some_and(|c| *c == sea_class())
-}
 
 /// A class source whose water cells more than half in the sea read as [`SEA_CLASS`].
 #[derive(Debug)]
@@ -238,23 +217,24 @@ pub fn with_sea(
 
 /// Applies the region's `sea` layer to every land-cover layer ([`with_sea`]); nothing without
 /// one. Loading a project does it once; doing it again changes nothing.
-pub fn apply(region: &mut Region) -> Result<(), AnalysisError> {
+pub fn apply(inputs: &mut Inputs) -> Result<(), AnalysisError> {
+    let region = &inputs.region;
     let Some(polygons) = sea_polygons(region) else {
         return Ok(());
     };
-    let layers = region
-        .landcover
+    let layers = inputs
+        .rasters
         .iter()
         .map(|l| with_sea(l, &polygons, region))
         .collect::<Result<Vec<_>, _>>()?;
-    region.landcover = layers;
+    inputs.rasters = layers;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::landcover::raster::{InMemory, RasterCrs};
+    use crate::raster::{InMemory, RasterCrs};
     use geo::{polygon, LineString, Polygon};
 
     fn grid(width: usize, height: usize) -> Grid {

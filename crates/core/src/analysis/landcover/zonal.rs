@@ -14,9 +14,9 @@ use rayon::prelude::*;
 
 use super::coverage::CellPolygon;
 use super::labels::PieceAreas;
-use super::raster::{ClassSource, Grid, RasterCrs};
 use crate::crs::AnalysisCrs;
 use crate::error::AnalysisError;
+use crate::raster::{ClassSource, Grid, RasterCrs};
 
 /// Areas of one zone by key (a class, or a piece of habitat), m²; nodata cells (and the parts of
 /// the zone beside the raster's columns) are counted apart.
@@ -400,7 +400,7 @@ impl KeyAreas {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::landcover::raster::InMemory;
+    use crate::raster::InMemory;
     use geo::polygon;
 
     /// 100 m cells: class 1 west of x = 400 m, class 2 east of 500 m, the column between

@@ -17,9 +17,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use geo::{BoundingRect, Centroid, LineString, Point};
 use serde_json::json;
 
-use super::{AnalysisModule, AnalysisOutput, Upstream};
+use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
 use crate::geometry::SegmentIndex;
+use crate::inputs::Inputs;
 use crate::model::plans::PlanZones;
 use crate::region::{Level, Region, UnitLocator};
 use crate::spec::{
@@ -263,15 +264,15 @@ impl AnalysisModule for Rivers {
     }
 
     fn run(
-        region: &Region,
+        inputs: &Inputs,
         params: &RiversParams,
         _upstream: &Upstream,
     ) -> Result<RiversResult, AnalysisError> {
-        run(region, params)
+        run(inputs, params)
     }
 
     fn output(
-        _region: &Region,
+        _inputs: &Inputs,
         _params: &RiversParams,
         result: &RiversResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
@@ -341,16 +342,17 @@ fn network_of(
 
 /// The plan zones and facilities of the region, attached to the nearest river segment.
 fn attach_sources<'r>(
-    region: &'r Region,
+    inputs: &'r Inputs,
     params: &RiversParams,
     locator: &UnitLocator,
     index: &SegmentIndex<(usize, usize)>,
 ) -> Result<Attached<'r>, AnalysisError> {
+    let region = &inputs.region;
     let plans = match region.layers.get("plans") {
         Some(t) => Some(PlanZones::new(region, t, params.level, locator, None)?),
         None => None,
     };
-    let facilities: Vec<PointSource> = region
+    let facilities: Vec<PointSource> = inputs
         .model
         .facilities
         .iter()
@@ -439,11 +441,12 @@ fn sources_of(
     sources
 }
 
-fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisError> {
+fn run(inputs: &Inputs, params: &RiversParams) -> Result<RiversResult, AnalysisError> {
+    let region = &inputs.region;
     let locator = UnitLocator::new(region, params.level);
     let (network, index) = network_of(region, params, &locator);
-    let attached = attach_sources(region, params, &locator, &index)?;
-    let rules = &region.model.rules;
+    let attached = attach_sources(inputs, params, &locator, &index)?;
+    let rules = &inputs.model.rules;
     let versions: Vec<String> = attached
         .plans
         .as_ref()
@@ -487,7 +490,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
         }
     }
     let mut tables = vec![
-        sections_table(region, &network, &runs, params.station_m),
+        sections_table(inputs, &network, &runs, params.station_m),
         flows_table(region, &runs),
     ];
     let mut load_matrices = BTreeMap::new();
@@ -521,7 +524,7 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
     )?;
     tables.push(siting_table);
     let summary = summary(
-        region,
+        inputs,
         params,
         &network,
         &runs,
@@ -537,13 +540,14 @@ fn run(region: &Region, params: &RiversParams) -> Result<RiversResult, AnalysisE
 /// The rivers section of summary.json: network QA, mass balance per routing, matrix sizes,
 /// which coefficient tables are templates, and the siting tests.
 fn summary(
-    region: &Region,
+    inputs: &Inputs,
     params: &RiversParams,
     network: &Network,
     runs: &[RoutedRun],
     load_matrices: &BTreeMap<Level, Vec<LoadFlow>>,
     siting: serde_json::Value,
 ) -> serde_json::Value {
+    let region = &inputs.region;
     let balance: Vec<serde_json::Value> = runs
         .iter()
         .map(|run| {
@@ -587,7 +591,7 @@ fn summary(
         .filter_map(|k| region.synthetic_layers.get(*k))
         .collect();
     let template = |kind: &str, note: &'static str| {
-        if region.model.rules.is_default(kind) {
+        if inputs.model.rules.is_default(kind) {
             note
         } else {
             "project table"
@@ -633,8 +637,9 @@ fn chain_codes(region: &Region, unit: usize) -> String {
     codes.join(">")
 }
 
-fn sections_table(region: &Region, network: &Network, runs: &[RoutedRun], station_m: f64) -> Table {
-    let stations = region.model.stations.as_deref().unwrap_or_default();
+fn sections_table(inputs: &Inputs, network: &Network, runs: &[RoutedRun], station_m: f64) -> Table {
+    let region = &inputs.region;
+    let stations = inputs.model.stations.as_deref().unwrap_or_default();
     let station_near = |c: geo::Coord| {
         stations
             .iter()

@@ -18,7 +18,7 @@ fn county(code: &str, x0: f64, x1: f64) -> Jurisdiction {
 /// B), r2 joins it from the north in B (4 km); r3 leaves the confluence (4 km in B, 6 km in C,
 /// then 4 km through a lake in C). Zones: 100 ha of paddy in A by r1, 100 ha of forest in B by
 /// r2, 100 ha of housing in C by r3's second segment.
-fn y_network() -> Region {
+fn y_network() -> Inputs {
     let mut rivers = Table::of_text("rivers", &["id"], &[["r1"], ["r2"], ["r3"]]);
     rivers.geometries = Some(vec![
         Some(line_string![(x: 2000.0, y: 5000.0), (x: 9000.0, y: 5000.0), (x: 15000.0, y: 5000.0)].into()),
@@ -37,7 +37,7 @@ fn y_network() -> Region {
         Some(rect(15100.0, 8000.0, 16100.0, 9000.0)),
         Some(rect(21500.0, 5100.0, 22500.0, 6100.0)),
     ]);
-    Region::new(
+    Inputs::build(Region::new(
         "y",
         AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
         vec![
@@ -50,8 +50,7 @@ fn y_network() -> Region {
             ("lakes".to_string(), lakes),
             ("plans".to_string(), plans),
         ]),
-    )
-    .with_model()
+    ))
     .unwrap()
 }
 
@@ -162,10 +161,11 @@ fn table<'a>(out: &'a AnalysisOutput, name: &str) -> &'a Table {
 
 #[test]
 fn routing_conserves_mass_exactly() {
-    let region = y_network();
-    let locator = UnitLocator::new(&region, Level::County);
-    let lakes = lakes_of(&region);
-    let overlay = Overlay::new(&region, Level::County, &locator, &lakes, BORDER_RIVER_M);
+    let inputs = y_network();
+    let region = &inputs.region;
+    let locator = UnitLocator::new(region, Level::County);
+    let lakes = lakes_of(region);
+    let overlay = Overlay::new(region, Level::County, &locator, &lakes, BORDER_RIVER_M);
     let network = Network::new(&region.layers["rivers"], 10.0, &overlay);
     assert_eq!(network.order.len(), 3);
     let injection = |reach, segment, origin, kg| Injection {
@@ -195,7 +195,7 @@ fn routing_conserves_mass_exactly() {
 }
 
 /// A 100 km river through ten 10 km counties; facilities at chosen distances from the exits.
-fn long_river(facilities: &[(f64, &str)]) -> Region {
+fn long_river(facilities: &[(f64, &str)]) -> Inputs {
     let units: Vec<Jurisdiction> = (0..10)
         .map(|i| {
             county(
@@ -216,7 +216,7 @@ fn long_river(facilities: &[(f64, &str)]) -> Region {
             .map(|(x, _)| Some(Point::new(*x, 5100.0).into()))
             .collect(),
     );
-    Region::new(
+    Inputs::build(Region::new(
         "line",
         AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
         units,
@@ -224,15 +224,14 @@ fn long_river(facilities: &[(f64, &str)]) -> Region {
             ("rivers".to_string(), rivers),
             ("facilities".to_string(), f),
         ]),
-    )
-    .with_model()
+    ))
     .unwrap()
 }
 
-fn siting_of(region: &Region) -> serde_json::Value {
+fn siting_of(inputs: &Inputs) -> serde_json::Value {
     let mut p = params();
     p.set("permutations", ParamValue::Number(199.0));
-    run_rivers(region, &p).unwrap().summary["siting"].clone()
+    run_rivers(inputs, &p).unwrap().summary["siting"].clone()
 }
 
 #[test]
@@ -275,9 +274,10 @@ fn cycles_disconnected_pieces_and_uphill_reaches_are_named() {
         Some(line_string![(x: 1000.0, y: 0.0), (x: 0.0, y: 0.0)].into()),
         Some(line_string![(x: 5000.0, y: 0.0), (x: 6000.0, y: 0.0)].into()),
     ]);
-    let region = y_network();
-    let locator = UnitLocator::new(&region, Level::County);
-    let overlay = Overlay::new(&region, Level::County, &locator, &[], 0.0);
+    let inputs = y_network();
+    let region = &inputs.region;
+    let locator = UnitLocator::new(region, Level::County);
+    let overlay = Overlay::new(region, Level::County, &locator, &[], 0.0);
     let network = Network::new(&rivers, 10.0, &overlay);
     assert_eq!(
         network.cycles,
@@ -294,10 +294,10 @@ fn cycles_disconnected_pieces_and_uphill_reaches_are_named() {
 }
 
 /// The rivers analysis as `analyze` runs it: typed parameters, run, output.
-fn run_rivers(region: &Region, values: &Params) -> Result<AnalysisOutput, AnalysisError> {
+fn run_rivers(inputs: &Inputs, values: &Params) -> Result<AnalysisOutput, AnalysisError> {
     let params = Rivers::params(values)?;
-    let result = Rivers::run(region, &params, &Upstream::default())?;
-    Rivers::output(region, &params, &result)
+    let result = Rivers::run(inputs, &params, &Upstream::default())?;
+    Rivers::output(inputs, &params, &result)
 }
 
 /// A unit of `level` covering the rectangle, inside `parent`.
@@ -321,7 +321,7 @@ fn fixture(
     river: &[(f64, f64)],
     plants: &[(f64, f64)],
     lakes: &[([f64; 4], &str)],
-) -> Region {
+) -> Inputs {
     let mut rivers = Table::of_text("rivers", &["id"], &[["r"]]);
     rivers.geometries = Some(vec![Some(LineString::from(river.to_vec()).into())]);
     let rows: Vec<[&str; 2]> = plants.iter().map(|_| ["p", "wastewater_plant"]).collect();
@@ -347,13 +347,12 @@ fn fixture(
         );
         layers.insert("lakes".to_string(), t);
     }
-    Region::new(
+    Inputs::build(Region::new(
         "fixture",
         AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
         units,
         layers,
-    )
-    .with_model()
+    ))
     .unwrap()
 }
 
@@ -409,13 +408,13 @@ fn county_row(codes: &[&str]) -> Vec<Jurisdiction> {
 fn a_straight_river_through_three_counties_crosses_each_border() {
     let river = [(5_000.0, 5_000.0), (15_000.0, 5_000.0), (25_000.0, 5_000.0)];
     // Plants beside the start of A's piece (5 km) and of B's (which starts at the border).
-    let region = fixture(
+    let inputs = fixture(
         county_row(&["A", "B", "C"]),
         &river,
         &[(5_000.0, 5_100.0), (10_500.0, 5_100.0)],
         &[],
     );
-    let out = run_rivers(&region, &params()).unwrap();
+    let out = run_rivers(&inputs, &params()).unwrap();
     let m = tn_matrix(&out, "county");
     assert_eq!(m.len(), 2, "{m:?}");
     let a_at_b = PLANT_TN * (-5.0 * K_TN).exp();
@@ -457,8 +456,8 @@ fn a_border_river_counts_no_side_switches_and_is_shared_by_its_banks() {
         })
         .chain([(15_000.0, 10_100.0)])
         .collect();
-    let region = fixture(units, &river, &[(4_000.0, 9_000.0)], &[]);
-    let out = run_rivers(&region, &params()).unwrap();
+    let inputs = fixture(units, &river, &[(4_000.0, 9_000.0)], &[]);
+    let out = run_rivers(&inputs, &params()).unwrap();
     let m = tn_matrix(&out, "county");
     assert!(
         m.keys().all(|(from, to)| to == "C" && from != "C"),
@@ -495,13 +494,13 @@ fn a_lake_retains_by_vollenweider_and_the_sea_is_an_outlet() {
         (9_000.0, 5_000.0),
         (14_000.0, 5_000.0),
     ];
-    let region = fixture(
+    let inputs = fixture(
         county_row(&["A"]),
         &river,
         &[(1_000.0, 5_100.0)],
         &[([4_000.0, 4_000.0, 6_000.0, 6_000.0], "4")],
     );
-    let out = run_rivers(&region, &params()).unwrap();
+    let out = run_rivers(&inputs, &params()).unwrap();
     assert!(tn_matrix(&out, "county").is_empty());
     let balance = &table(&out, "load_balance").rows;
     let tn = balance.iter().find(|r| r[2].to_text() == "TN").unwrap();
@@ -522,8 +521,8 @@ fn a_gap_between_units_keeps_the_last_unit() {
         ("B", [12_000.0, 0.0, 22_000.0, 10_000.0]),
     ]);
     let river = [(5_000.0, 5_000.0), (20_000.0, 5_000.0)];
-    let region = fixture(units, &river, &[(5_000.0, 5_100.0)], &[]);
-    let out = run_rivers(&region, &params()).unwrap();
+    let inputs = fixture(units, &river, &[(5_000.0, 5_100.0)], &[]);
+    let out = run_rivers(&inputs, &params()).unwrap();
     let m = tn_matrix(&out, "county");
     let (own, flux) = m[&("A".into(), "B".into())];
     let expected = PLANT_TN * (-7.0 * K_TN).exp();
@@ -535,8 +534,8 @@ fn a_gap_between_units_keeps_the_last_unit() {
 #[test]
 fn a_source_in_a_entering_a_reach_in_b_crosses_overland() {
     let river = [(11_000.0, 5_000.0), (19_000.0, 5_000.0)];
-    let region = fixture(county_row(&["A", "B"]), &river, &[(9_500.0, 5_000.0)], &[]);
-    let out = run_rivers(&region, &params()).unwrap();
+    let inputs = fixture(county_row(&["A", "B"]), &river, &[(9_500.0, 5_000.0)], &[]);
+    let out = run_rivers(&inputs, &params()).unwrap();
     let m = tn_matrix(&out, "county");
     let (own, flux) = m[&("A".into(), "B".into())];
     assert!(close(own, PLANT_TN) && close(flux, PLANT_TN), "{m:?}");
@@ -591,8 +590,8 @@ fn the_province_matrix_and_sources_sum_the_counties() {
         ),
     ];
     let river = [(5_000.0, 5_000.0), (15_000.0, 5_000.0), (25_000.0, 5_000.0)];
-    let region = fixture(units, &river, &[(5_000.0, 5_100.0)], &[]);
-    let out = run_rivers(&region, &params()).unwrap();
+    let inputs = fixture(units, &river, &[(5_000.0, 5_100.0)], &[]);
+    let out = run_rivers(&inputs, &params()).unwrap();
     let m = tn_matrix(&out, "province");
     let (own, flux) = m[&("P".into(), "Q".into())];
     let expected = PLANT_TN * (-15.0 * K_TN).exp();
@@ -612,7 +611,7 @@ fn the_province_matrix_and_sources_sum_the_counties() {
 /// km from x = 5 km to 15 km, north to y = 5 km, west to x = 5 km, north to y = 8 km, east to
 /// x = 15 km. A plant in A at its start and one in B on its northward piece in B, 100 t/yr TN
 /// each, no decay.
-fn meander() -> Region {
+fn meander() -> Inputs {
     let river = [
         (5_000.0, 2_000.0),
         (15_000.0, 2_000.0),
@@ -709,8 +708,8 @@ fn a_parcel_entering_a_province_twice_through_two_counties_counts_once_there() {
         (5_000.0, 8_000.0),
         (15_000.0, 8_000.0),
     ];
-    let region = fixture(units, &river, &[(5_000.0, 1_900.0)], &[]);
-    let out = run_rivers(&region, &no_decay()).unwrap();
+    let inputs = fixture(units, &river, &[(5_000.0, 1_900.0)], &[]);
+    let out = run_rivers(&inputs, &no_decay()).unwrap();
     let counties = tn_matrix(&out, "county");
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
@@ -744,8 +743,8 @@ fn load_based_compensation_pays_on_each_parcel_once() {
     use crate::analysis::find;
     use crate::model::schemes::{LoadBased, Scheme};
 
-    let mut region = meander();
-    region.model.schemes = vec![Scheme::LoadBased(LoadBased {
+    let mut inputs = meander();
+    inputs.model.schemes = vec![Scheme::LoadBased(LoadBased {
         name: "meander".into(),
         rule: "load_based".into(),
         from: "A".into(),
@@ -754,10 +753,10 @@ fn load_based_compensation_pays_on_each_parcel_once() {
         allowance_kg: 40_000.0,
         price_yuan_per_kg: 2.0,
     })];
-    let rivers = (find("rivers").unwrap().run)(&region, &no_decay(), &Upstream::default()).unwrap();
+    let rivers = (find("rivers").unwrap().run)(&inputs, &no_decay(), &Upstream::default()).unwrap();
     let compensation = find("compensation").unwrap();
     let upstream = Upstream::new(vec![rivers.result.as_ref()]);
-    let out = (compensation.run)(&region, &Params::defaults(compensation.spec), &upstream)
+    let out = (compensation.run)(&inputs, &Params::defaults(compensation.spec), &upstream)
         .unwrap()
         .output;
     let ledger = table(&out, "compensation_ledger");

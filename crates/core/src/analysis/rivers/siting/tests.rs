@@ -9,13 +9,14 @@ use rand_pcg::Pcg64;
 
 use super::super::{AnalysisModule, AnalysisOutput, Params, Rivers, Upstream, SPEC};
 use crate::crs::AnalysisCrs;
+use crate::inputs::Inputs;
 use crate::region::Region;
 use crate::spec::ParamValue;
 use crate::table::Table;
 use crate::test_fixtures::rect_county;
 
 /// Counties 10 km tall at the given x ranges (m), one river line, chemical parks at the points.
-fn region(units: &[(&str, f64, f64)], river: &[(f64, f64)], parks: &[(f64, f64)]) -> Region {
+fn region(units: &[(&str, f64, f64)], river: &[(f64, f64)], parks: &[(f64, f64)]) -> Inputs {
     let units = units
         .iter()
         .map(|(code, x0, x1)| rect_county(code, *x0, 0.0, *x1, 10_000.0))
@@ -34,7 +35,7 @@ fn region(units: &[(&str, f64, f64)], river: &[(f64, f64)], parks: &[(f64, f64)]
             .map(|(x, y)| Some(Point::new(*x, *y).into()))
             .collect(),
     );
-    Region::new(
+    Inputs::build(Region::new(
         "siting",
         AnalysisCrs::albers_for_bounds(120.0, 30.0, 121.0, 31.0),
         units,
@@ -42,18 +43,17 @@ fn region(units: &[(&str, f64, f64)], river: &[(f64, f64)], parks: &[(f64, f64)]
             ("rivers".to_string(), rivers),
             ("facilities".to_string(), facilities),
         ]),
-    )
-    .with_model()
+    ))
     .unwrap()
 }
 
-fn run(region: &Region, permutations: usize, seed: u64) -> AnalysisOutput {
+fn run(inputs: &Inputs, permutations: usize, seed: u64) -> AnalysisOutput {
     let mut values = Params::defaults(&SPEC);
     values.set("permutations", ParamValue::Number(permutations as f64));
     values.set("seed", ParamValue::Number(seed as f64));
     let params = Rivers::params(&values).unwrap();
-    let result = Rivers::run(region, &params, &Upstream::default()).unwrap();
-    Rivers::output(region, &params, &result).unwrap()
+    let result = Rivers::run(inputs, &params, &Upstream::default()).unwrap();
+    Rivers::output(inputs, &params, &result).unwrap()
 }
 
 /// The `siting_bands` rows, each as column → number (`None`: empty).
@@ -87,7 +87,7 @@ fn column(rows: &[BTreeMap<String, Option<f64>>], name: &str) -> Vec<Option<f64>
 /// entry.
 #[test]
 fn a_park_discharging_into_a_neighbours_reach_is_apart_and_distances_start_at_the_discharge() {
-    let region = region(
+    let inputs = region(
         &[
             ("A", 0.0, 10_000.0),
             ("B", 10_000.0, 20_000.0),
@@ -96,7 +96,7 @@ fn a_park_discharging_into_a_neighbours_reach_is_apart_and_distances_start_at_th
         &[(9_000.0, 500.0), (9_000.0, 8_000.0), (29_000.0, 8_000.0)],
         &[(10_300.0, 2_000.0), (17_300.0, 8_100.0)],
     );
-    let out = run(&region, 999, 7);
+    let out = run(&inputs, 999, 7);
     let s = &out.summary["siting"];
     assert_eq!(s["polluting_facilities_on_rivers"], 2, "{s}");
     assert_eq!(s["on_own_river"], 1, "{s}");

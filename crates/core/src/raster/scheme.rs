@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::error::AnalysisError;
 use crate::model::esv::EsvTables;
 
-pub const SCHEMES_CSV: &str = include_str!("../../../data/landcover_schemes.csv");
+pub const SCHEMES_CSV: &str = include_str!("../../data/landcover_schemes.csv");
 
 /// The built-in scheme names.
 pub const BUILT_IN: [&str; 4] = ["igbp", "clcd", "globeland30", "worldcover"];
@@ -212,7 +212,7 @@ impl Scheme {
         let mut unknown: Vec<&Class> = self
             .classes
             .iter()
-            .filter(|(k, _)| !super::sea::is_sea(self, u32::from(**k)))
+            .filter(|(k, _)| !is_sea(self, u32::from(**k)))
             .map(|(_, c)| c)
             .filter(|c| esv.row_sum(&c.esv_row).is_none())
             .collect();
@@ -243,6 +243,28 @@ impl Scheme {
             .map(|c| c.name.clone())
             .unwrap_or_else(|| format!("class {value}"))
     }
+}
+
+/// The class code of the sea: reserved, used by no built-in scheme (their codes run 0–100); a
+/// user scheme must not use it, nor a raster as its nodata.
+pub const SEA_CLASS: u16 = 65_534;
+
+/// The name and the ESV row of the sea class.
+pub const SEA: &str = "sea";
+
+/// The sea class as a scheme gains it.
+pub fn sea_class() -> Class {
+    Class {
+        name: SEA.into(),
+        esv_row: SEA.into(),
+        habitat: false,
+        record: usize::MAX,
+    }
+}
+
+/// Whether `class` is the sea class that `[layers.sea]` adds (not a user class of the same code).
+pub fn is_sea(scheme: &Scheme, class: u32) -> bool {
+    class == u32::from(SEA_CLASS) && scheme.class(class).is_some_and(|c| *c == sea_class())
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 //! so that memory stays bounded whatever the raster's size. The reader (GeoTIFF, in the io
 //! crate) implements [`ClassSource`]; the core never touches a file.
 
+pub mod scheme;
+
 use std::sync::Arc;
 
-use super::scheme::Scheme;
+pub use scheme::Scheme;
 
 /// The CRS of a raster: a geographic one (degrees, WGS84 or CGCS2000, whose ellipsoids differ by
 /// 0.1 mm in the semi-minor axis) or a projected EPSG code (metres).
