@@ -3,7 +3,7 @@
 
 use std::f64::consts::TAU;
 
-use crate::escape;
+use crate::format::escape;
 use crate::format::format_number;
 use crate::labels::Lang;
 use crate::map::swatch;

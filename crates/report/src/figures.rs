@@ -8,7 +8,7 @@ use borderscape_core::table::Table;
 use serde_json::Value;
 
 use crate::charts::{self, Node, PathStep, Stage};
-use crate::escape;
+use crate::format::escape;
 use crate::format::format_number;
 use crate::labels::Lang;
 use crate::map::Basemap;

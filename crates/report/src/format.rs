@@ -1,5 +1,14 @@
-//! Numbers for people: integers as integers, others to 4 significant figures, thousands grouped
-//! from five digits on (so that years and four-digit counts read as they are written).
+//! Text for people: numbers (integers as integers, others to 4 significant figures, thousands
+//! grouped from five digits on, so that years and four-digit counts read as they are written)
+//! and HTML escaping.
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
 
 /// Digits grouped by thousands (`13,769`) from 10 000 on; `-` kept.
 fn grouped(int: &str) -> String {

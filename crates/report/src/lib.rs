@@ -28,15 +28,7 @@ pub const GENERATOR: &str = "borderscape";
 
 use crate::figures::Names;
 use crate::findings::RankedBorder;
-use crate::format::{format_number, group_digits};
-
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::format::{escape, format_number, group_digits};
 
 /// Screen and print styles. Fonts are named with CJK fallbacks so that Chinese labels and place
 /// names typeset on every system (Noto/Source Han on Linux, PingFang on macOS, YaHei on Windows,

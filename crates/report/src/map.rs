@@ -9,7 +9,7 @@ use borderscape_core::palette::colour_of;
 use borderscape_core::table::Table;
 use geo::{BoundingRect, Centroid, Coord, Geometry, LineString, Rect, Simplify};
 
-use crate::escape;
+use crate::format::escape;
 use crate::format::format_number;
 use crate::labels::Lang;
 

@@ -10,10 +10,10 @@ use borderscape_core::palette::{colour_of, CONFLICT_TYPES};
 use borderscape_core::table::Table;
 
 use crate::charts::BAR;
-use crate::escape;
 use crate::figures::Names;
 use crate::figures::{find, latest, numbers, text};
 use crate::findings::RankedBorder;
+use crate::format::escape;
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
 use crate::map::swatch;
