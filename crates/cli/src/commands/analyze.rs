@@ -13,8 +13,8 @@ use borderscape_ops::partition;
 use borderscape_report::Lang;
 use serde_json::{json, Value};
 
+use crate::context::{default_results_dir, Context, Failure};
 use crate::progress::Step;
-use crate::{default_results_dir, Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -16,8 +16,8 @@ use borderscape_io::owned::OutputKind;
 use borderscape_io::read::Format;
 use borderscape_io::write::{write_csv, write_table};
 
+use crate::context::{Context, Failure};
 use crate::progress::Step;
-use crate::{Context, Failure};
 use borderscape_ops::spec_params;
 
 #[derive(Debug, clap::Args)]

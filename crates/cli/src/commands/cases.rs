@@ -15,7 +15,7 @@ use borderscape_io::owned::OutputKind;
 use borderscape_io::write::write_table;
 use borderscape_server::{results_dir, results_file};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -10,7 +10,7 @@ use borderscape_io::pipeline::{check_analysis_sections, lengths_beyond_extent};
 use borderscape_io::validate::landcover_warnings;
 use serde_json::json;
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

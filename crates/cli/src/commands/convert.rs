@@ -15,7 +15,7 @@ use borderscape_io::validate::{check_geometry, FeatureRef};
 use borderscape_io::write::write_table_with;
 use borderscape_io::{IoError, Problem};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -13,7 +13,7 @@ use borderscape_io::write::write_table;
 use borderscape_ops::coupling::{coupling, records_table, CouplingOptions};
 use serde_json::Value as Json;
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

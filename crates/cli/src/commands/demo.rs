@@ -23,8 +23,8 @@ use borderscape_io::write::write_csv;
 use borderscape_io::IoError;
 
 use super::analyze::analyze;
+use crate::context::{Context, Failure};
 use crate::progress::Step;
-use crate::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

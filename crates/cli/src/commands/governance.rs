@@ -17,7 +17,7 @@ use borderscape_io::manifest::{LayerKind, Project};
 use borderscape_io::read::{read_table, ReadOptions};
 use serde_json::json;
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 use borderscape_ops::spec_params;
 
 #[derive(Debug, clap::Args)]

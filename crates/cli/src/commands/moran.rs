@@ -10,7 +10,7 @@ use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::write::write_table;
 use borderscape_ops::moran::{moran, MoranOptions};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -13,7 +13,7 @@ use borderscape_io::owned::OutputKind;
 use borderscape_io::IoError;
 use borderscape_ops::partition;
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

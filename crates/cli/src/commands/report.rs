@@ -20,7 +20,7 @@ use borderscape_io::transform::{to_analysis_crs, DatumConversion};
 use borderscape_report::Lang;
 use borderscape_server::{results_dir, Results};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

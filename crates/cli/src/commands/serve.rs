@@ -9,7 +9,7 @@ use borderscape_cases::Store;
 use borderscape_server::cases::Cases;
 use borderscape_server::{serve, App, Results};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

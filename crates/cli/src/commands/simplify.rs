@@ -12,7 +12,7 @@ use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::write::write_table;
 use geo::{BoundingRect, Coord, Geometry, MapCoords, MultiPolygon, Rect};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

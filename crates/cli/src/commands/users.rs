@@ -5,7 +5,7 @@ use std::io::BufRead;
 use anyhow::anyhow;
 use borderscape_cases::{Actor, Role, Store};
 
-use crate::{Context, Failure};
+use crate::context::{Context, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

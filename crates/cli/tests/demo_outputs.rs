@@ -1,0 +1,48 @@
+//! Issue 39: refactoring leaves the demo's results as they were. The SHA-256 of summary.json and
+//! of every table the demo writes are recorded in `data/demo_outputs.sha256`; a change of method
+//! that changes them on purpose rewrites the record (`BORDERSCAPE_UPDATE_DEMO_OUTPUTS=1 cargo
+//! test -p borderscape --test demo_outputs`) and the diff of that file shows what moved.
+
+mod common;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// `sha256  path` lines of summary.json and every file in tables/, sorted by path.
+fn digests(results: &Path) -> String {
+    let mut files = vec!["summary.json".to_string()];
+    let mut tables: Vec<String> = std::fs::read_dir(results.join("tables"))
+        .unwrap()
+        .map(|e| format!("tables/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    tables.sort();
+    files.extend(tables);
+    files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(results.join(f)).unwrap();
+            format!("{:x}  {f}\n", Sha256::digest(&bytes))
+        })
+        .collect()
+}
+
+#[test]
+fn the_demo_results_are_the_recorded_ones() {
+    let record = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/demo_outputs.sha256");
+    let now = digests(&common::demo().join("results"));
+    if std::env::var_os("BORDERSCAPE_UPDATE_DEMO_OUTPUTS").is_some() {
+        std::fs::write(&record, &now).unwrap();
+    }
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    let changed: Vec<&str> = now
+        .lines()
+        .filter(|l| !recorded.lines().any(|r| r == *l))
+        .chain(recorded.lines().filter(|r| !now.lines().any(|l| l == *r)))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "the demo's results differ from the record (new or changed, then recorded):\n{}",
+        changed.join("\n")
+    );
+}
