@@ -35,6 +35,7 @@
 
 pub mod api;
 pub mod cases;
+mod limits;
 pub mod ogc;
 mod refusal;
 mod results;
@@ -42,7 +43,6 @@ mod results;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -56,6 +56,11 @@ use hyper_util::service::TowerToHyperService;
 use rust_embed::RustEmbed;
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
 
+pub use limits::{
+    CONNECTION_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_HEADERS, MAX_HEADER_BYTES,
+    MAX_URI_BYTES,
+};
+use limits::{PARSER_BUFFER_BYTES, PARSER_MAX_HEADERS};
 use results::REPORT_FILES;
 pub use results::{results_dir, results_file, Results};
 
@@ -292,19 +297,6 @@ fn cross_site_write(request: &Request) -> Option<Response> {
     })
 }
 
-/// Longest request target served; longer ones get a JSON 414.
-pub const MAX_URI_BYTES: usize = 8 * 1024;
-/// Most header bytes (names and values) and headers a request may carry; more get a JSON 431.
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-pub const MAX_HEADERS: usize = 64;
-/// The parser's own backstop, far above the limits above so that they, and their JSON answers,
-/// apply first: hyper answers a head beyond these itself, without a body ([`refusal`] gives it
-/// one).
-const PARSER_BUFFER_BYTES: usize = 1024 * 1024;
-const PARSER_MAX_HEADERS: usize = 1024;
-/// hyper's own limit of a request target (fixed: `u16::MAX - 1`).
-const PARSER_MAX_URI_BYTES: usize = 65_534;
-
 /// A JSON 414 or 431 for a request over the limits of its target or headers.
 fn oversized(request: &Request) -> Option<Response> {
     let uri = request.uri().to_string().len();
@@ -367,15 +359,6 @@ async fn asset(uri: Uri) -> Response {
         None => api::error(StatusCode::NOT_FOUND, format!("not found: {}", uri.path())),
     }
 }
-
-/// Connections served at once; more wait in the kernel's queue. With the largest answers
-/// (a layer of a few MB) this bounds the memory that slow readers can pin. When all are taken,
-/// a new client makes the idle keep-alive ones close (and busy ones close after their answer).
-pub const MAX_CONNECTIONS: usize = 32;
-/// Time a client has to send a request's headers (slowloris).
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest life of a connection, reading and writing included (a stalled reader is dropped).
-pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serves until the process is stopped; `ready` gets the bound address (port 0 picks a free one).
 pub fn serve(app: App, address: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {

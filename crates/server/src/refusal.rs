@@ -13,7 +13,7 @@ use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
-use crate::{
+use crate::limits::{
     MAX_HEADERS, MAX_HEADER_BYTES, MAX_URI_BYTES, PARSER_BUFFER_BYTES, PARSER_MAX_HEADERS,
     PARSER_MAX_URI_BYTES,
 };
