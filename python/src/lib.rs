@@ -276,7 +276,9 @@ fn partition_run<'py>(
             let rows = partition::plan_rows(&project, &plan, p)?;
             let (project, options) = spec.project(Some(rows))?;
             let part = partition::run(project, &options, &plan, p)?.pack()?;
-            Ok((part.conflicts, part.consistency, part.notes.to_string()))
+            let notes = serde_json::to_string(&part.notes)
+                .map_err(|e| OpsError::Usage(format!("partition {p}: notes: {e}")))?;
+            Ok((part.conflicts, part.consistency, notes))
         })
         .map_err(to_python)?;
     Ok((

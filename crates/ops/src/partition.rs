@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use borderscape_core::analysis::conflicts::partition::Planner;
+use borderscape_core::analysis::conflicts::summary::ConflictNotes;
 use borderscape_core::analysis::conflicts::{self, partition, Conflicts, Findings, Settings};
 use borderscape_core::analysis::{AnalysisModule, AnalysisOutput};
 use borderscape_core::table::{Column, Table, Value};
@@ -21,7 +22,6 @@ use borderscape_io::manifest::{LayerKind, LayerSection, Project};
 use borderscape_io::pipeline::resolve_params;
 use borderscape_io::read::{read_table, Format, ReadOptions};
 use borderscape_io::IoError;
-use serde_json::Value as Json;
 
 pub use partition::PartitionPlan;
 
@@ -35,7 +35,7 @@ const PART_ROWS: usize = 1 << 18;
 pub struct Part {
     pub conflicts: Table,
     pub consistency: Option<Table>,
-    pub notes: Json,
+    pub notes: ConflictNotes,
 }
 
 /// A partition's share as GeoParquet bytes, as it travels from a cluster's worker or waits for
@@ -44,7 +44,7 @@ pub struct Part {
 pub struct PackedPart {
     pub conflicts: Vec<u8>,
     pub consistency: Option<Vec<u8>>,
-    pub notes: Json,
+    pub notes: ConflictNotes,
 }
 
 impl Part {
@@ -274,7 +274,7 @@ pub fn merge(
     let order: Vec<&String> = project.manifest.layers.keys().collect();
     layers.sort_by_key(|l| order.iter().position(|k| **k == l.kind));
     // The first partition's notes: it read every input layer (networks too).
-    let notes = parts.first().map_or(Json::Null, |p| p.notes.clone());
+    let notes = parts.first().map(|p| p.notes.clone()).unwrap_or_default();
     // The merge stops at the first part that does not read back; its error is the answer.
     let mut failure = None;
     let tables = parts.into_iter().enumerate().map_while(|(k, part)| {

@@ -160,7 +160,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             for key in &stage.key_arrangements {
                 println!("    {key}");
             }
-            println!("    network: {}", summary["network"]);
+            println!(
+                "    network: {}",
+                serde_json::to_string(&summary.network).expect("serialisable")
+            );
         }
     }
     Ok(())

@@ -25,7 +25,7 @@ use geo::{Area, BooleanOps, BoundingRect, Geometry, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::{contain_panic, AnalysisError};
@@ -280,12 +280,11 @@ impl AnalysisModule for EffectiveMesh {
         _params: &EffectiveMeshParams,
         result: &EffectiveMeshResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        let region = &inputs.region;
-        Ok(output(region, result))
+        output(&inputs.region, result)
     }
 }
 
-fn output(region: &Region, result: &EffectiveMeshResult) -> AnalysisOutput {
+fn output(region: &Region, result: &EffectiveMeshResult) -> Result<AnalysisOutput, AnalysisError> {
     let meshes = &result.meshes;
     let mut table = Table::new(
         "synergy_jurisdiction",
@@ -319,25 +318,67 @@ fn output(region: &Region, result: &EffectiveMeshResult) -> AnalysisOutput {
             None,
         );
     }
-    let mut levels = serde_json::Map::new();
+    let mut levels = BTreeMap::new();
     for (level, mut units) in per_level {
         units.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.2.code.cmp(&b.2.code)));
-        let top: Vec<serde_json::Value> = units
+        let most_fragmented_by_borders = units
             .iter()
             .take(5)
-            .map(|(lost, r, j)| {
-                json!({ "code": j.code, "name": j.name, "cbc_minus_cut_km2": round_to(*lost, 3), "cbc_cut_ratio": round_to(*r, 4) })
+            .map(|(lost, r, j)| FragmentedUnit {
+                code: j.code.clone(),
+                name: j.name.clone(),
+                cbc_minus_cut_km2: round_to(*lost, 3),
+                cbc_cut_ratio: round_to(*r, 4),
             })
             .collect();
         levels.insert(
-            level.name().into(),
-            json!({ "units_with_habitat": units.len(), "most_fragmented_by_borders": top }),
+            level,
+            MeshLevelSummary {
+                units_with_habitat: units.len(),
+                most_fragmented_by_borders,
+            },
         );
     }
-    AnalysisOutput {
-        tables: vec![table],
-        summary: json!({ "habitat_layer": result.habitat_layer, "patches": result.patches, "levels": levels }),
-    }
+    let summary = EffectiveMeshSummary {
+        habitat_layer: result.habitat_layer.clone(),
+        patches: result.patches,
+        levels,
+    };
+    AnalysisOutput::new(vec![table], &summary)
+}
+
+/// The effective_mesh section of summary.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectiveMeshSummary {
+    /// The layer whose polygons are the habitat.
+    pub habitat_layer: String,
+    /// Habitat patches: connected pieces of the union of the habitat polygons.
+    pub patches: usize,
+    /// Per level with habitat, from the top of the hierarchy down.
+    pub levels: BTreeMap<Level, MeshLevelSummary>,
+}
+
+/// The units of one level that hold habitat, and those the border fragments most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeshLevelSummary {
+    /// Units with habitat (those with a CBC/CUT ratio).
+    pub units_with_habitat: usize,
+    /// The five units losing most mesh size to the border (CBC − CUT), largest first: the
+    /// ratio alone would rank slivers of large patches first.
+    pub most_fragmented_by_borders: Vec<FragmentedUnit>,
+}
+
+/// A unit and the mesh size its border takes away.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FragmentedUnit {
+    /// Jurisdiction code.
+    pub code: String,
+    /// Jurisdiction name.
+    pub name: String,
+    /// CBC − CUT effective mesh size, km².
+    pub cbc_minus_cut_km2: f64,
+    /// CBC / CUT (≥ 1, unitless).
+    pub cbc_cut_ratio: f64,
 }
 
 /// The columns of `synergy_jurisdiction` (its output spec reads them too).

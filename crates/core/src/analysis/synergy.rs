@@ -27,7 +27,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use geo::Geometry;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
@@ -190,8 +190,77 @@ pub struct SynergyParams {
 /// governance outcomes build on (empty without coupling systems).
 #[derive(Debug, Clone)]
 pub struct SynergyResult {
-    pub output: AnalysisOutput,
+    pub tables: Vec<Table>,
+    pub summary: SynergySummary,
     pub border_coordination: Vec<BorderCoordination>,
+}
+
+/// The synergy section of summary.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynergySummary {
+    /// The level of the indicator panel.
+    pub level: Level,
+    /// First and last year of the panel.
+    pub years: [Option<i64>; 2],
+    /// The indicator columns.
+    pub indicators: Vec<String>,
+    /// Global Moran of each indicator in the latest year it could be computed, by indicator.
+    pub moran_latest: BTreeMap<String, MoranLatest>,
+    /// Coupling coordination; absent without coupling systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupling: Option<CouplingSummary>,
+    /// Coordination across the borders; absent without coupling systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borders: Option<BorderCoordinationSummary>,
+}
+
+/// Global Moran's I of one indicator in the panel's latest year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoranLatest {
+    pub year: i64,
+    /// Moran's I (queen contiguity, row-standardised).
+    #[serde(rename = "I")]
+    pub i: f64,
+    /// Permutation pseudo p-value.
+    pub p_sim: Option<f64>,
+    /// p_sim at or below which a LISA unit is a cluster (`significance`, or the
+    /// Benjamini–Hochberg cut-off with `fdr`).
+    pub lisa_p_cutoff: f64,
+}
+
+/// The coupling coordination model and the mean coordination degree per year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouplingSummary {
+    /// `standard` or `modified`.
+    pub model: String,
+    /// The subsystems, by name.
+    pub systems: Vec<String>,
+    /// Mean coordination degree D (0–1) of the units, by year.
+    #[serde(rename = "mean_D_by_year")]
+    pub mean_d_by_year: BTreeMap<i64, f64>,
+}
+
+/// Coordination of the two sides of each border in the latest year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BorderCoordinationSummary {
+    /// Pairs of adjacent units.
+    pub pairs: usize,
+    /// The panel's latest year.
+    pub year: i64,
+    /// The five pairs of least D_border, least first.
+    pub least_coordinated: Vec<LeastCoordinated>,
+}
+
+/// One border's coordination degree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeastCoordinated {
+    /// Code of one side.
+    pub a: String,
+    /// Code of the other side.
+    pub b: String,
+    /// Coordination degree of the two sides (0–1).
+    #[serde(rename = "D_border")]
+    pub d_border: f64,
 }
 
 /// The synergy analysis in the registry.
@@ -235,7 +304,7 @@ impl AnalysisModule for Synergy {
         _params: &SynergyParams,
         result: &SynergyResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        Ok(result.output.clone())
+        AnalysisOutput::new(result.tables.clone(), &result.summary)
     }
 }
 
@@ -254,7 +323,14 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
     let systems = resolve_systems(&params.systems, &panel.indicators)?;
     let mut border_coordination = Vec::new();
     let mut tables = vec![moran, lisa];
-    let mut summary = json!({ "level": params.level.name(), "years": [panel.years.first(), panel.years.last()], "indicators": panel.indicators, "moran_latest": moran_summary });
+    let mut summary = SynergySummary {
+        level: params.level,
+        years: [panel.years.first().copied(), panel.years.last().copied()],
+        indicators: panel.indicators.clone(),
+        moran_latest: moran_summary,
+        coupling: None,
+        borders: None,
+    };
     if !systems.is_empty() {
         let (coupling, development) =
             coupling_table(region, &panel, &units, &systems, params.model)?;
@@ -268,12 +344,17 @@ fn run(region: &Region, params: &SynergyParams) -> Result<SynergyResult, Analysi
             params.model,
         )?;
         border_coordination = coordination_rows;
-        summary["coupling"] = json!({ "model": params.model.name(), "systems": systems.iter().map(|s| &s.0).collect::<Vec<_>>(), "mean_D_by_year": mean_d_by_year(&panel, &development) });
-        summary["borders"] = border_summary;
+        summary.coupling = Some(CouplingSummary {
+            model: params.model.name().into(),
+            systems: systems.iter().map(|s| s.0.clone()).collect(),
+            mean_d_by_year: mean_d_by_year(&panel, &development),
+        });
+        summary.borders = Some(border_summary);
         tables.extend([coupling, border, discontinuity]);
     }
     Ok(SynergyResult {
-        output: AnalysisOutput { tables, summary },
+        tables,
+        summary,
         border_coordination,
     })
 }
@@ -303,7 +384,7 @@ fn autocorrelation(
     weights: &SpatialWeights,
     params: &SynergyParams,
     latest: i64,
-) -> Result<(Table, Table, BTreeMap<String, serde_json::Value>), AnalysisError> {
+) -> Result<(Table, Table, BTreeMap<String, MoranLatest>), AnalysisError> {
     let mut moran = Table::new("moran_indicators", moran_indicators_columns(), false);
     let mut lisa = Table::new("lisa_clusters", lisa_clusters_columns(), true);
     let mut moran_summary = BTreeMap::new();
@@ -344,7 +425,12 @@ fn autocorrelation(
                 let cutoff = cluster_cutoff(&local, params.significance, params.fdr);
                 moran_summary.insert(
                     indicator.clone(),
-                    json!({ "year": year, "I": round_to(m.I, 6), "p_sim": p_sim, "lisa_p_cutoff": cutoff }),
+                    MoranLatest {
+                        year,
+                        i: round_to(m.I, 6),
+                        p_sim,
+                        lisa_p_cutoff: cutoff,
+                    },
                 );
                 for (l, &u) in local.iter().zip(&present) {
                     let j = &region.jurisdictions[units[u]];
@@ -459,7 +545,12 @@ fn coupling_table(
     Ok((table, development))
 }
 
-type BorderTables = (Table, Table, serde_json::Value, Vec<BorderCoordination>);
+type BorderTables = (
+    Table,
+    Table,
+    BorderCoordinationSummary,
+    Vec<BorderCoordination>,
+);
 
 /// The coordination of a border's two sides in one year (D_border from their development
 /// indices T; rounded to 1e-9, as written).
@@ -593,15 +684,23 @@ fn border_tables(
         p.0.total_cmp(&q.0)
             .then_with(|| (p.1, p.2).cmp(&(q.1, q.2)))
     });
-    let weakest: Vec<serde_json::Value> = latest_d
+    let least_coordinated = latest_d
         .iter()
         .take(5)
-        .map(|(d, a, b)| json!({ "a": a, "b": b, "D_border": round_to(*d, 4) }))
+        .map(|(d, a, b)| LeastCoordinated {
+            a: a.to_string(),
+            b: b.to_string(),
+            d_border: round_to(*d, 4),
+        })
         .collect();
     Ok((
         border,
         gaps,
-        json!({ "pairs": pairs.len(), "year": latest, "least_coordinated": weakest }),
+        BorderCoordinationSummary {
+            pairs: pairs.len(),
+            year: latest,
+            least_coordinated,
+        },
         coordination_rows,
     ))
 }
@@ -756,7 +855,7 @@ mod tests {
         ]);
         let params = Synergy::params(&Params::resolve(&SPEC, &given).unwrap()).unwrap();
         let result = run(region, &params).unwrap();
-        let table = &result.output.tables[1];
+        let table = &result.tables[1];
         let (p, cluster) = (
             table.column_index("p_sim").unwrap(),
             table.column_index("cluster").unwrap(),
@@ -766,9 +865,7 @@ mod tests {
             .iter()
             .map(|row| (row[p].as_f64().unwrap(), row[cluster].to_text()))
             .collect();
-        let cutoff = result.output.summary["moran_latest"]["x"]["lisa_p_cutoff"]
-            .as_f64()
-            .unwrap();
+        let cutoff = result.summary.moran_latest["x"].lisa_p_cutoff;
         (rows, cutoff)
     }
 
@@ -810,7 +907,6 @@ mod tests {
             let params = Synergy::params(&Params::resolve(&SPEC, &given).unwrap()).unwrap();
             let result = run(&region, &params).unwrap();
             let table = result
-                .output
                 .tables
                 .iter()
                 .find(|t| t.name == "synergy_border")

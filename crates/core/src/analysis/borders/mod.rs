@@ -24,7 +24,7 @@ pub mod zones;
 use std::collections::BTreeMap;
 
 use geo::{Area, Centroid, Geometry};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
@@ -289,7 +289,39 @@ fn topology_table(region: &Region, result: &BordersResult) -> Result<Table, Anal
     Ok(table)
 }
 
-fn summary(region: &Region, result: &BordersResult, zone_width_m: f64) -> serde_json::Value {
+/// The borders section of summary.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BordersSummary {
+    /// Width of the border zones on each side of a border, m.
+    pub zone_width_m: f64,
+    /// Per level, by level name.
+    pub levels: BTreeMap<String, BorderLevelSummary>,
+}
+
+/// The borders and topology of one level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BorderLevelSummary {
+    /// Jurisdictions of the level.
+    pub units: usize,
+    /// Pairs sharing a line.
+    pub edge_borders: usize,
+    /// Pairs touching at corners only.
+    pub point_borders: usize,
+    /// Length of the edge borders, km.
+    pub total_length_km: f64,
+    /// Edge borders between units of two provinces.
+    pub cross_province_edge_borders: usize,
+    /// Their length, km.
+    pub cross_province_length_km: f64,
+    /// Codes of the units with no neighbour at this level.
+    pub islands: Vec<String>,
+    /// Gaps between units found by the topology check.
+    pub gaps: usize,
+    /// Overlaps between units found by the topology check.
+    pub overlaps: usize,
+}
+
+fn summary(region: &Region, result: &BordersResult, zone_width_m: f64) -> BordersSummary {
     let mut levels = BTreeMap::new();
     for level in &result.levels {
         let edges: Vec<&Border> = level
@@ -306,21 +338,28 @@ fn summary(region: &Region, result: &BordersResult, zone_width_m: f64) -> serde_
                 .count()
         };
         levels.insert(
-            level.level.name(),
-            json!({
-                "units": region.indices_at(level.level).len(),
-                "edge_borders": edges.len(),
-                "point_borders": level.borders.len() - edges.len(),
-                "total_length_km": round_to(edges.iter().map(|b| b.length_km).sum(), 3),
-                "cross_province_edge_borders": cross.len(),
-                "cross_province_length_km": round_to(cross.iter().map(|b| b.length_km).sum(), 3),
-                "islands": level.islands.iter().map(|&i| &region.jurisdictions[i].code).collect::<Vec<_>>(),
-                "gaps": count(TopologyKind::Gap),
-                "overlaps": count(TopologyKind::Overlap),
-            }),
+            level.level.name().to_string(),
+            BorderLevelSummary {
+                units: region.indices_at(level.level).len(),
+                edge_borders: edges.len(),
+                point_borders: level.borders.len() - edges.len(),
+                total_length_km: round_to(edges.iter().map(|b| b.length_km).sum(), 3),
+                cross_province_edge_borders: cross.len(),
+                cross_province_length_km: round_to(cross.iter().map(|b| b.length_km).sum(), 3),
+                islands: level
+                    .islands
+                    .iter()
+                    .map(|&i| region.jurisdictions[i].code.clone())
+                    .collect(),
+                gaps: count(TopologyKind::Gap),
+                overlaps: count(TopologyKind::Overlap),
+            },
         );
     }
-    json!({ "zone_width_m": zone_width_m, "levels": levels })
+    BordersSummary {
+        zone_width_m,
+        levels,
+    }
 }
 
 /// The borders analysis in the registry.
@@ -351,16 +390,16 @@ impl AnalysisModule for Borders {
     ) -> Result<AnalysisOutput, AnalysisError> {
         let region = &inputs.region;
         let borders = result.all_borders();
-        Ok(AnalysisOutput {
-            tables: vec![
+        AnalysisOutput::new(
+            vec![
                 borders_table(region, &borders),
                 islands_table(region, result),
                 zones_table(region, result, &borders),
                 topology_table(region, result)?,
                 jurisdictions_table(region, &borders),
             ],
-            summary: summary(region, result, params.zone_width_m),
-        })
+            &summary(region, result, params.zone_width_m),
+        )
     }
 }
 

@@ -5,10 +5,9 @@
 //!   monitoring series and the ESV tables are the model's: `crate::model`).
 
 pub mod schemes;
+pub mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use serde_json::json;
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use super::landcover::{cell_size_text, esv_of, LandCoverResult};
@@ -26,6 +25,7 @@ use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
 use geo::Centroid;
 use schemes::{Entry, Ledger};
+use summary::{Balance, CompensationSummary, EsvSummary, SchemeSummary, UnconfirmedRows};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "compensation",
@@ -452,7 +452,7 @@ fn ledger_table(entries: &[Entry]) -> Table {
 }
 
 /// Net transfers per unordered pair (a < b): what a paid b, what b paid a, and the net to a.
-fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
+fn balances(entries: &[Entry]) -> (Table, Vec<Balance>) {
     let mut flows: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
     for e in entries {
         let (Some(payer), Some(payee), Some(amount)) = (&e.payer, &e.payee, e.amount_yuan) else {
@@ -474,7 +474,11 @@ fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
     );
     let mut summary = Vec::new();
     for ((a, b), (ab, ba)) in flows {
-        summary.push(json!({"a": a, "b": b, "net_to_a_yuan": round_to(ba - ab, 2)}));
+        summary.push(Balance {
+            a: a.clone(),
+            b: b.clone(),
+            net_to_a_yuan: round_to(ba - ab, 2),
+        });
         t.push(
             vec![
                 a.into(),
@@ -486,7 +490,7 @@ fn balances(entries: &[Entry]) -> (Table, serde_json::Value) {
             None,
         );
     }
-    (t, json!(summary))
+    (t, summary)
 }
 
 /// Typed parameters of the compensation analysis.
@@ -500,7 +504,8 @@ pub struct CompensationParams {
 /// The ESV tables, the ledger and the balances, as written.
 #[derive(Debug, Clone)]
 pub struct CompensationResult {
-    pub output: AnalysisOutput,
+    pub tables: Vec<Table>,
+    pub summary: CompensationSummary,
 }
 
 /// The compensation analysis in the registry.
@@ -524,9 +529,7 @@ impl AnalysisModule for Compensation {
         params: &CompensationParams,
         upstream: &Upstream,
     ) -> Result<CompensationResult, AnalysisError> {
-        Ok(CompensationResult {
-            output: run(inputs, params, upstream)?,
-        })
+        run(inputs, params, upstream)
     }
 
     fn output(
@@ -534,7 +537,7 @@ impl AnalysisModule for Compensation {
         _params: &CompensationParams,
         result: &CompensationResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        Ok(result.output.clone())
+        AnalysisOutput::new(result.tables.clone(), &result.summary)
     }
 }
 
@@ -551,10 +554,10 @@ fn run(
     inputs: &Inputs,
     params: &CompensationParams,
     upstream: &Upstream,
-) -> Result<AnalysisOutput, AnalysisError> {
+) -> Result<CompensationResult, AnalysisError> {
     let region = &inputs.region;
     let mut tables = Vec::new();
-    let mut summary = serde_json::Map::new();
+    let mut esv = None;
     let locator = UnitLocator::new(region, params.level);
     let valued = match region.layers.get("plans") {
         Some(t) => {
@@ -572,7 +575,7 @@ fn run(
     if let Some(valued) = &valued {
         let (esv_tables, esv_summary) = esv_outputs(inputs, params, valued)?;
         tables.extend(esv_tables);
-        summary.extend(esv_summary);
+        esv = Some(esv_summary);
     }
     let schemes = &inputs.model.schemes;
     let mut ledgers = Vec::new();
@@ -585,22 +588,27 @@ fn run(
             valued.as_ref(),
         )?);
     }
-    summary.insert("schemes".into(), json!(scheme_summary(schemes, &ledgers)));
+    let scheme_summaries = scheme_summary(schemes, &ledgers);
     let entries: Vec<Entry> = ledgers.into_iter().flat_map(|l| l.entries).collect();
+    let mut balance_summary = None;
     if !schemes.is_empty() {
-        let (balance_table, balance_summary) = balances(&entries);
-        summary.insert("balances".into(), balance_summary);
+        let (balance_table, balances) = balances(&entries);
+        balance_summary = Some(balances);
         tables.push(ledger_table(&entries));
         tables.push(balance_table);
     }
-    let synthetic: Vec<&String> = ["plans", "monitoring", "stations"]
+    let synthetic_inputs = ["plans", "monitoring", "stations"]
         .iter()
-        .filter_map(|k| region.synthetic_layers.get(*k))
+        .filter_map(|k| region.synthetic_layers.get(*k).cloned())
         .collect();
-    summary.insert("synthetic_inputs".into(), json!(synthetic));
-    Ok(AnalysisOutput {
+    Ok(CompensationResult {
         tables,
-        summary: serde_json::Value::Object(summary),
+        summary: CompensationSummary {
+            esv,
+            schemes: scheme_summaries,
+            balances: balance_summary,
+            synthetic_inputs,
+        },
     })
 }
 
@@ -609,7 +617,7 @@ fn esv_outputs(
     inputs: &Inputs,
     params: &CompensationParams,
     valued: &Valued,
-) -> Result<(Vec<Table>, serde_json::Map<String, serde_json::Value>), AnalysisError> {
+) -> Result<(Vec<Table>, EsvSummary), AnalysisError> {
     let region = &inputs.region;
     let Valued {
         plans,
@@ -630,20 +638,18 @@ fn esv_outputs(
             *m.entry(r[3].to_text()).or_insert(0.0) += r[5].as_f64().unwrap_or(0.0);
             m
         });
-    let mut summary = serde_json::Map::new();
-    summary.insert(
-        "esv_total_yuan".into(),
-        json!(totals
+    let summary = EsvSummary {
+        esv_total_yuan: totals
             .into_iter()
             .map(|(k, v)| (k, round_to(v, 0)))
-            .collect::<BTreeMap<_, _>>()),
-    );
-    summary.insert("d_yuan_per_ha".into(), json!(params.d_yuan_per_ha));
-    summary.insert("esv_rows_used".into(), json!(rows_used));
-    summary.insert(
-        "esv_rows_unconfirmed".into(),
-        json!({"rows": inputs.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)), "note": "factors not tagged C in the table: R the standard form from the literature, not checked line by line; P a borderscape choice the source has no row for (built_up = 0: Xie et al. 2015 value no construction land)"}),
-    );
+            .collect(),
+        d_yuan_per_ha: params.d_yuan_per_ha,
+        esv_rows_used: rows_used.clone(),
+        esv_rows_unconfirmed: UnconfirmedRows {
+            rows: inputs.model.rules.esv.unconfirmed(rows_used.iter().map(String::as_str)),
+            note: "factors not tagged C in the table: R the standard form from the literature, not checked line by line; P a borderscape choice the source has no row for (built_up = 0: Xie et al. 2015 value no construction land)".into(),
+        },
+    };
     let border_table = esv_border_table(region, plans, values, &near);
     Ok((vec![by_unit, border_table], summary))
 }
@@ -706,10 +712,7 @@ fn ledger_entries(
 
 /// Per scheme: its rule, entries, undetermined entries, the amount transferred and the
 /// warnings about its inputs.
-fn scheme_summary<'s>(
-    schemes: &'s [Scheme],
-    ledgers: &[Ledger],
-) -> BTreeMap<&'s str, serde_json::Value> {
+fn scheme_summary(schemes: &[Scheme], ledgers: &[Ledger]) -> BTreeMap<String, SchemeSummary> {
     schemes
         .iter()
         .zip(ledgers)
@@ -721,14 +724,14 @@ fn scheme_summary<'s>(
                 .filter_map(|e| e.amount_yuan)
                 .sum();
             (
-                s.name(),
-                json!({
-                    "rule": s.rule(),
-                    "entries": mine.len(),
-                    "undetermined": mine.iter().filter(|e| e.status == "undetermined").count(),
-                    "transferred_yuan": round_to(paid, 2),
-                    "warnings": ledger.warnings,
-                }),
+                s.name().to_string(),
+                SchemeSummary {
+                    rule: s.rule().into(),
+                    entries: mine.len(),
+                    undetermined: mine.iter().filter(|e| e.status == "undetermined").count(),
+                    transferred_yuan: round_to(paid, 2),
+                    warnings: ledger.warnings.clone(),
+                },
             )
         })
         .collect()

@@ -12,6 +12,7 @@ pub mod dead_ends;
 pub mod land_use;
 pub mod nimby;
 pub mod partition;
+pub mod summary;
 /// The columns of `conflicts` (its output spec reads them too).
 fn conflicts_columns() -> Vec<Column> {
     vec![
@@ -75,7 +76,6 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use geo::Geometry;
-use serde_json::json;
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
@@ -87,6 +87,7 @@ use crate::region::{Level, Region, UnitLocator};
 use crate::shared_borders::{borders_at_level, BorderKind};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
+use summary::{ChangeSummary, ConflictNotes, ConflictsSummary, RuleTableSources};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "conflicts",
@@ -224,19 +225,20 @@ impl Settings {
 }
 
 /// Which rule tables the conflicts used (`project` or `default`), for the summary.
-fn rule_sources(rules: &RuleTables) -> serde_json::Value {
+fn rule_sources(rules: &RuleTables) -> RuleTableSources {
     let source = |kind: &str| {
         if rules.is_default(kind) {
             "default"
         } else {
             "project"
         }
+        .to_string()
     };
-    json!({
-        "compatibility": source("compatibility"),
-        "compatibility_rules": rules.compatibility.rules.len(),
-        "nuisance_radii": source("nuisance_radii"),
-    })
+    RuleTableSources {
+        compatibility: source("compatibility"),
+        compatibility_rules: rules.compatibility.rules.len(),
+        nuisance_radii: source("nuisance_radii"),
+    }
 }
 
 /// Every conflict of the region, and how many input features lay outside every unit.
@@ -246,7 +248,7 @@ fn rule_sources(rules: &RuleTables) -> serde_json::Value {
 pub struct Findings {
     pub conflicts: Vec<Conflict>,
     pub consistency: Option<Vec<consistency::BorderConsistency>>,
-    pub notes: serde_json::Value,
+    pub notes: ConflictNotes,
 }
 
 pub fn find_conflicts(inputs: &Inputs, settings: &Settings) -> Result<Findings, AnalysisError> {
@@ -274,7 +276,7 @@ pub fn collect(inputs: &Inputs, settings: &Settings) -> Result<Findings, Analysi
         .collect();
     let borders = SegmentIndex::new(border_lines);
     let mut conflicts = Vec::new();
-    let mut notes = BTreeMap::new();
+    let mut notes = ConflictNotes::default();
     let mut consistency = None;
     if let Some(plans_table) = region.layers.get("plans") {
         let plans = PlanZones::new(
@@ -284,9 +286,9 @@ pub fn collect(inputs: &Inputs, settings: &Settings) -> Result<Findings, Analysi
             &locator,
             settings.versions.as_deref(),
         )?;
-        notes.insert("plan_versions", json!(plans.versions));
-        notes.insert("plan_zones", json!(plans.zones.len()));
-        notes.insert("plan_zones_outside", json!(plans.outside));
+        notes.plan_versions = Some(plans.versions.clone());
+        notes.plan_zones = Some(plans.zones.len());
+        notes.plan_zones_outside = Some(plans.outside);
         conflicts.extend(land_use::incompatible(region, &plans, matrix, settings));
         let assets = land_use::assets(region);
         conflicts.extend(land_use::discontinuity(region, &plans, &assets, settings));
@@ -297,7 +299,7 @@ pub fn collect(inputs: &Inputs, settings: &Settings) -> Result<Findings, Analysi
             region, &plans, &borders, settings,
         ));
         let (facilities, outside) = nimby::facilities(&inputs.model.facilities, radii, &locator);
-        notes.insert("facilities_outside", json!(outside));
+        notes.facilities_outside = Some(outside);
         conflicts.extend(nimby::spillover(region, &plans, &facilities)?);
         let edges: Vec<&crate::shared_borders::Border> = level
             .borders
@@ -308,29 +310,29 @@ pub fn collect(inputs: &Inputs, settings: &Settings) -> Result<Findings, Analysi
             &plans, matrix, &edges, settings,
         ));
     }
-    for (kinds, network, note) in [
-        (&["roads"][..], dead_ends::Network::Roads, "road_dangles"),
-        (
-            &["rivers", "channels"][..],
-            dead_ends::Network::Drainage,
-            "channel_dangles",
-        ),
+    for (kinds, network) in [
+        (&["roads"][..], dead_ends::Network::Roads),
+        (&["rivers", "channels"][..], dead_ends::Network::Drainage),
     ] {
         let tables: Vec<&Table> = kinds.iter().filter_map(|k| region.layers.get(*k)).collect();
         if tables.is_empty() {
             continue;
         }
         let dangles = dead_ends::dangles(&tables, settings.snap_m);
-        notes.insert(note, json!(dangles.len()));
+        let note = match network {
+            dead_ends::Network::Roads => &mut notes.road_dangles,
+            dead_ends::Network::Drainage => &mut notes.channel_dangles,
+        };
+        *note = Some(dangles.len());
         conflicts.extend(dead_ends::dead_ends(
             region, network, &dangles, &locator, &borders, settings,
         ));
     }
-    notes.insert("rule_tables", json!(tables));
+    notes.rule_tables = Some(tables);
     Ok(Findings {
         conflicts,
         consistency,
-        notes: json!(notes),
+        notes,
     })
 }
 
@@ -488,17 +490,17 @@ pub fn changes(region: &Region, conflicts: &[Conflict], from: &str, to: &str) ->
 }
 
 /// Length-weighted mean consistency per plan version.
-fn consistency_summary(rows: &[consistency::BorderConsistency]) -> serde_json::Value {
+fn consistency_summary(rows: &[consistency::BorderConsistency]) -> BTreeMap<String, f64> {
     let mut by_plan: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for row in rows {
         let e = by_plan.entry(row.plan.clone()).or_default();
         e.0 += row.sampled_km * row.consistent_share;
         e.1 += row.sampled_km;
     }
-    json!(by_plan
+    by_plan
         .into_iter()
         .map(|(plan, (good, total))| (plan, round_to(good / total.max(1e-9), 4)))
-        .collect::<BTreeMap<_, _>>())
+        .collect()
 }
 
 impl Findings {
@@ -557,23 +559,20 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
         consistency,
         notes,
     } = findings;
-    let mut by_type: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut by_type: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for c in conflicts {
         *by_type
-            .entry(c.kind.name())
+            .entry(c.kind.name().to_string())
             .or_default()
             .entry(c.plan.clone().unwrap_or_else(|| "all".into()))
             .or_default() += 1;
     }
-    let versions: Vec<String> = notes["plan_versions"]
-        .as_array()
-        .map(|v| {
-            v.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .filter(|x| !x.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let versions: Vec<&String> = notes
+        .plan_versions
+        .iter()
+        .flatten()
+        .filter(|x| !x.is_empty())
+        .collect();
     let mut tables = vec![
         conflicts_table(region, conflicts),
         by_border_table(region, conflicts),
@@ -584,7 +583,7 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
             .as_deref()
             .map(|rows| consistency::consistency_table(region, rows)),
     );
-    let mut change_summary = serde_json::Value::Null;
+    let mut change_summary = None;
     if let (Some(first), Some(last)) = (versions.first(), versions.last()) {
         if first != last {
             let t = changes(region, conflicts, first, last);
@@ -594,10 +593,18 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
                     .map(|r| r[c].as_f64().unwrap_or(0.0) as i64)
                     .sum::<i64>()
             };
-            change_summary = json!({
-                "from": first, "to": last,
-                "resolved": total(5), "persisting": total(6), "introduced": total(7),
-                "borders": t.rows.iter().map(|r| (r[0].to_text(), r[1].to_text())).collect::<BTreeSet<_>>().len(),
+            change_summary = Some(ChangeSummary {
+                from: first.to_string(),
+                to: last.to_string(),
+                resolved: total(5),
+                persisting: total(6),
+                introduced: total(7),
+                borders: t
+                    .rows
+                    .iter()
+                    .map(|r| (r[0].to_text(), r[1].to_text()))
+                    .collect::<BTreeSet<_>>()
+                    .len(),
             });
             tables.push(t);
         }
@@ -606,20 +613,18 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
         .iter()
         .filter_map(|c| border_of(region, c))
         .collect();
-    let synthetic: Vec<&String> = ["plans", "facilities", "roads", "rivers", "channels"]
+    let synthetic_inputs = ["plans", "facilities", "roads", "rivers", "channels"]
         .iter()
-        .filter_map(|k| region.synthetic_layers.get(*k))
+        .filter_map(|k| region.synthetic_layers.get(*k).cloned())
         .collect();
-    Ok(AnalysisOutput {
-        tables,
-        summary: json!({
-            "conflicts": conflicts.len(),
-            "by_type": by_type,
-            "borders_with_conflicts": borders.len(),
-            "changes": change_summary,
-            "plan_consistency": consistency_summary,
-            "inputs": notes,
-            "synthetic_inputs": synthetic,
-        }),
-    })
+    let summary = ConflictsSummary {
+        conflicts: conflicts.len(),
+        by_type,
+        borders_with_conflicts: borders.len(),
+        changes: change_summary,
+        plan_consistency: consistency_summary,
+        inputs: notes.clone(),
+        synthetic_inputs,
+    };
+    AnalysisOutput::new(tables, &summary)
 }

@@ -24,6 +24,7 @@ use rstar::{RTree, AABB};
 use serde::{Deserialize, Serialize};
 
 use super::consistency::BorderConsistency;
+use super::summary::ConflictNotes;
 use super::{finish, land_use, nimby, Conflict, ConflictType, Findings, Settings};
 use crate::error::AnalysisError;
 use crate::geometry::{union_rect, SegmentIndex};
@@ -532,7 +533,7 @@ pub fn merge(
     region: &Region,
     plan: &PartitionPlan,
     parts: impl IntoIterator<Item = (Table, Option<Table>)>,
-    notes: &serde_json::Value,
+    notes: &ConflictNotes,
 ) -> Result<Findings, AnalysisError> {
     let unit = |code: &str| {
         region
@@ -621,9 +622,9 @@ pub fn merge(
     finish(region, &mut found);
     rows.sort_by_key(|(key, _)| *key);
     let mut notes = notes.clone();
-    notes["plan_versions"] = serde_json::json!(plan.versions);
-    notes["plan_zones"] = serde_json::json!(plan.zones);
-    notes["plan_zones_outside"] = serde_json::json!(plan.zones_outside);
+    notes.plan_versions = Some(plan.versions.clone());
+    notes.plan_zones = Some(plan.zones);
+    notes.plan_zones_outside = Some(plan.zones_outside);
     Ok(Findings {
         conflicts: found,
         consistency: Some(rows.into_iter().map(|(_, r)| r).collect()),

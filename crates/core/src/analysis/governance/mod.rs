@@ -28,11 +28,11 @@
 pub mod network;
 pub mod outcomes;
 pub mod stages;
+pub mod summary;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::json;
 
 use super::conflicts::Findings;
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
@@ -47,6 +47,7 @@ use crate::spec::{
 };
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::Network;
+use summary::{CoverageSummary, GovernanceSummary, OutcomesSummary, StageNetwork, StageSummary};
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
     name: "governance",
@@ -389,7 +390,8 @@ fn stage_settings(values: &Params) -> Result<stages::StageSettings, AnalysisErro
 /// The timeline, stages, networks, coverage and outcomes, as written.
 #[derive(Debug, Clone)]
 pub struct GovernanceResult {
-    pub output: AnalysisOutput,
+    pub tables: Vec<Table>,
+    pub summary: GovernanceSummary,
 }
 
 /// The governance analysis in the registry.
@@ -434,14 +436,12 @@ impl AnalysisModule for Governance {
         params: &GovernanceParams,
         upstream: &Upstream,
     ) -> Result<GovernanceResult, AnalysisError> {
-        Ok(GovernanceResult {
-            output: run(
-                inputs,
-                params,
-                upstream.get::<SynergyResult>(),
-                upstream.get::<Findings>(),
-            )?,
-        })
+        run(
+            inputs,
+            params,
+            upstream.get::<SynergyResult>(),
+            upstream.get::<Findings>(),
+        )
     }
 
     fn output(
@@ -449,7 +449,7 @@ impl AnalysisModule for Governance {
         _params: &GovernanceParams,
         result: &GovernanceResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        Ok(result.output.clone())
+        AnalysisOutput::new(result.tables.clone(), &result.summary)
     }
 }
 
@@ -464,7 +464,7 @@ pub struct Staged {
     pub stage_table: Table,
     pub network_table: Table,
     pub path_table: Table,
-    pub summaries: Vec<serde_json::Value>,
+    pub summaries: Vec<StageSummary>,
     /// The stage choice rerun over its variants (criterion × δ × features).
     pub robustness: stages::RobustnessSummary,
     pub robustness_table: Table,
@@ -544,7 +544,7 @@ fn run(
     params: &GovernanceParams,
     synergy: Option<&SynergyResult>,
     conflicts: Option<&Findings>,
-) -> Result<AnalysisOutput, AnalysisError> {
+) -> Result<GovernanceResult, AnalysisError> {
     let region = &inputs.region;
     let arrangements = inputs.model.arrangements.as_slice();
     let staged = stages_of(region, arrangements, params)?;
@@ -585,31 +585,44 @@ fn run(
     }
     let settings = &params.outcomes;
     let mut outcome_tables = outcomes::OutcomeTables::default();
-    let mut outcome_summary = serde_json::Map::new();
+    let mut outcome_summary = OutcomesSummary::default();
     for measure in &measures {
-        let summary =
-            outcomes::outcomes(region, arrangements, measure, settings, &mut outcome_tables)?;
-        outcome_summary.insert(measure.name.to_string(), summary);
+        let slot = match measure.name {
+            "D_border" => &mut outcome_summary.d_border,
+            "conflicts" => &mut outcome_summary.conflicts,
+            "plan_consistency" => &mut outcome_summary.plan_consistency,
+            other => {
+                return Err(AnalysisError::Internal(format!(
+                    "the governance summary has no place for the measure `{other}`"
+                )))
+            }
+        };
+        *slot = Some(outcomes::outcomes(
+            region,
+            arrangements,
+            measure,
+            settings,
+            &mut outcome_tables,
+        )?);
     }
     if measures.is_empty() {
-        outcome_summary.insert(
-            "not_computed".into(),
-            json!("neither synergy (indicators with coupling systems) nor conflicts (plans) ran"),
+        outcome_summary.not_computed = Some(
+            "neither synergy (indicators with coupling systems) nor conflicts (plans) ran".into(),
         );
     } else {
         tables.push(outcome_tables.borders);
         tables.push(outcome_tables.events);
     }
-    Ok(AnalysisOutput {
+    Ok(GovernanceResult {
         tables,
-        summary: json!({
-            "arrangements": arrangements.len(),
-            "years": [years.first().map(|y| y.year), horizon],
-            "stages": stage_summaries,
-            "stage_robustness": stage_robustness,
-            "coverage": coverage_summary,
-            "outcomes": outcome_summary,
-        }),
+        summary: GovernanceSummary {
+            arrangements: arrangements.len(),
+            years: (years.first().map(|y| y.year), horizon),
+            stages: stage_summaries,
+            stage_robustness,
+            coverage: coverage_summary,
+            outcomes: outcome_summary,
+        },
     })
 }
 
@@ -639,13 +652,13 @@ fn timeline_table(years: &[YearMix]) -> Table {
     t
 }
 
-/// The stages table, the per-stage network table and a JSON summary of each stage.
+/// The stages table, the per-stage network table and the summary of each stage.
 pub fn stage_tables(
     region: &Region,
     arrangements: &[Arrangement],
     stage_list: &[Stage],
     horizon: i32,
-) -> (Table, Table, Vec<serde_json::Value>) {
+) -> (Table, Table, Vec<StageSummary>) {
     let mut stages_t = Table::new("governance_stages", governance_stages_columns(), false);
     let mut network_t = Table::new("governance_network", governance_network_columns(), false);
     let mut summaries = Vec::new();
@@ -712,15 +725,19 @@ pub fn stage_tables(
                 None,
             );
         }
-        summaries.push(json!({
-            "start": stage.start,
-            "end": stage.end,
-            "description": stage.description,
-            "dominant_modes": stage.dominant,
-            "key_arrangements": stage.key_arrangements,
-            "empty_years": stage.empty_years,
-            "network": { "nodes": net.nodes.len(), "density": round_to(net.density(), 4), "cross_province_share": cross.map(|c| round_to(c, 4)) },
-        }));
+        summaries.push(StageSummary {
+            start: stage.start,
+            end: stage.end,
+            description: stage.description.clone(),
+            dominant_modes: stage.dominant.clone(),
+            key_arrangements: stage.key_arrangements.clone(),
+            empty_years: stage.empty_years.clone(),
+            network: StageNetwork {
+                nodes: net.nodes.len(),
+                density: round_to(net.density(), 4),
+                cross_province_share: cross.map(|c| round_to(c, 4)),
+            },
+        });
     }
     (stages_t, network_t, summaries)
 }
@@ -729,7 +746,7 @@ fn coverage_table(
     region: &Region,
     arrangements: &[Arrangement],
     horizon: i32,
-) -> Result<(Table, serde_json::Value), AnalysisError> {
+) -> Result<(Table, BTreeMap<String, CoverageSummary>), AnalysisError> {
     let mut t = Table::new("border_governance", border_governance_columns(), false);
     let mut summary = BTreeMap::new();
     for level in region.levels() {
@@ -797,15 +814,19 @@ fn coverage_table(
             );
         }
         summary.insert(
-            level.name(),
-            json!({
-                "edge_borders": edges.len(),
-                "covered_borders": covered_n,
-                "covered_length_share": if total_km > 0.0 { round_to(covered_km / total_km, 4) } else { 0.0 },
-            }),
+            level.name().to_string(),
+            CoverageSummary {
+                edge_borders: edges.len(),
+                covered_borders: covered_n,
+                covered_length_share: if total_km > 0.0 {
+                    round_to(covered_km / total_km, 4)
+                } else {
+                    0.0
+                },
+            },
         );
     }
-    Ok((t, json!(summary)))
+    Ok((t, summary))
 }
 
 /// The columns of `governance_timeline` (its output spec reads them too).

@@ -80,10 +80,10 @@
 
 use std::collections::BTreeMap;
 
+use super::summary::{GoalEffect, NetOfPreTrend, OutcomeSummary, PreTrend};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
-use serde_json::json;
 
 use crate::analysis::conflicts::consistency::BorderConsistency;
 use crate::analysis::synergy::BorderCoordination;
@@ -863,20 +863,21 @@ fn event_rows(measure: &Measure, observed: &Estimate, permuted: &Permuted, table
 
 /// The pre-trend tests of an estimate against its permutations: the mean of θ(e)² over the
 /// leads (one-sided) and the slope of the pre-trend line (two-sided).
-fn pre_trend_summary(observed: &Estimate, permuted: &Permuted) -> serde_json::Value {
+fn pre_trend_summary(observed: &Estimate, permuted: &Permuted) -> PreTrend {
+    let leads = observed.event.range(..-1).count();
     match (pre_trend(observed), pre_trend_line(observed)) {
-        (Some(statistic), Some((_, slope))) => json!({
-            "leads": observed.event.range(..-1).count(),
-            "statistic": round_to(statistic, 9),
-            "p_value": pseudo_p(statistic, &permuted.pre_trend, Alternative::Greater).map(|p| round_to(p, 6)),
-            "slope_per_period": round_to(slope, 9),
-            "slope_p_value": pseudo_p(slope, &permuted.slope, Alternative::TwoSided).map(|p| round_to(p, 6)),
-            "reading": "statistic: mean of θ(e)² over the leads; slope_per_period: OLS slope of θ(e) on e over e ≤ −1 (θ(−1) = 0), in the measure's units per panel period. A small p says covered and uncovered borders drifted apart before coverage: the effect is then not credible, see net_of_pre_trend",
-        }),
-        _ => json!({
-            "leads": observed.event.range(..-1).count(),
-            "note": "not tested: it needs two or more periods before coverage",
-        }),
+        (Some(statistic), Some((_, slope))) => PreTrend::Tested {
+            leads,
+            statistic: round_to(statistic, 9),
+            p_value: pseudo_p(statistic, &permuted.pre_trend, Alternative::Greater).map(|p| round_to(p, 6)),
+            slope_per_period: round_to(slope, 9),
+            slope_p_value: pseudo_p(slope, &permuted.slope, Alternative::TwoSided).map(|p| round_to(p, 6)),
+            reading: "statistic: mean of θ(e)² over the leads; slope_per_period: OLS slope of θ(e) on e over e ≤ −1 (θ(−1) = 0), in the measure's units per panel period. A small p says covered and uncovered borders drifted apart before coverage: the effect is then not credible, see net_of_pre_trend".into(),
+        },
+        _ => PreTrend::NotTested {
+            leads,
+            note: "not tested: it needs two or more periods before coverage".into(),
+        },
     }
 }
 
@@ -887,19 +888,21 @@ fn net_summary(
     observed: &Estimate,
     permuted: &Permuted,
     alternative: Alternative,
-) -> serde_json::Value {
+) -> NetOfPreTrend {
     let Some(net) = net_of_pre_trend(observed) else {
-        return json!({ "note": "not estimated: it needs two or more periods before coverage" });
+        return NetOfPreTrend::NotEstimated {
+            note: "not estimated: it needs two or more periods before coverage".into(),
+        };
     };
     let nulls: Vec<f64> = permuted.net.iter().map(|p| p.0).collect();
-    json!({
-        "did": round_to(net, 6),
-        "pre_trend_part": observed.did.map(|d| round_to(d - net, 6)),
-        "interval_95": interval(Some(net), 1.0, &permuted.net),
-        "null_interval_95": null_interval(&permuted.net),
-        "p_value": pseudo_p(net, &nulls, alternative).map(|p| round_to(p, 6)),
-        "method": "θ(e) less the OLS line through the leads and θ(−1) = 0, extended to e ≥ 0, weighted as did (the linear-trend case, Δ^SD(0), of Rambachan & Roth 2023)",
-    })
+    NetOfPreTrend::Estimated {
+        did: round_to(net, 6),
+        pre_trend_part: observed.did.map(|d| round_to(d - net, 6)),
+        interval_95: interval(Some(net), 1.0, &permuted.net),
+        null_interval_95: null_interval(&permuted.net),
+        p_value: pseudo_p(net, &nulls, alternative).map(|p| round_to(p, 6)),
+        method: "θ(e) less the OLS line through the leads and θ(−1) = 0, extended to e ≥ 0, weighted as did (the linear-trend case, Δ^SD(0), of Rambachan & Roth 2023)".into(),
+    }
 }
 
 /// The per-border outcome table, the event study and the summary of one measure.
@@ -909,7 +912,7 @@ pub fn outcomes(
     measure: &Measure,
     settings: &OutcomeSettings,
     tables: &mut OutcomeTables,
-) -> Result<serde_json::Value, AnalysisError> {
+) -> Result<OutcomeSummary, AnalysisError> {
     let layout = Layout::new(region, arrangements, measure, settings.reach)?;
     let (first, last) = (layout.periods[0], layout.periods[layout.periods.len() - 1]);
     let (actual, outcome) = (&layout.actual, &layout.outcome);
@@ -948,7 +951,7 @@ pub fn outcomes(
             by_goal_borders.entry(goal.clone()).or_default().push(i);
         }
     }
-    let goals: BTreeMap<String, serde_json::Value> = by_goal_borders
+    let by_goal: BTreeMap<String, GoalEffect> = by_goal_borders
         .into_iter()
         .map(|(goal, members)| {
             let keep = |i: usize| members.contains(&i);
@@ -961,59 +964,67 @@ pub fn outcomes(
             ));
             (
                 goal,
-                json!({ "borders": members.len(), "did": effect.did.map(|d| round_to(d, 6)) }),
+                GoalEffect {
+                    borders: members.len(),
+                    did: effect.did.map(|d| round_to(d, 6)),
+                },
             )
         })
         .collect();
     let treated_borders = layout.count(|c| matches!(c, Cohort::At(_)));
-    let mut summary = json!({
-        "outcome": measure.description,
-        "higher_is_better": measure.higher_is_better,
-        "estimator": "group-time effects at first coverage, universal base period (Callaway & Sant'Anna 2021)",
-        "controls": settings.controls.name(),
-        "coverage": match settings.reach { Reach::Any => "any", Reach::Direct => "direct" },
-        "panel": [first, last],
-        "periods": layout.periods.len(),
-        "treated_borders": treated_borders,
-        "control_borders": layout.count(|c| matches!(c, Cohort::Never)),
-        "already_covered_borders": layout.count(|c| matches!(c, Cohort::AlreadyCovered)),
-        "did": observed.did.map(|d| round_to(d, 6)),
-        "interval_95": interval(observed.did, 1.0, &permuted.did),
-        "null_interval_95": null_interval(&permuted.did),
-        "p_value": p_value,
-        "permutations": settings.permutations,
-        "permutation_unit": "spatial blocks: covered borders linked by a shared county or first arrangement move whole onto another block; never-covered borders in stars around one county",
-        "assignment_units": blocks.members.len(),
-        "covered_clusters": blocks.covered,
-        "largest_unit_borders": blocks.members.iter().map(Vec::len).max(),
-        "distinct_assignments": assignments,
-        "seed": settings.seed,
-        "pre_trend": pre_trend_summary(&observed, &permuted),
-        "net_of_pre_trend": net_summary(&observed, &permuted, settings.alternative),
-        "by_goal": goals,
-        "outcomes": classes,
-        "assumption": "parallel trends of covered and never-covered borders (tested by the leads where the panel allows); arrangements choose their borders",
-    });
-    if observed.did.is_none() {
-        summary["not_estimable"] = json!(if treated_borders == 0 {
+    let control_borders = layout.count(|c| matches!(c, Cohort::Never));
+    let already_covered_borders = layout.count(|c| matches!(c, Cohort::AlreadyCovered));
+    let not_estimable = observed.did.is_none().then(|| {
+        if treated_borders == 0 {
             format!(
-                "no border is first covered within the panel ({first}–{last}, after its first period): {} were covered before it, {} never",
-                summary["already_covered_borders"], summary["control_borders"]
+                "no border is first covered within the panel ({first}–{last}, after its first period): {already_covered_borders} were covered before it, {control_borders} never"
             )
         } else {
             "no control border has values in the base period and after".to_string()
-        });
-    }
-    if observed.did.is_some() && assignments < needed {
-        summary["p_value_not_estimable"] = json!(format!(
+        }
+    });
+    let p_value_not_estimable = (observed.did.is_some() && assignments < needed).then(|| {
+        format!(
             "{assignments} distinct assignments of the {} covered cluster(s) to the {} blocks: the smallest attainable p, 1/{assignments}, is above α = {ALPHA} (at least {needed} needed)",
             blocks.covered,
             blocks.members.len()
-        ));
-    }
-    if let Some(note) = measure.synthetic {
-        summary["synthetic"] = json!(note);
-    }
+        )
+    });
+    let summary = OutcomeSummary {
+        outcome: measure.description.into(),
+        higher_is_better: measure.higher_is_better,
+        estimator: "group-time effects at first coverage, universal base period (Callaway & Sant'Anna 2021)".into(),
+        controls: settings.controls.name().into(),
+        coverage: match settings.reach {
+            Reach::Any => "any",
+            Reach::Direct => "direct",
+        }
+        .into(),
+        panel: [first, last],
+        periods: layout.periods.len(),
+        treated_borders,
+        control_borders,
+        already_covered_borders,
+        did: observed.did.map(|d| round_to(d, 6)),
+        interval_95: interval(observed.did, 1.0, &permuted.did),
+        null_interval_95: null_interval(&permuted.did),
+        p_value,
+        permutations: settings.permutations,
+        permutation_unit: "spatial blocks: covered borders linked by a shared county or first arrangement move whole onto another block; never-covered borders in stars around one county".into(),
+        assignment_units: blocks.members.len(),
+        covered_clusters: blocks.covered,
+        largest_unit_borders: blocks.members.iter().map(Vec::len).max(),
+        distinct_assignments: assignments,
+        seed: settings.seed,
+        pre_trend: pre_trend_summary(&observed, &permuted),
+        net_of_pre_trend: net_summary(&observed, &permuted, settings.alternative),
+        by_goal,
+        outcomes: classes.into_iter().map(|(class, n)| (class.to_string(), n)).collect(),
+        assumption: "parallel trends of covered and never-covered borders (tested by the leads where the panel allows); arrangements choose their borders".into(),
+        not_estimable,
+        p_value_not_estimable,
+        synthetic: measure.synthetic.map(str::to_string),
+    };
     Ok(summary)
 }
 
@@ -1181,15 +1192,12 @@ mod tests {
         let mut tables = OutcomeTables::default();
         let summary = outcomes(&region, &arrangements, &measure, &settings, &mut tables).unwrap();
         let table = &tables.borders;
-        assert_eq!(summary["treated_borders"], 1);
-        assert_eq!(summary["control_borders"], 4);
-        assert!(
-            (summary["did"].as_f64().unwrap() - 0.1).abs() < 1e-9,
-            "{summary}"
-        );
+        assert_eq!(summary.treated_borders, 1);
+        assert_eq!(summary.control_borders, 4);
+        assert!((summary.did.unwrap() - 0.1).abs() < 1e-9, "{summary:?}");
         assert_eq!(table.rows[0][9], Value::Text("improved".into()));
         assert_eq!(table.rows[0][3], Value::Int(2015));
-        assert!(summary.get("synthetic").is_none());
+        assert!(summary.synthetic.is_none());
     }
 
     /// Counties u0, u1, … without parents; border k is (u{2k}, u{2k+1}).
@@ -1272,7 +1280,8 @@ mod tests {
         coordination(&rows, 0.01, false)
     }
 
-    /// The outcome comparison with never-covered controls, two-sided, seeded.
+    /// The outcome comparison with never-covered controls, two-sided, seeded; its summary as
+    /// summary.json holds it.
     fn compare(
         region: &Region,
         arrangements: &[Arrangement],
@@ -1288,7 +1297,7 @@ mod tests {
         };
         let mut tables = OutcomeTables::default();
         let summary = outcomes(region, arrangements, measure, &settings, &mut tables).unwrap();
-        (summary, tables)
+        (serde_json::to_value(summary).unwrap(), tables)
     }
 
     /// Borders 0–9 were covered in 2005, before the 2010–2020 panel, and are still rising

@@ -48,7 +48,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::YearMix;
 use crate::model::registry::Arrangement;
@@ -416,14 +416,14 @@ pub struct Robustness {
 }
 
 /// How often a break year is chosen across the variants.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recurrence {
     pub year: i32,
     pub variants: usize,
 }
 
 /// The robustness summary (the analysis summary's `stage_robustness`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RobustnessSummary {
     pub variants: usize,
     /// The k within ΔBIC ≤ 2 of the least BIC at the configured features and δ.

@@ -19,13 +19,13 @@ pub mod coverage;
 pub mod fragmentation;
 pub mod labels;
 pub mod sea;
+pub mod summary;
 pub mod zonal;
 
 use std::collections::BTreeMap;
 
 use geo::MultiPolygon;
 use rayon::prelude::*;
-use serde_json::json;
 
 use crate::inputs::Inputs;
 use crate::raster;
@@ -40,6 +40,7 @@ use crate::model::esv::EsvTables;
 use crate::region::Region;
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{round_to, unit_columns, Column, ColumnType, Table, Value};
+use summary::{CellSize, LandCoverSummary, LandCoverYear, MissingClass, Resolution};
 use zonal::Composition;
 
 pub const SPEC: AnalysisSpec = AnalysisSpec {
@@ -382,35 +383,44 @@ impl AnalysisModule for LandCover {
                     None,
                 );
             }
-            years_summary.push(json!({
-                "habitat_patches": year.patches,
-                "year": year.year,
-                "file": file,
-                "scheme": scheme.name,
-                "cell_size": cell_size_text(layer.source.grid()),
-                "nodata_ha": round_to(nodata_ha, 2),
-                "sea_km2": round_to(sea_ha / 100.0, 4),
-                "sea_valued": esv.row_sum(SEA).is_some(),
-                "classes_missing_from_crosswalk": unmapped.iter().map(|(c, a)| json!({"class": c, "area_ha": round_to(*a, 2)})).collect::<Vec<_>>(),
-            }));
+            years_summary.push(LandCoverYear {
+                habitat_patches: year.patches,
+                year: year.year,
+                file: file.map(String::from),
+                scheme: scheme.name.clone(),
+                cell_size: cell_size_text(layer.source.grid()),
+                nodata_ha: round_to(nodata_ha, 2),
+                sea_km2: round_to(sea_ha / 100.0, 4),
+                sea_valued: esv.row_sum(SEA).is_some(),
+                classes_missing_from_crosswalk: unmapped
+                    .iter()
+                    .map(|(&class, a)| MissingClass {
+                        class,
+                        area_ha: round_to(*a, 2),
+                    })
+                    .collect(),
+            });
         }
         // Every year shares the first year's grid (checked when the layer was loaded).
         let resolution = inputs.rasters.first().map(|l| {
             let grid = l.source.grid();
             let (x, y) = cell_size_m(grid);
-            json!({
-                "cell_size_m": { "x": round_to(x, 1), "y": round_to(y, 1) },
-                "cell_size_approximate": matches!(grid.crs, RasterCrs::Geographic { .. }),
-                "resolution_note": resolution_note(grid),
-            })
+            Resolution {
+                cell_size_m: CellSize {
+                    x: round_to(x, 1),
+                    y: round_to(y, 1),
+                },
+                cell_size_approximate: matches!(grid.crs, RasterCrs::Geographic { .. }),
+                resolution_note: resolution_note(grid),
+            }
         });
-        let mut summary = json!({ "years": years_summary, "warnings": warnings });
-        if let (Some(serde_json::Value::Object(r)), Some(s)) = (resolution, summary.as_object_mut())
-        {
-            s.extend(r);
-        }
-        Ok(AnalysisOutput {
-            tables: vec![
+        let summary = LandCoverSummary {
+            years: years_summary,
+            warnings,
+            resolution,
+        };
+        AnalysisOutput::new(
+            vec![
                 units,
                 zones,
                 values,
@@ -419,8 +429,8 @@ impl AnalysisModule for LandCover {
                 cut,
                 changes,
             ],
-            summary,
-        })
+            &summary,
+        )
     }
 }
 

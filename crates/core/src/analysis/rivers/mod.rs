@@ -9,13 +9,13 @@
 pub mod network;
 pub mod routing;
 pub mod siting;
+pub mod summary;
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use geo::{BoundingRect, Centroid, LineString, Point};
-use serde_json::json;
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
@@ -30,6 +30,7 @@ use crate::stats::significance::Alternative;
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 use network::{Lake, Network, Overlay};
 use routing::{flux_by_pair, route, Crossing, Injection, Rates, Routed};
+use summary::{Coefficients, MassBalance, RiversSummary, SitingSummary};
 
 /// The columns of `river_sections` (its output spec reads them too).
 fn river_sections_columns() -> Vec<Column> {
@@ -235,7 +236,8 @@ pub struct LoadFlow {
 /// of every level (what load-based compensation acts on).
 #[derive(Debug, Clone)]
 pub struct RiversResult {
-    pub output: AnalysisOutput,
+    pub tables: Vec<Table>,
+    pub summary: RiversSummary,
     pub load_matrices: BTreeMap<Level, Vec<LoadFlow>>,
 }
 
@@ -276,7 +278,7 @@ impl AnalysisModule for Rivers {
         _params: &RiversParams,
         result: &RiversResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        Ok(result.output.clone())
+        AnalysisOutput::new(result.tables.clone(), &result.summary)
     }
 }
 
@@ -532,7 +534,8 @@ fn run(inputs: &Inputs, params: &RiversParams) -> Result<RiversResult, AnalysisE
         siting_summary,
     );
     Ok(RiversResult {
-        output: AnalysisOutput { tables, summary },
+        tables,
+        summary,
         load_matrices,
     })
 }
@@ -545,10 +548,10 @@ fn summary(
     network: &Network,
     runs: &[RoutedRun],
     load_matrices: &BTreeMap<Level, Vec<LoadFlow>>,
-    siting: serde_json::Value,
-) -> serde_json::Value {
+    siting: SitingSummary,
+) -> RiversSummary {
     let region = &inputs.region;
-    let balance: Vec<serde_json::Value> = runs
+    let mass_balance = runs
         .iter()
         .map(|run| {
             let r = run.routed.total();
@@ -562,17 +565,18 @@ fn summary(
                         / b.injected.max(f64::MIN_POSITIVE)
                 })
                 .fold(0.0, f64::max);
-            json!({
-                "plan": run.plan, "pollutant": run.pollutant,
-                "injected_kg_per_yr": round_to(r.injected, 9),
-                "delivered_kg_per_yr": round_to(r.delivered, 9),
-                "decayed_kg_per_yr": round_to(r.decayed, 9),
-                "retained_kg_per_yr": round_to(r.retained, 9),
-                "unrouted_kg_per_yr": round_to(run.unrouted_kg, 9),
-                "overland_crossing_kg_per_yr": round_to(run.routed.overland.values().sum(), 9),
-                "origins": run.routed.balance.len(),
-                "largest_origin_imbalance": worst_gap,
-            })
+            MassBalance {
+                plan: run.plan.clone(),
+                pollutant: run.pollutant.clone(),
+                injected_kg_per_yr: round_to(r.injected, 9),
+                delivered_kg_per_yr: round_to(r.delivered, 9),
+                decayed_kg_per_yr: round_to(r.decayed, 9),
+                retained_kg_per_yr: round_to(r.retained, 9),
+                unrouted_kg_per_yr: round_to(run.unrouted_kg, 9),
+                overland_crossing_kg_per_yr: round_to(run.routed.overland.values().sum(), 9),
+                origins: run.routed.balance.len(),
+                largest_origin_imbalance: worst_gap,
+            }
         })
         .collect();
     let border_river_km: f64 = network
@@ -582,48 +586,49 @@ fn summary(
         .filter(|s| s.bank.is_some())
         .map(|s| s.length_km)
         .sum();
-    let matrix_rows: BTreeMap<&str, usize> = load_matrices
+    let matrix_rows = load_matrices
         .iter()
-        .map(|(level, flows)| (level.name(), flows.len()))
+        .map(|(level, flows)| (level.name().to_string(), flows.len()))
         .collect();
-    let synthetic: Vec<&String> = ["plans", "facilities"]
+    let synthetic_inputs = ["plans", "facilities"]
         .iter()
-        .filter_map(|k| region.synthetic_layers.get(*k))
+        .filter_map(|k| region.synthetic_layers.get(*k).cloned())
         .collect();
-    let template = |kind: &str, note: &'static str| {
+    let template = |kind: &str, note: &str| {
         if inputs.model.rules.is_default(kind) {
-            note
+            note.to_string()
         } else {
-            "project table"
+            "project table".to_string()
         }
     };
-    json!({
-        "reaches": network.reaches.len(),
-        "cycles": network.cycles,
-        "disconnected_pieces": network.disconnected.len(),
-        "disconnected_sample": network.disconnected.iter().take(5).collect::<Vec<_>>(),
-        "uphill": network.uphill,
-        "sections": runs.first().map_or(0, |r| r.routed.sections.len()),
-        "border_river_km": round_to(border_river_km, 3),
-        "matrix_rows": matrix_rows,
-        "mass_balance": balance,
-        "coefficients": {
-            "export": template("export_coefficients", "TEMPLATE (InVEST NDR sample table, not YRD values)"),
-            "point_loads": template("point_loads", "TEMPLATE (borderscape placeholders, not permit data)"),
-            "decay": if params.decay == default_rates("decay") {
-                "TEMPLATE (borderscape placeholders of the order of published first-order N and P loss rates, not calibrated for the YRD: set `decay` or reaches' decay_per_km)"
-            } else {
-                "project parameter"
-            },
-            "lake_retention": if params.lake_retention == default_rates("lake_retention") {
-                "TEMPLATE (borderscape placeholders, not measured: set `lake_retention` or the lakes' residence_time_yr)"
-            } else {
-                "project parameter"
-            },
+    let parameter = |name: &str, value: &BTreeMap<String, f64>, note: &str| {
+        if *value == default_rates(name) {
+            note.to_string()
+        } else {
+            "project parameter".to_string()
+        }
+    };
+    RiversSummary {
+        reaches: network.reaches.len(),
+        cycles: network.cycles.clone(),
+        disconnected_pieces: network.disconnected.len(),
+        disconnected_sample: network.disconnected.iter().take(5).cloned().collect(),
+        uphill: network.uphill.clone(),
+        sections: runs.first().map_or(0, |r| r.routed.sections.len()),
+        border_river_km: round_to(border_river_km, 3),
+        matrix_rows,
+        mass_balance,
+        coefficients: Coefficients {
+            export: template("export_coefficients", "TEMPLATE (InVEST NDR sample table, not YRD values)"),
+            point_loads: template("point_loads", "TEMPLATE (borderscape placeholders, not permit data)"),
+            decay: parameter("decay", &params.decay,
+                "TEMPLATE (borderscape placeholders of the order of published first-order N and P loss rates, not calibrated for the YRD: set `decay` or reaches' decay_per_km)"),
+            lake_retention: parameter("lake_retention", &params.lake_retention,
+                "TEMPLATE (borderscape placeholders, not measured: set `lake_retention` or the lakes' residence_time_yr)"),
         },
-        "siting": siting,
-        "synthetic_inputs": synthetic,
-    })
+        siting,
+        synthetic_inputs,
+    }
 }
 
 /// The codes of a unit and its ancestors, `county>city>province`.

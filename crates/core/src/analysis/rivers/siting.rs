@@ -33,9 +33,9 @@ use geo::Area;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
-use serde_json::json;
 
 use super::network::{Network, Segment};
+use super::summary::{ExitCounty, FacilitiesApart, FacilityApart, MostDownstream, SitingSummary};
 use crate::error::AnalysisError;
 use crate::region::{Level, Region};
 use crate::stats::significance::{pseudo_p, quantile, Alternative};
@@ -327,7 +327,7 @@ pub fn siting(
     permutations: usize,
     seed: u64,
     alternative: Alternative,
-) -> Result<(Table, serde_json::Value), AnalysisError> {
+) -> Result<(Table, SitingSummary), AnalysisError> {
     let walker = Walker::new(region, network, level);
     let polluting = |kind: &str| {
         point_loads
@@ -416,41 +416,46 @@ pub fn siting(
     }
     // The facilities left out of the bands, by where they discharge.
     let apart = |into_a_unit: bool| {
-        let listed: Vec<serde_json::Value> = elsewhere
+        let listed: Vec<FacilityApart> = elsewhere
             .iter()
             .filter(|s| walker.units[s.reach][s.segment].is_some() == into_a_unit)
             .map(|s| {
                 let f = &facilities[s.facility];
                 let home = walker.down_to(s.reach, s.segment, f64::INFINITY, |u| u == Some(s.unit));
-                json!({
-                    "id": f.id,
-                    "type": f.kind.trim(),
-                    "unit": region.jurisdictions[s.unit].code,
-                    "reach_unit": walker.units[s.reach][s.segment]
+                FacilityApart {
+                    id: f.id.clone(),
+                    kind: f.kind.trim().to_string(),
+                    unit: region.jurisdictions[s.unit].code.clone(),
+                    reach_unit: walker.units[s.reach][s.segment]
                         .map(|u| region.jurisdictions[u].code.clone()),
-                    "km_down_the_flow_to_own_unit": home.map(|d| round_to(d - s.offset_km, 3)),
-                })
+                    km_down_the_flow_to_own_unit: home.map(|d| round_to(d - s.offset_km, 3)),
+                }
             })
             .collect();
-        json!({ "count": listed.len(), "facilities": listed })
+        FacilitiesApart {
+            count: listed.len(),
+            facilities: listed,
+        }
     };
     let downstream = most_downstream(region, network, facilities, &polluting, permutations, seed);
     Ok((
         table,
-        json!({
-            "level": level.name(),
-            "polluting_facilities_on_rivers": sites.len(),
-            "on_own_river": own.len(),
-            "into_neighbour_reach": apart(true),
-            "into_reach_outside_every_unit": apart(false),
-            "rate_ratio_0_5_km": bands[0].rate_ratio.map(|x| round_to(x, 6)),
-            "p_placebo": bands[0].p.map(|p| round_to(p, 6)),
-            "placebo_interval_0_5_km": bands[0].interval.map(|(a, b)| [round_to(a, 6), round_to(b, 6)]),
-            "alternative": alternative.name(),
-            "permutations": permutations,
-            "seed": seed,
-            "most_downstream": downstream,
-        }),
+        SitingSummary {
+            level,
+            polluting_facilities_on_rivers: sites.len(),
+            on_own_river: own.len(),
+            into_neighbour_reach: apart(true),
+            into_reach_outside_every_unit: apart(false),
+            rate_ratio_0_5_km: bands[0].rate_ratio.map(|x| round_to(x, 6)),
+            p_placebo: bands[0].p.map(|p| round_to(p, 6)),
+            placebo_interval_0_5_km: bands[0]
+                .interval
+                .map(|(a, b)| [round_to(a, 6), round_to(b, 6)]),
+            alternative: alternative.name().into(),
+            permutations,
+            seed,
+            most_downstream: downstream,
+        },
     ))
 }
 
@@ -504,7 +509,7 @@ fn most_downstream(
     polluting: &dyn Fn(&str) -> bool,
     permutations: usize,
     seed: u64,
-) -> serde_json::Value {
+) -> MostDownstream {
     let exits = exit_counties(region, network);
     let density = |county: usize| {
         let n = facilities
@@ -565,7 +570,7 @@ fn most_downstream(
         })
         .collect();
     let p = observed.and_then(|x| pseudo_p(x, &placebo, Alternative::Greater));
-    let rows: Vec<serde_json::Value> = provinces
+    let exit_counties = provinces
         .iter()
         .flat_map(|(&p, counties)| {
             let others: Vec<f64> = counties
@@ -577,24 +582,22 @@ fn most_downstream(
             counties
                 .iter()
                 .filter(|(c, _)| exits.contains(c))
-                .map(move |&(c, d)| {
-                    json!({
-                        "province": region.jurisdictions[p].code,
-                        "county": region.jurisdictions[c].code,
-                        "density_per_1000_km2": round_to(d, 4),
-                        "others_mean_density_per_1000_km2": round_to(mean, 4),
-                    })
+                .map(move |&(c, d)| ExitCounty {
+                    province: region.jurisdictions[p].code.clone(),
+                    county: region.jurisdictions[c].code.clone(),
+                    density_per_1000_km2: round_to(d, 4),
+                    others_mean_density_per_1000_km2: round_to(mean, 4),
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
-    json!({
-        "descriptive": "counties where a river leaves its province, against the other counties of that province; a comparison, not a causal estimate",
-        "exit_counties": rows,
-        "mean_difference_per_1000_km2": observed.map(|x| round_to(x, 6)),
-        "p_permutation": p.map(|p| round_to(p, 6)),
-        "alternative": Alternative::Greater.name(),
-    })
+    MostDownstream {
+        descriptive: "counties where a river leaves its province, against the other counties of that province; a comparison, not a causal estimate".into(),
+        exit_counties,
+        mean_difference_per_1000_km2: observed.map(|x| round_to(x, 6)),
+        p_permutation: p.map(|p| round_to(p, 6)),
+        alternative: Alternative::Greater.name().into(),
+    }
 }
 
 /// The columns of `siting_bands` (its output spec reads them too).
