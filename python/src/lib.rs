@@ -373,7 +373,9 @@ fn moran<'py>(
                     geoparquet::to_bytes(Path::new("lisa"), &t, Srs::WGS84, &Default::default())
                 })
                 .transpose()?;
-            Ok::<_, OpsError>((run.report.to_string(), lisa))
+            let report = serde_json::to_string(&run.report)
+                .map_err(|e| OpsError::Usage(format!("the report: {e}")))?;
+            Ok::<_, OpsError>((report, lisa))
         })
         .map_err(to_python)?;
     Ok((report, lisa.map(|b| PyBytes::new(py, &b))))
@@ -414,8 +416,8 @@ fn coupling<'py>(
         };
         let run = coupling_of(&table, Path::new(&name), &options)?;
         Ok((
-            serde_json::Value::Array(run.records).to_string(),
-            run.weights.to_string(),
+            serde_json::to_string(&run.records).expect("serialisable"),
+            serde_json::to_string(&run.weights).expect("serialisable"),
         ))
     })
     .map_err(to_python)

@@ -14,7 +14,9 @@ use borderscape_core::error::AnalysisError;
 use borderscape_core::spec::{ParamValue, Params};
 use borderscape_core::table::Table;
 use borderscape_core::{Inputs, Region};
-use serde_json::{json, Value};
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{IoError, Problem, Severity};
 use crate::geoparquet;
@@ -280,6 +282,45 @@ pub fn run(
     Ok(finished)
 }
 
+/// summary.json: the region, its CRS, the inputs and, per analysis in run order, its parameters,
+/// its typed summary and the row count of each output table.
+#[derive(Debug, Serialize)]
+pub struct RunSummary<'a> {
+    pub borderscape_version: &'static str,
+    pub region: RegionSummary<'a>,
+    pub crs: CrsSummary<'a>,
+    /// Kinds of the inputs that are generated, not observed.
+    pub synthetic_layers: Vec<&'a str>,
+    pub inputs: &'a [LayerInfo],
+    pub analyses: IndexMap<&'static str, AnalysisSummary<'a>>,
+}
+
+/// The region's names and its jurisdictions per level.
+#[derive(Debug, Serialize)]
+pub struct RegionSummary<'a> {
+    pub name: &'a str,
+    pub name_zh: Option<&'a str>,
+    pub jurisdictions: BTreeMap<&'static str, usize>,
+}
+
+/// The analysis CRS.
+#[derive(Debug, Serialize)]
+pub struct CrsSummary<'a> {
+    pub name: &'a str,
+    pub proj: &'a str,
+    pub epsg: Option<u16>,
+}
+
+/// One analysis in summary.json.
+#[derive(Debug, Serialize)]
+pub struct AnalysisSummary<'a> {
+    pub params: &'a Params,
+    /// The serialisation of the analysis's typed summary.
+    pub results: &'a Value,
+    /// Rows per output table.
+    pub tables: BTreeMap<&'a str, usize>,
+}
+
 /// The machine-readable summary of a run (deterministic: no times, no absolute paths).
 pub fn summary(
     region: &Region,
@@ -287,36 +328,49 @@ pub fn summary(
     layers: &[LayerInfo],
     finished: &[Finished],
 ) -> Value {
-    let counts: BTreeMap<&str, usize> = jurisdiction_counts(region)
-        .into_iter()
-        .map(|(l, n)| (l.name(), n))
-        .collect();
-    let synthetic: Vec<&str> = layers
+    let analyses = finished
         .iter()
-        .filter(|l| l.synthetic)
-        .map(|l| l.kind.as_str())
+        .map(|f| {
+            let tables = f.output.tables.iter().map(|t| (t.name.as_str(), t.len()));
+            let entry = AnalysisSummary {
+                params: &f.params,
+                results: &f.output.summary,
+                tables: tables.collect(),
+            };
+            (f.name, entry)
+        })
         .collect();
-    let mut analyses = serde_json::Map::new();
-    for f in finished {
-        let tables: BTreeMap<&str, usize> = f
-            .output
-            .tables
+    let summary = RunSummary {
+        borderscape_version: env!("CARGO_PKG_VERSION"),
+        region: RegionSummary {
+            name: &region.name,
+            name_zh,
+            jurisdictions: jurisdiction_counts(region)
+                .into_iter()
+                .map(|(l, n)| (l.name(), n))
+                .collect(),
+        },
+        crs: CrsSummary {
+            name: &region.crs.name,
+            proj: &region.crs.proj_string,
+            epsg: region.crs.epsg,
+        },
+        synthetic_layers: layers
             .iter()
-            .map(|t| (t.name.as_str(), t.len()))
-            .collect();
-        analyses.insert(
-            f.name.to_string(),
-            json!({ "params": f.params, "results": f.output.summary, "tables": tables }),
-        );
-    }
-    json!({
-        "borderscape_version": env!("CARGO_PKG_VERSION"),
-        "region": { "name": region.name, "name_zh": name_zh, "jurisdictions": counts },
-        "crs": { "name": region.crs.name, "proj": region.crs.proj_string, "epsg": region.crs.epsg },
-        "synthetic_layers": synthetic,
-        "inputs": layers,
-        "analyses": analyses,
-    })
+            .filter(|l| l.synthetic)
+            .map(|l| l.kind.as_str())
+            .collect(),
+        inputs: layers,
+        analyses,
+    };
+    serde_json::to_value(&summary).expect("a run summary has string keys and plain values")
+}
+
+/// run.json: how long each analysis took (s); apart from summary.json, which stays the same
+/// from run to run.
+#[derive(Debug, Serialize)]
+struct RunTimes<'a> {
+    seconds: BTreeMap<&'a str, f64>,
 }
 
 /// The title of the QGIS project: the region, and which inputs are synthetic.
@@ -380,7 +434,7 @@ pub fn write_outputs(
         )?;
         write(
             "run.json",
-            serde_json::to_string_pretty(&json!({ "seconds": run })).expect("serialisable") + "\n",
+            serde_json::to_string_pretty(&RunTimes { seconds: run }).expect("serialisable") + "\n",
         )?;
         if formats.gpkg {
             write(

@@ -10,7 +10,8 @@ use borderscape_core::stats::coupling::{
 };
 use borderscape_core::table::{Column, ColumnType, Table, Value};
 use borderscape_io::{IoError, Problem, Severity};
-use serde_json::{json, Value as Json};
+use indexmap::IndexMap;
+use serde::Serialize;
 
 use crate::{number, OpsError};
 
@@ -35,10 +36,48 @@ pub struct CouplingOptions {
 
 /// What came out.
 pub struct CouplingRun {
-    /// Per row: unit, year, U per subsystem, C, T, D and their classes.
-    pub records: Vec<Json>,
-    /// Indicator weights per subsystem and entropy group.
-    pub weights: Json,
+    pub records: Vec<CouplingRecord>,
+    /// Indicator weights by `subsystem/entropy group`, then by column, in the subsystems' order.
+    pub weights: IndexMap<String, BTreeMap<String, f64>>,
+}
+
+/// One row's coupling: its unit and year, the score U of each subsystem, and the coupling C,
+/// development T and coordination D (all 0–1, unitless) with their classes.
+#[derive(Debug, Clone, Serialize)]
+pub struct CouplingRecord {
+    pub unit: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<Year>,
+    /// `U_<subsystem>` → its score, in the order the subsystems were given.
+    #[serde(flatten)]
+    pub scores: IndexMap<String, f64>,
+    #[serde(rename = "C")]
+    pub c: f64,
+    #[serde(rename = "T")]
+    pub t: f64,
+    #[serde(rename = "D")]
+    pub d: f64,
+    #[serde(rename = "C_class")]
+    pub c_class: &'static str,
+    #[serde(rename = "D_class")]
+    pub d_class: &'static str,
+}
+
+/// A year as the year field gives it: a number when it reads as one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Year {
+    Number(i64),
+    Text(String),
+}
+
+impl std::fmt::Display for Year {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Year::Number(y) => write!(f, "{y}"),
+            Year::Text(y) => f.write_str(y),
+        }
+    }
 }
 
 fn matrix(
@@ -134,7 +173,7 @@ pub fn coupling(
         })
         .collect::<Result<_, OpsError>>()?;
     let mut scores = vec![vec![0.0; options.systems.len()]; table.len()];
-    let mut weight_report = serde_json::Map::new();
+    let mut weight_report = IndexMap::new();
     for (group, rows) in &groups {
         let subset: Vec<SubsystemValues> = all
             .iter()
@@ -148,9 +187,9 @@ pub fn coupling(
             scores[i] = u;
         }
         for (Subsystem { name, columns }, w) in options.systems.iter().zip(scored.weights) {
-            let named: BTreeMap<&str, f64> =
-                columns.iter().map(|(c, _)| c.as_str()).zip(w).collect();
-            weight_report.insert(format!("{name}/{group}"), json!(named));
+            let named: BTreeMap<String, f64> =
+                columns.iter().map(|(c, _)| c.clone()).zip(w).collect();
+            weight_report.insert(format!("{name}/{group}"), named);
         }
     }
     let alpha: Vec<f64> = if options.alpha.is_empty() {
@@ -174,67 +213,62 @@ pub fn coupling(
     let mut records = Vec::new();
     for i in 0..table.len() {
         let c = coordination(&scores[i], &alpha, model)?;
-        let mut record = serde_json::Map::new();
-        record.insert("unit".into(), json!(units[i]));
-        if let Some(y) = &years {
-            let year = y[i]
-                .parse::<i64>()
-                .map(Json::from)
-                .unwrap_or_else(|_| json!(y[i]));
-            record.insert("year".into(), year);
-        }
-        for (s, Subsystem { name, .. }) in options.systems.iter().enumerate() {
-            record.insert(format!("U_{name}"), json!(scores[i][s]));
-        }
-        record.insert("C".into(), json!(c.C));
-        record.insert("T".into(), json!(c.T));
-        record.insert("D".into(), json!(c.D));
-        record.insert("C_class".into(), json!(c_class(c.C)));
-        record.insert("D_class".into(), json!(d_class(c.D)));
-        records.push(Json::Object(record));
+        records.push(CouplingRecord {
+            unit: units[i].clone(),
+            year: years.as_ref().map(|y| {
+                y[i].parse::<i64>()
+                    .map_or_else(|_| Year::Text(y[i].clone()), Year::Number)
+            }),
+            scores: options
+                .systems
+                .iter()
+                .zip(&scores[i])
+                .map(|(Subsystem { name, .. }, u)| (format!("U_{name}"), *u))
+                .collect(),
+            c: c.C,
+            t: c.T,
+            d: c.D,
+            c_class: c_class(c.C),
+            d_class: d_class(c.D),
+        });
     }
     Ok(CouplingRun {
         records,
-        weights: Json::Object(weight_report),
+        weights: weight_report,
     })
 }
 
-/// The records as a table (column order as in the first record).
-pub fn records_table(records: &[Json]) -> Table {
-    let names: Vec<String> = records
-        .first()
-        .and_then(Json::as_object)
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    let columns = names
-        .iter()
-        .map(|n| {
-            let numeric = records[0][n].is_number();
-            Column::new(
-                n,
-                if numeric {
-                    ColumnType::Real
-                } else {
-                    ColumnType::Text
-                },
-                None,
-                "",
-            )
-        })
-        .collect();
+/// The records as a table: unit, year (when given; a number column when the first year reads
+/// as one), U per subsystem, C, T, D and their classes.
+pub fn records_table(records: &[CouplingRecord]) -> Table {
+    let year_type = match records.first().and_then(|r| r.year.as_ref()) {
+        Some(Year::Number(_)) => Some(ColumnType::Real),
+        Some(Year::Text(_)) => Some(ColumnType::Text),
+        None => None,
+    };
+    let real = |name: &str| Column::new(name, ColumnType::Real, None, "");
+    let mut columns = vec![Column::new("unit", ColumnType::Text, None, "")];
+    columns.extend(year_type.map(|t| Column::new("year", t, None, "")));
+    columns.extend(
+        records
+            .first()
+            .into_iter()
+            .flat_map(|r| r.scores.keys().map(|k| real(k))),
+    );
+    columns.extend(["C", "T", "D"].map(real));
+    columns.extend(["C_class", "D_class"].map(|n| Column::new(n, ColumnType::Text, None, "")));
     let mut table = Table::new("coupling", columns, false);
     for r in records {
-        table.push(
-            names
-                .iter()
-                .map(|n| match &r[n] {
-                    Json::Number(x) => Value::Real(x.as_f64().unwrap_or(f64::NAN)),
-                    Json::String(s) => Value::Text(s.clone()),
-                    _ => Value::Null,
-                })
-                .collect(),
-            None,
-        );
+        let mut row = vec![Value::Text(r.unit.clone())];
+        row.extend(year_type.map(|t| match (&r.year, t) {
+            (Some(Year::Number(y)), ColumnType::Real) => Value::Real(*y as f64),
+            (Some(y), _) => Value::Text(y.to_string()),
+            (None, _) => Value::Null,
+        }));
+        row.extend(r.scores.values().map(|u| Value::Real(*u)));
+        row.extend([r.c, r.t, r.d].map(Value::Real));
+        row.extend([r.c_class, r.d_class].map(|c| Value::Text(c.into())));
+        table.push(row, None);
     }
     table
 }

@@ -17,7 +17,7 @@ use borderscape_core::table::{row_label, Column, ColumnType, Table, Value};
 use borderscape_io::transform::to_local_albers;
 use borderscape_io::{IoError, Problem, Severity};
 use geo::{Centroid, Geometry, MultiPolygon};
-use serde_json::{json, Value as Json};
+use serde::Serialize;
 
 use crate::{number, spec_params, OpsError};
 
@@ -74,17 +74,56 @@ impl MoranOptions {
 
 /// What came out.
 pub struct MoranRun {
-    pub global: MoransI,
-    pub bivariate: Option<BivariateMoran>,
+    /// Every result as one object (the command line's `--json`, the Python package's dict).
+    pub report: MoranReport,
     pub transform: Transform,
-    pub links: usize,
-    /// Ids of the units without neighbours.
-    pub island_ids: Vec<String>,
-    /// Every result above as one JSON object (the command line's `--json`).
-    pub report: Json,
     /// Local Moran per unit (id, the variable, i, quadrant, p_sim, cluster), with the layer's
     /// geometries, when asked for.
     pub lisa: Option<Table>,
+}
+
+/// Global Moran's I (esda's field names), the units without neighbours, the weights, and the
+/// bivariate and local results when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct MoranReport {
+    #[serde(flatten)]
+    pub global: MoransI,
+    /// Ids of the units without neighbours.
+    pub islands: Vec<String>,
+    pub weights: WeightsReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bivariate: Option<BivariateReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lisa: Option<LisaReport>,
+}
+
+/// The spatial weights used.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeightsReport {
+    /// As given: queen, rook, knn:K, distance:METRES or a .gal/.gwt file.
+    pub kind: String,
+    /// r (row-standardised), b (binary) or o (original).
+    pub transform: &'static str,
+    /// Directed neighbour links.
+    pub links: usize,
+}
+
+/// The bivariate Moran's I against the lag of `field`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BivariateReport {
+    #[serde(flatten)]
+    pub moran: BivariateMoran,
+    pub field: String,
+}
+
+/// The local Moran clusters at the cutoff the significance (and FDR) give.
+#[derive(Debug, Clone, Serialize)]
+pub struct LisaReport {
+    pub significance: f64,
+    pub fdr: bool,
+    pub p_cutoff: f64,
+    /// Units per cluster (HH, LL, HL, LH, ns).
+    pub clusters: BTreeMap<&'static str, usize>,
 }
 
 /// The values of `field`: every row must hold a finite number.
@@ -278,22 +317,23 @@ pub fn moran(table: &Table, path: &Path, options: &MoranOptions) -> Result<Moran
     let params = synergy_params(options)?;
     let permutations = Some(params.permutations);
     let global = morans_i::global(&y, &w, permutations)?;
-    let island_ids: Vec<String> = global.islands.iter().map(|&i| ids[i].clone()).collect();
-    let mut report = serde_json::to_value(&global).expect("serialisable");
-    report["islands"] = json!(island_ids);
-    report["weights"] =
-        json!({ "kind": options.weights, "transform": transform.name(), "links": w.links() });
+    let islands: Vec<String> = global.islands.iter().map(|&i| ids[i].clone()).collect();
+    let weights_report = WeightsReport {
+        kind: options.weights.clone(),
+        transform: transform.name(),
+        links: w.links(),
+    };
     let bivariate = match &options.bivariate {
         Some(field) => {
             let other = numbers(table, field, path)?;
-            let bv = morans_i::bivariate(&y, &other, &w, permutations)?;
-            let mut value = serde_json::to_value(&bv).expect("serialisable");
-            value["field"] = json!(field);
-            report["bivariate"] = value;
-            Some(bv)
+            Some(BivariateReport {
+                moran: morans_i::bivariate(&y, &other, &w, permutations)?,
+                field: field.clone(),
+            })
         }
         None => None,
     };
+    let mut lisa_report = None;
     let lisa = if options.local {
         let lisa = morans_i::local(&y, &w, permutations)?;
         let cutoff = cluster_cutoff(&lisa, params.significance, params.fdr);
@@ -301,7 +341,12 @@ pub fn moran(table: &Table, path: &Path, options: &MoranOptions) -> Result<Moran
         for l in &lisa {
             *clusters.entry(l.cluster(cutoff)).or_default() += 1;
         }
-        report["lisa"] = json!({ "significance": params.significance, "fdr": params.fdr, "p_cutoff": cutoff, "clusters": clusters });
+        lisa_report = Some(LisaReport {
+            significance: params.significance,
+            fdr: params.fdr,
+            p_cutoff: cutoff,
+            clusters,
+        });
         let mut local = Table::new(
             "lisa",
             vec![
@@ -325,12 +370,14 @@ pub fn moran(table: &Table, path: &Path, options: &MoranOptions) -> Result<Moran
         None
     };
     Ok(MoranRun {
-        global,
-        bivariate,
+        report: MoranReport {
+            global,
+            islands,
+            weights: weights_report,
+            bivariate,
+            lisa: lisa_report,
+        },
         transform,
-        links: w.links(),
-        island_ids,
-        report,
         lisa,
     })
 }

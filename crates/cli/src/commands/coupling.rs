@@ -10,8 +10,7 @@ use borderscape_io::outputs::OutputFile;
 use borderscape_io::owned::OutputKind;
 use borderscape_io::read::{read_table, ReadOptions};
 use borderscape_io::write::write_table;
-use borderscape_ops::coupling::{coupling, records_table, CouplingOptions};
-use serde_json::Value as Json;
+use borderscape_ops::coupling::{coupling, records_table, CouplingOptions, Year};
 
 use crate::context::{Context, Failure};
 
@@ -90,7 +89,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
     if !ctx.quiet {
         eprintln!(
             "indicator weights ({}, {} model): {}",
-            args.weights, args.model, run.weights
+            args.weights,
+            args.model,
+            serde_json::to_string(&run.weights).expect("serialisable")
         );
     }
     if args.json {
@@ -106,12 +107,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         for r in &records {
             println!(
                 "{} {} C={:.4} T={:.4} D={:.4} ({})",
-                r["unit"].as_str().unwrap_or(""),
-                r.get("year").and_then(Json::as_str).unwrap_or(""),
-                r["C"],
-                r["T"],
-                r["D"],
-                r["D_class"].as_str().unwrap_or("")
+                r.unit,
+                r.year.as_ref().map(Year::to_string).unwrap_or_default(),
+                r.c,
+                r.t,
+                r.d,
+                r.d_class
             );
         }
     }

@@ -89,7 +89,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
         snap_tolerance_m: args.snap_tolerance_m,
     };
     let run = moran(&table, &args.layer, &options)?;
-    let (result, report) = (&run.global, &run.report);
+    let (result, report) = (&run.report.global, &run.report);
     if args.json {
         println!(
             "{}",
@@ -114,7 +114,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             args.var,
             result.n,
             run.transform.name(),
-            run.links,
+            report.weights.links,
             result.I,
             result.EI,
             result.z_norm,
@@ -123,22 +123,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<(), Failure> {
             result.p_rand,
             p_sim(result.simulation.as_ref())
         );
-        if let (Some(field), Some(bv)) = (&args.bivariate, &run.bivariate) {
+        if let Some(bv) = &report.bivariate {
             println!(
-                "bivariate Moran's I of {} and the lag of {field}: I = {:.6}{}",
+                "bivariate Moran's I of {} and the lag of {}: I = {:.6}{}",
                 args.var,
-                bv.I,
-                p_sim(bv.simulation.as_ref())
+                bv.field,
+                bv.moran.I,
+                p_sim(bv.moran.simulation.as_ref())
             );
         }
-        if let Some(lisa) = report.get("lisa") {
+        if let Some(lisa) = &report.lisa {
             println!(
                 "LISA clusters at p_sim ≤ {}: {}",
-                lisa["p_cutoff"], lisa["clusters"]
+                lisa.p_cutoff,
+                serde_json::to_string(&lisa.clusters).expect("serialisable")
             );
         }
-        if !run.island_ids.is_empty() {
-            println!("islands (no neighbours): {}", run.island_ids.join(", "));
+        if !report.islands.is_empty() {
+            println!("islands (no neighbours): {}", report.islands.join(", "));
         }
     }
     if let (Some(target), Some(lisa)) = (&local_target, &run.lisa) {

@@ -69,7 +69,9 @@ pub struct MoransI {
     /// Present when permutations were asked for.
     #[serde(flatten)]
     pub simulation: Option<Simulation>,
-    /// Indices of units without neighbours (their lag is 0).
+    /// Indices of units without neighbours (their lag is 0); not serialised, as a report names
+    /// them by their ids.
+    #[serde(skip)]
     pub islands: Vec<usize>,
 }
 

@@ -11,7 +11,7 @@ mod guard;
 pub mod native;
 pub mod projjson;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +40,8 @@ use parquet::basic::Compression;
 use parquet::file::metadata::{KeyValue, ParquetMetaData};
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
-use serde_json::{json, Value as Json};
+use serde::Serialize;
+use serde_json::Value as Json;
 
 use crate::atomic::write_file_atomically;
 use crate::error::{IoError, Problem, Severity};
@@ -143,6 +144,40 @@ pub fn to_bytes(
     let mut writer = Writer::create(Vec::new(), name, &columns, geometry, srs, options)?;
     writer.write(table)?;
     writer.finish()
+}
+
+/// The `geo` key of a GeoParquet 1.1 file's metadata (one geometry column).
+#[derive(Serialize)]
+struct GeoMetadata<'a> {
+    version: &'static str,
+    primary_column: &'static str,
+    columns: BTreeMap<&'static str, GeoColumnMeta<'a>>,
+}
+
+/// A geometry column's metadata: encoding, types, CRS (PROJJSON), the bbox covering columns and
+/// the extent.
+#[derive(Serialize)]
+struct GeoColumnMeta<'a> {
+    encoding: &'static str,
+    geometry_types: &'a BTreeSet<&'static str>,
+    crs: &'a Json,
+    covering: Covering,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bbox: Option<[f64; 4]>,
+}
+
+/// Where the per-row bounding boxes are (a struct column's fields).
+#[derive(Serialize)]
+struct Covering {
+    bbox: BboxCovering,
+}
+
+#[derive(Serialize)]
+struct BboxCovering {
+    xmin: [&'static str; 2],
+    ymin: [&'static str; 2],
+    xmax: [&'static str; 2],
+    ymax: [&'static str; 2],
 }
 
 /// Writes a (Geo)Parquet file chunk by chunk, so that a layer larger than memory can be
@@ -284,20 +319,31 @@ impl<W: Write + Send> Writer<W> {
     /// Writes the `geo` metadata and the footer, and gives back the output.
     pub fn finish(mut self) -> Result<W, IoError> {
         if let Some(native) = self.geometry {
-            let mut column = json!({
-                "encoding": native.map_or("WKB", Native::encoding),
-                "geometry_types": self.types,
-                "crs": self.crs,
-                "covering": { "bbox": {
-                    "xmin": [BBOX, "xmin"], "ymin": [BBOX, "ymin"], "xmax": [BBOX, "xmax"], "ymax": [BBOX, "ymax"],
-                } },
-            });
-            if let Some(r) = self.extent {
-                column["bbox"] = json!([r.min().x, r.min().y, r.max().x, r.max().y]);
-            }
-            let geo = json!({ "version": "1.1.0", "primary_column": GEOMETRY, "columns": { GEOMETRY: column } });
+            let column = GeoColumnMeta {
+                encoding: native.map_or("WKB", Native::encoding),
+                geometry_types: &self.types,
+                crs: &self.crs,
+                covering: Covering {
+                    bbox: BboxCovering {
+                        xmin: [BBOX, "xmin"],
+                        ymin: [BBOX, "ymin"],
+                        xmax: [BBOX, "xmax"],
+                        ymax: [BBOX, "ymax"],
+                    },
+                },
+                bbox: self
+                    .extent
+                    .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]),
+            };
+            let geo = GeoMetadata {
+                version: "1.1.0",
+                primary_column: GEOMETRY,
+                columns: BTreeMap::from([(GEOMETRY, column)]),
+            };
+            let geo = serde_json::to_string(&geo)
+                .map_err(|e| IoError::file(&self.path, format!("GeoParquet metadata: {e}")))?;
             self.inner
-                .append_key_value_metadata(KeyValue::new("geo".into(), geo.to_string()));
+                .append_key_value_metadata(KeyValue::new("geo".into(), geo));
         }
         self.inner
             .into_inner()
@@ -921,6 +967,7 @@ fn geo_entry(metadata: &ParquetMetaData) -> Option<String> {
 mod tests {
     use super::*;
     use geo::{point, polygon};
+    use serde_json::json;
 
     fn sample() -> Table {
         let mut table = Table::new(
