@@ -1,7 +1,9 @@
 //! Issue 39: refactoring leaves the demo's results as they were. The SHA-256 of summary.json and
 //! of every table the demo writes are recorded in `data/demo_outputs.sha256`; a change of method
 //! that changes them on purpose rewrites the record (`BORDERSCAPE_UPDATE_DEMO_OUTPUTS=1 cargo
-//! test -p borderscape --test demo_outputs`) and the diff of that file shows what moved.
+//! test -p borderscape --test demo_outputs`) and the diff of that file shows what moved. The
+//! demo's summary.json is also checked against the schema of the analyses' summaries,
+//! docs/summary.schema.json.
 
 mod common;
 
@@ -45,4 +47,41 @@ fn the_demo_results_are_the_recorded_ones() {
         "the demo's results differ from the record (new or changed, then recorded):\n{}",
         changed.join("\n")
     );
+}
+
+/// The `analyses` of the demo's summary.json are valid against docs/summary.schema.json (which
+/// a test of borderscape-core keeps equal to `borderscape_core::analysis::summary_schema()`).
+#[test]
+fn the_demo_summary_matches_the_schema() {
+    let schema_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/summary.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_file).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is a valid schema");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::demo().join("results/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let analyses = &summary["analyses"];
+    let names: Vec<&String> = analyses.as_object().unwrap().keys().collect();
+    assert_eq!(
+        names.len(),
+        borderscape_core::analysis::REGISTRY.len(),
+        "the demo runs every analysis: {names:?}"
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(analyses)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "summary.json against the schema:\n{}",
+        errors.join("\n")
+    );
+    // The schema does bite: a summary figure of the wrong type, an analysis's key or a table
+    // that no spec has.
+    let mut wrong = analyses.clone();
+    wrong["borders"]["results"]["zone_width_m"] = "wide".into();
+    wrong["rivers"]["no_such_key"] = 1.into();
+    wrong["rivers"]["tables"]["no_such_table"] = 1.into();
+    assert_eq!(validator.iter_errors(&wrong).count(), 3);
 }

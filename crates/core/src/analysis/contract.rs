@@ -18,11 +18,11 @@ pub struct AnalysisOutput {
 }
 
 impl AnalysisOutput {
-    /// An output whose summary is the serialisation of the analysis's typed summary (field order
-    /// is key order in summary.json).
-    pub fn new<S: serde::Serialize>(
+    /// An output of analysis `A` whose summary is the serialisation of its typed summary (field
+    /// order is key order in summary.json): `AnalysisOutput::new::<Self>(tables, &summary)`.
+    pub fn new<A: AnalysisModule + ?Sized>(
         tables: Vec<Table>,
-        summary: &S,
+        summary: &A::Summary,
     ) -> Result<Self, AnalysisError> {
         let summary = serde_json::to_value(summary)
             .map_err(|e| AnalysisError::Input(format!("summary does not serialise: {e}")))?;
@@ -37,6 +37,11 @@ pub trait AnalysisModule: 'static {
     type Params;
     /// What the analysis finds; the analyses that declare it in `depends_on` receive it.
     type Result: Any + Send + Sync;
+    /// The typed summary: what summary.json's `analyses.<name>.results` serialises (built in
+    /// `output` and passed to [`AnalysisOutput::new`]). Its JSON Schema, with the doc comments
+    /// (and their units) as descriptions, is part of docs/summary.schema.json
+    /// ([`crate::analysis::summary_schema`]).
+    type Summary: serde::Serialize + serde::de::DeserializeOwned + schemars::JsonSchema;
     const SPEC: &'static AnalysisSpec;
     /// Builds the typed parameters from values already checked against the spec's types and
     /// bounds; what the spec cannot say (a malformed list, an unknown level) is an error here,
@@ -86,6 +91,11 @@ pub struct Analysis {
     /// Builds the typed parameters and drops them: what `check` calls.
     pub check_params: fn(&Params) -> Result<(), AnalysisError>,
     pub run: fn(&Inputs, &Params, &Upstream) -> Result<Ran, AnalysisError>,
+    /// The JSON Schema of the analysis's [`AnalysisModule::Summary`], its named types put into
+    /// the generator's definitions (`$defs`) and referred to from the schema returned, so that
+    /// the schemas of every analysis share one document ([`crate::analysis::summary_schema`]).
+    /// [`Analysis::summary_root_schema`] is the schema alone, as a document of its own.
+    pub summary_schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
 
 impl Analysis {
@@ -94,7 +104,49 @@ impl Analysis {
             spec: A::SPEC,
             check_params: |values| A::params(values).map(drop),
             run: run_erased::<A>,
+            summary_schema: |generator| generator.subschema_for::<A::Summary>(),
         }
+    }
+
+    /// The JSON Schema (draft 2020-12) of the analysis's summary as a document of its own, its
+    /// named types in `$defs`.
+    pub fn summary_root_schema(&self) -> schemars::Schema {
+        let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+        let mut schema = (self.summary_schema)(&mut generator);
+        let definitions = generator.take_definitions(true);
+        if !definitions.is_empty() {
+            schema.insert("$defs".to_string(), definitions.into());
+        }
+        schema.insert(
+            "$schema".to_string(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        let mut value = schema.to_value();
+        join_doc_lines(&mut value);
+        schemars::Schema::try_from(value).expect("a schema stays an object")
+    }
+}
+
+/// Joins the lines of every `description` into one (the derive keeps a doc comment's line
+/// breaks); a blank line between paragraphs stays.
+pub(super) fn join_doc_lines(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    serde_json::Value::String(text) if key == "description" => {
+                        *text = text
+                            .split("\n\n")
+                            .map(|p| p.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+                            .collect::<Vec<_>>()
+                            .join("\n\n");
+                    }
+                    _ => join_doc_lines(v),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(join_doc_lines),
+        _ => {}
     }
 }
 

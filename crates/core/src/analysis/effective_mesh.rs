@@ -25,6 +25,7 @@ use geo::{Area, BooleanOps, BoundingRect, Geometry, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
@@ -235,6 +236,7 @@ pub struct EffectiveMesh;
 impl AnalysisModule for EffectiveMesh {
     type Params = EffectiveMeshParams;
     type Result = EffectiveMeshResult;
+    type Summary = EffectiveMeshSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<EffectiveMeshParams, AnalysisError> {
@@ -344,11 +346,11 @@ fn output(region: &Region, result: &EffectiveMeshResult) -> Result<AnalysisOutpu
         patches: result.patches,
         levels,
     };
-    AnalysisOutput::new(vec![table], &summary)
+    AnalysisOutput::new::<EffectiveMesh>(vec![table], &summary)
 }
 
 /// The effective_mesh section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EffectiveMeshSummary {
     /// The layer whose polygons are the habitat.
     pub habitat_layer: String,
@@ -359,7 +361,7 @@ pub struct EffectiveMeshSummary {
 }
 
 /// The units of one level that hold habitat, and those the border fragments most.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MeshLevelSummary {
     /// Units with habitat (those with a CBC/CUT ratio).
     pub units_with_habitat: usize,
@@ -369,7 +371,7 @@ pub struct MeshLevelSummary {
 }
 
 /// A unit and the mesh size its border takes away.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FragmentedUnit {
     /// Jurisdiction code.
     pub code: String,

@@ -27,6 +27,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use geo::Geometry;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
@@ -196,7 +197,7 @@ pub struct SynergyResult {
 }
 
 /// The synergy section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SynergySummary {
     /// The level of the indicator panel.
     pub level: Level,
@@ -215,8 +216,9 @@ pub struct SynergySummary {
 }
 
 /// Global Moran's I of one indicator in the panel's latest year.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MoranLatest {
+    /// The latest year of the panel in which the indicator's Moran could be computed.
     pub year: i64,
     /// Moran's I (queen contiguity, row-standardised).
     #[serde(rename = "I")]
@@ -229,7 +231,7 @@ pub struct MoranLatest {
 }
 
 /// The coupling coordination model and the mean coordination degree per year.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CouplingSummary {
     /// `standard` or `modified`.
     pub model: String,
@@ -241,7 +243,7 @@ pub struct CouplingSummary {
 }
 
 /// Coordination of the two sides of each border in the latest year.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BorderCoordinationSummary {
     /// Pairs of adjacent units.
     pub pairs: usize,
@@ -252,7 +254,7 @@ pub struct BorderCoordinationSummary {
 }
 
 /// One border's coordination degree.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LeastCoordinated {
     /// Code of one side.
     pub a: String,
@@ -269,6 +271,7 @@ pub struct Synergy;
 impl AnalysisModule for Synergy {
     type Params = SynergyParams;
     type Result = SynergyResult;
+    type Summary = SynergySummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<SynergyParams, AnalysisError> {
@@ -304,7 +307,7 @@ impl AnalysisModule for Synergy {
         _params: &SynergyParams,
         result: &SynergyResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        AnalysisOutput::new(result.tables.clone(), &result.summary)
+        AnalysisOutput::new::<Self>(result.tables.clone(), &result.summary)
     }
 }
 

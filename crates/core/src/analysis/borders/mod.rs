@@ -24,6 +24,7 @@ pub mod zones;
 use std::collections::BTreeMap;
 
 use geo::{Area, Centroid, Geometry};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
@@ -290,7 +291,7 @@ fn topology_table(region: &Region, result: &BordersResult) -> Result<Table, Anal
 }
 
 /// The borders section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BordersSummary {
     /// Width of the border zones on each side of a border, m.
     pub zone_width_m: f64,
@@ -299,7 +300,7 @@ pub struct BordersSummary {
 }
 
 /// The borders and topology of one level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BorderLevelSummary {
     /// Jurisdictions of the level.
     pub units: usize,
@@ -368,6 +369,7 @@ pub struct Borders;
 impl AnalysisModule for Borders {
     type Params = BordersParams;
     type Result = BordersResult;
+    type Summary = BordersSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<BordersParams, AnalysisError> {
@@ -390,7 +392,7 @@ impl AnalysisModule for Borders {
     ) -> Result<AnalysisOutput, AnalysisError> {
         let region = &inputs.region;
         let borders = result.all_borders();
-        AnalysisOutput::new(
+        AnalysisOutput::new::<Self>(
             vec![
                 borders_table(region, &borders),
                 islands_table(region, result),

@@ -514,6 +514,7 @@ pub struct Compensation;
 impl AnalysisModule for Compensation {
     type Params = CompensationParams;
     type Result = CompensationResult;
+    type Summary = CompensationSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<CompensationParams, AnalysisError> {
@@ -537,7 +538,7 @@ impl AnalysisModule for Compensation {
         _params: &CompensationParams,
         result: &CompensationResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        AnalysisOutput::new(result.tables.clone(), &result.summary)
+        AnalysisOutput::new::<Self>(result.tables.clone(), &result.summary)
     }
 }
 

@@ -2,10 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The compensation section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CompensationSummary {
     /// The ESV of the plans; absent without a plans layer, and flattened into the section (its
     /// keys come first).
@@ -21,7 +22,7 @@ pub struct CompensationSummary {
 }
 
 /// The ecosystem-service value of the plan zones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EsvSummary {
     /// ESV of the top-level units together, by plan version, yuan/yr.
     pub esv_total_yuan: BTreeMap<String, f64>,
@@ -29,19 +30,21 @@ pub struct EsvSummary {
     pub d_yuan_per_ha: f64,
     /// The ESV rows the zones used.
     pub esv_rows_used: BTreeSet<String>,
+    /// The ESV rows used whose factors the table does not tag as checked.
     pub esv_rows_unconfirmed: UnconfirmedRows,
 }
 
 /// The ESV rows used whose factors the table does not tag as checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UnconfirmedRows {
+    /// The rows, by name.
     pub rows: BTreeSet<String>,
     /// What the tags mean.
     pub note: String,
 }
 
 /// The ledger of one scheme.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SchemeSummary {
     /// The scheme's rule (`water_quality_index`, `class_change`, `load_based`, `esv_based`).
     pub rule: String,
@@ -56,7 +59,7 @@ pub struct SchemeSummary {
 }
 
 /// The net transfer between two units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Balance {
     /// Code of one unit (the lesser).
     pub a: String,

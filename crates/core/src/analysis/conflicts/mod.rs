@@ -529,6 +529,7 @@ pub struct Conflicts;
 impl AnalysisModule for Conflicts {
     type Params = Settings;
     type Result = Findings;
+    type Summary = ConflictsSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<Settings, AnalysisError> {
@@ -626,5 +627,5 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
         inputs: notes.clone(),
         synthetic_inputs,
     };
-    AnalysisOutput::new(tables, &summary)
+    AnalysisOutput::new::<Conflicts>(tables, &summary)
 }

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The conflicts section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ConflictsSummary {
     /// Conflicts found.
     pub conflicts: usize,
@@ -19,13 +20,14 @@ pub struct ConflictsSummary {
     pub changes: Option<ChangeSummary>,
     /// Length-weighted mean consistency (0–1) by plan version; null without plans.
     pub plan_consistency: Option<BTreeMap<String, f64>>,
+    /// Notes on the inputs.
     pub inputs: ConflictNotes,
     /// The inputs among plans, facilities, roads, rivers and channels that are synthetic.
     pub synthetic_inputs: Vec<String>,
 }
 
 /// The conflicts of the first plan version that the last resolves, keeps and introduces.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChangeSummary {
     /// Earlier plan version.
     pub from: String,
@@ -43,7 +45,7 @@ pub struct ChangeSummary {
 
 /// Notes on the inputs; a note is absent when its layer is (the fields are in key order, as
 /// summary.json has always listed them).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ConflictNotes {
     /// Dangles (line ends meeting no other line) of the drainage network: rivers and channels.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +72,7 @@ pub struct ConflictNotes {
 }
 
 /// Which rule tables the conflicts used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RuleTableSources {
     /// `project` or `default`.
     pub compatibility: String,

@@ -400,6 +400,7 @@ pub struct Governance;
 impl AnalysisModule for Governance {
     type Params = GovernanceParams;
     type Result = GovernanceResult;
+    type Summary = GovernanceSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<GovernanceParams, AnalysisError> {
@@ -449,7 +450,7 @@ impl AnalysisModule for Governance {
         _params: &GovernanceParams,
         result: &GovernanceResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        AnalysisOutput::new(result.tables.clone(), &result.summary)
+        AnalysisOutput::new::<Self>(result.tables.clone(), &result.summary)
     }
 }
 

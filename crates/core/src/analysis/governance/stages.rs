@@ -48,6 +48,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::YearMix;
@@ -416,27 +417,33 @@ pub struct Robustness {
 }
 
 /// How often a break year is chosen across the variants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Recurrence {
+    /// The break year (first year of a stage).
     pub year: i32,
+    /// Variants choosing it.
     pub variants: usize,
 }
 
 /// The robustness summary (the analysis summary's `stage_robustness`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RobustnessSummary {
+    /// Variants of the stage choice (features, δ and criterion) rerun.
     pub variants: usize,
     /// The k within ΔBIC ≤ 2 of the least BIC at the configured features and δ.
     pub k_within_2_bic: Vec<usize>,
-    /// Least and most stages among `k_within_2_bic` and the k chosen by every variant.
+    /// Least stages among `k_within_2_bic` and the k chosen by every variant.
     pub stage_count_min: usize,
+    /// Most stages among `k_within_2_bic` and the k chosen by every variant.
     pub stage_count_max: usize,
     /// Break years by the number of variants choosing them, most first (ties: earlier first).
     pub break_recurrence: Vec<Recurrence>,
-    /// Arrangements with an end date, `ongoing`, or an unknown end: the timeline assumes the
-    /// unknown ones last to its horizon (binding 0: their start year).
+    /// Arrangements with an end date (those with `ongoing` or an unknown end follow; the
+    /// timeline assumes the unknown ones last to its horizon, binding 0: their start year).
     pub ends_dated: usize,
+    /// Arrangements marked `ongoing`.
     pub ends_ongoing: usize,
+    /// Arrangements with an unknown end.
     pub ends_unknown: usize,
 }
 

@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::stages::RobustnessSummary;
 
 /// The governance section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GovernanceSummary {
     /// Arrangements in the registry.
     pub arrangements: usize,
@@ -24,12 +25,13 @@ pub struct GovernanceSummary {
 }
 
 /// One stage of the coordination model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StageSummary {
     /// First year.
     pub start: i32,
     /// Last year.
     pub end: i32,
+    /// What characterises the stage.
     pub description: String,
     /// The dominant governance modes (H, M, N).
     pub dominant_modes: String,
@@ -42,7 +44,7 @@ pub struct StageSummary {
 }
 
 /// The co-participation network of one stage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StageNetwork {
     /// Participants.
     pub nodes: usize,
@@ -53,7 +55,7 @@ pub struct StageNetwork {
 }
 
 /// The edge borders of one level and those arrangements cover.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CoverageSummary {
     /// Borders of the level with a shared edge (not only a point).
     pub edge_borders: usize,
@@ -66,7 +68,7 @@ pub struct CoverageSummary {
 /// The outcome of each measure the upstream analyses allow, in the order they are computed;
 /// a measure is absent when its analysis did not run, and `not_computed` says why when none is
 /// there.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct OutcomesSummary {
     /// Coordination degree of the border's two sides (from synergy).
     #[serde(rename = "D_border", skip_serializing_if = "Option::is_none")]
@@ -84,12 +86,13 @@ pub struct OutcomesSummary {
 
 /// The effect of first coverage on one border measure (see the module doc of `outcomes`);
 /// effects are in the measure's units (D: 0–1; conflicts: count; consistency: share).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OutcomeSummary {
     /// What the measure is.
     pub outcome: String,
     /// Whether a rise is an improvement.
     pub higher_is_better: bool,
+    /// The estimator of the effect.
     pub estimator: String,
     /// Which borders the covered ones are compared with (`never`, `not_yet`).
     pub controls: String,
@@ -113,6 +116,7 @@ pub struct OutcomeSummary {
     pub null_interval_95: [Option<f64>; 2],
     /// Permutation pseudo p-value under the configured alternative.
     pub p_value: Option<f64>,
+    /// Permutations behind the p-values and intervals.
     pub permutations: usize,
     /// What a permutation moves.
     pub permutation_unit: String,
@@ -126,7 +130,9 @@ pub struct OutcomeSummary {
     pub distinct_assignments: u64,
     /// Seed of the permutations.
     pub seed: u64,
+    /// The pre-trend tests on the leads.
     pub pre_trend: PreTrend,
+    /// The effect net of the linear pre-trend.
     pub net_of_pre_trend: NetOfPreTrend,
     /// The effect among the treated borders of each goal, by goal.
     pub by_goal: BTreeMap<String, GoalEffect>,
@@ -146,7 +152,7 @@ pub struct OutcomeSummary {
 }
 
 /// The pre-trend tests on the leads; untagged, as the two cases have different fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum PreTrend {
     Tested {
@@ -164,11 +170,16 @@ pub enum PreTrend {
         reading: String,
     },
     /// Fewer than two periods before coverage.
-    NotTested { leads: usize, note: String },
+    NotTested {
+        /// Periods before coverage (e ≤ −2) in the event study.
+        leads: usize,
+        /// Why the pre-trend is not tested.
+        note: String,
+    },
 }
 
 /// The effect net of the linear pre-trend; untagged, as the two cases have different fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NetOfPreTrend {
     Estimated {
@@ -185,11 +196,14 @@ pub enum NetOfPreTrend {
         method: String,
     },
     /// Fewer than two periods before coverage.
-    NotEstimated { note: String },
+    NotEstimated {
+        /// Why there is no net effect.
+        note: String,
+    },
 }
 
 /// The effect among the treated borders of one goal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GoalEffect {
     /// Treated borders whose first arrangement has this goal.
     pub borders: usize,

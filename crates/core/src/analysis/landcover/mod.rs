@@ -133,6 +133,7 @@ pub struct LandCover;
 impl AnalysisModule for LandCover {
     type Params = LandCoverParams;
     type Result = LandCoverResult;
+    type Summary = LandCoverSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<LandCoverParams, AnalysisError> {
@@ -419,7 +420,7 @@ impl AnalysisModule for LandCover {
             warnings,
             resolution,
         };
-        AnalysisOutput::new(
+        AnalysisOutput::new::<Self>(
             vec![
                 units,
                 zones,

@@ -1,9 +1,10 @@
 //! The landcover section of summary.json.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The landcover section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LandCoverSummary {
     /// Each land-cover year, in time order.
     pub years: Vec<LandCoverYear>,
@@ -16,10 +17,11 @@ pub struct LandCoverSummary {
 }
 
 /// One land-cover year; areas summed over the finest level, so nothing counts twice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LandCoverYear {
     /// Habitat patches in the raster.
     pub habitat_patches: usize,
+    /// Year of the land cover.
     pub year: i32,
     /// The raster's file name.
     pub file: Option<String>,
@@ -38,7 +40,7 @@ pub struct LandCoverYear {
 }
 
 /// A class of the raster that the crosswalk does not map.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MissingClass {
     /// Class code of the scheme.
     pub class: u32,
@@ -47,8 +49,9 @@ pub struct MissingClass {
 }
 
 /// The ground size of the cells and what it means for the outputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Resolution {
+    /// Ground width and height of a cell, m.
     pub cell_size_m: CellSize,
     /// Whether the size is for the middle latitude of a geographic grid (approximate
     /// elsewhere).
@@ -58,7 +61,7 @@ pub struct Resolution {
 }
 
 /// Ground width and height of a cell, m.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CellSize {
     /// Width, m.
     pub x: f64,

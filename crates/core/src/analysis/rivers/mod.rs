@@ -247,6 +247,7 @@ pub struct Rivers;
 impl AnalysisModule for Rivers {
     type Params = RiversParams;
     type Result = RiversResult;
+    type Summary = RiversSummary;
     const SPEC: &'static AnalysisSpec = &SPEC;
 
     fn params(values: &Params) -> Result<RiversParams, AnalysisError> {
@@ -278,7 +279,7 @@ impl AnalysisModule for Rivers {
         _params: &RiversParams,
         result: &RiversResult,
     ) -> Result<AnalysisOutput, AnalysisError> {
-        AnalysisOutput::new(result.tables.clone(), &result.summary)
+        AnalysisOutput::new::<Self>(result.tables.clone(), &result.summary)
     }
 }
 

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::region::Level;
 
 /// The rivers section of summary.json.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RiversSummary {
     /// Reaches of the network.
     pub reaches: usize,
@@ -30,16 +31,18 @@ pub struct RiversSummary {
     pub mass_balance: Vec<MassBalance>,
     /// Which coefficient tables and parameters are borderscape's templates.
     pub coefficients: Coefficients,
+    /// Where polluting facilities discharge relative to the borders.
     pub siting: SitingSummary,
     /// The inputs among plans and facilities that are synthetic.
     pub synthetic_inputs: Vec<String>,
 }
 
 /// Where the load of one routing went; injected = delivered + decayed + retained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MassBalance {
     /// Plan version.
     pub plan: String,
+    /// Pollutant routed.
     pub pollutant: String,
     /// Load put into the rivers, kg/yr.
     pub injected_kg_per_yr: f64,
@@ -60,16 +63,20 @@ pub struct MassBalance {
 }
 
 /// For each table or parameter: a TEMPLATE note, or that the project set it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Coefficients {
+    /// The export coefficients of diffuse loads by land use.
     pub export: String,
+    /// The loads of point sources (facilities).
     pub point_loads: String,
+    /// First-order decay along the reaches (`decay`, or the reaches' decay_per_km).
     pub decay: String,
+    /// Retention in lakes (`lake_retention`, or the lakes' residence_time_yr).
     pub lake_retention: String,
 }
 
 /// Where polluting facilities discharge relative to the borders.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SitingSummary {
     /// The level whose borders are tested.
     pub level: Level,
@@ -89,22 +96,27 @@ pub struct SitingSummary {
     pub placebo_interval_0_5_km: Option<[f64; 2]>,
     /// The alternative of the p.
     pub alternative: String,
+    /// Placebo permutations behind the p.
     pub permutations: usize,
     /// Seed of the placebo.
     pub seed: u64,
+    /// Facilities in the counties where a river leaves its province (descriptive).
     pub most_downstream: MostDownstream,
 }
 
 /// Facilities left out of the band test, by where they discharge.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FacilitiesApart {
+    /// Facilities.
     pub count: usize,
+    /// Each of them.
     pub facilities: Vec<FacilityApart>,
 }
 
 /// A polluting facility discharging outside its own unit's river.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FacilityApart {
+    /// Facility id.
     pub id: String,
     /// Facility type.
     #[serde(rename = "type")]
@@ -120,10 +132,11 @@ pub struct FacilityApart {
 
 /// Density of polluting facilities in the counties where a river leaves its province, against
 /// the other counties of that province (descriptive).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MostDownstream {
     /// What the comparison is, and is not.
     pub descriptive: String,
+    /// The counties where a river leaves its province.
     pub exit_counties: Vec<ExitCounty>,
     /// Mean over exit counties of their density less their province's other counties' mean,
     /// facilities per 1000 km²; none without such counties.
@@ -135,7 +148,7 @@ pub struct MostDownstream {
 }
 
 /// A county where a river leaves its province.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ExitCounty {
     /// Province code.
     pub province: String,
