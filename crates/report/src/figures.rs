@@ -3,19 +3,20 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use borderscape_core::analysis::landcover::summary::LandCoverSummary;
 use borderscape_core::palette::{colour_of, CONFLICT_TYPES, LISA_CLUSTERS};
 use borderscape_core::table::Table;
-use serde_json::Value;
 
 use crate::charts::{self, Node, PathStep, Stage};
 use crate::format::escape;
 use crate::format::format_number;
 use crate::labels::Lang;
 use crate::map::Basemap;
+use crate::summary::Summary;
 
 /// The tables and the shared basemap the figures draw from.
 pub struct Figures<'a> {
-    summary: &'a Value,
+    summary: &'a Summary,
     tables: &'a [&'a Table],
     basemap: Option<Basemap<'a>>,
     lang: Lang,
@@ -86,41 +87,34 @@ const COMPOSITION_CLASSES: usize = 7;
 
 /// The land cover's cell size in words ("about 5,565 × 5,565 m"), from the landcover analysis's
 /// results: in metres (approximate for a geographic raster), or the grid as the run stated it.
-pub fn cell_size(lang: Lang, landcover: &Value) -> Option<String> {
-    let metres = &landcover["cell_size_m"];
-    match (metres["x"].as_f64(), metres["y"].as_f64()) {
-        (Some(x), Some(y)) => {
+pub fn cell_size(lang: Lang, landcover: &LandCoverSummary) -> Option<String> {
+    match &landcover.resolution {
+        Some(r) => {
             let size = format!(
                 "{} × {} m",
-                format_number(x.round()),
-                format_number(y.round())
+                format_number(r.cell_size_m.x.round()),
+                format_number(r.cell_size_m.y.round())
             );
-            Some(if landcover["cell_size_approximate"] == true {
+            Some(if r.cell_size_approximate {
                 lang.fill("ui.approximately", &[("value", &size)])
             } else {
                 size
             })
         }
-        _ => landcover["years"][0]["cell_size"]
-            .as_str()
-            .map(str::to_string),
+        None => landcover.years.first().map(|y| y.cell_size.clone()),
     }
 }
 
 /// What the land cover's resolution means for its results, stated wherever they are shown.
-pub fn resolution(lang: Lang, landcover: &Value) -> Option<String> {
-    let years: Vec<String> = landcover["years"]
-        .as_array()?
-        .iter()
-        .map(|y| y["year"].to_string())
-        .collect();
+pub fn resolution(lang: Lang, landcover: &LandCoverSummary) -> Option<String> {
+    let years: Vec<String> = landcover.years.iter().map(|y| y.year.to_string()).collect();
     Some(lang.fill(
         "ui.landcover_resolution",
         &[
             ("cells", &cell_size(lang, landcover)?),
             (
                 "scheme",
-                &lang.cat(landcover["years"][0]["scheme"].as_str().unwrap_or("")),
+                &lang.cat(landcover.years.first().map_or("", |y| &y.scheme)),
             ),
             ("years", &years.join(", ")),
         ],
@@ -133,7 +127,7 @@ pub fn latest(values: &[String]) -> String {
 }
 
 impl<'a> Figures<'a> {
-    pub fn new(summary: &'a Value, tables: &'a [&'a Table], lang: Lang) -> Self {
+    pub fn new(summary: &'a Summary, tables: &'a [&'a Table], lang: Lang) -> Self {
         let find = |name: &str| tables.iter().find(|t| t.name == name).copied();
         let basemap = find("jurisdictions").and_then(|j| Basemap::new(j, find("borders"), lang));
         Self {
@@ -266,28 +260,21 @@ impl<'a> Figures<'a> {
     }
 
     fn conflicts(&self) -> String {
-        let by_type = &self.summary["analyses"]["conflicts"]["results"]["by_type"];
-        let Some(types) = by_type.as_object() else {
+        let Some(conflicts) = &self.summary.conflicts else {
             return String::new();
         };
         // Each bar in its type's colour, as the QGIS project draws the type.
-        let (kinds, rows): (Vec<&str>, Vec<(String, f64)>) = types
+        let (kinds, rows): (Vec<&str>, Vec<(String, f64)>) = conflicts
+            .by_type
             .iter()
             .flat_map(|(kind, versions)| {
-                versions
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(move |(version, n)| {
-                        let version = self.lang.cat(version);
-                        (
-                            kind.as_str(),
-                            (
-                                format!("{} · {version}", self.lang.cat(kind)),
-                                n.as_f64().unwrap_or(0.0),
-                            ),
-                        )
-                    })
+                versions.iter().map(move |(version, &n)| {
+                    let version = self.lang.cat(version);
+                    (
+                        kind.as_str(),
+                        (format!("{} · {version}", self.lang.cat(kind)), n as f64),
+                    )
+                })
             })
             .unzip();
         let title = self.lang.t("fig.conflict_bars");
@@ -302,7 +289,7 @@ impl<'a> Figures<'a> {
             &rows,
         ));
         html.push_str("<div class=\"grid\">");
-        for kind in types.keys() {
+        for kind in conflicts.by_type.keys() {
             html.push_str(&self.conflict_map(Some(kind)));
         }
         html.push_str("</div>");
@@ -348,7 +335,8 @@ impl<'a> Figures<'a> {
             return String::new();
         };
         let year = text(esv, "year").map(|y| latest(&y)).unwrap_or_default();
-        let mut html = resolution(self.lang, &self.summary["analyses"]["landcover"]["results"])
+        let mut html = (self.summary.landcover.as_ref())
+            .and_then(|landcover| resolution(self.lang, landcover))
             .map_or(String::new(), |note| {
                 format!("<p class=\"note\">{}</p>", escape(&note))
             });
@@ -485,6 +473,32 @@ impl<'a> Figures<'a> {
         html + "</table>"
     }
 
+    /// The test behind an indicator's LISA map: the p cut-off the clusters used (the
+    /// significance, or its FDR cut-off) and the permutations.
+    fn lisa_test(&self, indicator: &str) -> String {
+        let params = self.summary.synergy_params.as_ref();
+        let significance = params.map(|p| p.significance);
+        let cutoff = (self.summary.synergy.as_ref())
+            .and_then(|s| s.moran_latest.get(indicator))
+            .map(|m| m.lisa_p_cutoff)
+            .filter(|c| !c.is_nan())
+            .or(significance)
+            .unwrap_or(f64::NAN);
+        let fdr = match params {
+            Some(p) if p.fdr => format!(", FDR {}", p.significance),
+            _ => String::new(),
+        };
+        let permutations = params.map_or(f64::NAN, |p| p.permutations);
+        self.lang.fill(
+            "fig.lisa_test",
+            &[
+                ("cutoff", &format!("{cutoff:.4}")),
+                ("fdr", &fdr),
+                ("permutations", &format_number(permutations)),
+            ],
+        )
+    }
+
     fn synergy(&self) -> String {
         let mut html = String::new();
         if let (Some(map), Some(t)) = (&self.basemap, self.find("coupling_jurisdiction")) {
@@ -511,37 +525,14 @@ impl<'a> Figures<'a> {
                         .or_default()
                         .insert(codes[i].clone(), clusters[i].clone());
                 }
-                let synergy = &self.summary["analyses"]["synergy"];
-                let params = &synergy["params"];
                 html.push_str("<div class=\"grid\">");
                 for ((indicator, year), values) in &per {
-                    // The cut-off the clusters used: the significance, or its FDR cut-off.
-                    let cutoff = synergy["results"]["moran_latest"][indicator]["lisa_p_cutoff"]
-                        .as_f64()
-                        .or(params["significance"].as_f64())
-                        .unwrap_or(f64::NAN);
-                    let fdr = if params["fdr"] == true {
-                        format!(", FDR {}", params["significance"])
-                    } else {
-                        String::new()
-                    };
-                    let test = self.lang.fill(
-                        "fig.lisa_test",
-                        &[
-                            ("cutoff", &format!("{cutoff:.4}")),
-                            ("fdr", &fdr),
-                            (
-                                "permutations",
-                                &format_number(params["permutations"].as_f64().unwrap_or(f64::NAN)),
-                            ),
-                        ],
-                    );
                     let title = self.lang.fill(
                         "fig.lisa_map",
                         &[
                             ("indicator", &self.lang.cat(indicator)),
                             ("year", year),
-                            ("test", &test),
+                            ("test", &self.lisa_test(indicator)),
                         ],
                     );
                     html.push_str(&figure(

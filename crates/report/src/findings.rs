@@ -4,12 +4,23 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use borderscape_core::analysis::compensation::summary::{Balance, CompensationSummary};
+use borderscape_core::analysis::conflicts::summary::ConflictsSummary;
+use borderscape_core::analysis::effective_mesh::EffectiveMeshSummary;
+use borderscape_core::analysis::governance::stages::RobustnessSummary;
+use borderscape_core::analysis::governance::summary::{
+    GovernanceSummary, NetOfPreTrend, OutcomeSummary, OutcomesSummary, PreTrend,
+};
+use borderscape_core::analysis::landcover::summary::LandCoverSummary;
+use borderscape_core::analysis::rivers::summary::RiversSummary;
+use borderscape_core::analysis::synergy::SynergySummary;
+use borderscape_core::region::Level;
 use borderscape_core::table::Table;
-use serde_json::Value;
 
 use crate::figures::{cell, cell_size, find, latest, numbers, text, Names};
 use crate::format::{format_number, group_digits, percent};
 use crate::labels::Lang;
+use crate::summary::{Input, Summary};
 
 /// One finding: what it is about (`data-finding`), the section it links to, its sentence.
 pub struct Finding {
@@ -76,145 +87,189 @@ pub fn rank_borders(
 /// The findings, in the order a coordination meeting reads them.
 pub fn findings(
     lang: Lang,
-    summary: &Value,
+    summary: &Summary,
     tables: &[&Table],
     ranked: &[RankedBorder],
     names: &Names,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut push = |id, section, text: Option<String>| {
-        if let Some(text) = text {
-            out.push(Finding { id, section, text });
-        }
-    };
-    push("data", "inputs", data(lang, summary));
-    let results = |name: &str| &summary["analyses"][name]["results"];
-    let conflicts = results("conflicts");
-    push(
-        "conflict_total",
-        "sec-conflicts",
-        conflicts["conflicts"].as_f64().map(|total| {
-            lang.fill(
-                "find.conflict_total",
-                &[
-                    ("total", &group_digits(total)),
-                    (
-                        "borders",
-                        &format_number(conflicts["borders_with_conflicts"].as_f64().unwrap_or(0.0)),
-                    ),
-                ],
-            )
-        }),
-    );
-    let latest = lang.fill("ui.latest", &[("plan", &latest_plan(tables))]);
-    push(
-        "top_border",
-        "findings-top",
-        ranked.first().map(|top| {
-            lang.fill(
-                "find.top_border",
-                &[
-                    ("a", &names.of(&top.a)),
-                    ("b", &names.of(&top.b)),
-                    ("n", &group_digits(top.conflicts as f64)),
-                    ("latest", &latest),
-                    ("severe", &group_digits(top.severe as f64)),
-                ],
-            )
-        }),
-    );
-    push(
-        "top_severe",
-        "findings-top",
-        ranked
-            .iter()
-            .max_by_key(|r| (r.severe, std::cmp::Reverse((&r.a, &r.b))))
-            .filter(|r| r.severe > 0)
-            .map(|r| {
-                lang.fill(
-                    "find.top_severe",
-                    &[
-                        ("a", &names.of(&r.a)),
-                        ("b", &names.of(&r.b)),
-                        ("severe", &group_digits(r.severe as f64)),
-                    ],
-                )
-            }),
-    );
-    push("changes", "sec-conflicts", changes(lang, conflicts));
-    push(
-        "load",
-        "sec-rivers",
-        load(lang, &summary["analyses"]["rivers"], tables, names),
-    );
-    push(
-        "load_province",
-        "sec-rivers",
-        load_province(lang, tables, names),
-    );
-    let compensation = results("compensation");
-    for balance in compensation["balances"].as_array().into_iter().flatten() {
-        push(
-            "balance",
-            "sec-compensation",
-            self::balance(lang, balance, names),
-        );
+    let mut entries = conflicts_and_loads(lang, summary, tables, ranked, names);
+    if let Some(compensation) = &summary.compensation {
+        let balances = compensation.balances.iter().flatten();
+        entries.extend(balances.map(|b| ("balance", "sec-compensation", balance(lang, b, names))));
+        entries.push(("schemes", "sec-compensation", schemes(lang, compensation)));
     }
-    if let Some(schemes) = compensation["schemes"]
-        .as_object()
-        .filter(|s| !s.is_empty())
-    {
-        let total: f64 = schemes
-            .values()
-            .filter_map(|s| s["transferred_yuan"].as_f64())
-            .sum();
-        push(
-            "schemes",
-            "sec-compensation",
-            Some(lang.fill(
-                "find.schemes",
-                &[
-                    ("n", &schemes.len().to_string()),
-                    ("amount", &group_digits(total)),
-                ],
-            )),
-        );
+    let synergy = summary.synergy.as_ref();
+    let mesh = summary.effective_mesh.as_ref();
+    entries.extend([
+        (
+            "synergy",
+            "sec-synergy",
+            synergy.and_then(|s| self::synergy(lang, s)),
+        ),
+        (
+            "least_coordinated",
+            "sec-synergy",
+            synergy.and_then(|s| least_coordinated(lang, s, names)),
+        ),
+        (
+            "fragmentation",
+            "sec-effective_mesh",
+            mesh.and_then(|m| fragmentation(lang, m)),
+        ),
+        (
+            "landcover",
+            "sec-landcover",
+            landcover(lang, summary.landcover.as_ref(), tables, names),
+        ),
+    ]);
+    if let Some(governance) = &summary.governance {
+        entries.push(("stages", "sec-governance", stages(lang, governance, tables)));
+        entries.push(("coverage", "sec-governance", coverage(lang, governance)));
+        let outcomes = measures(&governance.outcomes);
+        entries.extend(outcomes.map(|(m, o)| ("outcome", "sec-governance", outcome(lang, m, o))));
     }
-    push("synergy", "sec-synergy", synergy(lang, results("synergy")));
-    push(
-        "least_coordinated",
-        "sec-synergy",
-        least_coordinated(lang, results("synergy"), names),
-    );
-    push(
-        "fragmentation",
-        "sec-effective_mesh",
-        fragmentation(lang, results("effective_mesh")),
-    );
-    push(
-        "landcover",
-        "sec-landcover",
-        landcover(lang, results("landcover"), tables, names),
-    );
-    let governance = results("governance");
-    push("stages", "sec-governance", stages(lang, governance, tables));
-    push("coverage", "sec-governance", coverage(lang, governance));
-    for (measure, outcome) in governance["outcomes"].as_object().into_iter().flatten() {
-        push(
-            "outcome",
-            "sec-governance",
-            self::outcome(lang, measure, outcome),
-        );
-    }
-    out
+    entries
+        .into_iter()
+        .filter_map(|(id, section, text)| {
+            Some(Finding {
+                id,
+                section,
+                text: text?,
+            })
+        })
+        .collect()
 }
 
-fn data(lang: Lang, summary: &Value) -> Option<String> {
-    let inputs = summary["inputs"].as_array()?;
+/// A finding's `data-finding` id, the section it links to, its sentence (none: left out).
+type Entry = (&'static str, &'static str, Option<String>);
+
+/// The findings on the data, the conflicts and the top borders, and the pollution loads.
+fn conflicts_and_loads(
+    lang: Lang,
+    summary: &Summary,
+    tables: &[&Table],
+    ranked: &[RankedBorder],
+    names: &Names,
+) -> Vec<Entry> {
+    let conflicts = summary.conflicts.as_ref();
+    let connect_m = summary.rivers_params.as_ref().map_or(0.0, |p| p.connect_m);
+    vec![
+        ("data", "inputs", data(lang, &summary.run.inputs)),
+        (
+            "conflict_total",
+            "sec-conflicts",
+            conflicts.map(|c| conflict_total(lang, c)),
+        ),
+        (
+            "top_border",
+            "findings-top",
+            top_border(lang, ranked, tables, names),
+        ),
+        (
+            "top_severe",
+            "findings-top",
+            top_severe(lang, ranked, names),
+        ),
+        (
+            "changes",
+            "sec-conflicts",
+            conflicts.and_then(|c| changes(lang, c)),
+        ),
+        (
+            "load",
+            "sec-rivers",
+            load(lang, summary.rivers.as_ref(), connect_m, tables, names),
+        ),
+        (
+            "load_province",
+            "sec-rivers",
+            load_province(lang, tables, names),
+        ),
+    ]
+}
+
+fn conflict_total(lang: Lang, conflicts: &ConflictsSummary) -> String {
+    lang.fill(
+        "find.conflict_total",
+        &[
+            ("total", &group_digits(conflicts.conflicts as f64)),
+            (
+                "borders",
+                &format_number(conflicts.borders_with_conflicts as f64),
+            ),
+        ],
+    )
+}
+
+/// The border with most conflicts in the latest plan version.
+fn top_border(
+    lang: Lang,
+    ranked: &[RankedBorder],
+    tables: &[&Table],
+    names: &Names,
+) -> Option<String> {
+    let top = ranked.first()?;
+    let latest = lang.fill("ui.latest", &[("plan", &latest_plan(tables))]);
+    Some(lang.fill(
+        "find.top_border",
+        &[
+            ("a", &names.of(&top.a)),
+            ("b", &names.of(&top.b)),
+            ("n", &group_digits(top.conflicts as f64)),
+            ("latest", &latest),
+            ("severe", &group_digits(top.severe as f64)),
+        ],
+    ))
+}
+
+/// The border with most high-severity conflicts (the first by code among ties).
+fn top_severe(lang: Lang, ranked: &[RankedBorder], names: &Names) -> Option<String> {
+    let r = ranked
+        .iter()
+        .max_by_key(|r| (r.severe, std::cmp::Reverse((&r.a, &r.b))))
+        .filter(|r| r.severe > 0)?;
+    Some(lang.fill(
+        "find.top_severe",
+        &[
+            ("a", &names.of(&r.a)),
+            ("b", &names.of(&r.b)),
+            ("severe", &group_digits(r.severe as f64)),
+        ],
+    ))
+}
+
+/// The outcome of each measure computed, by its name in summary.json, in its order there.
+fn measures(o: &OutcomesSummary) -> impl Iterator<Item = (&'static str, &OutcomeSummary)> {
+    [
+        ("D_border", &o.d_border),
+        ("conflicts", &o.conflicts),
+        ("plan_consistency", &o.plan_consistency),
+    ]
+    .into_iter()
+    .filter_map(|(measure, outcome)| Some((measure, outcome.as_ref()?)))
+}
+
+/// The number of compensation schemes and the total they transferred.
+fn schemes(lang: Lang, compensation: &CompensationSummary) -> Option<String> {
+    let schemes = &compensation.schemes;
+    if schemes.is_empty() {
+        return None;
+    }
+    let total: f64 = schemes.values().map(|s| s.transferred_yuan).sum();
+    Some(lang.fill(
+        "find.schemes",
+        &[
+            ("n", &schemes.len().to_string()),
+            ("amount", &group_digits(total)),
+        ],
+    ))
+}
+
+fn data(lang: Lang, inputs: &[Input]) -> Option<String> {
     let synthetic: Vec<String> = inputs
         .iter()
-        .filter(|i| i["synthetic"] == true)
-        .filter_map(|i| Some(lang.cat(i["kind"].as_str()?)))
+        .filter(|i| i.synthetic)
+        .map(|i| lang.cat(&i.kind))
         .collect();
     let total = inputs.len().to_string();
     if synthetic.is_empty() {
@@ -231,23 +286,25 @@ fn data(lang: Lang, summary: &Value) -> Option<String> {
     ))
 }
 
-fn changes(lang: Lang, conflicts: &Value) -> Option<String> {
-    let c = &conflicts["changes"];
-    let (from, to) = (c["from"].as_str()?, c["to"].as_str()?);
+fn changes(lang: Lang, conflicts: &ConflictsSummary) -> Option<String> {
+    let c = conflicts.changes.as_ref()?;
+    let (from, to) = (c.from.as_str(), c.to.as_str());
     let consistency = |v: &str| {
-        conflicts["plan_consistency"][v]
-            .as_f64()
-            .map_or_else(|| "–".to_string(), percent)
+        conflicts
+            .plan_consistency
+            .as_ref()
+            .and_then(|by_plan| by_plan.get(v))
+            .map_or_else(|| "–".to_string(), |&share| percent(share))
     };
-    let n = |k: &str| group_digits(c[k].as_f64().unwrap_or(0.0));
+    let n = |k: i64| group_digits(k as f64);
     Some(lang.fill(
         "find.changes",
         &[
             ("from", from),
             ("to", to),
-            ("resolved", &n("resolved")),
-            ("persisting", &n("persisting")),
-            ("introduced", &n("introduced")),
+            ("resolved", &n(c.resolved)),
+            ("persisting", &n(c.persisting)),
+            ("introduced", &n(c.introduced)),
             ("c_from", &consistency(from)),
             ("c_to", &consistency(to)),
         ],
@@ -314,7 +371,13 @@ impl Transfers {
 /// first entering that way comes from; then how much of the load the flows leave out (no river
 /// within reach) and whether the coefficients are templates, so that no reader takes the
 /// amounts for the region's.
-fn load(lang: Lang, rivers: &Value, tables: &[&Table], names: &Names) -> Option<String> {
+fn load(
+    lang: Lang,
+    rivers: Option<&RiversSummary>,
+    connect_m: f64,
+    tables: &[&Table],
+    names: &Names,
+) -> Option<String> {
     let m = Transfers::of(find(tables, "load_matrix_county")?)?;
     let i = m.largest()?;
     let (from, to) = (&m.from[i], &m.to[i]);
@@ -350,16 +413,15 @@ fn load(lang: Lang, rivers: &Value, tables: &[&Table], names: &Names) -> Option<
             ("origin", &names.of(&origin)),
         ],
     );
-    let balance = rivers["results"]["mass_balance"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|b| b["plan"] == m.plan.as_str() && b["pollutant"] == m.pollutant.as_str());
+    let Some(rivers) = rivers else {
+        return Some(text);
+    };
+    let balance = rivers
+        .mass_balance
+        .iter()
+        .find(|b| b.plan == m.plan && b.pollutant == m.pollutant);
     if let Some(b) = balance {
-        let (routed, unrouted) = (
-            b["injected_kg_per_yr"].as_f64().unwrap_or(0.0),
-            b["unrouted_kg_per_yr"].as_f64().unwrap_or(0.0),
-        );
+        let (routed, unrouted) = (b.injected_kg_per_yr, b.unrouted_kg_per_yr);
         if unrouted > 0.0 {
             text.push(' ');
             text.push_str(&lang.fill(
@@ -368,23 +430,13 @@ fn load(lang: Lang, rivers: &Value, tables: &[&Table], names: &Names) -> Option<
                     ("share", &percent(unrouted / (routed + unrouted))),
                     ("pollutant", &lang.cat(&m.pollutant)),
                     ("unrouted", &format_number(unrouted)),
-                    (
-                        "connect_km",
-                        &format_number(
-                            rivers["params"]["connect_m"].as_f64().unwrap_or(0.0) / 1000.0,
-                        ),
-                    ),
+                    ("connect_km", &format_number(connect_m / 1000.0)),
                 ],
             ));
         }
     }
-    let coefficients = &rivers["results"]["coefficients"];
-    let template = |k: &str| {
-        coefficients[k]
-            .as_str()
-            .is_some_and(|c| c.starts_with("TEMPLATE"))
-    };
-    if template("export") || template("point_loads") {
+    let template = |c: &str| c.starts_with("TEMPLATE");
+    if template(&rivers.coefficients.export) || template(&rivers.coefficients.point_loads) {
         text.push(' ');
         text.push_str(&lang.t("find.load_template"));
     }
@@ -406,11 +458,11 @@ fn load_province(lang: Lang, tables: &[&Table], names: &Names) -> Option<String>
 }
 
 /// Who paid whom, net: `net_to_a_yuan` < 0 means a paid b.
-fn balance(lang: Lang, balance: &Value, names: &Names) -> Option<String> {
+fn balance(lang: Lang, balance: &Balance, names: &Names) -> Option<String> {
     let (a, b, net) = (
-        balance["a"].as_str()?,
-        balance["b"].as_str()?,
-        balance["net_to_a_yuan"].as_f64()?,
+        balance.a.as_str(),
+        balance.b.as_str(),
+        balance.net_to_a_yuan,
     );
     let (payer, payee) = if net < 0.0 { (a, b) } else { (b, a) };
     Some(lang.fill(
@@ -423,55 +475,55 @@ fn balance(lang: Lang, balance: &Value, names: &Names) -> Option<String> {
     ))
 }
 
-fn synergy(lang: Lang, synergy: &Value) -> Option<String> {
-    let (indicator, m) = synergy["moran_latest"]
-        .as_object()?
+/// The indicator of the strongest spatial clustering (an undefined I, read back as NaN, left
+/// out) and the mean coordination degree from the first year to the last.
+fn synergy(lang: Lang, synergy: &SynergySummary) -> Option<String> {
+    let (indicator, m) = synergy
+        .moran_latest
         .iter()
-        .filter(|(_, m)| m["I"].is_number())
-        .max_by(|x, y| {
-            let i = |m: &Value| m["I"].as_f64().unwrap_or(f64::NAN);
-            i(x.1).total_cmp(&i(y.1))
-        })?;
-    let d = synergy["coupling"]["mean_D_by_year"].as_object()?;
-    let ((y0, d0), (y1, d1)) = (d.iter().next()?, d.iter().next_back()?);
-    let n = |v: &Value| format_number(v.as_f64().unwrap_or(f64::NAN));
+        .filter(|(_, m)| m.i.is_finite())
+        .max_by(|x, y| x.1.i.total_cmp(&y.1.i))?;
+    let d = &synergy.coupling.as_ref()?.mean_d_by_year;
+    let ((y0, &d0), (y1, &d1)) = (d.iter().next()?, d.iter().next_back()?);
     Some(lang.fill(
         "find.moran",
         &[
             ("indicator", &lang.cat(indicator)),
-            ("I", &n(&m["I"])),
-            ("year", &m["year"].to_string()),
-            ("d0", &n(d0)),
-            ("y0", y0),
-            ("d1", &n(d1)),
-            ("y1", y1),
+            ("I", &format_number(m.i)),
+            ("year", &m.year.to_string()),
+            ("d0", &format_number(d0)),
+            ("y0", &y0.to_string()),
+            ("d1", &format_number(d1)),
+            ("y1", &y1.to_string()),
         ],
     ))
 }
 
-fn least_coordinated(lang: Lang, synergy: &Value, names: &Names) -> Option<String> {
-    let borders = &synergy["borders"];
-    let first = borders["least_coordinated"].as_array()?.first()?;
+fn least_coordinated(lang: Lang, synergy: &SynergySummary, names: &Names) -> Option<String> {
+    let borders = synergy.borders.as_ref()?;
+    let first = borders.least_coordinated.first()?;
     Some(lang.fill(
         "find.least_coordinated",
         &[
-            ("year", &borders["year"].to_string()),
-            ("a", &names.of(first["a"].as_str()?)),
-            ("b", &names.of(first["b"].as_str()?)),
-            ("d", &format_number(first["D_border"].as_f64()?)),
+            ("year", &borders.year.to_string()),
+            ("a", &names.of(&first.a)),
+            ("b", &names.of(&first.b)),
+            ("d", &format_number(first.d_border)),
         ],
     ))
 }
 
-fn fragmentation(lang: Lang, mesh: &Value) -> Option<String> {
-    let first = mesh["levels"]["county"]["most_fragmented_by_borders"]
-        .as_array()?
+fn fragmentation(lang: Lang, mesh: &EffectiveMeshSummary) -> Option<String> {
+    let first = mesh
+        .levels
+        .get(&Level::County)?
+        .most_fragmented_by_borders
         .first()?;
     Some(lang.fill(
         "find.fragmentation",
         &[
-            ("name", first["name"].as_str()?),
-            ("ratio", &format_number(first["cbc_cut_ratio"].as_f64()?)),
+            ("name", &first.name),
+            ("ratio", &format_number(first.cbc_cut_ratio)),
         ],
     ))
 }
@@ -479,7 +531,12 @@ fn fragmentation(lang: Lang, mesh: &Value) -> Option<String> {
 /// Land cover of the latest year: the region's ecosystem-service value and the county richest in
 /// it per hectare, at the raster's resolution; then the county whose borders cut its habitat
 /// most.
-fn landcover(lang: Lang, results: &Value, tables: &[&Table], names: &Names) -> Option<String> {
+fn landcover(
+    lang: Lang,
+    results: Option<&LandCoverSummary>,
+    tables: &[&Table],
+    names: &Names,
+) -> Option<String> {
     let t = find(tables, "landcover_esv")?;
     let (codes, levels, years, area, esv, per_ha) = (
         text(t, "code")?,
@@ -516,7 +573,9 @@ fn landcover(lang: Lang, results: &Value, tables: &[&Table], names: &Names) -> O
             ("year", &year),
             (
                 "cells",
-                &cell_size(lang, results).unwrap_or_else(|| "–".into()),
+                &results
+                    .and_then(|r| cell_size(lang, r))
+                    .unwrap_or_else(|| "–".into()),
             ),
             ("esv", &group_digits(total)),
             ("per_ha", &format_number(total / total_ha)),
@@ -554,8 +613,7 @@ fn landcover(lang: Lang, results: &Value, tables: &[&Table], names: &Names) -> O
 
 /// Each stage with its dominant modes and its goal orientation: the goals holding at least a
 /// quarter of the arrangements in force over the stage's years (from the timeline).
-fn stages(lang: Lang, governance: &Value, tables: &[&Table]) -> Option<String> {
-    let stages = governance["stages"].as_array()?;
+fn stages(lang: Lang, governance: &GovernanceSummary, tables: &[&Table]) -> Option<String> {
     let timeline = find(tables, "governance_timeline");
     let goals = |start: f64, end: f64| -> String {
         let Some(t) = timeline else {
@@ -583,34 +641,30 @@ fn stages(lang: Lang, governance: &Value, tables: &[&Table]) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let parts: Vec<String> = stages
+    let parts: Vec<String> = governance
+        .stages
         .iter()
-        .filter_map(|s| {
-            let (start, end) = (s["start"].as_f64()?, s["end"].as_f64()?);
-            let modes: Vec<String> = s["dominant_modes"]
-                .as_str()?
-                .split(" + ")
-                .map(|m| lang.cat(m))
-                .collect();
-            Some(lang.fill(
+        .map(|s| {
+            let modes: Vec<String> = s.dominant_modes.split(" + ").map(|m| lang.cat(m)).collect();
+            lang.fill(
                 "find.stage",
                 &[
-                    ("start", &start.to_string()),
-                    ("end", &end.to_string()),
+                    ("start", &s.start.to_string()),
+                    ("end", &s.end.to_string()),
                     ("modes", &modes.join(" + ")),
-                    ("goals", &goals(start, end)),
+                    ("goals", &goals(f64::from(s.start), f64::from(s.end))),
                 ],
-            ))
+            )
         })
         .collect();
-    let years = governance["years"].as_array()?;
-    let (k, robust) = stage_count(lang, &governance["stage_robustness"], parts.len());
+    let (y0, y1) = (governance.years.0?, governance.years.1);
+    let (k, robust) = stage_count(lang, &governance.stage_robustness, parts.len());
     Some(lang.fill(
         "find.stages",
         &[
-            ("n", &governance["arrangements"].to_string()),
-            ("y0", &years.first()?.to_string()),
-            ("y1", &years.last()?.to_string()),
+            ("n", &governance.arrangements.to_string()),
+            ("y0", &y0.to_string()),
+            ("y1", &y1.to_string()),
             ("k", &k),
             ("robust", &robust),
             ("stages", &parts.join(lang.get("ui.sep").unwrap_or("; "))),
@@ -619,59 +673,52 @@ fn stages(lang: Lang, governance: &Value, tables: &[&Table]) -> Option<String> {
 }
 
 /// The number of stages as the robustness summary bounds it ("2–4"), and the most recurrent
-/// break; without that summary, the `shown` stages. The count is not stated as fact when nearby
-/// k fit about as well (stages.rs, Robustness).
-fn stage_count(lang: Lang, robustness: &Value, shown: usize) -> (String, String) {
-    let count = |name: &str| robustness[name].as_u64();
-    let (Some(low), Some(high), Some(variants)) = (
-        count("stage_count_min"),
-        count("stage_count_max"),
-        count("variants"),
-    ) else {
-        return (shown.to_string(), String::new());
-    };
+/// break of the `shown` stages. The count is not stated as fact when nearby k fit about as well
+/// (stages.rs, Robustness).
+fn stage_count(lang: Lang, robustness: &RobustnessSummary, shown: usize) -> (String, String) {
+    let (low, high, variants) = (
+        robustness.stage_count_min,
+        robustness.stage_count_max,
+        robustness.variants,
+    );
     let k = if low == high {
         low.to_string()
     } else {
         format!("{low}–{high}")
     };
-    let top = &robustness["break_recurrence"][0];
-    let robust = match (top["year"].as_i64(), top["variants"].as_u64()) {
-        (Some(year), Some(m)) => lang.fill(
-            "find.stages_robust",
-            &[
-                ("year", &year.to_string()),
-                ("m", &m.to_string()),
-                ("v", &variants.to_string()),
-                ("shown", &shown.to_string()),
-            ],
-        ),
-        _ => String::new(),
-    };
+    let robust = robustness
+        .break_recurrence
+        .first()
+        .map_or_else(String::new, |top| {
+            lang.fill(
+                "find.stages_robust",
+                &[
+                    ("year", &top.year.to_string()),
+                    ("m", &top.variants.to_string()),
+                    ("v", &variants.to_string()),
+                    ("shown", &shown.to_string()),
+                ],
+            )
+        });
     (k, robust)
 }
 
-fn coverage(lang: Lang, governance: &Value) -> Option<String> {
-    let county = &governance["coverage"]["county"];
+fn coverage(lang: Lang, governance: &GovernanceSummary) -> Option<String> {
+    let county = governance.coverage.get(Level::County.name())?;
     Some(lang.fill(
         "find.coverage",
         &[
-            (
-                "covered",
-                &group_digits(county["covered_borders"].as_f64()?),
-            ),
-            ("borders", &group_digits(county["edge_borders"].as_f64()?)),
-            ("share", &percent(county["covered_length_share"].as_f64()?)),
+            ("covered", &group_digits(county.covered_borders as f64)),
+            ("borders", &group_digits(county.edge_borders as f64)),
+            ("share", &percent(county.covered_length_share)),
         ],
     ))
 }
 
 /// A difference-in-differences outcome, worded as cautiously as its interval and inputs allow.
-fn outcome(lang: Lang, measure: &str, o: &Value) -> Option<String> {
-    let did = o["did"].as_f64()?;
-    let interval = o["interval_95"].as_array();
-    let bound = |k: usize| interval.and_then(|i| i.get(k)).and_then(Value::as_f64);
-    let (low, high) = (bound(0), bound(1));
+fn outcome(lang: Lang, measure: &str, o: &OutcomeSummary) -> Option<String> {
+    let did = o.did?;
+    let [low, high] = o.interval_95;
     let shown = |x: Option<f64>| x.map_or_else(|| "–".to_string(), format_number);
     let mut text = lang.fill(
         "find.outcome",
@@ -680,44 +727,53 @@ fn outcome(lang: Lang, measure: &str, o: &Value) -> Option<String> {
             ("did", &format_number(did)),
             ("low", &shown(low)),
             ("high", &shown(high)),
-            ("p", &shown(o["p_value"].as_f64())),
-            ("treated", &o["treated_borders"].to_string()),
+            ("p", &shown(o.p_value)),
+            ("treated", &o.treated_borders.to_string()),
         ],
     );
-    if o["p_value_not_estimable"].is_string() {
-        let n = o["distinct_assignments"].as_u64().unwrap_or(0);
+    if o.p_value_not_estimable.is_some() {
         text.push(' ');
-        text.push_str(&lang.fill("find.outcome_no_inference", &[("n", &n.to_string())]));
+        text.push_str(&lang.fill(
+            "find.outcome_no_inference",
+            &[("n", &o.distinct_assignments.to_string())],
+        ));
     }
-    let trend = &o["pre_trend"];
-    let net = &o["net_of_pre_trend"];
-    if let (Some(slope), Some(net_did)) = (trend["slope_per_period"].as_f64(), net["did"].as_f64())
+    let net_p = match o.net_of_pre_trend {
+        NetOfPreTrend::Estimated { p_value, .. } => p_value,
+        NetOfPreTrend::NotEstimated { .. } => None,
+    };
+    if let (
+        PreTrend::Tested {
+            slope_per_period,
+            slope_p_value,
+            ..
+        },
+        NetOfPreTrend::Estimated { did: net_did, .. },
+    ) = (&o.pre_trend, &o.net_of_pre_trend)
     {
         text.push(' ');
         text.push_str(&lang.fill(
             "find.outcome_trend",
             &[
-                ("slope", &format_number(slope)),
-                ("slope_p", &shown(trend["slope_p_value"].as_f64())),
-                ("net", &format_number(net_did)),
-                ("net_p", &shown(net["p_value"].as_f64())),
+                ("slope", &format_number(*slope_per_period)),
+                ("slope_p", &shown(*slope_p_value)),
+                ("net", &format_number(*net_did)),
+                ("net_p", &shown(net_p)),
             ],
         ));
     }
     // The interval inverts a test of an additive effect, the p-value tests no effect at all:
     // the finding is worded as clear only where both say so, and net of the pre-trend too.
-    let significant = |p: &Value| p.as_f64().is_some_and(|p| p <= 0.05);
+    let significant = |p: Option<f64>| p.is_some_and(|p| p <= 0.05);
     let excludes_zero = matches!((low, high), (Some(l), Some(h)) if l > 0.0 || h < 0.0);
-    let clear = excludes_zero
-        && significant(&o["p_value"])
-        && (net["p_value"].is_null() || significant(&net["p_value"]));
+    let clear = excludes_zero && significant(o.p_value) && (net_p.is_none() || significant(net_p));
     text.push(' ');
     text.push_str(&lang.t(if clear {
         "find.caution_clear"
     } else {
         "find.caution_open"
     }));
-    if o["synthetic"].is_string() {
+    if o.synthetic.is_some() {
         text.push(' ');
         text.push_str(&lang.t("find.caution_synthetic"));
     }
@@ -727,7 +783,63 @@ fn outcome(lang: Lang, measure: &str, o: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde::de::DeserializeOwned;
+    use serde_json::{json, Value};
+
+    /// A summary of type `T` from `base` with `fields` set over it: the tests give only the
+    /// fields a finding reads.
+    fn typed<T: DeserializeOwned>(mut base: Value, fields: Value) -> T {
+        if let (Some(base), Some(fields)) = (base.as_object_mut(), fields.as_object()) {
+            base.extend(fields.clone());
+        }
+        serde_json::from_value(base).expect("a complete summary")
+    }
+
+    fn outcome_of(fields: Value) -> OutcomeSummary {
+        let base = json!({
+            "outcome": "", "higher_is_better": true, "estimator": "", "controls": "never",
+            "coverage": "direct", "panel": [2000, 2020], "periods": 21, "treated_borders": 0,
+            "control_borders": 0, "already_covered_borders": 0, "did": null,
+            "interval_95": [null, null], "null_interval_95": [null, null], "p_value": null,
+            "permutations": 999, "permutation_unit": "", "assignment_units": 0,
+            "covered_clusters": 0, "largest_unit_borders": null, "distinct_assignments": 0,
+            "seed": 0, "pre_trend": {"leads": 0, "note": ""},
+            "net_of_pre_trend": {"note": ""}, "by_goal": {}, "outcomes": {}, "assumption": "",
+        });
+        typed(base, fields)
+    }
+
+    fn rivers_of(fields: Value) -> RiversSummary {
+        let apart = json!({"count": 0, "facilities": []});
+        let base = json!({
+            "reaches": 0, "cycles": [], "disconnected_pieces": 0, "disconnected_sample": [],
+            "uphill": [], "sections": 0, "border_river_km": 0.0, "matrix_rows": {},
+            "mass_balance": [],
+            "coefficients": {"export": "", "point_loads": "", "decay": "", "lake_retention": ""},
+            "siting": {
+                "level": "county", "polluting_facilities_on_rivers": 0, "on_own_river": 0,
+                "into_neighbour_reach": apart, "into_reach_outside_every_unit": apart,
+                "rate_ratio_0_5_km": null, "p_placebo": null, "placebo_interval_0_5_km": null,
+                "alternative": "greater", "permutations": 0, "seed": 0,
+                "most_downstream": {"descriptive": "", "exit_counties": [],
+                    "mean_difference_per_1000_km2": null, "p_permutation": null,
+                    "alternative": "greater"},
+            },
+            "synthetic_inputs": [],
+        });
+        typed(base, fields)
+    }
+
+    fn governance_of(fields: Value) -> GovernanceSummary {
+        let base = json!({
+            "arrangements": 0, "years": [null, 2020], "stages": [], "coverage": {},
+            "stage_robustness": {"variants": 1, "k_within_2_bic": [], "stage_count_min": 1,
+                "stage_count_max": 1, "break_recurrence": [], "ends_dated": 0,
+                "ends_ongoing": 0, "ends_unknown": 0},
+            "outcomes": {},
+        });
+        typed(base, fields)
+    }
 
     #[test]
     fn findings_say_who_pays_and_how_sure_an_outcome_is() {
@@ -735,28 +847,43 @@ mod tests {
             ("330000".to_string(), "浙江省".to_string()),
             ("340000".to_string(), "安徽省".to_string()),
         ]));
-        let b = json!({"a": "330000", "b": "340000", "net_to_a_yuan": -1_518_833_733.28});
+        let b = Balance {
+            a: "330000".into(),
+            b: "340000".into(),
+            net_to_a_yuan: -1_518_833_733.28,
+        };
         assert_eq!(
             balance(Lang::En, &b, &names).unwrap(),
             "Compensation balance: 浙江省 paid 安徽省 a net 1,518,833,733 yuan across all schemes."
         );
-        let b = json!({"a": "330000", "b": "340000", "net_to_a_yuan": 10.0});
+        let b = Balance {
+            net_to_a_yuan: 10.0,
+            ..b
+        };
         assert!(balance(Lang::Zh, &b, &names)
             .unwrap()
             .contains("安徽省净支付浙江省 10 元"));
-        let o = json!({"did": -2.736, "interval_95": [-7.74, 1.24], "p_value": 0.15, "treated_borders": 4, "synthetic": "SYNTHETIC"});
+        let o = outcome_of(
+            json!({"did": -2.736, "interval_95": [-7.74, 1.24], "p_value": 0.15, "treated_borders": 4, "synthetic": "SYNTHETIC"}),
+        );
         let text = outcome(Lang::En, "conflicts", &o).unwrap();
         assert!(text
             .starts_with("Covered against uncovered borders, conflicts: a difference of -2.736"));
         assert!(text.contains("cannot tell an effect from chance") && text.contains("synthetic"));
-        let o = json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4});
+        let o = outcome_of(
+            json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4}),
+        );
         let text = outcome(Lang::Zh, "D_border", &o).unwrap();
         assert!(text.contains("不包含零效应") && !text.contains("合成"));
         // A drift before coverage that explains the effect: the finding gives the line and
         // does not call the effect clear.
-        let o = json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4,
-            "pre_trend": {"slope_per_period": 0.0029, "slope_p_value": 0.196},
-            "net_of_pre_trend": {"did": 0.0036, "p_value": 0.761}});
+        let o = outcome_of(
+            json!({"did": 0.0217, "interval_95": [0.0002, 0.0427], "p_value": 0.043, "treated_borders": 4,
+            "pre_trend": {"leads": 3, "statistic": 0.0, "p_value": null, "slope_per_period": 0.0029,
+                "slope_p_value": 0.196, "reading": ""},
+            "net_of_pre_trend": {"did": 0.0036, "pre_trend_part": null, "interval_95": [null, null],
+                "null_interval_95": [null, null], "p_value": 0.761, "method": ""}}),
+        );
         let text = outcome(Lang::En, "D_border", &o).unwrap();
         assert!(
             text.contains("drifted 0.0029 a period (p = 0.196)"),
@@ -768,8 +895,10 @@ mod tests {
         );
         assert!(text.contains("cannot tell an effect from chance"), "{text}");
         // An interval that excludes 0 beside a p above 0.05 is not worded as clear either.
-        let o = json!({"did": 0.5, "interval_95": [0.1, 0.9], "p_value": 0.08, "treated_borders": 4,
-            "p_value_not_estimable": "…", "distinct_assignments": 3});
+        let o = outcome_of(
+            json!({"did": 0.5, "interval_95": [0.1, 0.9], "p_value": 0.08, "treated_borders": 4,
+            "p_value_not_estimable": "…", "distinct_assignments": 3}),
+        );
         let text = outcome(Lang::En, "conflicts", &o).unwrap();
         assert!(
             text.contains("only 3 distinct placements") && text.contains("cannot tell"),
@@ -793,23 +922,24 @@ mod tests {
             ],
             &[["1", "2", "2035", "TN", "2311546", "8366524"]],
         );
-        let rivers = json!({
-            "params": {"connect_m": 5000.0},
-            "results": {
-                "mass_balance": [{"plan": "2035", "pollutant": "TN", "injected_kg_per_yr": 13.0, "unrouted_kg_per_yr": 87.0}],
-                "coefficients": {"export": "TEMPLATE (InVEST NDR sample table, not YRD values)", "point_loads": "project table"},
-            }
-        });
+        let rivers = rivers_of(json!({
+            "mass_balance": [{"plan": "2035", "pollutant": "TN", "injected_kg_per_yr": 13.0,
+                "delivered_kg_per_yr": 13.0, "decayed_kg_per_yr": 0.0, "retained_kg_per_yr": 0.0,
+                "unrouted_kg_per_yr": 87.0, "overland_crossing_kg_per_yr": 0.0, "origins": 1,
+                "largest_origin_imbalance": 0.0}],
+            "coefficients": {"export": "TEMPLATE (InVEST NDR sample table, not YRD values)",
+                "point_loads": "project table", "decay": "", "lake_retention": ""},
+        }));
         let names = Names(HashMap::new());
-        let text = load(Lang::En, &rivers, &[&matrix], &names).unwrap();
+        let text = load(Lang::En, Some(&rivers), 5000.0, &[&matrix], &names).unwrap();
         assert!(
             text.contains("87.0 % of the total nitrogen (TN) load"),
             "{text}"
         );
         assert!(text.contains("no river within 5 km"), "{text}");
         assert!(text.contains("template"), "{text}");
-        let rivers = json!({"results": {"coefficients": {"export": "project table"}}});
-        let text = load(Lang::En, &rivers, &[&matrix], &names).unwrap();
+        let rivers = rivers_of(json!({}));
+        let text = load(Lang::En, Some(&rivers), 5000.0, &[&matrix], &names).unwrap();
         assert!(
             !text.contains("template") && !text.contains("no river"),
             "{text}"
@@ -839,33 +969,29 @@ mod tests {
 
     #[test]
     fn the_stage_count_follows_the_robustness_summary() {
-        let stage = json!({"start": 1980, "end": 1990, "dominant_modes": "hierarchy"});
-        let mut governance = json!({
+        let stage = json!({"start": 1980, "end": 1990, "description": "", "dominant_modes": "hierarchy",
+            "key_arrangements": [], "empty_years": [],
+            "network": {"nodes": 0, "density": 0.0, "cross_province_share": null}});
+        let mut governance = governance_of(json!({
             "arrangements": 45,
             "years": [1980, 2020],
             "stages": [stage.clone(), stage.clone(), stage],
             "stage_robustness": {
-                "variants": 12, "stage_count_min": 2, "stage_count_max": 4,
+                "variants": 12, "k_within_2_bic": [2, 3, 4], "stage_count_min": 2,
+                "stage_count_max": 4,
                 "break_recurrence": [{"year": 1987, "variants": 11}, {"year": 2012, "variants": 3}],
+                "ends_dated": 0, "ends_ongoing": 0, "ends_unknown": 0,
             },
-        });
+        }));
         let text = stages(Lang::En, &governance, &[]).unwrap();
         assert!(
             text.starts_with("45 coordination arrangements (1980–2020) fall into 2–4 stages (the 1987 break recurs in 11 of 12 variants"),
             "{text}"
         );
         assert!(text.contains("shown: the 3-stage fit") && !text.contains("into 3 stages"));
-        governance["stage_robustness"]["stage_count_max"] = json!(2);
+        governance.stage_robustness.stage_count_max = 2;
         assert!(stages(Lang::Zh, &governance, &[])
             .unwrap()
             .contains("可分为 2 个阶段（1987 年断点在 12 个"));
-        // Without a robustness summary (older results), the stages shown.
-        governance
-            .as_object_mut()
-            .unwrap()
-            .remove("stage_robustness");
-        assert!(stages(Lang::En, &governance, &[])
-            .unwrap()
-            .contains("fall into 3 stages: "));
     }
 }

@@ -14,9 +14,10 @@ mod format;
 mod labels;
 mod map;
 mod profiles;
+mod summary;
 
-use borderscape_core::analysis::REGISTRY;
-use borderscape_core::spec::OutputSpec;
+use borderscape_core::analysis::{Analysis, REGISTRY};
+use borderscape_core::spec::{AnalysisSpec, OutputSpec};
 use borderscape_core::table::{ColumnType, Table};
 use serde_json::Value;
 
@@ -29,6 +30,7 @@ pub const GENERATOR: &str = "borderscape";
 use crate::figures::Names;
 use crate::findings::RankedBorder;
 use crate::format::{escape, format_number, group_digits};
+use crate::summary::{Run, Section, Summary};
 
 /// Screen and print styles. Fonts are named with CJK fallbacks so that Chinese labels and place
 /// names typeset on every system (Noto/Source Han on Linux, PingFang on macOS, YaHei on Windows,
@@ -188,7 +190,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 /// The folded technical details of an analysis: headline results and parameters.
-fn technical(lang: Lang, spec: &borderscape_core::spec::AnalysisSpec, section: &Value) -> String {
+fn technical(lang: Lang, spec: &AnalysisSpec, section: &Section) -> String {
     let mut html = format!(
         "<details class=\"tech\"><summary>{}</summary><p>{}</p><table><tr><th>{}</th><th>{}</th></tr>",
         escape(&lang.t("ui.technical")),
@@ -197,7 +199,7 @@ fn technical(lang: Lang, spec: &borderscape_core::spec::AnalysisSpec, section: &
         escape(&lang.t("ui.value"))
     );
     let mut rows = Vec::new();
-    flatten("", &section["results"], &mut rows);
+    flatten("", &section.results, &mut rows);
     for (path, value) in rows.iter().take(MAX_DETAILS) {
         html.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{}</td></tr>",
@@ -216,7 +218,7 @@ fn technical(lang: Lang, spec: &borderscape_core::spec::AnalysisSpec, section: &
         html.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             p.name,
-            escape(&scalar(&section["params"][p.name]).unwrap_or_default()),
+            escape(&scalar(&section.params[p.name]).unwrap_or_default()),
             escape(&p.unit.map(|u| lang.unit(u)).unwrap_or_default()),
             escape(&lang.param(spec.name, p))
         ));
@@ -298,21 +300,46 @@ pub fn outputs_markdown() -> String {
     md
 }
 
-/// The region's name in `lang`: the manifest's `name_zh` in Chinese when given, else `name`.
-pub fn region_name(summary: &Value, lang: Lang) -> &str {
-    let name = summary["region"]["name"].as_str().unwrap_or("");
-    match lang {
-        Lang::Zh => summary["region"]["name_zh"].as_str().unwrap_or(name),
-        Lang::En => name,
-    }
-}
-
 /// Renders the report in `lang` from the summary and the output tables (geometries in the
 /// analysis CRS are drawn as inline SVG).
 pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
+    let summary = Summary::new(summary);
+    let run = &summary.run;
+    let ran: Vec<&Analysis> = REGISTRY
+        .iter()
+        .filter(|a| run.analyses.contains_key(a.spec.name))
+        .collect();
+    let mut html = head(lang, run);
+    html.push_str(&contents(lang, &ran));
+    let figures = figures::Figures::new(&summary, tables, lang);
+    html.push_str(&figures.defs());
+    html.push_str(&findings_and_profiles(lang, &summary, tables, &figures));
+    html.push_str(&region(lang, run));
+    for analysis in &ran {
+        let spec = analysis.spec;
+        html.push_str(&analysis_section(
+            lang,
+            spec,
+            &run.analyses[spec.name],
+            tables,
+            &figures,
+        ));
+    }
+    html.push_str(&methods(lang, run, &ran));
+    html.push_str(&inputs(lang, run));
+    html.push_str(&format!(
+        "<footer><p>{} · {}</p></footer><script>{SORT_SCRIPT}</script></body></html>\n",
+        escape(&lang.fill("ui.generated", &[("version", &run.borderscape_version)])),
+        escape(&lang.t("ui.lang_other"))
+    ));
+    html
+}
+
+/// The document's head, the title and the banner naming the synthetic inputs.
+fn head(lang: Lang, run: &Run) -> String {
     let mut html = String::new();
-    let region = region_name(summary, lang);
-    let version = summary["borderscape_version"].as_str().unwrap_or("");
+    let region = run.region.name(lang);
+    let version = run.borderscape_version.as_str();
     let title = lang.fill("ui.title", &[("region", region)]);
     html.push_str(&format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"{GENERATOR}\"><meta name=\"viewport\" content=\"width=device-width\"><title>{} — {GENERATOR}</title><style>{STYLE}</style></head><body>",
@@ -324,25 +351,19 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         escape(&title),
         escape(&lang.fill("ui.subtitle", &[("version", version)]))
     ));
-    if let Some(synthetic) = summary["synthetic_layers"]
-        .as_array()
-        .filter(|s| !s.is_empty())
-    {
-        let names: Vec<String> = synthetic
-            .iter()
-            .filter_map(Value::as_str)
-            .map(|k| lang.cat(k))
-            .collect();
+    if !run.synthetic_layers.is_empty() {
+        let names: Vec<String> = run.synthetic_layers.iter().map(|k| lang.cat(k)).collect();
         html.push_str(&format!(
             "<div class=\"banner\" role=\"note\">{}</div>",
             escape(&lang.fill("ui.synthetic_banner", &[("layers", &names.join(", "))]))
         ));
     }
-    let ran: Vec<_> = REGISTRY
-        .iter()
-        .filter(|a| !summary["analyses"][a.spec.name].is_null())
-        .collect();
-    // Contents.
+    html
+}
+
+/// The table of contents: the fixed parts and the analyses that ran.
+fn contents(lang: Lang, ran: &[&Analysis]) -> String {
+    let mut html = String::new();
     html.push_str(&format!(
         "<nav class=\"toc\"><h2>{}</h2><ol><li><a href=\"#findings\">{}</a></li><li><a href=\"#profiles\">{}</a></li><li><a href=\"#sec-region\">{}</a></li>",
         escape(&lang.t("ui.contents")),
@@ -350,7 +371,7 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         escape(&lang.t("ui.profiles")),
         escape(&lang.t("ui.region"))
     ));
-    for a in &ran {
+    for a in ran {
         html.push_str(&format!(
             "<li><a href=\"#sec-{}\">{}</a></li>",
             a.spec.name,
@@ -362,9 +383,17 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         escape(&lang.t("ui.methods")),
         escape(&lang.t("ui.inputs"))
     ));
-    // Findings and the borders that most need coordination.
-    let figures = figures::Figures::new(summary, tables, lang);
-    html.push_str(&figures.defs());
+    html
+}
+
+/// The findings, the table and map of the top borders, and their profiles.
+fn findings_and_profiles(
+    lang: Lang,
+    summary: &Summary,
+    tables: &[&Table],
+    figures: &figures::Figures,
+) -> String {
+    let mut html = String::new();
     let names = Names::new(tables);
     let mut ranked = findings::rank_borders(tables, &figures.conflict_counts(None));
     ranked.truncate(TOP_BORDERS);
@@ -382,7 +411,7 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         ));
     }
     html.push_str("</ol>");
-    html.push_str(&top_borders(lang, &ranked, &names, &figures));
+    html.push_str(&top_borders(lang, &ranked, &names, figures));
     html.push_str("</section>");
     if !ranked.is_empty() {
         html.push_str(&format!(
@@ -392,69 +421,81 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
             profiles::Profiles::new(lang, tables, &names).cards(&ranked)
         ));
     }
-    // The region.
+    html
+}
+
+/// The region's jurisdictions per level.
+fn region(lang: Lang, run: &Run) -> String {
+    let mut html = String::new();
     html.push_str(&format!(
         "<section id=\"sec-region\" class=\"part\"><h2>{}</h2><table><tr><th>{}</th><th>{}</th></tr>",
         escape(&lang.t("ui.region")),
         escape(&lang.t("ui.level")),
         escape(&lang.t("ui.count"))
     ));
-    if let Some(levels) = summary["region"]["jurisdictions"].as_object() {
-        for (level, n) in levels {
-            html.push_str(&format!(
-                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
-                escape(&lang.cat(level)),
-                scalar(n).unwrap_or_default()
-            ));
-        }
+    for (level, n) in &run.region.jurisdictions {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
+            escape(&lang.cat(level)),
+            format_number(*n as f64)
+        ));
     }
     html.push_str("</table></section>");
-    // One section per analysis.
-    for analysis in &ran {
-        let spec = analysis.spec;
-        let section = &summary["analyses"][spec.name];
-        html.push_str(&format!(
-            "<section id=\"sec-{}\" class=\"part\"><h2>{}</h2><p>{}</p>",
-            spec.name,
-            escape(&lang.analysis(spec.name)),
-            escape(&lang.t(&format!("about.{}", spec.name)))
-        ));
-        html.push_str(&figures.of(spec.name));
-        for table in tables.iter().filter(|t| SHOWN.contains(&t.name.as_str())) {
-            if spec.outputs.iter().any(|o| o.is_named(&table.name)) {
-                html.push_str(&table_html(lang, table));
-            }
+    html
+}
+
+/// One analysis's section: its figures, its small tables in full, its outputs and the
+/// technical details.
+fn analysis_section(
+    lang: Lang,
+    spec: &AnalysisSpec,
+    section: &Section,
+    tables: &[&Table],
+    figures: &figures::Figures,
+) -> String {
+    let mut html = String::new();
+    html.push_str(&format!(
+        "<section id=\"sec-{}\" class=\"part\"><h2>{}</h2><p>{}</p>",
+        spec.name,
+        escape(&lang.analysis(spec.name)),
+        escape(&lang.t(&format!("about.{}", spec.name)))
+    ));
+    html.push_str(&figures.of(spec.name));
+    for table in tables.iter().filter(|t| SHOWN.contains(&t.name.as_str())) {
+        if spec.outputs.iter().any(|o| o.is_named(&table.name)) {
+            html.push_str(&table_html(lang, table));
         }
-        html.push_str(&format!(
-            "<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
-            escape(&lang.t("ui.outputs")),
-            escape(&lang.t("ui.output")),
-            escape(&lang.t("ui.file")),
-            escape(&lang.t("ui.rows"))
-        ));
-        let counts = &section["tables"];
-        for (name, rows) in counts.as_object().into_iter().flatten() {
-            html.push_str(&format!(
-                "<tr><td>{}</td><td><code>tables/{}.csv</code></td><td class=\"num\">{}</td></tr>",
-                escape(&lang.table(name)),
-                escape(name),
-                scalar(rows).unwrap_or_default()
-            ));
-        }
-        html.push_str("</table>");
-        html.push_str(&technical(lang, spec, section));
-        html.push_str("</section>");
     }
-    // Methods: the analysis CRS and every analysis's sources.
+    html.push_str(&format!(
+        "<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        escape(&lang.t("ui.outputs")),
+        escape(&lang.t("ui.output")),
+        escape(&lang.t("ui.file")),
+        escape(&lang.t("ui.rows"))
+    ));
+    for (name, rows) in &section.tables {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td><code>tables/{}.csv</code></td><td class=\"num\">{}</td></tr>",
+            escape(&lang.table(name)),
+            escape(name),
+            format_number(*rows as f64)
+        ));
+    }
+    html.push_str("</table>");
+    html.push_str(&technical(lang, spec, section));
+    html.push_str("</section>");
+    html
+}
+
+/// Methods: the analysis CRS and every analysis's sources.
+fn methods(lang: Lang, run: &Run, ran: &[&Analysis]) -> String {
+    let mut html = String::new();
     html.push_str(&format!(
         "<section id=\"methods\" class=\"part\"><h2>{}</h2><p>{}</p>",
         escape(&lang.t("ui.methods")),
-        escape(&lang.fill(
-            "ui.crs_note",
-            &[("crs", summary["crs"]["name"].as_str().unwrap_or(""))]
-        ))
+        escape(&lang.fill("ui.crs_note", &[("crs", &run.crs.name)]))
     ));
-    for analysis in &ran {
+    for analysis in ran {
         html.push_str(&format!(
             "<h3>{}</h3><ul>",
             escape(&lang.analysis(analysis.spec.name))
@@ -465,7 +506,12 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         html.push_str("</ul>");
     }
     html.push_str("</section>");
-    // Inputs, the synthetic ones said so.
+    html
+}
+
+/// The inputs, the synthetic ones said so; their checksums folded.
+fn inputs(lang: Lang, run: &Run) -> String {
+    let mut html = String::new();
     html.push_str(&format!(
         "<section id=\"inputs\" class=\"part\"><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         escape(&lang.t("ui.inputs")),
@@ -475,19 +521,14 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         escape(&lang.t("ui.datum")),
         escape(&lang.t("ui.synthetic"))
     ));
-    let inputs = summary["inputs"].as_array().map_or(&[][..], Vec::as_slice);
-    for input in inputs {
-        let synthetic = if input["synthetic"] == true {
-            "ui.yes"
-        } else {
-            "ui.no"
-        };
+    for input in &run.inputs {
+        let synthetic = if input.synthetic { "ui.yes" } else { "ui.no" };
         html.push_str(&format!(
             "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&lang.cat(input["kind"].as_str().unwrap_or(""))),
-            escape(input["path"].as_str().unwrap_or("")),
-            scalar(&input["features"]).unwrap_or_default(),
-            escape(input["datum"].as_str().unwrap_or("")),
+            escape(&lang.cat(&input.kind)),
+            escape(&input.path),
+            format_number(input.features as f64),
+            escape(input.datum.as_deref().unwrap_or("")),
             escape(&lang.t(synthetic))
         ));
     }
@@ -497,18 +538,14 @@ pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
         escape(&lang.t("ui.file")),
         escape(&lang.t("ui.meaning"))
     ));
-    for input in inputs {
+    for input in &run.inputs {
         html.push_str(&format!(
             "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-            escape(input["path"].as_str().unwrap_or("")),
-            escape(input["sha256"].as_str().unwrap_or("")),
-            escape(input["description"].as_str().unwrap_or(""))
+            escape(&input.path),
+            escape(&input.sha256),
+            escape(input.description.as_deref().unwrap_or(""))
         ));
     }
-    html.push_str(&format!(
-        "</table></details></section><footer><p>{} · {}</p></footer><script>{SORT_SCRIPT}</script></body></html>\n",
-        escape(&lang.fill("ui.generated", &[("version", version)])),
-        escape(&lang.t("ui.lang_other"))
-    ));
+    html.push_str("</table></details></section>");
     html
 }
