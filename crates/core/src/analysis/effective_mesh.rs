@@ -378,8 +378,12 @@ pub struct FragmentedUnit {
     /// Jurisdiction name.
     pub name: String,
     /// CBC − CUT effective mesh size, km².
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub cbc_minus_cut_km2: f64,
     /// CBC / CUT (≥ 1, unitless).
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub cbc_cut_ratio: f64,
 }
 

@@ -10,6 +10,7 @@
 //! - [`synergy`]: indicators across borders: autocorrelation, coupling coordination, discontinuity.
 
 mod contract;
+pub mod number;
 
 pub mod borders;
 pub mod compensation;

@@ -221,13 +221,18 @@ pub struct MoranLatest {
     /// The latest year of the panel in which the indicator's Moran could be computed.
     pub year: i64,
     /// Moran's I (queen contiguity, row-standardised); NaN, written as null, where undefined.
-    #[serde(rename = "I", deserialize_with = "nan_if_null")]
+    #[serde(
+        rename = "I",
+        deserialize_with = "crate::analysis::number::nan_if_null"
+    )]
+    #[schemars(with = "Option<f64>")]
     pub i: f64,
     /// Permutation pseudo p-value.
     pub p_sim: Option<f64>,
     /// p_sim at or below which a LISA unit is a cluster (`significance`, or the
     /// Benjamini–Hochberg cut-off with `fdr`).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub lisa_p_cutoff: f64,
 }
 
@@ -239,25 +244,12 @@ pub struct CouplingSummary {
     /// The subsystems, by name.
     pub systems: Vec<String>,
     /// Mean coordination degree D (0–1) of the units, by year.
-    #[serde(rename = "mean_D_by_year", deserialize_with = "nan_if_null_by_year")]
+    #[serde(
+        rename = "mean_D_by_year",
+        deserialize_with = "crate::analysis::number::nan_if_null_in_map"
+    )]
+    #[schemars(with = "BTreeMap<i64, Option<f64>>")]
     pub mean_d_by_year: BTreeMap<i64, f64>,
-}
-
-/// A number that serde_json wrote as null because it was NaN reads back as NaN, so that a
-/// summary.json with an undefined statistic still reads as a whole (the report reads it back).
-fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-
-/// [`nan_if_null`] for each value of a map by year.
-fn nan_if_null_by_year<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<i64, f64>, D::Error> {
-    let by_year = BTreeMap::<i64, Option<f64>>::deserialize(d)?;
-    Ok(by_year
-        .into_iter()
-        .map(|(year, v)| (year, v.unwrap_or(f64::NAN)))
-        .collect())
 }
 
 /// Coordination of the two sides of each border in the latest year.
@@ -280,6 +272,8 @@ pub struct LeastCoordinated {
     pub b: String,
     /// Coordination degree of the two sides (0–1).
     #[serde(rename = "D_border")]
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub d_border: f64,
 }
 

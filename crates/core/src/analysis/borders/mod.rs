@@ -294,6 +294,8 @@ fn topology_table(region: &Region, result: &BordersResult) -> Result<Table, Anal
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BordersSummary {
     /// Width of the border zones on each side of a border, m.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub zone_width_m: f64,
     /// Per level, by level name.
     pub levels: BTreeMap<String, BorderLevelSummary>,
@@ -309,10 +311,14 @@ pub struct BorderLevelSummary {
     /// Pairs touching at corners only.
     pub point_borders: usize,
     /// Length of the edge borders, km.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub total_length_km: f64,
     /// Edge borders between units of two provinces.
     pub cross_province_edge_borders: usize,
     /// Their length, km.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub cross_province_length_km: f64,
     /// Codes of the units with no neighbour at this level.
     pub islands: Vec<String>,

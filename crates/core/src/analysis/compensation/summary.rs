@@ -25,8 +25,12 @@ pub struct CompensationSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EsvSummary {
     /// ESV of the top-level units together, by plan version, yuan/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null_in_map")]
+    #[schemars(with = "BTreeMap<String, Option<f64>>")]
     pub esv_total_yuan: BTreeMap<String, f64>,
     /// Value of one equivalent factor, yuan/ha.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub d_yuan_per_ha: f64,
     /// The ESV rows the zones used.
     pub esv_rows_used: BTreeSet<String>,
@@ -53,6 +57,8 @@ pub struct SchemeSummary {
     /// Entries whose inputs could not decide who pays.
     pub undetermined: usize,
     /// Total of the transfers, yuan.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub transferred_yuan: f64,
     /// Warnings about the scheme's inputs.
     pub warnings: Vec<String>,
@@ -66,5 +72,7 @@ pub struct Balance {
     /// Code of the other.
     pub b: String,
     /// What b paid a less what a paid b, yuan.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub net_to_a_yuan: f64,
 }

@@ -19,6 +19,8 @@ pub struct ConflictsSummary {
     /// From the first plan version to the last; null with fewer than two versions.
     pub changes: Option<ChangeSummary>,
     /// Length-weighted mean consistency (0–1) by plan version; null without plans.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null_in_optional_map")]
+    #[schemars(with = "Option<BTreeMap<String, Option<f64>>>")]
     pub plan_consistency: Option<BTreeMap<String, f64>>,
     /// Notes on the inputs.
     pub inputs: ConflictNotes,

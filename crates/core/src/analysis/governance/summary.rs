@@ -49,6 +49,8 @@ pub struct StageNetwork {
     /// Participants.
     pub nodes: usize,
     /// Edge density (0–1).
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub density: f64,
     /// Share of the edges linking two provinces (0–1); none without edges.
     pub cross_province_share: Option<f64>,
@@ -62,6 +64,8 @@ pub struct CoverageSummary {
     /// Those covered by at least one arrangement.
     pub covered_borders: usize,
     /// Share of the edge borders' length (km/km, 0–1) that is covered.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub covered_length_share: f64,
 }
 
@@ -159,10 +163,14 @@ pub enum PreTrend {
         /// Periods before coverage (e ≤ −2) in the event study.
         leads: usize,
         /// Mean of θ(e)² over the leads (measure units²).
+        #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+        #[schemars(with = "Option<f64>")]
         statistic: f64,
         /// One-sided permutation p of `statistic`.
         p_value: Option<f64>,
         /// OLS slope of θ(e) on e over e ≤ −1 (measure units per panel period).
+        #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+        #[schemars(with = "Option<f64>")]
         slope_per_period: f64,
         /// Two-sided permutation p of the slope.
         slope_p_value: Option<f64>,
@@ -184,6 +192,8 @@ pub enum PreTrend {
 pub enum NetOfPreTrend {
     Estimated {
         /// The effect less the pre-trend line (measure units).
+        #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+        #[schemars(with = "Option<f64>")]
         did: f64,
         /// The part of the raw effect the pre-trend line accounts for (measure units).
         pre_trend_part: Option<f64>,

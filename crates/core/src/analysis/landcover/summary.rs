@@ -30,8 +30,12 @@ pub struct LandCoverYear {
     /// The cell size in words.
     pub cell_size: String,
     /// Nodata area within the units, ha.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub nodata_ha: f64,
     /// Sea area within the units, km².
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub sea_km2: f64,
     /// Whether the ESV table has a marine row, so that the sea is valued.
     pub sea_valued: bool,
@@ -45,6 +49,8 @@ pub struct MissingClass {
     /// Class code of the scheme.
     pub class: u32,
     /// Its area, ha.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub area_ha: f64,
 }
 
@@ -64,7 +70,11 @@ pub struct Resolution {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CellSize {
     /// Width, m.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub x: f64,
     /// Height, m.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub y: f64,
 }

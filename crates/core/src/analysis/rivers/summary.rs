@@ -24,6 +24,8 @@ pub struct RiversSummary {
     /// River sections (those of the first routing; every routing shares them).
     pub sections: usize,
     /// Length of the rivers along a border, km.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub border_river_km: f64,
     /// Rows of the transboundary load matrix, by level name.
     pub matrix_rows: BTreeMap<String, usize>,
@@ -45,20 +47,34 @@ pub struct MassBalance {
     /// Pollutant routed.
     pub pollutant: String,
     /// Load put into the rivers, kg/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub injected_kg_per_yr: f64,
     /// Load leaving the network at its outlets, kg/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub delivered_kg_per_yr: f64,
     /// Load lost to first-order decay along the reaches, kg/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub decayed_kg_per_yr: f64,
     /// Load retained in lakes, kg/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub retained_kg_per_yr: f64,
     /// Load of sources farther than `connect_m` from every river, kg/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub unrouted_kg_per_yr: f64,
     /// Load crossing a border overland, from a source to a reach in another unit, kg/yr.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub overland_crossing_kg_per_yr: f64,
     /// Origins (units) with a balance.
     pub origins: usize,
     /// The worst relative gap of any origin's balance (0 when every origin closes).
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub largest_origin_imbalance: f64,
 }
 
@@ -93,6 +109,8 @@ pub struct SitingSummary {
     /// Permutation p of that rate ratio.
     pub p_placebo: Option<f64>,
     /// 2.5 and 97.5 % quantiles of the placebo rate ratios of the band, over their mean.
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null_in_optional_pair")]
+    #[schemars(with = "Option<[Option<f64>; 2]>")]
     pub placebo_interval_0_5_km: Option<[f64; 2]>,
     /// The alternative of the p.
     pub alternative: String,
@@ -155,7 +173,11 @@ pub struct ExitCounty {
     /// County code.
     pub county: String,
     /// Polluting facilities per 1000 km².
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub density_per_1000_km2: f64,
     /// Mean density of the province's other counties, facilities per 1000 km².
+    #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
+    #[schemars(with = "Option<f64>")]
     pub others_mean_density_per_1000_km2: f64,
 }
