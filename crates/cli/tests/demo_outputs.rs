@@ -85,3 +85,28 @@ fn the_demo_summary_matches_the_schema() {
     wrong["rivers"]["tables"]["no_such_table"] = 1.into();
     assert_eq!(validator.iter_errors(&wrong).count(), 3);
 }
+
+/// Issue 39: every registered analysis has its section in both languages' reports (the demo
+/// runs them all).
+#[test]
+fn every_registered_analysis_has_a_report_section() {
+    let results = common::demo().join("results");
+    for file in ["report.html", "report.zh.html"] {
+        let html = std::fs::read_to_string(results.join(file)).unwrap();
+        for analysis in borderscape_core::analysis::REGISTRY {
+            let id = format!(
+                "<section id=\"sec-{}\" class=\"part\"><h2>",
+                analysis.spec.name
+            );
+            let at = html
+                .find(&id)
+                .unwrap_or_else(|| panic!("{file}: no section for {}", analysis.spec.name));
+            let title_end = html[at + id.len()..].find("</h2>").unwrap();
+            assert!(
+                title_end > 0,
+                "{file}: the {} section has no title",
+                analysis.spec.name
+            );
+        }
+    }
+}
