@@ -303,10 +303,22 @@ pub fn outputs_markdown() -> String {
 /// Renders the report in `lang` from the summary and the output tables (geometries in the
 /// analysis CRS are drawn as inline SVG).
 pub fn render(summary: &Value, tables: &[&Table], lang: Lang) -> String {
+    render_with(&REGISTRY.iter().collect::<Vec<_>>(), summary, tables, lang)
+}
+
+/// [`render`] with the sections of `analyses` (in their order) that ran: the registry's, or a
+/// list with analyses of your own, which get their outputs and technical details.
+pub fn render_with(
+    analyses: &[&Analysis],
+    summary: &Value,
+    tables: &[&Table],
+    lang: Lang,
+) -> String {
     let summary = Summary::new(summary);
     let run = &summary.run;
-    let ran: Vec<&Analysis> = REGISTRY
+    let ran: Vec<&Analysis> = analyses
         .iter()
+        .copied()
         .filter(|a| run.analyses.contains_key(a.spec.name))
         .collect();
     let mut html = head(lang, run);

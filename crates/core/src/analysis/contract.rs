@@ -99,7 +99,9 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub(super) const fn of<A: AnalysisModule>() -> Analysis {
+    /// The registry entry of an analysis (a list of them is what runs and what the report
+    /// shows: the registry's, or one with analyses of your own).
+    pub const fn of<A: AnalysisModule>() -> Analysis {
         Analysis {
             spec: A::SPEC,
             check_params: |values| A::params(values).map(drop),
