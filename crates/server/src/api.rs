@@ -2,7 +2,7 @@
 //! errors are `{"error": message}` with a 4xx status.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -14,7 +14,7 @@ use borderscape_io::geojson_io::value_to_json;
 use geo::{Geometry, MapCoords, Simplify};
 use serde_json::{json, Map, Value as Json};
 
-use crate::App;
+use crate::app::App;
 
 /// Most features or rows in one response; page with `offset` for more.
 pub const MAX_LIMIT: usize = 50_000;
@@ -349,33 +349,6 @@ pub(crate) fn geojson_response(body: Bytes) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Most bytes of whole-layer answers kept (beyond it answers are built per request).
-pub const LAYER_CACHE_BYTES: usize = 256 * 1024 * 1024;
-
-/// Whole-layer answers, serialised once per layer and simplification and shared by every
-/// request for them: a large layer is then held once, however many clients read it slowly
-/// (each connection only holds a reference while it drains).
-#[derive(Default)]
-pub struct LayerCache {
-    answers: Mutex<HashMap<(String, u64), Bytes>>,
-}
-
-impl LayerCache {
-    pub(crate) fn get(&self, key: &(String, u64)) -> Option<Bytes> {
-        self.answers.lock().ok()?.get(key).cloned()
-    }
-
-    pub(crate) fn put(&self, key: (String, u64), body: Bytes) {
-        let Ok(mut answers) = self.answers.lock() else {
-            return;
-        };
-        let held: usize = answers.values().map(Bytes::len).sum();
-        if held + body.len() <= LAYER_CACHE_BYTES {
-            answers.insert(key, body);
-        }
-    }
 }
 
 /// The rows of `table` that tie `x` to `y` (either way round) through one of its column pairs.

@@ -34,10 +34,12 @@
 //! are refused outright. Responses are paged; errors are JSON with a message.
 
 pub mod api;
+mod app;
 pub mod cases;
 mod limits;
 pub mod ogc;
 mod refusal;
+pub mod register;
 mod results;
 
 use std::net::{IpAddr, SocketAddr};
@@ -56,6 +58,7 @@ use hyper_util::service::TowerToHyperService;
 use rust_embed::RustEmbed;
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
 
+pub use app::{App, LayerCache, LAYER_CACHE_BYTES};
 pub use limits::{
     CONNECTION_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_HEADERS, MAX_HEADER_BYTES,
     MAX_URI_BYTES,
@@ -68,17 +71,6 @@ pub use results::{results_dir, results_file, Results};
 #[derive(RustEmbed)]
 #[folder = "../../web/"]
 struct Web;
-
-/// What the handlers share.
-pub struct App {
-    pub results: Results,
-    /// An optional basemap tile URL template (`https://…/{z}/{x}/{y}.png`), given by the user.
-    pub tiles: Option<String>,
-    /// Whole-layer answers, built once and shared.
-    pub layer_cache: api::LayerCache,
-    /// The case register, when served (`--cases DB`); without it the server is read-only.
-    pub cases: Option<Arc<cases::Cases>>,
-}
 
 /// What the guard checks every request against.
 struct Policy {

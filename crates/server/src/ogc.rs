@@ -23,8 +23,8 @@ use geo::{BoundingRect, Intersects, Rect};
 use serde_json::{json, Map, Value as Json};
 
 use crate::api::{self, error, geojson_response, ok, Selection};
+use crate::app::App;
 use crate::results::Collection;
-use crate::App;
 
 /// Features in one page when the request names no `limit`.
 pub const DEFAULT_LIMIT: usize = 1000;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 use borderscape_cases::Store;
-use borderscape_server::cases::Cases;
+use borderscape_server::register::Cases;
 use borderscape_server::{serve, App, Results};
 
 use crate::context::{Context, Failure};
