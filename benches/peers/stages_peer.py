@@ -55,7 +55,8 @@ def main():
     arrangements = [
         dict(
             start=year(r["start"]),
-            end=year(r["end"]) if r["end"] else None,
+            end=year(r["end"]) if r["end"][:1].isdigit() else None,
+            ending=r["end"] if not r["end"][:1].isdigit() else "dated",
             binding=int(r["binding"]),
             modes=r["modes"].split(";"),
             goal=r["goal"],
@@ -68,8 +69,14 @@ def main():
     levels = sorted({a["level"] for a in arrangements})
 
     def last(a):
+        # A date; `ongoing` to the horizon; `event` its start year; unknown (`unknown` or
+        # empty): the horizon, a bare declaration (binding 0) its start year.
         if a["end"] is not None:
             return a["end"]
+        if a["ending"] == "ongoing":
+            return horizon
+        if a["ending"] == "event":
+            return a["start"]
         return a["start"] if a["binding"] == 0 else horizon
 
     years, modes, extras = [], [], []

@@ -40,12 +40,15 @@ const grouped = (x) => {
   return n >= 10000 ? n.toLocaleString('en-US') : String(n);
 };
 
-// The border with the most conflicts in the latest plan version plus the network conflicts.
+// The border with the most conflicts in the latest plan version plus the network conflicts,
+// among the borders of the highest level that has any (issue 40: ranked within each level).
 const byBorder = csv('conflicts_by_border');
 const latest = byBorder.map((r) => r.plan).filter((p) => p).sort().at(-1);
+const topLevel = ['cross_province', 'cross_city', 'within_city', 'shared_water_body']
+  .find((level) => byBorder.some((r) => r.border_level === level));
 const counts = new Map();
 for (const r of byBorder) {
-  if (r.plan === '' || r.plan === latest) {
+  if (r.border_level === topLevel && (r.plan === '' || r.plan === latest)) {
     const key = `${r.a}|${r.b}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(r.conflicts));
   }

@@ -38,7 +38,7 @@ fn facing_incompatible_zones_are_found_through_analyze() {
         .find(|l| l.starts_with("incompatible_land_use,3,"))
         .unwrap();
     assert!(row.contains(",A,nA,B,nB,A|B,"), "{row}");
-    let distance: f64 = row.split(',').nth(8).unwrap().parse().unwrap();
+    let distance: f64 = row.split(',').nth(9).unwrap().parse().unwrap();
     assert!((distance - 286.0).abs() < 5.0, "{distance}");
     let consistency = std::fs::read_to_string(out.join("tables/plan_consistency.csv")).unwrap();
     assert!(consistency

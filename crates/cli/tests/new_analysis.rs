@@ -44,6 +44,7 @@ static SPEC: AnalysisSpec = AnalysisSpec {
     description: "Shared border length per administrative level.",
     requires: &["jurisdictions"],
     requires_any: &[],
+    reads: &[],
     depends_on: &[],
     params: &[],
     outputs: &[OutputSpec {

@@ -86,7 +86,6 @@ fn demo_writes_every_output_and_is_reproducible() {
         summary["synthetic_layers"],
         serde_json::json!([
             "channels",
-            "facilities",
             "indicators",
             "monitoring",
             "plans",
@@ -104,7 +103,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     let report = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(
         report.contains("Synthetic data.")
-            && report.contains("generated, not observed: drainage channels, facilities, yearly indicators, water-quality monitoring, land-use plans, roads, monitoring stations"),
+            && report.contains("generated, not observed: drainage channels, yearly indicators, water-quality monitoring, land-use plans, roads, monitoring stations"),
         "banner missing"
     );
 
@@ -230,7 +229,7 @@ fn demo_writes_every_output_and_is_reproducible() {
         "Transboundary total nitrogen (TN) load flows between counties, plan 2035",
         "Coordination arrangements in force and the stages of coordination",
         "Mode mix of the arrangements in force",
-        "Co-participation network of stage 3",
+        "Co-participation network of stage 4",
         "Number of stages: the criterion by number of stages",
     ] {
         assert!(report.contains(caption), "report figure `{caption}`");
@@ -261,7 +260,9 @@ fn demo_writes_every_output_and_is_reproducible() {
         assert!(report.contains(caption), "report figure `{caption}`");
     }
     assert!(report.contains("Resolution: the land cover (IGBP (MODIS); 2019) has cells of about "));
-    assert!(report.contains("<li data-finding=\"landcover\">Land cover 2019 (cells of about "));
+    assert!(report.contains(
+        "<li data-finding=\"landcover\" data-provenance=\"mixed\">Land cover 2019 (cells of about "
+    ));
     // Issue 38, item 5: the demo's [layers.sea] (GSHHG). 嵊泗县, an island county whose cells are
     // sea, was valued as inland water at 427,890.47 yuan/ha/yr, the top of the ranking; now its
     // water is sea (over 100 km²), out of the terrestrial ESV, and no county keeps that value.
@@ -317,7 +318,7 @@ fn demo_writes_every_output_and_is_reproducible() {
     assert!(zh.contains("<html lang=\"zh-CN\">"));
     for text in [
         "各县基于土地覆被的单位面积生态系统服务价值，2019 年",
-        "<li data-finding=\"landcover\">2019 年土地覆被",
+        "<li data-finding=\"landcover\" data-provenance=\"mixed\">2019 年土地覆被",
         "<td>计算伪 p 值的置换次数。</td>",
     ] {
         assert!(zh.contains(text), "{text}");
@@ -360,6 +361,7 @@ fn demo_writes_every_output_and_is_reproducible() {
         .unwrap()
         .split(',')
         .skip(4)
+        .take(2)
         .map(|v| v.parse().unwrap())
         .collect();
     let (load, flux) = (matrix[0], matrix[1]);
@@ -539,7 +541,6 @@ fn synthetic_inputs_are_labelled_and_follow_their_rules(project: &Path) {
     };
     for file in [
         "plans.gpkg",
-        "facilities.gpkg",
         "roads.gpkg",
         "channels.gpkg",
         "stations.gpkg",
@@ -593,9 +594,13 @@ fn synthetic_inputs_are_labelled_and_follow_their_rules(project: &Path) {
     );
     let roads = read("roads.gpkg");
     assert!((0..roads.len()).any(|i| text(&roads, i, "status").starts_with("dead end")));
-    let facilities = read("facilities.gpkg");
-    assert!((0..facilities.len())
-        .any(|i| text(&facilities, i, "placement").starts_with("near the downstream border")));
+    // The facilities are observed (issue 40): the WRI power plants, each with its source.
+    let facilities = read("facilities.geojson");
+    assert!(facilities.len() > 100);
+    assert!(
+        (0..facilities.len()).all(|i| text(&facilities, i, "provenance") == "observed"
+            && text(&facilities, i, "source").starts_with("WRI GPPD v1.3.0"))
+    );
 }
 
 #[test]

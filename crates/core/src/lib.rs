@@ -30,6 +30,7 @@ pub mod inputs;
 pub mod landuse;
 pub mod model;
 pub mod palette;
+pub mod provenance;
 pub mod raster;
 pub mod region;
 pub mod shared_borders;

@@ -3,7 +3,8 @@
 
 use geo::{LineString, MultiLineString};
 use rayon::prelude::*;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::adjacency;
 use crate::error::AnalysisError;
@@ -24,6 +25,77 @@ impl BorderKind {
         match self {
             BorderKind::Edge => "edge",
             BorderKind::Point => "point",
+        }
+    }
+}
+
+/// Which border a conflict crosses, so that rankings compare like with like (district pairs of
+/// one city do not bury provincial borders).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum BorderLevel {
+    /// The two units lie in different provinces.
+    CrossProvince,
+    /// In one province, different cities.
+    CrossCity,
+    /// In one city.
+    WithinCity,
+    /// Units that do not touch, facing each other across a water body they both border.
+    SharedWaterBody,
+    /// Inside one unit (a plan breaching its own control lines away from any border).
+    InsideUnit,
+    /// At the edge of the study region, where the neighbour lies outside it.
+    RegionEdge,
+}
+
+impl BorderLevel {
+    /// Every level, in ranking order.
+    pub const ALL: [BorderLevel; 6] = [
+        BorderLevel::CrossProvince,
+        BorderLevel::CrossCity,
+        BorderLevel::WithinCity,
+        BorderLevel::SharedWaterBody,
+        BorderLevel::InsideUnit,
+        BorderLevel::RegionEdge,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BorderLevel::CrossProvince => "cross_province",
+            BorderLevel::CrossCity => "cross_city",
+            BorderLevel::WithinCity => "within_city",
+            BorderLevel::SharedWaterBody => "shared_water_body",
+            BorderLevel::InsideUnit => "inside_unit",
+            BorderLevel::RegionEdge => "region_edge",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<BorderLevel> {
+        BorderLevel::ALL.into_iter().find(|l| l.name() == text)
+    }
+
+    /// The highest level at which two units' ancestors differ (a unit above a level counts as
+    /// its own ancestor there, so the pair differs at it).
+    pub fn of_pair(region: &Region, a: usize, b: usize) -> BorderLevel {
+        let differ_at = |level: Level| {
+            let up = |k: usize| {
+                region
+                    .ancestor_at(&region.jurisdictions[k], level)
+                    .map(|u| u.code.as_str())
+            };
+            match (up(a), up(b)) {
+                (Some(x), Some(y)) => x != y,
+                _ => true,
+            }
+        };
+        if differ_at(Level::Province) {
+            BorderLevel::CrossProvince
+        } else if differ_at(Level::City) {
+            BorderLevel::CrossCity
+        } else {
+            BorderLevel::WithinCity
         }
     }
 }
@@ -112,18 +184,7 @@ fn build_border(
     for line in &lines {
         length_m += region.geodesic_length_m(line)?;
     }
-    let differ_at = |level: Level| {
-        let up = |k: usize| {
-            region
-                .ancestor_at(&region.jurisdictions[k], level)
-                .map(|u| u.code.as_str())
-        };
-        // A unit above `level` has no ancestor there: count it as its own, so the flag is set.
-        match (up(a), up(b)) {
-            (Some(x), Some(y)) => x != y,
-            _ => true,
-        }
-    };
+    let pair = BorderLevel::of_pair(region, a, b);
     Ok(Border {
         a,
         b,
@@ -134,8 +195,8 @@ fn build_border(
             BorderKind::Edge
         },
         length_km: length_m / 1000.0,
-        cross_province: differ_at(Level::Province),
-        cross_city: differ_at(Level::City),
+        cross_province: pair == BorderLevel::CrossProvince,
+        cross_city: pair != BorderLevel::WithinCity,
         geometry: MultiLineString::new(lines),
     })
 }

@@ -93,6 +93,9 @@ pub struct AnalysisSpec {
     pub requires: &'static [&'static str],
     /// Layer kinds of which at least one must be present (empty: no such condition).
     pub requires_any: &'static [&'static str],
+    /// Other layer kinds it reads when present (optional layers and rule tables): with the
+    /// required ones, what its results rest on (their provenance).
+    pub reads: &'static [&'static str],
     /// Analyses whose typed results this one uses: the run plan runs them first (when their
     /// inputs are there) and hands their results over; `analyze --list` shows them.
     pub depends_on: &'static [&'static str],
@@ -379,6 +382,7 @@ mod tests {
         description: "",
         requires: &[],
         requires_any: &[],
+        reads: &[],
         depends_on: &[],
         params: &[ParamSpec {
             name: "width_m",

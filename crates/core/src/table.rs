@@ -202,6 +202,14 @@ impl Table {
     }
 
     /// Index of a column by name.
+    /// Adds a column holding `value` on every row.
+    pub fn add_column(&mut self, column: Column, value: Value) {
+        self.columns.push(column);
+        for row in &mut self.rows {
+            row.push(value.clone());
+        }
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }

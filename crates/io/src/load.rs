@@ -9,6 +9,7 @@ use borderscape_core::crs::AnalysisCrs;
 use borderscape_core::datum::Datum;
 use borderscape_core::geometry::union_rect;
 use borderscape_core::model::schemes::{EsvSource, Scheme as ModelScheme};
+use borderscape_core::provenance::Provenance;
 use borderscape_core::raster::LandCoverLayer;
 use borderscape_core::table::{Table, Value};
 use borderscape_core::topology::{topology_issues, TopologyKind};
@@ -35,6 +36,8 @@ pub struct LayerInfo {
     pub features: usize,
     pub datum: Option<String>,
     pub synthetic: bool,
+    /// observed, template or synthetic (the manifest's `provenance`).
+    pub provenance: Provenance,
     pub description: Option<String>,
     pub sha256: String,
 }
@@ -172,7 +175,8 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                             path: file.display().to_string(),
                             features: 1,
                             datum: None,
-                            synthetic: section.synthetic,
+                            synthetic: section.provenance() == Provenance::Synthetic,
+                            provenance: section.provenance(),
                             description: section.description.clone(),
                             sha256: sha256_of(&project.root.join(&file)),
                         });
@@ -208,7 +212,8 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
                     path: section.path.display().to_string(),
                     features: layer.table.len(),
                     datum: section.datum.clone(),
-                    synthetic: section.synthetic,
+                    synthetic: section.provenance() == Provenance::Synthetic,
+                    provenance: section.provenance(),
                     description: section.description.clone(),
                     sha256,
                 });
@@ -224,7 +229,13 @@ pub fn load(project: Project, options: &LoadOptions) -> LoadedProject {
         match build_region(&project, read_layers) {
             Ok(region) => match Inputs::build(region) {
                 Ok(mut inputs) => {
-                    let found = landcover_problems(&project, &inputs, &landcover);
+                    let mut found = landcover_problems(&project, &inputs, &landcover);
+                    match project.manifest.governance.periodisations() {
+                        Ok(p) => inputs.model.periodisations = p,
+                        Err(e) => found.extend(e.into_iter().map(|m| {
+                            Problem::located(format!("{}: {m}", project.manifest_path.display()))
+                        })),
+                    }
                     if found.is_empty() {
                         inputs.rasters = landcover;
                         // Water cells in the sea of [layers.sea] become the sea class.
@@ -561,7 +572,7 @@ fn build_region(project: &Project, layers: Vec<ReadLayer>) -> Result<Region, IoE
         .manifest
         .layers
         .iter()
-        .filter(|(_, l)| l.synthetic)
+        .filter(|(_, l)| l.provenance() == Provenance::Synthetic)
         .map(|(k, _)| k.clone())
         .collect();
     Ok(region)

@@ -19,6 +19,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use borderscape_core::model::periodisation::{NamedStage, Periodisation};
+use borderscape_core::provenance::Provenance;
 use borderscape_core::spec::ParamValue;
 use serde::Deserialize;
 
@@ -229,9 +231,13 @@ pub struct LayerSection {
     pub layer: Option<String>,
     /// DBF text encoding of a Shapefile (`gbk`, `utf-8`, …).
     pub encoding: Option<String>,
-    /// True for generated (not observed) data; carried into outputs and the report.
+    /// True for generated (not observed) data; carried into outputs and the report. Short for
+    /// `provenance = "synthetic"`.
     #[serde(default)]
     pub synthetic: bool,
+    /// observed (the default), template (a default or placeholder table to replace) or
+    /// synthetic: what outputs built on the layer rest on.
+    pub provenance: Option<Provenance>,
     /// Where the data comes from, in a sentence.
     pub description: Option<String>,
     /// The year of a land-cover raster.
@@ -244,6 +250,14 @@ pub struct LayerSection {
     /// `path` and `year`.
     #[serde(default)]
     pub files: Vec<YearFile>,
+}
+
+impl LayerSection {
+    /// What the layer is: its `provenance`, else synthetic when `synthetic = true`, else
+    /// observed.
+    pub fn provenance(&self) -> Provenance {
+        Provenance::declared(self.provenance, self.synthetic)
+    }
 }
 
 /// One more year of a land-cover layer.
@@ -270,6 +284,65 @@ pub struct Manifest {
     /// What the readers may decode of one file, `[limits]` (docs/limits.md).
     #[serde(default)]
     pub limits: Limits,
+    /// `[governance.periodisations.<name>]`: periodisations of the literature to set beside the
+    /// data-driven stages.
+    #[serde(default)]
+    pub governance: GovernanceSection,
+}
+
+/// The manifest's `[governance]` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceSection {
+    #[serde(default)]
+    pub periodisations: BTreeMap<String, PeriodisationSection>,
+}
+
+/// One periodisation of the literature: its source and its named stages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodisationSection {
+    pub source: String,
+    pub stages: Vec<PeriodStage>,
+}
+
+/// One stage of a periodisation, `{ name = "…", name_zh = "…", start = 1982, end = 1991 }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodStage {
+    pub name: String,
+    pub name_zh: Option<String>,
+    pub start: i32,
+    pub end: i32,
+}
+
+impl GovernanceSection {
+    /// The periodisations, checked (the problems name the periodisation and its stage).
+    pub fn periodisations(&self) -> Result<Vec<Periodisation>, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut out = Vec::new();
+        for (name, section) in &self.periodisations {
+            let stages = section
+                .stages
+                .iter()
+                .map(|s| NamedStage {
+                    name: s.name.clone(),
+                    name_zh: s.name_zh.clone(),
+                    start: s.start,
+                    end: s.end,
+                })
+                .collect();
+            match Periodisation::new(name, &section.source, stages) {
+                Ok(p) => out.push(p),
+                Err(found) => problems.extend(found),
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 /// A manifest with the folder its paths are relative to.
@@ -410,6 +483,7 @@ impl Project {
                 layer: None,
                 encoding: None,
                 synthetic: false,
+                provenance: None,
                 description: None,
                 year: None,
                 scheme: None,
@@ -429,6 +503,7 @@ impl Project {
                 analysis: BTreeMap::new(),
                 schemes: Vec::new(),
                 limits: Limits::default(),
+                governance: GovernanceSection::default(),
             },
         }
     }

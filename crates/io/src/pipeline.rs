@@ -11,8 +11,10 @@ use std::path::Path;
 
 use borderscape_core::analysis::{find, Analysis, AnalysisOutput, Upstream, REGISTRY};
 use borderscape_core::error::AnalysisError;
+use borderscape_core::model::rules::RULE_KINDS;
+use borderscape_core::provenance::{provenance_column, Basis, Provenance};
 use borderscape_core::spec::{ParamValue, Params};
-use borderscape_core::table::Table;
+use borderscape_core::table::{Table, Value as TableValue};
 use borderscape_core::{Inputs, Region};
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -314,11 +316,53 @@ pub struct CrsSummary<'a> {
 /// One analysis in summary.json.
 #[derive(Debug, Serialize)]
 pub struct AnalysisSummary<'a> {
+    /// What its results rest on: observed, template, synthetic or mixed, and which inputs.
+    pub basis: Basis,
     pub params: &'a Params,
     /// The serialisation of the analysis's typed summary.
     pub results: &'a Value,
     /// Rows per output table.
     pub tables: BTreeMap<&'a str, usize>,
+}
+
+/// What an analysis rests on: the layers it reads (required, any-of and optional, and those of the
+/// analyses it depends on) that the run has, by their provenance; a rule table the project lacks
+/// is borderscape's default, a template.
+pub fn basis(analysis: &str, layers: &[LayerInfo]) -> Basis {
+    let mut kinds: Vec<&str> = Vec::new();
+    let mut pending = vec![analysis];
+    while let Some(name) = pending.pop() {
+        let Some(spec) = find(name).map(|a| a.spec) else {
+            continue;
+        };
+        kinds.extend(
+            spec.requires
+                .iter()
+                .chain(spec.requires_any)
+                .chain(spec.reads),
+        );
+        pending.extend(spec.depends_on);
+    }
+    Basis::of(
+        kinds
+            .into_iter()
+            .filter_map(|kind| match layers.iter().find(|l| l.kind == kind) {
+                Some(layer) => Some((kind, layer.provenance)),
+                None if RULE_KINDS.contains(&kind) => Some((kind, Provenance::Template)),
+                None => None,
+            }),
+    )
+}
+
+/// Adds the `provenance` column (observed, template, synthetic or mixed: [`basis`]) to every
+/// table of every analysis, so that a table read alone still says what it rests on.
+pub fn label_provenance(finished: &mut [Finished], layers: &[LayerInfo]) {
+    for f in finished {
+        let provenance = basis(f.name, layers).name();
+        for table in &mut f.output.tables {
+            table.add_column(provenance_column(), TableValue::Text(provenance.into()));
+        }
+    }
 }
 
 /// The machine-readable summary of a run (deterministic: no times, no absolute paths).
@@ -333,6 +377,7 @@ pub fn summary(
         .map(|f| {
             let tables = f.output.tables.iter().map(|t| (t.name.as_str(), t.len()));
             let entry = AnalysisSummary {
+                basis: basis(f.name, layers),
                 params: &f.params,
                 results: &f.output.summary,
                 tables: tables.collect(),

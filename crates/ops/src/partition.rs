@@ -6,6 +6,7 @@
 //! With the plans layer in GeoParquet the plan reads it in parts and a partition reads only its
 //! rows: no step holds the whole layer.
 
+use borderscape_core::provenance::Provenance;
 use std::path::Path;
 use std::time::Instant;
 
@@ -257,7 +258,7 @@ pub fn merge(
     let section = plans_section(&project)?.clone();
     let (inputs, mut layers) = inputs_without_plans(&project, options)?;
     let mut region = inputs.region;
-    if section.synthetic {
+    if section.provenance() == Provenance::Synthetic {
         region.synthetic_layers.insert("plans".into());
     }
     let path = project.layer_path(&section);
@@ -266,7 +267,8 @@ pub fn merge(
         path: section.path.display().to_string(),
         features: plan.zones + plan.zones_outside,
         datum: section.datum.clone(),
-        synthetic: section.synthetic,
+        synthetic: section.provenance() == Provenance::Synthetic,
+        provenance: section.provenance(),
         description: section.description.clone(),
         sha256: sha256_of(&path),
     });

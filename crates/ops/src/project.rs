@@ -52,7 +52,8 @@ pub fn run(
         title,
         seconds: clock.elapsed().as_secs_f64(),
     });
-    let finished = pipeline::run(&inputs, planned, on_event)?;
+    let mut finished = pipeline::run(&inputs, planned, on_event)?;
+    pipeline::label_provenance(&mut finished, &layers);
     let name_zh = project.manifest.region.name_zh.as_deref();
     let summary = pipeline::summary(&inputs.region, name_zh, &layers, &finished);
     Ok(Run {
@@ -108,6 +109,7 @@ pub fn in_memory(
                 layer: None,
                 encoding: None,
                 synthetic: layer.synthetic,
+                provenance: None,
                 description: None,
                 year: None,
                 scheme: None,
@@ -145,6 +147,7 @@ pub fn in_memory(
         analysis: parameters,
         schemes: Vec::new(),
         limits: Default::default(),
+        governance: Default::default(),
     };
     let project = Project {
         root: PathBuf::new(),

@@ -14,7 +14,9 @@ use borderscape_core::analysis::governance::summary::{
 use borderscape_core::analysis::landcover::summary::LandCoverSummary;
 use borderscape_core::analysis::rivers::summary::RiversSummary;
 use borderscape_core::analysis::synergy::SynergySummary;
+use borderscape_core::provenance::{Basis, Provenance};
 use borderscape_core::region::Level;
+use borderscape_core::shared_borders::BorderLevel;
 use borderscape_core::table::Table;
 
 use crate::figures::{cell, cell_size, find, latest, numbers, text, Names};
@@ -29,11 +31,12 @@ pub struct Finding {
     pub text: String,
 }
 
-/// A county border ranked by its conflicts in the latest plan version (and the network
-/// conflicts, which belong to no version).
+/// A county border ranked, within its border level, by its conflicts in the latest plan version
+/// (and the network conflicts, which belong to no version).
 pub struct RankedBorder {
     pub a: String,
     pub b: String,
+    pub level: BorderLevel,
     pub conflicts: usize,
     /// Of them, of high severity (3).
     pub severe: usize,
@@ -47,13 +50,26 @@ pub fn latest_plan(tables: &[&Table]) -> String {
         .unwrap_or_default()
 }
 
-/// County borders by their conflicts (latest version and networks), most first; ties by the
-/// high-severity ones, then by code so that the order is stable.
+/// County borders by level (across provinces first, then across cities, within a city, around
+/// a shared water body), and within a level by their conflicts (latest version and networks),
+/// most first; ties by the high-severity ones, then by code so that the order is stable.
 pub fn rank_borders(
     tables: &[&Table],
     counts: &BTreeMap<(String, String), usize>,
 ) -> Vec<RankedBorder> {
     let plan = latest_plan(tables);
+    let mut levels: HashMap<(String, String), BorderLevel> = HashMap::new();
+    if let Some(t) = find(tables, "conflicts_by_border") {
+        if let (Some(a), Some(b), Some(level)) =
+            (text(t, "a"), text(t, "b"), text(t, "border_level"))
+        {
+            for i in 0..t.len() {
+                if let Some(l) = BorderLevel::parse(&level[i]) {
+                    levels.insert((a[i].clone(), b[i].clone()), l);
+                }
+            }
+        }
+    }
     let mut severe: HashMap<String, usize> = HashMap::new();
     if let Some(t) = find(tables, "conflicts") {
         if let (Some(borders), Some(plans), Some(severity)) =
@@ -72,16 +88,34 @@ pub fn rank_borders(
         .map(|((a, b), &n)| RankedBorder {
             a: a.clone(),
             b: b.clone(),
+            level: levels
+                .get(&(a.clone(), b.clone()))
+                .copied()
+                .unwrap_or(BorderLevel::WithinCity),
             conflicts: n,
             severe: severe.get(&format!("{a}|{b}")).copied().unwrap_or(0),
         })
         .collect();
     ranked.sort_by(|x, y| {
-        (y.conflicts, y.severe)
-            .cmp(&(x.conflicts, x.severe))
+        x.level
+            .cmp(&y.level)
+            .then_with(|| (y.conflicts, y.severe).cmp(&(x.conflicts, x.severe)))
             .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
     });
     ranked
+}
+
+/// The first `per_level` ranked borders of each level, in ranking order.
+pub fn top_per_level(ranked: Vec<RankedBorder>, per_level: usize) -> Vec<RankedBorder> {
+    let mut taken: HashMap<BorderLevel, usize> = HashMap::new();
+    ranked
+        .into_iter()
+        .filter(|r| {
+            let n = taken.entry(r.level).or_default();
+            *n += 1;
+            *n <= per_level
+        })
+        .collect()
 }
 
 /// The findings, in the order a coordination meeting reads them.
@@ -213,6 +247,7 @@ fn top_border(
     Some(lang.fill(
         "find.top_border",
         &[
+            ("level", &lang.cat(top.level.name())),
             ("a", &names.of(&top.a)),
             ("b", &names.of(&top.b)),
             ("n", &group_digits(top.conflicts as f64)),
@@ -266,24 +301,60 @@ fn schemes(lang: Lang, compensation: &CompensationSummary) -> Option<String> {
 }
 
 fn data(lang: Lang, inputs: &[Input]) -> Option<String> {
-    let synthetic: Vec<String> = inputs
-        .iter()
-        .filter(|i| i.synthetic)
-        .map(|i| lang.cat(&i.kind))
-        .collect();
+    let of = |p: Provenance| -> Vec<String> {
+        inputs
+            .iter()
+            .filter(|i| i.provenance() == p)
+            .map(|i| lang.cat(&i.kind))
+            .collect()
+    };
+    let (observed, template, synthetic) = (
+        of(Provenance::Observed),
+        of(Provenance::Template),
+        of(Provenance::Synthetic),
+    );
     let total = inputs.len().to_string();
-    if synthetic.is_empty() {
+    if observed.len() == inputs.len() {
         return Some(lang.fill("find.data_real", &[("total", &total)]));
     }
     Some(lang.fill(
         "find.data",
         &[
-            ("real", &(inputs.len() - synthetic.len()).to_string()),
+            ("real", &observed.len().to_string()),
             ("total", &total),
+            ("template", &template.len().to_string()),
+            ("templates", &template.join(", ")),
             ("synthetic", &synthetic.len().to_string()),
             ("layers", &synthetic.join(", ")),
         ],
     ))
+}
+
+/// What a finding rests on: the basis of the analysis whose section it links to (the top
+/// borders are the conflicts'), except the governance findings that read the registry alone
+/// (the stages, the coverage of borders); the inputs finding rests on the inputs themselves.
+pub fn basis_of(summary: &Summary, finding: &Finding) -> Basis {
+    if matches!(finding.id, "stages" | "coverage") {
+        let registry = ["governance", "jurisdictions"];
+        return Basis::of(
+            summary
+                .run
+                .inputs
+                .iter()
+                .filter(|i| registry.contains(&i.kind.as_str()))
+                .map(|i| (i.kind.as_str(), i.provenance())),
+        );
+    }
+    let analysis = match finding.section {
+        "findings-top" => "conflicts",
+        s => s.strip_prefix("sec-").unwrap_or(""),
+    };
+    summary
+        .run
+        .analyses
+        .get(analysis)
+        .map(|s| s.basis.clone())
+        .unwrap_or_default()
 }
 
 fn changes(lang: Lang, conflicts: &ConflictsSummary) -> Option<String> {
@@ -835,7 +906,7 @@ mod tests {
             "arrangements": 0, "years": [null, 2020], "stages": [], "coverage": {},
             "stage_robustness": {"variants": 1, "k_within_2_bic": [], "stage_count_min": 1,
                 "stage_count_max": 1, "break_recurrence": [], "ends_dated": 0,
-                "ends_ongoing": 0, "ends_unknown": 0},
+                "ends_ongoing": 0, "ends_event": 0, "ends_unknown": 0},
             "outcomes": {},
         });
         typed(base, fields)
@@ -967,6 +1038,46 @@ mod tests {
         assert_eq!(order, [("2", 1), ("3", 1)]);
     }
 
+    /// A border between provinces ranks before busier ones inside a city: each level is ranked
+    /// on its own, and the top of each level is kept.
+    #[test]
+    fn borders_rank_within_their_level() {
+        let none: &[[&str; 3]] = &[];
+        let conflicts = Table::of_text("conflicts", &["border", "plan", "severity"], none);
+        let by_border = Table::of_text(
+            "conflicts_by_border",
+            &["a", "b", "border_level", "plan"],
+            &[
+                ["1", "2", "within_city", "2035"],
+                ["1", "3", "within_city", "2035"],
+                ["1", "4", "cross_province", "2035"],
+                ["2", "4", "cross_city", "2035"],
+            ],
+        );
+        let count = |a: &str, b: &str, n| ((a.to_string(), b.to_string()), n);
+        let counts = BTreeMap::from([
+            count("1", "2", 90),
+            count("1", "3", 80),
+            count("1", "4", 2),
+            count("2", "4", 5),
+        ]);
+        let ranked = rank_borders(&[&conflicts, &by_border], &counts);
+        let order: Vec<(&str, &str)> = ranked
+            .iter()
+            .map(|r| (r.a.as_str(), r.b.as_str()))
+            .collect();
+        assert_eq!(order, [("1", "4"), ("2", "4"), ("1", "2"), ("1", "3")]);
+        let top: Vec<BorderLevel> = top_per_level(ranked, 1).iter().map(|r| r.level).collect();
+        assert_eq!(
+            top,
+            [
+                BorderLevel::CrossProvince,
+                BorderLevel::CrossCity,
+                BorderLevel::WithinCity
+            ]
+        );
+    }
+
     #[test]
     fn the_stage_count_follows_the_robustness_summary() {
         let stage = json!({"start": 1980, "end": 1990, "description": "", "dominant_modes": "hierarchy",
@@ -980,7 +1091,7 @@ mod tests {
                 "variants": 12, "k_within_2_bic": [2, 3, 4], "stage_count_min": 2,
                 "stage_count_max": 4,
                 "break_recurrence": [{"year": 1987, "variants": 11}, {"year": 2012, "variants": 3}],
-                "ends_dated": 0, "ends_ongoing": 0, "ends_unknown": 0,
+                "ends_dated": 0, "ends_ongoing": 0, "ends_event": 0, "ends_unknown": 0,
             },
         }));
         let text = stages(Lang::En, &governance, &[]).unwrap();

@@ -17,6 +17,7 @@ mod profiles;
 mod summary;
 
 use borderscape_core::analysis::{Analysis, REGISTRY};
+use borderscape_core::provenance::{provenance_column, Basis};
 use borderscape_core::spec::{AnalysisSpec, OutputSpec};
 use borderscape_core::table::{ColumnType, Table};
 use serde_json::Value;
@@ -70,7 +71,7 @@ const SHOWN: [&str; 7] = [
 const MAX_ROWS: usize = 200;
 
 /// Borders profiled (and ranked in the findings' table).
-const TOP_BORDERS: usize = 10;
+const TOP_BORDERS_PER_LEVEL: usize = 3;
 
 /// Result entries shown in an analysis's technical details at most.
 const MAX_DETAILS: usize = 150;
@@ -237,19 +238,29 @@ fn top_borders(
         return String::new();
     }
     let mut html = format!(
-        "<h3 id=\"findings-top\">{}</h3><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h3 id=\"findings-top\">{}</h3><p>{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         escape(&lang.t("ui.top_table")),
+        escape(&lang.t("ui.top_table_note")),
+        escape(&lang.t("column.border_level")),
         escape(&lang.t("ui.rank")),
         escape(&lang.t("ui.border_pair")),
         escape(&lang.t("column.conflicts")),
         escape(&lang.t("ui.severe"))
     );
+    let mut rank = 0;
     for (k, r) in ranked.iter().enumerate() {
+        rank = if k > 0 && ranked[k - 1].level == r.level {
+            rank + 1
+        } else {
+            1
+        };
         html.push_str(&format!(
-            "<tr data-a=\"{}\" data-b=\"{}\"><td class=\"num\">{}</td><td><a href=\"#border-{}-{}\">{} | {}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr data-a=\"{}\" data-b=\"{}\" data-level=\"{}\"><td>{}</td><td class=\"num\">{}</td><td><a href=\"#border-{}-{}\">{} | {}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&r.a),
             escape(&r.b),
-            k + 1,
+            r.level.name(),
+            escape(&lang.cat(r.level.name())),
+            rank,
             escape(&r.a),
             escape(&r.b),
             escape(&names.of(&r.a)),
@@ -284,7 +295,7 @@ pub fn outputs_markdown() -> String {
                 "\n### `{}` ({kind})\n\n{}\n\n| column | type | unit | description |\n|---|---|---|---|\n",
                 output.name, output.description
             ));
-            for c in (output.columns)() {
+            for c in (output.columns)().into_iter().chain([provenance_column()]) {
                 md.push_str(&format!(
                     "| `{}` | {} | {} | {} |\n",
                     c.name,
@@ -407,22 +418,44 @@ fn findings_and_profiles(
 ) -> String {
     let mut html = String::new();
     let names = Names::new(tables);
-    let mut ranked = findings::rank_borders(tables, &figures.conflict_counts(None));
-    ranked.truncate(TOP_BORDERS);
+    let ranked = findings::top_per_level(
+        findings::rank_borders(tables, &figures.conflict_counts(None)),
+        TOP_BORDERS_PER_LEVEL,
+    );
     html.push_str(&format!(
         "<section id=\"findings\"><h2>{}</h2><ol class=\"findings\">",
         escape(&lang.t("ui.findings"))
     ));
-    for f in findings::findings(lang, summary, tables, &ranked, &names) {
-        html.push_str(&format!(
-            "<li data-finding=\"{}\">{} <a href=\"#{}\">→ {}</a></li>",
+    let (leading, illustrating): (Vec<_>, Vec<_>) =
+        findings::findings(lang, summary, tables, &ranked, &names)
+            .into_iter()
+            .map(|f| {
+                let basis = findings::basis_of(summary, &f);
+                (f, basis)
+            })
+            .partition(|(_, basis)| !basis.rests_on_synthetic());
+    let item = |(f, basis): &(findings::Finding, Basis)| {
+        format!(
+            "<li data-finding=\"{}\" data-provenance=\"{}\">{} <span class=\"provenance\">{}</span> <a href=\"#{}\">→ {}</a></li>",
             f.id,
+            basis.name(),
             escape(&f.text),
+            escape(&lang.fill("ui.rests_on", &[("provenance", &lang.cat(basis.name()))])),
             f.section,
             escape(&lang.t("ui.see"))
-        ));
-    }
+        )
+    };
+    html.extend(leading.iter().map(item));
     html.push_str("</ol>");
+    if !illustrating.is_empty() {
+        html.push_str(&format!(
+            "<h3 id=\"method-illustration\">{}</h3><p>{}</p><ol class=\"findings illustration\">",
+            escape(&lang.t("ui.illustration")),
+            escape(&lang.t("ui.illustration_note"))
+        ));
+        html.extend(illustrating.iter().map(item));
+        html.push_str("</ol>");
+    }
     html.push_str(&top_borders(lang, &ranked, &names, figures));
     html.push_str("</section>");
     if !ranked.is_empty() {
@@ -531,17 +564,16 @@ fn inputs(lang: Lang, run: &Run) -> String {
         escape(&lang.t("ui.file")),
         escape(&lang.t("ui.features")),
         escape(&lang.t("ui.datum")),
-        escape(&lang.t("ui.synthetic"))
+        escape(&lang.t("column.provenance"))
     ));
     for input in &run.inputs {
-        let synthetic = if input.synthetic { "ui.yes" } else { "ui.no" };
         html.push_str(&format!(
             "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             escape(&lang.cat(&input.kind)),
             escape(&input.path),
             format_number(input.features as f64),
             escape(input.datum.as_deref().unwrap_or("")),
-            escape(&lang.t(synthetic))
+            escape(&lang.cat(input.provenance().name()))
         ));
     }
     html.push_str(&format!(

@@ -12,6 +12,7 @@ use borderscape_core::analysis::governance::summary::GovernanceSummary;
 use borderscape_core::analysis::landcover::summary::LandCoverSummary;
 use borderscape_core::analysis::rivers::summary::RiversSummary;
 use borderscape_core::analysis::synergy::SynergySummary;
+use borderscape_core::provenance::{Basis, Provenance};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -66,8 +67,16 @@ pub struct Input {
     pub features: usize,
     pub datum: Option<String>,
     pub synthetic: bool,
+    /// observed, template or synthetic (absent in runs before issue 40: from `synthetic`).
+    pub provenance: Option<Provenance>,
     pub description: Option<String>,
     pub sha256: String,
+}
+
+impl Input {
+    pub fn provenance(&self) -> Provenance {
+        Provenance::declared(self.provenance, self.synthetic)
+    }
 }
 
 /// One analysis's section: its parameters and results as written (the technical details list
@@ -75,6 +84,8 @@ pub struct Input {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Section {
+    /// What the analysis's results rest on.
+    pub basis: Basis,
     pub params: Value,
     pub results: Value,
     /// Rows by table name.

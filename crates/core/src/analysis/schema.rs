@@ -13,6 +13,7 @@ use super::contract::join_doc_lines;
 #[cfg(doc)]
 use super::contract::AnalysisModule;
 use super::REGISTRY;
+use crate::provenance::Basis;
 use crate::region::Level;
 use crate::spec::{AnalysisSpec, ParamDefault};
 
@@ -89,6 +90,10 @@ pub fn summary_schema() -> Value {
     let mut analyses = BTreeMap::new();
     for a in REGISTRY {
         let properties = BTreeMap::from([
+            (
+                "basis".to_string(),
+                generator.subschema_for::<Basis>().to_value(),
+            ),
             ("params".to_string(), to_value(params_schema(a.spec))),
             (
                 "results".to_string(),
@@ -100,7 +105,7 @@ pub fn summary_schema() -> Value {
             format!("{}: {}", a.spec.title, a.spec.description),
             properties,
         );
-        analysis.required = vec!["params", "results", "tables"];
+        analysis.required = vec!["basis", "params", "results", "tables"];
         analyses.insert(a.spec.name.to_string(), analysis);
     }
     let document = Document {

@@ -52,6 +52,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Moran's I of each indicator per year and LISA clusters, coupling coordination of subsystems per jurisdiction and year, and per border the coordination of its two sides and the gap of each indicator across it.",
     requires: &["jurisdictions", "indicators"],
     requires_any: &[],
+    reads: &[],
     depends_on: &[],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the units the indicators describe." },

@@ -16,6 +16,7 @@
 pub mod esv;
 pub mod indicators;
 pub mod monitoring;
+pub mod periodisation;
 pub mod plans;
 pub mod registry;
 pub mod rule_source;
@@ -45,6 +46,8 @@ pub struct Model {
     /// The monitoring stations, when the project has a stations layer.
     pub stations: Option<Vec<Station>>,
     pub facilities: Vec<Facility>,
+    /// The periodisations of the literature the manifest gives (`[governance.periodisations]`).
+    pub periodisations: Vec<periodisation::Periodisation>,
 }
 
 /// No registry, schemes or series, and the shipped rule tables.
@@ -57,6 +60,7 @@ impl Default for Model {
             series: None,
             stations: None,
             facilities: Vec::new(),
+            periodisations: Vec::new(),
         }
     }
 }
@@ -124,6 +128,7 @@ impl Model {
                 arrangements,
                 schemes,
                 series,
+                periodisations: Vec::new(),
             }),
             _ => Err(problems),
         }

@@ -91,18 +91,102 @@ impl YearMonth {
     }
 }
 
+/// How an arrangement ends, as the `end` column says. Most registries date few ends, so an
+/// unknown end (an assumption) must not be conflated with `ongoing` (a fact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// It ended then (`YYYY` or `YYYY-MM`).
+    Dated(YearMonth),
+    /// Known to be in force to date (`ongoing`).
+    Ongoing,
+    /// A one-off event, a meeting or a signing with no duration (`event`).
+    Event,
+    /// The sources do not say (`unknown`, or the cell left empty).
+    Unknown,
+}
+
+impl Ending {
+    fn parse(text: &str) -> Option<Ending> {
+        match text {
+            "ongoing" => Some(Ending::Ongoing),
+            "event" => Some(Ending::Event),
+            "" | "unknown" => Some(Ending::Unknown),
+            t => YearMonth::parse(t).map(Ending::Dated),
+        }
+    }
+
+    /// The end date, when one is given.
+    pub fn date(self) -> Option<YearMonth> {
+        match self {
+            Ending::Dated(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// What became of an arrangement (the `outcome` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Abolished,
+    Superseded,
+    Sustained,
+    Expanded,
+    Renewed,
+    Lapsed,
+    Unknown,
+}
+
+impl OutcomeKind {
+    pub const ALL: [OutcomeKind; 7] = [
+        OutcomeKind::Abolished,
+        OutcomeKind::Superseded,
+        OutcomeKind::Sustained,
+        OutcomeKind::Expanded,
+        OutcomeKind::Renewed,
+        OutcomeKind::Lapsed,
+        OutcomeKind::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeKind::Abolished => "abolished",
+            OutcomeKind::Superseded => "superseded",
+            OutcomeKind::Sustained => "sustained",
+            OutcomeKind::Expanded => "expanded",
+            OutcomeKind::Renewed => "renewed",
+            OutcomeKind::Lapsed => "lapsed",
+            OutcomeKind::Unknown => "unknown",
+        }
+    }
+
+    fn parse(text: &str) -> Option<OutcomeKind> {
+        OutcomeKind::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+/// An arrangement's outcome with the year it came and where that is stated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub kind: OutcomeKind,
+    pub year: Option<i32>,
+    pub source: String,
+}
+
 /// One arrangement of the registry.
 #[derive(Debug, Clone, Serialize)]
 pub struct Arrangement {
     pub id: String,
     pub name: String,
+    /// Its Chinese name, when the registry gives one (`name_zh`).
+    pub name_zh: Option<String>,
     pub start: YearMonth,
-    /// The end date, when the registry gives one.
-    pub end: Option<YearMonth>,
-    /// Without an end date: `true` when the registry says `ongoing` (known to be in force to
-    /// date), `false` when the end is left empty (unknown). Most registries date few ends, so the
-    /// two must not be conflated: an unknown end is an assumption, `ongoing` a fact.
-    pub ongoing: bool,
+    pub end: Ending,
+    /// What became of it, when the registry has an `outcome` column.
+    pub outcome: Option<Outcome>,
+    /// Where it is documented (`source`), when given.
+    pub source: Option<String>,
     pub level: String,
     pub kind: String,
     pub goal: String,
@@ -116,15 +200,16 @@ pub struct Arrangement {
 }
 
 impl Arrangement {
-    /// The last year it is in force. An `ongoing` arrangement lasts to `horizon`; one with an
-    /// unknown end is assumed to as well, except a bare declaration or abolition (binding 0),
-    /// which is then taken as an event of its start year.
+    /// The last year it is in force. An `ongoing` arrangement lasts to `horizon`, an event is
+    /// one of its start year; one with an unknown end is assumed to last to `horizon`, except
+    /// a bare declaration or abolition (binding 0), which is then taken as an event.
     pub fn last_year(&self, horizon: i32) -> i32 {
         match self.end {
-            Some(end) => end.year,
-            None if self.ongoing => horizon,
-            None if self.binding == 0 => self.start.year,
-            None => horizon,
+            Ending::Dated(end) => end.year,
+            Ending::Ongoing => horizon,
+            Ending::Event => self.start.year,
+            Ending::Unknown if self.binding == 0 => self.start.year,
+            Ending::Unknown => horizon,
         }
     }
 
@@ -187,6 +272,16 @@ pub const COLUMNS: [&str; 11] = [
     "participants",
     "binding",
     "tools",
+];
+
+/// Columns a registry may add (the shared chronology has them): the Chinese name, the outcome with
+/// its year and source, and the row's source.
+pub const OPTIONAL_COLUMNS: [&str; 5] = [
+    "name_zh",
+    "outcome",
+    "outcome_year",
+    "outcome_source",
+    "source",
 ];
 
 /// How an arrangement's participants must stand to a border's units to cover it.
@@ -274,6 +369,7 @@ pub fn parse(
     }
     let [id, start, end, name, level, kind, goal, modes, participants, binding, tools] =
         columns.map(|c| c.expect("checked"));
+    let extra = OPTIONAL_COLUMNS.map(|c| table.column_index(c));
     let mut out = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
         let text = |c: usize| row[c].to_text().trim().to_string();
@@ -289,21 +385,14 @@ pub fn parse(
             bad("start", format!("`{}` is not YYYY or YYYY-MM", text(start)));
         }
         let end_text = text(end);
-        let ongoing = end_text == "ongoing";
-        let end_date = match end_text.as_str() {
-            "" | "ongoing" => None,
-            t => {
-                let e = YearMonth::parse(t);
-                if e.is_none() {
-                    bad(
-                        "end",
-                        format!("`{t}` is not YYYY, YYYY-MM, `ongoing` or empty (unknown)"),
-                    );
-                }
-                e
-            }
-        };
-        if let (Some(s), Some(e)) = (start_date, end_date) {
+        let ending = Ending::parse(&end_text).unwrap_or_else(|| {
+            bad(
+                "end",
+                format!("`{end_text}` is not YYYY, YYYY-MM, `ongoing`, `event` or `unknown`"),
+            );
+            Ending::Unknown
+        });
+        if let (Some(s), Some(e)) = (start_date, ending.date()) {
             if e < s {
                 bad(
                     "end",
@@ -311,6 +400,36 @@ pub fn parse(
                 );
             }
         }
+        let optional = |c: Option<usize>| c.map(text).filter(|t| !t.is_empty());
+        let name_zh = optional(extra[0]);
+        if extra[0].is_some() && name_zh.is_none() {
+            bad("name_zh", "no Chinese name given".into());
+        }
+        let outcome = extra[1].and_then(|c| {
+            let given = text(c);
+            let Some(kind) = OutcomeKind::parse(&given) else {
+                bad(
+                    "outcome",
+                    format!("`{given}` is not abolished, superseded, sustained, expanded, renewed, lapsed or unknown"),
+                );
+                return None;
+            };
+            let year_text = optional(extra[2]).unwrap_or_default();
+            let year = YearMonth::parse(&year_text).map(|y| y.year);
+            if !year_text.is_empty() && year.is_none() {
+                bad("outcome_year", format!("`{year_text}` is not YYYY"));
+            }
+            if let (Some(y), Some(s)) = (year, start_date) {
+                if y < s.year {
+                    bad("outcome_year", format!("{y} is before the start ({})", s.year));
+                }
+            }
+            Some(Outcome {
+                kind,
+                year,
+                source: optional(extra[3]).unwrap_or_default(),
+            })
+        });
         let goal_text = text(goal);
         if !GOALS.contains(&goal_text.as_str()) {
             bad(
@@ -369,9 +488,11 @@ pub fn parse(
             out.push(Arrangement {
                 id: text(id),
                 name: text(name),
+                name_zh,
                 start,
-                end: end_date,
-                ongoing,
+                end: ending,
+                outcome,
+                source: optional(extra[4]),
                 level: text(level),
                 kind: text(kind),
                 goal: goal_text,
@@ -415,9 +536,9 @@ mod tests {
         let table = table_of(&[row("a", "ongoing"), row("b", ""), row("c", "2004")]);
         let parsed = parse(&table, None).unwrap();
         let (ongoing, unknown, dated) = (&parsed[0], &parsed[1], &parsed[2]);
-        assert!(ongoing.ongoing && ongoing.end.is_none());
-        assert!(!unknown.ongoing && unknown.end.is_none());
-        assert!(!dated.ongoing && dated.end.map(|e| e.year) == Some(2004));
+        assert_eq!(ongoing.end, Ending::Ongoing);
+        assert_eq!(unknown.end, Ending::Unknown);
+        assert_eq!(dated.end.date().map(|e| e.year), Some(2004));
         // A declaration known to be ongoing stays in force; one of unknown end is an event.
         assert_eq!(ongoing.last_year(2010), 2010);
         assert_eq!(unknown.last_year(2010), 2000);
@@ -430,5 +551,45 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].column, "end");
         assert!(problems[0].message.contains("ongoing"));
+    }
+
+    /// The optional columns, when present, are validated: a Chinese name on every row, an outcome
+    /// from the list, its year not before the start; `event` ends in the start year.
+    #[test]
+    fn names_outcomes_and_events_are_read_and_checked() {
+        let mut columns = COLUMNS.to_vec();
+        columns.extend(["name_zh", "outcome", "outcome_year", "outcome_source"]);
+        fn with<'a>(end: &'a str, zh: &'a str, outcome: &'a str, year: &'a str) -> Vec<&'a str> {
+            let mut r = row("a", end).to_vec();
+            r.extend([zh, outcome, year, "a source"]);
+            r
+        }
+        let good = [
+            with("event", "会议", "sustained", ""),
+            with("2004", "上海经济区", "abolished", "2004"),
+        ];
+        let rows: Vec<&[&str]> = good.iter().map(|r| r.as_slice()).collect();
+        let parsed = parse(&Table::of_text("registry", &columns, &rows), None).unwrap();
+        assert_eq!(parsed[0].end, Ending::Event);
+        assert_eq!(parsed[0].last_year(2020), 2000);
+        assert_eq!(parsed[1].name_zh.as_deref(), Some("上海经济区"));
+        let outcome = parsed[1].outcome.as_ref().unwrap();
+        assert_eq!(
+            (outcome.kind, outcome.year),
+            (OutcomeKind::Abolished, Some(2004))
+        );
+
+        let bad = [
+            with("ongoing", "", "sustained", ""),
+            with("ongoing", "名", "thriving", ""),
+            with("ongoing", "名", "expanded", "1990"),
+        ];
+        let rows: Vec<&[&str]> = bad.iter().map(|r| r.as_slice()).collect();
+        let problems = parse(&Table::of_text("registry", &columns, &rows), None).unwrap_err();
+        let found: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.row, p.column.as_str()))
+            .collect();
+        assert_eq!(found, [(0, "name_zh"), (1, "outcome"), (2, "outcome_year")]);
     }
 }

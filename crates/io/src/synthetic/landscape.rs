@@ -262,20 +262,6 @@ impl<'r> Landscape<'r> {
     pub fn river_label(&self, river: usize) -> String {
         format!("river #{}", self.river_rows[river] + 1)
     }
-
-    /// Where rivers leave a county: (river, vertex index of the last vertex inside, county it
-    /// flows into, if any), in river order.
-    pub fn river_exits(&self, county: usize) -> Vec<(usize, usize, Option<usize>)> {
-        let mut exits = Vec::new();
-        for (r, owners) in self.river_counties.iter().enumerate() {
-            for (i, pair) in owners.windows(2).enumerate() {
-                if pair[0] == Some(county) && pair[1] != Some(county) {
-                    exits.push((r, i, pair[1]));
-                }
-            }
-        }
-        exits
-    }
 }
 
 /// The coordination of the border between region units `a` and `b` (rules on [`Coordination`]).

@@ -26,7 +26,6 @@
 //! by −0.0065 in a replica of the pipeline over 20 seeds. The layer demonstrates methods; it has
 //! no trends to read.
 
-pub mod facilities;
 pub mod landscape;
 pub mod large;
 pub mod plans;

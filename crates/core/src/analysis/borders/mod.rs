@@ -45,6 +45,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
                   the zones within a distance of each border on both sides, and gaps/overlaps between neighbours.",
     requires: &["jurisdictions"],
     requires_any: &[],
+    reads: &[],
     depends_on: &[],
     params: &[
         ParamSpec {

@@ -33,6 +33,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "ESV by the equivalent-factor method per jurisdiction, border zone and plan version; the ledger of the manifest's [[schemes]] (water-quality index, class change, load based, ESV based) with net balances.",
     requires: &["jurisdictions"],
     requires_any: &["plans", "monitoring", "landcover"],
+    reads: &["stations", "esv_factors", "esv_crosswalk"],
     // Land cover first: an ESV-based scheme may take its ESV from the rasters.
     depends_on: &["rivers", "landcover"],
     params: &[

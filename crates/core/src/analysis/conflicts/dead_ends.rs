@@ -162,6 +162,7 @@ pub fn dead_ends(
             causing_feature: d.feature.clone(),
             affected_feature: String::new(),
             identity: format!("{}|{:.0}|{:.0}", d.feature, d.point.x, d.point.y),
+            across_water: false,
             geometry: Point(d.point).into(),
         });
     }
@@ -225,6 +226,7 @@ pub fn dead_ends(
                 causing_feature: first.1.feature.clone(),
                 affected_feature: second.1.feature.clone(),
                 identity: format!("{}|{}", first.1.feature, second.1.feature),
+                across_water: false,
                 geometry: LineString::new(vec![first.1.point, second.1.point]).into(),
             });
         }

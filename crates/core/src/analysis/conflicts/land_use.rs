@@ -3,10 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{BoundingRect, Centroid, Contains, Distance, Euclidean, Geometry, MultiPolygon, Polygon};
+use geo::{
+    BooleanOps, BoundingRect, Centroid, Contains, Distance, Euclidean, Geometry, Length,
+    MultiLineString, MultiPolygon, Polygon,
+};
 use rayon::prelude::*;
 
-use super::{Conflict, ConflictType, Settings};
+use super::{Conflict, ConflictType, Neighbours, Settings};
 use crate::geometry::SegmentIndex;
 use crate::landuse::{self, ECOLOGICAL_RED_LINE, PERMANENT_BASIC_FARMLAND};
 use crate::model::plans::{PlanZones, Units, Zone};
@@ -105,6 +108,7 @@ pub fn incompatible(
                     causing_feature: z.id.clone(),
                     affected_feature: w.id.clone(),
                     identity: format!("{}|{}", z.id, w.id),
+                    across_water: false,
                     geometry: w.geometry.clone(),
                 });
             }
@@ -182,6 +186,7 @@ pub fn plan_constraints(
                 causing_feature: z.id.clone(),
                 affected_feature: String::new(),
                 identity: z.id.clone(),
+                across_water: false,
                 geometry: z.geometry.clone(),
             })
         })
@@ -192,11 +197,14 @@ pub fn plan_constraints(
 pub struct Asset {
     pub name: String,
     pub outline: Geometry,
+    /// A lake or other water body (units around it may face each other across it), not an
+    /// ecology polygon.
+    pub water: bool,
     boundary: SegmentIndex<()>,
 }
 
 impl Asset {
-    fn new(name: String, outline: Geometry) -> Self {
+    fn new(name: String, outline: Geometry, water: bool) -> Self {
         let rings: Vec<geo::LineString> = polygons(&outline)
             .into_iter()
             .flat_map(|p| {
@@ -208,7 +216,23 @@ impl Asset {
             boundary: SegmentIndex::new(rings.iter().map(|r| (r, ()))),
             name,
             outline,
+            water,
         }
+    }
+
+    /// Whether two units that share no border face each other across the asset: it is water, and
+    /// the shortest line between them, at most `water_gap_m` long, runs over it for over half
+    /// its length (not over a third unit between them on one shore).
+    fn faces_across(&self, neighbours: &Neighbours, a: usize, b: usize, s: &Settings) -> bool {
+        if !self.water {
+            return false;
+        }
+        let Some(line) = neighbours.shortest_line(a, b, s.water_gap_m) else {
+            return false;
+        };
+        let water = MultiPolygon::new(polygons(&self.outline));
+        let wet = water.clip(&MultiLineString::new(vec![line.into()]), false);
+        Euclidean.length(&wet) > 0.5 * Euclidean.length(&line)
     }
 
     /// Whether a zone is land within `limit` of the asset (not inside it). The distance of its
@@ -248,6 +272,7 @@ pub fn assets(region: &Region) -> Vec<Asset> {
             out.push(Asset::new(
                 given.unwrap_or_else(|| format!("{label} #{}", i + 1)),
                 outline.clone(),
+                kind == "lakes",
             ));
         }
     }
@@ -267,10 +292,15 @@ struct Side {
 /// `protected_share` protected (red line or ecological class) on one side and at least
 /// `developed_share` planned for construction on another: one conflict per (developed side,
 /// protected side, asset, version) [P].
+///
+/// Units that share no border are paired only across a water body both border, when they lie
+/// within `water_gap_m` of each other (facing across it): a shared water body. Elsewhere the
+/// asset would pair units a whole lake or river apart, or across a third unit.
 pub fn discontinuity(
     region: &Region,
     plans: &PlanZones,
     assets: &[Asset],
+    neighbours: &Neighbours,
     settings: &Settings,
 ) -> Vec<Conflict> {
     let work: Vec<(usize, usize)> = (0..assets.len())
@@ -306,6 +336,10 @@ pub fn discontinuity(
                     if dev == prot || d.total <= 0.0 || p.total <= 0.0 {
                         continue;
                     }
+                    let across_water = !neighbours.touch(dev, prot);
+                    if across_water && !asset.faces_across(neighbours, dev, prot, settings) {
+                        continue;
+                    }
                     let (built_share, protected_share) =
                         (d.construction / d.total, p.protected / p.total);
                     if built_share < settings.developed_share
@@ -329,7 +363,8 @@ pub fn discontinuity(
                         distance_m: Some(0.0),
                         area_ha: Some(d.construction / 10_000.0),
                         evidence: format!(
-                            "{}: land within {:.0} m is {:.0} % protected in {} but {:.0} % planned for construction in {} (protected there: {:.0} %)",
+                            "{}{}: land within {:.0} m is {:.0} % protected in {} but {:.0} % planned for construction in {} (protected there: {:.0} %)",
+                            if across_water { "shared water body " } else { "" },
                             asset.name,
                             settings.shore_m,
                             100.0 * protected_share,
@@ -342,6 +377,7 @@ pub fn discontinuity(
                         causing_feature: asset.name.clone(),
                         affected_feature: asset.name.clone(),
                         identity: asset.name.clone(),
+                        across_water,
                         geometry: MultiPolygon::new(d.built.clone()).into(),
                     });
                 }
@@ -457,6 +493,7 @@ pub fn protected_zone_discontinuity(
                     // its affected zone. Until issue 43 it was every construction zone across
                     // within reach: neighbouring protected zones repeated the same polygons, 46k
                     // rows of 10⁶ zones carried 4.6M of them (over half the output and memory).
+                    across_water: false,
                     geometry: z.geometry.clone(),
                 });
             }

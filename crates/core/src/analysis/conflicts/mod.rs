@@ -24,6 +24,10 @@ fn conflicts_columns() -> Vec<Column> {
         Column::text("affected", "code of the jurisdiction bearing it"),
         Column::text("affected_name", "its name"),
         Column::text("border", "the border, `a|b` with a < b"),
+        Column::text(
+            "border_level",
+            "cross_province, cross_city, within_city, shared_water_body (units facing each other across a lake, without a border of their own), inside_unit (no border: a breach inside one unit) or region_edge (the neighbour lies outside the region)",
+        ),
         Column::new(
             "distance_m",
             ColumnType::Real,
@@ -47,6 +51,10 @@ fn conflicts_by_border_columns() -> Vec<Column> {
     border_pair_columns()
         .into_iter()
         .chain([
+            Column::text(
+                "border_level",
+                "cross_province, cross_city, within_city or shared_water_body",
+            ),
             Column::text("type", "conflict type"),
             Column::text("plan", "plan version (empty: not plan-dependent)"),
             Column::new("conflicts", ColumnType::Int, None, "number of conflicts"),
@@ -73,9 +81,12 @@ fn conflict_changes_columns() -> Vec<Column> {
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use geo::Geometry;
+use geo::{
+    BoundingRect, Closest, ClosestPoint, CoordsIter, Euclidean, Geometry, Length, Line,
+    MultiPolygon, Point,
+};
 
 use super::contract::{AnalysisModule, AnalysisOutput, Upstream};
 use crate::error::AnalysisError;
@@ -84,7 +95,7 @@ use crate::inputs::Inputs;
 use crate::model::plans::PlanZones;
 use crate::model::rules::RuleTables;
 use crate::region::{Level, Region, UnitLocator};
-use crate::shared_borders::{borders_at_level, BorderKind};
+use crate::shared_borders::{borders_at_level, BorderKind, BorderLevel, LevelBorders};
 use crate::spec::{AnalysisSpec, OutputSpec, ParamDefault, ParamSpec, Params};
 use crate::table::{border_pair_columns, round_to, Column, ColumnType, Table, Value};
 use summary::{ChangeSummary, ConflictNotes, ConflictsSummary, RuleTableSources};
@@ -95,6 +106,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Finds where the plans, facilities and networks of neighbouring jurisdictions collide, per plan version, and what changed between versions.",
     requires: &["jurisdictions"],
     requires_any: &["plans", "facilities", "roads", "rivers", "channels"],
+    reads: &["lakes", "ecology", "compatibility", "nuisance_radii"],
     depends_on: &[],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Level of the jurisdictions whose borders are tested." },
@@ -102,6 +114,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "shore_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Land within this distance of an ecological asset (a lake, an ecology polygon, or a plan zone under the ecological red line or of an ecological class) is its surroundings." },
         ParamSpec { name: "protected_share", unit: None, default: ParamDefault::Number(0.5), min: Some(0.0), max: Some(1.0), description: "Share of an asset's surroundings protected on one side for a discontinuity." },
         ParamSpec { name: "developed_share", unit: None, default: ParamDefault::Number(0.25), min: Some(0.0), max: Some(1.0), description: "Share planned for construction on the other side for a discontinuity." },
+        ParamSpec { name: "water_gap_m", unit: Some("m"), default: ParamDefault::Number(50_000.0), min: Some(0.0), max: Some(200_000.0), description: "Units that share no border are paired around a lake only when the shortest line between them is shorter than this and runs mostly over the lake (they face each other across it: a shared water body)." },
         ParamSpec { name: "pair_distance_m", unit: Some("m"), default: ParamDefault::Number(1000.0), min: Some(0.0), max: Some(50_000.0), description: "Dead ends on opposite sides closer than this form a pair." },
         ParamSpec { name: "alignment_deg", unit: Some("°"), default: ParamDefault::Number(30.0), min: Some(0.0), max: Some(180.0), description: "Largest difference between the headings of a dead-end pair (from opposite)." },
         ParamSpec { name: "terminating_m", unit: Some("m"), default: ParamDefault::Number(200.0), min: Some(0.0), max: Some(50_000.0), description: "A road or channel ending closer than this to a border terminates at it." },
@@ -184,7 +197,79 @@ pub struct Conflict {
     /// causing and affected units (the `identity` column): alone it may be shared by several
     /// conflicts (a lake's name by every pair of units around the lake).
     pub identity: String,
+    /// Paired across a water body both units border, without a border of their own.
+    pub across_water: bool,
     pub geometry: Geometry,
+}
+
+impl Conflict {
+    /// The border the conflict crosses, by level.
+    pub fn border_level(&self, region: &Region) -> BorderLevel {
+        match self.affected {
+            None if self.kind == ConflictType::PlanConstraint => BorderLevel::InsideUnit,
+            None => BorderLevel::RegionEdge,
+            Some(_) if self.across_water => BorderLevel::SharedWaterBody,
+            Some(other) => BorderLevel::of_pair(region, self.causing, other),
+        }
+    }
+}
+
+/// Which units of the analysis level touch, and how far apart the others lie.
+pub struct Neighbours<'r> {
+    region: &'r Region,
+    pairs: HashSet<(usize, usize)>,
+}
+
+impl<'r> Neighbours<'r> {
+    pub fn new(region: &'r Region, borders: &LevelBorders) -> Self {
+        let pairs = borders.borders.iter().map(|b| ordered(b.a, b.b)).collect();
+        Self { region, pairs }
+    }
+
+    /// Whether two units share a border (a line or a point).
+    pub fn touch(&self, a: usize, b: usize) -> bool {
+        self.pairs.contains(&ordered(a, b))
+    }
+
+    /// The shortest line between two units when it is at most `gap_m` long; their boxes rule
+    /// out most pairs. One end of the shortest line is a vertex of a unit.
+    pub fn shortest_line(&self, a: usize, b: usize, gap_m: f64) -> Option<Line> {
+        let (ga, gb) = (
+            &self.region.jurisdictions[a].geometry,
+            &self.region.jurisdictions[b].geometry,
+        );
+        let (ra, rb) = (ga.bounding_rect()?, gb.bounding_rect()?);
+        let dx = (ra.min().x - rb.max().x)
+            .max(rb.min().x - ra.max().x)
+            .max(0.0);
+        let dy = (ra.min().y - rb.max().y)
+            .max(rb.min().y - ra.max().y)
+            .max(0.0);
+        if dx.hypot(dy) > gap_m {
+            return None;
+        }
+        let nearest = |from: &MultiPolygon, to: &MultiPolygon, flip: bool| {
+            from.coords_iter()
+                .filter_map(|c| match to.closest_point(&Point::from(c)) {
+                    Closest::SinglePoint(p) | Closest::Intersection(p) => Some(if flip {
+                        Line::new(p.0, c)
+                    } else {
+                        Line::new(c, p.0)
+                    }),
+                    Closest::Indeterminate => None,
+                })
+                .min_by(|x, y| Euclidean.length(x).total_cmp(&Euclidean.length(y)))
+        };
+        [nearest(ga, gb, false), nearest(gb, ga, true)]
+            .into_iter()
+            .flatten()
+            .min_by(|x, y| Euclidean.length(x).total_cmp(&Euclidean.length(y)))
+            .filter(|line| Euclidean.length(line) <= gap_m)
+    }
+}
+
+fn ordered(a: usize, b: usize) -> (usize, usize) {
+    (a.min(b), a.max(b))
 }
 
 /// Typed parameters.
@@ -195,6 +280,7 @@ pub struct Settings {
     pub shore_m: f64,
     pub protected_share: f64,
     pub developed_share: f64,
+    pub water_gap_m: f64,
     pub pair_distance_m: f64,
     pub alignment_deg: f64,
     pub terminating_m: f64,
@@ -214,6 +300,7 @@ impl Settings {
             shore_m: params.number("shore_m")?,
             protected_share: params.number("protected_share")?,
             developed_share: params.number("developed_share")?,
+            water_gap_m: params.number("water_gap_m")?,
             pair_distance_m: params.number("pair_distance_m")?,
             alignment_deg: params.number("alignment_deg")?,
             terminating_m: params.number("terminating_m")?,
@@ -291,7 +378,14 @@ pub fn collect(inputs: &Inputs, settings: &Settings) -> Result<Findings, Analysi
         notes.plan_zones_outside = Some(plans.outside);
         conflicts.extend(land_use::incompatible(region, &plans, matrix, settings));
         let assets = land_use::assets(region);
-        conflicts.extend(land_use::discontinuity(region, &plans, &assets, settings));
+        let neighbours = Neighbours::new(region, &level);
+        conflicts.extend(land_use::discontinuity(
+            region,
+            &plans,
+            &assets,
+            &neighbours,
+            settings,
+        ));
         conflicts.extend(land_use::protected_zone_discontinuity(
             region, &plans, settings,
         ));
@@ -386,6 +480,7 @@ pub fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
                 c.affected.map(|u| j(u).code.clone()).into(),
                 c.affected.map(|u| j(u).name.clone()).into(),
                 border_of(region, c).map(|(a, b)| format!("{a}|{b}")).into(),
+                c.border_level(region).name().into(),
                 c.distance_m.map(|d| round_to(d, 1)).into(),
                 c.area_ha.map(|a| round_to(a, 4)).into(),
                 c.evidence.clone().into(),
@@ -409,13 +504,21 @@ pub fn conflicts_table(region: &Region, conflicts: &[Conflict]) -> Table {
 
 /// Counts per (border, type, plan) with the area concerned.
 fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
-    let mut counts: BTreeMap<(String, String, &str, String), (i64, f64)> = BTreeMap::new();
+    type Key = (String, String, BorderLevel, &'static str, String);
+    let mut counts: BTreeMap<Key, (i64, f64)> = BTreeMap::new();
     for c in conflicts {
         let Some((a, b)) = border_of(region, c) else {
             continue;
         };
+        let level = c.border_level(region);
         let e = counts
-            .entry((a, b, c.kind.name(), c.plan.clone().unwrap_or_default()))
+            .entry((
+                a,
+                b,
+                level,
+                c.kind.name(),
+                c.plan.clone().unwrap_or_default(),
+            ))
             .or_default();
         e.0 += 1;
         // The areas as the conflicts table gives them: the total is the sum of its rows.
@@ -427,7 +530,7 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
             .by_code(code)
             .map_or(String::new(), |j| j.name.clone())
     };
-    for ((a, b, kind, plan), (n, area)) in counts {
+    for ((a, b, level, kind, plan), (n, area)) in counts {
         let (a_name, b_name) = (name(&a), name(&b));
         t.push(
             vec![
@@ -435,6 +538,7 @@ fn by_border_table(region: &Region, conflicts: &[Conflict]) -> Table {
                 b.into(),
                 a_name.into(),
                 b_name.into(),
+                level.name().into(),
                 kind.into(),
                 plan.into(),
                 Value::Int(n),
@@ -561,7 +665,11 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
         notes,
     } = findings;
     let mut by_type: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut by_border_level: BTreeMap<String, usize> = BTreeMap::new();
     for c in conflicts {
+        *by_border_level
+            .entry(c.border_level(region).name().to_string())
+            .or_default() += 1;
         *by_type
             .entry(c.kind.name().to_string())
             .or_default()
@@ -621,6 +729,7 @@ pub fn output(region: &Region, findings: &Findings) -> Result<AnalysisOutput, An
     let summary = ConflictsSummary {
         conflicts: conflicts.len(),
         by_type,
+        by_border_level,
         borders_with_conflicts: borders.len(),
         changes: change_summary,
         plan_consistency: consistency_summary,

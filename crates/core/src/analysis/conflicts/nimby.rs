@@ -154,6 +154,7 @@ pub fn spillover(
                         causing_feature: facility.id.clone(),
                         identity: facility.id.clone(),
                         affected_feature: reach.zones.join(";"),
+                        across_water: false,
                         geometry: MultiPolygon::new(reach.parts).into(),
                     }
                 })

@@ -32,8 +32,9 @@ use crate::inputs::Inputs;
 use crate::model::plans::{PlanZones, Zone};
 use crate::model::rules::Compatibility;
 use crate::model::rules::RuleTables;
+use crate::model::sites::Facility;
 use crate::region::{Level, Region, UnitLocator};
-use crate::shared_borders::{borders_at_level, BorderKind};
+use crate::shared_borders::{borders_at_level, BorderKind, BorderLevel};
 use crate::table::{Table, Value};
 
 /// The units of one ancestor and the rows of the plans layer that belong to them.
@@ -88,7 +89,7 @@ pub struct PartitionPlan {
 /// ecology polygons aside (their groups are paired by [`Planner::finish`]): the analysis radius
 /// and setbacks, the shore distance (around a protected zone), nuisance radii, dead-end pairing
 /// and border distances.
-pub fn reach_m(rules: &RuleTables, settings: &Settings) -> f64 {
+pub fn reach_m(rules: &RuleTables, settings: &Settings, facilities: &[Facility]) -> f64 {
     let setbacks = rules
         .compatibility
         .rules
@@ -97,7 +98,11 @@ pub fn reach_m(rules: &RuleTables, settings: &Settings) -> f64 {
             Compatibility::Setback { setback_m } => Some(setback_m),
             Compatibility::Compatible | Compatibility::Incompatible => None,
         });
-    let nuisance = rules.nuisance_radii.radius_m.values().copied();
+    // Only the radii of the types present: a 5 km nuclear radius in the table would otherwise
+    // widen every project's band.
+    let nuisance = facilities
+        .iter()
+        .filter_map(|f| rules.nuisance_radii.radius_m.get(&f.kind).copied());
     [
         settings.radius_m,
         settings.shore_m,
@@ -252,6 +257,7 @@ pub fn plan(
 pub struct Planner<'r> {
     region: &'r Region,
     rules: &'r RuleTables,
+    facilities: &'r [Facility],
     settings: &'r Settings,
     group_level: Level,
     locator: UnitLocator<'r>,
@@ -318,7 +324,12 @@ impl<'r> Planner<'r> {
             settings,
             group_level,
             locator,
-            band: Band::new(region, level, reach_m(rules, settings)),
+            band: Band::new(
+                region,
+                level,
+                reach_m(rules, settings, &inputs.model.facilities),
+            ),
+            facilities: &inputs.model.facilities,
             group_of,
             groups,
             extents,
@@ -381,7 +392,7 @@ impl<'r> Planner<'r> {
     pub fn finish(self) -> Result<PartitionPlan, AnalysisError> {
         let (region, settings) = (self.region, self.settings);
         let (groups, extents) = (self.groups, self.extents);
-        let reach = reach_m(self.rules, settings);
+        let reach = reach_m(self.rules, settings, self.facilities);
         // Groups around one lake or ecology polygon meet in its discontinuity, however large
         // it is: they are paired whatever their distance.
         let mut around_asset: BTreeSet<[usize; 2]> = BTreeSet::new();
@@ -589,6 +600,7 @@ pub fn merge(
                     .strip_prefix(&prefix)
                     .unwrap_or(&identity)
                     .to_string(),
+                across_water: field("border_level") == BorderLevel::SharedWaterBody.name(),
                 geometry: table
                     .geometry(i)
                     .cloned()

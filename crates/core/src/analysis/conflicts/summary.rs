@@ -14,6 +14,9 @@ pub struct ConflictsSummary {
     /// Conflicts by type name, then by plan version (`all` for those that do not depend on the
     /// plans).
     pub by_type: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Conflicts by the border they cross: cross_province, cross_city, within_city,
+    /// shared_water_body, inside_unit, region_edge (levels without conflicts left out).
+    pub by_border_level: BTreeMap<String, usize>,
     /// Borders (pairs of units) with at least one conflict.
     pub borders_with_conflicts: usize,
     /// From the first plan version to the last; null with fewer than two versions.

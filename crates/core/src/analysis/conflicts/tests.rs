@@ -671,3 +671,89 @@ fn searches_by_unit_equal_the_whole_search_filtered() {
         "the fixture has zones across borders within reach"
     );
 }
+
+/// Two units 4 km apart with a lake between them (W protects its shore, E builds on its own),
+/// the lake given as `layer` (lakes: water; ecology: not).
+fn across_the_lake(layer: &str) -> Inputs {
+    let crs = AnalysisCrs::albers_for_bounds(120.5, 30.5, 121.5, 31.5);
+    let jurisdictions = vec![
+        rect_county("W", 0.0, 0.0, 10_000.0, 10_000.0),
+        rect_county("E", 14_000.0, 0.0, 24_000.0, 10_000.0),
+    ];
+    let mut plans = text_table(
+        "plans",
+        &["id", "jurisdiction", "plan", "class", "control"],
+        true,
+    );
+    for (id, unit, class, control, x0) in [
+        ("w", "W", "05", "ecological_red_line", 9_000.0),
+        ("e", "E", "09", "", 14_000.0),
+    ] {
+        plans.push(
+            vec![
+                id.into(),
+                unit.into(),
+                "2035".into(),
+                class.into(),
+                control.into(),
+            ],
+            Some(rect(x0, 3_000.0, x0 + 1_000.0, 7_000.0)),
+        );
+    }
+    let mut lake = text_table(layer, &["name"], true);
+    lake.push(
+        vec!["Middle Lake".into()],
+        Some(rect(10_000.0, -1_000.0, 14_000.0, 11_000.0)),
+    );
+    let layers = BTreeMap::from([("plans".to_string(), plans), (layer.to_string(), lake)]);
+    Inputs::build(Region::new("lake", crs, jurisdictions, layers)).unwrap()
+}
+
+#[test]
+fn units_facing_across_a_lake_share_it_and_others_are_not_paired_through_it() {
+    let inputs = across_the_lake("lakes");
+    let region = &inputs.region;
+    let shared = find_conflicts(&inputs, &settings()).unwrap().conflicts;
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0].kind, ConflictType::EcologicalDiscontinuity);
+    assert_eq!(shared[0].border_level(region), BorderLevel::SharedWaterBody);
+    assert!(shared[0]
+        .evidence
+        .starts_with("shared water body Middle Lake"));
+    let table = conflicts_table(region, &shared);
+    let level = table.column_index("border_level").unwrap();
+    assert_eq!(table.rows[0][level].to_text(), "shared_water_body");
+
+    // Farther apart than water_gap_m: not paired.
+    let narrow = Settings {
+        water_gap_m: 3_000.0,
+        ..settings()
+    };
+    assert!(find_conflicts(&inputs, &narrow)
+        .unwrap()
+        .conflicts
+        .is_empty());
+    // An ecology polygon is no water to face each other across.
+    let ecology = across_the_lake("ecology");
+    assert!(find_conflicts(&ecology, &settings())
+        .unwrap()
+        .conflicts
+        .is_empty());
+}
+
+#[test]
+fn conflicts_carry_the_level_of_the_border_they_cross() {
+    let inputs = fixture("incinerator");
+    let region = &inputs.region;
+    let conflicts = find_conflicts(&inputs, &settings()).unwrap().conflicts;
+    let levels: BTreeSet<(ConflictType, BorderLevel)> = conflicts
+        .iter()
+        .map(|c| (c.kind, c.border_level(region)))
+        .collect();
+    // The fixture's counties have no parents: each is its own province.
+    assert!(levels.contains(&(ConflictType::NimbySpillover, BorderLevel::CrossProvince)));
+    assert!(levels.contains(&(ConflictType::PlanConstraint, BorderLevel::InsideUnit)));
+    assert!(levels
+        .iter()
+        .all(|(_, l)| matches!(l, BorderLevel::CrossProvince | BorderLevel::InsideUnit)));
+}

@@ -27,6 +27,7 @@
 
 pub mod network;
 pub mod outcomes;
+pub mod periodisations;
 pub mod stages;
 pub mod summary;
 
@@ -55,6 +56,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "The yearly mix of governance modes, goals, bindingness and meta-governance tools of the registered arrangements; the stages of the coordination model found from the data; co-participation networks per stage; and which arrangements cover each border.",
     requires: &["jurisdictions", "governance"],
     requires_any: &[],
+    reads: &["indicators", "plans"],
     depends_on: &["conflicts", "synergy"],
     params: &[
         ParamSpec { name: "stages", unit: None, default: ParamDefault::Text("auto"), min: None, max: None, description: "Number of stages, or auto (least stage_criterion)." },
@@ -63,6 +65,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         ParamSpec { name: "stage_zero_share", unit: None, default: ParamDefault::Number(0.01), min: Some(1e-6), max: Some(0.1), description: "δ replacing a zero share of a mix before its log-ratios (multiplicative replacement)." },
         ParamSpec { name: "stage_features", unit: None, default: ParamDefault::Text("none"), min: None, max: None, description: "Features standardised and added to the mode mix's log-ratios: none or a comma-separated list of goal, binding, level." },
         ParamSpec { name: "stage_criterion", unit: None, default: ParamDefault::Text("bic"), min: None, max: None, description: "Criterion choosing the number of stages: bic or lwz (heavier penalty)." },
+        ParamSpec { name: "break_tolerance_years", unit: None, default: ParamDefault::Number(2.0), min: Some(0.0), max: Some(50.0), description: "A break of a periodisation of the literature agrees with the data-driven stages when one of their breaks lies within this many years of it." },
         ParamSpec { name: "outcome_threshold", unit: None, default: ParamDefault::Number(0.01), min: Some(0.0), max: Some(1.0), description: "Change of D_border or plan consistency beyond the controls' that counts as improved or worsened (conflict counts: 0.5)." },
         ParamSpec { name: "did_controls", unit: None, default: ParamDefault::Text("never"), min: None, max: None, description: "Controls of the outcome comparison: never (borders not covered within the panel) or not_yet (also those covered later)." },
         ParamSpec { name: "did_coverage", unit: None, default: ParamDefault::Text("any"), min: None, max: None, description: "Arrangements that count as covering a border in the outcome comparison: any (also those of the units' provinces or cities) or direct (made by the border's own units or units inside them)." },
@@ -75,6 +78,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
         OutputSpec { name: "governance_stages", spatial: false, description: "The stages found: years, dominant modes, goals, tools, key arrangements, network metrics.", columns: governance_stages_columns },
         OutputSpec { name: "governance_stage_path", spatial: false, description: "The stage path: for k = 1 … max_stages the best k-stage segmentation, its cost, criterion and break years; the chosen k marked.", columns: governance_stage_path_columns },
         OutputSpec { name: "governance_stage_robustness", spatial: false, description: "The choice of the number of stages rerun per criterion (bic, lwz) × zero replacement δ × features (configured, raw mode shares): k chosen, break years, and the k within ΔBIC ≤ 2 of the least BIC.", columns: stages::governance_stage_robustness_columns },
+        OutputSpec { name: "governance_periodisations", spatial: false, description: "The periodisations of the literature given in the manifest ([governance.periodisations.<name>]) stage by stage beside the data-driven stages: the stages each overlaps, the gap from its first year to the nearest data-driven break and whether it agrees.", columns: periodisations::periodisations_columns },
         OutputSpec { name: "governance_network", spatial: false, description: "Per stage and participant: degree and betweenness centrality, and its ties.", columns: governance_network_columns },
         OutputSpec { name: "border_governance", spatial: false, description: "Per border: the arrangements covering it, first year, modes, bindingness, tools, goals.", columns: border_governance_columns },
         OutputSpec { name: "governance_outcomes", spatial: false, description: "Borders first covered within the panel: change of coordination (synergy), conflicts and plan consistency (conflicts) since coverage against never-covered borders.", columns: outcomes::governance_outcomes_columns },
@@ -138,7 +142,12 @@ pub fn timeline(arrangements: &[Arrangement]) -> Vec<YearMix> {
     let first = arrangements.iter().map(|a| a.start.year).min().unwrap_or(0);
     let horizon = arrangements
         .iter()
-        .map(|a| a.end.map_or(a.start.year, |e| e.year).max(a.start.year))
+        .map(|a| {
+            a.end
+                .date()
+                .map_or(a.start.year, |e| e.year)
+                .max(a.start.year)
+        })
         .max()
         .unwrap_or(0);
     (first..=horizon)
@@ -351,6 +360,7 @@ fn province_of(region: &Region, code: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct GovernanceParams {
     pub stage: stages::StageSettings,
+    pub break_tolerance_years: i32,
     pub outcome_threshold: f64,
     pub outcomes: outcomes::OutcomeSettings,
 }
@@ -406,6 +416,7 @@ impl AnalysisModule for Governance {
     fn params(values: &Params) -> Result<GovernanceParams, AnalysisError> {
         Ok(GovernanceParams {
             stage: stage_settings(values)?,
+            break_tolerance_years: values.number("break_tolerance_years")? as i32,
             outcome_threshold: values.number("outcome_threshold")?,
             outcomes: outcomes::OutcomeSettings {
                 permutations: values.count("permutations")?,
@@ -560,6 +571,15 @@ fn run(
         staged.robustness_table,
         staged.network_table,
     ];
+    let data_stages: Vec<(i32, i32)> = stage_summaries.iter().map(|s| (s.start, s.end)).collect();
+    let (periodisation_table, periodisations) = periodisations::compare(
+        &inputs.model.periodisations,
+        &data_stages,
+        params.break_tolerance_years,
+    );
+    if !periodisations.is_empty() {
+        tables.push(periodisation_table);
+    }
     let (coverage, coverage_summary) = coverage_table(region, arrangements, horizon)?;
     tables.push(coverage);
     let threshold = params.outcome_threshold;
@@ -621,6 +641,7 @@ fn run(
             years: (years.first().map(|y| y.year), horizon),
             stages: stage_summaries,
             stage_robustness,
+            periodisations,
             coverage: coverage_summary,
             outcomes: outcome_summary,
         },

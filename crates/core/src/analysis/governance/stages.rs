@@ -52,7 +52,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::YearMix;
-use crate::model::registry::Arrangement;
+use crate::model::registry::{Arrangement, Ending};
 use crate::table::{round_to, Column, ColumnType, Table, Value};
 
 /// The information criterion that picks the number of stages.
@@ -443,6 +443,8 @@ pub struct RobustnessSummary {
     pub ends_dated: usize,
     /// Arrangements marked `ongoing`.
     pub ends_ongoing: usize,
+    /// Arrangements marked `event` (one-off: in force in their start year only).
+    pub ends_event: usize,
     /// Arrangements with an unknown end.
     pub ends_unknown: usize,
 }
@@ -542,8 +544,10 @@ impl Robustness {
             .iter()
             .copied()
             .chain(self.variants.iter().map(|v| v.chosen));
-        let dated = arrangements.iter().filter(|a| a.end.is_some()).count();
-        let ongoing = arrangements.iter().filter(|a| a.ongoing).count();
+        let count = |f: fn(&Ending) -> bool| arrangements.iter().filter(|a| f(&a.end)).count();
+        let dated = count(|e| e.date().is_some());
+        let ongoing = count(|e| *e == Ending::Ongoing);
+        let events = count(|e| *e == Ending::Event);
         RobustnessSummary {
             variants: self.variants.len(),
             k_within_2_bic: self.within_two_bic.clone(),
@@ -552,7 +556,8 @@ impl Robustness {
             break_recurrence,
             ends_dated: dated,
             ends_ongoing: ongoing,
-            ends_unknown: arrangements.len() - dated - ongoing,
+            ends_event: events,
+            ends_unknown: arrangements.len() - dated - ongoing - events,
         }
     }
 

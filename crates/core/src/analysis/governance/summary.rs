@@ -1,5 +1,6 @@
 //! The governance section of summary.json, and the summary of each outcome measure.
 
+use super::periodisations::PeriodisationComparison;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -18,6 +19,9 @@ pub struct GovernanceSummary {
     pub stages: Vec<StageSummary>,
     /// The stage choice rerun over its variants.
     pub stage_robustness: RobustnessSummary,
+    /// The periodisations of the literature beside the data-driven stages (none given: empty).
+    #[serde(default)]
+    pub periodisations: Vec<PeriodisationComparison>,
     /// Coverage of the edge borders by arrangements at the horizon, by level name.
     pub coverage: BTreeMap<String, CoverageSummary>,
     /// Did coordination improve where arrangements came to cover a border, by measure.

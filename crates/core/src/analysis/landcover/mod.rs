@@ -49,6 +49,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Exact class areas of every jurisdiction and border-zone side from land-cover rasters (cells weighted by the fraction inside), the ecosystem-service value they carry, and habitat patches with their CUT and CBC effective mesh size, per year.",
     requires: &["jurisdictions", "landcover"],
     requires_any: &[],
+    reads: &["sea", "esv_factors", "esv_crosswalk"],
     depends_on: &["borders"],
     params: &[
         ParamSpec {

@@ -77,6 +77,7 @@ pub const SPEC: AnalysisSpec = AnalysisSpec {
     description: "Builds the river network, finds where rivers cross borders, routes export-coefficient loads of plan zones and point loads of facilities with decay and lake retention into transboundary load matrices per level and plan version, and tests whether polluting facilities crowd the exit borders.",
     requires: &["jurisdictions", "rivers"],
     requires_any: &[],
+    reads: &["lakes", "plans", "facilities", "stations", "monitoring", "export_coefficients", "point_loads"],
     depends_on: &[],
     params: &[
         ParamSpec { name: "level", unit: None, default: ParamDefault::Text("county"), min: None, max: None, description: "Finest level of the units the loads come from (the matrices cover it and every level above)." },
