@@ -85,7 +85,7 @@ try {
     const [topText] = await finding('top_border');
     assert.ok(topText.includes(`${names[topA]} | ${names[topB]}`) && topText.includes(String(topCount)),
       `${lang}: top border ${topKey} (${topCount}) in «${topText}»`);
-    const firstRow = await page.$eval('#findings-top + table tr[data-a]', (tr) => [tr.dataset.a, tr.dataset.b]);
+    const firstRow = await page.$eval('#findings-top ~ table tr[data-a]', (tr) => [tr.dataset.a, tr.dataset.b]);
     assert.deepEqual(firstRow, [topA, topB], `${lang}: the top border heads the table`);
     const balances = await finding('balance');
     const expected = summary.analyses.compensation.results.balances;

@@ -71,7 +71,7 @@ def test_the_demo_in_partitions_equals_the_whole_run(demo, counties, run, tmp_pa
     plans = tmp_path / "plans.parquet"
     run("convert", demo / "plans.gpkg", plans, "--quiet")
     layers = {
-        "facilities": gpd.read_file(demo / "facilities.gpkg"),
+        "facilities": gpd.read_file(demo / "facilities.geojson"),
         "roads": gpd.read_file(demo / "roads.gpkg"),
         "channels": gpd.read_file(demo / "channels.gpkg"),
         "rivers": gpd.read_file(demo / "rivers.geojson"),

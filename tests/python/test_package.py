@@ -19,7 +19,7 @@ import borderscape
 from conftest import ROOT
 
 COLUMBUS = ROOT / "data/pysal_examples/columbus/columbus.shp"
-SYNTHETIC = ["plans", "facilities", "roads", "channels"]
+SYNTHETIC = ["plans", "roads", "channels"]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def layers(demo):
     return {
         "jurisdictions": read("jurisdictions.geojson"),
         "plans": read("plans.gpkg"),
-        "facilities": read("facilities.gpkg"),
+        "facilities": read("facilities.geojson"),
         "roads": read("roads.gpkg"),
         "channels": read("channels.gpkg"),
         "rivers": read("rivers.geojson"),

@@ -358,10 +358,16 @@ pub fn basis(analysis: &str, layers: &[LayerInfo]) -> Basis {
 /// table of every analysis, so that a table read alone still says what it rests on.
 pub fn label_provenance(finished: &mut [Finished], layers: &[LayerInfo]) {
     for f in finished {
-        let provenance = basis(f.name, layers).name();
-        for table in &mut f.output.tables {
-            table.add_column(provenance_column(), TableValue::Text(provenance.into()));
-        }
+        label_tables(f.name, &mut f.output.tables, layers);
+    }
+}
+
+/// Adds the `provenance` column to the tables of `analysis` (a partitioned run's merge labels
+/// its conflicts so).
+pub fn label_tables(analysis: &str, tables: &mut [Table], layers: &[LayerInfo]) {
+    let provenance = basis(analysis, layers).name();
+    for table in tables {
+        table.add_column(provenance_column(), TableValue::Text(provenance.into()));
     }
 }
 

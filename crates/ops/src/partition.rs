@@ -20,7 +20,7 @@ use borderscape_io::geoparquet;
 use borderscape_io::gpkg::Srs;
 use borderscape_io::load::{load, prepare_part, sha256_of, LayerInfo, LoadOptions};
 use borderscape_io::manifest::{LayerKind, LayerSection, Project};
-use borderscape_io::pipeline::resolve_params;
+use borderscape_io::pipeline::{self, resolve_params};
 use borderscape_io::read::{read_table, Format, ReadOptions};
 use borderscape_io::IoError;
 
@@ -289,7 +289,8 @@ pub fn merge(
         return Err(e);
     }
     let findings = findings?;
-    let output = conflicts::output(&region, &findings)?;
+    let mut output = conflicts::output(&region, &findings)?;
+    pipeline::label_tables("conflicts", &mut output.tables, &layers);
     Ok(Merged {
         region,
         findings,

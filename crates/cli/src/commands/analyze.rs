@@ -204,9 +204,6 @@ fn partitioned(
         result: Box::new(merged.findings),
         seconds: clock.elapsed().as_secs_f64(),
     });
-    // The borders ran (and were labelled) above; the merged conflicts are labelled here.
-    let merged_at = finished.len() - 1;
-    pipeline::label_provenance(&mut finished[merged_at..], &merged.layers);
     let name_zh = project.manifest.region.name_zh.as_deref();
     let mut summary = pipeline::summary(&merged.region, name_zh, &merged.layers, &finished);
     summary["analyses"]["conflicts"]["partitions"] = json!({
