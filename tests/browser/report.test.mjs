@@ -4,7 +4,8 @@
 // tables/conflicts_by_border.csv), shows no raw JSON, no code names in headings, legends, axes or
 // table headers and no integer printed with decimals; the PDFs are A4 with their sections on
 // their own pages and the report's title on the first; the land-cover finding and section state
-// the raster's cell size. Screenshots of both first pages and of a
+// the raster's cell size; the four answers of the study open it (screenshots of that chapter in
+// both languages). Screenshots of both first pages and of a
 // border profile, and the PDFs, are the artifacts.
 //
 // Usage: node report.test.mjs BORDERSCAPE_BINARY RESULTS_DIR ARTIFACTS_DIR
@@ -75,9 +76,22 @@ try {
     assert.equal(await page.getAttribute('html', 'lang'), lang === 'zh' ? 'zh-CN' : 'en');
     assert.deepEqual(outside, [], `${lang}: the report fetches nothing`);
 
-    // Findings first, and they agree with the results.
+    // The study's four questions first (issue 40), each saying what it rests on; then the
+    // findings, which agree with the results.
     const first = await page.evaluate(() => document.querySelector('section').id);
-    assert.equal(first, 'findings', `${lang}: the findings come first`);
+    assert.equal(first, 'meta-governance', `${lang}: the four answers come first`);
+    const answers = await page.$$eval('#meta-governance .answer', (items) =>
+      items.map((a) => [a.dataset.question, a.dataset.provenance, a.textContent]));
+    assert.deepEqual(answers.map((a) => a[0]), ['a', 'b', 'c', 'd'], `${lang}: four answers`);
+    for (const [q, provenance, text] of answers) {
+      assert.ok(['observed', 'template', 'synthetic', 'mixed'].includes(provenance), `${lang}: (${q}) ${provenance}`);
+      assert.ok(text.length > 40, `${lang}: (${q}) answered: «${text}»`);
+    }
+    const periodisations = summary.analyses.governance?.results?.periodisations ?? [];
+    for (const p of periodisations) {
+      assert.ok(answers[1][2].includes(p.name), `${lang}: periodisation ${p.name} in answer (b)`);
+    }
+    await page.locator('#meta-governance').screenshot({ path: join(artifacts, `metagovernance-${lang}.png`) });
     const finding = (id) => page.$$eval(`li[data-finding="${id}"]`, (items) => items.map((li) => li.textContent));
     const total = summary.analyses.conflicts.results.conflicts;
     const [totalText] = await finding('conflict_total');

@@ -263,6 +263,29 @@ fn demo_writes_every_output_and_is_reproducible() {
     assert!(report.contains(
         "<li data-finding=\"landcover\" data-provenance=\"mixed\">Land cover 2019 (cells of about "
     ));
+    // Issue 40: the report opens with the study's four answers, each saying what it rests on;
+    // the stages and the goal orientations rest on the registry alone (observed), the conflicts
+    // and plan consistency on synthetic plans (mixed); the literature's periodisations are set
+    // beside the data-driven stages.
+    let chapter = report.find("<section id=\"meta-governance\"").unwrap();
+    assert!(chapter < report.find("<section id=\"findings\"").unwrap());
+    for (question, provenance) in [
+        ("a", "mixed"),
+        ("b", "observed"),
+        ("c", "observed"),
+        ("d", "mixed"),
+    ] {
+        assert!(
+            report.contains(&format!(
+                "<div class=\"answer\" data-question=\"{question}\" data-provenance=\"{provenance}\">"
+            )),
+            "answer ({question}) resting on {provenance}"
+        );
+    }
+    assert!(report.contains(
+        "Beside the periodisation “three_stages” (breaks 1992, 2008): 2 of its 2 breaks agree"
+    ));
+    assert!(report.contains("<h3 id=\"method-illustration\">"));
     // Issue 38, item 5: the demo's [layers.sea] (GSHHG). 嵊泗县, an island county whose cells are
     // sea, was valued as inland water at 427,890.47 yuan/ha/yr, the top of the ranking; now its
     // water is sea (over 100 km²), out of the terrestrial ESV, and no county keeps that value.

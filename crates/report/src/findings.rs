@@ -9,7 +9,7 @@ use borderscape_core::analysis::conflicts::summary::ConflictsSummary;
 use borderscape_core::analysis::effective_mesh::EffectiveMeshSummary;
 use borderscape_core::analysis::governance::stages::RobustnessSummary;
 use borderscape_core::analysis::governance::summary::{
-    GovernanceSummary, NetOfPreTrend, OutcomeSummary, OutcomesSummary, PreTrend,
+    GovernanceSummary, NetOfPreTrend, OutcomeSummary, OutcomesSummary, PreTrend, StageSummary,
 };
 use borderscape_core::analysis::landcover::summary::LandCoverSummary;
 use borderscape_core::analysis::rivers::summary::RiversSummary;
@@ -335,20 +335,40 @@ fn data(lang: Lang, inputs: &[Input]) -> Option<String> {
 /// (the stages, the coverage of borders); the inputs finding rests on the inputs themselves.
 pub fn basis_of(summary: &Summary, finding: &Finding) -> Basis {
     if matches!(finding.id, "stages" | "coverage") {
-        let registry = ["governance", "jurisdictions"];
-        return Basis::of(
-            summary
-                .run
-                .inputs
-                .iter()
-                .filter(|i| registry.contains(&i.kind.as_str()))
-                .map(|i| (i.kind.as_str(), i.provenance())),
-        );
+        return registry_basis(summary);
     }
     let analysis = match finding.section {
         "findings-top" => "conflicts",
         s => s.strip_prefix("sec-").unwrap_or(""),
     };
+    basis_of_analysis(summary, analysis)
+}
+
+/// A stage's dominant governance modes in `lang`.
+pub fn stage_modes(lang: Lang, stage: &StageSummary) -> String {
+    let modes: Vec<String> = stage
+        .dominant_modes
+        .split(" + ")
+        .map(|m| lang.cat(m))
+        .collect();
+    modes.join(" + ")
+}
+
+/// What the registry and the boundaries alone rest on.
+pub fn registry_basis(summary: &Summary) -> Basis {
+    let registry = ["governance", "jurisdictions"];
+    Basis::of(
+        summary
+            .run
+            .inputs
+            .iter()
+            .filter(|i| registry.contains(&i.kind.as_str()))
+            .map(|i| (i.kind.as_str(), i.provenance())),
+    )
+}
+
+/// The basis of an analysis as summary.json gives it (none when it did not run).
+pub fn basis_of_analysis(summary: &Summary, analysis: &str) -> Basis {
     summary
         .run
         .analyses
@@ -716,13 +736,12 @@ fn stages(lang: Lang, governance: &GovernanceSummary, tables: &[&Table]) -> Opti
         .stages
         .iter()
         .map(|s| {
-            let modes: Vec<String> = s.dominant_modes.split(" + ").map(|m| lang.cat(m)).collect();
             lang.fill(
                 "find.stage",
                 &[
                     ("start", &s.start.to_string()),
                     ("end", &s.end.to_string()),
-                    ("modes", &modes.join(" + ")),
+                    ("modes", &stage_modes(lang, s)),
                     ("goals", &goals(f64::from(s.start), f64::from(s.end))),
                 ],
             )

@@ -7,6 +7,7 @@
 //! column and category is a human label in English or Chinese (`labels`, from
 //! `data/labels.tsv`); titles, parameters and references come from the analyses' specs.
 
+mod chapter;
 mod charts;
 mod figures;
 mod findings;
@@ -422,6 +423,7 @@ fn findings_and_profiles(
         findings::rank_borders(tables, &figures.conflict_counts(None)),
         TOP_BORDERS_PER_LEVEL,
     );
+    html.push_str(&chapter::chapter(lang, summary, &ranked, &names));
     html.push_str(&format!(
         "<section id=\"findings\"><h2>{}</h2><ol class=\"findings\">",
         escape(&lang.t("ui.findings"))

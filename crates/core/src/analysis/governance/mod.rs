@@ -643,9 +643,24 @@ fn run(
             stage_robustness,
             periodisations,
             coverage: coverage_summary,
+            outcomes_by_goal: outcomes_by_goal(arrangements),
             outcomes: outcome_summary,
         },
     })
+}
+
+/// The registry's arrangements by goal orientation and outcome.
+fn outcomes_by_goal(arrangements: &[Arrangement]) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let mut by_goal: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for a in arrangements {
+        let outcome = a.outcome.as_ref().map_or("unrecorded", |o| o.kind.name());
+        *by_goal
+            .entry(a.goal.clone())
+            .or_default()
+            .entry(outcome.to_string())
+            .or_default() += 1;
+    }
+    by_goal
 }
 
 fn timeline_table(years: &[YearMix]) -> Table {

@@ -26,6 +26,10 @@ pub struct GovernanceSummary {
     pub coverage: BTreeMap<String, CoverageSummary>,
     /// Did coordination improve where arrangements came to cover a border, by measure.
     pub outcomes: OutcomesSummary,
+    /// Arrangements by goal orientation (economic, ecological, integrated), then by their
+    /// outcome in the registry (abolished … unknown; `unrecorded` where it has no outcome column).
+    #[serde(default)]
+    pub outcomes_by_goal: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 /// One stage of the coordination model.
