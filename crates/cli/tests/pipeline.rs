@@ -286,6 +286,9 @@ fn demo_writes_every_output_and_is_reproducible() {
         "Beside the periodisation “three_stages” (breaks 1992, 2008): 2 of its 2 breaks agree"
     ));
     assert!(report.contains("<h3 id=\"method-illustration\">"));
+    assert!(report.contains(
+        "<figcaption>The data-driven stages beside the periodisations of the literature</figcaption>"
+    ));
     // Issue 38, item 5: the demo's [layers.sea] (GSHHG). 嵊泗县, an island county whose cells are
     // sea, was valued as inland water at 427,890.47 yuan/ha/yr, the top of the ranking; now its
     // water is sea (over 100 km²), out of the terrestrial ESV, and no county keeps that value.

@@ -8,7 +8,8 @@ use borderscape_core::analysis::governance::summary::GovernanceSummary;
 use borderscape_core::provenance::Basis;
 use borderscape_core::shared_borders::BorderLevel;
 
-use crate::figures::Names;
+use crate::charts;
+use crate::figures::{figure, Names};
 use crate::findings::{basis_of_analysis, registry_basis, stage_modes, RankedBorder};
 use crate::format::{escape, format_number, group_digits, percent};
 use crate::labels::Lang;
@@ -52,6 +53,10 @@ pub fn chapter(lang: Lang, summary: &Summary, ranked: &[RankedBorder], names: &N
         escape(&lang.t("meta.intro"))
     );
     for a in &answers {
+        let figure = match (a.question, governance) {
+            ("b", Some(g)) => periodisation_figure(lang, g),
+            _ => String::new(),
+        };
         let text = a
             .text
             .clone()
@@ -70,8 +75,42 @@ pub fn chapter(lang: Lang, summary: &Summary, ranked: &[RankedBorder], names: &N
             escape(&lang.fill("ui.rests_on", &[("provenance", &lang.cat(a.basis.name()))])),
             escape(&note)
         ));
+        html.push_str(&figure);
     }
     html + "</section>"
+}
+
+/// The data-driven stages and each periodisation of the literature on one time axis (none
+/// without periodisations).
+fn periodisation_figure(lang: Lang, governance: &GovernanceSummary) -> String {
+    if governance.periodisations.is_empty() {
+        return String::new();
+    }
+    let data = governance
+        .stages
+        .iter()
+        .map(|s| (s.start, s.end, stage_modes(lang, s)))
+        .collect();
+    let mut rows = vec![(lang.t("fig.data_stages"), data)];
+    rows.extend(governance.periodisations.iter().map(|p| {
+        let spans = p
+            .stages
+            .iter()
+            .map(|s| {
+                let name = match (lang, &s.name_zh) {
+                    (Lang::Zh, Some(zh)) => zh.clone(),
+                    _ => s.name.clone(),
+                };
+                (s.start, s.end, name)
+            })
+            .collect();
+        // The manifest's key, a code name, read as words.
+        (p.name.replace('_', " "), spans)
+    }));
+    figure(
+        &lang.t("fig.periodisations"),
+        charts::periodisations(lang, &rows),
+    )
 }
 
 /// (a) The conflicts by border level, and the top border of each level.

@@ -254,6 +254,53 @@ pub fn timeline(lang: Lang, years: &[(f64, f64)], stages: &[Stage]) -> Option<St
     Some(svg)
 }
 
+/// One row of stages, `(label, [(first year, last year, name)])`.
+pub type StageRow = (String, Vec<(i32, i32, String)>);
+
+/// Stage rows on one time axis: the data-driven stages first, then each periodisation of the
+/// literature, so that where their breaks agree and differ shows at a glance.
+pub fn periodisations(lang: Lang, rows: &[StageRow]) -> Option<String> {
+    let spans = rows.iter().flat_map(|r| r.1.iter());
+    let x0 = spans.clone().map(|s| s.0).min()?;
+    let x1 = spans.map(|s| s.1).max()?;
+    let (left, row_h) = (130.0, 26.0);
+    let w = WIDTH - left - 20.0;
+    let step = w / f64::from(x1 - x0 + 1);
+    let px = |x: i32| left + f64::from(x - x0) * step;
+    let h = row_h * rows.len() as f64 + 24.0;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {h:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", escape(&lang.t("fig.periodisations")));
+    for (k, (label, stages)) in rows.iter().enumerate() {
+        let y = row_h * k as f64;
+        svg.push_str(&format!(
+            "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            y + 16.0,
+            escape(label)
+        ));
+        for (j, (start, end, name)) in stages.iter().enumerate() {
+            let fill = if j % 2 == 0 { "#2b6c9e" } else { "#8fb4d4" };
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{:.0}\" width=\"{:.1}\" height=\"{:.0}\" fill=\"{fill}\"><title>{}: {start}–{end}</title></rect>",
+                px(*start),
+                y + 4.0,
+                f64::from(end - start + 1) * step - 1.0,
+                row_h - 8.0,
+                escape(name)
+            ));
+        }
+    }
+    let base = row_h * rows.len() as f64 + 14.0;
+    svg.push_str(&format!(
+        "<text x=\"{left}\" y=\"{base:.0}\" font-size=\"11\">{x0}</text><text x=\"{:.0}\" y=\"{base:.0}\" font-size=\"11\" text-anchor=\"end\">{x1}</text>",
+        left + w
+    ));
+    svg.push_str(&format!(
+        "</svg><p class=\"legend\">{}</p>",
+        escape(&lang.t("chart.periodisations_legend"))
+    ));
+    Some(svg)
+}
+
 /// A network node: label, size (0–1) and the indices of the nodes it is tied to.
 pub struct Node {
     pub label: String,
