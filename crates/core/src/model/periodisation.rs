@@ -2,12 +2,17 @@
 //! in the manifest): named stages with their years and a source, checked; the governance
 //! analysis sets them beside the data-driven stages.
 
-/// One stage of a periodisation, as the literature names it.
-#[derive(Debug, Clone, PartialEq)]
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One stage of a periodisation, as the literature names it (summary.json gives it as is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NamedStage {
     pub name: String,
     pub name_zh: Option<String>,
+    /// First year.
     pub start: i32,
+    /// Last year.
     pub end: i32,
 }
 

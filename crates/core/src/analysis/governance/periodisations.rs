@@ -17,7 +17,7 @@ pub struct PeriodisationComparison {
     pub name: String,
     pub source: String,
     /// Its stages, in time order.
-    pub stages: Vec<StageSpan>,
+    pub stages: Vec<NamedStage>,
     /// Its breaks (first years of its stages after the first).
     pub breaks: Vec<i32>,
     /// The data-driven breaks.
@@ -34,17 +34,6 @@ pub struct PeriodisationComparison {
     #[serde(deserialize_with = "crate::analysis::number::nan_if_null")]
     #[schemars(with = "Option<f64>")]
     pub rand_index: f64,
-}
-
-/// A stage of a periodisation as the summary gives it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct StageSpan {
-    pub name: String,
-    pub name_zh: Option<String>,
-    /// First year.
-    pub start: i32,
-    /// Last year.
-    pub end: i32,
 }
 
 /// The columns of `governance_periodisations` (its output spec reads them too).
@@ -150,16 +139,7 @@ pub fn compare(
             .filter_map(|&b| nearest_gap(b, &data_breaks))
             .collect();
         comparisons.push(PeriodisationComparison {
-            stages: p
-                .stages
-                .iter()
-                .map(|s| StageSpan {
-                    name: s.name.clone(),
-                    name_zh: s.name_zh.clone(),
-                    start: s.start,
-                    end: s.end,
-                })
-                .collect(),
+            stages: p.stages.clone(),
             name: p.name.clone(),
             source: p.source.clone(),
             matched_breaks: gaps.iter().filter(|g| g.abs() <= tolerance_years).count(),
